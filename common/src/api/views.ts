@@ -1,0 +1,224 @@
+// The plain view objects that cross from the engine to any UI (Electron IPC or the
+// browser shell's WebSocket). Every one is a zod schema so both ends validate at the
+// boundary (STYLE habit 3); the TypeScript types are inferred from the schemas.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- directory and lines
+
+export const LicenceKind = z.enum(['UCL', 'CUWL']);
+export type LicenceKind = z.infer<typeof LicenceKind>;
+
+export const UserView = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  /** IM and Presence licence; RCC needs one (Cisco: UCL or CUWL). */
+  licence: LicenceKind.nullable(),
+});
+export type UserView = z.infer<typeof UserView>;
+
+export const LineAppearanceView = z.object({
+  /** Stable identifier of the appearance (device × line); also its CTI device ID. */
+  id: z.string(),
+  deviceName: z.string(),
+  deviceModel: z.string(),
+  deviceDescription: z.string(),
+  dn: z.string(),
+  partition: z.string(),
+  /** The line URI a Microsoft client would be provisioned with for this line. */
+  lineUri: z.string(),
+  label: z.string(),
+  /** The same line appears on other devices too (shared line). */
+  shared: z.boolean(),
+  sharedWith: z.array(z.string()),
+  controllable: z.boolean(),
+  /** Why it cannot be controlled, in words a user understands; absent when controllable. */
+  notControllableReason: z.string().optional(),
+});
+export type LineAppearanceView = z.infer<typeof LineAppearanceView>;
+
+// ---------------------------------------------------------------- calls
+
+export const CallState = z.enum([
+  'initiated', // our side went off-hook / dialling
+  'alerting', // ringing at the far end (outbound)
+  'ringing', // ringing at our phone (inbound)
+  'connected',
+  'held', // we hold it
+  'failed', // busy, invalid number, ...
+  'cleared',
+]);
+export type CallState = z.infer<typeof CallState>;
+
+export const CallAction = z.enum([
+  'answer',
+  'decline',
+  'hold',
+  'retrieve',
+  'hangup',
+  'singleStepTransfer',
+  'consult',
+  'transfer',
+  'conference',
+  'alternate',
+  'reconnect',
+  'deflect',
+  'digits',
+]);
+export type CallAction = z.infer<typeof CallAction>;
+
+export const ActionAvailability = z.object({
+  enabled: z.boolean(),
+  /** Why the action is disabled (shown as the control's description); absent when enabled. */
+  reason: z.string().optional(),
+});
+export type ActionAvailability = z.infer<typeof ActionAvailability>;
+
+export const PartyView = z.object({
+  number: z.string(),
+  display: z.string().optional(),
+  state: CallState,
+});
+export type PartyView = z.infer<typeof PartyView>;
+
+export const CallView = z.object({
+  callId: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  state: CallState,
+  /** The other party (for a conference: the most recently added). */
+  remote: z.object({ number: z.string(), display: z.string().optional() }),
+  parties: z.array(PartyView),
+  conference: z.boolean(),
+  /** Set on a consultation call: the call held while consulting. */
+  consultationOf: z.string().optional(),
+  startedAt: z.number(),
+  connectedAt: z.number().optional(),
+  endedAt: z.number().optional(),
+  /** Cause of the last state change, in CSTA words (normal, busy, transfer, ...). */
+  cause: z.string().optional(),
+  actions: z.record(CallAction, ActionAvailability),
+});
+export type CallView = z.infer<typeof CallView>;
+
+export const ForwardingType = z.enum(['forwardImmediate', 'forwardBusy', 'forwardNoAns']);
+export type ForwardingType = z.infer<typeof ForwardingType>;
+
+export const ForwardingView = z.object({
+  type: ForwardingType,
+  on: z.boolean(),
+  to: z.string().optional(),
+});
+export type ForwardingView = z.infer<typeof ForwardingView>;
+
+export const FeaturesView = z.object({
+  forwarding: z.array(ForwardingView),
+  doNotDisturb: z.boolean(),
+});
+export type FeaturesView = z.infer<typeof FeaturesView>;
+
+// ---------------------------------------------------------------- CTI health
+
+export const CtiNodeState = z.enum(['connecting', 'up', 'degraded', 'down', 'disabled']);
+export type CtiNodeState = z.infer<typeof CtiNodeState>;
+
+export const CtiNodeView = z.object({
+  /** Priority order, 0 first. */
+  index: z.number().int().min(0).max(7),
+  address: z.string(),
+  state: CtiNodeState,
+  /** The CTI connection ID (application session ID); new after each reconnect. */
+  connectionId: z.string().optional(),
+  rttMs: z.number().optional(),
+  /** Recent heartbeat round-trip times, oldest first (for a sparkline). */
+  rttHistory: z.array(z.number()),
+  /** Epoch ms of the current connection's start; absent while not up. */
+  upSince: z.number().optional(),
+  failures: z.number().int(),
+  missedHeartbeats: z.number().int(),
+  sessions: z.number().int(),
+  lastError: z.string().optional(),
+});
+export type CtiNodeView = z.infer<typeof CtiNodeView>;
+
+export const CtiHealthView = z.object({
+  overall: z.enum(['up', 'degraded', 'down']),
+  nodes: z.array(CtiNodeView),
+});
+export type CtiHealthView = z.infer<typeof CtiHealthView>;
+
+// ---------------------------------------------------------------- the desk as a whole
+
+export const DeskSessionState = z.enum(['noLine', 'starting', 'active', 'recovering', 'failed']);
+export type DeskSessionState = z.infer<typeof DeskSessionState>;
+
+export const DeskStateView = z.object({
+  user: UserView.nullable(),
+  lines: z.array(LineAppearanceView),
+  selectedLineId: z.string().nullable(),
+  session: z.object({ state: DeskSessionState, reason: z.string().optional() }),
+  calls: z.array(CallView),
+  features: FeaturesView,
+  cti: CtiHealthView,
+});
+export type DeskStateView = z.infer<typeof DeskStateView>;
+
+export const NumberView = z.object({
+  input: z.string(),
+  /** What will be dialled (digits, + for E.164), or empty when nothing usable. */
+  dialString: z.string(),
+  /** For display: grouped, with the rule that matched. */
+  display: z.string(),
+  valid: z.boolean(),
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type NumberView = z.infer<typeof NumberView>;
+
+// ---------------------------------------------------------------- app-level (settings, history)
+
+export const HistoryEntryView = z.object({
+  id: z.string(),
+  callId: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  number: z.string(),
+  display: z.string().optional(),
+  startedAt: z.number(),
+  durationMs: z.number(),
+  outcome: z.enum(['answered', 'missed', 'failed', 'cancelled']),
+});
+export type HistoryEntryView = z.infer<typeof HistoryEntryView>;
+
+export const FavouriteView = z.object({ name: z.string().min(1).max(80), number: z.string().min(1).max(64) });
+export type FavouriteView = z.infer<typeof FavouriteView>;
+
+export const CtiAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port');
+
+export const SettingsView = z.object({
+  /** Empty = the embedded CTI Manager simulator (demo cluster). */
+  ctiAddresses: z.array(CtiAddress).max(8),
+  applicationUser: z.string().max(128),
+  /** True when a password is stored (the password itself never crosses IPC outwards). */
+  hasPassword: z.boolean(),
+  heartbeatIntervalSec: z.number().int().min(1).max(300),
+  userId: z.string().max(128),
+  favourites: z.array(FavouriteView).max(50),
+  sipListenerEnabled: z.boolean(),
+  startAtLogin: z.boolean(),
+  theme: z.enum(['system', 'light', 'dark']),
+  globalShortcut: z.string().max(64),
+});
+export type SettingsView = z.infer<typeof SettingsView>;
+
+export const SettingsPatch = SettingsView.omit({ hasPassword: true })
+  .partial()
+  .extend({ password: z.string().max(256).optional() });
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export const NoticeView = z.object({
+  level: z.enum(['info', 'warning', 'error']),
+  code: z.string().optional(),
+  message: z.string(),
+  at: z.number(),
+});
+export type NoticeView = z.infer<typeof NoticeView>;

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Engine and main-process tests in plain Node with real loopback sockets (STYLE habit 9).
+// Browser end-to-end tests are Playwright's (playwright.config.ts).
+export default defineConfig({
+  test: {
+    include: ['gateway/test/**/*.test.ts', 'common/test/**/*.test.ts', 'main/test/**/*.test.ts', 'renderer/test/**/*.test.ts'],
+    pool: 'forks',
+    // 2-core machines: socket-heavy suites contend; two workers keep runs stable.
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
