@@ -1,0 +1,664 @@
+// One CTI connection: a TCP link to one CTI Manager node, with its application session
+// (the session ID is the CTI connection ID), heartbeats, request/response correlation by
+// invoke ID, event routing by monitorCrossRefID, and reconnection with capped backoff.
+// The protocol is docs/cti-link.md; the state machine follows STYLE habit 5.
+import { connect as netConnect, type Socket } from 'node:net';
+import {
+  decodeCsta,
+  encodeCsta,
+  ECMA354_NAMESPACE,
+  cstaNamespace,
+  isCstaEvent,
+  type CstaEvent,
+  type CstaMessage,
+  type CstaMessageOf,
+  type CstaRequest,
+  type CstaRequestType,
+  type ResponseTypeOf,
+} from '../csta/index.js';
+import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
+import { EVENT_INVOKE_ID, InvokeIdAllocator } from './invoke-id.js';
+import { directoryFromPrivateData, type DirectorySegment } from './directory-codec.js';
+import type { CtiNodeState, CtiNodeView } from '../../../common/src/api/views.js';
+
+export const CtiConnectionState = {
+  /** Created, not started. */
+  Idle: 'idle',
+  /** TCP connect in progress. */
+  Connecting: 'connecting',
+  /** StartApplicationSession sent, waiting for the positive response. */
+  Opening: 'opening',
+  /** Application session open: requests flow, heartbeats run. */
+  Up: 'up',
+  /** Waiting before the next connection attempt. */
+  Backoff: 'backoff',
+  Disposed: 'disposed',
+} as const;
+export type CtiConnectionState = (typeof CtiConnectionState)[keyof typeof CtiConnectionState];
+
+const S = CtiConnectionState;
+/** Legal transitions; anything else is a bug. */
+const TRANSITIONS: Readonly<Record<CtiConnectionState, readonly CtiConnectionState[]>> = {
+  idle: [S.Connecting, S.Disposed],
+  connecting: [S.Opening, S.Backoff, S.Disposed],
+  opening: [S.Up, S.Backoff, S.Disposed],
+  up: [S.Backoff, S.Disposed],
+  backoff: [S.Connecting, S.Disposed],
+  disposed: [],
+};
+
+export interface CtiAddress {
+  host: string;
+  port: number;
+}
+
+export function parseCtiAddress(text: string): CtiAddress {
+  const colon = text.lastIndexOf(':');
+  let host = text.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port: Number(text.slice(colon + 1)) };
+}
+
+export interface CtiConnectionOptions {
+  /** Priority order among the configured addresses, 0 first. */
+  index: number;
+  address: CtiAddress;
+  applicationUser: string;
+  password: string;
+  applicationId: string;
+  heartbeatIntervalMs: number;
+  /** A heartbeat not answered within this is a miss (default: half the interval), so that with
+   *  the default miss limit of 2 a frozen node is detected within two heartbeat intervals. */
+  heartbeatTimeoutMs?: number;
+  heartbeatMissLimit: number;
+  requestTimeoutMs: number;
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+  maxFrameBytes?: number;
+  clock: Clock;
+  logger: Logger;
+  /** Socket factory (tests may inject); default net.connect. */
+  connect?: (address: CtiAddress) => Socket;
+  /** For backoff jitter; default Math.random. */
+  random?: () => number;
+}
+
+/** The narrow upward interface (STYLE: SIP.js-core style delegate). */
+export interface CtiConnectionDelegate {
+  /** The application session is open; `connectionId` is new after every reconnect. */
+  onUp(connection: CtiConnection, connectionId: string): void;
+  /** The session is gone (socket error, close, heartbeats missed, refused). Everything bound
+   *  to `previousConnectionId` is lost; requests in flight have already been rejected. */
+  onDown(connection: CtiConnection, previousConnectionId: string | undefined, reason: DesklineError): void;
+  /** Heartbeat RTT, misses, or state changed (for health views and metrics). */
+  onHealth?(connection: CtiConnection): void;
+}
+
+/** Receives the events of one monitor. */
+export type MonitorSink = (event: CstaEvent) => void;
+
+interface PendingRequest {
+  readonly type: string;
+  readonly expected: string;
+  readonly resolve: (message: CstaMessage) => void;
+  readonly reject: (error: DesklineError) => void;
+  timer: TimerHandle | undefined;
+}
+
+interface DirectoryCollector {
+  readonly segments: DirectorySegment[];
+  readonly resolve: (segments: DirectorySegment[]) => void;
+  readonly reject: (error: DesklineError) => void;
+  timer: TimerHandle | undefined;
+}
+
+const RTT_HISTORY = 30;
+const ECMA323_ED3 = cstaNamespace('ed3');
+
+export class CtiConnection {
+  readonly index: number;
+  readonly address: CtiAddress;
+  readonly addressText: string;
+  private stateValue: CtiConnectionState = S.Idle;
+  private socket: Socket | undefined;
+  private decoder: FrameDecoder | undefined;
+  private readonly invokeIds = new InvokeIdAllocator();
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly monitors = new Map<string, MonitorSink>();
+  private readonly directoryCollectors = new Map<string, DirectoryCollector>();
+  private connectionIdValue: string | undefined;
+  private attempt = 0;
+  private everUp = false;
+  private reconnectTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private heartbeatDeadline: TimerHandle | undefined;
+  private heartbeatInvokeId: number | undefined;
+  private heartbeatSentAt = 0;
+  private sessionDurationSec = 0;
+  // health
+  private missed = 0;
+  private rttMs: number | undefined;
+  private readonly rttHistory: number[] = [];
+  private upSinceMs: number | undefined;
+  private failuresValue = 0;
+  private lastErrorValue: string | undefined;
+  /** Sessions bound to this connection (maintained by the session core). */
+  boundSessions = 0;
+  private readonly log: Logger;
+  private readonly heartbeatTimeoutMs: number;
+
+  constructor(
+    private readonly options: CtiConnectionOptions,
+    private readonly delegate: CtiConnectionDelegate,
+  ) {
+    this.index = options.index;
+    this.address = options.address;
+    this.addressText = `${options.address.host.includes(':') ? `[${options.address.host}]` : options.address.host}:${options.address.port}`;
+    this.log = options.logger.child({ cti: this.addressText, ctiIndex: options.index });
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? Math.max(50, Math.floor(options.heartbeatIntervalMs / 2));
+  }
+
+  get state(): CtiConnectionState {
+    return this.stateValue;
+  }
+  /** The application session ID while up. */
+  get connectionId(): string | undefined {
+    return this.stateValue === S.Up ? this.connectionIdValue : undefined;
+  }
+  get isUp(): boolean {
+    return this.stateValue === S.Up;
+  }
+  /** Up with no missed heartbeat. */
+  get isHealthy(): boolean {
+    return this.stateValue === S.Up && this.missed === 0;
+  }
+  get failures(): number {
+    return this.failuresValue;
+  }
+  get missedHeartbeats(): number {
+    return this.missed;
+  }
+  get monitorCount(): number {
+    return this.monitors.size;
+  }
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Connects (and keeps reconnecting until disposed). */
+  start(): void {
+    if (this.stateValue !== S.Idle) return;
+    this.openSocket();
+  }
+
+  // ------------------------------------------------------------------ state machine
+
+  private transition(to: CtiConnectionState): void {
+    const from = this.stateValue;
+    if (!TRANSITIONS[from].includes(to)) throw new Error(`assertion failed: CTI connection ${from} → ${to}`);
+    this.stateValue = to;
+    // Timers are owned here: leaving a state cancels what belonged to it.
+    if (from === S.Up) {
+      this.options.clock.clearTimeout(this.heartbeatTimer);
+      this.options.clock.clearTimeout(this.heartbeatDeadline);
+      this.heartbeatTimer = undefined;
+      this.heartbeatDeadline = undefined;
+      this.heartbeatInvokeId = undefined;
+    }
+    if (from === S.Backoff) {
+      this.options.clock.clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+    }
+    switch (to) {
+      case S.Connecting:
+      case S.Opening:
+      case S.Disposed:
+        break;
+      case S.Up:
+        this.everUp = true;
+        this.attempt = 0;
+        this.missed = 0;
+        this.upSinceMs = this.options.clock.now();
+        this.scheduleHeartbeat(this.options.heartbeatIntervalMs);
+        break;
+      case S.Backoff: {
+        this.attempt++;
+        const base = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** Math.min(this.attempt - 1, 20));
+        // ±20 % jitter so that gateways do not reconnect in lockstep after a node restart.
+        const delay = Math.round(base * (0.8 + 0.4 * (this.options.random ?? Math.random)()));
+        this.reconnectTimer = this.options.clock.setTimeout(() => {
+          this.reconnectTimer = undefined;
+          this.openSocket();
+        }, delay);
+        break;
+      }
+      case S.Idle:
+        throw new Error('assertion failed: no transition back to idle');
+      default: {
+        const never: never = to;
+        throw new Error(`unknown CTI connection state ${String(never)}`);
+      }
+    }
+    this.delegate.onHealth?.(this);
+  }
+
+  private openSocket(): void {
+    this.transition(S.Connecting);
+    const socket = (this.options.connect ?? ((a: CtiAddress) => netConnect({ host: a.host, port: a.port })))(this.address);
+    this.socket = socket;
+    this.decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes ?? 65_535 });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const connectTimer = this.options.clock.setTimeout(() => {
+      this.fail(socket, new DesklineError(ErrorCode.CtiTimeout, `TCP connect to ${this.addressText} timed out`));
+    }, this.options.requestTimeoutMs);
+    socket.once('connect', () => {
+      this.options.clock.clearTimeout(connectTimer);
+      if (this.socket !== socket || this.stateValue !== S.Connecting) return;
+      this.startApplicationSession(socket);
+    });
+    socket.on('data', (chunk: Buffer) => this.receiveFromCtiManager(socket, chunk));
+    socket.on('error', (error) => {
+      this.options.clock.clearTimeout(connectTimer);
+      this.fail(socket, wrapError(error, ErrorCode.CtiConnectionClosed, `CTI connection to ${this.addressText}`));
+    });
+    socket.on('close', () => {
+      this.options.clock.clearTimeout(connectTimer);
+      this.fail(socket, new DesklineError(ErrorCode.CtiConnectionClosed, `CTI Manager ${this.addressText} closed the connection`));
+    });
+  }
+
+  // ECMA-354 §8.1: StartApplicationSession opens the session this connection lives in.
+  private startApplicationSession(socket: Socket): void {
+    this.transition(S.Opening);
+    this.sessionDurationSec = Math.max(5, Math.ceil((this.options.heartbeatIntervalMs * (this.options.heartbeatMissLimit + 2)) / 1000));
+    const request: CstaMessageOf<'StartApplicationSession'> = {
+      type: 'StartApplicationSession',
+      applicationInfo: {
+        applicationID: this.options.applicationId,
+        applicationSpecificInfo: { credentials: { userName: this.options.applicationUser, password: this.options.password } },
+      },
+      requestedProtocolVersions: [ECMA323_ED3],
+      requestedSessionDuration: this.sessionDurationSec,
+    };
+    this.sendRequestRaw(request, 'StartApplicationSessionPosResponse', this.options.requestTimeoutMs).then(
+      (response) => {
+        if (this.socket !== socket || this.stateValue !== S.Opening) return;
+        if (response.type !== 'StartApplicationSessionPosResponse') return;
+        this.connectionIdValue = response.sessionID;
+        this.sessionDurationSec = response.actualSessionDuration || this.sessionDurationSec;
+        this.log.info({ connectionId: response.sessionID, sessionDurationSec: this.sessionDurationSec }, 'CTI application session open');
+        this.transition(S.Up);
+        this.delegate.onUp(this, response.sessionID);
+      },
+      (error: DesklineError) => {
+        const refused = error.code === ErrorCode.CtiError ? new DesklineError(ErrorCode.CtiSessionRefused, `CTI Manager ${this.addressText} refused the application session: ${error.message}`, { cause: error }) : error;
+        this.fail(socket, refused);
+      },
+    );
+  }
+
+  /** Everything that ends a connection attempt or a session comes here, once per socket. */
+  private fail(socket: Socket, reason: DesklineError): void {
+    if (this.socket !== socket) return; // an old socket's late error
+    this.socket = undefined;
+    socket.removeAllListeners('data');
+    socket.on('error', () => undefined); // late errors after destroy
+    socket.destroy();
+    this.decoder?.dispose();
+    this.decoder = undefined;
+    const previous = this.connectionIdValue;
+    const wasUp = this.stateValue === S.Up;
+    this.connectionIdValue = undefined;
+    this.upSinceMs = undefined;
+    this.failuresValue++;
+    this.lastErrorValue = reason.message;
+    this.rejectAllPending(reason);
+    this.monitors.clear();
+    if (wasUp) this.log.warn({ connectionId: previous, reason: reason.message, code: reason.code }, 'CTI connection down');
+    else this.log.info({ reason: reason.message, code: reason.code, attempt: this.attempt + 1 }, 'CTI connection attempt failed');
+    if (this.stateValue === S.Disposed) return;
+    this.transition(S.Backoff);
+    if (wasUp) this.delegate.onDown(this, previous, reason);
+  }
+
+  private rejectAllPending(reason: DesklineError): void {
+    const error = new DesklineError(ErrorCode.CtiConnectionClosed, `CTI connection ${this.addressText} lost: ${reason.message}`, { cause: reason });
+    for (const [id, pending] of this.pending) {
+      this.options.clock.clearTimeout(pending.timer);
+      this.invokeIds.release(id);
+      pending.reject(error);
+    }
+    this.pending.clear();
+    for (const collector of this.directoryCollectors.values()) {
+      this.options.clock.clearTimeout(collector.timer);
+      collector.reject(error);
+    }
+    this.directoryCollectors.clear();
+  }
+
+  // ------------------------------------------------------------------ heartbeats (docs/cti-link.md §3)
+
+  private scheduleHeartbeat(delayMs: number): void {
+    this.options.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = this.options.clock.setTimeout(() => {
+      this.heartbeatTimer = undefined;
+      this.sendHeartbeat();
+    }, delayMs);
+  }
+
+  private sendHeartbeat(): void {
+    if (this.stateValue !== S.Up || this.connectionIdValue === undefined) return;
+    const sentAt = this.options.clock.monotonic();
+    this.heartbeatSentAt = sentAt;
+    const request: CstaMessageOf<'ResetApplicationSessionTimer'> = {
+      type: 'ResetApplicationSessionTimer',
+      sessionID: this.connectionIdValue,
+      requestedSessionDuration: this.sessionDurationSec,
+    };
+    let invokeId: number | undefined;
+    const promise = this.sendRequestRaw(request, 'ResetApplicationSessionTimerPosResponse', undefined, (id) => (invokeId = id));
+    this.heartbeatInvokeId = invokeId;
+    this.options.clock.clearTimeout(this.heartbeatDeadline);
+    this.heartbeatDeadline = this.options.clock.setTimeout(() => this.heartbeatMissed(invokeId), this.heartbeatTimeoutMs);
+    promise.then(
+      () => {
+        if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
+        this.options.clock.clearTimeout(this.heartbeatDeadline);
+        this.heartbeatDeadline = undefined;
+        const rtt = Math.max(0, this.options.clock.monotonic() - sentAt);
+        this.rttMs = Math.round(rtt * 100) / 100;
+        this.rttHistory.push(this.rttMs);
+        if (this.rttHistory.length > RTT_HISTORY) this.rttHistory.shift();
+        const hadMisses = this.missed > 0;
+        this.missed = 0;
+        if (hadMisses) this.log.info({ rttMs: this.rttMs }, 'CTI heartbeat answered again');
+        this.delegate.onHealth?.(this);
+        this.scheduleHeartbeat(Math.max(0, this.options.heartbeatIntervalMs - rtt));
+      },
+      (error: DesklineError) => {
+        if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
+        // A negative response (invalidSessionID) means the server no longer knows our session.
+        if (error.code === ErrorCode.CtiError && this.socket !== undefined) this.fail(this.socket, new DesklineError(ErrorCode.CtiSessionRefused, `CTI Manager ${this.addressText} rejected the heartbeat: ${error.message}`));
+      },
+    );
+  }
+
+  private heartbeatMissed(invokeId: number | undefined): void {
+    this.heartbeatDeadline = undefined;
+    if (this.stateValue !== S.Up || this.heartbeatInvokeId !== invokeId) return;
+    // Forget the request: a late answer must not count for the next heartbeat.
+    if (invokeId !== undefined) {
+      const pending = this.pending.get(invokeId);
+      this.pending.delete(invokeId);
+      this.invokeIds.release(invokeId);
+      if (pending !== undefined) this.options.clock.clearTimeout(pending.timer);
+    }
+    this.missed++;
+    this.log.warn({ missed: this.missed, limit: this.options.heartbeatMissLimit, waitedMs: Math.round(this.options.clock.monotonic() - this.heartbeatSentAt) }, 'CTI heartbeat missed');
+    this.delegate.onHealth?.(this);
+    if (this.missed >= this.options.heartbeatMissLimit) {
+      if (this.socket !== undefined) this.fail(this.socket, new DesklineError(ErrorCode.CtiTimeout, `CTI Manager ${this.addressText} missed ${this.missed} heartbeats`));
+      return;
+    }
+    // Probe again at once rather than a whole interval later: detection stays within
+    // interval + limit × timeout (two intervals with the defaults).
+    this.sendHeartbeat();
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /**
+   * Sends a CSTA request on this connection's session and resolves with its positive
+   * response. Fails fast (CtiNotConnected) when the connection is not up; a CSTAErrorCode
+   * answer rejects with CtiError carrying the CSTA error in `detail.cstaError`.
+   */
+  request<T extends CstaRequestType>(
+    message: CstaMessageOf<T>,
+    expected: ResponseTypeOf<T>,
+    timeoutMs?: number,
+  ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
+    if (this.stateValue !== S.Up) {
+      return Promise.reject(new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`, { detail: { cti: this.addressText } }));
+    }
+    return this.sendRequestRaw(message as CstaRequest, expected, timeoutMs ?? this.options.requestTimeoutMs) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
+  }
+
+  private sendRequestRaw(message: CstaRequest, expected: string, timeoutMs: number | undefined, onInvokeId?: (id: number) => void): Promise<CstaMessage> {
+    const socket = this.socket;
+    if (socket === undefined) return Promise.reject(new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`));
+    const idResult = this.invokeIds.tryNext();
+    if (!idResult.ok) return Promise.reject(idResult.error);
+    const invokeId = idResult.value;
+    onInvokeId?.(invokeId);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(invokeId, encodeCsta(message), this.options.maxFrameBytes ?? 65_535);
+    } catch (cause) {
+      this.invokeIds.release(invokeId);
+      return Promise.reject(wrapError(cause, ErrorCode.CtiError, `cannot encode ${message.type}`));
+    }
+    return new Promise<CstaMessage>((resolve, reject) => {
+      const pending: PendingRequest = { type: message.type, expected, resolve, reject, timer: undefined };
+      if (timeoutMs !== undefined) {
+        pending.timer = this.options.clock.setTimeout(() => {
+          if (this.pending.get(invokeId) !== pending) return;
+          this.pending.delete(invokeId);
+          this.invokeIds.release(invokeId);
+          reject(new DesklineError(ErrorCode.CtiTimeout, `${message.type} to CTI Manager ${this.addressText} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.pending.set(invokeId, pending);
+      socket.write(frame);
+    });
+  }
+
+  // ------------------------------------------------------------------ monitors and directory
+
+  /** Routes the events of a CTI monitor to `sink` (monitors die with the connection). */
+  registerMonitor(monitorCrossRefId: string, sink: MonitorSink): void {
+    this.monitors.set(monitorCrossRefId, sink);
+  }
+
+  unregisterMonitor(monitorCrossRefId: string): void {
+    this.monitors.delete(monitorCrossRefId);
+  }
+
+  /** Loads the directory: GetSwitchingFunctionDevices, then every SwitchingFunctionDevices
+   *  segment until `lastSegment` (docs/cti-link.md §4). */
+  async loadDirectory(timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000)): Promise<DirectorySegment[]> {
+    const response = await this.request({ type: 'GetSwitchingFunctionDevices' }, 'GetSwitchingFunctionDevicesResponse');
+    const crossRef = response.serviceCrossRefID;
+    return new Promise<DirectorySegment[]>((resolve, reject) => {
+      const collector: DirectoryCollector = { segments: [], resolve, reject, timer: undefined };
+      collector.timer = this.options.clock.setTimeout(() => {
+        this.directoryCollectors.delete(crossRef);
+        reject(new DesklineError(ErrorCode.CtiTimeout, `directory from ${this.addressText} incomplete after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.directoryCollectors.set(crossRef, collector);
+    });
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private receiveFromCtiManager(socket: Socket, chunk: Buffer): void {
+    if (this.socket !== socket || this.decoder === undefined) return;
+    const frames = this.decoder.push(chunk);
+    if (!frames.ok) {
+      // docs/cti-link.md §1: a corrupt header is unrecoverable on a stream.
+      this.log.error({ reason: frames.error.message, detail: frames.error.detail }, 'corrupt CTI frame: closing the connection');
+      this.fail(socket, frames.error);
+      return;
+    }
+    for (const frame of frames.value) {
+      if (this.socket !== socket) return;
+      this.receiveFrame(frame);
+    }
+  }
+
+  private receiveFrame(frame: Frame): void {
+    const decoded = decodeCsta(frame.payload);
+    if (frame.isEvent || frame.invokeId === EVENT_INVOKE_ID) {
+      if (!decoded.ok) {
+        this.log.warn({ code: decoded.error.code, reason: decoded.error.message }, 'undecodable CTI event dropped');
+        return;
+      }
+      this.receiveEvent(decoded.value.message);
+      return;
+    }
+    const pending = this.pending.get(frame.invokeId);
+    if (pending === undefined) {
+      if (decoded.ok && decoded.value.message.type === 'StopApplicationSession') {
+        this.receiveServerRequest(frame.invokeId, decoded.value.message);
+        return;
+      }
+      this.log.debug({ invokeId: frame.invokeId }, 'response to no pending request (late or unknown) dropped');
+      return;
+    }
+    this.pending.delete(frame.invokeId);
+    this.invokeIds.release(frame.invokeId);
+    this.options.clock.clearTimeout(pending.timer);
+    if (!decoded.ok) {
+      pending.reject(new DesklineError(ErrorCode.CtiError, `undecodable response to ${pending.type}: ${decoded.error.message}`, { cause: decoded.error }));
+      return;
+    }
+    const message = decoded.value.message;
+    if (message.type === pending.expected) {
+      pending.resolve(message);
+      return;
+    }
+    if (message.type === 'CSTAErrorCode') {
+      pending.reject(
+        new DesklineError(ErrorCode.CtiError, `${pending.type} refused by the CTI Manager: ${message.errorClass}/${message.value}`, {
+          detail: { cstaError: { errorClass: message.errorClass, value: message.value }, request: pending.type },
+        }),
+      );
+      return;
+    }
+    if ('errorCode' in message) {
+      const defined = (message as { errorCode?: { definedError?: string } }).errorCode?.definedError ?? 'genericError';
+      pending.reject(new DesklineError(ErrorCode.CtiError, `${pending.type} refused: ${defined}`, { detail: { applicationSessionError: defined, request: pending.type } }));
+      return;
+    }
+    pending.reject(new DesklineError(ErrorCode.CtiError, `unexpected ${message.type} in answer to ${pending.type}`));
+  }
+
+  private receiveServerRequest(invokeId: number, message: CstaMessage): void {
+    if (message.type !== 'StopApplicationSession') return;
+    // ECMA-354: the server ends our session (its session timer expired, or it is shutting down).
+    this.log.warn({ reason: message.sessionEndReason.definedEndReason ?? message.sessionEndReason.appEndReason }, 'CTI Manager ended the application session');
+    const socket = this.socket;
+    if (socket === undefined) return;
+    try {
+      socket.write(encodeFrame(invokeId, encodeCsta({ type: 'StopApplicationSessionPosResponse' })));
+    } catch {
+      // the socket is going away anyway
+    }
+    this.fail(socket, new DesklineError(ErrorCode.CtiConnectionClosed, `CTI Manager ${this.addressText} ended the application session (${message.sessionEndReason.definedEndReason ?? 'no reason'})`));
+  }
+
+  private receiveEvent(message: CstaMessage): void {
+    if (message.type === 'SwitchingFunctionDevices') {
+      const collector = this.directoryCollectors.get(message.serviceCrossRefID);
+      if (collector === undefined) return;
+      const segment = directoryFromPrivateData(message.extensions?.privateData);
+      if (!segment.ok) {
+        this.directoryCollectors.delete(message.serviceCrossRefID);
+        this.options.clock.clearTimeout(collector.timer);
+        collector.reject(segment.error);
+        return;
+      }
+      collector.segments.push(segment.value);
+      if (message.lastSegment) {
+        this.directoryCollectors.delete(message.serviceCrossRefID);
+        this.options.clock.clearTimeout(collector.timer);
+        collector.resolve(collector.segments);
+      }
+      return;
+    }
+    if (!isCstaEvent(message) || !('monitorCrossRefID' in message)) return;
+    const sink = this.monitors.get(message.monitorCrossRefID);
+    if (sink === undefined) {
+      this.log.debug({ type: message.type, monitorCrossRefID: message.monitorCrossRefID }, 'event for an unknown monitor dropped');
+      return;
+    }
+    try {
+      sink(message);
+    } catch (cause) {
+      this.log.error({ error: wrapError(cause).message, type: message.type }, 'monitor sink threw');
+    }
+  }
+
+  // ------------------------------------------------------------------ views and lifecycle
+
+  get viewState(): CtiNodeState {
+    switch (this.stateValue) {
+      case S.Up:
+        return this.missed > 0 ? 'degraded' : 'up';
+      case S.Idle:
+      case S.Connecting:
+      case S.Opening:
+        return this.everUp || this.failuresValue > 0 ? 'down' : 'connecting';
+      case S.Backoff:
+        return 'down';
+      case S.Disposed:
+        return 'disabled';
+      default: {
+        const never: never = this.stateValue;
+        throw new Error(`unknown state ${String(never)}`);
+      }
+    }
+  }
+
+  view(): CtiNodeView {
+    const view: CtiNodeView = {
+      index: this.index,
+      address: this.addressText,
+      state: this.viewState,
+      rttHistory: [...this.rttHistory],
+      failures: this.failuresValue,
+      missedHeartbeats: this.missed,
+      sessions: this.boundSessions,
+    };
+    if (this.connectionId !== undefined) view.connectionId = this.connectionId;
+    if (this.rttMs !== undefined && this.stateValue === S.Up) view.rttMs = this.rttMs;
+    if (this.upSinceMs !== undefined) view.upSince = this.upSinceMs;
+    if (this.lastErrorValue !== undefined) view.lastError = this.lastErrorValue;
+    return view;
+  }
+
+  /** Ends the application session politely when up (bounded wait), closes the socket, stops
+   *  reconnecting and clears every timer. */
+  async dispose(): Promise<void> {
+    if (this.stateValue === S.Disposed) return;
+    const socket = this.socket;
+    const sessionId = this.connectionIdValue;
+    if (this.stateValue === S.Up && socket !== undefined && sessionId !== undefined) {
+      const stop = this.sendRequestRaw(
+        { type: 'StopApplicationSession', sessionID: sessionId, sessionEndReason: { definedEndReason: 'normal' } },
+        'StopApplicationSessionPosResponse',
+        Math.min(1000, this.options.requestTimeoutMs),
+      );
+      await stop.catch(() => undefined);
+    }
+    this.transition(S.Disposed);
+    if (this.socket !== undefined) {
+      const s = this.socket;
+      this.socket = undefined;
+      s.removeAllListeners();
+      s.on('error', () => undefined);
+      s.destroy();
+    }
+    this.decoder?.dispose();
+    this.decoder = undefined;
+    this.connectionIdValue = undefined;
+    this.rejectAllPending(new DesklineError(ErrorCode.Disposed, 'CTI connection disposed'));
+    this.monitors.clear();
+  }
+}
+
+/** The namespace our CTI link messages travel in (for logs and docs). */
+export const CTI_LINK_NAMESPACES = { csta: ECMA323_ED3, applicationSession: ECMA354_NAMESPACE } as const;

@@ -1,0 +1,131 @@
+// The CTI connection pool: up to 8 CTI Manager addresses in priority order, all connected
+// at start, each watched by heartbeats (cti-connection.ts). Session-initiating requests are
+// spread round-robin over healthy connections (undici's pool habit: skip the unhealthy ones);
+// a session then stays on the connection it started on.
+import type { CtiHealthView } from '../../../common/src/api/views.js';
+import { DesklineError, ErrorCode } from '../util/errors.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { CtiConnection, parseCtiAddress, type CtiConnectionDelegate, type CtiConnectionOptions } from './cti-connection.js';
+
+export const MAX_CTI_CONNECTIONS = 8;
+
+export interface CtiPoolOptions extends Omit<CtiConnectionOptions, 'index' | 'address'> {
+  /** `host:port` in priority order. */
+  addresses: readonly string[];
+}
+
+export interface CtiPoolDelegate {
+  onConnectionUp(connection: CtiConnection, connectionId: string): void;
+  onConnectionDown(connection: CtiConnection, previousConnectionId: string | undefined, reason: DesklineError): void;
+  onHealth?(connection: CtiConnection): void;
+}
+
+export class CtiPool implements CtiConnectionDelegate {
+  readonly connections: readonly CtiConnection[];
+  private nextIndex = 0;
+  private waiters: { resolve: () => void; timer: ReturnType<Clock['setTimeout']> }[] = [];
+  private disposed = false;
+
+  constructor(
+    options: CtiPoolOptions,
+    private readonly delegate: CtiPoolDelegate,
+    private readonly clock: Clock = options.clock,
+    private readonly logger: Logger = options.logger,
+  ) {
+    if (options.addresses.length === 0) throw new DesklineError(ErrorCode.ConfigInvalid, 'cti.addresses: at least one CTI Manager address is required');
+    if (options.addresses.length > MAX_CTI_CONNECTIONS)
+      throw new DesklineError(ErrorCode.ConfigInvalid, `cti.addresses: at most ${MAX_CTI_CONNECTIONS} CTI connection addresses (got ${options.addresses.length})`);
+    const { addresses, ...common } = options;
+    this.connections = addresses.map((text, index) => new CtiConnection({ ...common, index, address: parseCtiAddress(text) }, this));
+  }
+
+  start(): void {
+    for (const connection of this.connections) connection.start();
+  }
+
+  /**
+   * The connection for a new session: round-robin over connections that are up with no
+   * missed heartbeat; if none, over those that are up but degraded; undefined when none is up
+   * (the caller refuses the session with a clear reason).
+   */
+  pick(): CtiConnection | undefined {
+    return this.pickWhere((c) => c.isHealthy) ?? this.pickWhere((c) => c.isUp);
+  }
+
+  private pickWhere(predicate: (c: CtiConnection) => boolean): CtiConnection | undefined {
+    const n = this.connections.length;
+    for (let i = 0; i < n; i++) {
+      const candidate = this.connections[(this.nextIndex + i) % n] as CtiConnection;
+      if (predicate(candidate)) {
+        this.nextIndex = (candidate.index + 1) % n;
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  /** First connection that is up, in priority order (for directory loads). */
+  firstUp(): CtiConnection | undefined {
+    return this.connections.find((c) => c.isHealthy) ?? this.connections.find((c) => c.isUp);
+  }
+
+  get upCount(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.isUp) n++;
+    return n;
+  }
+
+  /** Resolves when at least one connection is up, or after `timeoutMs` (check `upCount`). */
+  whenAnyUp(timeoutMs: number): Promise<void> {
+    if (this.upCount > 0 || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        resolve,
+        timer: this.clock.setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve();
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  health(): CtiHealthView {
+    const nodes = this.connections.map((c) => c.view());
+    const up = nodes.filter((n) => n.state === 'up').length;
+    const anyUp = nodes.some((n) => n.state === 'up' || n.state === 'degraded');
+    return { overall: up === nodes.length ? 'up' : anyUp ? 'degraded' : 'down', nodes };
+  }
+
+  // ------------------------------------------------------------------ CtiConnectionDelegate
+
+  onUp(connection: CtiConnection, connectionId: string): void {
+    for (const waiter of this.waiters) {
+      this.clock.clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+    this.waiters = [];
+    this.delegate.onConnectionUp(connection, connectionId);
+  }
+
+  onDown(connection: CtiConnection, previousConnectionId: string | undefined, reason: DesklineError): void {
+    this.delegate.onConnectionDown(connection, previousConnectionId, reason);
+  }
+
+  onHealth(connection: CtiConnection): void {
+    this.delegate.onHealth?.(connection);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const waiter of this.waiters) {
+      this.clock.clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+    this.waiters = [];
+    await Promise.all(this.connections.map((c) => c.dispose()));
+    this.logger.debug({}, 'CTI pool disposed');
+  }
+}
