@@ -116,6 +116,7 @@ interface DirectoryCollector {
 }
 
 const RTT_HISTORY = 30;
+const MAX_EARLY_SEGMENTS = 10_000;
 const ECMA323_ED3 = cstaNamespace('ed3');
 
 export class CtiConnection {
@@ -129,6 +130,9 @@ export class CtiConnection {
   private readonly pending = new Map<number, PendingRequest>();
   private readonly monitors = new Map<string, MonitorSink>();
   private readonly directoryCollectors = new Map<string, DirectoryCollector>();
+  /** Segments that arrived before their collector: the response and the first segments often
+   *  come in one TCP chunk, and the response's promise resolves only after the chunk is parsed. */
+  private readonly earlySegments = new Map<string, CstaMessageOf<'SwitchingFunctionDevices'>[]>();
   private connectionIdValue: string | undefined;
   private attempt = 0;
   private everUp = false;
@@ -338,6 +342,7 @@ export class CtiConnection {
       collector.reject(error);
     }
     this.directoryCollectors.clear();
+    this.earlySegments.clear();
   }
 
   // ------------------------------------------------------------------ heartbeats (docs/cti-link.md §3)
@@ -479,6 +484,9 @@ export class CtiConnection {
         reject(new DesklineError(ErrorCode.CtiTimeout, `directory from ${this.addressText} incomplete after ${timeoutMs} ms`));
       }, timeoutMs);
       this.directoryCollectors.set(crossRef, collector);
+      const early = this.earlySegments.get(crossRef);
+      this.earlySegments.delete(crossRef);
+      for (const segment of early ?? []) this.receiveEvent(segment);
     });
   }
 
@@ -563,7 +571,16 @@ export class CtiConnection {
   private receiveEvent(message: CstaMessage): void {
     if (message.type === 'SwitchingFunctionDevices') {
       const collector = this.directoryCollectors.get(message.serviceCrossRefID);
-      if (collector === undefined) return;
+      if (collector === undefined) {
+        let early = this.earlySegments.get(message.serviceCrossRefID);
+        if (early === undefined) {
+          // Bounded: at most a few directory loads in flight, each at most MAX_EARLY_SEGMENTS early.
+          if (this.earlySegments.size >= 4) this.earlySegments.delete(this.earlySegments.keys().next().value as string);
+          this.earlySegments.set(message.serviceCrossRefID, (early = []));
+        }
+        if (early.length < MAX_EARLY_SEGMENTS) early.push(message);
+        return;
+      }
       const segment = directoryFromPrivateData(message.extensions?.privateData);
       if (!segment.ok) {
         this.directoryCollectors.delete(message.serviceCrossRefID);

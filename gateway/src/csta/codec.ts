@@ -1,0 +1,563 @@
+// The ECMA-323 / ECMA-354 codec, driven by the descriptor table (messages.ts). One codec serves
+// both faces (DESIGN §2, §3): SIP INFO bodies and CTI link frames.
+//  - decode matches elements by local name whatever the prefix or edition, and reports the
+//    edition of the root's namespace (DESIGN §2 "Clients differ");
+//  - encode writes the requested ECMA-323 edition (ed3 by default, docs/cti-link.md §2) and
+//    ECMA-354 messages always in the ECMA-354 namespace;
+//  - unknown children and extensions/privateData/private/* survive decode -> encode as
+//    self-contained generic nodes.
+import { DesklineError, ErrorCode } from '../util/errors.js';
+import { err, ok, type Result } from '../util/result.js';
+import {
+  DEVICE_ABSENT,
+  type CstaExtensions,
+  type DeviceAbsent,
+  type DeviceRef,
+  type DeviceRefKind,
+  type FieldKind,
+  type MessageDescriptor,
+  type MessageRole,
+  type StructKind,
+} from './dsl.js';
+import {
+  CSTA_NAMESPACE_PREFIX,
+  DESCRIPTORS,
+  ECMA354_NAMESPACE,
+  LCS_NAMESPACE,
+  type CstaEvent,
+  type CstaMessage,
+  type CstaMessageType,
+  type CstaRequest,
+  type CstaRequestType,
+  type CstaResponse,
+  type ResponseTypeOf,
+} from './messages.js';
+import {
+  DEFAULT_XML_LIMITS,
+  decodeXmlInput,
+  encodeXmlNode,
+  escapeAttribute,
+  escapeText,
+  parseXml,
+  toXmlNode,
+  type XmlElement,
+  type XmlLimits,
+  type XmlNode,
+} from './xml.js';
+
+// ---- editions ---------------------------------------------------------------------------------
+
+export const CSTA_EDITIONS = ['ed1', 'ed2', 'ed3', 'ed4', 'ed5', 'ed6', 'ed7', 'ed8', 'ed9'] as const;
+export type CstaXmlEdition = (typeof CSTA_EDITIONS)[number];
+/** The ECMA-323 edition of a document's namespace, `ecma354` for application-session messages,
+ *  `unknown` for any other (or no) namespace. */
+export type CstaEdition = CstaXmlEdition | 'ecma354' | 'unknown';
+
+/** ECMA-323 edition N uses `http://www.ecma-international.org/standards/ecma-323/csta/edN`. The
+ *  1st edition's namespace had no `/edN` suffix (unverified: no ed1 schema was found). */
+export function cstaNamespace(edition: CstaXmlEdition): string {
+  return edition === 'ed1' ? CSTA_NAMESPACE_PREFIX.slice(0, -1) : CSTA_NAMESPACE_PREFIX + edition;
+}
+
+// Early editions were published under www.ecma.ch (seen in the wild: OpenScape sends
+// `http://www.ecma.ch/standards/ecma-323/csta/ed2`); both hosts are recognised on input.
+const ECMA_CH_PREFIX = 'http://www.ecma.ch/standards/ecma-323/csta/';
+const NAMESPACE_EDITIONS = new Map<string, CstaEdition>([
+  ...CSTA_EDITIONS.map((e): [string, CstaEdition] => [cstaNamespace(e), e]),
+  ...CSTA_EDITIONS.map((e): [string, CstaEdition] => [ECMA_CH_PREFIX + e, e]),
+  [CSTA_NAMESPACE_PREFIX + 'ed1', 'ed1'],
+  [ECMA_CH_PREFIX.slice(0, -1), 'ed1'],
+  [ECMA354_NAMESPACE, 'ecma354'],
+]);
+
+export function editionOfNamespace(namespace: string): CstaEdition {
+  return NAMESPACE_EDITIONS.get(namespace) ?? 'unknown';
+}
+
+// ---- the table, indexed -----------------------------------------------------------------------
+
+const BY_TYPE: ReadonlyMap<string, MessageDescriptor> = new Map(DESCRIPTORS.map((d): [string, MessageDescriptor] => [d.type, d]));
+
+/** The descriptor of a message type (undefined for a name that is no CSTA message we know). */
+export function descriptorOf(type: string): MessageDescriptor | undefined {
+  return BY_TYPE.get(type);
+}
+
+export function isCstaMessageType(type: string): type is CstaMessageType {
+  return BY_TYPE.has(type);
+}
+
+export function roleOf(type: CstaMessageType): MessageRole {
+  return (BY_TYPE.get(type) as MessageDescriptor).role;
+}
+
+export function isCstaRequest(message: CstaMessage): message is CstaRequest {
+  return BY_TYPE.get(message.type)?.role === 'request';
+}
+
+/** Positive and negative responses, CSTAErrorCode included. */
+export function isCstaResponse(message: CstaMessage): message is CstaResponse {
+  return BY_TYPE.get(message.type)?.role === 'response';
+}
+
+export function isCstaEvent(message: CstaMessage): message is CstaEvent {
+  return BY_TYPE.get(message.type)?.role === 'event';
+}
+
+/** A request's positive response type ('MakeCall' -> 'MakeCallResponse'). Its negative response
+ *  is CSTAErrorCode (ECMA-323) or `…NegResponse` (ECMA-354). */
+export function responseTypeOf<T extends CstaRequestType>(requestType: T): ResponseTypeOf<T> {
+  const response = BY_TYPE.get(requestType)?.response;
+  if (response === undefined) throw new Error(`assertion failed: ${requestType} has no response in the descriptor table`);
+  // The descriptor table is the source of ResponseTypeOf<T>: the runtime value is that type.
+  return response as ResponseTypeOf<T>;
+}
+
+// ---- decode -----------------------------------------------------------------------------------
+
+export interface DecodedCsta {
+  message: CstaMessage;
+  /** Namespace URI of the root element ('' when none). */
+  namespace: string;
+  edition: CstaEdition;
+}
+
+/** Thrown inside the decoder only; decodeCsta() converts it to a Result. */
+class DecodeFailure {
+  constructor(readonly error: DesklineError) {}
+}
+
+interface DecodeContext {
+  /** Namespace of the root: generic nodes in it need no declaration when re-encoded. */
+  readonly homeNs: string;
+  /** Element path from the root, for error messages (`MakeCall/calledDirectoryNumber`). */
+  readonly path: string[];
+}
+
+/** Decodes one CSTA XML document. Never throws: every failure is a typed DesklineError. */
+export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimits>): Result<DecodedCsta> {
+  try {
+    const effective: XmlLimits = limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
+    const text = decodeXmlInput(input, effective);
+    if (!text.ok) return text;
+    const parsed = parseXml(text.value, effective);
+    if (!parsed.ok) return parsed;
+    const root = parsed.value;
+    const descriptor = BY_TYPE.get(root.local);
+    if (descriptor === undefined) {
+      return err(
+        new DesklineError(ErrorCode.CstaUnknownMessage, `unknown CSTA message <${clip(root.local)}>`, {
+          detail: { element: clip(root.local), namespace: clip(root.ns) },
+        }),
+      );
+    }
+    const context: DecodeContext = { homeNs: root.ns, path: [descriptor.type] };
+    const body: Record<string, unknown> = { type: descriptor.type };
+    decodeStruct(root, descriptor.body, context, body);
+    // decodeStruct filled `body` exactly as descriptor.body prescribes, which is how CstaMessage
+    // is derived (MessageValue<descriptor>): TypeScript cannot follow a runtime table.
+    const message = body as CstaMessage;
+    return ok({ message, namespace: root.ns, edition: editionOfNamespace(root.ns) });
+  } catch (e) {
+    if (e instanceof DecodeFailure) return err(e.error);
+    return err(new DesklineError(ErrorCode.Internal, `CSTA decoder failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+  }
+}
+
+function clip(value: string, max = 80): string {
+  return value.length <= max ? value : value.slice(0, max) + '…';
+}
+
+function pathOf(context: DecodeContext, last?: string): string {
+  return last === undefined ? context.path.join('/') : context.path.join('/') + '/' + last;
+}
+
+function invalid(context: DecodeContext, reason: string, value?: string, secret = false): never {
+  const path = pathOf(context);
+  const shown = value === undefined ? undefined : secret ? '[redacted]' : clip(value);
+  throw new DecodeFailure(
+    new DesklineError(ErrorCode.CstaInvalidField, shown === undefined ? `${path}: ${reason}` : `${path}: ${reason}: "${shown}"`, {
+      detail: shown === undefined ? { path } : { path, value: shown },
+    }),
+  );
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+function decodeStruct(el: XmlElement, kind: StructKind, context: DecodeContext, target: Record<string, unknown>): void {
+  // ECMA-323 types are element-only: text beside child elements is not data.
+  if (el.text !== '' && !isBlank(el.text)) invalid(context, 'unexpected text content', el.text);
+  let unknown: XmlNode[] | undefined;
+  const children = el.children;
+  if (children !== undefined) {
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as XmlElement;
+      const entry = kind.byLocal.get(child.local);
+      if (entry === undefined) {
+        const tagEntry = kind.tag;
+        if (tagEntry !== undefined && tagEntry.field.kind.k === 'tag' && tagEntry.field.kind.valueSet.has(child.local) && target[tagEntry.key] === undefined) {
+          context.path.push(child.local);
+          target[tagEntry.key] = child.local;
+          target[(kind.tagText as { key: string }).key] = leafText(child, context, false);
+          context.path.pop();
+          continue;
+        }
+        (unknown ??= []).push(toXmlNode(child, context.homeNs));
+        continue;
+      }
+      context.path.push(entry.element);
+      if (target[entry.key] !== undefined) invalid(context, 'element appears more than once');
+      target[entry.key] = decodeKind(child, entry.field.kind, entry.field.secret, context);
+      context.path.pop();
+    }
+  }
+  const entries = kind.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as (typeof entries)[number];
+    if (!entry.field.optional && target[entry.key] === undefined) {
+      const path = pathOf(context, entry.element);
+      throw new DecodeFailure(new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }));
+    }
+  }
+  if (unknown !== undefined) target['unknown'] = unknown;
+}
+
+function leafText(el: XmlElement, context: DecodeContext, secret: boolean): string {
+  if (el.children !== undefined) invalid(context, 'expected text, found child elements', secret ? undefined : el.children[0]?.name);
+  return el.text;
+}
+
+const INT_RE = /^[+-]?[0-9]{1,16}$/;
+
+function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: DecodeContext): unknown {
+  switch (kind.k) {
+    case 'text':
+      return leafText(el, context, secret);
+    case 'int': {
+      const t = leafText(el, context, secret).trim();
+      if (!INT_RE.test(t)) invalid(context, 'not an integer', t, secret);
+      const n = Number(t);
+      if (n < kind.min || n > kind.max) invalid(context, `integer out of range ${kind.min}..${kind.max}`, t, secret);
+      return n;
+    }
+    case 'bool': {
+      // XML Schema §3.2.2 boolean: true, false, 1, 0 (whitespace collapsed).
+      const t = leafText(el, context, secret).trim();
+      if (t === 'true' || t === '1') return true;
+      if (t === 'false' || t === '0') return false;
+      return invalid(context, 'not a boolean', t, secret);
+    }
+    case 'flag':
+      return true;
+    case 'enum': {
+      const t = leafText(el, context, secret).trim();
+      if (kind.open ? t === '' : !kind.valueSet.has(t)) invalid(context, kind.open ? 'empty value' : `not one of ${kind.values.join('|')}`, t, secret);
+      return t;
+    }
+    case 'device':
+      return decodeDevice(el, context);
+    case 'list': {
+      const out: unknown[] = [];
+      const children = el.children;
+      if (el.text !== '' && !isBlank(el.text)) invalid(context, 'unexpected text content', el.text);
+      if (children !== undefined) {
+        for (let i = 0; i < children.length; i++) {
+          const child = children[i] as XmlElement;
+          // A list wrapper holds only its items (ECMA-323 SEQUENCE OF); anything else is skipped.
+          if (child.local !== kind.item) continue;
+          context.path.push(kind.item);
+          out.push(decodeKind(child, kind.of, secret, context));
+          context.path.pop();
+        }
+      }
+      return out;
+    }
+    case 'struct': {
+      const target: Record<string, unknown> = {};
+      decodeStruct(el, kind, context, target);
+      return target;
+    }
+    case 'features':
+      return decodeFeatures(el, context);
+    case 'extensions':
+      return decodeExtensions(el, context);
+    case 'tag':
+    case 'tagText':
+      // Handled by decodeStruct: a tag is the name of a child, not a child.
+      throw new Error('assertion failed: tag fields are decoded by their struct');
+    default: {
+      const never: never = kind;
+      throw new Error(`assertion failed: unknown field kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+// ExtendedDeviceID alternatives (ECMA-269 §12.3.14) all carry an identifier as text.
+const DEVICE_ID_ELEMENTS = new Set(['deviceIdentifier', 'numberDialed', 'implicitPublic', 'explicitPublic', 'implicitPrivate', 'explicitPrivate', 'other']);
+const DEVICE_ABSENT_SET: ReadonlySet<string> = new Set(DEVICE_ABSENT);
+
+function decodeDevice(el: XmlElement, context: DecodeContext): DeviceRef {
+  const children = el.children;
+  if (children === undefined) {
+    // Some servers write the identifier directly (`<callingDevice>1002</callingDevice>`): accept it.
+    if (isBlank(el.text)) invalid(context, 'device without identifier or reason');
+    return { id: el.text };
+  }
+  if (children.length !== 1) invalid(context, 'device must have exactly one child element', children.map((c) => c.local).join(','));
+  const child = children[0] as XmlElement;
+  if (DEVICE_ID_ELEMENTS.has(child.local)) {
+    context.path.push(child.local);
+    const id = leafText(child, context, false);
+    context.path.pop();
+    return { id };
+  }
+  if (DEVICE_ABSENT_SET.has(child.local)) return { absent: child.local as DeviceAbsent };
+  return invalid(context, 'unknown device identifier form', child.local);
+}
+
+function decodeFeatures(el: XmlElement, context: DecodeContext): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const lists = el.children;
+  if (lists === undefined) return out;
+  for (const listEl of lists) {
+    if (Object.hasOwn(out, listEl.local)) {
+      context.path.push(listEl.local);
+      invalid(context, 'element appears more than once');
+    }
+    const names: string[] = [];
+    if (listEl.children !== undefined) for (const item of listEl.children) names.push(item.local);
+    out[listEl.local] = names;
+  }
+  return out;
+}
+
+function decodeExtensions(el: XmlElement, context: DecodeContext): CstaExtensions {
+  const out: CstaExtensions = {};
+  const children = el.children;
+  if (children === undefined) return out;
+  for (const child of children) {
+    if (child.local === 'privateData' && out.privateData === undefined && isPlainPrivateData(child)) {
+      const nodes: XmlNode[] = [];
+      for (const privateEl of child.children ?? []) for (const node of privateEl.children ?? []) nodes.push(toXmlNode(node, context.homeNs));
+      out.privateData = nodes;
+    } else {
+      // Anything we would not re-encode identically is kept whole.
+      (out.unknown ??= []).push(toXmlNode(child, context.homeNs));
+    }
+  }
+  return out;
+}
+
+/** privateData holding only `private` elements whose content is elements (ECMA-323 CSTAPrivateData).
+ *  Namespace declarations on them are fine (switches declare their prefix on `<private>`):
+ *  toXmlNode copies what each private node needs onto it. */
+function isPlainPrivateData(el: XmlElement): boolean {
+  if ((el.text !== '' && !isBlank(el.text)) || !onlyDeclarations(el.attrs)) return false;
+  for (const p of el.children ?? []) {
+    if (p.local !== 'private' || !onlyDeclarations(p.attrs) || (p.text !== '' && !isBlank(p.text))) return false;
+  }
+  return true;
+}
+
+function onlyDeclarations(attrs: readonly string[] | undefined): boolean {
+  if (attrs === undefined) return true;
+  for (let k = 0; k < attrs.length; k += 2) {
+    const name = attrs[k] as string;
+    if (name !== 'xmlns' && !name.startsWith('xmlns:')) return false;
+  }
+  return true;
+}
+
+// ---- encode -----------------------------------------------------------------------------------
+
+export interface EncodeOptions {
+  /** ECMA-323 edition for ECMA-323 messages (default ed3). Ignored for ECMA-354 messages. */
+  edition?: CstaEdition;
+  /** Write `<?xml version="1.0" encoding="UTF-8"?>` first (default true). */
+  declaration?: boolean;
+}
+
+/** Element names we write from values (feature lists): keep them plain NCNames. */
+const XML_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+const NAMESPACE_OF_EDITION = new Map<CstaEdition, string>(CSTA_EDITIONS.map((e): [CstaEdition, string] => [e, cstaNamespace(e)]));
+const ED3_NAMESPACE = cstaNamespace('ed3');
+
+/**
+ * Encodes a message as one XML document. Never fails on a message that satisfies its type; a
+ * value of the wrong JavaScript type (a bug in the caller) throws an assertion error.
+ */
+export function encodeCsta(message: CstaMessage, options?: EncodeOptions): string {
+  const descriptor = BY_TYPE.get(message.type);
+  if (descriptor === undefined) throw new Error(`assertion failed: unknown CSTA message type ${String(message.type)}`);
+  const namespace =
+    descriptor.standard === 'ecma354' ? ECMA354_NAMESPACE : (NAMESPACE_OF_EDITION.get(options?.edition ?? 'ed3') ?? ED3_NAMESPACE);
+  const body = encodeStructBody(message, descriptor.body, '', descriptor.type);
+  const head = options?.declaration === false ? '' : DECLARATION;
+  return body === ''
+    ? head + '<' + descriptor.type + ' xmlns="' + namespace + '"/>'
+    : head + '<' + descriptor.type + ' xmlns="' + namespace + '">' + body + '</' + descriptor.type + '>';
+}
+
+function wrongType(path: string, expected: string): never {
+  throw new Error(`assertion failed: ${path} is not ${expected}`);
+}
+
+function encodeStructBody(value: Readonly<Record<string, unknown>>, kind: StructKind, prefix: string, path: string): string {
+  let out = '';
+  let unknownDone = false;
+  const entries = kind.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as (typeof entries)[number];
+    const v = value[entry.key];
+    const fieldKind = entry.field.kind;
+    if (fieldKind.k === 'extensions') {
+      // Unknown children go before extensions, which ECMA-323 puts last in every sequence.
+      out += encodeUnknown(value['unknown'], path);
+      unknownDone = true;
+    }
+    if (v === undefined) continue;
+    if (fieldKind.k === 'tag') {
+      const tagText = kind.tagText === undefined ? undefined : value[kind.tagText.key];
+      if (typeof v !== 'string') wrongType(path + '/' + entry.key, 'a string');
+      if (typeof tagText !== 'string') wrongType(path + '/' + (kind.tagText?.key ?? 'value'), 'a string');
+      out += '<' + v + '>' + escapeText(tagText) + '</' + v + '>';
+      continue;
+    }
+    if (fieldKind.k === 'tagText') continue;
+    out += encodeKind(v, fieldKind, prefix === '' ? entry.element : prefix + ':' + entry.element, prefix, path + '/' + entry.element);
+  }
+  if (!unknownDone) out += encodeUnknown(value['unknown'], path);
+  return out;
+}
+
+function encodeUnknown(nodes: unknown, path: string): string {
+  if (nodes === undefined) return '';
+  if (!Array.isArray(nodes)) wrongType(path + '/unknown', 'an array of XmlNode');
+  let out = '';
+  for (const node of nodes as readonly XmlNode[]) out += encodeXmlNode(node);
+  return out;
+}
+
+function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, path: string): string {
+  switch (kind.k) {
+    case 'text':
+    case 'enum':
+      if (typeof v !== 'string') wrongType(path, 'a string');
+      return v === '' ? '<' + name + '/>' : '<' + name + '>' + escapeText(v) + '</' + name + '>';
+    case 'int':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) wrongType(path, 'an integer');
+      return '<' + name + '>' + String(v) + '</' + name + '>';
+    case 'bool':
+      if (typeof v !== 'boolean') wrongType(path, 'a boolean');
+      return '<' + name + '>' + (v ? 'true' : 'false') + '</' + name + '>';
+    case 'flag':
+      return v === true ? '<' + name + '/>' : '';
+    case 'device':
+      return encodeDevice(v, kind, name, prefix, path);
+    case 'list': {
+      if (!Array.isArray(v)) wrongType(path, 'an array');
+      const item = prefix === '' ? kind.item : prefix + ':' + kind.item;
+      let inner = '';
+      for (const element of v as readonly unknown[]) inner += encodeKind(element, kind.of, item, prefix, path + '/' + kind.item);
+      return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
+    }
+    case 'struct': {
+      if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
+      const ownPrefix = kind.ns === undefined ? prefix : kind.ns.prefix;
+      const tagName = kind.ns === undefined ? name : kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
+      const open = kind.ns === undefined ? '<' + tagName : '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
+      // Every descriptor-derived value is a plain object keyed by field names.
+      const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, ownPrefix, path);
+      return inner === '' ? open + '/>' : open + '>' + inner + '</' + tagName + '>';
+    }
+    case 'features': {
+      if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
+      let inner = '';
+      for (const [listName, names] of Object.entries(v)) {
+        if (!Array.isArray(names)) wrongType(path + '/' + listName, 'an array of names');
+        let items = '';
+        if (!XML_NAME_RE.test(listName)) wrongType(path + '/' + listName, 'an XML name');
+        for (const item of names as readonly unknown[]) {
+          if (typeof item !== 'string' || !XML_NAME_RE.test(item)) wrongType(path + '/' + listName, 'an array of XML names');
+          items += '<' + item + '/>';
+        }
+        inner += items === '' ? '<' + listName + '/>' : '<' + listName + '>' + items + '</' + listName + '>';
+      }
+      return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
+    }
+    case 'extensions': {
+      if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
+      const ext = v as CstaExtensions;
+      let inner = encodeUnknown(ext.unknown, path);
+      if (ext.privateData !== undefined) {
+        let nodes = '';
+        for (const node of ext.privateData) nodes += encodeXmlNode(node);
+        inner += '<privateData><private>' + nodes + '</private></privateData>';
+      }
+      return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
+    }
+    case 'tag':
+    case 'tagText':
+      throw new Error('assertion failed: tag fields are encoded by their struct');
+    default: {
+      const never: never = kind;
+      throw new Error(`assertion failed: unknown field kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function encodeDevice(v: unknown, kind: DeviceRefKind, name: string, prefix: string, path: string): string {
+  if (typeof v !== 'object' || v === null) wrongType(path, 'a DeviceRef');
+  const ref = v as Partial<{ id: unknown; absent: unknown }>;
+  const p = prefix === '' ? '' : prefix + ':';
+  if (typeof ref.id === 'string') {
+    const idEl = p + kind.idElement;
+    return '<' + name + '><' + idEl + '>' + escapeText(ref.id) + '</' + idEl + '></' + name + '>';
+  }
+  if (typeof ref.absent === 'string' && DEVICE_ABSENT_SET.has(ref.absent)) return '<' + name + '><' + p + ref.absent + '/></' + name + '>';
+  return wrongType(path, 'a DeviceRef');
+}
+
+// ---- helpers for callers ----------------------------------------------------------------------
+
+/** The identifier of a device reference, or undefined when the event says there is none. */
+export function deviceRefId(ref: DeviceRef | undefined): string | undefined {
+  return ref !== undefined && 'id' in ref ? ref.id : undefined;
+}
+
+/** Namespace URI of a generic node (its declarations travel with it, see toXmlNode). */
+export function xmlNodeNamespace(node: XmlNode): string | undefined {
+  const colon = node.name.indexOf(':');
+  return node.attributes?.[colon === -1 ? 'xmlns' : 'xmlns:' + node.name.slice(0, colon)];
+}
+
+/** The Microsoft line URI (`extensions/privateData/private/lcs:line`, DESIGN §2), if present. */
+export function getLcsLine(message: CstaMessage): string | undefined {
+  const nodes = message.extensions?.privateData;
+  if (nodes === undefined) return undefined;
+  for (const node of nodes) {
+    const colon = node.name.indexOf(':');
+    const local = colon === -1 ? node.name : node.name.slice(colon + 1);
+    if (local === 'line' && xmlNodeNamespace(node) === LCS_NAMESPACE) return node.text ?? '';
+  }
+  return undefined;
+}
+
+/** The private-data node carrying a Microsoft line URI, as Communicator writes it. */
+export function lcsLine(lineUri: string): XmlNode {
+  return { name: 'lcs:line', attributes: { 'xmlns:lcs': LCS_NAMESPACE }, text: lineUri };
+}
+
+/** Convenience constructor for the one-child negative acknowledgement. */
+export function cstaError(errorClass: CstaMessageOfError['errorClass'], value: string): CstaMessageOfError {
+  return { type: 'CSTAErrorCode', errorClass, value };
+}
+type CstaMessageOfError = Extract<CstaMessage, { type: 'CSTAErrorCode' }>;
+

@@ -1,0 +1,204 @@
+// The composition of the engine: `createGateway({ config, clock, logger })` runs from a plain
+// Node test, from the headless service and from Electron's main process alike (STYLE habit 2).
+import { CtiPool } from './cti/cti-pool.js';
+import { SessionCore } from './core/session-core.js';
+import { DeskSession } from './desk/desk-session.js';
+import { NumberingRules, DEFAULT_NUMBERING_RULES_CONFIG } from './numbering/index.js';
+import { parseGatewayConfig, readCtiPassword, type GatewayConfig, type GatewayConfigInput } from './service/config.js';
+import { createGatewayMetrics, type GatewayMetrics } from './service/metrics.js';
+import { startSimulator, type Simulator } from './sim/index.js';
+import { DesklineError, ErrorCode, wrapError } from './util/errors.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { nullLogger, type Logger } from './util/logger.js';
+import { unwrap } from './util/result.js';
+import type { CtiHealthView } from '../../common/src/api/views.js';
+import { MsRccFront } from './msrcc/msrcc-front.js';
+
+export const DESKLINE_VERSION = '0.1.0';
+
+/** Demo-only credentials of the simulator's CTI application user (docs/simulator.md). */
+export const DEMO_CTI_USER = 'deskline';
+export const DEMO_CTI_PASSWORD = 'deskline';
+
+export interface CreateGatewayOptions {
+  /** A validated config, or raw input validated here. */
+  config: GatewayConfig | GatewayConfigInput;
+  clock?: Clock;
+  logger?: Logger;
+  /** Wait until a CTI connection is up and the directory is loaded (default true; bounded). */
+  waitForDirectoryMs?: number;
+}
+
+export interface GatewayHealth {
+  status: 'ok' | 'degraded' | 'down';
+  node: string;
+  version: string;
+  uptimeSec: number;
+  sessions: number;
+  directory: { users: number; devices: number; lines: number; appearances: number; loadedAt: number | null };
+  cti: CtiHealthView;
+  sip: { listeners: { transport: string; address: string }[]; dialogs: number };
+  demo: { nodes: string[]; adminUrl: string | null } | null;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly core: SessionCore;
+  readonly pool: CtiPool;
+  readonly rules: NumberingRules;
+  readonly metrics: GatewayMetrics;
+  readonly sip: MsRccFront | undefined;
+  readonly simulator: Simulator | undefined;
+  /** The desk API of one user (one session per user, created on first use). */
+  desk(userId: string): DeskSession;
+  health(): GatewayHealth;
+  /** Graceful stop: BYE to every SIP session (drain), close desk sessions, stop CTI, stop the simulator. */
+  dispose(): Promise<void>;
+}
+
+function rulesFor(config: GatewayConfig): NumberingRules {
+  const source = config.numbering ?? (config.demo.enabled ? DEFAULT_NUMBERING_RULES_CONFIG : {});
+  const compiled = NumberingRules.compile(source);
+  if (!compiled.ok) throw new DesklineError(ErrorCode.ConfigInvalid, `numbering: ${compiled.error.message}`);
+  return compiled.value;
+}
+
+export async function createGateway(options: CreateGatewayOptions): Promise<Gateway> {
+  const config = unwrap(parseGatewayConfig(options.config));
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? nullLogger).child({ gateway: config.node.id });
+  const rules = rulesFor(config);
+  const started = clock.now();
+
+  let simulator: Simulator | undefined;
+  let addresses = config.cti.addresses;
+  let applicationUser = config.cti.applicationUser;
+  let password = unwrap(readCtiPassword(config));
+  if (config.demo.enabled && addresses.length === 0) {
+    simulator = await startSimulator({
+      cluster: 'demo',
+      nodes: config.demo.nodes,
+      host: '127.0.0.1',
+      port: 0,
+      adminPort: null,
+      applicationUser: DEMO_CTI_USER,
+      applicationPassword: DEMO_CTI_PASSWORD,
+      clock,
+      logger: logger.child({ component: 'cucm-sim' }),
+    });
+    addresses = simulator.nodes.map((n) => n.address);
+    applicationUser = DEMO_CTI_USER;
+    password = DEMO_CTI_PASSWORD;
+    logger.info({ nodes: addresses }, 'demo: CTI Manager simulator started in-process');
+  }
+
+  const metrics = createGatewayMetrics({ nodeId: config.node.id });
+  let core: SessionCore | undefined;
+  const pool = new CtiPool(
+    {
+      addresses,
+      applicationUser,
+      password,
+      applicationId: `Deskline/${DESKLINE_VERSION} ${config.node.id}`,
+      heartbeatIntervalMs: config.cti.heartbeatIntervalMs,
+      ...(config.cti.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: config.cti.heartbeatTimeoutMs }),
+      heartbeatMissLimit: config.cti.heartbeatMissLimit,
+      requestTimeoutMs: config.cti.requestTimeoutMs,
+      reconnectInitialMs: config.cti.reconnectInitialMs,
+      reconnectMaxMs: config.cti.reconnectMaxMs,
+      maxFrameBytes: config.cti.maxFrameBytes,
+      clock,
+      logger,
+    },
+    {
+      onConnectionUp: (connection, id) => core?.connectionUp(connection, id),
+      onConnectionDown: (connection) => core?.connectionDown(connection),
+      onHealth: () => {
+        for (const desk of desks.values()) desk.queueEmit();
+      },
+    },
+  );
+  core = new SessionCore({
+    pool,
+    clock,
+    logger,
+    identity: config.users.identity,
+    moveSessionsOnFailure: config.cti.moveSessionsOnFailure,
+    directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
+    metrics,
+  });
+  const sessionCore = core;
+  metrics.bindPool(pool, () => sessionCore.sessionCount);
+  const desks = new Map<string, DeskSession>();
+  pool.start();
+
+  const waitMs = options.waitForDirectoryMs ?? 10_000;
+  if (waitMs > 0) {
+    await pool.whenAnyUp(waitMs);
+    if (pool.upCount > 0) {
+      await sessionCore.loadDirectory();
+      if (!(await sessionCore.whenDirectoryReady(Math.max(1, waitMs)))) logger.warn({}, 'directory not loaded yet; sessions will be refused until it is');
+    } else {
+      logger.warn({ addresses }, 'no CTI Manager reachable at start; will keep trying');
+    }
+  }
+
+  let sip: MsRccFront | undefined;
+  if (config.sip.tcp.length + config.sip.tls.length + config.sip.ws.length > 0) {
+    try {
+      sip = await MsRccFront.start({ config, core: sessionCore, rules, clock, logger, metrics });
+    } catch (cause) {
+      await pool.dispose();
+      await simulator?.dispose();
+      throw wrapError(cause, ErrorCode.ConfigInvalid, 'cannot start the SIP listeners');
+    }
+  }
+
+  let disposed = false;
+  const gateway: Gateway = {
+    config,
+    core: sessionCore,
+    pool,
+    rules,
+    metrics,
+    sip,
+    simulator,
+    desk(userId: string): DeskSession {
+      if (disposed) throw new DesklineError(ErrorCode.Disposed, 'gateway disposed');
+      const key = userId.toLowerCase();
+      let desk = desks.get(key);
+      if (desk === undefined) {
+        desk = new DeskSession({ core: sessionCore, rules, lineUriStyle: config.users.lineUriStyle, clock, logger }, userId);
+        desks.set(key, desk);
+      }
+      return desk;
+    },
+    health(): GatewayHealth {
+      const cti = pool.health();
+      const directory = sessionCore.directory;
+      return {
+        status: cti.overall === 'up' ? 'ok' : cti.overall,
+        node: config.node.id,
+        version: DESKLINE_VERSION,
+        uptimeSec: Math.round((clock.now() - started) / 1000),
+        sessions: sessionCore.sessionCount,
+        directory: { ...directory.size, loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt },
+        cti,
+        sip: { listeners: sip?.listenerAddresses() ?? [], dialogs: sip?.dialogCount ?? 0 },
+        demo: simulator === undefined ? null : { nodes: simulator.nodes.map((n) => n.address), adminUrl: simulator.adminUrl ?? null },
+      };
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      // Drain: SIP clients get a BYE (they re-INVITE to another gateway node), desks close.
+      await sip?.dispose();
+      await Promise.all([...desks.values()].map((d) => d.dispose()));
+      desks.clear();
+      await sessionCore.dispose();
+      await pool.dispose();
+      await simulator?.dispose();
+    },
+  };
+  return gateway;
+}

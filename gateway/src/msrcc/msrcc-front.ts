@@ -1,0 +1,512 @@
+// The Microsoft Remote Call Control face (DESIGN §2): CSTA XML (ECMA-323) inside SIP, as
+// Communicator / Lync / Skype for Business (and pidgin-sipe) speak it.
+//
+//   INVITE + RequestSystemStatus{lcs:line}  → a session for the From user and that line; the 200 OK
+//                                             carries RequestSystemStatusResponse{normal}
+//   INFO + a CSTA request                   → the CSTA response in the body of the 200 OK
+//   events                                  → new INFO requests in the dialog, with the monitorCrossRefID
+//   UPDATE / re-INVITE                      → session refresh (RFC 4028); a re-INVITE also restores a
+//                                             session whose CTI connection came back with a new ID
+//   BYE / session expiry                    → the monitors and the session are released
+//
+// SIP status decisions (DESIGN §2 leaves them to us; docs/msrcc.md says the same):
+//   - A CSTA-level refusal of an INFO request is a 200 OK whose body is CSTAErrorCode: the SIP
+//     transaction succeeded, the CSTA service did not (ECMA TR/87 carries CSTA responses, positive or
+//     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailability).
+//   - An INFO on a session whose CTI connection came back with a new connection ID gets 481: the client
+//     drops the dialog and re-INVITEs (Cisco's behaviour), without the user signing in again.
+//   - A refused INVITE gets a SIP status that says why (403 not licensed / not your line / CTI control
+//     disallowed, 404 unknown user or line, 503 + Retry-After when no CTI Manager is available), the
+//     reason in the reason phrase and a Warning header, and a CSTAErrorCode body.
+import {
+  decodeCsta,
+  encodeCsta,
+  getLcsLine,
+  cstaError,
+  type CstaEdition,
+  type CstaErrorCode,
+  type CstaEvent,
+  type CstaMessage,
+  type CstaXmlEdition,
+  type FeatureLists,
+} from '../csta/index.js';
+import { toCstaError } from '../core/csta-errors.js';
+import type { AppearanceRecord } from '../core/directory.js';
+import { CoreSessionState, type CoreSession, type ForwardedRequest, type SessionCore, type SessionFace } from '../core/session-core.js';
+import { lineKeyOf, type NumberingRules } from '../numbering/index.js';
+import type { GatewayConfig } from '../service/config.js';
+import type { GatewayMetrics } from '../service/metrics.js';
+import {
+  SipUserAgentCore,
+  type IncomingDialogRequest,
+  type IncomingInvite,
+  type ServerDialog,
+  type DialogTerminationReason,
+  type SipUserAgentCoreDelegate,
+  type SipTransportConfig,
+} from '../sip/index.js';
+import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { err, ok, type Result } from '../util/result.js';
+import { readFileSync } from 'node:fs';
+import { DeviceTranslator } from './translate.js';
+
+const CSTA_HEADERS: [string, string][] = [['Content-Disposition', 'signal;handling=required']];
+
+/** What GetCSTAFeaturesResponse lists: exactly what this gateway answers. */
+export const SUPPORTED_SERVICES: FeatureLists = {
+  capExchangeServList: ['getCSTAFeatures'],
+  systemServList: ['requestSystemStatus'],
+  monitoringServList: ['monitorStart', 'monitorStop'],
+  snapshotServList: ['snapshotDevice'],
+  callControlServList: [
+    'alternateCall', 'answerCall', 'clearCall', 'clearConnection', 'conferenceCall', 'consultationCall', 'deflectCall',
+    'holdCall', 'makeCall', 'reconnectCall', 'retrieveCall', 'singleStepTransfer', 'transferCall',
+  ],
+  callAssociatedServList: ['generateDigits'],
+  logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
+};
+export const SUPPORTED_EVENTS: FeatureLists = {
+  callControlEvtsList: [
+    'callCleared', 'conferenced', 'connectionCleared', 'delivered', 'diverted', 'established', 'failed', 'held',
+    'originated', 'retrieved', 'serviceInitiated', 'transferred',
+  ],
+  callAssociatedEvtsList: ['digitsGenerated'],
+  logicalDeviceFeatureEvtsList: ['doNotDisturb', 'forwarding'],
+};
+
+const editionOf = (edition: CstaEdition): CstaXmlEdition => (edition.startsWith('ed') ? (edition as CstaXmlEdition) : 'ed3');
+
+/** SIP status and phrase for an INVITE the core refused. */
+function inviteStatus(error: DesklineError): { status: number; phrase: string; retryAfter?: number } {
+  switch (error.code) {
+    case ErrorCode.NotLicensed:
+    case ErrorCode.LineNotOwned:
+    case ErrorCode.CtiControlDisallowed:
+      return { status: 403, phrase: 'Forbidden' };
+    case ErrorCode.UnknownUser:
+    case ErrorCode.UnknownLine:
+      return { status: 404, phrase: 'Not Found' };
+    case ErrorCode.NoHealthyCtiConnection:
+    case ErrorCode.CtiNotConnected:
+    case ErrorCode.CtiConnectionClosed:
+    case ErrorCode.CtiTimeout:
+      return { status: 503, phrase: 'Service Unavailable', retryAfter: 10 };
+    case ErrorCode.Disposed:
+      return { status: 503, phrase: 'Service Unavailable', retryAfter: 5 };
+    default:
+      return { status: 400, phrase: 'Bad Request' };
+  }
+}
+
+/** Warning header text (RFC 3261 §20.43: 399 = miscellaneous warning). Quotes and controls removed. */
+const warning = (text: string): string => `399 deskline "${text.replace(/["\\\r\n]/g, "'").slice(0, 200)}"`;
+
+class RccSession implements SessionFace {
+  readonly translator: DeviceTranslator;
+  /** The edition the client spoke in its INVITE: events go out in it (DESIGN §2). */
+  edition: CstaXmlEdition;
+  closed = false;
+
+  constructor(
+    readonly front: MsRccFront,
+    readonly dialog: ServerDialog,
+    readonly core: CoreSession,
+    readonly lineUri: string,
+    edition: CstaXmlEdition,
+    appearances: () => readonly AppearanceRecord[],
+  ) {
+    this.edition = edition;
+    this.translator = new DeviceTranslator(() => front.core.directory, front.rules, core.appearance, lineUri, appearances);
+  }
+
+  onCtiEvent(_session: CoreSession, event: CstaEvent): void {
+    if (this.closed || this.dialog.isTerminated) return;
+    const north = this.translator.messageToNorth(event);
+    const body = encodeCsta(north, { edition: this.edition, declaration: true });
+    this.front.metrics.cstaEventSent(event.type);
+    this.dialog.sendRequest('INFO', { body, contentType: 'application/csta+xml', headers: CSTA_HEADERS }).then(
+      (response) => {
+        // The client no longer knows the dialog: release everything (RFC 5057 §5.1).
+        if (response.status === 481 || response.status === 408) this.front.endSession(this, `client answered ${response.status} to an event`);
+      },
+      (cause: unknown) => {
+        this.front.log.debug({ error: wrapError(cause).message, dialog: this.dialog.id }, 'event INFO not delivered');
+        this.front.endSession(this, 'event INFO not delivered');
+      },
+    );
+  }
+
+  onStateChange(_session: CoreSession, state: CoreSessionState, reason: string | undefined): void {
+    if (state === CoreSessionState.Closed && !this.closed) {
+      // Closed by the core (authorization revoked by a directory change, gateway shutdown).
+      this.front.endSession(this, reason ?? 'session closed', true);
+    }
+  }
+}
+
+export interface MsRccFrontOptions {
+  config: GatewayConfig;
+  core: SessionCore;
+  rules: NumberingRules;
+  clock: Clock;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+export class MsRccFront implements SipUserAgentCoreDelegate {
+  readonly core: SessionCore;
+  readonly rules: NumberingRules;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  private readonly sessions = new Map<string, RccSession>();
+  private sip!: SipUserAgentCore;
+  private disposing = false;
+
+  private constructor(private readonly options: MsRccFrontOptions) {
+    this.core = options.core;
+    this.rules = options.rules;
+    this.metrics = options.metrics;
+    this.log = options.logger.child({ component: 'msrcc' });
+  }
+
+  static async start(options: MsRccFrontOptions): Promise<MsRccFront> {
+    const front = new MsRccFront(options);
+    const sip = options.config.sip;
+    const tls = sip.tls[0];
+    const transports: SipTransportConfig = {
+      tcp: sip.tcp,
+      ws: sip.ws,
+      tls: sip.tls.map((t) => ({ host: t.host, port: t.port })),
+      maxConnections: sip.maxConnections,
+      idleTimeoutMs: sip.idleTimeoutSec * 1000,
+      maxBodyBytes: sip.maxMessageBytes,
+      ...(tls === undefined
+        ? {}
+        : {
+            tlsConfig: {
+              cert: readFileSync(tls.cert),
+              key: readFileSync(tls.key),
+              ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
+              trustedPeers: tls.trustedPeers,
+            },
+          }),
+    };
+    front.sip = new SipUserAgentCore({
+      transports,
+      delegate: front,
+      clock: options.clock,
+      logger: options.logger.child({ component: 'sip' }),
+      sessionTimer: { defaultSeconds: sip.sessionExpiresSec, minSeconds: sip.minSessionExpiresSec },
+      serverHeader: `Deskline/${options.config.node.id}`,
+    });
+    const bound = await front.sip.start();
+    front.log.info({ listeners: bound.map((b) => `${b.protocol} ${b.host}:${b.port}`) }, 'SIP listeners up');
+    return front;
+  }
+
+  listenerAddresses(): { transport: string; address: string }[] {
+    return this.sip.addresses().map((b) => ({ transport: b.protocol, address: `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}` }));
+  }
+
+  get dialogCount(): number {
+    return this.sessions.size;
+  }
+
+  /** The SIP user agent (stats and tests). */
+  get userAgent(): SipUserAgentCore {
+    return this.sip;
+  }
+
+  private body(message: CstaMessage, edition: CstaXmlEdition): { body: string; contentType: string; headers: [string, string][] } {
+    return { body: encodeCsta(message, { edition, declaration: true }), contentType: 'application/csta+xml', headers: CSTA_HEADERS };
+  }
+
+  // ------------------------------------------------------------------ INVITE: open a session
+
+  onInvite(invite: IncomingInvite): void {
+    void this.openSession(invite).catch((cause: unknown) => {
+      const error = wrapError(cause);
+      this.log.error({ error: error.message }, 'INVITE handling failed');
+      if (!invite.answered) this.refuse(invite, error, 'ed3');
+    });
+  }
+
+  private refuse(invite: IncomingInvite, error: DesklineError, edition: CstaXmlEdition, csta?: CstaErrorCode): void {
+    const { status, phrase, retryAfter } = inviteStatus(error);
+    const headers: [string, string][] = [['Warning', warning(error.message)], ...CSTA_HEADERS];
+    if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);
+    this.metrics.refusal(error.code);
+    this.metrics.sipRequest('INVITE', status);
+    const from = invite.message.from();
+    this.log.warn({ status, code: error.code, reason: error.message, from: from.ok ? from.value.uri.text : undefined }, 'session refused');
+    if (invite.answered) return;
+    invite.reject(status, { reason: `${phrase} (${error.message})`.slice(0, 240), headers, body: encodeCsta(csta ?? toCstaError(error), { edition, declaration: true }), contentType: 'application/csta+xml' });
+  }
+
+  private async openSession(invite: IncomingInvite): Promise<void> {
+    if (this.disposing) return this.refuse(invite, new DesklineError(ErrorCode.Disposed, 'the gateway is shutting down'), 'ed3');
+    const decoded = decodeCsta(invite.message.body);
+    if (!decoded.ok) return this.refuse(invite, decoded.error, 'ed3');
+    const edition = editionOf(decoded.value.edition);
+    const request = decoded.value.message;
+    if (request.type !== 'RequestSystemStatus') {
+      return this.refuse(invite, new DesklineError(ErrorCode.InvalidArgument, `the session-opening INVITE must carry RequestSystemStatus, not ${request.type}`), edition, cstaError('operation', 'invalidObjectType'));
+    }
+    if (!(await this.core.whenDirectoryReady(3000))) {
+      return this.refuse(invite, new DesklineError(ErrorCode.NoHealthyCtiConnection, 'the user directory is not loaded yet (no CTI Manager reachable)'), edition);
+    }
+    const from = invite.message.from();
+    if (!from.ok) return this.refuse(invite, from.error, edition);
+    const fromUri = from.value.uri.kind === 'sip' ? `${from.value.uri.scheme}:${from.value.uri.user ?? ''}@${from.value.uri.host}` : from.value.uri.text;
+    const authorization = this.authorize(fromUri, getLcsLine(request));
+    if (!authorization.ok) return this.refuse(invite, authorization.error, edition);
+    const { user, appearance, lineUri } = authorization.value;
+    if (invite.canceled) return;
+
+    let rcc: RccSession | undefined;
+    const face: SessionFace = {
+      onCtiEvent: (s, e) => rcc?.onCtiEvent(s, e),
+      onStateChange: (s, state, reason) => rcc?.onStateChange(s, state, reason),
+    };
+    const opened = this.core.openSession({ user, appearance }, face);
+    if (!opened.ok) return this.refuse(invite, opened.error, edition);
+    const session = opened.value;
+    if (invite.canceled || invite.answered) {
+      await session.close('INVITE canceled');
+      return;
+    }
+    const dialog = invite.accept(this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
+    rcc = new RccSession(this, dialog, session, lineUri, edition, () => this.core.directory.appearancesOfUser(user));
+    this.sessions.set(dialog.id, rcc);
+    this.metrics.sipRequest('INVITE', 200);
+    this.log.info({ dialog: dialog.id, user: user.id, line: appearance.id, transport: invite.transport.protocol }, 'RCC session open');
+  }
+
+  /** From user → licensed directory user; lcs:line → one of their appearances. */
+  private authorize(fromUri: string, lcsLine: string | undefined): Result<{ user: import('../cti/directory-codec.js').DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
+    const directory = this.core.directory;
+    const user = directory.userBySipUri(fromUri, this.options.config.users.identity);
+    if (user === undefined) return err(new DesklineError(ErrorCode.UnknownUser, `no CUCM user for ${fromUri}`));
+    const licensed = this.core.authorizeUser(user);
+    if (!licensed.ok) return licensed;
+    if (lcsLine === undefined || lcsLine.trim() === '') {
+      // Not what Communicator sends, but a client with one line needs no line URI to be useful.
+      const mine = directory.appearancesOfUser(user).filter((a) => a.device.ctiAllowed);
+      if (mine.length === 1) return ok({ user, appearance: mine[0] as AppearanceRecord, lineUri: `tel:${(mine[0] as AppearanceRecord).line.dn};phone-context=dialstring` });
+      return err(new DesklineError(ErrorCode.InvalidArgument, 'RequestSystemStatus carries no line URI (extensions/privateData/private/lcs:line) and the user has more than one line'));
+    }
+    const key = lineKeyOf(lcsLine, this.rules);
+    if (!key.ok) return err(new DesklineError(key.error.code === ErrorCode.UnknownLine ? ErrorCode.UnknownLine : ErrorCode.UriInvalid, `line URI ${lcsLine}: ${key.error.message}`));
+    const resolved = this.core.authorizeLine(user, key.value.dn, key.value.partition);
+    if (!resolved.ok) return resolved;
+    return ok({ user, appearance: resolved.value.appearance, lineUri: lcsLine });
+  }
+
+  // ------------------------------------------------------------------ in-dialog requests
+
+  onRequest(dialog: ServerDialog, request: IncomingDialogRequest): void {
+    const rcc = this.sessions.get(dialog.id);
+    if (rcc === undefined) {
+      request.respond(481, { reason: 'Call/Transaction Does Not Exist (no RCC session)' });
+      return;
+    }
+    switch (request.method) {
+      case 'INFO':
+        void this.receiveInfo(rcc, request);
+        return;
+      case 'UPDATE':
+        // RFC 3311 / RFC 4028: Communicator 2007 R2 refreshes every 25 minutes with UPDATE.
+        if (rcc.core.state === CoreSessionState.Stale) return this.refuseStale(rcc, request);
+        request.respond(200);
+        this.metrics.sipRequest('UPDATE', 200);
+        return;
+      case 'INVITE':
+        void this.receiveReInvite(rcc, request);
+        return;
+      default:
+        request.respond(405, { headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE']] });
+    }
+  }
+
+  private refuseStale(rcc: RccSession, request: IncomingDialogRequest): void {
+    // Cisco: after a reconnect the connection ID is new, so in-session requests are refused and the
+    // client re-INVITEs. 481 makes it drop this dialog (RFC 5057 §5.1) and open a new one.
+    request.respond(481, { reason: 'Call/Transaction Does Not Exist (CTI connection re-established: re-INVITE)', headers: [['Warning', warning('the CTI connection was re-established; open the session again')]] });
+    this.metrics.sipRequest(request.method, 481);
+    this.endSession(rcc, 'stale after CTI reconnect');
+  }
+
+  private async receiveInfo(rcc: RccSession, request: IncomingDialogRequest): Promise<void> {
+    const decoded = decodeCsta(request.message.body);
+    if (!decoded.ok) {
+      this.metrics.refusal(decoded.error.code);
+      this.log.info({ dialog: rcc.dialog.id, code: decoded.error.code, reason: decoded.error.message }, 'CSTA body refused');
+      this.answer(request, toCstaError(decoded.error), rcc.edition, decoded.error.message);
+      return;
+    }
+    const edition = editionOf(decoded.value.edition);
+    if (rcc.core.state === CoreSessionState.Stale) return this.refuseStale(rcc, request);
+    try {
+      const response = await this.serve(rcc, decoded.value.message);
+      this.answer(request, response, edition);
+    } catch (cause) {
+      const error = wrapError(cause);
+      if (error.code === ErrorCode.SessionStale) return this.refuseStale(rcc, request);
+      this.metrics.refusal(error.code);
+      this.log.info({ dialog: rcc.dialog.id, request: decoded.value.message.type, code: error.code, reason: error.message }, 'CSTA request refused');
+      this.answer(request, toCstaError(error), edition, error.message);
+    }
+  }
+
+  private answer(request: IncomingDialogRequest, message: CstaMessage, edition: CstaXmlEdition, why?: string): void {
+    if (request.answered) return;
+    const headers: [string, string][] = why === undefined ? CSTA_HEADERS : [...CSTA_HEADERS, ['Warning', warning(why)]];
+    request.respond(200, { body: encodeCsta(message, { edition, declaration: true }), contentType: 'application/csta+xml', headers });
+    this.metrics.sipRequest('INFO', 200);
+  }
+
+  /** One CSTA request from the client → its response (in the client's device IDs). */
+  private async serve(rcc: RccSession, message: CstaMessage): Promise<CstaMessage> {
+    const t = rcc.translator;
+    const session = rcc.core;
+    const own = (north: string): string => {
+      const cti = t.ownToCti(north);
+      if (!cti.ok) throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, { detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } } });
+      return cti.value;
+    };
+    const dest = (north: string): string => {
+      const cti = t.destinationToCti(north);
+      if (!cti.ok) throw cti.error;
+      return cti.value;
+    };
+    const conn = (c: { callID?: string; deviceID?: string }): { callID?: string; deviceID?: string } => ({
+      ...(c.callID === undefined ? {} : { callID: c.callID }),
+      ...(c.deviceID === undefined ? {} : { deviceID: t.connectionToCti(c.deviceID) }),
+    });
+    const forward = async (request: ForwardedRequest): Promise<CstaMessage> => t.messageToNorth(await session.request(request));
+
+    switch (message.type) {
+      case 'RequestSystemStatus':
+        return { type: 'RequestSystemStatusResponse', systemStatus: session.state === CoreSessionState.Active ? 'normal' : 'disabled' };
+      case 'GetCSTAFeatures':
+        return { type: 'GetCSTAFeaturesResponse', supportedServices: SUPPORTED_SERVICES, supportedEvents: SUPPORTED_EVENTS };
+      case 'MonitorStart': {
+        const device = message.monitorObject.deviceObject;
+        if (device === undefined) throw new DesklineError(ErrorCode.InvalidArgument, 'MonitorStart of a call is not supported: monitor your line', { detail: { cstaError: { errorClass: 'operation', value: 'invalidMonitorObject' } } });
+        const id = await session.monitorStart(own(device));
+        return { type: 'MonitorStartResponse', monitorCrossRefID: id };
+      }
+      case 'MonitorStop':
+        await session.monitorStop(message.monitorCrossRefID);
+        return { type: 'MonitorStopResponse' };
+      case 'MakeCall':
+        return forward({ ...message, callingDevice: own(message.callingDevice), calledDirectoryNumber: dest(message.calledDirectoryNumber) });
+      case 'AnswerCall':
+        return forward({ ...message, callToBeAnswered: conn(message.callToBeAnswered) });
+      case 'ClearConnection':
+        return forward({ ...message, connectionToBeCleared: conn(message.connectionToBeCleared) });
+      case 'ClearCall':
+        return forward({ ...message, callToBeCleared: conn(message.callToBeCleared) });
+      case 'HoldCall':
+        return forward({ ...message, callToBeHeld: conn(message.callToBeHeld) });
+      case 'RetrieveCall':
+        return forward({ ...message, callToBeRetrieved: conn(message.callToBeRetrieved) });
+      case 'ConsultationCall':
+        return forward({ ...message, existingCall: conn(message.existingCall), consultedDevice: dest(message.consultedDevice) });
+      case 'SingleStepTransferCall':
+        return forward({ ...message, activeCall: conn(message.activeCall), transferredTo: dest(message.transferredTo) });
+      case 'TransferCall':
+      case 'ConferenceCall':
+      case 'AlternateCall':
+      case 'ReconnectCall':
+        return forward({ ...message, heldCall: conn(message.heldCall), activeCall: conn(message.activeCall) } as ForwardedRequest);
+      case 'DeflectCall':
+        return forward({ ...message, callToBeDiverted: conn(message.callToBeDiverted), newDestination: dest(message.newDestination) });
+      case 'GenerateDigits':
+        return forward({ ...message, connectionToSendDigits: conn(message.connectionToSendDigits) });
+      case 'SetForwarding':
+        return forward({ ...message, device: own(message.device), ...(message.forwardDN === undefined ? {} : { forwardDN: dest(message.forwardDN) }) });
+      case 'GetForwarding':
+      case 'SetDoNotDisturb':
+      case 'GetDoNotDisturb':
+        return forward({ ...message, device: own(message.device) } as ForwardedRequest);
+      case 'SnapshotDevice':
+        return forward({ ...message, snapshotObject: own(message.snapshotObject) });
+      default:
+        throw new DesklineError(ErrorCode.CstaUnknownMessage, `${message.type} is not a service this gateway offers`, { detail: { cstaError: { errorClass: 'operation', value: 'invalidObjectType' } } });
+    }
+  }
+
+  /** re-INVITE: a refresh (Communicator < 2007 R2 every 10 minutes, sipe at Session-Expires − 60 s) and
+   *  the way a session whose CTI connection came back with a new ID is restored. */
+  private async receiveReInvite(rcc: RccSession, request: IncomingDialogRequest): Promise<void> {
+    let edition = rcc.edition;
+    if (request.message.body.length > 0) {
+      const decoded = decodeCsta(request.message.body);
+      if (!decoded.ok) {
+        request.respond(400, { reason: `Bad Request (${decoded.error.message})`.slice(0, 240), headers: [['Warning', warning(decoded.error.message)]] });
+        this.metrics.sipRequest('INVITE', 400);
+        return;
+      }
+      edition = editionOf(decoded.value.edition);
+      rcc.edition = edition;
+    }
+    const session = rcc.core;
+    if (session.state !== CoreSessionState.Active) {
+      try {
+        await session.rebind();
+        this.log.info({ dialog: rcc.dialog.id, user: session.user.id, cti: session.connection.addressText }, 'RCC session restored by re-INVITE');
+      } catch (cause) {
+        const error = wrapError(cause);
+        const { status, phrase, retryAfter } = inviteStatus(error);
+        const headers: [string, string][] = [['Warning', warning(error.message)]];
+        if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);
+        request.respond(status, { reason: `${phrase} (${error.message})`.slice(0, 240), headers });
+        this.metrics.sipRequest('INVITE', status);
+        return;
+      }
+    }
+    request.respond(200, this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
+    this.metrics.sipRequest('INVITE', 200);
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  onDialogTerminated(dialog: ServerDialog, reason: DialogTerminationReason): void {
+    const rcc = this.sessions.get(dialog.id);
+    if (rcc === undefined) return;
+    this.sessions.delete(dialog.id);
+    rcc.closed = true;
+    this.log.info({ dialog: dialog.id, user: rcc.core.user.id, reason }, 'RCC session ended');
+    void rcc.core.close(`dialog ${reason}`);
+  }
+
+  /** Ends a session from our side: BYE when `bye` (the client should know), else only locally. */
+  endSession(rcc: RccSession, reason: string, bye = false): void {
+    if (rcc.closed) return;
+    rcc.closed = true;
+    this.sessions.delete(rcc.dialog.id);
+    void rcc.core.close(reason);
+    if (bye && !rcc.dialog.isTerminated) {
+      rcc.dialog.bye().catch(() => undefined);
+    } else if (!rcc.dialog.isTerminated) {
+      this.sip.forgetDialog(rcc.dialog, reason);
+    }
+  }
+
+  /** SIGTERM drain: every client gets a BYE (and re-INVITEs elsewhere), then the listeners close. */
+  async dispose(): Promise<void> {
+    if (this.disposing) return;
+    this.disposing = true;
+    const byes = [...this.sessions.values()].map(async (rcc) => {
+      rcc.closed = true;
+      await rcc.core.close('gateway shutting down');
+      if (!rcc.dialog.isTerminated) await rcc.dialog.bye().catch(() => undefined);
+    });
+    await Promise.race([Promise.all(byes), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    this.sessions.clear();
+    await this.sip.dispose();
+  }
+}
