@@ -1,0 +1,173 @@
+// The UI's whole data layer: the snapshots the host pushes (desk.state, app.settings,
+// app.history) plus the notice list. UI state stays minimal: everything else is derived
+// from the latest DeskStateView.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { DomainApi, ErrorView } from '../../../common/src/api/contract.js';
+import type {
+  DeskStateView,
+  HistoryEntryView,
+  NoticeView,
+  SettingsView,
+} from '../../../common/src/api/views.js';
+import type { HostBridge } from '../bridge/host.js';
+import type { LinkState } from '../bridge/ws-bridge.js';
+import { addNotice, removeNotice, type UiNotice } from '../lib/notices.js';
+
+export const HISTORY_LIMIT = 200;
+
+export type RunResult<T> = { ok: true; value: T } | { ok: false; error: ErrorView };
+
+export interface DeskData {
+  api: DomainApi;
+  state: DeskStateView | null;
+  settings: SettingsView | null;
+  history: HistoryEntryView[] | null;
+  recent: string[];
+  notices: UiNotice[];
+  /** 'ipc' in Electron: there is no link that can drop. */
+  link: LinkState | 'ipc';
+  loadError: string | null;
+  /** Runs an API call; a refusal becomes an error notice with the engine's message. */
+  run: <T>(call: (api: DomainApi) => Promise<T>) => Promise<RunResult<T>>;
+  notify: (level: NoticeView['level'], message: string, code?: string) => void;
+  dismiss: (id: number) => void;
+}
+
+/** Duck-typed, not `instanceof DeskApiError`: the bridge may come from another bundle (the
+ *  preload, a test fixture) with its own copy of the class. */
+const toErrorView = (error: unknown): ErrorView => {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : 'INTERNAL', message: error.message };
+  }
+  return { code: 'INTERNAL', message: String(error) };
+};
+
+export function useDesk(host: HostBridge): DeskData {
+  const { bridge } = host;
+  const [state, setState] = useState<DeskStateView | null>(null);
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [history, setHistory] = useState<HistoryEntryView[] | null>(null);
+  const [recent, setRecent] = useState<string[]>([]);
+  const [notices, setNotices] = useState<UiNotice[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const noticeSeq = useRef(0);
+
+  const pushNotice = useCallback((notice: NoticeView) => {
+    noticeSeq.current += 1;
+    const id = noticeSeq.current;
+    setNotices((list) => addNotice(list, notice, id));
+  }, []);
+
+  const notify = useCallback(
+    (level: NoticeView['level'], message: string, code?: string) =>
+      pushNotice(
+        code === undefined ? { level, message, at: Date.now() } : { level, message, code, at: Date.now() },
+      ),
+    [pushNotice],
+  );
+
+  const dismiss = useCallback((id: number) => setNotices((list) => removeNotice(list, id)), []);
+
+  const run = useCallback(
+    async <T>(call: (api: DomainApi) => Promise<T>): Promise<RunResult<T>> => {
+      try {
+        return { ok: true, value: await call(bridge.api) };
+      } catch (error) {
+        const view = toErrorView(error);
+        // "A refused action shows why": the engine's message, as it sent it.
+        pushNotice({ level: 'error', code: view.code, message: view.message, at: Date.now() });
+        return { ok: false, error: view };
+      }
+    },
+    [bridge, pushNotice],
+  );
+
+  useEffect(() => {
+    let alive = true;
+    // A snapshot pushed after we asked is newer than our answer: never regress to the answer.
+    const seen = { state: false, settings: false, history: false };
+    const refreshRecent = (): void => {
+      bridge.api.app.recentNumbers({}).then(
+        (numbers) => alive && setRecent(numbers),
+        () => undefined,
+      );
+    };
+    const offs = [
+      bridge.on('desk.state', (view) => {
+        seen.state = true;
+        setState(view);
+        setLoadError(null);
+      }),
+      bridge.on('app.settings', (view) => {
+        seen.settings = true;
+        setSettings(view);
+      }),
+      bridge.on('app.history', (entries) => {
+        seen.history = true;
+        setHistory(entries);
+        refreshRecent();
+      }),
+      bridge.on('app.notice', pushNotice),
+    ];
+    bridge.ready();
+    const failed = (what: string) => (error: unknown) => {
+      if (alive) setLoadError(`${what}: ${toErrorView(error).message}`);
+    };
+    bridge.api.desk.getState({}).then((view) => {
+      if (!alive) return;
+      setLoadError(null);
+      if (!seen.state) setState(view);
+    }, failed('Cannot load the desk'));
+    bridge.api.app.getSettings({}).then((view) => {
+      if (alive && !seen.settings) setSettings(view);
+    }, failed('Cannot load settings'));
+    bridge.api.app.listHistory({ limit: HISTORY_LIMIT }).then((entries) => {
+      if (alive && !seen.history) setHistory(entries);
+    }, failed('Cannot load history'));
+    refreshRecent();
+    return () => {
+      alive = false;
+      for (const off of offs) off();
+    };
+  }, [bridge, pushNotice]);
+
+  const link = useSyncExternalStore(
+    useCallback(
+      (onStoreChange: () => void) => host.link?.onChange(onStoreChange) ?? (() => undefined),
+      [host],
+    ),
+    () => host.link?.current() ?? 'ipc',
+  );
+
+  return {
+    api: bridge.api,
+    state,
+    settings,
+    history,
+    recent,
+    notices,
+    link,
+    loadError,
+    run,
+    notify,
+    dismiss,
+  };
+}
+
+/** Epoch ms, re-rendered every `intervalMs` while `active` (call timers, uptimes). */
+export function useNow(active: boolean, intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return undefined;
+    const tick = (): void => setNow(Date.now());
+    // First tick at once: `now` may be old if nothing was ticking before.
+    const first = window.setTimeout(tick, 0);
+    const timer = window.setInterval(tick, intervalMs);
+    return () => {
+      window.clearTimeout(first);
+      window.clearInterval(timer);
+    };
+  }, [active, intervalMs]);
+  return now;
+}

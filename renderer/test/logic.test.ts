@@ -1,0 +1,275 @@
+// The renderer's pure logic: formatting, call layout, keyboard map, dial suggestions,
+// notices and the settings form.
+import { describe, expect, it } from 'vitest';
+import type { CallAction, CallView, SettingsView } from '../../common/src/api/views.js';
+import { availability, focusCall, layoutCalls } from '../src/lib/call-model.js';
+import { formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
+import { shortcutFor, type KeyLike } from '../src/lib/keyboard.js';
+import { addNotice, MAX_NOTICES, removeNotice } from '../src/lib/notices.js';
+import { buildPatch, fieldErrorFromServer, formFromSettings } from '../src/lib/settings-form.js';
+import { suggest } from '../src/lib/suggest.js';
+
+const ACTIONS: CallAction[] = [
+  'answer',
+  'decline',
+  'hold',
+  'retrieve',
+  'hangup',
+  'singleStepTransfer',
+  'consult',
+  'transfer',
+  'conference',
+  'alternate',
+  'reconnect',
+  'deflect',
+  'digits',
+];
+
+function call(callId: string, state: CallView['state'], extra: Partial<CallView> = {}): CallView {
+  return {
+    callId,
+    direction: 'outbound',
+    state,
+    remote: { number: callId },
+    parties: [],
+    conference: false,
+    startedAt: 0,
+    actions: Object.fromEntries(
+      ACTIONS.map((a) => [a, { enabled: false, reason: `${a} off` }]),
+    ) as CallView['actions'],
+    ...extra,
+  };
+}
+
+describe('format', () => {
+  it('formats call durations, uptimes and RTTs', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(7_900)).toBe('0:07');
+    expect(formatDuration(754_000)).toBe('12:34');
+    expect(formatDuration(3_723_000)).toBe('1:02:03');
+    expect(formatDuration(-5)).toBe('0:00');
+    expect(formatUptime(40_000)).toBe('40 s');
+    expect(formatUptime(5 * 60_000)).toBe('5 min');
+    expect(formatUptime(2 * 3600_000 + 13 * 60_000)).toBe('2 h 13 min');
+    expect(formatUptime(76 * 3600_000)).toBe('3 d 4 h');
+    expect(formatRtt(undefined)).toBe('—');
+    expect(formatRtt(0.84)).toBe('0.8 ms');
+    expect(formatRtt(12.6)).toBe('13 ms');
+  });
+
+  it('scales a sparkline into its box, flat series in the middle, nothing for < 2 samples', () => {
+    expect(sparklinePoints([], 100, 20)).toBe('');
+    expect(sparklinePoints([5], 100, 20)).toBe('');
+    expect(sparklinePoints([1, 3], 100, 20, 0)).toBe('0.0,20.0 100.0,0.0');
+    expect(sparklinePoints([2, 2, 2], 100, 20, 0)).toBe('0.0,10.0 50.0,10.0 100.0,10.0');
+    expect(sparklinePoints([1, Number.NaN, 3], 100, 20, 0)).toBe('0.0,20.0 100.0,0.0');
+  });
+});
+
+describe('call layout', () => {
+  it('separates ringing calls and pairs a consultation with its held call', () => {
+    const original = call('a', 'held');
+    const consultation = call('b', 'connected', { consultationOf: 'a' });
+    const ringing = call('r', 'ringing', { direction: 'inbound' });
+    const other = call('c', 'alerting');
+    const layout = layoutCalls([original, ringing, consultation, other]);
+    expect(layout.ringing.map((c) => c.callId)).toEqual(['r']);
+    expect(layout.groups).toHaveLength(2);
+    const pair = layout.groups[0];
+    expect(pair?.kind).toBe('consultation');
+    if (pair?.kind !== 'consultation') return;
+    expect([pair.held.callId, pair.active.callId]).toEqual(['a', 'b']);
+    expect(layout.groups[1]).toEqual({ kind: 'single', call: other });
+  });
+
+  it('follows an Alternate: the consultation held, the original active', () => {
+    const layout = layoutCalls([call('a', 'connected'), call('b', 'held', { consultationOf: 'a' })]);
+    const pair = layout.groups[0];
+    if (pair?.kind !== 'consultation') throw new Error('expected a pair');
+    expect([pair.held.callId, pair.active.callId]).toEqual(['b', 'a']);
+  });
+
+  it('shows a consultation whose original is gone as a single call', () => {
+    const layout = layoutCalls([call('b', 'connected', { consultationOf: 'gone' })]);
+    expect(layout.groups).toEqual([{ kind: 'single', call: expect.objectContaining({ callId: 'b' }) }]);
+  });
+
+  it('an outbound ringing call is not an incoming call', () => {
+    expect(layoutCalls([call('x', 'ringing')]).ringing).toEqual([]);
+  });
+
+  it('picks the connected call for Alt+H / Alt+E, then a dialling one, then a held one', () => {
+    expect(focusCall([call('h', 'held'), call('c', 'connected')])?.callId).toBe('c');
+    expect(focusCall([call('h', 'held'), call('d', 'initiated')])?.callId).toBe('d');
+    expect(focusCall([call('h', 'held')])?.callId).toBe('h');
+    expect(focusCall([call('r', 'ringing', { direction: 'inbound' })])).toBeUndefined();
+  });
+
+  it('treats an action missing from an old engine as disabled with a reason', () => {
+    const partial = call('p', 'connected');
+    const { digits: _d, ...rest } = partial.actions;
+    const old = { ...partial, actions: rest as CallView['actions'] };
+    expect(availability(old, 'digits')).toEqual({ enabled: false, reason: 'Not offered for this call' });
+  });
+});
+
+describe('keyboard', () => {
+  const key = (k: Partial<KeyLike>): KeyLike => ({
+    key: '',
+    code: '',
+    altKey: false,
+    ctrlKey: false,
+    metaKey: false,
+    shiftKey: false,
+    ...k,
+  });
+  it('maps Alt+digit to screens and Alt+letters (by code) to call actions', () => {
+    expect(shortcutFor(key({ altKey: true, code: 'Digit1', key: '¡' }), false)).toEqual({
+      kind: 'screen',
+      screen: 'calls',
+    });
+    expect(shortcutFor(key({ altKey: true, code: 'Digit6' }), true)).toEqual({
+      kind: 'screen',
+      screen: 'settings',
+    });
+    expect(shortcutFor(key({ altKey: true, code: 'Digit7' }), false)).toBeNull();
+    expect(shortcutFor(key({ altKey: true, code: 'KeyA', key: 'å' }), true)).toEqual({ kind: 'answer' });
+    expect(shortcutFor(key({ altKey: true, code: 'KeyD' }), false)).toEqual({ kind: 'decline' });
+    expect(shortcutFor(key({ altKey: true, code: 'KeyH' }), false)).toEqual({ kind: 'holdToggle' });
+    expect(shortcutFor(key({ altKey: true, code: 'KeyE' }), false)).toEqual({ kind: 'hangup' });
+    expect(shortcutFor(key({ altKey: true, ctrlKey: true, code: 'KeyA' }), false)).toBeNull();
+  });
+
+  it('never hijacks "/" and "?" while typing in a field', () => {
+    expect(shortcutFor(key({ key: '/' }), false)).toEqual({ kind: 'focusDial' });
+    expect(shortcutFor(key({ key: '/' }), true)).toBeNull();
+    expect(shortcutFor(key({ key: '?', shiftKey: true }), false)).toEqual({ kind: 'help' });
+    expect(shortcutFor(key({ key: '?', shiftKey: true }), true)).toBeNull();
+    expect(shortcutFor(key({ key: 'a' }), false)).toBeNull();
+  });
+});
+
+describe('dial suggestions', () => {
+  const favourites = [
+    { name: 'Alice Example', number: '+1 408 555 0101' },
+    { name: 'Service desk', number: '4000' },
+  ];
+  const history = [
+    {
+      id: 'h',
+      callId: 'c',
+      direction: 'inbound' as const,
+      number: '2002',
+      display: 'Carol Diaz',
+      startedAt: 0,
+      durationMs: 0,
+      outcome: 'missed' as const,
+    },
+  ];
+  it('matches favourites by name or digits, recent numbers and history names, de-duplicated', () => {
+    expect(suggest('ali', favourites, [], history).map((s) => s.name)).toEqual(['Alice Example']);
+    expect(suggest('4085550', favourites, ['+14085550101'], history).map((s) => s.number)).toEqual([
+      '+1 408 555 0101',
+    ]);
+    expect(suggest('carol', favourites, [], history)).toEqual([
+      { key: 'history:2002', name: 'Carol Diaz', number: '2002', source: 'history' },
+    ]);
+    expect(suggest('200', favourites, ['2002'], history)).toEqual([
+      { key: 'recent:2002', number: '2002', source: 'recent' },
+    ]);
+    expect(suggest('  ', favourites, ['1'], history)).toEqual([]);
+    expect(
+      suggest('0', favourites, ['1000', '2000', '3000', '5000', '6000', '7000', '8000'], [], 6),
+    ).toHaveLength(6);
+  });
+});
+
+describe('notices', () => {
+  it('collapses repeats, keeps the newest few, and removes by id', () => {
+    let list = addNotice([], { level: 'error', message: 'down', at: 1 }, 1);
+    list = addNotice(list, { level: 'error', message: 'down', at: 2 }, 2);
+    expect(list).toEqual([{ level: 'error', message: 'down', at: 2, id: 1, repeat: 2 }]);
+    for (let i = 0; i < 10; i += 1)
+      list = addNotice(list, { level: 'info', message: `n${i}`, at: i }, 10 + i);
+    expect(list).toHaveLength(MAX_NOTICES);
+    expect(list[list.length - 1]?.message).toBe('n9');
+    expect(removeNotice(list, 19).map((n) => n.message)).toEqual(['n6', 'n7', 'n8']);
+  });
+});
+
+describe('settings form', () => {
+  const settings: SettingsView = {
+    ctiAddresses: ['cucm1.example.com:2748'],
+    applicationUser: 'app',
+    hasPassword: true,
+    heartbeatIntervalSec: 30,
+    userId: 'alice',
+    favourites: [{ name: 'Bob', number: '2002' }],
+    sipListenerEnabled: true,
+    startAtLogin: false,
+    theme: 'system',
+    globalShortcut: 'Alt+D',
+  };
+
+  it('sends only what changed, and the password only when typed', () => {
+    const form = formFromSettings(settings);
+    expect(form.password).toBe('');
+    expect(buildPatch(form, settings)).toEqual({ ok: true, patch: {}, changed: false });
+    const edited = {
+      ...form,
+      heartbeatIntervalSec: ' 15 ',
+      theme: 'dark' as const,
+      ctiAddresses: [...form.ctiAddresses, ' [::1]:2748 '],
+    };
+    expect(buildPatch(edited, settings)).toEqual({
+      ok: true,
+      changed: true,
+      patch: {
+        heartbeatIntervalSec: 15,
+        theme: 'dark',
+        ctiAddresses: ['cucm1.example.com:2748', '[::1]:2748'],
+      },
+    });
+    expect(buildPatch({ ...form, password: 's3cret' }, settings)).toEqual({
+      ok: true,
+      changed: true,
+      patch: { password: 's3cret' },
+    });
+  });
+
+  it('reports each bad field by its path, next to the field', () => {
+    const form = formFromSettings(settings);
+    const result = buildPatch(
+      {
+        ...form,
+        ctiAddresses: ['good.example:1', 'no port', '', 'x:2', 'x:3', 'x:4', 'x:5', 'x:6', 'x:7'],
+        heartbeatIntervalSec: '0',
+        favourites: [{ name: '', number: '1' }],
+      },
+      settings,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toMatchObject({
+      'ctiAddresses.1': 'Expected host:port, for example cucm1.example.com:2748',
+      'ctiAddresses.2': 'Enter host:port, or remove this row',
+      heartbeatIntervalSec: 'A whole number of seconds, 1 to 300',
+      'favourites.0.name': 'A name of 1 to 80 characters',
+    });
+    expect(result.errors.ctiAddresses).toBe('At most 8 addresses');
+    for (const bad of ['301', '1.5', 'ten', '']) {
+      const r = buildPatch({ ...form, heartbeatIntervalSec: bad }, settings);
+      expect(r.ok, bad).toBe(false);
+    }
+  });
+
+  it('maps a refusal from the host to its field', () => {
+    expect(fieldErrorFromServer('app.updateSettings: ctiAddresses.2: expected host:port')).toEqual({
+      'ctiAddresses.2': 'expected host:port',
+    });
+    expect(fieldErrorFromServer('app.updateSettings: userId: unknown user')).toEqual({
+      userId: 'unknown user',
+    });
+    expect(fieldErrorFromServer('storage is read-only')).toBeNull();
+  });
+});
