@@ -93,7 +93,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   }
 
   const metrics = createGatewayMetrics({ nodeId: config.node.id });
-  let core: SessionCore | undefined;
+  // The pool's delegate needs the core, the core needs the pool: tie the knot through a holder.
+  const late: { core?: SessionCore } = {};
   const pool = new CtiPool(
     {
       addresses,
@@ -111,14 +112,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       logger,
     },
     {
-      onConnectionUp: (connection, id) => core?.connectionUp(connection, id),
-      onConnectionDown: (connection) => core?.connectionDown(connection),
+      onConnectionUp: (connection, id) => late.core?.connectionUp(connection, id),
+      onConnectionDown: (connection) => late.core?.connectionDown(connection),
       onHealth: () => {
         for (const desk of desks.values()) desk.queueEmit();
       },
     },
   );
-  core = new SessionCore({
+  const sessionCore = new SessionCore({
     pool,
     clock,
     logger,
@@ -127,7 +128,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
     metrics,
   });
-  const sessionCore = core;
+  late.core = sessionCore;
   metrics.bindPool(pool, () => sessionCore.sessionCount);
   const desks = new Map<string, DeskSession>();
   pool.start();

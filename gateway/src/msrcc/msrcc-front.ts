@@ -265,10 +265,12 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     const { user, appearance, lineUri } = authorization.value;
     if (invite.canceled) return;
 
-    let rcc: RccSession | undefined;
+    // The face exists before the dialog (the core session is opened first); events can only
+    // start after MonitorStart, which needs the dialog, so the late binding loses nothing.
+    const late: { rcc?: RccSession } = {};
     const face: SessionFace = {
-      onCtiEvent: (s, e) => rcc?.onCtiEvent(s, e),
-      onStateChange: (s, state, reason) => rcc?.onStateChange(s, state, reason),
+      onCtiEvent: (s, e) => late.rcc?.onCtiEvent(s, e),
+      onStateChange: (s, state, reason) => late.rcc?.onStateChange(s, state, reason),
     };
     const opened = this.core.openSession({ user, appearance }, face);
     if (!opened.ok) return this.refuse(invite, opened.error, edition);
@@ -278,7 +280,8 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       return;
     }
     const dialog = invite.accept(this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
-    rcc = new RccSession(this, dialog, session, lineUri, edition, () => this.core.directory.appearancesOfUser(user));
+    const rcc = new RccSession(this, dialog, session, lineUri, edition, () => this.core.directory.appearancesOfUser(user));
+    late.rcc = rcc;
     this.sessions.set(dialog.id, rcc);
     this.metrics.sipRequest('INVITE', 200);
     this.log.info({ dialog: dialog.id, user: user.id, line: appearance.id, transport: invite.transport.protocol }, 'RCC session open');
@@ -489,11 +492,9 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     rcc.closed = true;
     this.sessions.delete(rcc.dialog.id);
     void rcc.core.close(reason);
-    if (bye && !rcc.dialog.isTerminated) {
-      rcc.dialog.bye().catch(() => undefined);
-    } else if (!rcc.dialog.isTerminated) {
-      this.sip.forgetDialog(rcc.dialog, reason);
-    }
+    // Otherwise the SIP layer ends the dialog itself: a 481 to or from an in-dialog request
+    // terminates it (RFC 5057 §5.1).
+    if (bye && !rcc.dialog.isTerminated) rcc.dialog.bye().catch(() => undefined);
   }
 
   /** SIGTERM drain: every client gets a BYE (and re-INVITEs elsewhere), then the listeners close. */
