@@ -80,7 +80,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       nodes: config.demo.nodes,
       host: '127.0.0.1',
       port: 0,
-      adminPort: null,
+      adminPort: config.demo.adminPort,
       applicationUser: DEMO_CTI_USER,
       applicationPassword: DEMO_CTI_PASSWORD,
       clock,

@@ -118,6 +118,9 @@ export const GatewayConfigSchema = z.strictObject({
       /** Start the CTI Manager simulator in-process with the demo cluster and use it. */
       enabled: z.boolean().default(false),
       nodes: z.number().int().min(1).max(MAX_CTI_ADDRESSES).default(2),
+      /** The simulator's admin HTTP API (stop/freeze nodes, inbound calls) on 127.0.0.1:
+       *  a port (0 = any free one, shown in /health), or null for none. */
+      adminPort: z.number().int().min(0).max(65535).nullable().default(null),
     })
     .prefault({}),
 });
