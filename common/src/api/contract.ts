@@ -132,18 +132,43 @@ export class DeskApiError extends Error {
   }
 }
 
+/**
+ * Electron's contextBridge copies a rejected Error's message but drops its other properties,
+ * so an error crossing from the preload would lose its code. The preload therefore writes the
+ * code into the message behind this marker, and errorViewOf() takes it back out.
+ */
+const CODE_MARKER = /^\u2063([A-Z][A-Z0-9_]*)\u2063 /;
+
+/** The { code, message } of anything a domain API call rejected with, whichever side built it. */
+export function errorViewOf(error: unknown): ErrorView {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const marked = CODE_MARKER.exec(error.message);
+    if (marked !== null) return { code: typeof code === 'string' ? code : (marked[1] as string), message: error.message.slice(marked[0].length) };
+    return { code: typeof code === 'string' ? code : 'INTERNAL', message: error.message };
+  }
+  return { code: 'INTERNAL', message: String(error) };
+}
+
+export interface DomainApiOptions {
+  /** Put the error code into the message (for APIs exposed through Electron's contextBridge). */
+  codeInMessage?: boolean;
+}
+
 /** Builds the nested domain API over a transport's invoke (IPC or WebSocket). Responses
  *  are validated here too: the renderer trusts nothing it did not check. */
-export function createDomainApi(invoke: (method: MethodName, request: unknown) => Promise<Envelope<unknown>>): DomainApi {
+export function createDomainApi(invoke: (method: MethodName, request: unknown) => Promise<Envelope<unknown>>, options: DomainApiOptions = {}): DomainApi {
+  const fail = (code: string, message: string): DeskApiError =>
+    new DeskApiError(code, options.codeInMessage === true ? `\u2063${code}\u2063 ${message}` : message);
   const api: Record<string, Record<string, (request: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(methods) as MethodName[]) {
     const [ns, member] = name.split('.') as [string, string];
     api[ns] ??= {};
     api[ns][member] = async (request: unknown) => {
       const envelope = await invoke(name, request ?? {});
-      if (!envelope.ok) throw new DeskApiError(envelope.error.code, envelope.error.message);
+      if (!envelope.ok) throw fail(/^[A-Z][A-Z0-9_]*$/.test(envelope.error.code) ? envelope.error.code : 'INTERNAL', envelope.error.message);
       const parsed = methods[name].response.safeParse(envelope.value);
-      if (!parsed.success) throw new DeskApiError('INVALID_RESPONSE', `invalid response to ${name}: ${parsed.error.message}`);
+      if (!parsed.success) throw fail('INVALID_RESPONSE', `invalid response to ${name}: ${parsed.error.message}`);
       return parsed.data;
     };
   }

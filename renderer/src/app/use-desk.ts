@@ -2,7 +2,7 @@
 // app.history) plus the notice list. UI state stays minimal: everything else is derived
 // from the latest DeskStateView.
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { DomainApi, ErrorView } from '../../../common/src/api/contract.js';
+import { errorViewOf, type DomainApi, type ErrorView } from '../../../common/src/api/contract.js';
 import type {
   DeskStateView,
   HistoryEntryView,
@@ -33,15 +33,9 @@ export interface DeskData {
   dismiss: (id: number) => void;
 }
 
-/** Duck-typed, not `instanceof DeskApiError`: the bridge may come from another bundle (the
- *  preload, a test fixture) with its own copy of the class. */
-const toErrorView = (error: unknown): ErrorView => {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : 'INTERNAL', message: error.message };
-  }
-  return { code: 'INTERNAL', message: String(error) };
-};
+/** Duck-typed (errorViewOf): the bridge may come from another bundle (the preload, a test
+ *  fixture), and an error from Electron's preload carries its code inside the message. */
+const toErrorView = (error: unknown): ErrorView => errorViewOf(error);
 
 export function useDesk(host: HostBridge): DeskData {
   const { bridge } = host;

@@ -1,0 +1,597 @@
+// Electron main: the composition root (STYLE habit 1). Wiring only — every decision lives in
+// a pure, tested module (tray-menu, tray-icon, window-position/popup, links, ipc, event-queue,
+// notifications, security, app-protocol, actions) or in the engine and the app services.
+//
+// Life of the process:
+//   before ready   single-instance lock; privileged app scheme; open-url queue (macOS)
+//   ready          stores → session hardening → app protocol → popup window → IPC → tray
+//                  → notifications → shortcut, login item → engine (simulator in demo mode)
+//                  → pending dial links
+//   quit           dispose in reverse, flush the stores, with a deadline
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  clipboard,
+  globalShortcut,
+  ipcMain,
+  nativeImage,
+  nativeTheme,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
+import type { EventName, EventPayload } from '../../common/src/api/contract.js';
+import type { NoticeView, SettingsView } from '../../common/src/api/views.js';
+import { createAppHandlers } from '../../gateway/src/app/app-handlers.js';
+import { HistoryStore } from '../../gateway/src/app/history-store.js';
+import { FileSecretStore, plainCipher, type SecretCipher } from '../../gateway/src/app/secret-store.js';
+import { SettingsStore, type SettingsField } from '../../gateway/src/app/settings-store.js';
+import { systemClock, type TimerHandle } from '../../gateway/src/util/clock.js';
+import { createPinoLogger, type Logger } from '../../gateway/src/util/logger.js';
+import { createActions, type Actions } from './actions.js';
+import { AppEventLog } from './app-events.js';
+import { DEMO_ARG, HIDDEN_ARG } from './args.js';
+import { serveAppRequest } from './app-protocol.js';
+import { DeskProxy } from './desk-proxy.js';
+import { ENGINE_FIELDS, engineModules, startEngine, type Engine } from './engine.js';
+import { RendererEventQueue } from './event-queue.js';
+import { registerIpc } from './ipc.js';
+import { findDialRequest, parseDialLink, type DialTarget } from './links.js';
+import { autostartDesktopEntry, autostartPath } from './login-item.js';
+import { LaunchInbox } from './launch-inbox.js';
+import { IncomingCallNotifier, type NotifierPort } from './notifications.js';
+import { PopupController } from './popup.js';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  navigationAllowed,
+  openDecision,
+  permissionAllowed,
+  secureWebPreferences,
+  senderPolicy,
+} from './security.js';
+import { buildTrayMenu, toMenuTemplate, type Screen } from './tray-menu.js';
+import { trayIconFor } from './tray-icon.js';
+
+/** Link schemes Deskline handles (also declared in electron-builder.yml `protocols`). */
+const DIAL_SCHEMES = ['tel', 'callto', 'sip'] as const;
+const POPUP_SIZE = { width: 380, height: 620 } as const;
+/** Shutdown must finish: a stuck socket or disk must not keep a zombie tray app alive. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+/** A dial link that arrives at launch waits this long for the line to come up. */
+const LAUNCH_DIAL_WAIT_MS = 20_000;
+/** Reloads of a crashed renderer allowed per minute (then it stays down, and says so in the log). */
+const RENDERER_RELOADS = 3;
+/** Tray menus are rebuilt at most this often (desk.state can change several times a second). */
+const TRAY_REFRESH_MS = 150;
+
+const clock = systemClock;
+const events = new AppEventLog(() => clock.now());
+const e2e = process.env['DESKLINE_E2E'] === '1';
+/** `--demo` (npm start, the e2e tests): the embedded simulator whatever addresses the settings hold. */
+const forceDemo = process.argv.includes(DEMO_ARG);
+if (e2e) {
+  // Playwright's electronApp.evaluate() runs in this process and waits on these (e2e/app.electron.ts).
+  (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents = events;
+}
+
+// ------------------------------------------------------------------ before ready
+
+const userDataOverride = process.env['DESKLINE_USER_DATA'];
+if (userDataOverride !== undefined && userDataOverride !== '') app.setPath('userData', userDataOverride);
+
+// One instance: a second launch (a tel: link clicked while we run, or the user starting the
+// app again) hands its argv to the first and exits.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  // Our pages are served from a standard, secure scheme so they get a real origin (sender
+  // checks, CSP 'self') and fetch/modules work — never file:// (security checklist §18).
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
+  ]);
+  // Links and second launches can arrive before start() is done (macOS sends open-url even
+  // before ready; second-instance comes after ready, while the stores may still be opening):
+  // both are queued until start() can handle them.
+  const inbox = new LaunchInbox();
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    inbox.push({ kind: 'url', url });
+  });
+  app.on('second-instance', (_event, argv) => inbox.push({ kind: 'argv', argv }));
+  app
+    .whenReady()
+    .then(() => start(inbox))
+    .catch((error: unknown) => {
+      console.error('deskline: failed to start', error);
+      app.exit(1);
+    });
+}
+
+// ------------------------------------------------------------------ ready
+
+async function start(inbox: LaunchInbox): Promise<void> {
+  const userData = app.getPath('userData');
+  const logger = await createLogger(userData);
+  logger.info(
+    { version: app.getVersion(), packaged: app.isPackaged, platform: process.platform },
+    'deskline starting',
+  );
+  app.dock?.hide(); // a tray app: no dock icon on macOS
+
+  const appRoot = app.getAppPath();
+  const rendererDir = join(appRoot, 'dist', 'renderer');
+  const preloadPath = join(appRoot, 'dist', 'main', 'preload.cjs');
+  // Packaged: electron-builder's extraResources (resources/tray); in development: the sources.
+  const trayIconDir = app.isPackaged ? join(process.resourcesPath, 'tray') : join(appRoot, 'build', 'tray');
+  const devServer = app.isPackaged ? undefined : process.env['DESKLINE_RENDERER_URL'];
+  const policy = senderPolicy(devServer);
+
+  // ---- stores
+  const secrets = new FileSecretStore({
+    path: join(userData, 'secrets.json'),
+    logger,
+    cipher: await secretCipher(logger),
+  });
+  const settings = await SettingsStore.open({ dir: userData, secrets, logger });
+  const history = await HistoryStore.open({ dir: userData, clock, logger });
+  events.emit('app.storesOpened', { settingsFrom: settings.loadedFrom });
+  nativeTheme.themeSource = settings.get().theme;
+
+  // ---- session hardening (checklist §5, §7, §13–§15)
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionAllowed(permission, details.requestingUrl, policy)),
+  );
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionAllowed(permission, requestingOrigin, policy),
+  );
+  if (devServer !== undefined) {
+    // The dev server's pages get the same CSP as a header as the app protocol's.
+    ses.webRequest.onHeadersReceived({ urls: [`${devServer}/*`] }, (details, callback) =>
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      }),
+    );
+  }
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
+
+  // Every web contents — registered before the first window exists: no navigation away, no
+  // new windows, no <webview> (checklist §12–§15).
+  app.on('web-contents-created', (_event, contents: WebContents) => {
+    const guard = (event: { preventDefault(): void }, url: string): void => {
+      if (navigationAllowed(url, policy)) return;
+      event.preventDefault();
+      logger.warn({ url: url.slice(0, 200) }, 'navigation denied');
+    };
+    contents.on('will-navigate', guard);
+    contents.on('will-redirect', guard);
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      const decision = openDecision(url);
+      if (decision.action === 'external') void shell.openExternal(decision.url);
+      else if (decision.action === 'dial') handleLink(decision.url, 'window.open');
+      return { action: 'deny' };
+    });
+  });
+
+  let tray: Tray | undefined;
+  let shuttingDown = false;
+
+  // ---- the popup window: created hidden, shown next to the tray icon (menubar's habit)
+  const window = new BrowserWindow({
+    ...POPUP_SIZE,
+    show: false,
+    frame: false,
+    resizable: false,
+    movable: false,
+    minimizable: false,
+    maximizable: false,
+    fullscreenable: false,
+    skipTaskbar: true,
+    alwaysOnTop: true,
+    title: 'Deskline',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#1e1f22' : '#ffffff',
+    webPreferences: secureWebPreferences(preloadPath, { devTools: !app.isPackaged }),
+  });
+  const queue = new RendererEventQueue(window.webContents, logger);
+  const emit = <E extends EventName>(name: E, payload: EventPayload<E>): void => queue.emit(name, payload);
+  const notice = (level: NoticeView['level'], message: string, code?: string): void => {
+    emit('app.notice', { level, message, at: clock.now(), ...(code === undefined ? {} : { code }) });
+    // A refusal from the tray or a link must be seen even with the popup closed.
+    if (level === 'error' && !window.isVisible() && Notification.isSupported())
+      new Notification({ title: 'Deskline', body: message, silent: true }).show();
+  };
+
+  const popup = new PopupController(
+    window,
+    {
+      displays: () => screen.getAllDisplays(),
+      cursor: () => screen.getCursorScreenPoint(),
+      trayBounds: () => tray?.getBounds(),
+    },
+    clock,
+  );
+  // Closing the popup (Alt+F4, a window manager's close) hides it: the app lives in the tray.
+  window.on('close', (event) => {
+    if (shuttingDown) return;
+    event.preventDefault();
+    popup.hide();
+  });
+  window.webContents.on('devtools-opened', () => (popup.hideOnBlur = false));
+  window.webContents.on('devtools-closed', () => (popup.hideOnBlur = true));
+  // A reload or a crashed renderer: queue events until the new page says READY again.
+  window.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) queue.reset();
+  });
+  // A crashed renderer is reloaded, but not in a loop: at most RENDERER_RELOADS per minute.
+  const crashes: number[] = [];
+  window.webContents.on('render-process-gone', (_event, details) => {
+    queue.reset();
+    const now = clock.monotonic();
+    while (crashes.length > 0 && now - (crashes[0] as number) > 60_000) crashes.shift();
+    crashes.push(now);
+    const reload = crashes.length <= RENDERER_RELOADS && !window.isDestroyed();
+    logger.error({ reason: details.reason, exitCode: details.exitCode, reload }, 'renderer gone');
+    if (reload) void window.webContents.reload();
+  });
+
+  const navigate = (screenName: Screen, number?: string): void => {
+    popup.show();
+    emit('app.navigate', number === undefined ? { screen: screenName } : { screen: screenName, number });
+  };
+
+  // ---- the desk: the proxy stands in front of an engine that comes and goes
+  const desk = new DeskProxy(logger);
+  const actions: Actions = createActions({
+    desk: () => desk.attached,
+    state: () => desk.state,
+    show: () => popup.show(),
+    navigate,
+    notice,
+    readClipboard: () => clipboard.readText(),
+    readSelection: async () => (process.platform === 'linux' ? clipboard.selection.readText() : ''),
+    quit: () => app.quit(),
+    logger,
+  });
+
+  // ---- IPC
+  const appHandlers = createAppHandlers({ settings, history, hideWindow: () => popup.hide() });
+  const unregisterIpc = registerIpc(ipcMain, {
+    handlers: { ...desk.handlers(), ...appHandlers },
+    policy,
+    logger,
+    onReady: (event) => {
+      if (event.sender.id !== window.webContents.id) return;
+      queue.markReady();
+      events.emit('app.windowReady', { url: window.webContents.getURL() });
+    },
+  });
+
+  // ---- tray
+  const iconFile = (file: string): string => join(trayIconDir, file);
+  const initialIcon = trayIconFor(null);
+  tray = new Tray(nativeImage.createFromPath(iconFile(initialIcon.file)));
+  tray.setToolTip(initialIcon.tooltip);
+  let trayTimer: TimerHandle | undefined;
+  let lastIconFile = initialIcon.file;
+  const buildMenu = (): Menu =>
+    Menu.buildFromTemplate(
+      toMenuTemplate(
+        buildTrayMenu({
+          desk: desk.state,
+          favourites: settings.get().favourites,
+          recentNumbers: history.recentNumbers(),
+        }),
+        (action) => {
+          void actions.dispatch(action);
+        },
+      ),
+    );
+  const refreshTray = (): void => {
+    if (trayTimer !== undefined) return;
+    trayTimer = clock.setTimeout(() => {
+      trayTimer = undefined;
+      if (tray === undefined || tray.isDestroyed()) return;
+      const icon = trayIconFor(desk.state);
+      if (icon.file !== lastIconFile) {
+        tray.setImage(nativeImage.createFromPath(iconFile(icon.file)));
+        lastIconFile = icon.file;
+      }
+      tray.setToolTip(icon.tooltip);
+      // Linux (AppIndicator) shows only a menu set in advance; elsewhere it is built on right-click.
+      if (process.platform === 'linux') tray.setContextMenu(buildMenu());
+    }, TRAY_REFRESH_MS);
+  };
+  tray.on('click', () => popup.toggle());
+  tray.on('right-click', () => tray?.popUpContextMenu(buildMenu()));
+  if (process.platform === 'linux') tray.setContextMenu(buildMenu());
+  events.emit('app.trayCreated', { platform: process.platform });
+
+  // ---- notifications of incoming calls
+  const notifierPort: NotifierPort = {
+    show(model, handlers) {
+      if (!Notification.isSupported()) return { close: () => undefined };
+      const notification = new Notification({
+        title: model.title,
+        body: model.body,
+        urgency: model.urgency,
+        timeoutType: model.timeoutType,
+        actions: model.actions.map((action) => ({ type: 'button' as const, text: action.text })),
+      });
+      notification.on('action', (details) => {
+        const action = model.actions[details.actionIndex];
+        if (action !== undefined) handlers.onAction(action.id);
+      });
+      notification.on('click', handlers.onClick);
+      notification.show();
+      return { close: () => notification.close() };
+    },
+  };
+  const notifier = new IncomingCallNotifier({
+    port: notifierPort,
+    answer: (callId) => void actions.dispatch({ type: 'answer', callId }),
+    decline: (callId) => void actions.dispatch({ type: 'decline', callId }),
+    open: () => navigate('calls'),
+    logger,
+  });
+
+  // ---- flows between the parts
+  desk.onEvent((event) => {
+    if (event.name === 'desk.state') {
+      emit('desk.state', event.payload);
+      // The offline state of a detached desk (engine restarting) says nothing about the calls:
+      // they may well continue on the phone. History follows the engine's own states only.
+      if (desk.attached !== undefined) history.observe(event.payload);
+      notifier.observe(event.payload);
+      refreshTray();
+    } else {
+      emit('desk.incomingCall', event.payload);
+    }
+  });
+  history.onChange((entries) => {
+    emit('app.history', [...entries]);
+    refreshTray();
+  });
+
+  // ---- global shortcut and login item, from the settings
+  let registeredShortcut = '';
+  const applyShortcut = (accelerator: string): void => {
+    if (registeredShortcut !== '') globalShortcut.unregister(registeredShortcut);
+    registeredShortcut = '';
+    if (accelerator === '') return;
+    if (globalShortcut.register(accelerator, () => void actions.dialSelectionOrClipboard()))
+      registeredShortcut = accelerator;
+    else
+      notice(
+        'warning',
+        `The shortcut ${accelerator} is taken by another application: choose another in Settings`,
+      );
+  };
+  const applyLoginItem = async (enabled: boolean): Promise<void> => {
+    if (process.platform === 'linux') {
+      const path = autostartPath(process.env, homedir());
+      if (enabled) {
+        await mkdir(join(path, '..'), { recursive: true });
+        await writeFile(
+          path,
+          autostartDesktopEntry(process.env['APPIMAGE'] ?? process.execPath, app.isPackaged ? [] : [appRoot]),
+          { mode: 0o644 },
+        );
+      } else {
+        await rm(path, { force: true });
+      }
+    } else {
+      app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] });
+    }
+  };
+
+  // ---- the engine: (re)started from the settings, one start at a time
+  let engine: Engine | undefined;
+  let engineQueue: Promise<void> = Promise.resolve();
+  const restartEngine = (why: string): Promise<void> => {
+    if (shuttingDown) return engineQueue;
+    engineQueue = engineQueue
+      .then(async () => {
+        const previous = engine;
+        engine = undefined;
+        desk.detach(why);
+        await previous?.dispose();
+        const started = await startEngine({
+          settings: engineSettings(settings.get()),
+          password: await settings.password(),
+          modules: engineModules,
+          logger,
+          clock,
+        });
+        if (!started.ok) {
+          desk.detach(started.error.message);
+          notice('error', started.error.message, started.error.code);
+          events.emit('engine.failed', { code: started.error.code, message: started.error.message });
+          return;
+        }
+        engine = started.value;
+        desk.attach(engine.desk);
+        await desk.refresh();
+        events.emit('engine.started', {
+          mode: engine.mode,
+          userId: engine.userId,
+          nodes: engine.addresses.length,
+          addresses: [...engine.addresses],
+        });
+      })
+      .catch((error: unknown) => {
+        // startEngine answers Results; this is a bug, logged, and the next restart still runs.
+        logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'engine: restart failed',
+        );
+      });
+    return engineQueue;
+  };
+
+  settings.onChange((view: SettingsView, changed: ReadonlySet<SettingsField>) => {
+    emit('app.settings', view);
+    if (changed.has('theme')) nativeTheme.themeSource = view.theme;
+    if (changed.has('globalShortcut')) applyShortcut(view.globalShortcut);
+    if (changed.has('startAtLogin'))
+      applyLoginItem(view.startAtLogin).catch((error: unknown) =>
+        notice('error', `Start at login could not be changed: ${String(error)}`),
+      );
+    if (changed.has('favourites')) refreshTray();
+    if ([...changed].some((field) => ENGINE_FIELDS.has(field))) void restartEngine('settings changed');
+  });
+
+  // ---- dial links: at launch (argv), from a second instance, macOS open-url, window.open
+  const dialWhenReady = async (target: DialTarget, source: string): Promise<void> => {
+    events.emit('dial.requested', { number: target.number, source });
+    await waitForLine(desk, LAUNCH_DIAL_WAIT_MS);
+    if (await actions.dial(target, { show: true }))
+      events.emit('dial.started', { number: target.number, source });
+    else events.emit('dial.refused', { number: target.number, source });
+  };
+  function handleLink(url: string, source: string): void {
+    const parsed = parseDialLink(url);
+    if (!parsed.ok) {
+      events.emit('dial.refused', { source, code: parsed.error.code });
+      notice('error', `Not dialled: ${parsed.error.message}`, parsed.error.code);
+      return;
+    }
+    void dialWhenReady(parsed.value, source);
+  }
+  const handleArgv = (argv: readonly string[], source: string): void => {
+    const request = findDialRequest(argv);
+    if (request === undefined) return;
+    if (!request.ok) {
+      events.emit('dial.refused', { source, code: request.error.code });
+      notice('error', `Not dialled: ${request.error.message}`, request.error.code);
+      return;
+    }
+    void dialWhenReady(request.value, source);
+  };
+  if (app.isPackaged) for (const scheme of DIAL_SCHEMES) app.setAsDefaultProtocolClient(scheme);
+
+  // ---- go
+  await window
+    .loadURL(devServer ?? APP_ENTRY_URL)
+    .catch((error: unknown) => logger.error({ err: String(error) }, 'window: page failed to load'));
+  if (!process.argv.includes(HIDDEN_ARG)) popup.show();
+  applyShortcut(settings.get().globalShortcut);
+  if (settings.loadedFrom === 'backup')
+    notice('warning', 'Your settings file was damaged; the last good copy was restored');
+  void restartEngine('starting');
+  handleArgv(process.argv.slice(1), 'argv');
+  inbox.drain((item) => {
+    if (item.kind === 'url') {
+      handleLink(item.url, 'open-url');
+    } else {
+      // A second launch: show ourselves, and dial what it was asked to.
+      popup.show();
+      handleArgv(item.argv, 'second-instance');
+    }
+  });
+
+  // ---- shutdown
+  // A tray app stays alive with no window open.
+  app.on('window-all-closed', () => undefined);
+  app.on('before-quit', (event) => {
+    if (shuttingDown) return;
+    // Electron does not wait for async before-quit work: hold the quit, clean up, then exit.
+    event.preventDefault();
+    shuttingDown = true;
+    events.emit('app.shutdown', {});
+    const cleanup = async (): Promise<void> => {
+      globalShortcut.unregisterAll();
+      if (trayTimer !== undefined) clock.clearTimeout(trayTimer);
+      notifier.dispose();
+      queue.dispose();
+      unregisterIpc();
+      popup.dispose();
+      await engineQueue.catch(() => undefined);
+      desk.dispose();
+      await engine?.dispose();
+      await settings.dispose();
+      await history.dispose();
+      await secrets.dispose();
+      tray?.destroy();
+      tray = undefined;
+      events.dispose();
+    };
+    const deadline = new Promise<'timeout'>((resolve) =>
+      clock.setTimeout(() => resolve('timeout'), SHUTDOWN_DEADLINE_MS),
+    );
+    Promise.race([cleanup().then(() => 'done' as const), deadline])
+      .then((outcome) => {
+        if (outcome === 'timeout')
+          logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting anyway');
+        logger.info({}, 'deskline stopped');
+      })
+      .catch((error: unknown) => logger.error({ err: String(error) }, 'shutdown failed'))
+      .finally(() => app.exit(0));
+  });
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** Logs go to a file in the data directory when packaged (nobody reads a GUI app's stdout). */
+async function createLogger(userData: string): Promise<Logger> {
+  if (!app.isPackaged) return createPinoLogger({ name: 'deskline' });
+  const dir = join(userData, 'logs');
+  await mkdir(dir, { recursive: true });
+  const { pino } = await import('pino');
+  return createPinoLogger({
+    name: 'deskline',
+    destination: pino.destination({ dest: join(dir, 'deskline.log'), sync: false }),
+  });
+}
+
+/** The password's cipher: the OS keychain through safeStorage when it is available. */
+async function secretCipher(logger: Logger): Promise<SecretCipher> {
+  if (!(await safeStorage.isAsyncEncryptionAvailable())) {
+    logger.warn({}, 'secrets: no OS keychain; the password is protected by file permissions only');
+    return plainCipher;
+  }
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') {
+    logger.warn({}, 'secrets: no keyring (basic_text backend); the password is only obfuscated');
+  }
+  return {
+    name: 'safeStorage',
+    seal: async (plain) => (await safeStorage.encryptStringAsync(plain)).toString('base64'),
+    open: async (sealed) => (await safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'))).result,
+  };
+}
+
+/** The settings the engine runs with: `--demo` empties the CTI addresses (in memory only). */
+function engineSettings(view: SettingsView): SettingsView {
+  return forceDemo ? { ...view, ctiAddresses: [] } : view;
+}
+
+/** Resolves once the desk has an active line, or after `timeoutMs` (the dial then says why it cannot). */
+function waitForLine(desk: DeskProxy, timeoutMs: number): Promise<void> {
+  const active = (): boolean => desk.state?.session.state === 'active';
+  if (active()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(done, timeoutMs);
+    const unsubscribe = desk.onEvent(() => {
+      if (active()) done();
+    });
+    function done(): void {
+      clock.clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    }
+  });
+}
