@@ -32,6 +32,7 @@ import {
 } from '../csta/index.js';
 import { toCstaError } from '../core/csta-errors.js';
 import type { AppearanceRecord } from '../core/directory.js';
+import type { DirectoryUser } from '../cti/directory-codec.js';
 import { CoreSessionState, type CoreSession, type ForwardedRequest, type SessionCore, type SessionFace } from '../core/session-core.js';
 import { lineKeyOf, type NumberingRules } from '../numbering/index.js';
 import type { GatewayConfig } from '../service/config.js';
@@ -288,7 +289,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   }
 
   /** From user → licensed directory user; lcs:line → one of their appearances. */
-  private authorize(fromUri: string, lcsLine: string | undefined): Result<{ user: import('../cti/directory-codec.js').DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
+  private authorize(fromUri: string, lcsLine: string | undefined): Result<{ user: DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
     const directory = this.core.directory;
     const user = directory.userBySipUri(fromUri, this.options.config.users.identity);
     if (user === undefined) return err(new DesklineError(ErrorCode.UnknownUser, `no CUCM user for ${fromUri}`));
