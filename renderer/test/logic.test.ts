@@ -2,7 +2,14 @@
 // notices and the settings form.
 import { describe, expect, it } from 'vitest';
 import type { CallAction, CallView, SettingsView } from '../../common/src/api/views.js';
-import { availability, focusCall, layoutCalls } from '../src/lib/call-model.js';
+import {
+  availability,
+  conferenceSize,
+  failureReason,
+  focusCall,
+  layoutCalls,
+  partyName,
+} from '../src/lib/call-model.js';
 import { formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
 import { shortcutFor, type KeyLike } from '../src/lib/keyboard.js';
 import { addNotice, MAX_NOTICES, removeNotice } from '../src/lib/notices.js';
@@ -110,6 +117,34 @@ describe('call layout', () => {
     const { digits: _d, ...rest } = partial.actions;
     const old = { ...partial, actions: rest as CallView['actions'] };
     expect(availability(old, 'digits')).toEqual({ enabled: false, reason: 'Not offered for this call' });
+  });
+
+  it('names a conference after everyone in it, the party just added first', () => {
+    const bob = { number: '1002', display: 'Bob Baker', state: 'connected' as const };
+    const desk = { number: '1200', display: 'Help Desk', state: 'connected' as const };
+    const conference = call('k', 'connected', {
+      conference: true,
+      remote: { number: '1200', display: 'Help Desk' },
+      parties: [bob, desk],
+    });
+    expect(partyName(conference)).toBe('Help Desk and Bob Baker');
+    expect(conferenceSize(conference)).toBe(3);
+    const four = {
+      ...conference,
+      parties: [bob, desk, { number: '+14085550123', state: 'connected' as const }],
+    };
+    expect(partyName(four)).toBe('Help Desk, Bob Baker and +14085550123');
+    expect(partyName(call('2002', 'connected', { remote: { number: '2002', display: ' ' } }))).toBe('2002');
+  });
+
+  it('says why a call failed in words (ECMA-269 event causes), nothing for an ordinary end', () => {
+    expect(failureReason(call('f', 'failed', { cause: 'destNotObtainable' }))).toBe('Number not obtainable');
+    expect(failureReason(call('f', 'failed', { cause: 'busy' }))).toBe('Busy');
+    expect(failureReason(call('f', 'failed', { cause: 'someNewCause' }))).toBe('Some new cause');
+    expect(failureReason(call('f', 'failed'))).toBeUndefined();
+    expect(failureReason(call('e', 'cleared', { cause: 'normalClearing' }))).toBeUndefined();
+    expect(failureReason(call('e', 'cleared', { cause: 'callNotAnswered' }))).toBe('No answer');
+    expect(failureReason(call('c', 'connected', { cause: 'busy' }))).toBeUndefined();
   });
 });
 

@@ -38,6 +38,7 @@ import {
   encodeXmlNode,
   escapeAttribute,
   escapeText,
+  isNCName,
   parseXml,
   toXmlNode,
   type XmlElement,
@@ -384,7 +385,6 @@ export interface EncodeOptions {
 }
 
 /** Element names we write from values (feature lists): keep them plain NCNames. */
-const XML_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const NAMESPACE_OF_EDITION = new Map<CstaEdition, string>(CSTA_EDITIONS.map((e): [CstaEdition, string] => [e, cstaNamespace(e)]));
 const ED3_NAMESPACE = cstaNamespace('ed3');
@@ -483,9 +483,9 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
       for (const [listName, names] of Object.entries(v)) {
         if (!Array.isArray(names)) wrongType(path + '/' + listName, 'an array of names');
         let items = '';
-        if (!XML_NAME_RE.test(listName)) wrongType(path + '/' + listName, 'an XML name');
+        if (!isNCName(listName)) wrongType(path + '/' + listName, 'an XML name');
         for (const item of names as readonly unknown[]) {
-          if (typeof item !== 'string' || !XML_NAME_RE.test(item)) wrongType(path + '/' + listName, 'an array of XML names');
+          if (typeof item !== 'string' || !isNCName(item)) wrongType(path + '/' + listName, 'an array of XML names');
           items += '<' + item + '/>';
         }
         inner += items === '' ? '<' + listName + '/>' : '<' + listName + '>' + items + '</' + listName + '>';

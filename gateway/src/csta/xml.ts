@@ -147,6 +147,19 @@ function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= Ch.Zero && c <= Ch.Nine) || c === Ch.Minus || c === Ch.Dot || c === 0xb7;
 }
 
+/** Namespaces in XML §3 NCName, by the same character classes the parser accepts (so that
+ *  whatever the parser read as a local name, the encoder writes back). */
+export function isNCName(s: string): boolean {
+  if (s.length === 0) return false;
+  const first = s.charCodeAt(0);
+  if (first === Ch.Colon || !isNameStart(first)) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === Ch.Colon || !isNameChar(c)) return false;
+  }
+  return true;
+}
+
 // XML 1.0 §2.2 Char: no C0 controls other than TAB, LF, CR; no U+FFFE/U+FFFF.
 // (Surrogates are already excluded: the input is well-formed UTF-16.)
 // eslint-disable-next-line no-control-regex -- these are exactly the characters XML 1.0 §2.2 excludes

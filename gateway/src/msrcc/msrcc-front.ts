@@ -101,6 +101,9 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
   }
 }
 
+/** Events held behind a pending response, at most (beyond, they go out without waiting for it). */
+const HELD_EVENTS_LIMIT = 256;
+
 /** Warning header text (RFC 3261 §20.43: 399 = miscellaneous warning). Quotes and controls removed. */
 const warning = (text: string): string => `399 deskline "${text.replace(/["\\\r\n]/g, "'").slice(0, 200)}"`;
 
@@ -109,6 +112,16 @@ class RccSession implements SessionFace {
   /** The edition the client spoke in its INVITE: events go out in it (DESIGN §2). */
   edition: CstaXmlEdition;
   closed = false;
+  /**
+   * INFO requests being served, and the events that arrived meanwhile. The CTI Manager sends a
+   * response before the events its request causes, but our answer takes more asynchronous steps
+   * than an event does: without holding them, OriginatedEvent would reach the client before the
+   * MakeCallResponse carrying its callID — and clients match events by that callID (pidgin-sipe's
+   * sip_csta_update_id_and_status() drops events of an unknown callID), and by the
+   * monitorCrossRefID of MonitorStartResponse. Allocated only while needed (100,000 sessions).
+   */
+  private serving = 0;
+  private held: CstaEvent[] | undefined;
 
   constructor(
     readonly front: MsRccFront,
@@ -124,6 +137,38 @@ class RccSession implements SessionFace {
 
   onCtiEvent(_session: CoreSession, event: CstaEvent): void {
     if (this.closed || this.dialog.isTerminated) return;
+    if (this.serving > 0) {
+      if ((this.held?.length ?? 0) < HELD_EVENTS_LIMIT) {
+        (this.held ??= []).push(event);
+        return;
+      }
+      this.sendHeld(); // a response that slow no longer gets to go first; event order still holds
+    }
+    this.sendEvent(event);
+  }
+
+  /** An INFO request of this client is being served: its events wait for its response. */
+  beginRequest(): void {
+    this.serving++;
+  }
+
+  /** The response went out: the events held meanwhile follow it, in order. */
+  endRequest(): void {
+    this.serving--;
+    if (this.serving === 0) this.sendHeld();
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    for (const event of held) {
+      if (this.closed || this.dialog.isTerminated) return;
+      this.sendEvent(event);
+    }
+  }
+
+  private sendEvent(event: CstaEvent): void {
     const north = this.translator.messageToNorth(event);
     const body = encodeCsta(north, { edition: this.edition, declaration: true });
     this.front.metrics.cstaEventSent(event.type);
@@ -134,7 +179,9 @@ class RccSession implements SessionFace {
       },
       (cause: unknown) => {
         this.front.log.debug({ error: wrapError(cause).message, dialog: this.dialog.id }, 'event INFO not delivered');
-        this.front.endSession(this, 'event INFO not delivered');
+        // BYE too: a TCP dialog outlives its connection (RFC 3261 §18.1.1), so without it the SIP
+        // dialog would stay until its session timer (if any) ran out, with no session behind it.
+        this.front.endSession(this, 'event INFO not delivered', true);
       },
     );
   }
@@ -235,6 +282,12 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   }
 
   private refuse(invite: IncomingInvite, error: DesklineError, edition: CstaXmlEdition, csta?: CstaErrorCode): void {
+    if (invite.answered) {
+      // CANCELed while we were deciding (the SIP core sent 487, RFC 3261 §9.2): this refusal is
+      // never sent, so it is neither counted nor logged as one.
+      this.log.debug({ code: error.code, reason: error.message }, 'INVITE already answered (canceled); refusal not sent');
+      return;
+    }
     const { status, phrase, retryAfter } = inviteStatus(error);
     const headers: [string, string][] = [['Warning', warning(error.message)], ...CSTA_HEADERS];
     if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);
@@ -242,7 +295,6 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.metrics.sipRequest('INVITE', status);
     const from = invite.message.from();
     this.log.warn({ status, code: error.code, reason: error.message, from: from.ok ? from.value.uri.text : undefined }, 'session refused');
-    if (invite.answered) return;
     invite.reject(status, { reason: `${phrase} (${error.message})`.slice(0, 240), headers, body: encodeCsta(csta ?? toCstaError(error), { edition, declaration: true }), contentType: 'application/csta+xml' });
   }
 
@@ -280,7 +332,15 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       await session.close('INVITE canceled');
       return;
     }
-    const dialog = invite.accept(this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
+    let dialog: ServerDialog;
+    try {
+      dialog = invite.accept(this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
+    } catch (cause) {
+      // The INVITE's connection went while we decided (RFC 3261 §18.2.2: the 200 can only go back
+      // on it): release the core session, which no dialog will ever end.
+      await session.close('INVITE connection closed before the answer');
+      throw cause;
+    }
     const rcc = new RccSession(this, dialog, session, lineUri, edition, () => this.core.directory.appearancesOfUser(user));
     late.rcc = rcc;
     this.sessions.set(dialog.id, rcc);
@@ -352,6 +412,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     }
     const edition = editionOf(decoded.value.edition);
     if (rcc.core.state === CoreSessionState.Stale) return this.refuseStale(rcc, request);
+    rcc.beginRequest();
     try {
       const response = await this.serve(rcc, decoded.value.message);
       this.answer(request, response, edition);
@@ -361,6 +422,9 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       this.metrics.refusal(error.code);
       this.log.info({ dialog: rcc.dialog.id, request: decoded.value.message.type, code: error.code, reason: error.message }, 'CSTA request refused');
       this.answer(request, toCstaError(error), edition, error.message);
+    } finally {
+      // After the response: the events it caused follow it (see RccSession.serving).
+      rcc.endRequest();
     }
   }
 

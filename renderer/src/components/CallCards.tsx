@@ -5,7 +5,7 @@ import { useId, useRef, useState } from 'react';
 import type { ActionAvailability, CallView } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { dialable, useNormalizedNumber } from '../app/use-number.js';
-import { availability, partyName, STATE_LABEL } from '../lib/call-model.js';
+import { availability, conferenceSize, failureReason, partyName, STATE_LABEL } from '../lib/call-model.js';
 import { formatDuration } from '../lib/format.js';
 import { ActionButton } from './ActionButton.js';
 import { Icon } from './Icon.js';
@@ -38,21 +38,32 @@ function CallTimer({ call, now }: { call: CallView; now: number }) {
 
 function CallHeading({ call, now }: { call: CallView; now: number }) {
   const name = partyName(call);
+  const conference = call.conference && call.parties.length >= 2;
   const showNumber =
-    call.remote.display !== undefined && call.remote.display.trim() !== '' && call.remote.number !== '';
+    !conference &&
+    call.remote.display !== undefined &&
+    call.remote.display.trim() !== '' &&
+    call.remote.number !== '';
+  const reason = failureReason(call);
   return (
     <div className="call-head">
-      <Icon name={call.direction === 'inbound' ? 'phoneIn' : 'phoneOut'} className="call-dir" />
+      <Icon
+        name={conference ? 'merge' : call.direction === 'inbound' ? 'phoneIn' : 'phoneOut'}
+        className="call-dir"
+      />
       <div className="call-who">
-        <span className="call-name">{name}</span>
+        {/* A conference lists its parties below: the title says what it is (the article's
+            accessible name still names everyone in it). */}
+        <span className="call-name" title={name}>
+          {conference ? 'Conference' : name}
+        </span>
+        {conference ? <span className="call-number">{conferenceSize(call)} people</span> : null}
         {showNumber ? <span className="call-number">{call.remote.number}</span> : null}
+        {reason === undefined ? null : <span className="call-reason">{reason}</span>}
       </div>
       <div className="call-status">
         <span className="call-state" data-state={call.state}>
           {STATE_LABEL[call.state]}
-          {(call.state === 'failed' || call.state === 'cleared') && call.cause !== undefined
-            ? ` · ${call.cause}`
-            : ''}
         </span>
         <CallTimer call={call} now={now} />
       </div>
@@ -210,7 +221,11 @@ export function CallCard({ call, now }: { call: CallView; now: number }) {
           ))}
         </ul>
       ) : null}
-      <div className="actions" role="group" aria-label={`Actions for call with ${name}`}>
+      <div
+        className={ended ? 'actions' : 'actions actions-call'}
+        role="group"
+        aria-label={`Actions for call with ${name}`}
+      >
         {ended ? null : (
           <>
             <ActionButton

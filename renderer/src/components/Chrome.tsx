@@ -39,8 +39,16 @@ export function Header({
 }) {
   const line = state.lines.find((l) => l.id === state.selectedLineId);
   const forwarded = state.features.forwarding.find((f) => f.on && f.type === 'forwardImmediate');
+  // In a narrow tray the label gives way (ellipsis), never the number.
   const lineText =
-    line === undefined ? 'Choose a line' : `${line.label === '' ? line.dn : line.label} · ${line.dn}`;
+    line === undefined ? (
+      'Choose a line'
+    ) : (
+      <>
+        <span className="line-chip-label">{line.label === '' ? line.dn : line.label}</span>
+        <span className="line-chip-dn"> · {line.dn}</span>
+      </>
+    );
   return (
     <header className="topbar">
       <button

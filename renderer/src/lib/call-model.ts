@@ -78,9 +78,67 @@ export function availability(call: CallView, action: CallAction): ActionAvailabi
   return call.actions[action] ?? UNKNOWN_ACTION;
 }
 
-/** Who the call is with, for a title: the display name if any, else the number. */
-export const partyName = (call: CallView): string =>
-  call.remote.display?.trim() || call.remote.number || 'Unknown';
+const nameOf = (party: { display?: string | undefined; number: string }): string =>
+  party.display?.trim() || party.number || 'Unknown';
+
+/** "A", "A and B", "A, B and C". */
+const joinNames = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+
+/** Who the call is with, for a title: the display name if any, else the number. A conference
+ *  (ECMA-269 §17.1.4 ConferenceCall) is with everyone in it: the party the engine names
+ *  first (the one just added), then the others ("Help Desk and Bob Baker"). */
+export function partyName(call: CallView): string {
+  const remote = nameOf(call.remote);
+  if (!call.conference || call.parties.length < 2) return remote;
+  const others = call.parties.map(nameOf).filter((name) => name !== remote);
+  return joinNames([remote, ...others]);
+}
+
+/** Everyone on a conference call, the user included. */
+export const conferenceSize = (call: CallView): number => call.parties.length + 1;
+
+/**
+ * Why a call failed or ended, in words, from its ECMA-269 §12.2.13 event cause. Only causes
+ * that explain a failure are listed; an ordinary end (normalClearing, transfer, ...) has no
+ * reason to show. A failed call with a cause not listed here still shows it, spelled out.
+ */
+const CAUSE_WORDS: Readonly<Record<string, string>> = {
+  alertTimeExpired: 'No answer',
+  blocked: 'Call blocked',
+  busy: 'Busy',
+  callNotAnswered: 'No answer',
+  callRejected: 'Declined',
+  destNotObtainable: 'Number not obtainable',
+  destOutOfOrder: 'The phone is out of order',
+  doNotDisturb: 'Do not disturb is on',
+  incompatibleDestination: 'Cannot call that kind of destination',
+  invalidAccountCode: 'Invalid account code',
+  invalidNumberFormat: 'Invalid number',
+  lockout: 'Locked out: the number took too long to dial',
+  maintenance: 'Out of service for maintenance',
+  networkCongestion: 'The network is congested',
+  networkNotObtainable: 'The network cannot be reached',
+  networkOutOfOrder: 'The network is out of order',
+  noAvailableAgents: 'No agent is available',
+  numberChanged: 'The number has changed',
+  numberUnallocated: 'Number not in use',
+  outOfService: 'Out of service',
+  reorderTone: 'The call could not be completed',
+  resourcesNotAvailable: 'The phone system has no resources free',
+  selectedTrunkBusy: 'All lines are busy',
+  trunksBusy: 'All lines are busy',
+  timeout: 'Timed out',
+};
+
+export function failureReason(call: CallView): string | undefined {
+  const cause = call.cause;
+  if (cause === undefined || (call.state !== 'failed' && call.state !== 'cleared')) return undefined;
+  const words = CAUSE_WORDS[cause];
+  if (words !== undefined || call.state === 'cleared') return words;
+  const spelled = cause.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return spelled.charAt(0).toUpperCase() + spelled.slice(1);
+}
 
 /** The call that Alt+H / Alt+E act on: the connected call, else one being dialled, else a held one. */
 export function focusCall(calls: readonly CallView[]): CallView | undefined {
