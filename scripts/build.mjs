@@ -4,7 +4,9 @@
 //   dist/main/main.cjs      main process (CommonJS; electron external; engine bundled in)
 //   dist/main/preload.cjs   preload (one file: a sandboxed preload can require only 'electron')
 //   dist/renderer/          the UI (renderer/vite.config.ts)
-// Flags: --main-only (skip the renderer), --quiet.
+//   dist/service/gateway.mjs  the headless gateway service (--service): runs with plain `node`
+//                             and the production dependencies only (npm ci --omit=dev)
+// Flags: --main-only (skip the renderer), --service (only the service bundle), --quiet.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +68,31 @@ export async function buildRenderer() {
   log(`built ${join('dist', 'renderer')}`);
 }
 
+/** The headless service as one ESM file; npm dependencies stay external (installed with
+ *  `npm ci --omit=dev`), so the bundle is our code only and needs neither tsx nor dev tools. */
+export async function buildService({ outFile = join(root, 'dist', 'service', 'gateway.mjs') } = {}) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'gateway', 'src', 'service', 'cli.ts')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: quiet ? 'error' : 'warning',
+    resolveExtensions: ['.ts', '.js', '.mjs', '.json'],
+    legalComments: 'none',
+  });
+  log(`built ${join('dist', 'service', 'gateway.mjs')}`);
+}
+
 async function main() {
+  if (args.has('--service')) {
+    await buildService();
+    return;
+  }
   await buildMain();
   if (!args.has('--main-only')) await buildRenderer();
 }

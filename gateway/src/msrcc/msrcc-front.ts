@@ -101,6 +101,9 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
   }
 }
 
+/** RFC 5057 §5.1: responses to a request inside a dialog that end the dialog itself. */
+const DIALOG_TERMINATING: ReadonlySet<number> = new Set([404, 408, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604]);
+
 /** Events held behind a pending response, at most (beyond, they go out without waiting for it). */
 const HELD_EVENTS_LIMIT = 256;
 
@@ -175,7 +178,7 @@ class RccSession implements SessionFace {
     this.dialog.sendRequest('INFO', { body, contentType: 'application/csta+xml', headers: CSTA_HEADERS }).then(
       (response) => {
         // The client no longer knows the dialog: release everything (RFC 5057 §5.1).
-        if (response.status === 481 || response.status === 408) this.front.endSession(this, `client answered ${response.status} to an event`);
+        if (DIALOG_TERMINATING.has(response.status)) this.front.endSession(this, `client answered ${response.status} to an event`, response.status !== 481);
       },
       (cause: unknown) => {
         this.front.log.debug({ error: wrapError(cause).message, dialog: this.dialog.id }, 'event INFO not delivered');
@@ -269,6 +272,14 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
 
   private body(message: CstaMessage, edition: CstaXmlEdition): { body: string; contentType: string; headers: [string, string][] } {
     return { body: encodeCsta(message, { edition, declaration: true }), contentType: 'application/csta+xml', headers: CSTA_HEADERS };
+  }
+
+  /** OPTIONS probes (Kamailio's dispatcher) see what an INVITE would: 503 when no session could open. */
+  availability(): { status: number; reason: string; retryAfterSec?: number } | undefined {
+    if (this.disposing) return { status: 503, reason: 'the gateway is shutting down', retryAfterSec: 5 };
+    if (this.core.pool.upCount === 0) return { status: 503, reason: 'no CTI Manager is available', retryAfterSec: 10 };
+    if (this.core.directory.loadedAt === 0) return { status: 503, reason: 'the user directory is not loaded yet', retryAfterSec: 5 };
+    return undefined;
   }
 
   // ------------------------------------------------------------------ INVITE: open a session

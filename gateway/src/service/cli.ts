@@ -25,7 +25,10 @@ import { startHttpServer, type HttpServer } from './http-server.js';
 import { startShellHost, type ShellHost } from './shell-host.js';
 import { wrapError } from '../util/errors.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The built UI: next to the sources (gateway/src/service → dist/renderer) or next to the
+ *  bundled service (dist/service → dist/renderer). */
+const RENDERER_DIRS = [resolve(HERE, '..', '..', '..', 'dist', 'renderer'), resolve(HERE, '..', 'renderer')];
 
 function fail(message: string): never {
   process.stderr.write(`deskline-gateway: ${message}\n`);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   }
 
   const logger = createPinoLogger({ level: config.log.level, name: 'deskline-gateway' });
-  const staticDir = join(ROOT, 'dist', 'renderer');
+  const staticDir = RENDERER_DIRS.find((dir) => existsSync(join(dir, 'index.html'))) ?? (RENDERER_DIRS[0] as string);
   if (config.shell.enabled && !existsSync(join(staticDir, 'index.html'))) fail('the browser shell needs the built UI: run `npm run build:renderer` first (npm run shell does it)');
 
   let gateway: Gateway;

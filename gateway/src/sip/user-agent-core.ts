@@ -55,6 +55,12 @@ export interface SipUserAgentCoreDelegate {
   onRequest(dialog: ServerDialog, request: IncomingDialogRequest): void;
   /** The dialog is over; release everything attached to it. Called exactly once per dialog. */
   onDialogTerminated(dialog: ServerDialog, reason: DialogTerminationReason): void;
+  /**
+   * Whether a new session would be accepted now. RFC 3261 §11.2: OPTIONS outside a dialog is
+   * answered as an INVITE would be — so a load balancer probing with OPTIONS takes a node that
+   * would refuse every INVITE (no CTI Manager, draining) out of rotation. Undefined = available.
+   */
+  availability?(): { status: number; reason: string; retryAfterSec?: number } | undefined;
 }
 
 export interface SipUserAgentCoreOptions {
@@ -401,6 +407,15 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       case 'OPTIONS':
         // RFC 3261 §11.2: answer as to an INVITE, with Allow, Accept and Supported (Kamailio's
         // dispatcher probes with OPTIONS).
+        {
+          const unavailable = this.delegate.availability?.();
+          if (unavailable !== undefined) {
+            const headers: [string, string][] = [...this.capabilityFields(), warning(unavailable.reason)];
+            if (unavailable.retryAfterSec !== undefined) headers.push(['Retry-After', String(unavailable.retryAfterSec)]);
+            this.respond(transaction, request, unavailable.status, { headers });
+            return;
+          }
+        }
         this.respond(transaction, request, 200, { headers: this.capabilityFields() });
         return;
       case 'INVITE':

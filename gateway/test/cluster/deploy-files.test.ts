@@ -59,7 +59,7 @@ describe('deploy/systemd/deskline-gateway.service', () => {
     expect(Number.parseInt(directive('TimeoutStopSec')[0] ?? '0', 10)).toBeGreaterThan(10);
     expect(directive('Restart')).toEqual(['on-failure']);
     expect(Number(directive('LimitNOFILE')[0])).toBeGreaterThanOrEqual(100_000);
-    expect(directive('ExecStart')[0]).toMatch(/gateway\/src\/service\/cli\.ts --config \/etc\/deskline\/gateway\.yaml$/);
+    expect(directive('ExecStart')[0]).toMatch(/^\/usr\/bin\/node \/opt\/deskline\/dist\/service\/gateway\.mjs --config \/etc\/deskline\/gateway\.yaml$/);
   });
 
   it('runs sandboxed, unprivileged, with secrets as credentials matching the example config', () => {

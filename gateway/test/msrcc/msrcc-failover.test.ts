@@ -112,5 +112,13 @@ describe('RCC sessions when a CTI Manager fails', () => {
     expect(session.inviteResponse.status).toBe(503);
     expect(session.inviteResponse.header('Retry-After')).toBeDefined();
     expect(session.inviteResponse.header('Warning')).toMatch(/no CTI Manager is available/);
+    // RFC 3261 §11.2: OPTIONS is answered as an INVITE would be, so a load balancer's probe
+    // takes this node out of rotation; it is back once a CTI Manager is.
+    const probe = await client.request({ method: 'OPTIONS', uri: 'sip:gw.deskline.test' });
+    expect(probe.status).toBe(503);
+    expect(probe.header('Retry-After')).toBeDefined();
+    unwrap(await sim.startNode(0));
+    await until(() => gateway?.pool.upCount === 1, 'up again');
+    expect((await client.request({ method: 'OPTIONS', uri: 'sip:gw.deskline.test' })).status).toBe(200);
   });
 });

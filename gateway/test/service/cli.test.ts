@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { buildService } from '../../../scripts/build.mjs';
 import { ALICE_LINE, openRcc } from '../msrcc/helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/service/cli.ts', import.meta.url));
@@ -17,8 +18,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null>; line: (re: RegExp) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], entry: string[] = ['--import', 'tsx', CLI]): { child: ChildProcess; output: () => string; exited: Promise<number | null>; line: (re: RegExp) => Promise<RegExpMatchArray> } {
+  const child = spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
@@ -79,6 +80,21 @@ describe('npm run gateway', () => {
     expect(bye.header('Call-ID')).toBe(session.callId);
     expect(await service.exited).toBe(0);
     await client.close().catch(() => undefined);
+  });
+
+  it('runs from the production bundle with plain node (no tsx): demo start, health, clean stop', async () => {
+    // Inside the checkout, as in a deployment: the bundle resolves its npm dependencies from the
+    // node_modules above it.
+    const dir = mkdtempSync(fileURLToPath(new URL('../../../dist/test-bundle-', import.meta.url)));
+    dirs.push(dir);
+    const bundle = join(dir, 'gateway.mjs');
+    await buildService({ outFile: bundle });
+    const config = tempConfig('demo: { enabled: true, nodes: 1 }\nhttp: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n');
+    const service = run(['--config', config], [bundle]);
+    const [, healthUrl] = await service.line(/health (http:\/\/\S+)\/health/);
+    expect(((await (await fetch(`${healthUrl}/health`)).json()) as { status: string }).status).toBe('ok');
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
   });
 
   it('refuses a bad configuration, naming the field, and exits non-zero', async () => {
