@@ -12,18 +12,18 @@ import {
   READY_CHANNEL,
   channelOf,
   methods,
-  parseRequest,
   type Envelope,
   type ErrorView,
   type MethodHandlers,
   type MethodName,
 } from '../../common/src/api/contract.js';
 import { ErrorCode } from '../../gateway/src/util/errors.js';
+import { callMethod, toErrorView as sharedToErrorView } from '../../gateway/src/shell/dispatch.js';
 import type { Logger } from '../../gateway/src/util/logger.js';
 import { senderRefusal, type SenderFrameLike, type SenderPolicy } from './security.js';
 
-/** Code of a call refused because of who sent it. (Proposed for ErrorCode: SenderRefused.) */
-export const SENDER_REFUSED = 'SENDER_REFUSED';
+/** Code of a call refused because of who sent it. */
+export const SENDER_REFUSED = ErrorCode.SenderRefused;
 
 /** Electron's IpcMainInvokeEvent / IpcMainEvent, reduced to what the handlers use. */
 export interface IpcEventLike {
@@ -45,24 +45,8 @@ export interface IpcDeps {
   logger: Logger;
 }
 
-const isCodedError = (value: unknown): value is Error & { code: string } =>
-  value instanceof Error && typeof (value as { code?: unknown }).code === 'string';
-
-/** What a handler's throw becomes: coded errors keep code and message; anything else is INTERNAL. */
-export function toErrorView(error: unknown, method: MethodName, logger: Logger): ErrorView {
-  if (isCodedError(error)) return { code: error.code, message: error.message };
-  logger.error(
-    {
-      method,
-      err:
-        error instanceof Error
-          ? { name: error.name, message: error.message, stack: error.stack }
-          : String(error),
-    },
-    'ipc: handler threw',
-  );
-  return { code: ErrorCode.Internal, message: `${method} failed unexpectedly` };
-}
+/** What a handler's throw becomes (shared with the browser shell). */
+export const toErrorView = (error: unknown, method: MethodName, logger: Logger): ErrorView => sharedToErrorView(error, method, logger, 'ipc');
 
 /** Longest sender URL written to the log. */
 const LOGGED_URL_MAX = 200;
@@ -82,28 +66,7 @@ export async function invokeMethod<M extends MethodName>(
     );
     return { ok: false, error: { code: SENDER_REFUSED, message: `${method}: refused (${refusal})` } };
   }
-  const parsed = parseRequest(method, request);
-  if (!parsed.ok) return { ok: false, error: parsed.error };
-  let value: unknown;
-  try {
-    const handler: MethodHandlers[M] = deps.handlers[method];
-    value = await handler(parsed.value);
-  } catch (error) {
-    return { ok: false, error: toErrorView(error, method, deps.logger) };
-  }
-  const checked = methods[method].response.safeParse(value);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    deps.logger.error(
-      { method, path: issue?.path.join('.'), problem: issue?.message },
-      'ipc: handler answered outside the contract',
-    );
-    return {
-      ok: false,
-      error: { code: ErrorCode.Internal, message: `${method} answered an invalid response` },
-    };
-  }
-  return { ok: true, value: checked.data };
+  return callMethod(deps.handlers, method, request, deps.logger, 'ipc');
 }
 
 /**

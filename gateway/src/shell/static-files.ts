@@ -23,7 +23,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
+/** The fixed MIME table of the UI's files (shared with Electron's app protocol): anything
+ *  else is refused rather than sniffed. */
+export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',

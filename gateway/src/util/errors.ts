@@ -41,6 +41,9 @@ export const ErrorCode = {
   InvalidState: 'INVALID_STATE',
   InvalidArgument: 'INVALID_ARGUMENT',
   Disposed: 'DISPOSED',
+  // desktop app
+  SenderRefused: 'SENDER_REFUSED',
+  StorageFailed: 'STORAGE_FAILED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
