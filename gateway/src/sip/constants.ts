@@ -19,6 +19,13 @@ export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
 export const MIN_SESSION_EXPIRES_S = 90;
 /** Session interval we choose when the UAC proposes none (RFC 4028 §9; Communicator refreshes every 25 min). */
 export const DEFAULT_SESSION_EXPIRES_S = 1800;
+/**
+ * The longest session interval we grant (RFC 4028 §9: the UAS "MAY reduce" Session-Expires). A
+ * delta-seconds value may be up to 2^32-1 (§4), far beyond what a 32-bit millisecond timer holds:
+ * Node fires such a timer after 1 ms, so without this cap a huge Session-Expires ended the
+ * session at once. One day, the configuration's own maximum (sip.sessionExpiresSec).
+ */
+export const MAX_SESSION_EXPIRES_S = 86_400;
 
 /** Limits on stream transports (this project's defaults; configurable). */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;

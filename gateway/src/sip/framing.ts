@@ -157,7 +157,9 @@ export class StreamFramer {
       const searchFrom = Math.max(offset, this.scanFrom);
       const headEnd = buf.indexOf('\r\n\r\n', searchFrom, 'latin1');
       if (headEnd < 0 || headEnd > length - 4) {
-        if (length - offset > this.maxHeaderBytes) {
+        // Up to 3 bytes of the CRLFCRLF may already be here: only beyond them is the header section
+        // known to be over the limit (else the verdict would depend on where TCP cut the stream).
+        if (length - offset > this.maxHeaderBytes + 3) {
           this.fatalHeaderTooLarge(buf, offset, length);
           return length;
         }

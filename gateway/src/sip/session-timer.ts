@@ -1,7 +1,7 @@
 // RFC 4028 session timers, UAS side: the negotiation as a pure function, and the instants at
 // which the refresher refreshes (§7.4/§10: half the interval) and at which the other side
 // gives up (§10: "the minimum of 32 seconds and one third of the session interval" before).
-import { DEFAULT_SESSION_EXPIRES_S, MIN_SESSION_EXPIRES_S } from './constants.js';
+import { DEFAULT_SESSION_EXPIRES_S, MAX_SESSION_EXPIRES_S, MIN_SESSION_EXPIRES_S } from './constants.js';
 import type { SessionExpires } from './headers/simple.js';
 
 export interface SessionTimerPolicy {
@@ -41,7 +41,9 @@ export function negotiateSessionTimer(request: SessionTimerRequest, policy: Sess
     return { kind: 'reject', minSE: policy.minSeconds };
   }
   // Without UAC support a 422 would not be understood: raise the interval instead (RFC 4028 §9).
-  const interval = proposed !== undefined ? Math.max(proposed.deltaSeconds, floor) : Math.max(policy.defaultSeconds, floor);
+  // Capped at MAX_SESSION_EXPIRES_S even over a larger Min-SE: the 2xx states the interval, and a
+  // peer asking for more than a day is broken or hostile.
+  const interval = Math.min(MAX_SESSION_EXPIRES_S, proposed !== undefined ? Math.max(proposed.deltaSeconds, floor) : Math.max(policy.defaultSeconds, floor));
   if (request.supportsTimer) {
     // RFC 4028 §9: the UAS MUST set the refresher parameter in the 2xx; a value chosen by the
     // UAC is kept, otherwise we choose "uac" (Communicator and sipe refresh themselves).
