@@ -196,19 +196,25 @@ export class CoreSession {
     this.face.onCtiEvent(this, { ...event, monitorCrossRefID: entry.faceId } as CstaEvent);
   }
 
+  // The helpers below are methods, not closures made on every call: the service runs under tsx,
+  // whose esbuild keepNames wraps each named closure in __name() at creation — a few per request
+  // added up to ~3 % of the gateway's CPU (docs/benchmarks.md, "Profile findings").
+
+  /** Remembers a call the session's device takes part in; the oldest is forgotten past the limit. */
+  private rememberCall(callID: string | undefined): void {
+    if (callID === undefined) return;
+    if (this.knownCalls.has(callID)) return;
+    this.knownCalls.add(callID);
+    if (this.knownCalls.size > KNOWN_CALLS_LIMIT) this.knownCalls.delete(this.knownCalls.values().next().value as string);
+  }
+
   private learnCalls(event: CstaEvent): void {
-    const remember = (callID: string | undefined): void => {
-      if (callID === undefined) return;
-      if (this.knownCalls.has(callID)) return;
-      this.knownCalls.add(callID);
-      if (this.knownCalls.size > KNOWN_CALLS_LIMIT) this.knownCalls.delete(this.knownCalls.values().next().value as string);
-    };
     for (const value of Object.values(event)) {
-      if (value !== null && typeof value === 'object' && 'callID' in value) remember((value as { callID?: string }).callID);
+      if (value !== null && typeof value === 'object' && 'callID' in value) this.rememberCall((value as { callID?: string }).callID);
     }
     if (event.type === 'TransferedEvent' || event.type === 'ConferencedEvent') {
       const list = event.type === 'TransferedEvent' ? event.transferredConnections : event.conferenceConnections;
-      for (const item of list) remember(item.newConnection?.callID);
+      for (const item of list) this.rememberCall(item.newConnection?.callID);
     }
   }
 
@@ -234,62 +240,66 @@ export class CoreSession {
   }
 
   private learnFromResponse(response: CstaResponse): void {
-    const add = (callID: string | undefined): void => {
-      if (callID !== undefined) this.knownCalls.add(callID);
-    };
-    if (response.type === 'MakeCallResponse') add(response.callingDevice.callID);
-    else if (response.type === 'ConsultationCallResponse') add(response.initiatedCall.callID);
-    else if (response.type === 'SingleStepTransferCallResponse' || response.type === 'TransferCallResponse') add(response.transferredCall.callID);
-    else if (response.type === 'ConferenceCallResponse') add(response.conferenceCall.callID);
+    // Bounded like the calls learned from events (a session that dials without a monitor never
+    // sees the events that would push old calls out).
+    if (response.type === 'MakeCallResponse') this.rememberCall(response.callingDevice.callID);
+    else if (response.type === 'ConsultationCallResponse') this.rememberCall(response.initiatedCall.callID);
+    else if (response.type === 'SingleStepTransferCallResponse' || response.type === 'TransferCallResponse') this.rememberCall(response.transferredCall.callID);
+    else if (response.type === 'ConferenceCallResponse') this.rememberCall(response.conferenceCall.callID);
+  }
+
+  /** A device the request names as the user's own. */
+  private authorizeOwn(type: string, deviceId: string | undefined, what: string): Result<void> {
+    if (deviceId === undefined || deviceId === '') return err(refusal(ErrorCode.InvalidArgument, `${type}: ${what} is missing`, cstaError('operation', 'invalidDeviceID')));
+    return this.core.authorizeDevice(this.user, deviceId);
+  }
+
+  /** A connection the request acts on: the user's own, or another party's within a known call. */
+  private authorizeConnection(type: string, c: { callID?: string; deviceID?: string }, what: string): Result<void> {
+    if (c.deviceID !== undefined && this.ownsDevice(c.deviceID)) return this.core.authorizeDevice(this.user, c.deviceID);
+    // Another party's connection (e.g. dropping a conference member): only within a call we are in.
+    if (c.callID !== undefined && this.knownCalls.has(c.callID)) return ok(undefined);
+    return err(refusal(ErrorCode.LineNotOwned, `${type}: ${what} is not a connection of ${this.user.id}'s own line`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
   }
 
   /** "A session controls only the line appearances of its own user" (DESIGN §5). */
   private authorize(message: CstaRequest): Result<void> {
-    const own = (deviceId: string | undefined, what: string): Result<void> => {
-      if (deviceId === undefined || deviceId === '') return err(refusal(ErrorCode.InvalidArgument, `${message.type}: ${what} is missing`, cstaError('operation', 'invalidDeviceID')));
-      return this.core.authorizeDevice(this.user, deviceId);
-    };
-    const connection = (c: { callID?: string; deviceID?: string }, what: string): Result<void> => {
-      if (c.deviceID !== undefined && this.ownsDevice(c.deviceID)) return this.core.authorizeDevice(this.user, c.deviceID);
-      // Another party's connection (e.g. dropping a conference member): only within a call we are in.
-      if (c.callID !== undefined && this.knownCalls.has(c.callID)) return ok(undefined);
-      return err(refusal(ErrorCode.LineNotOwned, `${message.type}: ${what} is not a connection of ${this.user.id}'s own line`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
-    };
+    const type = message.type;
     switch (message.type) {
       case 'MakeCall':
-        return own(message.callingDevice, 'callingDevice');
+        return this.authorizeOwn(type, message.callingDevice, 'callingDevice');
       case 'AnswerCall':
-        return connection(message.callToBeAnswered, 'callToBeAnswered');
+        return this.authorizeConnection(type, message.callToBeAnswered, 'callToBeAnswered');
       case 'ClearConnection':
-        return connection(message.connectionToBeCleared, 'connectionToBeCleared');
+        return this.authorizeConnection(type, message.connectionToBeCleared, 'connectionToBeCleared');
       case 'ClearCall':
-        return connection(message.callToBeCleared, 'callToBeCleared');
+        return this.authorizeConnection(type, message.callToBeCleared, 'callToBeCleared');
       case 'HoldCall':
-        return connection(message.callToBeHeld, 'callToBeHeld');
+        return this.authorizeConnection(type, message.callToBeHeld, 'callToBeHeld');
       case 'RetrieveCall':
-        return connection(message.callToBeRetrieved, 'callToBeRetrieved');
+        return this.authorizeConnection(type, message.callToBeRetrieved, 'callToBeRetrieved');
       case 'ConsultationCall':
-        return connection(message.existingCall, 'existingCall');
+        return this.authorizeConnection(type, message.existingCall, 'existingCall');
       case 'SingleStepTransferCall':
-        return connection(message.activeCall, 'activeCall');
+        return this.authorizeConnection(type, message.activeCall, 'activeCall');
       case 'DeflectCall':
-        return connection(message.callToBeDiverted, 'callToBeDiverted');
+        return this.authorizeConnection(type, message.callToBeDiverted, 'callToBeDiverted');
       case 'GenerateDigits':
-        return connection(message.connectionToSendDigits, 'connectionToSendDigits');
+        return this.authorizeConnection(type, message.connectionToSendDigits, 'connectionToSendDigits');
       case 'TransferCall':
       case 'ConferenceCall':
       case 'AlternateCall':
       case 'ReconnectCall': {
-        const held = connection(message.heldCall, 'heldCall');
-        return held.ok ? connection(message.activeCall, 'activeCall') : held;
+        const held = this.authorizeConnection(type, message.heldCall, 'heldCall');
+        return held.ok ? this.authorizeConnection(type, message.activeCall, 'activeCall') : held;
       }
       case 'SetForwarding':
       case 'GetForwarding':
       case 'SetDoNotDisturb':
       case 'GetDoNotDisturb':
-        return own(message.device, 'device');
+        return this.authorizeOwn(type, message.device, 'device');
       case 'SnapshotDevice':
-        return own(message.snapshotObject, 'snapshotObject');
+        return this.authorizeOwn(type, message.snapshotObject, 'snapshotObject');
       default:
         return err(refusal(ErrorCode.InvalidArgument, `${message.type} is not allowed here`, cstaError('operation', 'invalidObjectType')));
     }

@@ -125,6 +125,8 @@ export class CtiConnection {
   readonly addressText: string;
   private stateValue: CtiConnectionState = S.Idle;
   private socket: Socket | undefined;
+  /** The socket corked until the end of this event-loop turn (writeFrame), if any. */
+  private corkedSocket: Socket | undefined;
   private decoder: FrameDecoder | undefined;
   private readonly invokeIds = new InvokeIdAllocator();
   private readonly pending = new Map<number, PendingRequest>();
@@ -457,8 +459,27 @@ export class CtiConnection {
         }, timeoutMs);
       }
       this.pending.set(invokeId, pending);
-      socket.write(frame);
+      this.writeFrame(socket, frame);
     });
+  }
+
+  /**
+   * Frames written in the same event-loop turn (the requests of many sessions, served from the
+   * input of every SIP connection read in that turn) leave in one writev when it ends: a write(2)
+   * per frame was a large share of the gateway's CPU under load (docs/benchmarks.md, "Profile
+   * findings"). setImmediate rather than nextTick, so that requests read from several SIP
+   * connections in one poll phase share the write.
+   */
+  private writeFrame(socket: Socket, frame: Buffer): void {
+    if (this.corkedSocket !== socket) {
+      this.corkedSocket = socket;
+      socket.cork();
+      setImmediate(() => {
+        if (this.corkedSocket === socket) this.corkedSocket = undefined;
+        socket.uncork();
+      });
+    }
+    socket.write(frame);
   }
 
   // ------------------------------------------------------------------ monitors and directory

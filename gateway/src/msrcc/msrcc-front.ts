@@ -101,6 +101,9 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
   }
 }
 
+/** How long SIGTERM's drain waits for the clients' answers to its BYEs. */
+const DRAIN_BYE_WAIT_MS = 3000;
+
 /** RFC 5057 §5.1: responses to a request inside a dialog that end the dialog itself. */
 const DIALOG_TERMINATING: ReadonlySet<number> = new Set([404, 408, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604]);
 
@@ -109,6 +112,32 @@ const HELD_EVENTS_LIMIT = 256;
 
 /** Warning header text (RFC 3261 §20.43: 399 = miscellaneous warning). Quotes and controls removed. */
 const warning = (text: string): string => `399 deskline "${text.replace(/["\\\r\n]/g, "'").slice(0, 200)}"`;
+
+// Device translation for serve(). Module functions rather than closures made per request: the
+// service runs under tsx, whose esbuild keepNames wraps each named closure in __name() at
+// creation — measurable per request (docs/benchmarks.md, "Profile findings").
+
+/** A device the client names as its own (callingDevice, monitorObject, device of a feature). */
+function ownDevice(t: DeviceTranslator, north: string): string {
+  const cti = t.ownToCti(north);
+  if (!cti.ok) throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, { detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } } });
+  return cti.value;
+}
+
+/** A destination the user dialled. */
+function destination(t: DeviceTranslator, north: string): string {
+  const cti = t.destinationToCti(north);
+  if (!cti.ok) throw cti.error;
+  return cti.value;
+}
+
+/** A connection (callID + deviceID) in CTI form. */
+function connectionOf(t: DeviceTranslator, c: { callID?: string; deviceID?: string }): { callID?: string; deviceID?: string } {
+  return {
+    ...(c.callID === undefined ? {} : { callID: c.callID }),
+    ...(c.deviceID === undefined ? {} : { deviceID: t.connectionToCti(c.deviceID) }),
+  };
+}
 
 class RccSession implements SessionFace {
   readonly translator: DeviceTranslator;
@@ -446,26 +475,14 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.metrics.sipRequest('INFO', 200);
   }
 
+  private async forward(rcc: RccSession, request: ForwardedRequest): Promise<CstaMessage> {
+    return rcc.translator.messageToNorth(await rcc.core.request(request));
+  }
+
   /** One CSTA request from the client → its response (in the client's device IDs). */
   private async serve(rcc: RccSession, message: CstaMessage): Promise<CstaMessage> {
     const t = rcc.translator;
     const session = rcc.core;
-    const own = (north: string): string => {
-      const cti = t.ownToCti(north);
-      if (!cti.ok) throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, { detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } } });
-      return cti.value;
-    };
-    const dest = (north: string): string => {
-      const cti = t.destinationToCti(north);
-      if (!cti.ok) throw cti.error;
-      return cti.value;
-    };
-    const conn = (c: { callID?: string; deviceID?: string }): { callID?: string; deviceID?: string } => ({
-      ...(c.callID === undefined ? {} : { callID: c.callID }),
-      ...(c.deviceID === undefined ? {} : { deviceID: t.connectionToCti(c.deviceID) }),
-    });
-    const forward = async (request: ForwardedRequest): Promise<CstaMessage> => t.messageToNorth(await session.request(request));
-
     switch (message.type) {
       case 'RequestSystemStatus':
         return { type: 'RequestSystemStatusResponse', systemStatus: session.state === CoreSessionState.Active ? 'normal' : 'disabled' };
@@ -474,45 +491,45 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       case 'MonitorStart': {
         const device = message.monitorObject.deviceObject;
         if (device === undefined) throw new DesklineError(ErrorCode.InvalidArgument, 'MonitorStart of a call is not supported: monitor your line', { detail: { cstaError: { errorClass: 'operation', value: 'invalidMonitorObject' } } });
-        const id = await session.monitorStart(own(device));
+        const id = await session.monitorStart(ownDevice(t, device));
         return { type: 'MonitorStartResponse', monitorCrossRefID: id };
       }
       case 'MonitorStop':
         await session.monitorStop(message.monitorCrossRefID);
         return { type: 'MonitorStopResponse' };
       case 'MakeCall':
-        return forward({ ...message, callingDevice: own(message.callingDevice), calledDirectoryNumber: dest(message.calledDirectoryNumber) });
+        return this.forward(rcc, { ...message, callingDevice: ownDevice(t, message.callingDevice), calledDirectoryNumber: destination(t, message.calledDirectoryNumber) });
       case 'AnswerCall':
-        return forward({ ...message, callToBeAnswered: conn(message.callToBeAnswered) });
+        return this.forward(rcc, { ...message, callToBeAnswered: connectionOf(t, message.callToBeAnswered) });
       case 'ClearConnection':
-        return forward({ ...message, connectionToBeCleared: conn(message.connectionToBeCleared) });
+        return this.forward(rcc, { ...message, connectionToBeCleared: connectionOf(t, message.connectionToBeCleared) });
       case 'ClearCall':
-        return forward({ ...message, callToBeCleared: conn(message.callToBeCleared) });
+        return this.forward(rcc, { ...message, callToBeCleared: connectionOf(t, message.callToBeCleared) });
       case 'HoldCall':
-        return forward({ ...message, callToBeHeld: conn(message.callToBeHeld) });
+        return this.forward(rcc, { ...message, callToBeHeld: connectionOf(t, message.callToBeHeld) });
       case 'RetrieveCall':
-        return forward({ ...message, callToBeRetrieved: conn(message.callToBeRetrieved) });
+        return this.forward(rcc, { ...message, callToBeRetrieved: connectionOf(t, message.callToBeRetrieved) });
       case 'ConsultationCall':
-        return forward({ ...message, existingCall: conn(message.existingCall), consultedDevice: dest(message.consultedDevice) });
+        return this.forward(rcc, { ...message, existingCall: connectionOf(t, message.existingCall), consultedDevice: destination(t, message.consultedDevice) });
       case 'SingleStepTransferCall':
-        return forward({ ...message, activeCall: conn(message.activeCall), transferredTo: dest(message.transferredTo) });
+        return this.forward(rcc, { ...message, activeCall: connectionOf(t, message.activeCall), transferredTo: destination(t, message.transferredTo) });
       case 'TransferCall':
       case 'ConferenceCall':
       case 'AlternateCall':
       case 'ReconnectCall':
-        return forward({ ...message, heldCall: conn(message.heldCall), activeCall: conn(message.activeCall) } as ForwardedRequest);
+        return this.forward(rcc, { ...message, heldCall: connectionOf(t, message.heldCall), activeCall: connectionOf(t, message.activeCall) } as ForwardedRequest);
       case 'DeflectCall':
-        return forward({ ...message, callToBeDiverted: conn(message.callToBeDiverted), newDestination: dest(message.newDestination) });
+        return this.forward(rcc, { ...message, callToBeDiverted: connectionOf(t, message.callToBeDiverted), newDestination: destination(t, message.newDestination) });
       case 'GenerateDigits':
-        return forward({ ...message, connectionToSendDigits: conn(message.connectionToSendDigits) });
+        return this.forward(rcc, { ...message, connectionToSendDigits: connectionOf(t, message.connectionToSendDigits) });
       case 'SetForwarding':
-        return forward({ ...message, device: own(message.device), ...(message.forwardDN === undefined ? {} : { forwardDN: dest(message.forwardDN) }) });
+        return this.forward(rcc, { ...message, device: ownDevice(t, message.device), ...(message.forwardDN === undefined ? {} : { forwardDN: destination(t, message.forwardDN) }) });
       case 'GetForwarding':
       case 'SetDoNotDisturb':
       case 'GetDoNotDisturb':
-        return forward({ ...message, device: own(message.device) } as ForwardedRequest);
+        return this.forward(rcc, { ...message, device: ownDevice(t, message.device) } as ForwardedRequest);
       case 'SnapshotDevice':
-        return forward({ ...message, snapshotObject: own(message.snapshotObject) });
+        return this.forward(rcc, { ...message, snapshotObject: ownDevice(t, message.snapshotObject) });
       default:
         throw new DesklineError(ErrorCode.CstaUnknownMessage, `${message.type} is not a service this gateway offers`, { detail: { cstaError: { errorClass: 'operation', value: 'invalidObjectType' } } });
     }
@@ -582,7 +599,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       await rcc.core.close('gateway shutting down');
       if (!rcc.dialog.isTerminated) await rcc.dialog.bye().catch(() => undefined);
     });
-    await Promise.race([Promise.all(byes), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    // Bounded: a client that never answers its BYE does not hold the shutdown.
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    await Promise.race([Promise.all(byes), new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, DRAIN_BYE_WAIT_MS)))]);
+    this.options.clock.clearTimeout(timer);
     this.sessions.clear();
     await this.sip.dispose();
   }

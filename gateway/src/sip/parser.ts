@@ -156,10 +156,10 @@ export function parseHead(text: string): ParsedHead {
     }
     pos = end + 2;
   }
+  // The first fault found wins (`fault ??=` below). Written inline rather than through a local
+  // helper: under tsx (esbuild keepNames) a named closure costs a __name() call per message, ~1 %
+  // of the gateway's CPU (docs/benchmarks.md, "Profile findings").
   let fault: ParsedHead['fault'] = faultMessage === undefined ? undefined : { status: faultStatus, message: faultMessage };
-  const setFault = (status: 400 | 505 | undefined, message: string): void => {
-    fault ??= { status, message };
-  };
 
   // Response: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
   if (startLineText.startsWith('SIP/') || startLineText.startsWith('sip/')) {
@@ -167,23 +167,23 @@ export function parseHead(text: string): ParsedHead {
     const secondSp = firstSp < 0 ? -1 : startLineText.indexOf(' ', firstSp + 1);
     let status = 0;
     let reason = '';
-    if (firstSp < 0 || secondSp < 0) setFault(undefined, 'malformed status line');
+    if (firstSp < 0 || secondSp < 0) fault ??= { status: undefined, message: 'malformed status line' };
     else {
       const version = startLineText.slice(0, firstSp);
       const code = startLineText.slice(firstSp + 1, secondSp);
       reason = startLineText.slice(secondSp + 1);
       // Status-Code = 3DIGIT, 100..699 (RFC 4475 §3.1.2.19 bigcode: drop).
       if (code.length !== 3 || !isDigit(code.charCodeAt(0)) || !isDigit(code.charCodeAt(1)) || !isDigit(code.charCodeAt(2))) {
-        setFault(undefined, `invalid status code "${code.slice(0, 16)}"`);
+        fault ??= { status: undefined, message: `invalid status code "${code.slice(0, 16)}"` };
       } else {
         status = Number(code);
-        if (status < 100 || status > 699) setFault(undefined, `status code ${status} out of range`);
+        if (status < 100 || status > 699) fault ??= { status: undefined, message: `status code ${status} out of range` };
       }
-      if (version.toUpperCase() !== 'SIP/2.0') setFault(undefined, `unsupported version in response "${version}"`);
+      if (version.toUpperCase() !== 'SIP/2.0') fault ??= { status: undefined, message: `unsupported version in response "${version}"` };
       for (let i = 0; i < reason.length; i++) {
         const c = reason.charCodeAt(i);
         if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
-          setFault(undefined, 'control character in reason phrase');
+          fault ??= { status: undefined, message: 'control character in reason phrase' };
           break;
         }
       }
@@ -213,23 +213,23 @@ export function parseHead(text: string): ParsedHead {
   let uriText = '';
   let requestUri: Uri | undefined;
   if (parts.length !== 3 || parts[1]!.length === 0 || parts[2]!.length === 0) {
-    setFault(400, 'malformed Request-Line (elements must be separated by exactly one SP)');
+    fault ??= { status: 400, message: 'malformed Request-Line (elements must be separated by exactly one SP)' };
   } else {
     uriText = parts[1]!;
     const version = parts[2]!;
     const match = SIP_VERSION.exec(version);
-    if (match === null) setFault(400, `invalid SIP-Version "${version.slice(0, 16)}"`);
+    if (match === null) fault ??= { status: 400, message: `invalid SIP-Version "${version.slice(0, 16)}"` };
     else if (Number(match[1]) !== 2 || Number(match[2]) !== 0) {
       // RFC 3261 §8.2.1 / RFC 4475 §3.1.2.16 badvers: 505 Version Not Supported.
-      setFault(505, `SIP version ${version} not supported`);
+      fault ??= { status: 505, message: `SIP version ${version} not supported` };
     }
     try {
       requestUri = parseUriOrThrow(uriText);
       // RFC 3261 §19.1.1 Table 1: URI headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11 escruri).
-      if (requestUri.kind === 'sip' && requestUri.headers.length > 0) setFault(400, 'headers are not allowed in the Request-URI');
+      if (requestUri.kind === 'sip' && requestUri.headers.length > 0) fault ??= { status: 400, message: 'headers are not allowed in the Request-URI' };
     } catch (error) {
       if (!(error instanceof SipSyntaxError)) throw error;
-      setFault(400, `invalid Request-URI: ${error.message}`);
+      fault ??= { status: 400, message: `invalid Request-URI: ${error.message}` };
     }
   }
   return { startLine: 'request', headers, method, uriText, requestUri, status: 0, reason: '', fault };

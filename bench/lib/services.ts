@@ -1,0 +1,118 @@
+// The system under test as real processes: the CTI Manager simulator (bench/processes/simulator.ts)
+// and the gateway service (gateway/src/service/cli.ts --config <generated YAML>), both on 127.0.0.1
+// with port 0 everywhere; addresses are read from what each prints at start.
+//
+// Both run as `node --import tsx <file>` rather than through the `tsx` wrapper: the same loader,
+// but one process instead of two, so the pid we read /proc for is the gateway itself.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startChild, type Child } from './children.js';
+import { REPO_ROOT, type BenchContext } from './context.js';
+
+export const BENCH_DOMAIN = 'bench.example';
+export const CTI_APPLICATION_USER = 'bench';
+
+export interface SimulatorProcess {
+  child: Child;
+  nodes: string[];
+  adminUrl: string | null;
+  password: string;
+  passwordFile: string;
+}
+
+/** Extra V8/Node flags for the gateway (e.g. `--cpu-prof --cpu-prof-dir=DIR` when profiling). */
+export function gatewayNodeFlags(): string[] {
+  const extra = process.env['BENCH_GATEWAY_NODE_FLAGS'];
+  return extra === undefined || extra.trim() === '' ? [] : extra.trim().split(/\s+/);
+}
+
+export async function startSimulatorProcess(ctx: BenchContext, options: { users: number; nodes?: number; admin?: boolean; autoAnswerMs?: number }): Promise<SimulatorProcess> {
+  const password = randomBytes(12).toString('base64url');
+  const passwordFile = join(ctx.workDir, 'cti-password');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  const args = ['--import', 'tsx', join(REPO_ROOT, 'bench/processes/simulator.ts'), '--users', String(options.users), '--nodes', String(options.nodes ?? 1)];
+  if (options.admin === true) args.push('--admin');
+  if (options.autoAnswerMs !== undefined) args.push('--auto-answer-ms', String(options.autoAnswerMs));
+  const child = startChild('simulator', process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BENCH_CTI_PASSWORD: password } });
+  const match = await child.waitFor(/^SIMULATOR (\{.*\})$/m, 120_000);
+  const info = JSON.parse(match[1] as string) as { nodes: string[]; adminUrl: string | null };
+  return { child, nodes: info.nodes, adminUrl: info.adminUrl, password, passwordFile };
+}
+
+export interface GatewayProcess {
+  child: Child;
+  sip: { host: string; port: number };
+  httpUrl: string;
+  configFile: string;
+  health(): Promise<GatewayHealthView>;
+  metricsText(): Promise<string>;
+}
+
+/** The fields of /health that benchmarks read. */
+export interface GatewayHealthView {
+  status: string;
+  sessions: number;
+  directory: { users: number; loadedAt: number | null };
+  cti: { overall: string; nodes: { address: string; state: string; connectionId?: string | null }[] };
+  sip: { dialogs: number };
+}
+
+export interface GatewayConfigOverrides {
+  cti?: Record<string, unknown>;
+  sip?: Record<string, unknown>;
+  log?: { level: string };
+}
+
+export async function startGatewayProcess(ctx: BenchContext, sim: SimulatorProcess, overrides: GatewayConfigOverrides = {}): Promise<GatewayProcess> {
+  const config = {
+    node: { id: 'bench-gw' },
+    sip: { domain: BENCH_DOMAIN, tcp: [{ host: '127.0.0.1', port: 0 }], ...overrides.sip },
+    cti: { addresses: sim.nodes, applicationUser: CTI_APPLICATION_USER, passwordFile: sim.passwordFile, ...overrides.cti },
+    http: { host: '127.0.0.1', port: 0 },
+    // warn: the gateway logs every session open and close at info; a benchmark measures the
+    // engine, not pino writing 4,000 lines/s to a pipe nobody reads (docs/benchmarks.md).
+    log: overrides.log ?? { level: 'warn' },
+  };
+  const configFile = join(ctx.workDir, 'gateway.yaml');
+  await writeFile(configFile, stringify(config));
+  const child = startChild('gateway', process.execPath, [...gatewayNodeFlags(), '--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts'), '--config', configFile], {
+    // `--import tsx` resolves from the working directory: the repository root.
+    cwd: REPO_ROOT,
+    captureStdout: true,
+  });
+  const sipMatch = await child.waitFor(/SIP TCP ([\d.]+):(\d+)/, 180_000);
+  const httpMatch = await child.waitFor(/health (http:\/\/[\d.]+:\d+)\/health/, 10_000);
+  const httpUrl = httpMatch[1] as string;
+  const get = async (path: string): Promise<Response> => {
+    const response = await fetch(`${httpUrl}${path}`, { signal: AbortSignal.timeout(30_000) });
+    return response;
+  };
+  return {
+    child,
+    sip: { host: sipMatch[1] as string, port: Number(sipMatch[2]) },
+    httpUrl,
+    configFile,
+    async health() {
+      return (await (await get('/health')).json()) as GatewayHealthView;
+    },
+    async metricsText() {
+      return (await get('/metrics')).text();
+    },
+  };
+}
+
+/** Polls until `predicate` holds (or throws after `timeoutMs`). */
+export async function until(predicate: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 200): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
