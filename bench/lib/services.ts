@@ -2,8 +2,10 @@
 // and the gateway service (gateway/src/service/cli.ts --config <generated YAML>), both on 127.0.0.1
 // with port 0 everywhere; addresses are read from what each prints at start.
 //
-// Both run as `node --import tsx <file>` rather than through the `tsx` wrapper: the same loader,
-// but one process instead of two, so the pid we read /proc for is the gateway itself.
+// The gateway runs as production does: the esbuild bundle `npm run build:service` makes
+// (dist/service/gateway.mjs, plain `node`, no tsx loader), built once per bench run. The
+// simulator runs as `node --import tsx <file>`: one process, so the pid we read /proc for is
+// the process itself. BENCH_GATEWAY_FROM_SOURCES=1 runs the gateway from its sources instead.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +61,19 @@ export interface GatewayHealthView {
   sip: { dialogs: number };
 }
 
+let bundle: Promise<string> | undefined;
+/** Builds the production bundle once per run (inside the checkout, so its npm imports resolve). */
+function gatewayBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const outFile = join(REPO_ROOT, 'dist', 'bench-service', 'gateway.mjs');
+    process.env['DESKLINE_BUILD_QUIET'] = '1';
+    const { buildService } = await import('../../scripts/build.mjs');
+    await buildService({ outFile });
+    return outFile;
+  })();
+  return bundle;
+}
+
 export interface GatewayConfigOverrides {
   cti?: Record<string, unknown>;
   sip?: Record<string, unknown>;
@@ -77,7 +92,8 @@ export async function startGatewayProcess(ctx: BenchContext, sim: SimulatorProce
   };
   const configFile = join(ctx.workDir, 'gateway.yaml');
   await writeFile(configFile, stringify(config));
-  const child = startChild('gateway', process.execPath, [...gatewayNodeFlags(), '--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts'), '--config', configFile], {
+  const entry = process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1' ? ['--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts')] : [await gatewayBundle()];
+  const child = startChild('gateway', process.execPath, [...gatewayNodeFlags(), ...entry, '--config', configFile], {
     // `--import tsx` resolves from the working directory: the repository root.
     cwd: REPO_ROOT,
     captureStdout: true,

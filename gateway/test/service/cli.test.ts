@@ -1,7 +1,7 @@
 // The headless service as an operator runs it: a real process, its health endpoint, a SIP client,
 // and SIGTERM draining the sessions with BYE before a clean exit. Bad config stops start-up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,7 @@ describe('npm run gateway', () => {
   it('runs from the production bundle with plain node (no tsx): demo start, health, clean stop', async () => {
     // Inside the checkout, as in a deployment: the bundle resolves its npm dependencies from the
     // node_modules above it.
+    mkdirSync(fileURLToPath(new URL('../../../dist/', import.meta.url)), { recursive: true });
     const dir = mkdtempSync(fileURLToPath(new URL('../../../dist/test-bundle-', import.meta.url)));
     dirs.push(dir);
     const bundle = join(dir, 'gateway.mjs');
