@@ -70,8 +70,7 @@ export interface CtiConnectionOptions {
   password: string;
   applicationId: string;
   heartbeatIntervalMs: number;
-  /** A heartbeat not answered within this is a miss (default: half the interval), so that with
-   *  the default miss limit of 2 a frozen node is detected within two heartbeat intervals. */
+  /** A heartbeat not answered within this is a miss (default: defaultHeartbeatTimeoutMs). */
   heartbeatTimeoutMs?: number;
   heartbeatMissLimit: number;
   requestTimeoutMs: number;
@@ -116,6 +115,16 @@ interface DirectoryCollector {
 }
 
 const RTT_HISTORY = 30;
+
+/**
+ * A frozen node is seen at worst interval + missLimit × timeout after it froze (the last answered
+ * heartbeat, the next one a full interval later, then one immediate probe per miss). With the
+ * default miss limit of 2, 0.45 × the interval keeps that under two intervals with a margin for
+ * a busy event loop; exactly half would make two intervals the bound itself.
+ */
+export function defaultHeartbeatTimeoutMs(heartbeatIntervalMs: number): number {
+  return Math.max(50, Math.floor(heartbeatIntervalMs * 0.45));
+}
 const MAX_EARLY_SEGMENTS = 10_000;
 const ECMA323_ED3 = cstaNamespace('ed3');
 
@@ -164,7 +173,7 @@ export class CtiConnection {
     this.address = options.address;
     this.addressText = `${options.address.host.includes(':') ? `[${options.address.host}]` : options.address.host}:${options.address.port}`;
     this.log = options.logger.child({ cti: this.addressText, ctiIndex: options.index });
-    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? Math.max(50, Math.floor(options.heartbeatIntervalMs / 2));
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? defaultHeartbeatTimeoutMs(options.heartbeatIntervalMs);
   }
 
   get state(): CtiConnectionState {

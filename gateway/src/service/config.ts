@@ -66,7 +66,8 @@ export const GatewayConfigSchema = z.strictObject({
       password: z.string().max(256).optional(),
       passwordFile: z.string().min(1).optional(),
       heartbeatIntervalMs: z.number().int().min(200).max(300_000).default(5000),
-      /** How long a heartbeat may take before it counts as missed (default: half the interval). */
+      /** How long a heartbeat may take before it counts as missed (default: 0.45 × the interval, so
+       *  that with the default miss limit a frozen node is found within two intervals). */
       heartbeatTimeoutMs: z.number().int().min(50).max(300_000).optional(),
       heartbeatMissLimit: z.number().int().min(1).max(10).default(2),
       requestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
