@@ -10,9 +10,34 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'tls', 'url', 'util',
-  'worker_threads', 'zlib', 'timers', 'v8', 'vm', 'perf_hooks',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
+  'timers',
+  'v8',
+  'vm',
+  'perf_hooks',
 ];
 
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement'].map(
@@ -22,8 +47,14 @@ const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'session
 export default tseslint.config(
   {
     ignores: [
-      'node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**',
-      'renderer/dist/**', 'bench/results/**', 'coverage/**',
+      'node_modules/**',
+      'dist/**',
+      'release/**',
+      'test-results/**',
+      'playwright-report/**',
+      'renderer/dist/**',
+      'bench/results/**',
+      'coverage/**',
     ],
   },
   js.configs.recommended,
@@ -32,7 +63,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/ban-ts-comment': ['error', { 'ts-ignore': true, 'ts-expect-error': 'allow-with-description' }],
+      '@typescript-eslint/ban-ts-comment': [
+        'error',
+        { 'ts-ignore': true, 'ts-expect-error': 'allow-with-description' },
+      ],
       'no-console': 'off',
     },
   },
@@ -50,7 +84,10 @@ export default tseslint.config(
           })),
           patterns: [
             { group: ['node:*'], message: 'common/ must run anywhere: no Node built-ins.' },
-            { group: ['**/gateway/**', '**/main/**', '**/renderer/**'], message: 'common/ depends on nothing.' },
+            {
+              group: ['**/gateway/**', '**/main/**', '**/renderer/**'],
+              message: 'common/ depends on nothing.',
+            },
           ],
         },
       ],
@@ -103,7 +140,10 @@ export default tseslint.config(
           })),
           patterns: [
             { group: ['node:*'], message: 'renderer/ has no Node.' },
-            { group: ['**/gateway/**', '**/main/**'], message: 'renderer/ reaches the engine only through the desk API.' },
+            {
+              group: ['**/gateway/**', '**/main/**'],
+              message: 'renderer/ reaches the engine only through the desk API.',
+            },
           ],
         },
       ],

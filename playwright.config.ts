@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 // here). A missing browser fails loudly rather than skipping.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
-  throw new Error(`Chromium not found at ${chromium}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  throw new Error(
+    `Chromium not found at ${chromium}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
+  );
 }
 
 export default defineConfig({

@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // Browser end-to-end tests are Playwright's (playwright.config.ts).
 export default defineConfig({
   test: {
-    include: ['gateway/test/**/*.test.ts', 'common/test/**/*.test.ts', 'main/test/**/*.test.ts', 'renderer/test/**/*.test.ts'],
+    include: [
+      'gateway/test/**/*.test.ts',
+      'common/test/**/*.test.ts',
+      'main/test/**/*.test.ts',
+      'renderer/test/**/*.test.ts',
+    ],
     pool: 'forks',
     // 2-core machines: socket-heavy suites contend; two workers keep runs stable.
     maxWorkers: 2,

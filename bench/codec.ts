@@ -47,7 +47,10 @@ export interface CodecFigure {
 }
 
 /** Runs `op` in batches for `durationMs` (after a warm-up) and returns ops/s. `op` returns a number so that nothing is optimised away. */
-function measure(op: () => number, durationMs: number): { opsPerSec: number; nsPerOp: number; iterations: number } {
+function measure(
+  op: () => number,
+  durationMs: number,
+): { opsPerSec: number; nsPerOp: number; iterations: number } {
   let sink = 0;
   const warmUntil = performance.now() + Math.min(500, durationMs / 2);
   while (performance.now() < warmUntil) for (let i = 0; i < 100; i++) sink += op();
@@ -78,10 +81,30 @@ export async function runCodec(ctx: BenchContext): Promise<BenchResult> {
   const frame = encodeFrame(1234, deliveredXml);
 
   const cases: { operation: string; input: string; bytes: number; op: () => number }[] = [
-    { operation: 'decode', input: 'CSTA MakeCall', bytes: Buffer.byteLength(makeCallXml), op: () => (decodeCsta(makeCallXml).ok ? 1 : 0) },
-    { operation: 'encode', input: 'CSTA MakeCall', bytes: Buffer.byteLength(makeCallXml), op: () => encodeCsta(makeCall).length },
-    { operation: 'decode', input: 'CSTA DeliveredEvent', bytes: Buffer.byteLength(deliveredXml), op: () => (decodeCsta(deliveredXml).ok ? 1 : 0) },
-    { operation: 'encode', input: 'CSTA DeliveredEvent', bytes: Buffer.byteLength(deliveredXml), op: () => encodeCsta(delivered).length },
+    {
+      operation: 'decode',
+      input: 'CSTA MakeCall',
+      bytes: Buffer.byteLength(makeCallXml),
+      op: () => (decodeCsta(makeCallXml).ok ? 1 : 0),
+    },
+    {
+      operation: 'encode',
+      input: 'CSTA MakeCall',
+      bytes: Buffer.byteLength(makeCallXml),
+      op: () => encodeCsta(makeCall).length,
+    },
+    {
+      operation: 'decode',
+      input: 'CSTA DeliveredEvent',
+      bytes: Buffer.byteLength(deliveredXml),
+      op: () => (decodeCsta(deliveredXml).ok ? 1 : 0),
+    },
+    {
+      operation: 'encode',
+      input: 'CSTA DeliveredEvent',
+      bytes: Buffer.byteLength(deliveredXml),
+      op: () => encodeCsta(delivered).length,
+    },
     {
       operation: 'parse',
       input: 'SIP INFO (MakeCall body): parseMessage + validateRequest',
@@ -98,7 +121,8 @@ export async function runCodec(ctx: BenchContext): Promise<BenchResult> {
       bytes: info.length,
       op: () => {
         const parsed = parseMessage(info);
-        if (!parsed.ok || !(parsed.value instanceof SipRequest) || !validateRequest(parsed.value).ok) return 0;
+        if (!parsed.ok || !(parsed.value instanceof SipRequest) || !validateRequest(parsed.value).ok)
+          return 0;
         return decodeCsta(parsed.value.body).ok ? 1 : 0;
       },
     },
@@ -117,8 +141,17 @@ export async function runCodec(ctx: BenchContext): Promise<BenchResult> {
   const figures: CodecFigure[] = [];
   for (const c of cases) {
     const m = measure(c.op, durationMs);
-    figures.push({ operation: c.operation, input: c.input, bytes: c.bytes, opsPerSec: Math.round(m.opsPerSec), nsPerOp: Math.round(m.nsPerOp), iterations: m.iterations });
-    ctx.log(`codec: ${c.operation} ${c.input}: ${formatRate(m.opsPerSec)} ops/s (${Math.round(m.nsPerOp)} ns/op)`);
+    figures.push({
+      operation: c.operation,
+      input: c.input,
+      bytes: c.bytes,
+      opsPerSec: Math.round(m.opsPerSec),
+      nsPerOp: Math.round(m.nsPerOp),
+      iterations: m.iterations,
+    });
+    ctx.log(
+      `codec: ${c.operation} ${c.input}: ${formatRate(m.opsPerSec)} ops/s (${Math.round(m.nsPerOp)} ns/op)`,
+    );
   }
 
   const summary = [
@@ -126,13 +159,21 @@ export async function runCodec(ctx: BenchContext): Promise<BenchResult> {
     '',
     '| operation | input | bytes | ops/s | ns/op |',
     '| --- | --- | ---: | ---: | ---: |',
-    ...figures.map((f) => `| ${f.operation} | ${f.input} | ${f.bytes} | ${formatRate(f.opsPerSec)} | ${f.nsPerOp.toLocaleString('en-US')} |`),
+    ...figures.map(
+      (f) =>
+        `| ${f.operation} | ${f.input} | ${f.bytes} | ${formatRate(f.opsPerSec)} | ${f.nsPerOp.toLocaleString('en-US')} |`,
+    ),
   ];
   return ctx.result('codec', {
-    parameters: { durationMsPerOperation: durationMs, vectors: ['csta/MakeCall.xml', 'csta/DeliveredEvent.xml', 'ms-rcc/07-info-make-call.txt'] },
+    parameters: {
+      durationMsPerOperation: durationMs,
+      vectors: ['csta/MakeCall.xml', 'csta/DeliveredEvent.xml', 'ms-rcc/07-info-make-call.txt'],
+    },
     figures: { operations: figures },
     targets: [],
-    notes: ['Single-threaded micro-benchmark: ops/s is the ceiling of one core for that step alone, not an end-to-end figure.'],
+    notes: [
+      'Single-threaded micro-benchmark: ops/s is the ceiling of one core for that step alone, not an end-to-end figure.',
+    ],
     summary,
   });
 }

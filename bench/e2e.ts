@@ -14,11 +14,26 @@
 // Gateway, simulator and SIPp CPU and RSS come from /proc, sampled every 500 ms.
 import { LoadProcess } from './load/load-process.js';
 import type { BenchContext } from './lib/context.js';
-import { DIAL, FlowRunner, requestsPerCall, SCENARIO_FLOW, SCENARIO_SETUP, UserCursor, type StepFigures } from './lib/flow.js';
+import {
+  DIAL,
+  FlowRunner,
+  requestsPerCall,
+  SCENARIO_FLOW,
+  SCENARIO_SETUP,
+  UserCursor,
+  type StepFigures,
+} from './lib/flow.js';
 import type { GcFigures } from './lib/gc.js';
 import { ProcessMonitor, round } from './lib/proc-stats.js';
 import type { BenchResult, TargetCheck } from './lib/results.js';
-import { BENCH_DOMAIN, startGatewayProcess, startSimulatorProcess, until, type GatewayProcess, type SimulatorProcess } from './lib/services.js';
+import {
+  BENCH_DOMAIN,
+  startGatewayProcess,
+  startSimulatorProcess,
+  until,
+  type GatewayProcess,
+  type SimulatorProcess,
+} from './lib/services.js';
 import { formatBytes, formatMs, formatRate } from './lib/stats.js';
 import { availableParallelism } from 'node:os';
 import { generatedDn } from '../gateway/src/sim/index.js';
@@ -91,29 +106,82 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
     sim = await startSimulatorProcess(ctx, { users: plan.users + plan.probeSessions });
     gateway = await startGatewayProcess(ctx, sim);
     const gw = gateway;
-    await until(async () => (await gw.health()).directory.users >= plan.users, 120_000, 'the gateway directory');
+    await until(
+      async () => (await gw.health()).directory.users >= plan.users,
+      120_000,
+      'the gateway directory',
+    );
     ctx.log(`e2e: gateway up (SIP ${gw.sip.host}:${gw.sip.port})`);
     // The probe's users are past the ones SIPp uses.
     probe = await LoadProcess.start('probe');
     await probe.connect(gw.sip.host, gw.sip.port, BENCH_DOMAIN, 1);
-    const probeUsers = Array.from({ length: plan.probeSessions }, (_, k) => ({ id: `user${plan.users + k}`, dn: generatedDn(plan.users + k) }));
+    const probeUsers = Array.from({ length: plan.probeSessions }, (_, k) => ({
+      id: `user${plan.users + k}`,
+      dn: generatedDn(plan.users + k),
+    }));
     const probeOpen = await probe.open(probeUsers, plan.probeSessions, true);
     if (probeOpen.failed > 0) throw new Error(`probe sessions: ${JSON.stringify(probeOpen.failures)}`);
-    monitor = new ProcessMonitor({ gateway: gw.child.pid, simulator: sim.child.pid, probe: probe.child.pid }).start();
-    const runner = new FlowRunner(ctx, { name: 'e2e', target: `${gw.sip.host}:${gw.sip.port}`, monitor, users: new UserCursor(plan.users), server: 'gateway', probe, metrics: () => gw.metricsText() });
+    monitor = new ProcessMonitor({
+      gateway: gw.child.pid,
+      simulator: sim.child.pid,
+      probe: probe.child.pid,
+    }).start();
+    const runner = new FlowRunner(ctx, {
+      name: 'e2e',
+      target: `${gw.sip.host}:${gw.sip.port}`,
+      monitor,
+      users: new UserCursor(plan.users),
+      server: 'gateway',
+      probe,
+      metrics: () => gw.metricsText(),
+    });
 
     // 1. warm-up
-    await runner.step('warm-up', SCENARIO_FLOW, { rate: 1000, limit: plan.flowConcurrency, calls: plan.warmupCalls, offered: null, variables });
+    await runner.step('warm-up', SCENARIO_FLOW, {
+      rate: 1000,
+      limit: plan.flowConcurrency,
+      calls: plan.warmupCalls,
+      offered: null,
+      variables,
+    });
 
     // 2. session set-up rate, closed loop; a short calibration sizes the measured run.
-    const setupProbe = await runner.step('set-up calibration', SCENARIO_SETUP, { rate: 100_000, limit: plan.setupConcurrency, calls: plan.setupConcurrency * 5, offered: null });
-    const setupCalls = Math.max(plan.setupConcurrency * 5, Math.round(Math.max(100, setupProbe.sessionSetupsPerSec) * plan.setupSeconds));
-    const setupRun = await runner.step('session set-up (closed loop)', SCENARIO_SETUP, { rate: 100_000, limit: plan.setupConcurrency, calls: setupCalls, offered: null });
+    const setupProbe = await runner.step('set-up calibration', SCENARIO_SETUP, {
+      rate: 100_000,
+      limit: plan.setupConcurrency,
+      calls: plan.setupConcurrency * 5,
+      offered: null,
+    });
+    const setupCalls = Math.max(
+      plan.setupConcurrency * 5,
+      Math.round(Math.max(100, setupProbe.sessionSetupsPerSec) * plan.setupSeconds),
+    );
+    const setupRun = await runner.step('session set-up (closed loop)', SCENARIO_SETUP, {
+      rate: 100_000,
+      limit: plan.setupConcurrency,
+      calls: setupCalls,
+      offered: null,
+    });
 
     // 3. maximum CSTA request rate, closed loop.
-    const calibration = await runner.step('saturation calibration', SCENARIO_FLOW, { rate: 100_000, limit: plan.flowConcurrency, calls: plan.flowConcurrency * 2, offered: null, variables });
-    const saturationCalls = Math.max(plan.flowConcurrency * 2, Math.round((Math.max(100, calibration.cstaRequestsPerSec) / perCall) * plan.saturationSeconds));
-    const saturation = await runner.step('maximum (closed loop)', SCENARIO_FLOW, { rate: 100_000, limit: plan.flowConcurrency, calls: saturationCalls, offered: null, variables });
+    const calibration = await runner.step('saturation calibration', SCENARIO_FLOW, {
+      rate: 100_000,
+      limit: plan.flowConcurrency,
+      calls: plan.flowConcurrency * 2,
+      offered: null,
+      variables,
+    });
+    const saturationCalls = Math.max(
+      plan.flowConcurrency * 2,
+      Math.round((Math.max(100, calibration.cstaRequestsPerSec) / perCall) * plan.saturationSeconds),
+    );
+    const saturation = await runner.step('maximum (closed loop)', SCENARIO_FLOW, {
+      rate: 100_000,
+      limit: plan.flowConcurrency,
+      calls: saturationCalls,
+      offered: null,
+      variables,
+    });
     const maxRequestsPerSec = saturation.cstaRequestsPerSec;
 
     // 4. latency at fractions of the maximum, open loop, with the probe alongside.
@@ -121,7 +189,16 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
     for (const percent of plan.levels) {
       const callRate = round((maxRequestsPerSec * percent) / 100 / perCall, 2);
       const calls = Math.max(10, Math.round(callRate * plan.levelSeconds));
-      levels.push(await runner.step(`${percent} % of maximum`, SCENARIO_FLOW, { rate: callRate, limit: 10_000, calls, offered: callRate, variables, probeRate: plan.probeRate }));
+      levels.push(
+        await runner.step(`${percent} % of maximum`, SCENARIO_FLOW, {
+          rate: callRate,
+          limit: 10_000,
+          calls,
+          offered: callRate,
+          variables,
+          probeRate: plan.probeRate,
+        }),
+      );
     }
     monitor.stop();
     // Nothing may be left behind: every SIPp call ended with BYE (the probe's sessions remain).
@@ -130,21 +207,33 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
     // On a shared machine the closed-loop maximum is often set by the CPU the gateway could get,
     // not by the gateway: its CPU per request says what one whole core would carry.
     const gatewayCpu = saturation.processes['gateway']?.cpuPercent ?? 0;
-    const oneCoreEstimate = saturation.serverCpuUsPerRequest === null ? null : Math.round(1e6 / saturation.serverCpuUsPerRequest);
+    const oneCoreEstimate =
+      saturation.serverCpuUsPerRequest === null ? null : Math.round(1e6 / saturation.serverCpuUsPerRequest);
     const cpuBound = gatewayCpu >= 85;
 
     const half = levels.find((l) => l.label.startsWith('50 %'));
     const targets: TargetCheck[] = [
-      { target: '≥ 5,000 CSTA requests/s end to end', measured: `${formatRate(maxRequestsPerSec)} requests/s`, met: maxRequestsPerSec >= 5000 },
+      {
+        target: '≥ 5,000 CSTA requests/s end to end',
+        measured: `${formatRate(maxRequestsPerSec)} requests/s`,
+        met: maxRequestsPerSec >= 5000,
+      },
       {
         target: 'p99 < 20 ms at half the maximum rate',
         measured:
           half === undefined
             ? 'not run'
             : `p99 ${formatMs(half.latency.p99Ms)} (SIPp)${half.probe === null ? '' : `, ${formatMs(half.probe.latency.p99Ms)} (probe)`} at ${formatRate(half.cstaRequestsPerSec)} requests/s`,
-        met: half !== undefined && half.latency.p99Ms < 20 && (half.probe === null || half.probe.latency.p99Ms < 20),
+        met:
+          half !== undefined &&
+          half.latency.p99Ms < 20 &&
+          (half.probe === null || half.probe.latency.p99Ms < 20),
       },
-      { target: '≥ 1,000 session set-ups/s', measured: `${formatRate(setupRun.sessionSetupsPerSec)} set-ups/s`, met: setupRun.sessionSetupsPerSec >= 1000 },
+      {
+        target: '≥ 1,000 session set-ups/s',
+        measured: `${formatRate(setupRun.sessionSetupsPerSec)} set-ups/s`,
+        met: setupRun.sessionSetupsPerSec >= 1000,
+      },
     ];
     const row = (s: StepFigures): string =>
       `| ${s.label} | ${s.offeredCallsPerSec === null ? 'closed loop' : `${s.offeredCallsPerSec} calls/s`} | ${s.calls.successful}${s.calls.failed > 0 ? ` (**${s.calls.failed} failed**)` : ''} | ` +
@@ -174,7 +263,14 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
         `Probe: ${plan.probeSessions} more sessions sending ${plan.probeRate} requests/s, microsecond clock.`,
     ];
     return await ctx.result('e2e', {
-      parameters: { plan, requestsPerCall: perCall, transport: 'SIPp -t t1 (one TCP connection)', dial: DIAL, gatewayLogLevel: 'warn', ctiNodes: 1 },
+      parameters: {
+        plan,
+        requestsPerCall: perCall,
+        transport: 'SIPp -t t1 (one TCP connection)',
+        dial: DIAL,
+        gatewayLogLevel: 'warn',
+        ctiNodes: 1,
+      },
       figures: {
         sessionSetupsPerSec: setupRun.sessionSetupsPerSec,
         maxCstaRequestsPerSec: maxRequestsPerSec,
@@ -182,7 +278,10 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
         gatewayCpuBoundAtMaximum: cpuBound,
         gatewayCpuUsPerRequestAtMaximum: saturation.serverCpuUsPerRequest,
         oneCoreCapacityEstimate: oneCoreEstimate,
-        leftAfterRun: { sessions: after.sessions - plan.probeSessions, dialogs: after.sip.dialogs - plan.probeSessions },
+        leftAfterRun: {
+          sessions: after.sessions - plan.probeSessions,
+          dialogs: after.sip.dialogs - plan.probeSessions,
+        },
         steps: { setup: setupRun, saturation, levels },
       },
       targets,

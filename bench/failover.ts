@@ -16,7 +16,15 @@ import { ProbeOutcome, type LoadUser, type ProbeRecords } from './load/rcc-load-
 import type { BenchContext } from './lib/context.js';
 import { round } from './lib/proc-stats.js';
 import type { BenchResult, TargetCheck } from './lib/results.js';
-import { BENCH_DOMAIN, sleep, startGatewayProcess, startSimulatorProcess, until, type GatewayProcess, type SimulatorProcess } from './lib/services.js';
+import {
+  BENCH_DOMAIN,
+  sleep,
+  startGatewayProcess,
+  startSimulatorProcess,
+  until,
+  type GatewayProcess,
+  type SimulatorProcess,
+} from './lib/services.js';
 import { formatMs, summarize, type LatencySummary } from './lib/stats.js';
 
 interface Plan {
@@ -32,8 +40,24 @@ interface Plan {
   timeoutMs: number;
 }
 
-const FULL: Plan = { sessions: 400, freezeCycles: 3, heartbeatIntervalMs: 1000, pauseMs: 20, beforeMs: 2000, downMs: 3000, timeoutMs: 20_000 };
-const QUICK: Plan = { sessions: 40, freezeCycles: 1, heartbeatIntervalMs: 500, pauseMs: 20, beforeMs: 500, downMs: 1000, timeoutMs: 10_000 };
+const FULL: Plan = {
+  sessions: 400,
+  freezeCycles: 3,
+  heartbeatIntervalMs: 1000,
+  pauseMs: 20,
+  beforeMs: 2000,
+  downMs: 3000,
+  timeoutMs: 20_000,
+};
+const QUICK: Plan = {
+  sessions: 40,
+  freezeCycles: 1,
+  heartbeatIntervalMs: 500,
+  pauseMs: 20,
+  beforeMs: 500,
+  downMs: 1000,
+  timeoutMs: 10_000,
+};
 
 interface CycleFigures {
   kind: 'freeze' | 'stop';
@@ -60,16 +84,28 @@ interface CycleFigures {
 const wall = (): number => performance.timeOrigin + performance.now();
 
 async function admin(url: string, path: string): Promise<void> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
 }
 
-function analyse(kind: 'freeze' | 'stop', records: ProbeRecords, failAt: number, backAt: number, detection: { healthDegraded: number | null; healthDown: number | null; healthUp: number | null }): CycleFigures {
+function analyse(
+  kind: 'freeze' | 'stop',
+  records: ProbeRecords,
+  failAt: number,
+  backAt: number,
+  detection: { healthDegraded: number | null; healthDown: number | null; healthUp: number | null },
+): CycleFigures {
   const n = records.outcome.length;
   let detectedAt = Number.POSITIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const done = records.doneAt[i] as number;
-    if (records.outcome[i] === ProbeOutcome.CstaUnavailable && done >= failAt && done < detectedAt) detectedAt = done;
+    if (records.outcome[i] === ProbeOutcome.CstaUnavailable && done >= failAt && done < detectedAt)
+      detectedAt = done;
   }
   const failFast: number[] = [];
   const stranded: number[] = [];
@@ -89,14 +125,21 @@ function analyse(kind: 'freeze' | 'stop', records: ProbeRecords, failAt: number,
       else if (sent < detectedAt) stranded.push(done - sent);
     }
     if (outcome === ProbeOutcome.Reopened) reopened++;
-    if (outcome === ProbeOutcome.CstaOther || outcome === ProbeOutcome.SipOther || outcome === ProbeOutcome.Transport || outcome === ProbeOutcome.ReopenFailed) otherFailures++;
+    if (
+      outcome === ProbeOutcome.CstaOther ||
+      outcome === ProbeOutcome.SipOther ||
+      outcome === ProbeOutcome.Transport ||
+      outcome === ProbeOutcome.ReopenFailed
+    )
+      otherFailures++;
   }
   for (let i = 0; i < n; i++) {
     const session = records.session[i] as number;
     const outcome = records.outcome[i] as number;
     const done = records.doneAt[i] as number;
     if (!affected.has(session) || done < backAt) continue;
-    if ((outcome === ProbeOutcome.Ok || outcome === ProbeOutcome.Reopened) && !restoredAt.has(session)) restoredAt.set(session, done);
+    if ((outcome === ProbeOutcome.Ok || outcome === ProbeOutcome.Reopened) && !restoredAt.has(session))
+      restoredAt.set(session, done);
   }
   return {
     kind,
@@ -126,17 +169,30 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
     gateway = await startGatewayProcess(ctx, sim, {
       // A short heartbeat keeps the benchmark short; detection is reported against it. Reconnect
       // attempts are capped at 1 s apart so that "restore" measures the gateway, not a long backoff.
-      cti: { heartbeatIntervalMs: plan.heartbeatIntervalMs, heartbeatMissLimit: 2, requestTimeoutMs: 2000, reconnectInitialMs: 200, reconnectMaxMs: 1000 },
+      cti: {
+        heartbeatIntervalMs: plan.heartbeatIntervalMs,
+        heartbeatMissLimit: 2,
+        requestTimeoutMs: 2000,
+        reconnectInitialMs: 200,
+        reconnectMaxMs: 1000,
+      },
     });
     const gw = gateway;
-    await until(async () => {
-      const h = await gw.health();
-      return h.directory.users >= plan.sessions && h.cti.nodes.every((node) => node.state === 'up');
-    }, 60_000, 'both CTI connections up');
+    await until(
+      async () => {
+        const h = await gw.health();
+        return h.directory.users >= plan.sessions && h.cti.nodes.every((node) => node.state === 'up');
+      },
+      60_000,
+      'both CTI connections up',
+    );
     load = await LoadProcess.start();
     const client = load;
     await client.connect(gw.sip.host, gw.sip.port, BENCH_DOMAIN, 2);
-    const users: LoadUser[] = Array.from({ length: plan.sessions }, (_, i) => ({ id: `user${i}`, dn: generatedDn(i) }));
+    const users: LoadUser[] = Array.from({ length: plan.sessions }, (_, i) => ({
+      id: `user${i}`,
+      dn: generatedDn(i),
+    }));
     const opened = await client.open(users, 50, true);
     if (opened.failed > 0) throw new Error(`could not open the sessions: ${JSON.stringify(opened.failures)}`);
     const nodeAddress = (await gw.health()).cti.nodes[0]?.address ?? '';
@@ -148,21 +204,31 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
       await admin(adminUrl, `/nodes/0/${kind}`);
       let healthDegraded: number | null = null;
       let healthDown: number | null = null;
-      await until(async () => {
-        const node = (await gw.health()).cti.nodes.find((x) => x.address === nodeAddress);
-        if (node !== undefined && node.state !== 'up') healthDegraded ??= wall();
-        if (node !== undefined && node.state !== 'up' && node.state !== 'degraded') healthDown = wall();
-        return healthDown !== null;
-      }, plan.timeoutMs, `node 0 seen down after ${kind}`, 20);
+      await until(
+        async () => {
+          const node = (await gw.health()).cti.nodes.find((x) => x.address === nodeAddress);
+          if (node !== undefined && node.state !== 'up') healthDegraded ??= wall();
+          if (node !== undefined && node.state !== 'up' && node.state !== 'degraded') healthDown = wall();
+          return healthDown !== null;
+        },
+        plan.timeoutMs,
+        `node 0 seen down after ${kind}`,
+        20,
+      );
       await sleep(plan.downMs);
       const backAt = wall();
       await admin(adminUrl, kind === 'freeze' ? '/nodes/0/thaw' : '/nodes/0/start');
       let healthUp: number | null = null;
-      await until(async () => {
-        const node = (await gw.health()).cti.nodes.find((x) => x.address === nodeAddress);
-        if (node?.state === 'up') healthUp = wall();
-        return healthUp !== null;
-      }, plan.timeoutMs, `node 0 seen up after ${kind}`, 20);
+      await until(
+        async () => {
+          const node = (await gw.health()).cti.nodes.find((x) => x.address === nodeAddress);
+          if (node?.state === 'up') healthUp = wall();
+          return healthUp !== null;
+        },
+        plan.timeoutMs,
+        `node 0 seen up after ${kind}`,
+        20,
+      );
       // Give every session time to meet its 481 and open again.
       await sleep(Math.max(1000, plan.heartbeatIntervalMs * 2));
       await client.stopProbe();
@@ -203,10 +269,22 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
       '"Restore" runs from the admin call that brought the node back to the session\'s first successful request: reconnection, the 481, the new INVITE and MonitorStart.',
     ];
     return await ctx.result('failover', {
-      parameters: { plan, ctiNodes: 2, gatewayCti: { heartbeatIntervalMs: plan.heartbeatIntervalMs, heartbeatMissLimit: 2, requestTimeoutMs: 2000, reconnectInitialMs: 200, reconnectMaxMs: 1000 } },
+      parameters: {
+        plan,
+        ctiNodes: 2,
+        gatewayCti: {
+          heartbeatIntervalMs: plan.heartbeatIntervalMs,
+          heartbeatMissLimit: 2,
+          requestTimeoutMs: 2000,
+          reconnectInitialMs: 200,
+          reconnectMaxMs: 1000,
+        },
+      },
       figures: { freeze: freezes[0], freezes, stop },
       targets,
-      notes: ['Times are wall-clock, taken by the harness around its admin API call and by the load client around each request; both processes read the same clock.'],
+      notes: [
+        'Times are wall-clock, taken by the harness around its admin API call and by the load client around each request; both processes read the same clock.',
+      ],
       summary,
     });
   } finally {

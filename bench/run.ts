@@ -11,7 +11,13 @@ import { parseArgs } from 'node:util';
 import { killAllChildrenNow } from './lib/children.js';
 import { createContext, REPO_ROOT, type BenchContext } from './lib/context.js';
 import { formatProfileSummary, summarizeProfile } from './lib/profile.js';
-import { BENCH_NAMES, writeLatestMarkdown, writeResult, type BenchName, type BenchResult } from './lib/results.js';
+import {
+  BENCH_NAMES,
+  writeLatestMarkdown,
+  writeResult,
+  type BenchName,
+  type BenchResult,
+} from './lib/results.js';
 
 const USAGE = `usage: npm run bench -- [--only ${BENCH_NAMES.join(',')}] [--quick] [--out DIR] [--keep] [--profile]
   --only LIST   run these benchmarks (default: all, in this order)
@@ -78,7 +84,10 @@ async function main(): Promise<void> {
     return;
   }
   const selected: BenchName[] = [];
-  for (const name of (values.only ?? BENCH_NAMES.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const name of (values.only ?? BENCH_NAMES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     if (!(BENCH_NAMES as readonly string[]).includes(name)) fail(`unknown benchmark "${name}"`);
     if (!selected.includes(name as BenchName)) selected.push(name as BenchName);
   }
@@ -91,7 +100,12 @@ async function main(): Promise<void> {
   let failures = 0;
   for (const name of selected) {
     log(`${name}: starting${values.quick ? ' (quick)' : ''}`);
-    const { ctx, cleanup } = await createContext(name, { quick: values.quick, outDir, keepWorkDir: values.keep, log });
+    const { ctx, cleanup } = await createContext(name, {
+      quick: values.quick,
+      outDir,
+      keepWorkDir: values.keep,
+      log,
+    });
     const profileDir = join(outDir, 'profiles', name);
     if (values.profile) {
       await rm(profileDir, { recursive: true, force: true });
@@ -102,7 +116,8 @@ async function main(): Promise<void> {
       const result = await runner(ctx);
       const path = await writeResult(outDir, result);
       process.stdout.write(`\n## ${name}${result.quick ? ' (quick)' : ''}\n\n${result.summary.join('\n')}\n`);
-      for (const t of result.targets) process.stdout.write(`  target ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.measured}\n`);
+      for (const t of result.targets)
+        process.stdout.write(`  target ${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.measured}\n`);
       log(`${name}: done in ${result.durationSec} s → ${path}`);
       if (values.profile) await printProfile(profileDir, log);
     } catch (cause) {

@@ -18,7 +18,15 @@ import type { BenchContext } from './lib/context.js';
 import { formatGc, gcDelta, readGc, type GcFigures } from './lib/gc.js';
 import { sampleProcess, round } from './lib/proc-stats.js';
 import type { BenchResult, TargetCheck } from './lib/results.js';
-import { BENCH_DOMAIN, sleep, startGatewayProcess, startSimulatorProcess, until, type GatewayProcess, type SimulatorProcess } from './lib/services.js';
+import {
+  BENCH_DOMAIN,
+  sleep,
+  startGatewayProcess,
+  startSimulatorProcess,
+  until,
+  type GatewayProcess,
+  type SimulatorProcess,
+} from './lib/services.js';
 import { formatBytes, formatMs, formatRate, summarize, type LatencySummary } from './lib/stats.js';
 
 interface Plan {
@@ -30,8 +38,22 @@ interface Plan {
   settleMs: number;
 }
 
-const FULL: Plan = { levels: [10_000, 50_000, 100_000], connections: 10, openConcurrency: 200, requestRate: 1000, requestSeconds: 10, settleMs: 5000 };
-const QUICK: Plan = { levels: [200, 500], connections: 2, openConcurrency: 50, requestRate: 100, requestSeconds: 1, settleMs: 500 };
+const FULL: Plan = {
+  levels: [10_000, 50_000, 100_000],
+  connections: 10,
+  openConcurrency: 200,
+  requestRate: 1000,
+  requestSeconds: 10,
+  settleMs: 5000,
+};
+const QUICK: Plan = {
+  levels: [200, 500],
+  connections: 2,
+  openConcurrency: 50,
+  requestRate: 100,
+  requestSeconds: 1,
+  settleMs: 500,
+};
 
 interface LevelFigures {
   sessions: number;
@@ -45,7 +67,13 @@ interface LevelFigures {
   bytesPerSession: number;
   heapBytesPerSession: number | null;
   simulatorRssBytes: number;
-  requests: { offeredPerSec: number; succeeded: number; failed: number; failures: Record<string, number>; latency: LatencySummary };
+  requests: {
+    offeredPerSec: number;
+    succeeded: number;
+    failed: number;
+    failures: Record<string, number>;
+    latency: LatencySummary;
+  };
   /** The gateway's garbage collection while the requests ran. */
   gcDuringRequests: GcFigures;
 }
@@ -57,8 +85,6 @@ function metricValue(text: string, name: string, label?: string): number | null 
   }
   return null;
 }
-
-
 
 export async function runScale(ctx: BenchContext): Promise<BenchResult> {
   const plan = ctx.quick ? QUICK : FULL;
@@ -88,15 +114,23 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
       for (let i = opened; i < level; i++) batch.push({ id: `user${i}`, dn: generatedDn(i) });
       const report = await load.open(batch, plan.openConcurrency, true);
       opened = level;
-      if (report.failed > 0) ctx.log(`scale: ${report.failed} sessions failed to open: ${JSON.stringify(report.failures)}`);
-      await until(async () => (await gw.health()).sessions >= level - report.failed, 60_000, `${level} sessions in /health`);
+      if (report.failed > 0)
+        ctx.log(`scale: ${report.failed} sessions failed to open: ${JSON.stringify(report.failures)}`);
+      await until(
+        async () => (await gw.health()).sessions >= level - report.failed,
+        60_000,
+        `${level} sessions in /health`,
+      );
       await sleep(plan.settleMs);
       const sample = sampleProcess(gw.child.pid);
       const simSample = sampleProcess(sim.child.pid);
       const metricsBefore = await gw.metricsText();
       const heap = metricValue(metricsBefore, 'deskline_nodejs_heap_size_used_bytes');
       const health = await gw.health();
-      const requests = await load.requests(plan.requestRate, plan.requestSeconds * 1000, [RccRequestKind.SnapshotDevice, RccRequestKind.GetDoNotDisturb]);
+      const requests = await load.requests(plan.requestRate, plan.requestSeconds * 1000, [
+        RccRequestKind.SnapshotDevice,
+        RccRequestKind.GetDoNotDisturb,
+      ]);
       const gcDuringRequests = gcDelta(readGc(metricsBefore), readGc(await gw.metricsText()));
       const rss = sample?.rssBytes ?? 0;
       const figures: LevelFigures = {
@@ -109,7 +143,10 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
         gatewayRssBytes: rss,
         gatewayHeapUsedBytes: heap,
         bytesPerSession: Math.round((rss - base.rssBytes) / Math.max(1, health.sessions)),
-        heapBytesPerSession: heap === null || baseHeap === null ? null : Math.round((heap - baseHeap) / Math.max(1, health.sessions)),
+        heapBytesPerSession:
+          heap === null || baseHeap === null
+            ? null
+            : Math.round((heap - baseHeap) / Math.max(1, health.sessions)),
         simulatorRssBytes: simSample?.rssBytes ?? 0,
         requests: {
           offeredPerSec: plan.requestRate,
@@ -131,7 +168,13 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
     const targets: TargetCheck[] =
       ctx.quick || top === undefined
         ? []
-        : [{ target: '100,000 concurrent sessions under 2 GiB RSS', measured: `${top.sessions.toLocaleString('en-US')} sessions: ${formatBytes(top.gatewayRssBytes)}`, met: top.sessions >= 100_000 && top.gatewayRssBytes < 2 * 2 ** 30 }];
+        : [
+            {
+              target: '100,000 concurrent sessions under 2 GiB RSS',
+              measured: `${top.sessions.toLocaleString('en-US')} sessions: ${formatBytes(top.gatewayRssBytes)}`,
+              met: top.sessions >= 100_000 && top.gatewayRssBytes < 2 * 2 ** 30,
+            },
+          ];
     const summary = [
       `Node load client (bench/load/), ${plan.connections} TCP connections carrying every dialog; each session monitors its line. ` +
         `Baseline gateway RSS ${formatBytes(base.rssBytes)} with the ${users.toLocaleString('en-US')}-user directory loaded.`,
@@ -150,7 +193,9 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
       parameters: { plan, clusterUsers: users, client: 'bench/load (Node, TCP)', gatewayLogLevel: 'warn' },
       figures: { baselineRssBytes: base.rssBytes, baselineHeapUsedBytes: baseHeap, levels },
       targets,
-      notes: ['RSS is what the kernel charges the gateway process; V8 may hold freed heap for a while, so RSS per session is an upper bound of what a session needs.'],
+      notes: [
+        'RSS is what the kernel charges the gateway process; V8 may hold freed heap for a while, so RSS per session is an upper bound of what a session needs.',
+      ],
       summary,
     });
   } finally {

@@ -36,4 +36,7 @@ if (!isRoot && !sudoOk) {
 console.log(`installing test peers: ${missing.join(', ')}`);
 const prefix = isRoot ? [] : ['sudo', '-n'];
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-execFileSync(prefix[0] ?? 'sh', [...prefix.slice(1), ...(prefix.length ? ['sh'] : []), '-c', cmd], { stdio: 'inherit', env });
+execFileSync(prefix[0] ?? 'sh', [...prefix.slice(1), ...(prefix.length ? ['sh'] : []), '-c', cmd], {
+  stdio: 'inherit',
+  env,
+});

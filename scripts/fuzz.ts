@@ -17,7 +17,14 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { saveRegression } from '../gateway/test/fuzz/corpus.js';
-import { FuzzViolation, fuzzTarget, isTargetName, TARGET_NAMES, type FuzzCase, type TargetName } from '../gateway/test/fuzz/targets.js';
+import {
+  FuzzViolation,
+  fuzzTarget,
+  isTargetName,
+  TARGET_NAMES,
+  type FuzzCase,
+  type TargetName,
+} from '../gateway/test/fuzz/targets.js';
 
 /** Where the worker writes the input it is about to run: [heartbeat, bytes, variant, cuts, ...cuts, ...bytes]. */
 const SHARED_BYTES = 1 << 20;
@@ -73,7 +80,11 @@ function runWorker(input: WorkerInput): void {
       if (counterexample !== undefined) {
         parentPort?.postMessage({
           kind: 'failure',
-          input: { bytes: new Uint8Array(counterexample.bytes), cuts: [...counterexample.cuts], variant: counterexample.variant },
+          input: {
+            bytes: new Uint8Array(counterexample.bytes),
+            cuts: [...counterexample.cuts],
+            variant: counterexample.variant,
+          },
           property: error instanceof FuzzViolation ? error.property : 'never throws',
           detail: error instanceof Error ? error.message : String(error),
           seed: details.seed,
@@ -95,7 +106,12 @@ function exposedCase(shared: SharedArrayBuffer): FuzzCase {
   return { bytes: Buffer.from(bytes.subarray(0, length)), cuts, variant: words[2] as number };
 }
 
-async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: number): Promise<{ runs: number; found: string[] }> {
+async function fuzzFor(
+  name: TargetName,
+  ms: number,
+  firstSeed: number,
+  hangMs: number,
+): Promise<{ runs: number; found: string[] }> {
   const found: string[] = [];
   let runs = 0;
   let seed = firstSeed;
@@ -105,7 +121,10 @@ async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: 
     const heartbeat = new Int32Array(shared, 0, 1);
     // Loader hooks (tsx) do not reach worker threads by themselves: register them, then load this file.
     const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
-    const worker = new Worker(boot, { eval: true, workerData: { target: name, seed, shared } satisfies WorkerInput });
+    const worker = new Worker(boot, {
+      eval: true,
+      workerData: { target: name, seed, shared } satisfies WorkerInput,
+    });
     seed = (seed * 69_069 + 1) | 0;
     await new Promise<void>((resolve) => {
       let lastBeat = -1;
@@ -123,7 +142,11 @@ async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: 
           lastChange = Date.now();
         } else if (Date.now() - lastChange > hangMs) {
           const input = exposedCase(shared);
-          const path = saveRegression(name, input, { property: 'never hangs', detail: `no progress for ${hangMs} ms`, found: `${new Date().toISOString()} scripts/fuzz.ts (hang)` });
+          const path = saveRegression(name, input, {
+            property: 'never hangs',
+            detail: `no progress for ${hangMs} ms`,
+            found: `${new Date().toISOString()} scripts/fuzz.ts (hang)`,
+          });
           found.push(path);
           process.stdout.write(`${name}: HANG saved to ${path}\n`);
           finish();
@@ -132,14 +155,20 @@ async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: 
         if (Date.now() >= deadline) finish();
       }, 250);
       worker.on('message', (message: WorkerMessage) => {
-        const input: FuzzCase = { bytes: Buffer.from(message.input.bytes), cuts: message.input.cuts, variant: message.input.variant };
+        const input: FuzzCase = {
+          bytes: Buffer.from(message.input.bytes),
+          cuts: message.input.cuts,
+          variant: message.input.variant,
+        };
         const path = saveRegression(name, input, {
           property: message.property,
           detail: message.detail.slice(0, 2_000),
           found: `${new Date().toISOString()} scripts/fuzz.ts fast-check seed ${message.seed} path ${message.path}`,
         });
         found.push(path);
-        process.stdout.write(`${name}: FAILURE (${message.property}) saved to ${path}\n  ${message.detail.split('\n')[0] ?? ''}\n`);
+        process.stdout.write(
+          `${name}: FAILURE (${message.property}) saved to ${path}\n  ${message.detail.split('\n')[0] ?? ''}\n`,
+        );
         // A new worker and a new seed: the same failure would otherwise be found again and again.
         finish();
       });
@@ -153,7 +182,11 @@ async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: 
           return;
         }
         const input = exposedCase(shared);
-        const path = saveRegression(name, input, { property: 'never throws', detail: `worker crashed: ${error.message}`, found: `${new Date().toISOString()} scripts/fuzz.ts (crash)` });
+        const path = saveRegression(name, input, {
+          property: 'never throws',
+          detail: `worker crashed: ${error.message}`,
+          found: `${new Date().toISOString()} scripts/fuzz.ts (crash)`,
+        });
         found.push(path);
         process.stdout.write(`${name}: CRASH saved to ${path}\n`);
         finish();
@@ -165,7 +198,8 @@ async function fuzzFor(name: TargetName, ms: number, firstSeed: number, hangMs: 
 
 function replay(name: TargetName, json: string): number {
   const parsed = JSON.parse(json) as { base64?: unknown; cuts?: unknown; variant?: unknown };
-  if (typeof parsed.base64 !== 'string') throw new Error('--replay: expected {"base64": ..., "cuts": [...], "variant": n}');
+  if (typeof parsed.base64 !== 'string')
+    throw new Error('--replay: expected {"base64": ..., "cuts": [...], "variant": n}');
   const input: FuzzCase = {
     bytes: Buffer.from(parsed.base64, 'base64'),
     cuts: Array.isArray(parsed.cuts) ? parsed.cuts.filter((c): c is number => typeof c === 'number') : [],
@@ -179,7 +213,11 @@ function replay(name: TargetName, json: string): number {
     property = error instanceof FuzzViolation ? error.property : 'never throws';
     detail = error instanceof Error ? error.message : String(error);
   }
-  const path = saveRegression(name, input, { property, detail: detail.slice(0, 2_000), found: `${new Date().toISOString()} replayed from a CI run` });
+  const path = saveRegression(name, input, {
+    property,
+    detail: detail.slice(0, 2_000),
+    found: `${new Date().toISOString()} replayed from a CI run`,
+  });
   process.stdout.write(`${name}: ${property} — ${detail.split('\n')[0] ?? ''}\nsaved to ${path}\n`);
   return property === 'replayed' ? 0 : 1;
 }
@@ -205,7 +243,8 @@ async function main(): Promise<number> {
   }
   const seconds = Number(values.seconds);
   const hangMs = Number(values['hang-seconds']) * 1000;
-  if (!(seconds > 0) || !(hangMs > 0)) throw new Error('--seconds and --hang-seconds must be positive numbers');
+  if (!(seconds > 0) || !(hangMs > 0))
+    throw new Error('--seconds and --hang-seconds must be positive numbers');
   const seed = values.seed === undefined ? Math.floor(Math.random() * 0x7fffffff) : Number(values.seed);
   process.stdout.write(`fuzzing ${targets.join(', ')} for ${seconds} s (seed ${seed})\n`);
   let failures = 0;

@@ -64,7 +64,12 @@ export interface StartOptions {
   ipc?: boolean;
 }
 
-export function startChild(name: string, command: string, args: readonly string[], options: StartOptions = {}): Child {
+export function startChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Child {
   installHooks();
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd,
@@ -123,12 +128,20 @@ export function startChild(name: string, command: string, args: readonly string[
             resolve(match);
           } else if (exited) {
             done();
-            reject(new Error(`${name} exited before printing ${pattern}: ${errText.slice(-2000) || out.slice(-2000)}`));
+            reject(
+              new Error(
+                `${name} exited before printing ${pattern}: ${errText.slice(-2000) || out.slice(-2000)}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms: ${errText.slice(-2000) || out.slice(-2000)}`));
+          reject(
+            new Error(
+              `${name}: no ${pattern} within ${timeoutMs} ms: ${errText.slice(-2000) || out.slice(-2000)}`,
+            ),
+          );
         }, timeoutMs);
         const done = (): void => {
           clearTimeout(timer);
@@ -155,7 +168,10 @@ export function startChild(name: string, command: string, args: readonly string[
       await exitedPromise;
       clearTimeout(timer);
       // Workers that outlived their parent (they should not) go now.
-      signal(descendants.filter((d) => sampleAlive(d)), 'SIGKILL');
+      signal(
+        descendants.filter((d) => sampleAlive(d)),
+        'SIGKILL',
+      );
       return killed ? 'killed' : 'exited';
     },
   };
@@ -173,7 +189,11 @@ function sampleAlive(pid: number): boolean {
 }
 
 /** Runs a command to completion (for version probes and the like); never throws. */
-export function runCommand(command: string, args: readonly string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';

@@ -18,10 +18,16 @@ export interface BenchContext {
   /** The machine as described when the benchmark started. */
   machine(): MachineInfo;
   /** Completes a result with the machine description and timings. */
-  result(name: BenchName, body: Pick<BenchResult, 'parameters' | 'figures' | 'targets' | 'notes' | 'summary'>): Promise<BenchResult>;
+  result(
+    name: BenchName,
+    body: Pick<BenchResult, 'parameters' | 'figures' | 'targets' | 'notes' | 'summary'>,
+  ): Promise<BenchResult>;
 }
 
-export async function createContext(name: BenchName, options: { quick: boolean; outDir: string; keepWorkDir: boolean; log: (m: string) => void }): Promise<{ ctx: BenchContext; cleanup: () => Promise<void> }> {
+export async function createContext(
+  name: BenchName,
+  options: { quick: boolean; outDir: string; keepWorkDir: boolean; log: (m: string) => void },
+): Promise<{ ctx: BenchContext; cleanup: () => Promise<void> }> {
   const workDir = await mkdtemp(join(tmpdir(), `deskline-bench-${name}-`));
   const startedAt = new Date();
   const started = performance.now();

@@ -100,12 +100,18 @@ export class FlowRunner {
     const expectedMs = (options.calls / Math.max(1, options.rate)) * 1000;
     const probing =
       this.options.probe !== undefined && probeRate > 0
-        ? this.options.probe.requests(probeRate, Math.max(500, Math.min(expectedMs, 60_000)), [RccRequestKind.SnapshotDevice, RccRequestKind.GetDoNotDisturb])
+        ? this.options.probe.requests(probeRate, Math.max(500, Math.min(expectedMs, 60_000)), [
+            RccRequestKind.SnapshotDevice,
+            RccRequestKind.GetDoNotDisturb,
+          ])
         : undefined;
     const result = await runSipp({
       scenario,
       target: this.options.target,
-      dir: join(ctx.workDir, `sipp-${this.options.name}-${++this.runIndex}-${label.replace(/[^a-z0-9]+/gi, '-')}`),
+      dir: join(
+        ctx.workDir,
+        `sipp-${this.options.name}-${++this.runIndex}-${label.replace(/[^a-z0-9]+/gi, '-')}`,
+      ),
       injection: this.options.users.take(options.calls),
       ...(options.variables === undefined ? {} : { variables: options.variables }),
       rate: options.rate,
@@ -117,7 +123,10 @@ export class FlowRunner {
     });
     const probe = probing === undefined ? undefined : await probing;
     const to = monitor.mark();
-    const gc = gcBefore === undefined || this.options.metrics === undefined ? null : gcDelta(gcBefore, readGc(await this.options.metrics()));
+    const gc =
+      gcBefore === undefined || this.options.metrics === undefined
+        ? null
+        : gcDelta(gcBefore, readGc(await this.options.metrics()));
     const csta = result.rtt.get('csta');
     const setup = result.rtt.get('setup');
     const processes = monitor.window(from, to);
@@ -127,19 +136,33 @@ export class FlowRunner {
     const figures: StepFigures = {
       label,
       offeredCallsPerSec: options.offered,
-      calls: { successful: result.stats.successfulCalls, failed: result.stats.failedCalls, failures: result.stats.failures },
+      calls: {
+        successful: result.stats.successfulCalls,
+        failed: result.stats.failedCalls,
+        failures: result.stats.failures,
+      },
       cstaRequests: cstaCount,
       cstaRequestsPerSec: round(cstaCount / spanSeconds(result, 'csta'), 1),
       sessionSetupsPerSec: round((setup?.length ?? 0) / spanSeconds(result, 'setup'), 1),
       latency: summarize(csta?.values() ?? []),
       setupLatency: summarize(setup?.values() ?? []),
-      probe: probe === undefined ? null : { offeredPerSec: probeRate, failed: probe.failed, latency: summarize(probe.latencyMs) },
+      probe:
+        probe === undefined
+          ? null
+          : { offeredPerSec: probeRate, failed: probe.failed, latency: summarize(probe.latencyMs) },
       processes,
-      serverCpuUsPerRequest: cstaCount === 0 || serverCpu === 0 ? null : Math.round((serverCpu / cstaCount) * 1e6),
+      serverCpuUsPerRequest:
+        cstaCount === 0 || serverCpu === 0 ? null : Math.round((serverCpu / cstaCount) * 1e6),
       gc,
     };
-    if (result.overran) ctx.log(`${this.options.name}: ${label}: SIPp overran its time bound and was stopped; figures cover what completed`);
-    if (result.stats.failedCalls > 0) ctx.log(`${this.options.name}: ${label}: ${result.stats.failedCalls} failed calls ${JSON.stringify(result.stats.failures)} ${result.errors.slice(0, 600)}`);
+    if (result.overran)
+      ctx.log(
+        `${this.options.name}: ${label}: SIPp overran its time bound and was stopped; figures cover what completed`,
+      );
+    if (result.stats.failedCalls > 0)
+      ctx.log(
+        `${this.options.name}: ${label}: ${result.stats.failedCalls} failed calls ${JSON.stringify(result.stats.failures)} ${result.errors.slice(0, 600)}`,
+      );
     const cpu = (name: string): string => `${processes[name]?.cpuPercent ?? '?'} %`;
     ctx.log(
       `${this.options.name}: ${label}: ${figures.calls.successful} calls, ${formatRate(figures.cstaRequestsPerSec)} CSTA req/s, ${formatRate(figures.sessionSetupsPerSec)} setups/s, ` +

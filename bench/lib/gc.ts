@@ -47,13 +47,21 @@ export function gcDelta(before: GcFigures, after: GcFigures): GcFigures {
   const out: GcFigures = {};
   for (const [kind, a] of Object.entries(after)) {
     const b = before[kind] ?? { count: 0, totalMs: 0, over10ms: 0, over100ms: 0 };
-    const d = { count: a.count - b.count, totalMs: Math.round((a.totalMs - b.totalMs) * 10) / 10, over10ms: a.over10ms - b.over10ms, over100ms: a.over100ms - b.over100ms };
+    const d = {
+      count: a.count - b.count,
+      totalMs: Math.round((a.totalMs - b.totalMs) * 10) / 10,
+      over10ms: a.over10ms - b.over10ms,
+      over100ms: a.over100ms - b.over100ms,
+    };
     if (d.count > 0) out[kind] = d;
   }
   return out;
 }
 
 export function formatGc(gc: GcFigures): string {
-  const parts = Object.entries(gc).map(([kind, g]) => `${kind} ${g.count}× ${g.totalMs} ms${g.over10ms > 0 ? ` (${g.over10ms} > 10 ms${g.over100ms > 0 ? `, ${g.over100ms} > 100 ms` : ''})` : ''}`);
+  const parts = Object.entries(gc).map(
+    ([kind, g]) =>
+      `${kind} ${g.count}× ${g.totalMs} ms${g.over10ms > 0 ? ` (${g.over10ms} > 10 ms${g.over100ms > 0 ? `, ${g.over100ms} > 100 ms` : ''})` : ''}`,
+  );
   return parts.length === 0 ? 'none' : parts.join(', ');
 }

@@ -34,7 +34,8 @@ function osName(): string {
 let cached: MachineInfo | undefined;
 
 export async function machineInfo(): Promise<MachineInfo> {
-  if (cached !== undefined) return { ...cached, loadAverage1m: os.loadavg()[0] ?? 0, date: new Date().toISOString() };
+  if (cached !== undefined)
+    return { ...cached, loadAverage1m: os.loadavg()[0] ?? 0, date: new Date().toISOString() };
   const [sipp, kamailio, commit, status] = await Promise.all([
     runCommand('sipp', ['-v']),
     runCommand('kamailio', ['-v']),
@@ -42,7 +43,8 @@ export async function machineInfo(): Promise<MachineInfo> {
     runCommand('git', ['status', '--porcelain', '--untracked-files=no']),
   ]);
   const sippVersion = /SIPp\s+(v[\w.-]*\w)/.exec(sipp.stdout + sipp.stderr)?.[1] ?? null;
-  const kamailioVersion = /version:\s*kamailio\s+([\w.-]+)/.exec(kamailio.stdout + kamailio.stderr)?.[1] ?? null;
+  const kamailioVersion =
+    /version:\s*kamailio\s+([\w.-]+)/.exec(kamailio.stdout + kamailio.stderr)?.[1] ?? null;
   cached = {
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),

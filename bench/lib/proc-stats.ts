@@ -35,8 +35,14 @@ export function sampleProcess(pid: number): ProcSample | undefined {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { at: performance.now(), cpuSeconds: (utime + stime) / clockTicks(), rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+    const kb = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return {
+      at: performance.now(),
+      cpuSeconds: (utime + stime) / clockTicks(),
+      rssBytes: kb('VmRSS'),
+      peakRssBytes: kb('VmHWM'),
+    };
   } catch {
     return undefined;
   }

@@ -36,7 +36,8 @@ export function summarizeProfile(file: string): ProfileSummary {
     const id = samples[i] as number;
     self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0));
   }
-  const label = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}`.trim();
+  const label = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}`.trim();
   let idle = 0;
   let busy = 0;
   const selfByFn = new Map<string, number>();
@@ -64,16 +65,27 @@ export function summarizeProfile(file: string): ProfileSummary {
       inclusive.set(l, (inclusive.get(l) ?? 0) + us);
     }
   }
-  const sorted = (m: Map<string, number>): [string, number][] => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, us / 1000]);
-  return { busyMs: busy / 1000, idleMs: idle / 1000, selfByFile: sorted(selfByFile), selfByFunction: sorted(selfByFn), inclusiveByFunction: sorted(inclusive) };
+  const sorted = (m: Map<string, number>): [string, number][] =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, us / 1000]);
+  return {
+    busyMs: busy / 1000,
+    idleMs: idle / 1000,
+    selfByFile: sorted(selfByFile),
+    selfByFunction: sorted(selfByFn),
+    inclusiveByFunction: sorted(inclusive),
+  };
 }
 
 export function formatProfileSummary(summary: ProfileSummary, top: number, match?: RegExp): string {
-  const lines = [`${summary.busyMs.toFixed(0)} ms busy, ${summary.idleMs.toFixed(0)} ms idle (percentages are of busy time)`];
+  const lines = [
+    `${summary.busyMs.toFixed(0)} ms busy, ${summary.idleMs.toFixed(0)} ms idle (percentages are of busy time)`,
+  ];
   const section = (title: string, rows: [string, number][], filter?: RegExp): void => {
     lines.push('', title);
     for (const [k, ms] of rows.filter(([k]) => filter === undefined || filter.test(k)).slice(0, top)) {
-      lines.push(`${((ms / summary.busyMs) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${k}`);
+      lines.push(
+        `${((ms / summary.busyMs) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${k}`,
+      );
     }
   };
   section('self time by file', summary.selfByFile);

@@ -30,14 +30,28 @@ export function gatewayNodeFlags(): string[] {
   return extra === undefined || extra.trim() === '' ? [] : extra.trim().split(/\s+/);
 }
 
-export async function startSimulatorProcess(ctx: BenchContext, options: { users: number; nodes?: number; admin?: boolean; autoAnswerMs?: number }): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(
+  ctx: BenchContext,
+  options: { users: number; nodes?: number; admin?: boolean; autoAnswerMs?: number },
+): Promise<SimulatorProcess> {
   const password = randomBytes(12).toString('base64url');
   const passwordFile = join(ctx.workDir, 'cti-password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'bench/processes/simulator.ts'), '--users', String(options.users), '--nodes', String(options.nodes ?? 1)];
+  const args = [
+    '--import',
+    'tsx',
+    join(REPO_ROOT, 'bench/processes/simulator.ts'),
+    '--users',
+    String(options.users),
+    '--nodes',
+    String(options.nodes ?? 1),
+  ];
   if (options.admin === true) args.push('--admin');
   if (options.autoAnswerMs !== undefined) args.push('--auto-answer-ms', String(options.autoAnswerMs));
-  const child = startChild('simulator', process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BENCH_CTI_PASSWORD: password } });
+  const child = startChild('simulator', process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BENCH_CTI_PASSWORD: password },
+  });
   const match = await child.waitFor(/^SIMULATOR (\{.*\})$/m, 120_000);
   const info = JSON.parse(match[1] as string) as { nodes: string[]; adminUrl: string | null };
   return { child, nodes: info.nodes, adminUrl: info.adminUrl, password, passwordFile };
@@ -80,11 +94,20 @@ export interface GatewayConfigOverrides {
   log?: { level: string };
 }
 
-export async function startGatewayProcess(ctx: BenchContext, sim: SimulatorProcess, overrides: GatewayConfigOverrides = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  ctx: BenchContext,
+  sim: SimulatorProcess,
+  overrides: GatewayConfigOverrides = {},
+): Promise<GatewayProcess> {
   const config = {
     node: { id: 'bench-gw' },
     sip: { domain: BENCH_DOMAIN, tcp: [{ host: '127.0.0.1', port: 0 }], ...overrides.sip },
-    cti: { addresses: sim.nodes, applicationUser: CTI_APPLICATION_USER, passwordFile: sim.passwordFile, ...overrides.cti },
+    cti: {
+      addresses: sim.nodes,
+      applicationUser: CTI_APPLICATION_USER,
+      passwordFile: sim.passwordFile,
+      ...overrides.cti,
+    },
     http: { host: '127.0.0.1', port: 0 },
     // warn: the gateway logs every session open and close at info; a benchmark measures the
     // engine, not pino writing 4,000 lines/s to a pipe nobody reads (docs/benchmarks.md).
@@ -92,12 +115,20 @@ export async function startGatewayProcess(ctx: BenchContext, sim: SimulatorProce
   };
   const configFile = join(ctx.workDir, 'gateway.yaml');
   await writeFile(configFile, stringify(config));
-  const entry = process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1' ? ['--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts')] : [await gatewayBundle()];
-  const child = startChild('gateway', process.execPath, [...gatewayNodeFlags(), ...entry, '--config', configFile], {
-    // `--import tsx` resolves from the working directory: the repository root.
-    cwd: REPO_ROOT,
-    captureStdout: true,
-  });
+  const entry =
+    process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1'
+      ? ['--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts')]
+      : [await gatewayBundle()];
+  const child = startChild(
+    'gateway',
+    process.execPath,
+    [...gatewayNodeFlags(), ...entry, '--config', configFile],
+    {
+      // `--import tsx` resolves from the working directory: the repository root.
+      cwd: REPO_ROOT,
+      captureStdout: true,
+    },
+  );
   const sipMatch = await child.waitFor(/SIP TCP ([\d.]+):(\d+)/, 180_000);
   const httpMatch = await child.waitFor(/health (http:\/\/[\d.]+:\d+)\/health/, 10_000);
   const httpUrl = httpMatch[1] as string;
@@ -120,7 +151,12 @@ export async function startGatewayProcess(ctx: BenchContext, sim: SimulatorProce
 }
 
 /** Polls until `predicate` holds (or throws after `timeoutMs`). */
-export async function until(predicate: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 200): Promise<void> {
+export async function until(
+  predicate: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 200,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;

@@ -100,7 +100,17 @@ function parseStats(csv: string): SippStats {
 
 export async function runSipp(run: SippRun): Promise<SippResult> {
   await mkdir(run.dir, { recursive: true });
-  const args = [run.target, '-sf', run.scenario, '-t', run.transport ?? 't1', '-p', String(await freePort()), '-i', '127.0.0.1'];
+  const args = [
+    run.target,
+    '-sf',
+    run.scenario,
+    '-t',
+    run.transport ?? 't1',
+    '-p',
+    String(await freePort()),
+    '-i',
+    '127.0.0.1',
+  ];
   if (run.injection !== undefined) {
     await writeFile(join(run.dir, 'users.csv'), `SEQUENTIAL\n${run.injection.join('\n')}\n`);
     args.push('-inf', 'users.csv');
@@ -109,15 +119,28 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   args.push('-r', String(run.rate), '-l', String(run.limit), '-m', String(run.calls));
   if (run.autoAnswer === true) args.push('-aa');
   args.push(
-    '-timer_resol', '1',
-    '-max_recv_loops', '10000',
-    '-max_sched_loops', '10000',
-    '-trace_stat', '-stf', 'stat.csv', '-fd', '1',
-    '-trace_rtt', '-rtt_freq', '1',
-    '-trace_err', '-error_file', 'errors.log',
-    '-timeout', `${run.timeoutSec}s`,
+    '-timer_resol',
+    '1',
+    '-max_recv_loops',
+    '10000',
+    '-max_sched_loops',
+    '10000',
+    '-trace_stat',
+    '-stf',
+    'stat.csv',
+    '-fd',
+    '1',
+    '-trace_rtt',
+    '-rtt_freq',
+    '1',
+    '-trace_err',
+    '-error_file',
+    'errors.log',
+    '-timeout',
+    `${run.timeoutSec}s`,
     // A call whose next message never comes fails after this, instead of holding the run.
-    '-recv_timeout', '15000',
+    '-recv_timeout',
+    '15000',
     '-nostdin',
     ...(run.extra ?? []),
   );
@@ -126,10 +149,13 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   // SIPp's own -timeout does not always fire (seen with calls stuck mid-scenario): the harness
   // enforces the bound itself, and SIPp's statistics so far are still read.
   let overran = false;
-  const guard = setTimeout(() => {
-    overran = true;
-    void child.stop(3000);
-  }, (run.timeoutSec + 15) * 1000);
+  const guard = setTimeout(
+    () => {
+      overran = true;
+      void child.stop(3000);
+    },
+    (run.timeoutSec + 15) * 1000,
+  );
   const exitCode = await child.exited;
   clearTimeout(guard);
   const files = await readdir(run.dir);
@@ -159,7 +185,10 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
       start = end + 1;
     }
   }
-  const errors = files.includes('errors.log') ? (await readFile(join(run.dir, 'errors.log'), 'utf8')).slice(0, 4000) : '';
-  if (statText === '') throw new Error(`SIPp wrote no statistics (exit ${exitCode}): ${child.stderr().slice(-2000)}`);
+  const errors = files.includes('errors.log')
+    ? (await readFile(join(run.dir, 'errors.log'), 'utf8')).slice(0, 4000)
+    : '';
+  if (statText === '')
+    throw new Error(`SIPp wrote no statistics (exit ${exitCode}): ${child.stderr().slice(-2000)}`);
   return { exitCode, overran, stats: parseStats(statText), rtt, rttSpan, errors };
 }

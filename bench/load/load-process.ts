@@ -25,16 +25,25 @@ export class LoadProcess {
       waiter(message);
     });
     void child.exited.then(() => {
-      for (const waiter of this.waiting.values()) waiter({ id: -1, ok: false, error: `load client exited: ${child.stderr().slice(-1000)}` });
+      for (const waiter of this.waiting.values())
+        waiter({ id: -1, ok: false, error: `load client exited: ${child.stderr().slice(-1000)}` });
       this.waiting.clear();
     });
   }
 
   static async start(name = 'load-client'): Promise<LoadProcess> {
-    const child = startChild(name, process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/load/worker.ts')], { cwd: REPO_ROOT, ipc: true });
+    const child = startChild(
+      name,
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'bench/load/worker.ts')],
+      { cwd: REPO_ROOT, ipc: true },
+    );
     const process_ = new LoadProcess(child);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load client did not start: ${child.stderr().slice(-1000)}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`load client did not start: ${child.stderr().slice(-1000)}`)),
+        60_000,
+      );
       process_.waiting.set(0, () => {
         clearTimeout(timer);
         resolve();
@@ -85,7 +94,10 @@ export class LoadProcess {
 
   async stop(): Promise<void> {
     if (this.child.hasExited) return;
-    await Promise.race([this.call({ op: 'exit' }).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([
+      this.call({ op: 'exit' }).catch(() => undefined),
+      new Promise((r) => setTimeout(r, 2000)),
+    ]);
     await this.child.stop(3000);
   }
 }

@@ -228,7 +228,18 @@ function parseHead(head: string, body: string): SipMessage | undefined {
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    const canonical = name === 'v' ? 'via' : name === 'i' ? 'call-id' : name === 'f' ? 'from' : name === 't' ? 'to' : name === 'm' ? 'contact' : name;
+    const canonical =
+      name === 'v'
+        ? 'via'
+        : name === 'i'
+          ? 'call-id'
+          : name === 'f'
+            ? 'from'
+            : name === 't'
+              ? 'to'
+              : name === 'm'
+                ? 'contact'
+                : name;
     if (canonical === 'via') vias.push(value);
     else if (!headers.has(canonical)) headers.set(canonical, value);
   }
@@ -245,7 +256,7 @@ function contactUri(value: string | undefined): string {
   if (value === undefined) return '';
   const lt = value.indexOf('<');
   const gt = value.indexOf('>', lt + 1);
-  return lt >= 0 && gt > lt ? value.slice(lt + 1, gt) : value.split(';')[0] ?? value;
+  return lt >= 0 && gt > lt ? value.slice(lt + 1, gt) : (value.split(';')[0] ?? value);
 }
 
 let branchCounter = 0;
@@ -369,7 +380,10 @@ export class RccLoadClient {
         `From: <sip:${user.id}@${this.options.domain}>;tag=${session.fromTag}${CRLF}To: <${uri}>;tag=${session.toTag}${CRLF}Call-ID: ${callId}${CRLF}CSeq: 1 ACK${CRLF}Content-Length: 0${CRLF}${CRLF}`,
     );
     if (monitor) {
-      const started2 = await this.info(session, `<?xml version="1.0"?><MonitorStart xmlns="${NS}"><monitorObject><deviceObject>${lineUri}</deviceObject></monitorObject></MonitorStart>`);
+      const started2 = await this.info(
+        session,
+        `<?xml version="1.0"?><MonitorStart xmlns="${NS}"><monitorObject><deviceObject>${lineUri}</deviceObject></monitorObject></MonitorStart>`,
+      );
       const m = /<monitorCrossRefID>([^<]*)<\/monitorCrossRefID>/.exec(started2.body);
       if (m === null) throw new Error(`MonitorStart refused: ${firstLine(started2.body)}`);
       session.monitorCrossRefId = m[1] as string;
@@ -411,7 +425,10 @@ export class RccLoadClient {
     if (!session.open) return;
     session.open = false;
     if (session.monitorCrossRefId !== '') {
-      await this.info(session, `<?xml version="1.0"?><MonitorStop xmlns="${NS}"><monitorCrossRefID>${session.monitorCrossRefId}</monitorCrossRefID></MonitorStop>`);
+      await this.info(
+        session,
+        `<?xml version="1.0"?><MonitorStop xmlns="${NS}"><monitorCrossRefID>${session.monitorCrossRefId}</monitorCrossRefID></MonitorStop>`,
+      );
     }
     const response = await this.inDialog(session, 'BYE', '');
     if (response.status !== 200) throw new Error(`BYE answered ${response.status}`);
@@ -439,7 +456,14 @@ export class RccLoadClient {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, users.length)) }, worker));
-    return { attempted: users.length, succeeded, failed, failures, elapsedMs: performance.now() - started, latencyMs: latency.values().slice() };
+    return {
+      attempted: users.length,
+      succeeded,
+      failed,
+      failures,
+      elapsedMs: performance.now() - started,
+      latencyMs: latency.values().slice(),
+    };
   }
 
   /**
@@ -447,7 +471,11 @@ export class RccLoadClient {
    * sessions (each session has at most one request in flight, as a real client; a session still
    * busy is skipped and the skip counted as a failure "client: session busy").
    */
-  async requestLoad(rate: number, durationMs: number, kinds: readonly RccRequestKind[]): Promise<BatchReport> {
+  async requestLoad(
+    rate: number,
+    durationMs: number,
+    kinds: readonly RccRequestKind[],
+  ): Promise<BatchReport> {
     const open = this.sessions.filter((s) => s.open);
     if (open.length === 0) throw new Error('no open session');
     const latency = new SampleBuffer();
@@ -496,7 +524,14 @@ export class RccLoadClient {
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(10, intervalMs))));
     }
     await Promise.all(outstanding);
-    return { attempted, succeeded, failed, failures, elapsedMs: performance.now() - started, latencyMs: latency.values().slice() };
+    return {
+      attempted,
+      succeeded,
+      failed,
+      failures,
+      elapsedMs: performance.now() - started,
+      latencyMs: latency.values().slice(),
+    };
   }
 
   /**
@@ -507,7 +542,12 @@ export class RccLoadClient {
    * benchmark can line them up with when it froze, stopped or restarted a CTI Manager node.
    */
   async probeLoop(durationMs: number, pauseMs: number): Promise<ProbeRecords> {
-    const records = { session: new SampleBuffer(), sentAt: new SampleBuffer(), doneAt: new SampleBuffer(), outcome: new SampleBuffer() };
+    const records = {
+      session: new SampleBuffer(),
+      sentAt: new SampleBuffer(),
+      doneAt: new SampleBuffer(),
+      outcome: new SampleBuffer(),
+    };
     const wall = (): number => performance.timeOrigin + performance.now();
     this.probeDeadline = performance.now() + durationMs;
     const open = this.sessions.filter((s) => s.open);
@@ -586,7 +626,14 @@ export class RccLoadClient {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, open.length)) }, worker));
     this.sessions.length = 0;
-    return { attempted: open.length, succeeded, failed, failures, elapsedMs: performance.now() - started, latencyMs: new Float64Array(0) };
+    return {
+      attempted: open.length,
+      succeeded,
+      failed,
+      failures,
+      elapsedMs: performance.now() - started,
+      latencyMs: new Float64Array(0),
+    };
   }
 }
 

@@ -1,7 +1,12 @@
 // The load client as a child process (bench/load/rcc-load-client.ts), driven over IPC by a
 // benchmark through LoadProcess (bench/load/load-process.ts). Its own process: its CPU is not the
 // harness's, and its event loop is not disturbed by the harness's sampling.
-import { RccLoadClient, type BatchReport, type ProbeRecords, type RccRequestKind } from './rcc-load-client.js';
+import {
+  RccLoadClient,
+  type BatchReport,
+  type ProbeRecords,
+  type RccRequestKind,
+} from './rcc-load-client.js';
 
 export type LoadCommand =
   | { op: 'connect'; host: string; port: number; domain: string; connections: number }
@@ -14,7 +19,13 @@ export type LoadCommand =
   | { op: 'exit' };
 
 export type LoadReply =
-  | { id: number; ok: true; report?: BatchReport; probe?: ProbeRecords; counters?: ReturnType<RccLoadClient['counters']> & { openSessions: number } }
+  | {
+      id: number;
+      ok: true;
+      report?: BatchReport;
+      probe?: ProbeRecords;
+      counters?: ReturnType<RccLoadClient['counters']> & { openSessions: number };
+    }
   | { id: number; ok: false; error: string };
 
 let client: RccLoadClient | undefined;
@@ -22,7 +33,12 @@ let client: RccLoadClient | undefined;
 async function handle(command: LoadCommand): Promise<Omit<Extract<LoadReply, { ok: true }>, 'id'>> {
   switch (command.op) {
     case 'connect':
-      client = new RccLoadClient({ host: command.host, port: command.port, domain: command.domain, connections: command.connections });
+      client = new RccLoadClient({
+        host: command.host,
+        port: command.port,
+        domain: command.domain,
+        connections: command.connections,
+      });
       await client.connect();
       return { ok: true };
     case 'open':
@@ -57,7 +73,12 @@ function need(): RccLoadClient {
 process.on('message', (message: { id: number; command: LoadCommand }) => {
   handle(message.command).then(
     (reply) => process.send?.({ id: message.id, ...reply }),
-    (cause: unknown) => process.send?.({ id: message.id, ok: false, error: cause instanceof Error ? cause.message : String(cause) }),
+    (cause: unknown) =>
+      process.send?.({
+        id: message.id,
+        ok: false,
+        error: cause instanceof Error ? cause.message : String(cause),
+      }),
   );
 });
 // The parent going away (harness killed) ends the worker too.

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     applicationUser: 'bench',
     applicationPassword: password,
   });
-  process.stdout.write(`SIMULATOR ${JSON.stringify({ nodes: sim.nodes.map((n) => n.address), adminUrl: sim.adminUrl ?? null, users })}\n`);
+  process.stdout.write(
+    `SIMULATOR ${JSON.stringify({ nodes: sim.nodes.map((n) => n.address), adminUrl: sim.adminUrl ?? null, users })}\n`,
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -4,7 +4,12 @@ import { CtiPool } from './cti/cti-pool.js';
 import { SessionCore } from './core/session-core.js';
 import { DeskSession } from './desk/desk-session.js';
 import { NumberingRules, DEFAULT_NUMBERING_RULES_CONFIG } from './numbering/index.js';
-import { parseGatewayConfig, readCtiPassword, type GatewayConfig, type GatewayConfigInput } from './service/config.js';
+import {
+  parseGatewayConfig,
+  readCtiPassword,
+  type GatewayConfig,
+  type GatewayConfigInput,
+} from './service/config.js';
 import { createGatewayMetrics, type GatewayMetrics } from './service/metrics.js';
 import { startSimulator, type Simulator } from './sim/index.js';
 import { DesklineError, ErrorCode, wrapError } from './util/errors.js';
@@ -102,7 +107,9 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       password,
       applicationId: `Deskline/${DESKLINE_VERSION} ${config.node.id}`,
       heartbeatIntervalMs: config.cti.heartbeatIntervalMs,
-      ...(config.cti.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: config.cti.heartbeatTimeoutMs }),
+      ...(config.cti.heartbeatTimeoutMs === undefined
+        ? {}
+        : { heartbeatTimeoutMs: config.cti.heartbeatTimeoutMs }),
       heartbeatMissLimit: config.cti.heartbeatMissLimit,
       requestTimeoutMs: config.cti.requestTimeoutMs,
       reconnectInitialMs: config.cti.reconnectInitialMs,
@@ -138,7 +145,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     await pool.whenAnyUp(waitMs);
     if (pool.upCount > 0) {
       await sessionCore.loadDirectory();
-      if (!(await sessionCore.whenDirectoryReady(Math.max(1, waitMs)))) logger.warn({}, 'directory not loaded yet; sessions will be refused until it is');
+      if (!(await sessionCore.whenDirectoryReady(Math.max(1, waitMs))))
+        logger.warn({}, 'directory not loaded yet; sessions will be refused until it is');
     } else {
       logger.warn({ addresses }, 'no CTI Manager reachable at start; will keep trying');
     }
@@ -169,7 +177,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       const key = userId.toLowerCase();
       let desk = desks.get(key);
       if (desk === undefined) {
-        desk = new DeskSession({ core: sessionCore, rules, lineUriStyle: config.users.lineUriStyle, clock, logger }, userId);
+        desk = new DeskSession(
+          { core: sessionCore, rules, lineUriStyle: config.users.lineUriStyle, clock, logger },
+          userId,
+        );
         desks.set(key, desk);
       }
       return desk;
@@ -186,7 +197,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
         directory: { ...directory.size, loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt },
         cti,
         sip: { listeners: sip?.listenerAddresses() ?? [], dialogs: sip?.dialogCount ?? 0 },
-        demo: simulator === undefined ? null : { nodes: simulator.nodes.map((n) => n.address), adminUrl: simulator.adminUrl ?? null },
+        demo:
+          simulator === undefined
+            ? null
+            : { nodes: simulator.nodes.map((n) => n.address), adminUrl: simulator.adminUrl ?? null },
       };
     },
     async dispose(): Promise<void> {

@@ -7,7 +7,6 @@ import { extname, join, sep } from 'node:path';
 import { APP_HOST, APP_SCHEME, SECURITY_HEADERS } from './security.js';
 import { MIME_TYPES } from '../../gateway/src/shell/static-files.js';
 
-
 export type AssetResolution =
   { ok: true; relative: string; contentType: string } | { ok: false; status: 400 | 403 | 404 | 405 };
 

@@ -46,7 +46,8 @@ export interface IpcDeps {
 }
 
 /** What a handler's throw becomes (shared with the browser shell). */
-export const toErrorView = (error: unknown, method: MethodName, logger: Logger): ErrorView => sharedToErrorView(error, method, logger, 'ipc');
+export const toErrorView = (error: unknown, method: MethodName, logger: Logger): ErrorView =>
+  sharedToErrorView(error, method, logger, 'ipc');
 
 /** Longest sender URL written to the log. */
 const LOGGED_URL_MAX = 200;

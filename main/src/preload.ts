@@ -36,8 +36,8 @@ ipcRenderer.on(EVENT_CHANNEL, (_event, message: unknown) => {
 });
 
 const bridge: DesklineBridge = {
-  api: createDomainApi((method, request): Promise<Envelope<unknown>> =>
-    ipcRenderer.invoke(channelOf(method), request),
+  api: createDomainApi(
+    (method, request): Promise<Envelope<unknown>> => ipcRenderer.invoke(channelOf(method), request),
     // contextBridge drops an Error's code: carry it in the message (errorViewOf reads it).
     { codeInMessage: true },
   ),

@@ -165,7 +165,19 @@ function demoCti(now: number): CtiHealthView {
   };
 }
 
+/**
+ * Two calls today and two yesterday, whatever the time of day the suite runs: "80
+ * minutes ago" is yesterday before 01:20, so times are placed inside the local
+ * calendar day (before `now`) rather than at fixed offsets from it.
+ */
 function demoHistory(now: number): HistoryEntryView[] {
+  const clock = new Date(now);
+  const startOfToday = new Date(clock.getFullYear(), clock.getMonth(), clock.getDate()).getTime();
+  const startOfYesterday = new Date(clock.getFullYear(), clock.getMonth(), clock.getDate() - 1).getTime();
+  const sinceMidnight = now - startOfToday;
+  const today = (minutesAgo: number, share: number): number =>
+    now - Math.min(minutesAgo * 60_000, Math.floor(sinceMidnight * share));
+  const yesterday = (hour: number): number => startOfYesterday + hour * 3600_000;
   return [
     {
       id: 'h1',
@@ -173,7 +185,7 @@ function demoHistory(now: number): HistoryEntryView[] {
       direction: 'inbound',
       number: '+14085550111',
       display: 'Bob Martin',
-      startedAt: now - 35 * 60_000,
+      startedAt: today(35, 1 / 3),
       durationMs: 184_000,
       outcome: 'answered',
     },
@@ -183,7 +195,7 @@ function demoHistory(now: number): HistoryEntryView[] {
       direction: 'inbound',
       number: '2002',
       display: 'Carol Diaz',
-      startedAt: now - 80 * 60_000,
+      startedAt: today(80, 2 / 3),
       durationMs: 0,
       outcome: 'missed',
     },
@@ -192,7 +204,7 @@ function demoHistory(now: number): HistoryEntryView[] {
       callId: 'c-h3',
       direction: 'outbound',
       number: '+442071234567',
-      startedAt: now - 26 * 3600_000,
+      startedAt: yesterday(17),
       durationMs: 61_000,
       outcome: 'answered',
     },
@@ -201,7 +213,7 @@ function demoHistory(now: number): HistoryEntryView[] {
       callId: 'c-h4',
       direction: 'outbound',
       number: '3003',
-      startedAt: now - 27 * 3600_000,
+      startedAt: yesterday(16),
       durationMs: 0,
       outcome: 'failed',
     },

@@ -10,11 +10,12 @@ import {
   layoutCalls,
   partyName,
 } from '../src/lib/call-model.js';
-import { formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
+import { formatDay, formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
 import { shortcutFor, type KeyLike } from '../src/lib/keyboard.js';
 import { addNotice, MAX_NOTICES, removeNotice } from '../src/lib/notices.js';
 import { buildPatch, fieldErrorFromServer, formFromSettings } from '../src/lib/settings-form.js';
 import { suggest } from '../src/lib/suggest.js';
+import { createFixtureDesk } from './fixture-desk.js';
 
 const ACTIONS: CallAction[] = [
   'answer',
@@ -306,5 +307,26 @@ describe('settings form', () => {
       userId: 'unknown user',
     });
     expect(fieldErrorFromServer('storage is read-only')).toBeNull();
+  });
+});
+
+describe('the fixture desk used by the screen tests', () => {
+  // The history screen test expects two calls today and two yesterday; that must hold
+  // whatever the local time of day the suite runs at (a fixed "80 minutes ago" is
+  // yesterday before 01:20, which once failed CI at night).
+  it.each([
+    [0, 0],
+    [0, 5],
+    [1, 0],
+    [2, 30],
+    [12, 0],
+    [23, 59],
+  ])('groups its demo history as 2 today and 2 yesterday at %i:%i', async (hour, minute) => {
+    const clock = new Date(2026, 2, 29, hour, minute).getTime(); // a DST change day in Europe
+    const desk = createFixtureDesk({ now: () => clock });
+    const entries = await desk.handlers['app.listHistory']({});
+    const days = entries.map((e) => formatDay(e.startedAt, clock));
+    expect(days).toEqual(['Today', 'Today', 'Yesterday', 'Yesterday']);
+    for (const e of entries) expect(e.startedAt).toBeLessThanOrEqual(clock);
   });
 });

@@ -37,7 +37,10 @@ export const methods = {
   // ------------------------------------------------------------ desk (the engine's desk API)
   'desk.getState': { request: Empty, response: DeskStateView },
   'desk.listLines': { request: Empty, response: z.array(LineAppearanceView) },
-  'desk.selectLine': { request: z.object({ lineId: z.string().min(1).max(256) }).strict(), response: DeskStateView },
+  'desk.selectLine': {
+    request: z.object({ lineId: z.string().min(1).max(256) }).strict(),
+    response: DeskStateView,
+  },
   'desk.makeCall': { request: z.object({ number: Number }).strict(), response: CallView },
   'desk.answer': { request: z.object({ callId: CallId }).strict(), response: Ok },
   'desk.hangup': { request: z.object({ callId: CallId }).strict(), response: Ok },
@@ -46,9 +49,18 @@ export const methods = {
   'desk.singleStepTransfer': { request: z.object({ callId: CallId, to: Number }).strict(), response: Ok },
   'desk.consult': { request: z.object({ callId: CallId, to: Number }).strict(), response: CallView },
   'desk.transfer': { request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(), response: Ok },
-  'desk.conference': { request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(), response: Ok },
-  'desk.alternate': { request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(), response: Ok },
-  'desk.reconnect': { request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(), response: Ok },
+  'desk.conference': {
+    request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(),
+    response: Ok,
+  },
+  'desk.alternate': {
+    request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(),
+    response: Ok,
+  },
+  'desk.reconnect': {
+    request: z.object({ heldCallId: CallId, activeCallId: CallId }).strict(),
+    response: Ok,
+  },
   'desk.deflect': { request: z.object({ callId: CallId, to: Number }).strict(), response: Ok },
   'desk.digits': { request: z.object({ callId: CallId, digits: Digits }).strict(), response: Ok },
   'desk.setForwarding': {
@@ -56,15 +68,24 @@ export const methods = {
     response: Ok,
   },
   'desk.setDoNotDisturb': { request: z.object({ on: z.boolean() }).strict(), response: Ok },
-  'desk.normalizeNumber': { request: z.object({ input: z.string().max(128) }).strict(), response: NumberView },
+  'desk.normalizeNumber': {
+    request: z.object({ input: z.string().max(128) }).strict(),
+    response: NumberView,
+  },
   'desk.getCtiHealth': { request: Empty, response: CtiHealthView },
 
   // ------------------------------------------------------------ app (settings, history, favourites)
   'app.getSettings': { request: Empty, response: SettingsView },
   'app.updateSettings': { request: SettingsPatch.strict(), response: SettingsView },
-  'app.listHistory': { request: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), response: z.array(HistoryEntryView) },
+  'app.listHistory': {
+    request: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    response: z.array(HistoryEntryView),
+  },
   'app.clearHistory': { request: Empty, response: Ok },
-  'app.setFavourites': { request: z.object({ favourites: z.array(FavouriteView).max(50) }).strict(), response: SettingsView },
+  'app.setFavourites': {
+    request: z.object({ favourites: z.array(FavouriteView).max(50) }).strict(),
+    response: SettingsView,
+  },
   'app.recentNumbers': { request: Empty, response: z.array(z.string()) },
   'app.hideWindow': { request: Empty, response: Ok },
 } as const;
@@ -78,7 +99,10 @@ export const events = {
   'app.settings': SettingsView,
   'app.history': z.array(HistoryEntryView),
   /** Ask the UI to open a screen (from the tray menu, a tel: link, a shortcut). */
-  'app.navigate': z.object({ screen: z.enum(['dial', 'calls', 'lines', 'health', 'settings', 'history']), number: z.string().optional() }),
+  'app.navigate': z.object({
+    screen: z.enum(['dial', 'calls', 'lines', 'health', 'settings', 'history']),
+    number: z.string().optional(),
+  }),
 } as const;
 
 export type Methods = typeof methods;
@@ -95,8 +119,10 @@ export type ErrorView = z.infer<typeof ErrorView>;
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorView };
 
-export const isMethodName = (name: string): name is MethodName => Object.prototype.hasOwnProperty.call(methods, name);
-export const isEventName = (name: string): name is EventName => Object.prototype.hasOwnProperty.call(events, name);
+export const isMethodName = (name: string): name is MethodName =>
+  Object.prototype.hasOwnProperty.call(methods, name);
+export const isEventName = (name: string): name is EventName =>
+  Object.prototype.hasOwnProperty.call(events, name);
 
 /** The IPC channel of a method. */
 export const channelOf = (method: MethodName): string => `${CHANNEL_PREFIX}${method}`;
@@ -144,7 +170,11 @@ export function errorViewOf(error: unknown): ErrorView {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const marked = CODE_MARKER.exec(error.message);
-    if (marked !== null) return { code: typeof code === 'string' ? code : (marked[1] as string), message: error.message.slice(marked[0].length) };
+    if (marked !== null)
+      return {
+        code: typeof code === 'string' ? code : (marked[1] as string),
+        message: error.message.slice(marked[0].length),
+      };
     return { code: typeof code === 'string' ? code : 'INTERNAL', message: error.message };
   }
   return { code: 'INTERNAL', message: String(error) };
@@ -157,7 +187,10 @@ export interface DomainApiOptions {
 
 /** Builds the nested domain API over a transport's invoke (IPC or WebSocket). Responses
  *  are validated here too: the renderer trusts nothing it did not check. */
-export function createDomainApi(invoke: (method: MethodName, request: unknown) => Promise<Envelope<unknown>>, options: DomainApiOptions = {}): DomainApi {
+export function createDomainApi(
+  invoke: (method: MethodName, request: unknown) => Promise<Envelope<unknown>>,
+  options: DomainApiOptions = {},
+): DomainApi {
   const fail = (code: string, message: string): DeskApiError =>
     new DeskApiError(code, options.codeInMessage === true ? `\u2063${code}\u2063 ${message}` : message);
   const api: Record<string, Record<string, (request: unknown) => Promise<unknown>>> = {};
@@ -166,9 +199,14 @@ export function createDomainApi(invoke: (method: MethodName, request: unknown) =
     api[ns] ??= {};
     api[ns][member] = async (request: unknown) => {
       const envelope = await invoke(name, request ?? {});
-      if (!envelope.ok) throw fail(/^[A-Z][A-Z0-9_]*$/.test(envelope.error.code) ? envelope.error.code : 'INTERNAL', envelope.error.message);
+      if (!envelope.ok)
+        throw fail(
+          /^[A-Z][A-Z0-9_]*$/.test(envelope.error.code) ? envelope.error.code : 'INTERNAL',
+          envelope.error.message,
+        );
       const parsed = methods[name].response.safeParse(envelope.value);
-      if (!parsed.success) throw fail('INVALID_RESPONSE', `invalid response to ${name}: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw fail('INVALID_RESPONSE', `invalid response to ${name}: ${parsed.error.message}`);
       return parsed.data;
     };
   }
@@ -184,10 +222,15 @@ export function parseRequest<M extends MethodName>(
   if (parsed.success) return { ok: true, value: parsed.data as z.infer<Methods[M]['request']> };
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `${method}: ${where}${issue?.message ?? 'invalid request'}` } };
+  return {
+    ok: false,
+    error: { code: 'INVALID_ARGUMENT', message: `${method}: ${where}${issue?.message ?? 'invalid request'}` },
+  };
 }
 
 /** The host's implementation of every method, typed from the table. */
 export type MethodHandlers = {
-  [M in MethodName]: (request: z.infer<Methods[M]['request']>) => Promise<MethodResponse<M>> | MethodResponse<M>;
+  [M in MethodName]: (
+    request: z.infer<Methods[M]['request']>,
+  ) => Promise<MethodResponse<M>> | MethodResponse<M>;
 };

@@ -54,5 +54,11 @@ export function toCstaError(error: DesklineError): CstaErrorCode {
 
 /** A DesklineError that carries a CSTA error (for requests refused by the engine itself). */
 export function refusal(code: ErrorCode, message: string, csta?: CstaErrorCode): DesklineError {
-  return new DesklineError(code, message, csta === undefined ? undefined : { detail: { cstaError: { errorClass: csta.errorClass, value: csta.value } } });
+  return new DesklineError(
+    code,
+    message,
+    csta === undefined
+      ? undefined
+      : { detail: { cstaError: { errorClass: csta.errorClass, value: csta.value } } },
+  );
 }

@@ -26,7 +26,8 @@ export interface AppearanceRecord {
 }
 
 export const lineKeyOf = (dn: string, partition: string): string => `${dn}/${partition}`;
-export const appearanceIdOf = (device: string, dn: string, partition: string): string => `${device}/${dn}/${partition}`;
+export const appearanceIdOf = (device: string, dn: string, partition: string): string =>
+  `${device}/${dn}/${partition}`;
 
 export type UserIdentityMode = 'userPart' | 'sipUri';
 
@@ -86,7 +87,12 @@ export class Directory {
   }
 
   get size(): { users: number; devices: number; lines: number; appearances: number } {
-    return { users: this.users.size, devices: this.devices.size, lines: this.lines.size, appearances: this.appearances.size };
+    return {
+      users: this.users.size,
+      devices: this.devices.size,
+      lines: this.lines.size,
+      appearances: this.appearances.size,
+    };
   }
 
   userById(id: string): DirectoryUser | undefined {
@@ -139,7 +145,9 @@ export class Directory {
   /** The view a UI shows for each of the user's appearances, with why one cannot be controlled. */
   lineAppearanceViews(user: DirectoryUser, lineUriOf: (line: LineRecord) => string): LineAppearanceView[] {
     return this.appearancesOfUser(user).map((a) => {
-      const others = a.line.appearances.filter((o) => o.device.name !== a.device.name).map((o) => o.device.name);
+      const others = a.line.appearances
+        .filter((o) => o.device.name !== a.device.name)
+        .map((o) => o.device.name);
       const view: LineAppearanceView = {
         id: a.id,
         deviceName: a.device.name,
@@ -153,7 +161,8 @@ export class Directory {
         sharedWith: others,
         controllable: a.device.ctiAllowed,
       };
-      if (!a.device.ctiAllowed) view.notControllableReason = `CTI control is not allowed on ${a.device.name} (ask your administrator to enable "Allow Control of Device from CTI")`;
+      if (!a.device.ctiAllowed)
+        view.notControllableReason = `CTI control is not allowed on ${a.device.name} (ask your administrator to enable "Allow Control of Device from CTI")`;
       return view;
     });
   }

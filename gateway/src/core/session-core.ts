@@ -58,9 +58,25 @@ interface MonitorEntry {
 /** Requests a face may forward; the rest (RequestSystemStatus, GetCSTAFeatures, monitors,
  *  application sessions, directory) are handled by the face or the core itself. */
 export const FORWARDED_REQUESTS = [
-  'MakeCall', 'AnswerCall', 'ClearConnection', 'ClearCall', 'HoldCall', 'RetrieveCall', 'ConsultationCall',
-  'TransferCall', 'SingleStepTransferCall', 'ConferenceCall', 'AlternateCall', 'ReconnectCall', 'DeflectCall',
-  'GenerateDigits', 'SetForwarding', 'GetForwarding', 'SetDoNotDisturb', 'GetDoNotDisturb', 'SnapshotDevice',
+  'MakeCall',
+  'AnswerCall',
+  'ClearConnection',
+  'ClearCall',
+  'HoldCall',
+  'RetrieveCall',
+  'ConsultationCall',
+  'TransferCall',
+  'SingleStepTransferCall',
+  'ConferenceCall',
+  'AlternateCall',
+  'ReconnectCall',
+  'DeflectCall',
+  'GenerateDigits',
+  'SetForwarding',
+  'GetForwarding',
+  'SetDoNotDisturb',
+  'GetDoNotDisturb',
+  'SnapshotDevice',
 ] as const satisfies readonly CstaRequestType[];
 export type ForwardedRequestType = (typeof FORWARDED_REQUESTS)[number];
 export type ForwardedRequest = CstaMessageOf<ForwardedRequestType>;
@@ -131,11 +147,28 @@ export class CoreSession {
       case CoreSessionState.Active:
         return ok(this.connectionValue);
       case CoreSessionState.CtiDown:
-        return err(refusal(ErrorCode.CtiNotConnected, `CTI Manager ${this.connectionValue.addressText} is unavailable`, cstaError('systemResourceAvailability', 'resourceOutOfService')));
+        return err(
+          refusal(
+            ErrorCode.CtiNotConnected,
+            `CTI Manager ${this.connectionValue.addressText} is unavailable`,
+            cstaError('systemResourceAvailability', 'resourceOutOfService'),
+          ),
+        );
       case CoreSessionState.Stale:
-        return err(new DesklineError(ErrorCode.SessionStale, `the CTI connection was re-established (new connection ID): the session must be re-established`));
+        return err(
+          new DesklineError(
+            ErrorCode.SessionStale,
+            `the CTI connection was re-established (new connection ID): the session must be re-established`,
+          ),
+        );
       case CoreSessionState.Rebinding:
-        return err(refusal(ErrorCode.CtiNotConnected, 'the session is moving to another CTI Manager', cstaError('systemResourceAvailability', 'resourceBusy')));
+        return err(
+          refusal(
+            ErrorCode.CtiNotConnected,
+            'the session is moving to another CTI Manager',
+            cstaError('systemResourceAvailability', 'resourceBusy'),
+          ),
+        );
       case CoreSessionState.Closed:
         return err(new DesklineError(ErrorCode.Disposed, 'session closed'));
       default: {
@@ -160,12 +193,20 @@ export class CoreSession {
     const check = this.core.authorizeDevice(this.user, deviceId);
     if (!check.ok) throw check.error;
     const connection = await this.ready();
-    const response = await connection.request({ type: 'MonitorStart', monitorObject: { deviceObject: deviceId } }, 'MonitorStartResponse');
+    const response = await connection.request(
+      { type: 'MonitorStart', monitorObject: { deviceObject: deviceId } },
+      'MonitorStartResponse',
+    );
     const faceId = `${this.id}m${(this.nextMonitor++).toString(36)}`;
     const entry: MonitorEntry = { faceId, deviceId, ctiId: response.monitorCrossRefID };
     if (this.stateValue === CoreSessionState.Closed || connection !== this.connectionValue) {
       // Closed or moved while the request was in flight: do not leak the CTI monitor.
-      void connection.request({ type: 'MonitorStop', monitorCrossRefID: response.monitorCrossRefID }, 'MonitorStopResponse').catch(() => undefined);
+      void connection
+        .request(
+          { type: 'MonitorStop', monitorCrossRefID: response.monitorCrossRefID },
+          'MonitorStopResponse',
+        )
+        .catch(() => undefined);
       throw new DesklineError(ErrorCode.InvalidState, 'session changed while starting the monitor');
     }
     this.monitors.set(faceId, entry);
@@ -175,14 +216,24 @@ export class CoreSession {
 
   async monitorStop(faceId: string): Promise<void> {
     const entry = this.monitors.get(faceId);
-    if (entry === undefined) throw refusal(ErrorCode.InvalidArgument, `unknown monitorCrossRefID ${faceId}`, cstaError('operation', 'invalidCrossRefID'));
+    if (entry === undefined)
+      throw refusal(
+        ErrorCode.InvalidArgument,
+        `unknown monitorCrossRefID ${faceId}`,
+        cstaError('operation', 'invalidCrossRefID'),
+      );
     this.monitors.delete(faceId);
     if (entry.ctiId === undefined) return;
     this.connectionValue.unregisterMonitor(entry.ctiId);
     if (this.stateValue === CoreSessionState.Active) {
-      await this.connectionValue.request({ type: 'MonitorStop', monitorCrossRefID: entry.ctiId }, 'MonitorStopResponse').catch((e: unknown) => {
-        this.core.log.debug({ session: this.id, error: wrapError(e).message }, 'MonitorStop on the CTI side failed (ignored: monitor released here)');
-      });
+      await this.connectionValue
+        .request({ type: 'MonitorStop', monitorCrossRefID: entry.ctiId }, 'MonitorStopResponse')
+        .catch((e: unknown) => {
+          this.core.log.debug(
+            { session: this.id, error: wrapError(e).message },
+            'MonitorStop on the CTI side failed (ignored: monitor released here)',
+          );
+        });
     }
   }
 
@@ -205,15 +256,18 @@ export class CoreSession {
     if (callID === undefined) return;
     if (this.knownCalls.has(callID)) return;
     this.knownCalls.add(callID);
-    if (this.knownCalls.size > KNOWN_CALLS_LIMIT) this.knownCalls.delete(this.knownCalls.values().next().value as string);
+    if (this.knownCalls.size > KNOWN_CALLS_LIMIT)
+      this.knownCalls.delete(this.knownCalls.values().next().value as string);
   }
 
   private learnCalls(event: CstaEvent): void {
     for (const value of Object.values(event)) {
-      if (value !== null && typeof value === 'object' && 'callID' in value) this.rememberCall((value as { callID?: string }).callID);
+      if (value !== null && typeof value === 'object' && 'callID' in value)
+        this.rememberCall((value as { callID?: string }).callID);
     }
     if (event.type === 'TransferedEvent' || event.type === 'ConferencedEvent') {
-      const list = event.type === 'TransferedEvent' ? event.transferredConnections : event.conferenceConnections;
+      const list =
+        event.type === 'TransferedEvent' ? event.transferredConnections : event.conferenceConnections;
       for (const item of list) this.rememberCall(item.newConnection?.callID);
     }
   }
@@ -222,13 +276,21 @@ export class CoreSession {
 
   /** Forwards a call-control / logical-device request (CTI form) after authorization. */
   async request(message: ForwardedRequest): Promise<CstaResponse> {
-    if (!FORWARDED.has(message.type)) throw refusal(ErrorCode.InvalidArgument, `${message.type} is not forwarded to the CTI Manager`, cstaError('operation', 'invalidObjectType'));
+    if (!FORWARDED.has(message.type))
+      throw refusal(
+        ErrorCode.InvalidArgument,
+        `${message.type} is not forwarded to the CTI Manager`,
+        cstaError('operation', 'invalidObjectType'),
+      );
     const check = this.authorize(message as CstaRequest);
     if (!check.ok) throw check.error;
     const connection = await this.ready();
     const started = this.core.clock.monotonic();
     try {
-      const response = (await connection.request(message as CstaMessageOf<'MakeCall'>, responseTypeOf(message.type as 'MakeCall'))) as CstaResponse;
+      const response = (await connection.request(
+        message as CstaMessageOf<'MakeCall'>,
+        responseTypeOf(message.type as 'MakeCall'),
+      )) as CstaResponse;
       this.learnFromResponse(response);
       this.core.metrics?.requestCompleted(message.type, 'ok', this.core.clock.monotonic() - started);
       return response;
@@ -244,22 +306,41 @@ export class CoreSession {
     // sees the events that would push old calls out).
     if (response.type === 'MakeCallResponse') this.rememberCall(response.callingDevice.callID);
     else if (response.type === 'ConsultationCallResponse') this.rememberCall(response.initiatedCall.callID);
-    else if (response.type === 'SingleStepTransferCallResponse' || response.type === 'TransferCallResponse') this.rememberCall(response.transferredCall.callID);
+    else if (response.type === 'SingleStepTransferCallResponse' || response.type === 'TransferCallResponse')
+      this.rememberCall(response.transferredCall.callID);
     else if (response.type === 'ConferenceCallResponse') this.rememberCall(response.conferenceCall.callID);
   }
 
   /** A device the request names as the user's own. */
   private authorizeOwn(type: string, deviceId: string | undefined, what: string): Result<void> {
-    if (deviceId === undefined || deviceId === '') return err(refusal(ErrorCode.InvalidArgument, `${type}: ${what} is missing`, cstaError('operation', 'invalidDeviceID')));
+    if (deviceId === undefined || deviceId === '')
+      return err(
+        refusal(
+          ErrorCode.InvalidArgument,
+          `${type}: ${what} is missing`,
+          cstaError('operation', 'invalidDeviceID'),
+        ),
+      );
     return this.core.authorizeDevice(this.user, deviceId);
   }
 
   /** A connection the request acts on: the user's own, or another party's within a known call. */
-  private authorizeConnection(type: string, c: { callID?: string; deviceID?: string }, what: string): Result<void> {
-    if (c.deviceID !== undefined && this.ownsDevice(c.deviceID)) return this.core.authorizeDevice(this.user, c.deviceID);
+  private authorizeConnection(
+    type: string,
+    c: { callID?: string; deviceID?: string },
+    what: string,
+  ): Result<void> {
+    if (c.deviceID !== undefined && this.ownsDevice(c.deviceID))
+      return this.core.authorizeDevice(this.user, c.deviceID);
     // Another party's connection (e.g. dropping a conference member): only within a call we are in.
     if (c.callID !== undefined && this.knownCalls.has(c.callID)) return ok(undefined);
-    return err(refusal(ErrorCode.LineNotOwned, `${type}: ${what} is not a connection of ${this.user.id}'s own line`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
+    return err(
+      refusal(
+        ErrorCode.LineNotOwned,
+        `${type}: ${what} is not a connection of ${this.user.id}'s own line`,
+        cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+      ),
+    );
   }
 
   /** "A session controls only the line appearances of its own user" (DESIGN §5). */
@@ -301,7 +382,13 @@ export class CoreSession {
       case 'SnapshotDevice':
         return this.authorizeOwn(type, message.snapshotObject, 'snapshotObject');
       default:
-        return err(refusal(ErrorCode.InvalidArgument, `${message.type} is not allowed here`, cstaError('operation', 'invalidObjectType')));
+        return err(
+          refusal(
+            ErrorCode.InvalidArgument,
+            `${message.type} is not allowed here`,
+            cstaError('operation', 'invalidObjectType'),
+          ),
+        );
     }
   }
 
@@ -310,7 +397,8 @@ export class CoreSession {
   /** The bound connection went down (called by the core). */
   connectionLost(): void {
     for (const entry of this.monitors.values()) entry.ctiId = undefined;
-    if (this.stateValue === CoreSessionState.Active || this.stateValue === CoreSessionState.Rebinding) this.transition(CoreSessionState.CtiDown, 'CTI connection lost');
+    if (this.stateValue === CoreSessionState.Active || this.stateValue === CoreSessionState.Rebinding)
+      this.transition(CoreSessionState.CtiDown, 'CTI connection lost');
   }
 
   /** The bound connection is up again, with `connectionId` (called by the core). */
@@ -319,7 +407,8 @@ export class CoreSession {
       if (this.stateValue === CoreSessionState.CtiDown) this.transition(CoreSessionState.Active);
       return;
     }
-    if (this.stateValue === CoreSessionState.CtiDown) this.transition(CoreSessionState.Stale, 'CTI connection ID changed');
+    if (this.stateValue === CoreSessionState.CtiDown)
+      this.transition(CoreSessionState.Stale, 'CTI connection ID changed');
   }
 
   /**
@@ -330,7 +419,8 @@ export class CoreSession {
    */
   rebind(): Promise<void> {
     if (this.rebinding !== undefined) return this.rebinding;
-    if (this.stateValue === CoreSessionState.Closed) return Promise.reject(new DesklineError(ErrorCode.Disposed, 'session closed'));
+    if (this.stateValue === CoreSessionState.Closed)
+      return Promise.reject(new DesklineError(ErrorCode.Disposed, 'session closed'));
     if (this.stateValue === CoreSessionState.Active) return Promise.resolve();
     this.rebinding = this.doRebind().finally(() => {
       this.rebinding = undefined;
@@ -342,11 +432,16 @@ export class CoreSession {
     const previousState = this.stateValue;
     const target = this.connectionValue.isUp ? this.connectionValue : this.core.pool.pick();
     if (target === undefined || target.connectionId === undefined) {
-      throw refusal(ErrorCode.NoHealthyCtiConnection, 'no CTI Manager is available', cstaError('systemResourceAvailability', 'resourceOutOfService'));
+      throw refusal(
+        ErrorCode.NoHealthyCtiConnection,
+        'no CTI Manager is available',
+        cstaError('systemResourceAvailability', 'resourceOutOfService'),
+      );
     }
     this.transition(CoreSessionState.Rebinding, `moving to ${target.addressText}`);
     const old = this.connectionValue;
-    for (const entry of this.monitors.values()) if (entry.ctiId !== undefined) old.unregisterMonitor(entry.ctiId);
+    for (const entry of this.monitors.values())
+      if (entry.ctiId !== undefined) old.unregisterMonitor(entry.ctiId);
     if (old !== target) {
       old.boundSessions--;
       target.boundSessions++;
@@ -356,17 +451,33 @@ export class CoreSession {
     this.boundConnectionIdValue = target.connectionId as string;
     try {
       for (const entry of this.monitors.values()) {
-        const response = await target.request({ type: 'MonitorStart', monitorObject: { deviceObject: entry.deviceId } }, 'MonitorStartResponse');
+        const response = await target.request(
+          { type: 'MonitorStart', monitorObject: { deviceObject: entry.deviceId } },
+          'MonitorStartResponse',
+        );
         entry.ctiId = response.monitorCrossRefID;
         target.registerMonitor(response.monitorCrossRefID, (event) => this.receiveEvent(entry, event));
       }
     } catch (cause) {
       const error = wrapError(cause, ErrorCode.CtiError);
-      if (this.stateValue === CoreSessionState.Rebinding) this.transition(target.isUp ? CoreSessionState.Stale : CoreSessionState.CtiDown, error.message);
+      if (this.stateValue === CoreSessionState.Rebinding)
+        this.transition(target.isUp ? CoreSessionState.Stale : CoreSessionState.CtiDown, error.message);
       throw error;
     }
-    if (this.stateValue === CoreSessionState.Rebinding) this.transition(CoreSessionState.Active, previousState === CoreSessionState.Stale ? 're-established' : 'moved');
-    this.core.log.info({ session: this.id, user: this.user.id, cti: target.addressText, connectionId: this.boundConnectionIdValue }, 'session bound to CTI connection');
+    if (this.stateValue === CoreSessionState.Rebinding)
+      this.transition(
+        CoreSessionState.Active,
+        previousState === CoreSessionState.Stale ? 're-established' : 'moved',
+      );
+    this.core.log.info(
+      {
+        session: this.id,
+        user: this.user.id,
+        cti: target.addressText,
+        connectionId: this.boundConnectionIdValue,
+      },
+      'session bound to CTI connection',
+    );
   }
 
   /** Releases the monitors (MonitorStop when the connection is up) and the session. */
@@ -378,7 +489,12 @@ export class CoreSession {
     for (const entry of this.monitors.values()) {
       if (entry.ctiId === undefined) continue;
       connection.unregisterMonitor(entry.ctiId);
-      if (live) stops.push(connection.request({ type: 'MonitorStop', monitorCrossRefID: entry.ctiId }, 'MonitorStopResponse').catch(() => undefined));
+      if (live)
+        stops.push(
+          connection
+            .request({ type: 'MonitorStop', monitorCrossRefID: entry.ctiId }, 'MonitorStopResponse')
+            .catch(() => undefined),
+        );
     }
     this.monitors.clear();
     this.knownCalls.clear();
@@ -461,13 +577,29 @@ export class SessionCore {
         const segments = await connection.loadDirectory();
         const users = segments.flatMap((s) => s.users);
         const devices = segments.flatMap((s) => s.devices);
-        this.directoryValue = new Directory(users, devices, this.clock.now(), connection.connectionId ?? connection.addressText);
-        this.log.info({ ...this.directoryValue.size, segments: segments.length, ms: Math.round(this.clock.monotonic() - started), cti: connection.addressText }, 'directory loaded');
+        this.directoryValue = new Directory(
+          users,
+          devices,
+          this.clock.now(),
+          connection.connectionId ?? connection.addressText,
+        );
+        this.log.info(
+          {
+            ...this.directoryValue.size,
+            segments: segments.length,
+            ms: Math.round(this.clock.monotonic() - started),
+            cti: connection.addressText,
+          },
+          'directory loaded',
+        );
         for (const waiter of this.directoryWaiters) waiter();
         this.directoryWaiters = [];
         await this.revalidateSessions();
       } catch (cause) {
-        this.log.warn({ error: wrapError(cause).message, cti: connection.addressText }, 'directory load failed; keeping the previous directory');
+        this.log.warn(
+          { error: wrapError(cause).message, cti: connection.addressText },
+          'directory load failed; keeping the previous directory',
+        );
       } finally {
         this.directoryLoading = undefined;
         this.scheduleDirectoryRefresh();
@@ -480,7 +612,10 @@ export class SessionCore {
     if (this.disposed) return;
     this.clock.clearTimeout(this.directoryTimer);
     // Retry soon after a failure (empty directory), else at the configured refresh interval.
-    const delay = this.directoryValue.loadedAt === 0 ? Math.min(5000, this.options.directoryRefreshMs) : this.options.directoryRefreshMs;
+    const delay =
+      this.directoryValue.loadedAt === 0
+        ? Math.min(5000, this.options.directoryRefreshMs)
+        : this.options.directoryRefreshMs;
     this.directoryTimer = this.clock.setTimeout(() => {
       this.directoryTimer = undefined;
       void this.loadDirectory();
@@ -508,8 +643,15 @@ export class SessionCore {
     const closing: Promise<void>[] = [];
     for (const session of this.sessions) {
       const user = this.directoryValue.userById(session.user.id);
-      if (user === undefined || user.licence === null || !this.directoryValue.userOwnsAppearance(user, session.appearance.id)) {
-        this.log.warn({ session: session.id, user: session.user.id }, 'session closed: user no longer licensed or no longer owns the line');
+      if (
+        user === undefined ||
+        user.licence === null ||
+        !this.directoryValue.userOwnsAppearance(user, session.appearance.id)
+      ) {
+        this.log.warn(
+          { session: session.id, user: session.user.id },
+          'session closed: user no longer licensed or no longer owns the line',
+        );
         closing.push(session.close('authorization revoked by a directory change'));
       }
     }
@@ -520,18 +662,44 @@ export class SessionCore {
 
   /** Licence check (Cisco: only users assigned IM and Presence — UCL or CUWL — may use RCC). */
   authorizeUser(user: DirectoryUser): Result<void> {
-    if (user.licence === null) return err(refusal(ErrorCode.NotLicensed, `user ${user.id} has no IM and Presence licence (UCL or CUWL) and may not use remote call control`, cstaError('security', 'unspecified')));
+    if (user.licence === null)
+      return err(
+        refusal(
+          ErrorCode.NotLicensed,
+          `user ${user.id} has no IM and Presence licence (UCL or CUWL) and may not use remote call control`,
+          cstaError('security', 'unspecified'),
+        ),
+      );
     return ok(undefined);
   }
 
   /** The device must be one of the user's own line appearances, on a device CTI may control. */
   authorizeDevice(user: DirectoryUser, deviceId: string): Result<void> {
     const appearance = this.directoryValue.appearances.get(deviceId);
-    if (appearance === undefined) return err(refusal(ErrorCode.UnknownLine, `${deviceId} is not a known line appearance`, cstaError('operation', 'invalidDeviceID')));
+    if (appearance === undefined)
+      return err(
+        refusal(
+          ErrorCode.UnknownLine,
+          `${deviceId} is not a known line appearance`,
+          cstaError('operation', 'invalidDeviceID'),
+        ),
+      );
     if (!user.controlledDevices.includes(appearance.device.name))
-      return err(refusal(ErrorCode.LineNotOwned, `line appearance ${deviceId} does not belong to user ${user.id}`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
+      return err(
+        refusal(
+          ErrorCode.LineNotOwned,
+          `line appearance ${deviceId} does not belong to user ${user.id}`,
+          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+        ),
+      );
     if (!appearance.device.ctiAllowed)
-      return err(refusal(ErrorCode.CtiControlDisallowed, `CTI control is not allowed on device ${appearance.device.name}`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
+      return err(
+        refusal(
+          ErrorCode.CtiControlDisallowed,
+          `CTI control is not allowed on device ${appearance.device.name}`,
+          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+        ),
+      );
     return ok(undefined);
   }
 
@@ -540,17 +708,44 @@ export class SessionCore {
    * requested line on one of the user's devices. A shared line may appear on several of the
    * user's devices; a CTI-controllable one is preferred, in the user's device order.
    */
-  authorizeLine(user: DirectoryUser, dn: string, partition: string | undefined): Result<SessionAuthorization> {
+  authorizeLine(
+    user: DirectoryUser,
+    dn: string,
+    partition: string | undefined,
+  ): Result<SessionAuthorization> {
     const licensed = this.authorizeUser(user);
     if (!licensed.ok) return licensed;
-    const lines = partition !== undefined ? [this.directoryValue.findLine(dn, partition)].filter((l) => l !== undefined) : this.directoryValue.linesWithDn(dn);
-    if (lines.length === 0) return err(refusal(ErrorCode.UnknownLine, `line ${dn}${partition === undefined ? '' : ` in partition ${partition}`} is not in the directory`, cstaError('operation', 'invalidDeviceID')));
+    const lines =
+      partition !== undefined
+        ? [this.directoryValue.findLine(dn, partition)].filter((l) => l !== undefined)
+        : this.directoryValue.linesWithDn(dn);
+    if (lines.length === 0)
+      return err(
+        refusal(
+          ErrorCode.UnknownLine,
+          `line ${dn}${partition === undefined ? '' : ` in partition ${partition}`} is not in the directory`,
+          cstaError('operation', 'invalidDeviceID'),
+        ),
+      );
     const mine = this.directoryValue.appearancesOfUser(user).filter((a) => lines.includes(a.line));
-    if (mine.length === 0) return err(refusal(ErrorCode.LineNotOwned, `line ${dn}${partition === undefined ? '' : ` (${partition})`} is not associated with user ${user.id}`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
+    if (mine.length === 0)
+      return err(
+        refusal(
+          ErrorCode.LineNotOwned,
+          `line ${dn}${partition === undefined ? '' : ` (${partition})`} is not associated with user ${user.id}`,
+          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+        ),
+      );
     const controllable = mine.find((a) => a.device.ctiAllowed);
     if (controllable === undefined) {
       const device = (mine[0] as AppearanceRecord).device.name;
-      return err(refusal(ErrorCode.CtiControlDisallowed, `CTI control is not allowed on device ${device}`, cstaError('operation', 'privilegeViolationOnSpecifiedDevice')));
+      return err(
+        refusal(
+          ErrorCode.CtiControlDisallowed,
+          `CTI control is not allowed on device ${device}`,
+          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+        ),
+      );
     }
     return ok({ user, appearance: controllable });
   }
@@ -562,12 +757,35 @@ export class SessionCore {
     if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'gateway is shutting down'));
     const connection = this.pool.pick();
     if (connection === undefined || connection.connectionId === undefined)
-      return err(refusal(ErrorCode.NoHealthyCtiConnection, 'no CTI Manager is available', cstaError('systemResourceAvailability', 'resourceOutOfService')));
-    const session = new CoreSession(this, authorization.user, authorization.appearance, connection, connection.connectionId, face, ++this.sequence);
+      return err(
+        refusal(
+          ErrorCode.NoHealthyCtiConnection,
+          'no CTI Manager is available',
+          cstaError('systemResourceAvailability', 'resourceOutOfService'),
+        ),
+      );
+    const session = new CoreSession(
+      this,
+      authorization.user,
+      authorization.appearance,
+      connection,
+      connection.connectionId,
+      face,
+      ++this.sequence,
+    );
     this.sessions.add(session);
     this.index(session, connection);
     this.metrics?.sessionOpened();
-    this.log.info({ session: session.id, user: authorization.user.id, line: authorization.appearance.id, cti: connection.addressText, connectionId: connection.connectionId }, 'session opened');
+    this.log.info(
+      {
+        session: session.id,
+        user: authorization.user.id,
+        line: authorization.appearance.id,
+        cti: connection.addressText,
+        connectionId: connection.connectionId,
+      },
+      'session opened',
+    );
     return ok(session);
   }
 
@@ -604,7 +822,10 @@ export class SessionCore {
   connectionDown(connection: CtiConnection): void {
     const bound = this.byConnection.get(connection);
     if (bound === undefined || bound.size === 0) return;
-    this.log.warn({ cti: connection.addressText, sessions: bound.size, move: this.options.moveSessionsOnFailure }, 'CTI connection down under live sessions');
+    this.log.warn(
+      { cti: connection.addressText, sessions: bound.size, move: this.options.moveSessionsOnFailure },
+      'CTI connection down under live sessions',
+    );
     for (const session of [...bound]) session.connectionLost();
     if (this.options.moveSessionsOnFailure) this.moveOrphans();
   }
@@ -613,7 +834,14 @@ export class SessionCore {
   private moveOrphans(): void {
     for (const session of this.sessions) {
       if (session.state === CoreSessionState.CtiDown || session.state === CoreSessionState.Stale) {
-        session.rebind().catch((cause: unknown) => this.log.warn({ session: session.id, error: wrapError(cause).message }, 'could not move session yet'));
+        session
+          .rebind()
+          .catch((cause: unknown) =>
+            this.log.warn(
+              { session: session.id, error: wrapError(cause).message },
+              'could not move session yet',
+            ),
+          );
       }
     }
   }

@@ -77,7 +77,9 @@ export function editionOfNamespace(namespace: string): CstaEdition {
 
 // ---- the table, indexed -----------------------------------------------------------------------
 
-const BY_TYPE: ReadonlyMap<string, MessageDescriptor> = new Map(DESCRIPTORS.map((d): [string, MessageDescriptor] => [d.type, d]));
+const BY_TYPE: ReadonlyMap<string, MessageDescriptor> = new Map(
+  DESCRIPTORS.map((d): [string, MessageDescriptor] => [d.type, d]),
+);
 
 /** The descriptor of a message type (undefined for a name that is no CSTA message we know). */
 export function descriptorOf(type: string): MessageDescriptor | undefined {
@@ -109,7 +111,8 @@ export function isCstaEvent(message: CstaMessage): message is CstaEvent {
  *  is CSTAErrorCode (ECMA-323) or `…NegResponse` (ECMA-354). */
 export function responseTypeOf<T extends CstaRequestType>(requestType: T): ResponseTypeOf<T> {
   const response = BY_TYPE.get(requestType)?.response;
-  if (response === undefined) throw new Error(`assertion failed: ${requestType} has no response in the descriptor table`);
+  if (response === undefined)
+    throw new Error(`assertion failed: ${requestType} has no response in the descriptor table`);
   // The descriptor table is the source of ResponseTypeOf<T>: the runtime value is that type.
   return response as ResponseTypeOf<T>;
 }
@@ -138,7 +141,8 @@ interface DecodeContext {
 /** Decodes one CSTA XML document. Never throws: every failure is a typed DesklineError. */
 export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimits>): Result<DecodedCsta> {
   try {
-    const effective: XmlLimits = limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
+    const effective: XmlLimits =
+      limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
     const text = decodeXmlInput(input, effective);
     if (!text.ok) return text;
     const parsed = parseXml(text.value, effective);
@@ -161,7 +165,13 @@ export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimit
     return ok({ message, namespace: root.ns, edition: editionOfNamespace(root.ns) });
   } catch (e) {
     if (e instanceof DecodeFailure) return err(e.error);
-    return err(new DesklineError(ErrorCode.Internal, `CSTA decoder failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    return err(
+      new DesklineError(
+        ErrorCode.Internal,
+        `CSTA decoder failure: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      ),
+    );
   }
 }
 
@@ -177,9 +187,13 @@ function invalid(context: DecodeContext, reason: string, value?: string, secret 
   const path = pathOf(context);
   const shown = value === undefined ? undefined : secret ? '[redacted]' : clip(value);
   throw new DecodeFailure(
-    new DesklineError(ErrorCode.CstaInvalidField, shown === undefined ? `${path}: ${reason}` : `${path}: ${reason}: "${shown}"`, {
-      detail: shown === undefined ? { path } : { path, value: shown },
-    }),
+    new DesklineError(
+      ErrorCode.CstaInvalidField,
+      shown === undefined ? `${path}: ${reason}` : `${path}: ${reason}: "${shown}"`,
+      {
+        detail: shown === undefined ? { path } : { path, value: shown },
+      },
+    ),
   );
 }
 
@@ -191,7 +205,12 @@ function isBlank(s: string): boolean {
   return true;
 }
 
-function decodeStruct(el: XmlElement, kind: StructKind, context: DecodeContext, target: Record<string, unknown>): void {
+function decodeStruct(
+  el: XmlElement,
+  kind: StructKind,
+  context: DecodeContext,
+  target: Record<string, unknown>,
+): void {
   // ECMA-323 types are element-only: text beside child elements is not data.
   if (el.text !== '' && !isBlank(el.text)) invalid(context, 'unexpected text content', el.text);
   let unknown: XmlNode[] | undefined;
@@ -202,7 +221,12 @@ function decodeStruct(el: XmlElement, kind: StructKind, context: DecodeContext, 
       const entry = kind.byLocal.get(child.local);
       if (entry === undefined) {
         const tagEntry = kind.tag;
-        if (tagEntry !== undefined && tagEntry.field.kind.k === 'tag' && tagEntry.field.kind.valueSet.has(child.local) && target[tagEntry.key] === undefined) {
+        if (
+          tagEntry !== undefined &&
+          tagEntry.field.kind.k === 'tag' &&
+          tagEntry.field.kind.valueSet.has(child.local) &&
+          target[tagEntry.key] === undefined
+        ) {
           context.path.push(child.local);
           target[tagEntry.key] = child.local;
           target[(kind.tagText as { key: string }).key] = leafText(child, context, false);
@@ -223,14 +247,17 @@ function decodeStruct(el: XmlElement, kind: StructKind, context: DecodeContext, 
     const entry = entries[i] as (typeof entries)[number];
     if (!entry.field.optional && target[entry.key] === undefined) {
       const path = pathOf(context, entry.element);
-      throw new DecodeFailure(new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }));
+      throw new DecodeFailure(
+        new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }),
+      );
     }
   }
   if (unknown !== undefined) target['unknown'] = unknown;
 }
 
 function leafText(el: XmlElement, context: DecodeContext, secret: boolean): string {
-  if (el.children !== undefined) invalid(context, 'expected text, found child elements', secret ? undefined : el.children[0]?.name);
+  if (el.children !== undefined)
+    invalid(context, 'expected text, found child elements', secret ? undefined : el.children[0]?.name);
   return el.text;
 }
 
@@ -244,7 +271,8 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
       const t = leafText(el, context, secret).trim();
       if (!INT_RE.test(t)) invalid(context, 'not an integer', t, secret);
       const n = Number(t);
-      if (n < kind.min || n > kind.max) invalid(context, `integer out of range ${kind.min}..${kind.max}`, t, secret);
+      if (n < kind.min || n > kind.max)
+        invalid(context, `integer out of range ${kind.min}..${kind.max}`, t, secret);
       return n;
     }
     case 'bool': {
@@ -258,7 +286,8 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
       return true;
     case 'enum': {
       const t = leafText(el, context, secret).trim();
-      if (kind.open ? t === '' : !kind.valueSet.has(t)) invalid(context, kind.open ? 'empty value' : `not one of ${kind.values.join('|')}`, t, secret);
+      if (kind.open ? t === '' : !kind.valueSet.has(t))
+        invalid(context, kind.open ? 'empty value' : `not one of ${kind.values.join('|')}`, t, secret);
       return t;
     }
     case 'device':
@@ -300,7 +329,15 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
 }
 
 // ExtendedDeviceID alternatives (ECMA-269 §12.3.14) all carry an identifier as text.
-const DEVICE_ID_ELEMENTS = new Set(['deviceIdentifier', 'numberDialed', 'implicitPublic', 'explicitPublic', 'implicitPrivate', 'explicitPrivate', 'other']);
+const DEVICE_ID_ELEMENTS = new Set([
+  'deviceIdentifier',
+  'numberDialed',
+  'implicitPublic',
+  'explicitPublic',
+  'implicitPrivate',
+  'explicitPrivate',
+  'other',
+]);
 const DEVICE_ABSENT_SET: ReadonlySet<string> = new Set(DEVICE_ABSENT);
 
 function decodeDevice(el: XmlElement, context: DecodeContext): DeviceRef {
@@ -310,7 +347,8 @@ function decodeDevice(el: XmlElement, context: DecodeContext): DeviceRef {
     if (isBlank(el.text)) invalid(context, 'device without identifier or reason');
     return { id: el.text };
   }
-  if (children.length !== 1) invalid(context, 'device must have exactly one child element', children.map((c) => c.local).join(','));
+  if (children.length !== 1)
+    invalid(context, 'device must have exactly one child element', children.map((c) => c.local).join(','));
   const child = children[0] as XmlElement;
   if (DEVICE_ID_ELEMENTS.has(child.local)) {
     context.path.push(child.local);
@@ -345,7 +383,8 @@ function decodeExtensions(el: XmlElement, context: DecodeContext): CstaExtension
   for (const child of children) {
     if (child.local === 'privateData' && out.privateData === undefined && isPlainPrivateData(child)) {
       const nodes: XmlNode[] = [];
-      for (const privateEl of child.children ?? []) for (const node of privateEl.children ?? []) nodes.push(toXmlNode(node, context.homeNs));
+      for (const privateEl of child.children ?? [])
+        for (const node of privateEl.children ?? []) nodes.push(toXmlNode(node, context.homeNs));
       out.privateData = nodes;
     } else {
       // Anything we would not re-encode identically is kept whole.
@@ -361,7 +400,8 @@ function decodeExtensions(el: XmlElement, context: DecodeContext): CstaExtension
 function isPlainPrivateData(el: XmlElement): boolean {
   if ((el.text !== '' && !isBlank(el.text)) || !onlyDeclarations(el.attrs)) return false;
   for (const p of el.children ?? []) {
-    if (p.local !== 'private' || !onlyDeclarations(p.attrs) || (p.text !== '' && !isBlank(p.text))) return false;
+    if (p.local !== 'private' || !onlyDeclarations(p.attrs) || (p.text !== '' && !isBlank(p.text)))
+      return false;
   }
   return true;
 }
@@ -386,7 +426,9 @@ export interface EncodeOptions {
 
 /** Element names we write from values (feature lists): keep them plain NCNames. */
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
-const NAMESPACE_OF_EDITION = new Map<CstaEdition, string>(CSTA_EDITIONS.map((e): [CstaEdition, string] => [e, cstaNamespace(e)]));
+const NAMESPACE_OF_EDITION = new Map<CstaEdition, string>(
+  CSTA_EDITIONS.map((e): [CstaEdition, string] => [e, cstaNamespace(e)]),
+);
 const ED3_NAMESPACE = cstaNamespace('ed3');
 
 /**
@@ -395,9 +437,12 @@ const ED3_NAMESPACE = cstaNamespace('ed3');
  */
 export function encodeCsta(message: CstaMessage, options?: EncodeOptions): string {
   const descriptor = BY_TYPE.get(message.type);
-  if (descriptor === undefined) throw new Error(`assertion failed: unknown CSTA message type ${String(message.type)}`);
+  if (descriptor === undefined)
+    throw new Error(`assertion failed: unknown CSTA message type ${String(message.type)}`);
   const namespace =
-    descriptor.standard === 'ecma354' ? ECMA354_NAMESPACE : (NAMESPACE_OF_EDITION.get(options?.edition ?? 'ed3') ?? ED3_NAMESPACE);
+    descriptor.standard === 'ecma354'
+      ? ECMA354_NAMESPACE
+      : (NAMESPACE_OF_EDITION.get(options?.edition ?? 'ed3') ?? ED3_NAMESPACE);
   const body = encodeStructBody(message, descriptor.body, '', descriptor.type);
   const head = options?.declaration === false ? '' : DECLARATION;
   return body === ''
@@ -409,7 +454,12 @@ function wrongType(path: string, expected: string): never {
   throw new Error(`assertion failed: ${path} is not ${expected}`);
 }
 
-function encodeStructBody(value: Readonly<Record<string, unknown>>, kind: StructKind, prefix: string, path: string): string {
+function encodeStructBody(
+  value: Readonly<Record<string, unknown>>,
+  kind: StructKind,
+  prefix: string,
+  path: string,
+): string {
   let out = '';
   let unknownDone = false;
   const entries = kind.entries;
@@ -431,7 +481,13 @@ function encodeStructBody(value: Readonly<Record<string, unknown>>, kind: Struct
       continue;
     }
     if (fieldKind.k === 'tagText') continue;
-    out += encodeKind(v, fieldKind, prefix === '' ? entry.element : prefix + ':' + entry.element, prefix, path + '/' + entry.element);
+    out += encodeKind(
+      v,
+      fieldKind,
+      prefix === '' ? entry.element : prefix + ':' + entry.element,
+      prefix,
+      path + '/' + entry.element,
+    );
   }
   if (!unknownDone) out += encodeUnknown(value['unknown'], path);
   return out;
@@ -465,14 +521,18 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
       if (!Array.isArray(v)) wrongType(path, 'an array');
       const item = prefix === '' ? kind.item : prefix + ':' + kind.item;
       let inner = '';
-      for (const element of v as readonly unknown[]) inner += encodeKind(element, kind.of, item, prefix, path + '/' + kind.item);
+      for (const element of v as readonly unknown[])
+        inner += encodeKind(element, kind.of, item, prefix, path + '/' + kind.item);
       return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
     }
     case 'struct': {
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
       const ownPrefix = kind.ns === undefined ? prefix : kind.ns.prefix;
       const tagName = kind.ns === undefined ? name : kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
-      const open = kind.ns === undefined ? '<' + tagName : '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
+      const open =
+        kind.ns === undefined
+          ? '<' + tagName
+          : '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
       // Every descriptor-derived value is a plain object keyed by field names.
       const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, ownPrefix, path);
       return inner === '' ? open + '/>' : open + '>' + inner + '</' + tagName + '>';
@@ -485,7 +545,8 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
         let items = '';
         if (!isNCName(listName)) wrongType(path + '/' + listName, 'an XML name');
         for (const item of names as readonly unknown[]) {
-          if (typeof item !== 'string' || !isNCName(item)) wrongType(path + '/' + listName, 'an array of XML names');
+          if (typeof item !== 'string' || !isNCName(item))
+            wrongType(path + '/' + listName, 'an array of XML names');
           items += '<' + item + '/>';
         }
         inner += items === '' ? '<' + listName + '/>' : '<' + listName + '>' + items + '</' + listName + '>';
@@ -521,7 +582,8 @@ function encodeDevice(v: unknown, kind: DeviceRefKind, name: string, prefix: str
     const idEl = p + kind.idElement;
     return '<' + name + '><' + idEl + '>' + escapeText(ref.id) + '</' + idEl + '></' + name + '>';
   }
-  if (typeof ref.absent === 'string' && DEVICE_ABSENT_SET.has(ref.absent)) return '<' + name + '><' + p + ref.absent + '/></' + name + '>';
+  if (typeof ref.absent === 'string' && DEVICE_ABSENT_SET.has(ref.absent))
+    return '<' + name + '><' + p + ref.absent + '/></' + name + '>';
   return wrongType(path, 'a DeviceRef');
 }
 
@@ -560,4 +622,3 @@ export function cstaError(errorClass: CstaMessageOfError['errorClass'], value: s
   return { type: 'CSTAErrorCode', errorClass, value };
 }
 type CstaMessageOfError = Extract<CstaMessage, { type: 'CSTAErrorCode' }>;
-

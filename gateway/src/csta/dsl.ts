@@ -36,11 +36,21 @@ export interface NsBinding {
 
 // ---- kinds ------------------------------------------------------------------------------------
 
-export interface TextKind { readonly k: 'text' }
-export interface IntKind { readonly k: 'int'; readonly min: number; readonly max: number }
-export interface BoolKind { readonly k: 'bool' }
+export interface TextKind {
+  readonly k: 'text';
+}
+export interface IntKind {
+  readonly k: 'int';
+  readonly min: number;
+  readonly max: number;
+}
+export interface BoolKind {
+  readonly k: 'bool';
+}
 /** Presence of an empty element (`<notKnown/>`, a NULL in ASN.1). */
-export interface FlagKind { readonly k: 'flag' }
+export interface FlagKind {
+  readonly k: 'flag';
+}
 export interface EnumKind<V extends readonly string[] = readonly string[], O extends boolean = boolean> {
   readonly k: 'enum';
   readonly values: V;
@@ -54,13 +64,27 @@ export interface DeviceRefKind {
    *  `numberDialed` (RedirectionDeviceID, ECMA-269 §12.3.19). Both are accepted on input. */
   readonly idElement: 'deviceIdentifier' | 'numberDialed';
 }
-export interface ListKind<I extends FieldKind = FieldKind> { readonly k: 'list'; readonly item: string; readonly of: I }
-export interface FeaturesKind { readonly k: 'features' }
+export interface ListKind<I extends FieldKind = FieldKind> {
+  readonly k: 'list';
+  readonly item: string;
+  readonly of: I;
+}
+export interface FeaturesKind {
+  readonly k: 'features';
+}
 /** The name of the one child element that is a choice of names (CSTAErrorCode's error class). */
-export interface TagKind<V extends readonly string[] = readonly string[]> { readonly k: 'tag'; readonly values: V; readonly valueSet: ReadonlySet<string> }
+export interface TagKind<V extends readonly string[] = readonly string[]> {
+  readonly k: 'tag';
+  readonly values: V;
+  readonly valueSet: ReadonlySet<string>;
+}
 /** The text of that chosen child element. */
-export interface TagTextKind { readonly k: 'tagText' }
-export interface ExtensionsKind { readonly k: 'extensions' }
+export interface TagTextKind {
+  readonly k: 'tagText';
+}
+export interface ExtensionsKind {
+  readonly k: 'extensions';
+}
 export interface StructKind<F extends Fields = Fields> {
   readonly k: 'struct';
   readonly fields: F;
@@ -202,8 +226,17 @@ export function struct<const F extends Fields>(fields: F, options?: { ns?: NsBin
     else if (field.kind.k === 'tagText') tagTextEntry = entry;
     else byLocal.set(entry.element, entry);
   }
-  if ((tagEntry === undefined) !== (tagTextEntry === undefined)) throw new Error('descriptor: tag() and tagText() go together');
-  return Object.freeze({ k: 'struct', fields, ns: options?.ns, entries, byLocal, tag: tagEntry, tagText: tagTextEntry });
+  if ((tagEntry === undefined) !== (tagTextEntry === undefined))
+    throw new Error('descriptor: tag() and tagText() go together');
+  return Object.freeze({
+    k: 'struct',
+    fields,
+    ns: options?.ns,
+    entries,
+    byLocal,
+    tag: tagEntry,
+    tagText: tagTextEntry,
+  });
 }
 
 interface FieldOptions {
@@ -213,12 +246,22 @@ interface FieldOptions {
 
 /** A required field. */
 export function req<K extends FieldKind>(kind: K, options?: FieldOptions): Field<K, false> {
-  return Object.freeze({ kind, optional: false as const, element: options?.element, secret: options?.secret ?? false });
+  return Object.freeze({
+    kind,
+    optional: false as const,
+    element: options?.element,
+    secret: options?.secret ?? false,
+  });
 }
 
 /** An optional field. */
 export function opt<K extends FieldKind>(kind: K, options?: FieldOptions): Field<K, true> {
-  return Object.freeze({ kind, optional: true as const, element: options?.element, secret: options?.secret ?? false });
+  return Object.freeze({
+    kind,
+    optional: true as const,
+    element: options?.element,
+    secret: options?.secret ?? false,
+  });
 }
 
 // ---- messages ---------------------------------------------------------------------------------
@@ -230,7 +273,12 @@ export type MessageRole = 'request' | 'response' | 'event';
 /** ECMA-323 messages are encoded in the requested edition; ECMA-354 ones always in ECMA-354's. */
 export type MessageStandard = 'ecma323' | 'ecma354';
 
-export interface MessageDescriptor<T extends string = string, R extends MessageRole = MessageRole, F extends Fields = Fields, P extends string = string> {
+export interface MessageDescriptor<
+  T extends string = string,
+  R extends MessageRole = MessageRole,
+  F extends Fields = Fields,
+  P extends string = string,
+> {
   readonly type: T;
   readonly role: R;
   readonly standard: MessageStandard;
@@ -242,18 +290,33 @@ export interface MessageDescriptor<T extends string = string, R extends MessageR
 
 const EXTENSIONS_FIELD = opt(extensions());
 
-export function message<const T extends string, const R extends MessageRole, const F extends Fields, const P extends string = never>(
+export function message<
+  const T extends string,
+  const R extends MessageRole,
+  const F extends Fields,
+  const P extends string = never,
+>(
   type: T,
   role: R,
   fields: F,
   options?: { standard?: MessageStandard; response?: P },
 ): MessageDescriptor<T, R, F, P> {
-  if ('extensions' in fields || 'type' in fields || 'unknown' in fields) throw new Error(`descriptor ${type}: reserved field name`);
-  const body = struct({ ...fields, extensions: EXTENSIONS_FIELD } as F & { extensions: Field<ExtensionsKind, true> });
-  return Object.freeze({ type, role, standard: options?.standard ?? 'ecma323', response: options?.response, body });
+  if ('extensions' in fields || 'type' in fields || 'unknown' in fields)
+    throw new Error(`descriptor ${type}: reserved field name`);
+  const body = struct({ ...fields, extensions: EXTENSIONS_FIELD } as F & {
+    extensions: Field<ExtensionsKind, true>;
+  });
+  return Object.freeze({
+    type,
+    role,
+    standard: options?.standard ?? 'ecma323',
+    response: options?.response,
+    body,
+  });
 }
 
 /** The message object a descriptor decodes to. */
-export type MessageValue<D> = D extends MessageDescriptor<infer T, MessageRole, infer F, string>
-  ? Simplify<{ type: T } & StructValue<F & { extensions: Field<ExtensionsKind, true> }>>
-  : never;
+export type MessageValue<D> =
+  D extends MessageDescriptor<infer T, MessageRole, infer F, string>
+    ? Simplify<{ type: T } & StructValue<F & { extensions: Field<ExtensionsKind, true> }>>
+    : never;

@@ -59,5 +59,12 @@ export {
   type ForwardingType,
   type ResponseTypeOf,
 } from './messages.js';
-export { DEVICE_ABSENT, type DeviceRef, type DeviceAbsent, type CstaExtensions, type FeatureLists, type MessageRole } from './dsl.js';
+export {
+  DEVICE_ABSENT,
+  type DeviceRef,
+  type DeviceAbsent,
+  type CstaExtensions,
+  type FeatureLists,
+  type MessageRole,
+} from './dsl.js';
 export { DEFAULT_XML_LIMITS, encodeXmlNode, type XmlLimits, type XmlNode } from './xml.js';

@@ -30,40 +30,137 @@ import {
 // ---- enumerations -----------------------------------------------------------------------------
 
 /** ECMA-269 §12.2.17 LocalConnectionState. */
-export const LOCAL_CONNECTION_STATES = ['null', 'initiated', 'alerting', 'connected', 'hold', 'queued', 'fail'] as const;
+export const LOCAL_CONNECTION_STATES = [
+  'null',
+  'initiated',
+  'alerting',
+  'connected',
+  'hold',
+  'queued',
+  'fail',
+] as const;
 export type LocalConnectionState = (typeof LOCAL_CONNECTION_STATES)[number];
 
 /** ECMA-269 §12.2.13 EventCause. Open: unknown causes are kept as strings (clients invent them). */
 export const EVENT_CAUSES = [
-  'aCDBusy', 'aCDForward', 'aCDSaturated', 'activeParticipation', 'alertTimeExpired', 'alternate', 'autoWork', 'blocked',
-  'busy', 'callBack', 'callCancelled', 'callForward', 'callForwardBusy', 'callForwardImmediate', 'callForwardNoAnswer',
-  'callNotAnswered', 'callPickup', 'campOn', 'campOnTrunks', 'characterCountReached', 'conference', 'consultation',
-  'destDetected', 'destNotObtainable', 'destOutOfOrder', 'distributed', 'distributionDelay', 'doNotDisturb',
-  'dTMFDigitDetected', 'durationExceeded', 'endOfMessageDetected', 'enteringDistribution', 'forcedPause',
-  'forcedTransition', 'incompatibleDestination', 'intrude', 'invalidAccountCode', 'invalidNumberFormat', 'joinCall',
-  'keyOperation', 'keyOperationInUse', 'lockout', 'maintenance', 'makeCall', 'makePredictiveCall',
-  'messageDurationExceeded', 'messageSizeExceeded', 'multipleAlerting', 'multipleQueuing', 'networkCongestion',
-  'networkDialling', 'networkNotObtainable', 'networkOutOfOrder', 'networkSignal', 'newCall', 'nextMessage',
-  'noAvailableAgents', 'normal', 'normalClearing', 'noSpeechDetected', 'notAvaliableBearerService',
-  'notSupportedBearerService', 'numberChanged', 'numberUnallocated', 'overflow', 'override', 'park', 'queueCleared',
-  'recall', 'redirected', 'remainsInQueue', 'reorderTone', 'reserved', 'resourcesNotAvailable', 'selectedTrunkBusy',
-  'silentParticipation', 'singleStepConference', 'singleStepTransfer', 'speechDetected', 'suspend',
-  'switchingFunctionTerminated', 'terminationCharacterReceived', 'timeout', 'transfer', 'trunksBusy',
-  'unauthorisedBearerService', 'unknownOverflow',
+  'aCDBusy',
+  'aCDForward',
+  'aCDSaturated',
+  'activeParticipation',
+  'alertTimeExpired',
+  'alternate',
+  'autoWork',
+  'blocked',
+  'busy',
+  'callBack',
+  'callCancelled',
+  'callForward',
+  'callForwardBusy',
+  'callForwardImmediate',
+  'callForwardNoAnswer',
+  'callNotAnswered',
+  'callPickup',
+  'campOn',
+  'campOnTrunks',
+  'characterCountReached',
+  'conference',
+  'consultation',
+  'destDetected',
+  'destNotObtainable',
+  'destOutOfOrder',
+  'distributed',
+  'distributionDelay',
+  'doNotDisturb',
+  'dTMFDigitDetected',
+  'durationExceeded',
+  'endOfMessageDetected',
+  'enteringDistribution',
+  'forcedPause',
+  'forcedTransition',
+  'incompatibleDestination',
+  'intrude',
+  'invalidAccountCode',
+  'invalidNumberFormat',
+  'joinCall',
+  'keyOperation',
+  'keyOperationInUse',
+  'lockout',
+  'maintenance',
+  'makeCall',
+  'makePredictiveCall',
+  'messageDurationExceeded',
+  'messageSizeExceeded',
+  'multipleAlerting',
+  'multipleQueuing',
+  'networkCongestion',
+  'networkDialling',
+  'networkNotObtainable',
+  'networkOutOfOrder',
+  'networkSignal',
+  'newCall',
+  'nextMessage',
+  'noAvailableAgents',
+  'normal',
+  'normalClearing',
+  'noSpeechDetected',
+  'notAvaliableBearerService',
+  'notSupportedBearerService',
+  'numberChanged',
+  'numberUnallocated',
+  'overflow',
+  'override',
+  'park',
+  'queueCleared',
+  'recall',
+  'redirected',
+  'remainsInQueue',
+  'reorderTone',
+  'reserved',
+  'resourcesNotAvailable',
+  'selectedTrunkBusy',
+  'silentParticipation',
+  'singleStepConference',
+  'singleStepTransfer',
+  'speechDetected',
+  'suspend',
+  'switchingFunctionTerminated',
+  'terminationCharacterReceived',
+  'timeout',
+  'transfer',
+  'trunksBusy',
+  'unauthorisedBearerService',
+  'unknownOverflow',
 ] as const;
 export type KnownEventCause = (typeof EVENT_CAUSES)[number];
 
 /** ECMA-269 §12.2.29 SystemStatus. */
 export const SYSTEM_STATUSES = [
-  'initializing', 'enabled', 'normal', 'messagesLost', 'disabled', 'partiallyDisabled', 'overloadImminent',
-  'overloadReached', 'overloadRelieved',
+  'initializing',
+  'enabled',
+  'normal',
+  'messagesLost',
+  'disabled',
+  'partiallyDisabled',
+  'overloadImminent',
+  'overloadReached',
+  'overloadRelieved',
 ] as const;
 export type SystemStatusValue = (typeof SYSTEM_STATUSES)[number];
 
 /** ECMA-269 §12.2.15 ForwardingType. */
 export const FORWARDING_TYPES = [
-  'forwardImmediate', 'forwardBusy', 'forwardNoAns', 'forwardBusyInt', 'forwardBusyExt', 'forwardNoAnsInt',
-  'forwardNoAnsExt', 'forwardImmInt', 'forwardImmExt', 'forwardDND', 'forwardDNDInt', 'forwardDNDExt',
+  'forwardImmediate',
+  'forwardBusy',
+  'forwardNoAns',
+  'forwardBusyInt',
+  'forwardBusyExt',
+  'forwardNoAnsInt',
+  'forwardNoAnsExt',
+  'forwardImmInt',
+  'forwardImmExt',
+  'forwardDND',
+  'forwardDNDInt',
+  'forwardDNDExt',
 ] as const;
 export type ForwardingType = (typeof FORWARDING_TYPES)[number];
 
@@ -74,29 +171,69 @@ export const CONSULT_OPTIONS = ['unrestricted', 'consultOnly', 'transferOnly', '
 /** ECMA-269 §12.2.20 MonitorType. */
 export const MONITOR_TYPES = ['call', 'device'] as const;
 /** ECMA-269 §12.3.7 DeviceCategory (open: switches add their own). */
-export const DEVICE_CATEGORIES = ['acd', 'group', 'networkInterface', 'park', 'routingDevice', 'station', 'voiceUnit', 'other'] as const;
+export const DEVICE_CATEGORIES = [
+  'acd',
+  'group',
+  'networkInterface',
+  'park',
+  'routingDevice',
+  'station',
+  'voiceUnit',
+  'other',
+] as const;
 /** ECMA-269 §12.2.26 SimpleCallState (SnapshotDevice), open. */
 export const SIMPLE_CALL_STATES = [
-  'callNull', 'callPending', 'callOriginated', 'callDelivered', 'callDeliveredHeld', 'callReceived', 'callEstablished',
-  'callEstablishedHeld', 'callReceivedOnHold', 'callEstablishedOnHold', 'callQueued', 'callQueuedHeld', 'callFailed',
-  'callFailedHeld', 'callBlocked',
+  'callNull',
+  'callPending',
+  'callOriginated',
+  'callDelivered',
+  'callDeliveredHeld',
+  'callReceived',
+  'callEstablished',
+  'callEstablishedHeld',
+  'callReceivedOnHold',
+  'callEstablishedOnHold',
+  'callQueued',
+  'callQueuedHeld',
+  'callFailed',
+  'callFailedHeld',
+  'callBlocked',
 ] as const;
 
 /** ECMA-269 §12.2.12 error classes: the element naming the class in CSTAErrorCode. */
 export const CSTA_ERROR_CLASSES = [
-  'operation', 'security', 'stateIncompatibility', 'systemResourceAvailability', 'subscribedResourceAvailability',
-  'performanceManagement', 'privateData', 'unspecified',
+  'operation',
+  'security',
+  'stateIncompatibility',
+  'systemResourceAvailability',
+  'subscribedResourceAvailability',
+  'performanceManagement',
+  'privateData',
+  'unspecified',
 ] as const;
 export type CstaErrorClass = (typeof CSTA_ERROR_CLASSES)[number];
 
 /** ECMA-354 §9 defined errors (open: servers add their own). */
 export const APPLICATION_SESSION_ERRORS = [
-  'invalidApplicationInfo', 'nonStandardApplicationInfo', 'noProtocolVersionsSupported', 'requestedProtocolVersionNotSupported',
-  'invalidSessionID', 'sessionTimerNotSupported', 'applicationSessionLimitExceeded', 'applicationNotAuthorized',
-  'securityViolation', 'genericError',
+  'invalidApplicationInfo',
+  'nonStandardApplicationInfo',
+  'noProtocolVersionsSupported',
+  'requestedProtocolVersionNotSupported',
+  'invalidSessionID',
+  'sessionTimerNotSupported',
+  'applicationSessionLimitExceeded',
+  'applicationNotAuthorized',
+  'securityViolation',
+  'genericError',
 ] as const;
 /** ECMA-354 session end reasons (open). */
-export const SESSION_END_REASONS = ['normal', 'sessionTimerExpired', 'serviceTerminated', 'resourceLimitation', 'securityViolation'] as const;
+export const SESSION_END_REASONS = [
+  'normal',
+  'sessionTimerExpired',
+  'serviceTerminated',
+  'resourceLimitation',
+  'securityViolation',
+] as const;
 
 // ---- namespaces -------------------------------------------------------------------------------
 
@@ -137,120 +274,227 @@ export const DESCRIPTORS = [
   message('RequestSystemStatusResponse', 'response', { systemStatus: req(enumOf(SYSTEM_STATUSES)) }),
   // systemStatus is mandatory in ECMA-269 §22.1.6, but OpenScape-style switches send an empty
   // <SystemStatus/> as a keep-alive: accept it.
-  message('SystemStatus', 'request', { systemStatus: opt(enumOf(SYSTEM_STATUSES)) }, { response: 'SystemStatusResponse' }),
+  message(
+    'SystemStatus',
+    'request',
+    { systemStatus: opt(enumOf(SYSTEM_STATUSES)) },
+    { response: 'SystemStatusResponse' },
+  ),
   message('SystemStatusResponse', 'response', empty),
   message('GetCSTAFeatures', 'request', empty, { response: 'GetCSTAFeaturesResponse' }),
-  message('GetCSTAFeaturesResponse', 'response', { supportedServices: req(features()), supportedEvents: opt(features()) }),
-  message('GetSwitchingFunctionDevices', 'request', { requestedDeviceID: opt(text()), requestedDeviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }, { response: 'GetSwitchingFunctionDevicesResponse' }),
+  message('GetCSTAFeaturesResponse', 'response', {
+    supportedServices: req(features()),
+    supportedEvents: opt(features()),
+  }),
+  message(
+    'GetSwitchingFunctionDevices',
+    'request',
+    { requestedDeviceID: opt(text()), requestedDeviceCategory: opt(openEnum(DEVICE_CATEGORIES)) },
+    { response: 'GetSwitchingFunctionDevicesResponse' },
+  ),
   message('GetSwitchingFunctionDevicesResponse', 'response', { serviceCrossRefID: req(text()) }),
   message('SwitchingFunctionDevices', 'event', {
     serviceCrossRefID: req(text()),
     segmentID: req(int(0)),
     lastSegment: req(bool()),
-    deviceList: opt(list('deviceEntry', struct({ deviceID: req(text()), deviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }))),
+    deviceList: opt(
+      list(
+        'deviceEntry',
+        struct({ deviceID: req(text()), deviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }),
+      ),
+    ),
   }),
 
   // -- monitoring (ECMA-269 §15) --
-  message('MonitorStart', 'request', {
-    monitorObject: req(struct({ deviceObject: opt(text()), callObject: opt(connectionId) })),
-    monitorType: opt(enumOf(MONITOR_TYPES)),
-  }, { response: 'MonitorStartResponse' }),
+  message(
+    'MonitorStart',
+    'request',
+    {
+      monitorObject: req(struct({ deviceObject: opt(text()), callObject: opt(connectionId) })),
+      monitorType: opt(enumOf(MONITOR_TYPES)),
+    },
+    { response: 'MonitorStartResponse' },
+  ),
   message('MonitorStartResponse', 'response', { monitorCrossRefID }),
   message('MonitorStop', 'request', { monitorCrossRefID }, { response: 'MonitorStopResponse' }),
   message('MonitorStopResponse', 'response', empty),
 
   // -- snapshot (ECMA-269 §16.1.2) --
-  message('SnapshotDevice', 'request', { snapshotObject: req(text()) }, { response: 'SnapshotDeviceResponse' }),
+  message(
+    'SnapshotDevice',
+    'request',
+    { snapshotObject: req(text()) },
+    { response: 'SnapshotDeviceResponse' },
+  ),
   message('SnapshotDeviceResponse', 'response', {
-    crossRefIDorSnapshotData: req(struct({
-      serviceCrossRefID: opt(text()),
-      snapshotData: opt(list('snapshotDeviceResponseInfo', struct({
-        connectionIdentifier: req(connectionId),
-        endpointDevice: opt(device()),
-        localCallState: opt(struct({
-          compoundCallState: opt(list('localConnectionState', enumOf(LOCAL_CONNECTION_STATES))),
-          simpleCallState: opt(openEnum(SIMPLE_CALL_STATES)),
-        })),
-      }))),
-    })),
+    crossRefIDorSnapshotData: req(
+      struct({
+        serviceCrossRefID: opt(text()),
+        snapshotData: opt(
+          list(
+            'snapshotDeviceResponseInfo',
+            struct({
+              connectionIdentifier: req(connectionId),
+              endpointDevice: opt(device()),
+              localCallState: opt(
+                struct({
+                  compoundCallState: opt(list('localConnectionState', enumOf(LOCAL_CONNECTION_STATES))),
+                  simpleCallState: opt(openEnum(SIMPLE_CALL_STATES)),
+                }),
+              ),
+            }),
+          ),
+        ),
+      }),
+    ),
   }),
 
   // -- call control services (ECMA-269 §17.1) --
-  message('AlternateCall', 'request', { heldCall: conn, activeCall: conn }, { response: 'AlternateCallResponse' }),
+  message(
+    'AlternateCall',
+    'request',
+    { heldCall: conn, activeCall: conn },
+    { response: 'AlternateCallResponse' },
+  ),
   message('AlternateCallResponse', 'response', empty),
   message('AnswerCall', 'request', { callToBeAnswered: conn }, { response: 'AnswerCallResponse' }),
   message('AnswerCallResponse', 'response', empty),
   message('ClearCall', 'request', { callToBeCleared: conn }, { response: 'ClearCallResponse' }),
   message('ClearCallResponse', 'response', empty),
-  message('ClearConnection', 'request', { connectionToBeCleared: conn, reason: opt(openEnum(EVENT_CAUSES)) }, { response: 'ClearConnectionResponse' }),
+  message(
+    'ClearConnection',
+    'request',
+    { connectionToBeCleared: conn, reason: opt(openEnum(EVENT_CAUSES)) },
+    { response: 'ClearConnectionResponse' },
+  ),
   message('ClearConnectionResponse', 'response', empty),
-  message('ConferenceCall', 'request', { heldCall: conn, activeCall: conn }, { response: 'ConferenceCallResponse' }),
+  message(
+    'ConferenceCall',
+    'request',
+    { heldCall: conn, activeCall: conn },
+    { response: 'ConferenceCallResponse' },
+  ),
   message('ConferenceCallResponse', 'response', { conferenceCall: conn, connections: opt(connectionList) }),
-  message('ConsultationCall', 'request', {
-    existingCall: conn,
-    consultedDevice: req(text()),
-    connectionReservation: opt(bool()),
-    accountCode: opt(text()),
-    authCode: opt(text()),
-    consultOptions: opt(enumOf(CONSULT_OPTIONS)),
-  }, { response: 'ConsultationCallResponse' }),
+  message(
+    'ConsultationCall',
+    'request',
+    {
+      existingCall: conn,
+      consultedDevice: req(text()),
+      connectionReservation: opt(bool()),
+      accountCode: opt(text()),
+      authCode: opt(text()),
+      consultOptions: opt(enumOf(CONSULT_OPTIONS)),
+    },
+    { response: 'ConsultationCallResponse' },
+  ),
   message('ConsultationCallResponse', 'response', { initiatedCall: conn }),
-  message('DeflectCall', 'request', { callToBeDiverted: conn, newDestination: req(text()) }, { response: 'DeflectCallResponse' }),
+  message(
+    'DeflectCall',
+    'request',
+    { callToBeDiverted: conn, newDestination: req(text()) },
+    { response: 'DeflectCallResponse' },
+  ),
   message('DeflectCallResponse', 'response', empty),
-  message('HoldCall', 'request', { callToBeHeld: conn, reservation: opt(bool()) }, { response: 'HoldCallResponse' }),
+  message(
+    'HoldCall',
+    'request',
+    { callToBeHeld: conn, reservation: opt(bool()) },
+    { response: 'HoldCallResponse' },
+  ),
   message('HoldCallResponse', 'response', empty),
-  message('MakeCall', 'request', {
-    callingDevice: req(text()),
-    calledDirectoryNumber: req(text()),
-    accountCode: opt(text()),
-    authCode: opt(text()),
-    autoOriginate: opt(enumOf(AUTO_ORIGINATE)),
-  }, { response: 'MakeCallResponse' }),
+  message(
+    'MakeCall',
+    'request',
+    {
+      callingDevice: req(text()),
+      calledDirectoryNumber: req(text()),
+      accountCode: opt(text()),
+      authCode: opt(text()),
+      autoOriginate: opt(enumOf(AUTO_ORIGINATE)),
+    },
+    { response: 'MakeCallResponse' },
+  ),
   // calledDevice: not in ECMA-269's MakeCallResult, but gateways send it (Zultys MX, see
   // gateway/test/vectors/ms-rcc/README.md) and sipe tolerates it.
   message('MakeCallResponse', 'response', { callingDevice: conn, calledDevice: opt(text()) }),
-  message('ReconnectCall', 'request', { activeCall: conn, heldCall: conn }, { response: 'ReconnectCallResponse' }),
+  message(
+    'ReconnectCall',
+    'request',
+    { activeCall: conn, heldCall: conn },
+    { response: 'ReconnectCallResponse' },
+  ),
   message('ReconnectCallResponse', 'response', empty),
   message('RetrieveCall', 'request', { callToBeRetrieved: conn }, { response: 'RetrieveCallResponse' }),
   message('RetrieveCallResponse', 'response', empty),
-  message('SingleStepTransferCall', 'request', {
-    activeCall: conn,
-    transferredTo: req(text()),
-    accountCode: opt(text()),
-    authCode: opt(text()),
-  }, { response: 'SingleStepTransferCallResponse' }),
+  message(
+    'SingleStepTransferCall',
+    'request',
+    {
+      activeCall: conn,
+      transferredTo: req(text()),
+      accountCode: opt(text()),
+      authCode: opt(text()),
+    },
+    { response: 'SingleStepTransferCallResponse' },
+  ),
   message('SingleStepTransferCallResponse', 'response', { transferredCall: conn }),
-  message('TransferCall', 'request', { heldCall: conn, activeCall: conn }, { response: 'TransferCallResponse' }),
+  message(
+    'TransferCall',
+    'request',
+    { heldCall: conn, activeCall: conn },
+    { response: 'TransferCallResponse' },
+  ),
   message('TransferCallResponse', 'response', { transferredCall: conn, connections: opt(connectionList) }),
 
   // -- call associated (ECMA-269 §18) --
-  message('GenerateDigits', 'request', {
-    connectionToSendDigits: conn,
-    charactersToSend: req(text()),
-    toneDuration: opt(int(0)),
-    pauseDuration: opt(int(0)),
-  }, { response: 'GenerateDigitsResponse' }),
+  message(
+    'GenerateDigits',
+    'request',
+    {
+      connectionToSendDigits: conn,
+      charactersToSend: req(text()),
+      toneDuration: opt(int(0)),
+      pauseDuration: opt(int(0)),
+    },
+    { response: 'GenerateDigitsResponse' },
+  ),
   message('GenerateDigitsResponse', 'response', empty),
 
   // -- logical device features (ECMA-269 §22) --
-  message('SetForwarding', 'request', {
-    device: req(text()),
-    forwardingType: opt(enumOf(FORWARDING_TYPES)),
-    activateForward: req(bool()),
-    forwardDN: opt(text()),
-    ringCount: opt(int(1, 100)),
-  }, { response: 'SetForwardingResponse' }),
+  message(
+    'SetForwarding',
+    'request',
+    {
+      device: req(text()),
+      forwardingType: opt(enumOf(FORWARDING_TYPES)),
+      activateForward: req(bool()),
+      forwardDN: opt(text()),
+      ringCount: opt(int(1, 100)),
+    },
+    { response: 'SetForwardingResponse' },
+  ),
   message('SetForwardingResponse', 'response', empty),
   message('GetForwarding', 'request', { device: req(text()) }, { response: 'GetForwardingResponse' }),
   message('GetForwardingResponse', 'response', {
-    forwardingList: opt(list('forwardListItem', struct({
-      forwardingType: req(enumOf(FORWARDING_TYPES)),
-      forwardStatus: req(bool()),
-      forwardDN: opt(text()),
-      ringCount: opt(int(1, 100)),
-    }))),
+    forwardingList: opt(
+      list(
+        'forwardListItem',
+        struct({
+          forwardingType: req(enumOf(FORWARDING_TYPES)),
+          forwardStatus: req(bool()),
+          forwardDN: opt(text()),
+          ringCount: opt(int(1, 100)),
+        }),
+      ),
+    ),
   }),
-  message('SetDoNotDisturb', 'request', { device: req(text()), doNotDisturbOn: req(bool()) }, { response: 'SetDoNotDisturbResponse' }),
+  message(
+    'SetDoNotDisturb',
+    'request',
+    { device: req(text()), doNotDisturbOn: req(bool()) },
+    { response: 'SetDoNotDisturbResponse' },
+  ),
   message('SetDoNotDisturbResponse', 'response', empty),
   message('GetDoNotDisturb', 'request', { device: req(text()) }, { response: 'GetDoNotDisturbResponse' }),
   message('GetDoNotDisturbResponse', 'response', { doNotDisturbOn: req(bool()) }),
@@ -267,7 +511,13 @@ export const DESCRIPTORS = [
     localConnectionInfo,
     cause,
   }),
-  message('ConnectionClearedEvent', 'event', { monitorCrossRefID, droppedConnection: conn, releasingDevice: req(device()), localConnectionInfo, cause }),
+  message('ConnectionClearedEvent', 'event', {
+    monitorCrossRefID,
+    droppedConnection: conn,
+    releasingDevice: req(device()),
+    localConnectionInfo,
+    cause,
+  }),
   message('DeliveredEvent', 'event', {
     monitorCrossRefID,
     connection: conn,
@@ -312,7 +562,13 @@ export const DESCRIPTORS = [
     localConnectionInfo,
     cause,
   }),
-  message('HeldEvent', 'event', { monitorCrossRefID, heldConnection: conn, holdingDevice: req(device()), localConnectionInfo, cause }),
+  message('HeldEvent', 'event', {
+    monitorCrossRefID,
+    heldConnection: conn,
+    holdingDevice: req(device()),
+    localConnectionInfo,
+    cause,
+  }),
   message('OriginatedEvent', 'event', {
     monitorCrossRefID,
     originatedConnection: conn,
@@ -322,8 +578,20 @@ export const DESCRIPTORS = [
     localConnectionInfo,
     cause,
   }),
-  message('RetrievedEvent', 'event', { monitorCrossRefID, retrievedConnection: conn, retrievingDevice: req(device()), localConnectionInfo, cause }),
-  message('ServiceInitiatedEvent', 'event', { monitorCrossRefID, initiatedConnection: conn, initiatingDevice: req(device()), localConnectionInfo, cause }),
+  message('RetrievedEvent', 'event', {
+    monitorCrossRefID,
+    retrievedConnection: conn,
+    retrievingDevice: req(device()),
+    localConnectionInfo,
+    cause,
+  }),
+  message('ServiceInitiatedEvent', 'event', {
+    monitorCrossRefID,
+    initiatedConnection: conn,
+    initiatingDevice: req(device()),
+    localConnectionInfo,
+    cause,
+  }),
   // "Transfered" is CSTA's spelling (ECMA-269 §17.2.20).
   message('TransferedEvent', 'event', {
     monitorCrossRefID,
@@ -343,7 +611,11 @@ export const DESCRIPTORS = [
     digitDurationList: opt(text()),
     pauseDurationList: opt(text()),
   }),
-  message('DoNotDisturbEvent', 'event', { monitorCrossRefID, device: req(device()), doNotDisturbOn: req(bool()) }),
+  message('DoNotDisturbEvent', 'event', {
+    monitorCrossRefID,
+    device: req(device()),
+    doNotDisturbOn: req(bool()),
+  }),
   message('ForwardingEvent', 'event', {
     monitorCrossRefID,
     device: req(device()),
@@ -357,34 +629,82 @@ export const DESCRIPTORS = [
   message('CSTAErrorCode', 'response', { errorClass: req(tag(CSTA_ERROR_CLASSES)), value: req(tagText()) }),
 
   // -- application sessions (ECMA-354), on the CTI link (docs/cti-link.md §3) --
-  message('StartApplicationSession', 'request', {
-    applicationInfo: req(struct({
-      applicationID: req(text()),
-      applicationSpecificInfo: opt(struct({
-        credentials: opt(struct({ userName: req(text()), password: req(text(), { secret: true }) }, { ns: DL })),
-      })),
-    })),
-    requestedProtocolVersions: req(list('protocolVersion', text())),
-    requestedSessionDuration: opt(int(0)),
-  }, { standard: 'ecma354', response: 'StartApplicationSessionPosResponse' }),
-  message('StartApplicationSessionPosResponse', 'response', {
-    sessionID: req(text()),
-    actualProtocolVersion: req(text()),
-    actualSessionDuration: req(int(0)),
-  }, { standard: 'ecma354' }),
-  message('StartApplicationSessionNegResponse', 'response', { errorCode: applicationSessionError }, { standard: 'ecma354' }),
-  message('StopApplicationSession', 'request', {
-    sessionID: req(text()),
-    sessionEndReason: req(struct({ definedEndReason: opt(openEnum(SESSION_END_REASONS)), appEndReason: opt(text()) })),
-  }, { standard: 'ecma354', response: 'StopApplicationSessionPosResponse' }),
+  message(
+    'StartApplicationSession',
+    'request',
+    {
+      applicationInfo: req(
+        struct({
+          applicationID: req(text()),
+          applicationSpecificInfo: opt(
+            struct({
+              credentials: opt(
+                struct({ userName: req(text()), password: req(text(), { secret: true }) }, { ns: DL }),
+              ),
+            }),
+          ),
+        }),
+      ),
+      requestedProtocolVersions: req(list('protocolVersion', text())),
+      requestedSessionDuration: opt(int(0)),
+    },
+    { standard: 'ecma354', response: 'StartApplicationSessionPosResponse' },
+  ),
+  message(
+    'StartApplicationSessionPosResponse',
+    'response',
+    {
+      sessionID: req(text()),
+      actualProtocolVersion: req(text()),
+      actualSessionDuration: req(int(0)),
+    },
+    { standard: 'ecma354' },
+  ),
+  message(
+    'StartApplicationSessionNegResponse',
+    'response',
+    { errorCode: applicationSessionError },
+    { standard: 'ecma354' },
+  ),
+  message(
+    'StopApplicationSession',
+    'request',
+    {
+      sessionID: req(text()),
+      sessionEndReason: req(
+        struct({ definedEndReason: opt(openEnum(SESSION_END_REASONS)), appEndReason: opt(text()) }),
+      ),
+    },
+    { standard: 'ecma354', response: 'StopApplicationSessionPosResponse' },
+  ),
   message('StopApplicationSessionPosResponse', 'response', empty, { standard: 'ecma354' }),
-  message('StopApplicationSessionNegResponse', 'response', { errorCode: applicationSessionError }, { standard: 'ecma354' }),
-  message('ResetApplicationSessionTimer', 'request', {
-    sessionID: req(text()),
-    requestedSessionDuration: req(int(0)),
-  }, { standard: 'ecma354', response: 'ResetApplicationSessionTimerPosResponse' }),
-  message('ResetApplicationSessionTimerPosResponse', 'response', { actualSessionDuration: req(int(0)) }, { standard: 'ecma354' }),
-  message('ResetApplicationSessionTimerNegResponse', 'response', { errorCode: applicationSessionError }, { standard: 'ecma354' }),
+  message(
+    'StopApplicationSessionNegResponse',
+    'response',
+    { errorCode: applicationSessionError },
+    { standard: 'ecma354' },
+  ),
+  message(
+    'ResetApplicationSessionTimer',
+    'request',
+    {
+      sessionID: req(text()),
+      requestedSessionDuration: req(int(0)),
+    },
+    { standard: 'ecma354', response: 'ResetApplicationSessionTimerPosResponse' },
+  ),
+  message(
+    'ResetApplicationSessionTimerPosResponse',
+    'response',
+    { actualSessionDuration: req(int(0)) },
+    { standard: 'ecma354' },
+  ),
+  message(
+    'ResetApplicationSessionTimerNegResponse',
+    'response',
+    { errorCode: applicationSessionError },
+    { standard: 'ecma354' },
+  ),
 ] as const;
 
 type AnyDescriptor = (typeof DESCRIPTORS)[number];
@@ -394,7 +714,11 @@ export type CstaMessage = MessageValue<AnyDescriptor>;
 export type CstaMessageType = CstaMessage['type'];
 export type CstaMessageOf<T extends CstaMessageType> = Extract<CstaMessage, { type: T }>;
 
-type TypesWithRole<R> = AnyDescriptor extends infer D ? (D extends { type: infer T; role: R } ? T : never) : never;
+type TypesWithRole<R> = AnyDescriptor extends infer D
+  ? D extends { type: infer T; role: R }
+    ? T
+    : never
+  : never;
 export type CstaRequestType = TypesWithRole<'request'>;
 export type CstaResponseType = TypesWithRole<'response'>;
 export type CstaEventType = TypesWithRole<'event'>;
@@ -404,4 +728,7 @@ export type CstaEvent = Extract<CstaMessage, { type: CstaEventType }>;
 export type CstaErrorCode = CstaMessageOf<'CSTAErrorCode'>;
 
 /** The positive response type of each request type. */
-export type ResponseTypeOf<T extends CstaRequestType> = Exclude<Extract<AnyDescriptor, { type: T }>['response'], undefined>;
+export type ResponseTypeOf<T extends CstaRequestType> = Exclude<
+  Extract<AnyDescriptor, { type: T }>['response'],
+  undefined
+>;

@@ -64,7 +64,9 @@ export interface XmlElement {
 }
 
 export const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
-const ROOT_SCOPE: NsScope = Object.freeze(Object.assign(Object.create(null) as Record<string, string>, { xml: XML_NAMESPACE }));
+const ROOT_SCOPE: NsScope = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, string>, { xml: XML_NAMESPACE }),
+);
 
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -79,12 +81,26 @@ export function decodeXmlInput(input: Uint8Array | string, limits: XmlLimits): R
       if (bytes > limits.maxBytes) return err(tooLarge(bytes, limits));
     }
     // Lone surrogates have no UTF-8 form (RFC 3629 §3).
-    if (LONE_SURROGATE_RE.test(input)) return err(new DesklineError(ErrorCode.XmlEncoding, 'XML text contains an unpaired UTF-16 surrogate: not encodable as UTF-8'));
+    if (LONE_SURROGATE_RE.test(input))
+      return err(
+        new DesklineError(
+          ErrorCode.XmlEncoding,
+          'XML text contains an unpaired UTF-16 surrogate: not encodable as UTF-8',
+        ),
+      );
     return ok(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input);
   }
   if (input.length > limits.maxBytes) return err(tooLarge(input.length, limits));
-  if (input.length >= 2 && ((input[0] === 0xfe && input[1] === 0xff) || (input[0] === 0xff && input[1] === 0xfe))) {
-    return err(new DesklineError(ErrorCode.XmlEncoding, 'XML starts with a UTF-16 byte order mark: only UTF-8 is accepted'));
+  if (
+    input.length >= 2 &&
+    ((input[0] === 0xfe && input[1] === 0xff) || (input[0] === 0xff && input[1] === 0xfe))
+  ) {
+    return err(
+      new DesklineError(
+        ErrorCode.XmlEncoding,
+        'XML starts with a UTF-16 byte order mark: only UTF-8 is accepted',
+      ),
+    );
   }
   let start = 0;
   if (input.length >= 3 && input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) start = 3;
@@ -95,16 +111,26 @@ export function decodeXmlInput(input: Uint8Array | string, limits: XmlLimits): R
     const head = Buffer.from(input.subarray(start, start + 128)).toString('latin1');
     const declared = /^<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']/.exec(head)?.[1];
     if (declared !== undefined && declared.toLowerCase() !== 'utf-8') {
-      return err(new DesklineError(ErrorCode.XmlEncoding, `XML declares encoding "${declared}": only UTF-8 is accepted`, { cause, detail: { encoding: declared } }));
+      return err(
+        new DesklineError(
+          ErrorCode.XmlEncoding,
+          `XML declares encoding "${declared}": only UTF-8 is accepted`,
+          { cause, detail: { encoding: declared } },
+        ),
+      );
     }
     return err(new DesklineError(ErrorCode.XmlEncoding, 'XML is not valid UTF-8', { cause }));
   }
 }
 
 function tooLarge(size: number, limits: XmlLimits): DesklineError {
-  return new DesklineError(ErrorCode.XmlTooLarge, `XML document is ${size} bytes, over the ${limits.maxBytes}-byte limit`, {
-    detail: { size, maxBytes: limits.maxBytes },
-  });
+  return new DesklineError(
+    ErrorCode.XmlTooLarge,
+    `XML document is ${size} bytes, over the ${limits.maxBytes}-byte limit`,
+    {
+      detail: { size, maxBytes: limits.maxBytes },
+    },
+  );
 }
 
 // Forbidden DTD constructs are looked for first, whatever else is wrong with the document, so a
@@ -117,9 +143,13 @@ export function parseXml(text: string, limits: XmlLimits): Result<XmlElement> {
     const m = FORBIDDEN_RE.exec(text);
     if (m !== null) {
       return err(
-        new DesklineError(ErrorCode.XmlForbiddenConstruct, `XML contains a forbidden <!${(m[1] ?? '').toUpperCase()} declaration: DTDs and entity declarations are never processed`, {
-          detail: { offset: m.index },
-        }),
+        new DesklineError(
+          ErrorCode.XmlForbiddenConstruct,
+          `XML contains a forbidden <!${(m[1] ?? '').toUpperCase()} declaration: DTDs and entity declarations are never processed`,
+          {
+            detail: { offset: m.index },
+          },
+        ),
       );
     }
   }
@@ -132,16 +162,47 @@ class ParseFailure {
 }
 
 const enum Ch {
-  Tab = 9, Lf = 10, Cr = 13, Space = 32, Bang = 33, Quot = 34, Hash = 35, Amp = 38, Apos = 39, Minus = 45, Dot = 46, Slash = 47,
-  Zero = 48, Nine = 57, Colon = 58, Semi = 59, Lt = 60, Eq = 61, Gt = 62, Question = 63, UpperA = 65, UpperZ = 90,
-  LBracket = 91, RBracket = 93, Underscore = 95, LowerA = 97, LowerX = 120, LowerZ = 122,
+  Tab = 9,
+  Lf = 10,
+  Cr = 13,
+  Space = 32,
+  Bang = 33,
+  Quot = 34,
+  Hash = 35,
+  Amp = 38,
+  Apos = 39,
+  Minus = 45,
+  Dot = 46,
+  Slash = 47,
+  Zero = 48,
+  Nine = 57,
+  Colon = 58,
+  Semi = 59,
+  Lt = 60,
+  Eq = 61,
+  Gt = 62,
+  Question = 63,
+  UpperA = 65,
+  UpperZ = 90,
+  LBracket = 91,
+  RBracket = 93,
+  Underscore = 95,
+  LowerA = 97,
+  LowerX = 120,
+  LowerZ = 122,
 }
 
 function isSpace(c: number): boolean {
   return c === Ch.Space || c === Ch.Lf || c === Ch.Tab || c === Ch.Cr;
 }
 function isNameStart(c: number): boolean {
-  return (c >= Ch.LowerA && c <= Ch.LowerZ) || (c >= Ch.UpperA && c <= Ch.UpperZ) || c === Ch.Underscore || c === Ch.Colon || c >= 0xc0;
+  return (
+    (c >= Ch.LowerA && c <= Ch.LowerZ) ||
+    (c >= Ch.UpperA && c <= Ch.UpperZ) ||
+    c === Ch.Underscore ||
+    c === Ch.Colon ||
+    c >= 0xc0
+  );
 }
 function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= Ch.Zero && c <= Ch.Nine) || c === Ch.Minus || c === Ch.Dot || c === 0xb7;
@@ -194,13 +255,23 @@ class Parser {
     } catch (e) {
       if (e instanceof ParseFailure) return err(e.error);
       // Only a bug gets here (the parser throws nothing else); keep the boundary promise anyway.
-      return err(new DesklineError(ErrorCode.XmlMalformed, `XML parser failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      return err(
+        new DesklineError(
+          ErrorCode.XmlMalformed,
+          `XML parser failure: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        ),
+      );
     }
   }
 
   private fail(message: string, offset: number, code: ErrorCode = ErrorCode.XmlMalformed): never {
     const { line, column } = lineColumn(this.s, offset);
-    throw new ParseFailure(new DesklineError(code, `${message} (line ${line}, column ${column})`, { detail: { offset, line, column } }));
+    throw new ParseFailure(
+      new DesklineError(code, `${message} (line ${line}, column ${column})`, {
+        detail: { offset, line, column },
+      }),
+    );
   }
 
   /** XML 1.0 §2.8 XMLDecl: only at offset 0. */
@@ -229,7 +300,11 @@ class Parser {
         if (value.toLowerCase() !== 'utf-8') {
           const { line, column } = lineColumn(s, 5 + i);
           throw new ParseFailure(
-            new DesklineError(ErrorCode.XmlEncoding, `XML declares encoding "${value}": only UTF-8 is accepted`, { detail: { encoding: value, line, column } }),
+            new DesklineError(
+              ErrorCode.XmlEncoding,
+              `XML declares encoding "${value}": only UTF-8 is accepted`,
+              { detail: { encoding: value, line, column } },
+            ),
           );
         }
       } else if (name !== 'standalone') {
@@ -265,10 +340,12 @@ class Parser {
     let raw = s.slice(start, end);
     const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
     if (top === undefined) {
-      if (!isWhitespaceOnly(raw)) this.fail(this.rootClosed ? 'text after the root element' : 'text before the root element', start);
+      if (!isWhitespaceOnly(raw))
+        this.fail(this.rootClosed ? 'text after the root element' : 'text before the root element', start);
       return;
     }
-    if (INVALID_CHAR_RE.test(raw)) this.fail('character not allowed in XML', start + raw.search(INVALID_CHAR_RE));
+    if (INVALID_CHAR_RE.test(raw))
+      this.fail('character not allowed in XML', start + raw.search(INVALID_CHAR_RE));
     // XML 1.0 §2.4: "]]>" must not appear in character data.
     const cdataEnd = raw.indexOf(']]>');
     if (cdataEnd !== -1) this.fail('"]]>" in character data', start + cdataEnd);
@@ -291,26 +368,47 @@ class Parser {
       if (ref.charCodeAt(0) === Ch.Hash) {
         const hex = ref.charCodeAt(1) === Ch.LowerX;
         const digits = ref.slice(hex ? 2 : 1);
-        if (!(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) this.fail(`malformed character reference &${ref};`, base + amp);
+        if (!(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits))
+          this.fail(`malformed character reference &${ref};`, base + amp);
         const code = parseInt(digits, hex ? 16 : 10);
         const valid =
-          code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+          code === 0x9 ||
+          code === 0xa ||
+          code === 0xd ||
+          (code >= 0x20 && code <= 0xd7ff) ||
+          (code >= 0xe000 && code <= 0xfffd) ||
+          (code >= 0x10000 && code <= 0x10ffff);
         if (!valid) this.fail(`character reference &${ref}; is not an XML character`, base + amp);
         out += String.fromCodePoint(code);
       } else {
         switch (ref) {
-          case 'amp': out += '&'; break;
-          case 'lt': out += '<'; break;
-          case 'gt': out += '>'; break;
-          case 'quot': out += '"'; break;
-          case 'apos': out += "'"; break;
+          case 'amp':
+            out += '&';
+            break;
+          case 'lt':
+            out += '<';
+            break;
+          case 'gt':
+            out += '>';
+            break;
+          case 'quot':
+            out += '"';
+            break;
+          case 'apos':
+            out += "'";
+            break;
           default: {
-            if (!/^[A-Za-z_:][\w.:-]*$/.test(ref)) this.fail('"&" not starting a reference (write &amp;)', base + amp);
+            if (!/^[A-Za-z_:][\w.:-]*$/.test(ref))
+              this.fail('"&" not starting a reference (write &amp;)', base + amp);
             const { line, column } = lineColumn(this.s, base + amp);
             throw new ParseFailure(
-              new DesklineError(ErrorCode.XmlForbiddenConstruct, `entity reference &${ref}; is not allowed: only the five predefined entities and character references are (line ${line}, column ${column})`, {
-                detail: { entity: ref, offset: base + amp, line, column },
-              }),
+              new DesklineError(
+                ErrorCode.XmlForbiddenConstruct,
+                `entity reference &${ref}; is not allowed: only the five predefined entities and character references are (line ${line}, column ${column})`,
+                {
+                  detail: { entity: ref, offset: base + amp, line, column },
+                },
+              ),
             );
           }
         }
@@ -336,7 +434,8 @@ class Parser {
       const end = s.indexOf(']]>', lt + 9);
       if (end === -1) this.fail('unterminated CDATA section', lt);
       let raw = s.slice(lt + 9, end);
-      if (INVALID_CHAR_RE.test(raw)) this.fail('character not allowed in XML', lt + 9 + raw.search(INVALID_CHAR_RE));
+      if (INVALID_CHAR_RE.test(raw))
+        this.fail('character not allowed in XML', lt + 9 + raw.search(INVALID_CHAR_RE));
       if (raw.indexOf('\r') !== -1) raw = raw.replace(/\r\n?/g, '\n');
       top.text += raw;
       this.pos = end + 3;
@@ -392,7 +491,8 @@ class Parser {
     let i = nameEnd;
     let attrs: string[] | undefined;
     let scope: Record<string, string> | undefined;
-    const parentScope: NsScope = this.stack.length === 0 ? ROOT_SCOPE : (this.stack[this.stack.length - 1] as XmlElement).scope;
+    const parentScope: NsScope =
+      this.stack.length === 0 ? ROOT_SCOPE : (this.stack[this.stack.length - 1] as XmlElement).scope;
     let selfClosing = false;
     for (;;) {
       const before = i;
@@ -422,20 +522,24 @@ class Parser {
       const close = s.indexOf(q === Ch.Quot ? '"' : "'", i + 1);
       if (close === -1) this.fail(`unterminated value of attribute ${attrName}`, i);
       let value = s.slice(i + 1, close);
-      if (value.indexOf('<') !== -1) this.fail(`"<" in the value of attribute ${attrName}`, i + 1 + value.indexOf('<'));
-      if (INVALID_CHAR_RE.test(value)) this.fail('character not allowed in XML', i + 1 + value.search(INVALID_CHAR_RE));
+      if (value.indexOf('<') !== -1)
+        this.fail(`"<" in the value of attribute ${attrName}`, i + 1 + value.indexOf('<'));
+      if (INVALID_CHAR_RE.test(value))
+        this.fail('character not allowed in XML', i + 1 + value.search(INVALID_CHAR_RE));
       // XML 1.0 §3.3.3: literal white space in attribute values is normalised to spaces.
       if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, ' ');
       if (value.indexOf('&') !== -1) value = this.decodeReferences(value, i + 1);
       i = close + 1;
       if (attrs === undefined) attrs = [];
-      for (let k = 0; k < attrs.length; k += 2) if (attrs[k] === attrName) this.fail(`duplicate attribute ${attrName}`, before);
+      for (let k = 0; k < attrs.length; k += 2)
+        if (attrs[k] === attrName) this.fail(`duplicate attribute ${attrName}`, before);
       attrs.push(attrName, value);
       if (attrName === 'xmlns' || attrName.startsWith('xmlns:')) {
         const prefix = attrName === 'xmlns' ? '' : attrName.slice(6);
         // Namespaces in XML §3: xmlns:p="" is not allowed in 1.0; the xml/xmlns prefixes are reserved.
         if (prefix !== '' && value === '') this.fail(`empty namespace for prefix ${prefix}`, before);
-        if (prefix === 'xmlns' || (prefix === 'xml' && value !== XML_NAMESPACE)) this.fail(`reserved prefix ${prefix} redeclared`, before);
+        if (prefix === 'xmlns' || (prefix === 'xml' && value !== XML_NAMESPACE))
+          this.fail(`reserved prefix ${prefix} redeclared`, before);
         if (scope === undefined) scope = Object.create(parentScope) as Record<string, string>;
         scope[prefix] = value;
       }
@@ -444,9 +548,13 @@ class Parser {
     if (depth > this.maxDepth) {
       const { line, column } = lineColumn(s, lt);
       throw new ParseFailure(
-        new DesklineError(ErrorCode.XmlTooDeep, `XML nesting deeper than ${this.maxDepth} at <${name}> (line ${line}, column ${column})`, {
-          detail: { maxDepth: this.maxDepth, line, column },
-        }),
+        new DesklineError(
+          ErrorCode.XmlTooDeep,
+          `XML nesting deeper than ${this.maxDepth} at <${name}> (line ${line}, column ${column})`,
+          {
+            detail: { maxDepth: this.maxDepth, line, column },
+          },
+        ),
       );
     }
     const elScope: NsScope = scope ?? parentScope;
@@ -456,7 +564,8 @@ class Parser {
     if (colon !== -1) {
       prefix = name.slice(0, colon);
       local = name.slice(colon + 1);
-      if (prefix === '' || local === '' || local.indexOf(':') !== -1) this.fail(`malformed qualified name ${name}`, lt);
+      if (prefix === '' || local === '' || local.indexOf(':') !== -1)
+        this.fail(`malformed qualified name ${name}`, lt);
       if (prefix === 'xmlns') this.fail('element with the reserved prefix xmlns', lt);
     }
     const ns = colon === -1 ? (elScope[''] ?? '') : elScope[prefix];
@@ -467,11 +576,22 @@ class Parser {
         const ac = an.indexOf(':');
         if (ac === -1 || an.startsWith('xmlns:')) continue;
         const ap = an.slice(0, ac);
-        if (ap === '' || ac === an.length - 1 || an.indexOf(':', ac + 1) !== -1) this.fail(`malformed attribute name ${an}`, lt);
+        if (ap === '' || ac === an.length - 1 || an.indexOf(':', ac + 1) !== -1)
+          this.fail(`malformed attribute name ${an}`, lt);
         if (elScope[ap] === undefined) this.fail(`namespace prefix "${ap}" is not declared`, lt);
       }
     }
-    const el: XmlElement = { name, prefix, local, ns, attrs, children: undefined, text: '', scope: elScope, offset: lt };
+    const el: XmlElement = {
+      name,
+      prefix,
+      local,
+      ns,
+      attrs,
+      children: undefined,
+      text: '',
+      scope: elScope,
+      offset: lt,
+    };
     const parent = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
     if (parent === undefined) this.root = el;
     else if (parent.children === undefined) parent.children = [el];
@@ -503,8 +623,9 @@ export function lineColumn(s: string, offset: number): { line: number; column: n
 
 // Characters XML 1.0 cannot carry at all, not even as references; replaced by U+FFFD on output
 // so that what we send always parses (a bug upstream must not produce an unparsable frame).
-// eslint-disable-next-line no-control-regex -- XML 1.0 §2.2: not representable at all
-const UNENCODABLE_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNENCODABLE_RE =
+  // eslint-disable-next-line no-control-regex -- XML 1.0 §2.2: not representable at all
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // eslint-disable-next-line no-control-regex -- fast path: does the value need any escaping?
 const TEXT_SPECIAL_RE = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 // eslint-disable-next-line no-control-regex -- fast path: does the value need any escaping?
@@ -544,7 +665,8 @@ export function encodeXmlNode(node: XmlNode): string {
   }
   const children = node.children;
   const text = node.text;
-  if ((children === undefined || children.length === 0) && (text === undefined || text === '')) return out + '/>';
+  if ((children === undefined || children.length === 0) && (text === undefined || text === ''))
+    return out + '/>';
   out += '>';
   if (text !== undefined) out += escapeText(text);
   if (children !== undefined) for (const child of children) out += encodeXmlNode(child);
@@ -592,7 +714,8 @@ function convert(el: XmlElement, usedPrefixes: Set<string>, state: { unprefixed:
     }
     node.attributes = record;
   }
-  if (el.children !== undefined) node.children = el.children.map((child) => convert(child, usedPrefixes, state));
+  if (el.children !== undefined)
+    node.children = el.children.map((child) => convert(child, usedPrefixes, state));
   if (el.text !== '') node.text = el.text;
   return node;
 }

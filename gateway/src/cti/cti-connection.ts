@@ -173,7 +173,8 @@ export class CtiConnection {
     this.address = options.address;
     this.addressText = `${options.address.host.includes(':') ? `[${options.address.host}]` : options.address.host}:${options.address.port}`;
     this.log = options.logger.child({ cti: this.addressText, ctiIndex: options.index });
-    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? defaultHeartbeatTimeoutMs(options.heartbeatIntervalMs);
+    this.heartbeatTimeoutMs =
+      options.heartbeatTimeoutMs ?? defaultHeartbeatTimeoutMs(options.heartbeatIntervalMs);
   }
 
   get state(): CtiConnectionState {
@@ -241,7 +242,10 @@ export class CtiConnection {
         break;
       case S.Backoff: {
         this.attempt++;
-        const base = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** Math.min(this.attempt - 1, 20));
+        const base = Math.min(
+          this.options.reconnectMaxMs,
+          this.options.reconnectInitialMs * 2 ** Math.min(this.attempt - 1, 20),
+        );
         // ±20 % jitter so that gateways do not reconnect in lockstep after a node restart.
         const delay = Math.round(base * (0.8 + 0.4 * (this.options.random ?? Math.random)()));
         this.reconnectTimer = this.options.clock.setTimeout(() => {
@@ -262,13 +266,18 @@ export class CtiConnection {
 
   private openSocket(): void {
     this.transition(S.Connecting);
-    const socket = (this.options.connect ?? ((a: CtiAddress) => netConnect({ host: a.host, port: a.port })))(this.address);
+    const socket = (this.options.connect ?? ((a: CtiAddress) => netConnect({ host: a.host, port: a.port })))(
+      this.address,
+    );
     this.socket = socket;
     this.decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes ?? 65_535 });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const connectTimer = this.options.clock.setTimeout(() => {
-      this.fail(socket, new DesklineError(ErrorCode.CtiTimeout, `TCP connect to ${this.addressText} timed out`));
+      this.fail(
+        socket,
+        new DesklineError(ErrorCode.CtiTimeout, `TCP connect to ${this.addressText} timed out`),
+      );
     }, this.options.requestTimeoutMs);
     socket.once('connect', () => {
       this.options.clock.clearTimeout(connectTimer);
@@ -278,23 +287,37 @@ export class CtiConnection {
     socket.on('data', (chunk: Buffer) => this.receiveFromCtiManager(socket, chunk));
     socket.on('error', (error) => {
       this.options.clock.clearTimeout(connectTimer);
-      this.fail(socket, wrapError(error, ErrorCode.CtiConnectionClosed, `CTI connection to ${this.addressText}`));
+      this.fail(
+        socket,
+        wrapError(error, ErrorCode.CtiConnectionClosed, `CTI connection to ${this.addressText}`),
+      );
     });
     socket.on('close', () => {
       this.options.clock.clearTimeout(connectTimer);
-      this.fail(socket, new DesklineError(ErrorCode.CtiConnectionClosed, `CTI Manager ${this.addressText} closed the connection`));
+      this.fail(
+        socket,
+        new DesklineError(
+          ErrorCode.CtiConnectionClosed,
+          `CTI Manager ${this.addressText} closed the connection`,
+        ),
+      );
     });
   }
 
   // ECMA-354 §8.1: StartApplicationSession opens the session this connection lives in.
   private startApplicationSession(socket: Socket): void {
     this.transition(S.Opening);
-    this.sessionDurationSec = Math.max(5, Math.ceil((this.options.heartbeatIntervalMs * (this.options.heartbeatMissLimit + 2)) / 1000));
+    this.sessionDurationSec = Math.max(
+      5,
+      Math.ceil((this.options.heartbeatIntervalMs * (this.options.heartbeatMissLimit + 2)) / 1000),
+    );
     const request: CstaMessageOf<'StartApplicationSession'> = {
       type: 'StartApplicationSession',
       applicationInfo: {
         applicationID: this.options.applicationId,
-        applicationSpecificInfo: { credentials: { userName: this.options.applicationUser, password: this.options.password } },
+        applicationSpecificInfo: {
+          credentials: { userName: this.options.applicationUser, password: this.options.password },
+        },
       },
       requestedProtocolVersions: [ECMA323_ED3],
       requestedSessionDuration: this.sessionDurationSec,
@@ -305,12 +328,22 @@ export class CtiConnection {
         if (response.type !== 'StartApplicationSessionPosResponse') return;
         this.connectionIdValue = response.sessionID;
         this.sessionDurationSec = response.actualSessionDuration || this.sessionDurationSec;
-        this.log.info({ connectionId: response.sessionID, sessionDurationSec: this.sessionDurationSec }, 'CTI application session open');
+        this.log.info(
+          { connectionId: response.sessionID, sessionDurationSec: this.sessionDurationSec },
+          'CTI application session open',
+        );
         this.transition(S.Up);
         this.delegate.onUp(this, response.sessionID);
       },
       (error: DesklineError) => {
-        const refused = error.code === ErrorCode.CtiError ? new DesklineError(ErrorCode.CtiSessionRefused, `CTI Manager ${this.addressText} refused the application session: ${error.message}`, { cause: error }) : error;
+        const refused =
+          error.code === ErrorCode.CtiError
+            ? new DesklineError(
+                ErrorCode.CtiSessionRefused,
+                `CTI Manager ${this.addressText} refused the application session: ${error.message}`,
+                { cause: error },
+              )
+            : error;
         this.fail(socket, refused);
       },
     );
@@ -333,15 +366,27 @@ export class CtiConnection {
     this.lastErrorValue = reason.message;
     this.rejectAllPending(reason);
     this.monitors.clear();
-    if (wasUp) this.log.warn({ connectionId: previous, reason: reason.message, code: reason.code }, 'CTI connection down');
-    else this.log.info({ reason: reason.message, code: reason.code, attempt: this.attempt + 1 }, 'CTI connection attempt failed');
+    if (wasUp)
+      this.log.warn(
+        { connectionId: previous, reason: reason.message, code: reason.code },
+        'CTI connection down',
+      );
+    else
+      this.log.info(
+        { reason: reason.message, code: reason.code, attempt: this.attempt + 1 },
+        'CTI connection attempt failed',
+      );
     if (this.stateValue === S.Disposed) return;
     this.transition(S.Backoff);
     if (wasUp) this.delegate.onDown(this, previous, reason);
   }
 
   private rejectAllPending(reason: DesklineError): void {
-    const error = new DesklineError(ErrorCode.CtiConnectionClosed, `CTI connection ${this.addressText} lost: ${reason.message}`, { cause: reason });
+    const error = new DesklineError(
+      ErrorCode.CtiConnectionClosed,
+      `CTI connection ${this.addressText} lost: ${reason.message}`,
+      { cause: reason },
+    );
     for (const [id, pending] of this.pending) {
       this.options.clock.clearTimeout(pending.timer);
       this.invokeIds.release(id);
@@ -376,10 +421,18 @@ export class CtiConnection {
       requestedSessionDuration: this.sessionDurationSec,
     };
     let invokeId: number | undefined;
-    const promise = this.sendRequestRaw(request, 'ResetApplicationSessionTimerPosResponse', undefined, (id) => (invokeId = id));
+    const promise = this.sendRequestRaw(
+      request,
+      'ResetApplicationSessionTimerPosResponse',
+      undefined,
+      (id) => (invokeId = id),
+    );
     this.heartbeatInvokeId = invokeId;
     this.options.clock.clearTimeout(this.heartbeatDeadline);
-    this.heartbeatDeadline = this.options.clock.setTimeout(() => this.heartbeatMissed(invokeId), this.heartbeatTimeoutMs);
+    this.heartbeatDeadline = this.options.clock.setTimeout(
+      () => this.heartbeatMissed(invokeId),
+      this.heartbeatTimeoutMs,
+    );
     promise.then(
       () => {
         if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
@@ -398,7 +451,14 @@ export class CtiConnection {
       (error: DesklineError) => {
         if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
         // A negative response (invalidSessionID) means the server no longer knows our session.
-        if (error.code === ErrorCode.CtiError && this.socket !== undefined) this.fail(this.socket, new DesklineError(ErrorCode.CtiSessionRefused, `CTI Manager ${this.addressText} rejected the heartbeat: ${error.message}`));
+        if (error.code === ErrorCode.CtiError && this.socket !== undefined)
+          this.fail(
+            this.socket,
+            new DesklineError(
+              ErrorCode.CtiSessionRefused,
+              `CTI Manager ${this.addressText} rejected the heartbeat: ${error.message}`,
+            ),
+          );
       },
     );
   }
@@ -414,10 +474,24 @@ export class CtiConnection {
       if (pending !== undefined) this.options.clock.clearTimeout(pending.timer);
     }
     this.missed++;
-    this.log.warn({ missed: this.missed, limit: this.options.heartbeatMissLimit, waitedMs: Math.round(this.options.clock.monotonic() - this.heartbeatSentAt) }, 'CTI heartbeat missed');
+    this.log.warn(
+      {
+        missed: this.missed,
+        limit: this.options.heartbeatMissLimit,
+        waitedMs: Math.round(this.options.clock.monotonic() - this.heartbeatSentAt),
+      },
+      'CTI heartbeat missed',
+    );
     this.delegate.onHealth?.(this);
     if (this.missed >= this.options.heartbeatMissLimit) {
-      if (this.socket !== undefined) this.fail(this.socket, new DesklineError(ErrorCode.CtiTimeout, `CTI Manager ${this.addressText} missed ${this.missed} heartbeats`));
+      if (this.socket !== undefined)
+        this.fail(
+          this.socket,
+          new DesklineError(
+            ErrorCode.CtiTimeout,
+            `CTI Manager ${this.addressText} missed ${this.missed} heartbeats`,
+          ),
+        );
       return;
     }
     // Probe again at once rather than a whole interval later: detection stays within
@@ -438,14 +512,30 @@ export class CtiConnection {
     timeoutMs?: number,
   ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
     if (this.stateValue !== S.Up) {
-      return Promise.reject(new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`, { detail: { cti: this.addressText } }));
+      return Promise.reject(
+        new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`, {
+          detail: { cti: this.addressText },
+        }),
+      );
     }
-    return this.sendRequestRaw(message as CstaRequest, expected, timeoutMs ?? this.options.requestTimeoutMs) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
+    return this.sendRequestRaw(
+      message as CstaRequest,
+      expected,
+      timeoutMs ?? this.options.requestTimeoutMs,
+    ) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
   }
 
-  private sendRequestRaw(message: CstaRequest, expected: string, timeoutMs: number | undefined, onInvokeId?: (id: number) => void): Promise<CstaMessage> {
+  private sendRequestRaw(
+    message: CstaRequest,
+    expected: string,
+    timeoutMs: number | undefined,
+    onInvokeId?: (id: number) => void,
+  ): Promise<CstaMessage> {
     const socket = this.socket;
-    if (socket === undefined) return Promise.reject(new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`));
+    if (socket === undefined)
+      return Promise.reject(
+        new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`),
+      );
     const idResult = this.invokeIds.tryNext();
     if (!idResult.ok) return Promise.reject(idResult.error);
     const invokeId = idResult.value;
@@ -464,7 +554,12 @@ export class CtiConnection {
           if (this.pending.get(invokeId) !== pending) return;
           this.pending.delete(invokeId);
           this.invokeIds.release(invokeId);
-          reject(new DesklineError(ErrorCode.CtiTimeout, `${message.type} to CTI Manager ${this.addressText} timed out after ${timeoutMs} ms`));
+          reject(
+            new DesklineError(
+              ErrorCode.CtiTimeout,
+              `${message.type} to CTI Manager ${this.addressText} timed out after ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
       }
       this.pending.set(invokeId, pending);
@@ -504,14 +599,24 @@ export class CtiConnection {
 
   /** Loads the directory: GetSwitchingFunctionDevices, then every SwitchingFunctionDevices
    *  segment until `lastSegment` (docs/cti-link.md §4). */
-  async loadDirectory(timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000)): Promise<DirectorySegment[]> {
-    const response = await this.request({ type: 'GetSwitchingFunctionDevices' }, 'GetSwitchingFunctionDevicesResponse');
+  async loadDirectory(
+    timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000),
+  ): Promise<DirectorySegment[]> {
+    const response = await this.request(
+      { type: 'GetSwitchingFunctionDevices' },
+      'GetSwitchingFunctionDevicesResponse',
+    );
     const crossRef = response.serviceCrossRefID;
     return new Promise<DirectorySegment[]>((resolve, reject) => {
       const collector: DirectoryCollector = { segments: [], resolve, reject, timer: undefined };
       collector.timer = this.options.clock.setTimeout(() => {
         this.directoryCollectors.delete(crossRef);
-        reject(new DesklineError(ErrorCode.CtiTimeout, `directory from ${this.addressText} incomplete after ${timeoutMs} ms`));
+        reject(
+          new DesklineError(
+            ErrorCode.CtiTimeout,
+            `directory from ${this.addressText} incomplete after ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.directoryCollectors.set(crossRef, collector);
       const early = this.earlySegments.get(crossRef);
@@ -527,7 +632,10 @@ export class CtiConnection {
     const frames = this.decoder.push(chunk);
     if (!frames.ok) {
       // docs/cti-link.md §1: a corrupt header is unrecoverable on a stream.
-      this.log.error({ reason: frames.error.message, detail: frames.error.detail }, 'corrupt CTI frame: closing the connection');
+      this.log.error(
+        { reason: frames.error.message, detail: frames.error.detail },
+        'corrupt CTI frame: closing the connection',
+      );
       this.fail(socket, frames.error);
       return;
     }
@@ -541,7 +649,10 @@ export class CtiConnection {
     const decoded = decodeCsta(frame.payload);
     if (frame.isEvent || frame.invokeId === EVENT_INVOKE_ID) {
       if (!decoded.ok) {
-        this.log.warn({ code: decoded.error.code, reason: decoded.error.message }, 'undecodable CTI event dropped');
+        this.log.warn(
+          { code: decoded.error.code, reason: decoded.error.message },
+          'undecodable CTI event dropped',
+        );
         return;
       }
       this.receiveEvent(decoded.value.message);
@@ -553,14 +664,23 @@ export class CtiConnection {
         this.receiveServerRequest(frame.invokeId, decoded.value.message);
         return;
       }
-      this.log.debug({ invokeId: frame.invokeId }, 'response to no pending request (late or unknown) dropped');
+      this.log.debug(
+        { invokeId: frame.invokeId },
+        'response to no pending request (late or unknown) dropped',
+      );
       return;
     }
     this.pending.delete(frame.invokeId);
     this.invokeIds.release(frame.invokeId);
     this.options.clock.clearTimeout(pending.timer);
     if (!decoded.ok) {
-      pending.reject(new DesklineError(ErrorCode.CtiError, `undecodable response to ${pending.type}: ${decoded.error.message}`, { cause: decoded.error }));
+      pending.reject(
+        new DesklineError(
+          ErrorCode.CtiError,
+          `undecodable response to ${pending.type}: ${decoded.error.message}`,
+          { cause: decoded.error },
+        ),
+      );
       return;
     }
     const message = decoded.value.message;
@@ -570,24 +690,41 @@ export class CtiConnection {
     }
     if (message.type === 'CSTAErrorCode') {
       pending.reject(
-        new DesklineError(ErrorCode.CtiError, `${pending.type} refused by the CTI Manager: ${message.errorClass}/${message.value}`, {
-          detail: { cstaError: { errorClass: message.errorClass, value: message.value }, request: pending.type },
-        }),
+        new DesklineError(
+          ErrorCode.CtiError,
+          `${pending.type} refused by the CTI Manager: ${message.errorClass}/${message.value}`,
+          {
+            detail: {
+              cstaError: { errorClass: message.errorClass, value: message.value },
+              request: pending.type,
+            },
+          },
+        ),
       );
       return;
     }
     if ('errorCode' in message) {
-      const defined = (message as { errorCode?: { definedError?: string } }).errorCode?.definedError ?? 'genericError';
-      pending.reject(new DesklineError(ErrorCode.CtiError, `${pending.type} refused: ${defined}`, { detail: { applicationSessionError: defined, request: pending.type } }));
+      const defined =
+        (message as { errorCode?: { definedError?: string } }).errorCode?.definedError ?? 'genericError';
+      pending.reject(
+        new DesklineError(ErrorCode.CtiError, `${pending.type} refused: ${defined}`, {
+          detail: { applicationSessionError: defined, request: pending.type },
+        }),
+      );
       return;
     }
-    pending.reject(new DesklineError(ErrorCode.CtiError, `unexpected ${message.type} in answer to ${pending.type}`));
+    pending.reject(
+      new DesklineError(ErrorCode.CtiError, `unexpected ${message.type} in answer to ${pending.type}`),
+    );
   }
 
   private receiveServerRequest(invokeId: number, message: CstaMessage): void {
     if (message.type !== 'StopApplicationSession') return;
     // ECMA-354: the server ends our session (its session timer expired, or it is shutting down).
-    this.log.warn({ reason: message.sessionEndReason.definedEndReason ?? message.sessionEndReason.appEndReason }, 'CTI Manager ended the application session');
+    this.log.warn(
+      { reason: message.sessionEndReason.definedEndReason ?? message.sessionEndReason.appEndReason },
+      'CTI Manager ended the application session',
+    );
     const socket = this.socket;
     if (socket === undefined) return;
     try {
@@ -595,7 +732,13 @@ export class CtiConnection {
     } catch {
       // the socket is going away anyway
     }
-    this.fail(socket, new DesklineError(ErrorCode.CtiConnectionClosed, `CTI Manager ${this.addressText} ended the application session (${message.sessionEndReason.definedEndReason ?? 'no reason'})`));
+    this.fail(
+      socket,
+      new DesklineError(
+        ErrorCode.CtiConnectionClosed,
+        `CTI Manager ${this.addressText} ended the application session (${message.sessionEndReason.definedEndReason ?? 'no reason'})`,
+      ),
+    );
   }
 
   private receiveEvent(message: CstaMessage): void {
@@ -605,7 +748,8 @@ export class CtiConnection {
         let early = this.earlySegments.get(message.serviceCrossRefID);
         if (early === undefined) {
           // Bounded: at most a few directory loads in flight, each at most MAX_EARLY_SEGMENTS early.
-          if (this.earlySegments.size >= 4) this.earlySegments.delete(this.earlySegments.keys().next().value as string);
+          if (this.earlySegments.size >= 4)
+            this.earlySegments.delete(this.earlySegments.keys().next().value as string);
           this.earlySegments.set(message.serviceCrossRefID, (early = []));
         }
         if (early.length < MAX_EARLY_SEGMENTS) early.push(message);
@@ -629,7 +773,10 @@ export class CtiConnection {
     if (!isCstaEvent(message) || !('monitorCrossRefID' in message)) return;
     const sink = this.monitors.get(message.monitorCrossRefID);
     if (sink === undefined) {
-      this.log.debug({ type: message.type, monitorCrossRefID: message.monitorCrossRefID }, 'event for an unknown monitor dropped');
+      this.log.debug(
+        { type: message.type, monitorCrossRefID: message.monitorCrossRefID },
+        'event for an unknown monitor dropped',
+      );
       return;
     }
     try {
@@ -685,7 +832,11 @@ export class CtiConnection {
     const sessionId = this.connectionIdValue;
     if (this.stateValue === S.Up && socket !== undefined && sessionId !== undefined) {
       const stop = this.sendRequestRaw(
-        { type: 'StopApplicationSession', sessionID: sessionId, sessionEndReason: { definedEndReason: 'normal' } },
+        {
+          type: 'StopApplicationSession',
+          sessionID: sessionId,
+          sessionEndReason: { definedEndReason: 'normal' },
+        },
         'StopApplicationSessionPosResponse',
         Math.min(1000, this.options.requestTimeoutMs),
       );

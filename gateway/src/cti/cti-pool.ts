@@ -6,7 +6,12 @@ import type { CtiHealthView } from '../../../common/src/api/views.js';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CtiConnection, parseCtiAddress, type CtiConnectionDelegate, type CtiConnectionOptions } from './cti-connection.js';
+import {
+  CtiConnection,
+  parseCtiAddress,
+  type CtiConnectionDelegate,
+  type CtiConnectionOptions,
+} from './cti-connection.js';
 
 export const MAX_CTI_CONNECTIONS = 8;
 
@@ -17,7 +22,11 @@ export interface CtiPoolOptions extends Omit<CtiConnectionOptions, 'index' | 'ad
 
 export interface CtiPoolDelegate {
   onConnectionUp(connection: CtiConnection, connectionId: string): void;
-  onConnectionDown(connection: CtiConnection, previousConnectionId: string | undefined, reason: DesklineError): void;
+  onConnectionDown(
+    connection: CtiConnection,
+    previousConnectionId: string | undefined,
+    reason: DesklineError,
+  ): void;
   onHealth?(connection: CtiConnection): void;
 }
 
@@ -33,11 +42,20 @@ export class CtiPool implements CtiConnectionDelegate {
     private readonly clock: Clock = options.clock,
     private readonly logger: Logger = options.logger,
   ) {
-    if (options.addresses.length === 0) throw new DesklineError(ErrorCode.ConfigInvalid, 'cti.addresses: at least one CTI Manager address is required');
+    if (options.addresses.length === 0)
+      throw new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'cti.addresses: at least one CTI Manager address is required',
+      );
     if (options.addresses.length > MAX_CTI_CONNECTIONS)
-      throw new DesklineError(ErrorCode.ConfigInvalid, `cti.addresses: at most ${MAX_CTI_CONNECTIONS} CTI connection addresses (got ${options.addresses.length})`);
+      throw new DesklineError(
+        ErrorCode.ConfigInvalid,
+        `cti.addresses: at most ${MAX_CTI_CONNECTIONS} CTI connection addresses (got ${options.addresses.length})`,
+      );
     const { addresses, ...common } = options;
-    this.connections = addresses.map((text, index) => new CtiConnection({ ...common, index, address: parseCtiAddress(text) }, this));
+    this.connections = addresses.map(
+      (text, index) => new CtiConnection({ ...common, index, address: parseCtiAddress(text) }, this),
+    );
   }
 
   start(): void {

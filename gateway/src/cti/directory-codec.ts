@@ -1,7 +1,13 @@
 // The `dl:directory` private element of SwitchingFunctionDevices (docs/cti-link.md §4): typed
 // records of the CUCM model (users, devices, lines), their XML form, and the segmentation that
 // keeps every SwitchingFunctionDevices frame under the frame limit.
-import { DESKLINE_NAMESPACE, encodeCsta, xmlNodeNamespace, type CstaMessageOf, type XmlNode } from '../csta/index.js';
+import {
+  DESKLINE_NAMESPACE,
+  encodeCsta,
+  xmlNodeNamespace,
+  type CstaMessageOf,
+  type XmlNode,
+} from '../csta/index.js';
 import { encodeXmlNode } from '../csta/xml.js';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -58,18 +64,29 @@ function userNode(user: DirectoryUser): XmlNode {
   if (user.licence !== null) attributes['licence'] = user.licence;
   if (user.sipUri !== undefined) attributes['sipUri'] = user.sipUri;
   const node: XmlNode = { name: DL + 'user', attributes };
-  if (user.controlledDevices.length > 0) node.children = user.controlledDevices.map((name) => ({ name: DL + 'controlledDevice', text: name }));
+  if (user.controlledDevices.length > 0)
+    node.children = user.controlledDevices.map((name) => ({ name: DL + 'controlledDevice', text: name }));
   return node;
 }
 
 function deviceNode(device: DirectoryDevice): XmlNode {
   const node: XmlNode = {
     name: DL + 'device',
-    attributes: { name: device.name, model: device.model, description: device.description, ctiAllowed: device.ctiAllowed ? 'true' : 'false' },
+    attributes: {
+      name: device.name,
+      model: device.model,
+      description: device.description,
+      ctiAllowed: device.ctiAllowed ? 'true' : 'false',
+    },
   };
   if (device.lines.length > 0) {
     node.children = device.lines.map((line) => {
-      const attributes: Record<string, string> = { index: String(line.index), dn: line.dn, partition: line.partition, label: line.label };
+      const attributes: Record<string, string> = {
+        index: String(line.index),
+        dn: line.dn,
+        partition: line.partition,
+        label: line.label,
+      };
       if (line.e164 !== undefined) attributes['e164'] = line.e164;
       return { name: DL + 'line', attributes };
     });
@@ -94,7 +111,11 @@ export function switchingFunctionDevicesMessage(
 ): CstaMessageOf<'SwitchingFunctionDevices'> {
   const deviceList: { deviceID: string; deviceCategory: 'station' }[] = [];
   for (const device of segment.devices) {
-    for (const line of device.lines) deviceList.push({ deviceID: appearanceDeviceId(device.name, line.dn, line.partition), deviceCategory: 'station' });
+    for (const line of device.lines)
+      deviceList.push({
+        deviceID: appearanceDeviceId(device.name, line.dn, line.partition),
+        deviceCategory: 'station',
+      });
   }
   return {
     type: 'SwitchingFunctionDevices',
@@ -118,12 +139,18 @@ class DirectoryFailure {
 }
 
 function missing(path: string): never {
-  throw new DirectoryFailure(new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }));
+  throw new DirectoryFailure(
+    new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }),
+  );
 }
 
 function invalid(path: string, reason: string, value: string): never {
   const shown = value.length > 80 ? value.slice(0, 80) + '…' : value;
-  throw new DirectoryFailure(new DesklineError(ErrorCode.CstaInvalidField, `${path}: ${reason}: "${shown}"`, { detail: { path, value: shown } }));
+  throw new DirectoryFailure(
+    new DesklineError(ErrorCode.CstaInvalidField, `${path}: ${reason}: "${shown}"`, {
+      detail: { path, value: shown },
+    }),
+  );
 }
 
 function attr(node: XmlNode, name: string, path: string): string {
@@ -134,7 +161,8 @@ function attr(node: XmlNode, name: string, path: string): string {
 
 function decodeUser(node: XmlNode, path: string): DirectoryUser {
   const licence = node.attributes?.['licence'];
-  if (licence !== undefined && licence !== 'UCL' && licence !== 'CUWL') invalid(`${path}/@licence`, 'not UCL|CUWL', licence);
+  if (licence !== undefined && licence !== 'UCL' && licence !== 'CUWL')
+    invalid(`${path}/@licence`, 'not UCL|CUWL', licence);
   const user: DirectoryUser = {
     id: attr(node, 'id', path),
     displayName: attr(node, 'displayName', path),
@@ -152,7 +180,8 @@ function decodeUser(node: XmlNode, path: string): DirectoryUser {
 
 function decodeDevice(node: XmlNode, path: string): DirectoryDevice {
   const ctiAllowed = attr(node, 'ctiAllowed', path);
-  if (ctiAllowed !== 'true' && ctiAllowed !== 'false') invalid(`${path}/@ctiAllowed`, 'not a boolean', ctiAllowed);
+  if (ctiAllowed !== 'true' && ctiAllowed !== 'false')
+    invalid(`${path}/@ctiAllowed`, 'not a boolean', ctiAllowed);
   const device: DirectoryDevice = {
     name: attr(node, 'name', path),
     model: attr(node, 'model', path),
@@ -166,7 +195,8 @@ function decodeDevice(node: XmlNode, path: string): DirectoryDevice {
     n++;
     const linePath = `${path}/dl:line[${n}]`;
     const indexText = attr(child, 'index', linePath);
-    if (!/^[0-9]{1,4}$/.test(indexText) || Number(indexText) < 1) invalid(`${linePath}/@index`, 'not a line index 1..9999', indexText);
+    if (!/^[0-9]{1,4}$/.test(indexText) || Number(indexText) < 1)
+      invalid(`${linePath}/@index`, 'not a line index 1..9999', indexText);
     const line: DirectoryLine = {
       index: Number(indexText),
       dn: attr(child, 'dn', linePath),
@@ -182,10 +212,14 @@ function decodeDevice(node: XmlNode, path: string): DirectoryDevice {
 
 /** Finds the `dl:directory` element among private-data nodes and decodes its records. */
 export function directoryFromPrivateData(nodes: readonly XmlNode[] | undefined): Result<DirectorySegment> {
-  const directory = nodes?.find((node) => localName(node) === 'directory' && xmlNodeNamespace(node) === DESKLINE_NAMESPACE);
+  const directory = nodes?.find(
+    (node) => localName(node) === 'directory' && xmlNodeNamespace(node) === DESKLINE_NAMESPACE,
+  );
   if (directory === undefined) {
     const path = 'extensions/privateData/private/dl:directory';
-    return err(new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }));
+    return err(
+      new DesklineError(ErrorCode.CstaMissingField, `missing required field ${path}`, { detail: { path } }),
+    );
   }
   try {
     const segment: DirectorySegment = { users: [], devices: [] };
@@ -194,12 +228,19 @@ export function directoryFromPrivateData(nodes: readonly XmlNode[] | undefined):
     for (const child of directory.children ?? []) {
       const local = localName(child);
       if (local === 'user') segment.users.push(decodeUser(child, `dl:directory/dl:user[${++users}]`));
-      else if (local === 'device') segment.devices.push(decodeDevice(child, `dl:directory/dl:device[${++devices}]`));
+      else if (local === 'device')
+        segment.devices.push(decodeDevice(child, `dl:directory/dl:device[${++devices}]`));
     }
     return ok(segment);
   } catch (e) {
     if (e instanceof DirectoryFailure) return err(e.error);
-    return err(new DesklineError(ErrorCode.Internal, `directory decoder failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    return err(
+      new DesklineError(
+        ErrorCode.Internal,
+        `directory decoder failure: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      ),
+    );
   }
 }
 
@@ -213,10 +254,18 @@ export const MAX_SERVICE_CROSS_REF_ID_CHARS = 64;
 function envelopeBytes(): number {
   const empty = switchingFunctionDevicesMessage(
     { users: [], devices: [] },
-    { serviceCrossRefID: 'x'.repeat(MAX_SERVICE_CROSS_REF_ID_CHARS), segmentID: 2_147_483_647, lastSegment: false },
+    {
+      serviceCrossRefID: 'x'.repeat(MAX_SERVICE_CROSS_REF_ID_CHARS),
+      segmentID: 2_147_483_647,
+      lastSegment: false,
+    },
   );
   // The empty deviceList and dl:directory are written self-closed; records need open+close tags.
-  const openClose = '<deviceList></deviceList>'.length - '<deviceList/>'.length + '<dl:directory></dl:directory>'.length - '<dl:directory/>'.length;
+  const openClose =
+    '<deviceList></deviceList>'.length -
+    '<deviceList/>'.length +
+    '<dl:directory></dl:directory>'.length -
+    '<dl:directory/>'.length;
   return FRAME_HEADER_BYTES + Buffer.byteLength(encodeCsta(empty), 'utf8') + openClose;
 }
 
@@ -225,7 +274,10 @@ function deviceEntriesBytes(device: DirectoryDevice): number {
   for (const line of device.lines) {
     bytes +=
       '<deviceEntry><deviceID></deviceID><deviceCategory>station</deviceCategory></deviceEntry>'.length +
-      Buffer.byteLength(encodeXmlNode({ name: 'x', text: appearanceDeviceId(device.name, line.dn, line.partition) }), 'utf8') -
+      Buffer.byteLength(
+        encodeXmlNode({ name: 'x', text: appearanceDeviceId(device.name, line.dn, line.partition) }),
+        'utf8',
+      ) -
       '<x></x>'.length;
   }
   return bytes;
@@ -238,16 +290,23 @@ function deviceEntriesBytes(device: DirectoryDevice): number {
  * peer still needs a lastSegment). Throws a DesklineError (FrameTooLarge) if a single record
  * cannot fit in a frame on its own.
  */
-export function segmentDirectory(directory: DirectorySegment, maxFrameBytes: number = MAX_FRAME_BYTES): DirectorySegment[] {
+export function segmentDirectory(
+  directory: DirectorySegment,
+  maxFrameBytes: number = MAX_FRAME_BYTES,
+): DirectorySegment[] {
   const budget = Math.min(maxFrameBytes, MAX_FRAME_BYTES) - envelopeBytes();
   const segments: DirectorySegment[] = [];
   let current: DirectorySegment = { users: [], devices: [] };
   let used = 0;
   const place = (bytes: number, add: (segment: DirectorySegment) => void, what: string): void => {
     if (bytes > budget) {
-      throw new DesklineError(ErrorCode.FrameTooLarge, `directory record ${what} needs ${bytes} bytes, more than a ${maxFrameBytes}-byte frame can hold`, {
-        detail: { record: what, bytes, budget },
-      });
+      throw new DesklineError(
+        ErrorCode.FrameTooLarge,
+        `directory record ${what} needs ${bytes} bytes, more than a ${maxFrameBytes}-byte frame can hold`,
+        {
+          detail: { record: what, bytes, budget },
+        },
+      );
     }
     if (used + bytes > budget) {
       segments.push(current);
@@ -258,7 +317,11 @@ export function segmentDirectory(directory: DirectorySegment, maxFrameBytes: num
     used += bytes;
   };
   for (const user of directory.users) {
-    place(Buffer.byteLength(encodeXmlNode(userNode(user)), 'utf8'), (s) => s.users.push(user), `user ${user.id}`);
+    place(
+      Buffer.byteLength(encodeXmlNode(userNode(user)), 'utf8'),
+      (s) => s.users.push(user),
+      `user ${user.id}`,
+    );
   }
   for (const device of directory.devices) {
     const bytes = Buffer.byteLength(encodeXmlNode(deviceNode(device)), 'utf8') + deviceEntriesBytes(device);

@@ -31,7 +31,11 @@ const DIGIT_0 = 0x30;
  * `maxFrameBytes` (callers segment big content, docs/cti-link.md §4), and an assertion error for
  * an invoke ID outside 1..9999 (a bug).
  */
-export function encodeFrame(invokeId: number, xml: string | Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): Buffer {
+export function encodeFrame(
+  invokeId: number,
+  xml: string | Uint8Array,
+  maxFrameBytes: number = MAX_FRAME_BYTES,
+): Buffer {
   if (!Number.isInteger(invokeId) || invokeId < 1 || invokeId > EVENT_INVOKE_ID) {
     throw new Error(`assertion failed: invoke ID ${invokeId} is outside 1..9999`);
   }
@@ -39,9 +43,13 @@ export function encodeFrame(invokeId: number, xml: string | Uint8Array, maxFrame
   const total = FRAME_HEADER_BYTES + payloadBytes;
   const limit = Math.min(maxFrameBytes, MAX_FRAME_BYTES);
   if (total > limit) {
-    throw new DesklineError(ErrorCode.FrameTooLarge, `frame of ${total} bytes is over the ${limit}-byte limit`, {
-      detail: { reason: 'length-over-limit', length: total, maxFrameBytes: limit },
-    });
+    throw new DesklineError(
+      ErrorCode.FrameTooLarge,
+      `frame of ${total} bytes is over the ${limit}-byte limit`,
+      {
+        detail: { reason: 'length-over-limit', length: total, maxFrameBytes: limit },
+      },
+    );
   }
   const frame = Buffer.allocUnsafe(total);
   frame.writeUInt16BE(0x0000, 0);
@@ -77,7 +85,10 @@ export class FrameDecoder {
   constructor(options?: FrameDecoderOptions) {
     const max = options?.maxFrameBytes ?? MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < FRAME_HEADER_BYTES || max > MAX_FRAME_BYTES) {
-      throw new DesklineError(ErrorCode.InvalidArgument, `maxFrameBytes must be an integer in ${FRAME_HEADER_BYTES}..${MAX_FRAME_BYTES}, got ${max}`);
+      throw new DesklineError(
+        ErrorCode.InvalidArgument,
+        `maxFrameBytes must be an integer in ${FRAME_HEADER_BYTES}..${MAX_FRAME_BYTES}, got ${max}`,
+      );
     }
     this.maxFrameBytes = max;
   }
@@ -104,7 +115,10 @@ export class FrameDecoder {
       this.pendingBytes += chunk.length;
       // Concatenate once per frame, not once per chunk (a frame split into bytes stays linear).
       if (this.pendingBytes < this.needed) return ok([]);
-      buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+      buf =
+        this.pending.length === 1
+          ? (this.pending[0] as Buffer)
+          : Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
     }
@@ -123,7 +137,11 @@ export class FrameDecoder {
         this.needed = length;
         break;
       }
-      frames.push({ invokeId, isEvent: invokeId === EVENT_INVOKE_ID, payload: buf.subarray(offset + FRAME_HEADER_BYTES, offset + length) });
+      frames.push({
+        invokeId,
+        isEvent: invokeId === EVENT_INVOKE_ID,
+        payload: buf.subarray(offset + FRAME_HEADER_BYTES, offset + length),
+      });
       offset += length;
     }
     if (offset < buf.length) {
@@ -151,22 +169,45 @@ export class FrameDecoder {
   private readHeader(buf: Buffer, offset: number): Result<{ length: number; invokeId: number }> {
     const format = buf.readUInt16BE(offset);
     if (format !== 0x0000) {
-      return err(corrupt('format', `frame format 0x${format.toString(16).padStart(4, '0')} is not 0x0000 (plain XML)`, { format }));
+      return err(
+        corrupt(
+          'format',
+          `frame format 0x${format.toString(16).padStart(4, '0')} is not 0x0000 (plain XML)`,
+          { format },
+        ),
+      );
     }
     const length = buf.readUInt16BE(offset + 2);
-    if (length < FRAME_HEADER_BYTES) return err(corrupt('length-too-small', `frame length ${length} is shorter than its 8-byte header`, { length }));
+    if (length < FRAME_HEADER_BYTES)
+      return err(
+        corrupt('length-too-small', `frame length ${length} is shorter than its 8-byte header`, { length }),
+      );
     if (length > this.maxFrameBytes) {
       return err(
-        new DesklineError(ErrorCode.FrameTooLarge, `frame length ${length} is over the ${this.maxFrameBytes}-byte limit`, {
-          detail: { reason: 'length-over-limit' satisfies FrameHeaderFault, length, maxFrameBytes: this.maxFrameBytes },
-        }),
+        new DesklineError(
+          ErrorCode.FrameTooLarge,
+          `frame length ${length} is over the ${this.maxFrameBytes}-byte limit`,
+          {
+            detail: {
+              reason: 'length-over-limit' satisfies FrameHeaderFault,
+              length,
+              maxFrameBytes: this.maxFrameBytes,
+            },
+          },
+        ),
       );
     }
     let invokeId = 0;
     for (let i = 4; i < 8; i++) {
       const digit = (buf[offset + i] as number) - DIGIT_0;
       if (digit < 0 || digit > 9) {
-        return err(corrupt('invoke-id', `invoke ID bytes ${buf.subarray(offset + 4, offset + 8).toString('hex')} are not 4 ASCII digits`, {}));
+        return err(
+          corrupt(
+            'invoke-id',
+            `invoke ID bytes ${buf.subarray(offset + 4, offset + 8).toString('hex')} are not 4 ASCII digits`,
+            {},
+          ),
+        );
       }
       invokeId = invokeId * 10 + digit;
     }

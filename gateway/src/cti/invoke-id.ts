@@ -33,7 +33,13 @@ export class InvokeIdAllocator {
   /** The next free ID, or a CtiError when all 9998 are in use. */
   tryNext(): Result<number> {
     if (this.count >= REQUEST_ID_COUNT) {
-      return err(new DesklineError(ErrorCode.CtiError, `all ${REQUEST_ID_COUNT} invoke IDs are waiting for a response`, { detail: { inUse: this.count } }));
+      return err(
+        new DesklineError(
+          ErrorCode.CtiError,
+          `all ${REQUEST_ID_COUNT} invoke IDs are waiting for a response`,
+          { detail: { inUse: this.count } },
+        ),
+      );
     }
     let id = this.last;
     // Bounded: at least one ID is free, so this stops within REQUEST_ID_COUNT steps.

@@ -42,7 +42,8 @@ export type CallChange =
 
 const UNKNOWN: PartyInfo = { number: '' };
 
-const refId = (ref: DeviceRef | undefined): string | undefined => (ref !== undefined && 'id' in ref ? ref.id : undefined);
+const refId = (ref: DeviceRef | undefined): string | undefined =>
+  ref !== undefined && 'id' in ref ? ref.id : undefined;
 
 export class CallTracker {
   private readonly calls = new Map<string, TrackedCall>();
@@ -83,7 +84,16 @@ export class CallTracker {
   addFromSnapshot(connection: ConnectionID, localState: string | undefined, now: number): void {
     const callId = connection.callID;
     if (callId === undefined || this.calls.has(callId)) return;
-    const state: CallState = localState === 'alerting' ? 'ringing' : localState === 'hold' ? 'held' : localState === 'initiated' ? 'initiated' : localState === 'fail' ? 'failed' : 'connected';
+    const state: CallState =
+      localState === 'alerting'
+        ? 'ringing'
+        : localState === 'hold'
+          ? 'held'
+          : localState === 'initiated'
+            ? 'initiated'
+            : localState === 'fail'
+              ? 'failed'
+              : 'connected';
     const call = this.create(callId, state === 'ringing' ? 'inbound' : 'outbound', state, UNKNOWN, now);
     if (state === 'connected' || state === 'held') {
       call.connectedAt = now;
@@ -91,7 +101,13 @@ export class CallTracker {
     }
   }
 
-  private create(callId: string, direction: 'inbound' | 'outbound', state: CallState, remote: PartyInfo, now: number): TrackedCall {
+  private create(
+    callId: string,
+    direction: 'inbound' | 'outbound',
+    state: CallState,
+    remote: PartyInfo,
+    now: number,
+  ): TrackedCall {
     const call: TrackedCall = {
       callId,
       direction,
@@ -127,7 +143,8 @@ export class CallTracker {
     call.endedAt = now;
     if (cause !== undefined) call.cause = cause;
     this.calls.delete(call.callId);
-    for (const other of this.calls.values()) if (other.consultationOf === call.callId) other.consultationOf = undefined;
+    for (const other of this.calls.values())
+      if (other.consultationOf === call.callId) other.consultationOf = undefined;
     changes.push({ kind: 'ended', call });
   }
 
@@ -144,7 +161,8 @@ export class CallTracker {
   apply(event: CstaEvent, now: number): CallChange[] {
     const changes: CallChange[] = [];
     const touch = (call: TrackedCall | undefined): void => {
-      if (call !== undefined && !changes.some((c) => c.call === call)) changes.push({ kind: 'updated', call });
+      if (call !== undefined && !changes.some((c) => c.call === call))
+        changes.push({ kind: 'updated', call });
     };
     switch (event.type) {
       // ECMA-269 §15.2.13: the device went off-hook / started a call.
@@ -153,7 +171,15 @@ export class CallTracker {
         const c = event.type === 'OriginatedEvent' ? event.originatedConnection : event.initiatedConnection;
         if (c.callID === undefined || !this.isOwn(c.deviceID)) break;
         const remoteId = event.type === 'OriginatedEvent' ? refId(event.calledDevice) : undefined;
-        const call = this.calls.get(c.callID) ?? this.create(c.callID, 'outbound', 'initiated', remoteId === undefined ? UNKNOWN : this.describe(remoteId), now);
+        const call =
+          this.calls.get(c.callID) ??
+          this.create(
+            c.callID,
+            'outbound',
+            'initiated',
+            remoteId === undefined ? UNKNOWN : this.describe(remoteId),
+            now,
+          );
         if (remoteId !== undefined && call.remote.number === '') call.remote = this.describe(remoteId);
         this.setState(call, 'initiated', event.cause, now);
         touch(call);
@@ -166,16 +192,32 @@ export class CallTracker {
         if (this.isOwn(c.deviceID)) {
           const callerId = refId(event.callingDevice);
           let call = this.calls.get(c.callID);
-          if (call === undefined) call = this.create(c.callID, 'inbound', 'ringing', callerId === undefined ? UNKNOWN : this.describe(callerId), now);
+          if (call === undefined)
+            call = this.create(
+              c.callID,
+              'inbound',
+              'ringing',
+              callerId === undefined ? UNKNOWN : this.describe(callerId),
+              now,
+            );
           this.setState(call, 'ringing', event.cause, now);
           if (callerId !== undefined) this.party(call, callerId, 'connected');
           changes.push({ kind: 'ringing', call });
         } else {
           const alerting = refId(event.alertingDevice) ?? c.deviceID;
           let call = this.calls.get(c.callID);
-          if (call === undefined) call = this.create(c.callID, 'outbound', 'alerting', alerting === undefined ? UNKNOWN : this.describe(alerting), now);
-          if (call.state !== 'connected' && call.state !== 'held') this.setState(call, 'alerting', event.cause, now);
-          if (alerting !== undefined && (call.remote.number === '' || call.conference === false)) call.remote = this.describe(alerting);
+          if (call === undefined)
+            call = this.create(
+              c.callID,
+              'outbound',
+              'alerting',
+              alerting === undefined ? UNKNOWN : this.describe(alerting),
+              now,
+            );
+          if (call.state !== 'connected' && call.state !== 'held')
+            this.setState(call, 'alerting', event.cause, now);
+          if (alerting !== undefined && (call.remote.number === '' || call.conference === false))
+            call.remote = this.describe(alerting);
           this.party(call, alerting, 'alerting');
           touch(call);
         }
@@ -188,11 +230,25 @@ export class CallTracker {
         let call = this.calls.get(c.callID);
         if (this.isOwn(c.deviceID)) {
           const callerId = refId(event.callingDevice);
-          if (call === undefined) call = this.create(c.callID, 'inbound', 'connected', callerId === undefined ? UNKNOWN : this.describe(callerId), now);
+          if (call === undefined)
+            call = this.create(
+              c.callID,
+              'inbound',
+              'connected',
+              callerId === undefined ? UNKNOWN : this.describe(callerId),
+              now,
+            );
           this.setState(call, 'connected', event.cause, now);
         } else {
           const answering = refId(event.answeringDevice) ?? c.deviceID;
-          if (call === undefined) call = this.create(c.callID, 'outbound', 'connected', answering === undefined ? UNKNOWN : this.describe(answering), now);
+          if (call === undefined)
+            call = this.create(
+              c.callID,
+              'outbound',
+              'connected',
+              answering === undefined ? UNKNOWN : this.describe(answering),
+              now,
+            );
           if (call.state !== 'held') this.setState(call, 'connected', event.cause, now);
           if (answering !== undefined && !call.conference) call.remote = this.describe(answering);
           this.party(call, answering, 'connected');
@@ -214,7 +270,8 @@ export class CallTracker {
       case 'RetrievedEvent': {
         const call = this.calls.get(event.retrievedConnection.callID ?? '');
         if (call === undefined) break;
-        if (this.isOwn(event.retrievedConnection.deviceID)) this.setState(call, 'connected', event.cause, now);
+        if (this.isOwn(event.retrievedConnection.deviceID))
+          this.setState(call, 'connected', event.cause, now);
         else {
           call.heldByRemote = false;
           this.party(call, event.retrievedConnection.deviceID, 'connected');
@@ -232,7 +289,11 @@ export class CallTracker {
           if (c.deviceID !== undefined) call.parties.delete(c.deviceID);
           if (call.conference && call.parties.size <= 1) call.conference = false;
           const remaining = [...call.parties.values()][0];
-          if (remaining !== undefined) call.remote = { number: remaining.number, ...(remaining.display === undefined ? {} : { display: remaining.display }) };
+          if (remaining !== undefined)
+            call.remote = {
+              number: remaining.number,
+              ...(remaining.display === undefined ? {} : { display: remaining.display }),
+            };
           touch(call);
         }
         break;
@@ -274,18 +335,26 @@ export class CallTracker {
           break;
         }
         const old = primary ?? secondary;
-        const mine = event.transferredConnections.find((i) => this.isOwn(i.newConnection?.deviceID) || this.isOwn(i.oldConnection?.deviceID));
+        const mine = event.transferredConnections.find(
+          (i) => this.isOwn(i.newConnection?.deviceID) || this.isOwn(i.oldConnection?.deviceID),
+        );
         const newId = mine?.newConnection?.callID;
         if (old === undefined) break;
         if (newId !== undefined && newId !== old.callId) this.rename(old, newId);
         old.parties.clear();
         for (const item of event.transferredConnections) {
           const d = item.newConnection?.deviceID ?? item.endpoint?.deviceID;
-          if (d !== undefined && !this.isOwn(d) && d !== refId(event.transferringDevice)) this.party(old, d, 'connected');
+          if (d !== undefined && !this.isOwn(d) && d !== refId(event.transferringDevice))
+            this.party(old, d, 'connected');
         }
         const to = refId(event.transferredToDevice);
         const other = [...old.parties.values()][0];
-        old.remote = other !== undefined ? { number: other.number, ...(other.display === undefined ? {} : { display: other.display }) } : to !== undefined ? this.describe(to) : old.remote;
+        old.remote =
+          other !== undefined
+            ? { number: other.number, ...(other.display === undefined ? {} : { display: other.display }) }
+            : to !== undefined
+              ? this.describe(to)
+              : old.remote;
         if (event.cause !== undefined) old.cause = event.cause;
         touch(old);
         break;
@@ -294,12 +363,15 @@ export class CallTracker {
       case 'ConferencedEvent': {
         const primary = this.calls.get(event.primaryOldCall.callID ?? '');
         const secondary = this.calls.get(event.secondaryOldCall?.callID ?? '');
-        const mine = event.conferenceConnections.find((i) => this.isOwn(i.newConnection?.deviceID) || this.isOwn(i.oldConnection?.deviceID));
+        const mine = event.conferenceConnections.find(
+          (i) => this.isOwn(i.newConnection?.deviceID) || this.isOwn(i.oldConnection?.deviceID),
+        );
         const keep = primary ?? secondary;
         if (keep === undefined) break;
         if (secondary !== undefined && secondary !== keep) {
           this.calls.delete(secondary.callId);
-          if (secondary.everConnected && keep.connectedAt === undefined) keep.connectedAt = secondary.connectedAt;
+          if (secondary.everConnected && keep.connectedAt === undefined)
+            keep.connectedAt = secondary.connectedAt;
         }
         const newId = mine?.newConnection?.callID;
         if (newId !== undefined && newId !== keep.callId) this.rename(keep, newId);
@@ -324,7 +396,8 @@ export class CallTracker {
 
   private rename(call: TrackedCall, newId: string): void {
     this.calls.delete(call.callId);
-    for (const other of this.calls.values()) if (other.consultationOf === call.callId) other.consultationOf = newId;
+    for (const other of this.calls.values())
+      if (other.consultationOf === call.callId) other.consultationOf = newId;
     call.callId = newId;
     this.calls.set(newId, call);
   }
@@ -341,7 +414,10 @@ export function callViewOf(call: TrackedCall, actions: CallView['actions']): Cal
     callId: call.callId,
     direction: call.direction,
     state: call.state,
-    remote: { number: call.remote.number, ...(call.remote.display === undefined ? {} : { display: call.remote.display }) },
+    remote: {
+      number: call.remote.number,
+      ...(call.remote.display === undefined ? {} : { display: call.remote.display }),
+    },
     parties,
     conference: call.conference,
     startedAt: call.startedAt,

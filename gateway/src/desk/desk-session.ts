@@ -4,7 +4,13 @@
 // snapshots. It recovers by itself when its CTI connection fails or comes back with a new
 // connection ID — the user never signs in again.
 import type { CstaEvent, CstaResponse } from '../csta/index.js';
-import type { CoreSession, CoreSessionState, ForwardedRequest, SessionCore, SessionFace } from '../core/session-core.js';
+import type {
+  CoreSession,
+  CoreSessionState,
+  ForwardedRequest,
+  SessionCore,
+  SessionFace,
+} from '../core/session-core.js';
 import { cstaErrorOf } from '../core/csta-errors.js';
 import type { DirectoryUser } from '../cti/directory-codec.js';
 import { normalizeDialString, type NumberingRules } from '../numbering/index.js';
@@ -67,7 +73,10 @@ function friendly(action: string, cause: unknown): DesklineError {
   const csta = cstaErrorOf(error);
   if (csta === undefined) return error;
   const words = CSTA_ERROR_WORDS[csta.value] ?? `${csta.errorClass}: ${csta.value}`;
-  return new DesklineError(error.code, `Cannot ${action}: ${words}`, { cause: error, detail: { cstaError: { errorClass: csta.errorClass, value: csta.value } } });
+  return new DesklineError(error.code, `Cannot ${action}: ${words}`, {
+    cause: error,
+    detail: { cstaError: { errorClass: csta.errorClass, value: csta.value } },
+  });
 }
 
 export class DeskSession implements SessionFace {
@@ -91,7 +100,8 @@ export class DeskSession implements SessionFace {
   ) {
     this.log = options.logger.child({ component: 'desk', user: userId });
     this.unsubscribeUp = options.core.onConnectionUp(() => {
-      if (this.selected !== null && (this.stateValue === 'recovering' || this.stateValue === 'failed')) void this.recover();
+      if (this.selected !== null && (this.stateValue === 'recovering' || this.stateValue === 'failed'))
+        void this.recover();
       else this.queueEmit();
     });
     this.handlers = this.buildHandlers();
@@ -131,7 +141,10 @@ export class DeskSession implements SessionFace {
   }
 
   private lineUri = (line: LineRecord): string => {
-    const uri = lineUriOf({ dn: line.dn, partition: line.partition, ...(line.e164 === undefined ? {} : { e164: line.e164 }) }, this.options.lineUriStyle);
+    const uri = lineUriOf(
+      { dn: line.dn, partition: line.partition, ...(line.e164 === undefined ? {} : { e164: line.e164 }) },
+      this.options.lineUriStyle,
+    );
     if (uri.ok) return uri.value;
     const fallback = lineUriOf({ dn: line.dn, partition: line.partition }, 'dialstring');
     return fallback.ok ? fallback.value : `tel:${line.dn}`;
@@ -144,7 +157,8 @@ export class DeskSession implements SessionFace {
     if (user.licence === null) {
       for (const view of views) {
         view.controllable = false;
-        view.notControllableReason = 'You have no IM and Presence licence (UCL or CUWL): ask your administrator to assign one';
+        view.notControllableReason =
+          'You have no IM and Presence licence (UCL or CUWL): ask your administrator to assign one';
       }
     }
     return views;
@@ -155,12 +169,19 @@ export class DeskSession implements SessionFace {
     const tracked = this.tracker?.list() ?? [];
     const calls = tracked.map((call) => callViewOf(call, callActions(call, tracked)));
     const view: DeskStateView = {
-      user: user === undefined ? null : { userId: user.id, displayName: user.displayName, licence: user.licence },
+      user:
+        user === undefined ? null : { userId: user.id, displayName: user.displayName, licence: user.licence },
       lines: this.listLines(),
       selectedLineId: this.selected,
-      session: this.reason === undefined ? { state: this.stateValue } : { state: this.stateValue, reason: this.reason },
+      session:
+        this.reason === undefined
+          ? { state: this.stateValue }
+          : { state: this.stateValue, reason: this.reason },
       calls,
-      features: { forwarding: this.features.forwarding.map((f) => ({ ...f })), doNotDisturb: this.features.doNotDisturb },
+      features: {
+        forwarding: this.features.forwarding.map((f) => ({ ...f })),
+        doNotDisturb: this.features.doNotDisturb,
+      },
       cti: this.options.core.pool.health(),
     };
     return view;
@@ -179,7 +200,8 @@ export class DeskSession implements SessionFace {
 
   async selectLine(lineId: string): Promise<DeskStateView> {
     const user = this.user();
-    if (user === undefined) throw new DesklineError(ErrorCode.UnknownUser, `user ${this.userId} is not in the directory`);
+    if (user === undefined)
+      throw new DesklineError(ErrorCode.UnknownUser, `user ${this.userId} is not in the directory`);
     const licensed = this.options.core.authorizeUser(user);
     if (!licensed.ok) throw licensed.error;
     const allowed = this.options.core.authorizeDevice(user, lineId);
@@ -191,7 +213,12 @@ export class DeskSession implements SessionFace {
       await this.open(lineId);
     } catch (cause) {
       const error = wrapError(cause);
-      this.setState(error.code === ErrorCode.NoHealthyCtiConnection || error.code === ErrorCode.CtiNotConnected ? 'recovering' : 'failed', error.message);
+      this.setState(
+        error.code === ErrorCode.NoHealthyCtiConnection || error.code === ErrorCode.CtiNotConnected
+          ? 'recovering'
+          : 'failed',
+        error.message,
+      );
       throw error;
     }
     return this.getState();
@@ -200,7 +227,8 @@ export class DeskSession implements SessionFace {
   private async open(lineId: string): Promise<void> {
     const user = this.user();
     const appearance = this.options.core.directory.appearances.get(lineId);
-    if (user === undefined || appearance === undefined) throw new DesklineError(ErrorCode.UnknownLine, `line appearance ${lineId} is not in the directory`);
+    if (user === undefined || appearance === undefined)
+      throw new DesklineError(ErrorCode.UnknownLine, `line appearance ${lineId} is not in the directory`);
     const opened = this.options.core.openSession({ user, appearance }, this);
     if (!opened.ok) throw opened.error;
     const session = opened.value;
@@ -233,7 +261,17 @@ export class DeskSession implements SessionFace {
         tracker.addFromSnapshot(info.connectionIdentifier, states?.[0], now);
       }
       // Calls that ended while we could not see them.
-      for (const call of tracker.list()) if (!present.has(call.callId)) tracker.apply({ type: 'CallClearedEvent', monitorCrossRefID: '', clearedCall: { callID: call.callId }, cause: 'normalClearing' }, now);
+      for (const call of tracker.list())
+        if (!present.has(call.callId))
+          tracker.apply(
+            {
+              type: 'CallClearedEvent',
+              monitorCrossRefID: '',
+              clearedCall: { callID: call.callId },
+              cause: 'normalClearing',
+            },
+            now,
+          );
     }
     const [forwarding, dnd] = await Promise.all([
       session.request({ type: 'GetForwarding', device }).catch(() => undefined),
@@ -241,8 +279,17 @@ export class DeskSession implements SessionFace {
     ]);
     if (forwarding?.type === 'GetForwardingResponse') {
       this.features.forwarding = (forwarding.forwardingList ?? [])
-        .filter((f) => f.forwardingType === 'forwardImmediate' || f.forwardingType === 'forwardBusy' || f.forwardingType === 'forwardNoAns')
-        .map((f) => ({ type: f.forwardingType as ForwardingType, on: f.forwardStatus, ...(f.forwardDN === undefined ? {} : { to: f.forwardDN }) }));
+        .filter(
+          (f) =>
+            f.forwardingType === 'forwardImmediate' ||
+            f.forwardingType === 'forwardBusy' ||
+            f.forwardingType === 'forwardNoAns',
+        )
+        .map((f) => ({
+          type: f.forwardingType as ForwardingType,
+          on: f.forwardStatus,
+          ...(f.forwardDN === undefined ? {} : { to: f.forwardDN }),
+        }));
     }
     if (dnd?.type === 'GetDoNotDisturbResponse') this.features.doNotDisturb = dnd.doNotDisturbOn;
     this.queueEmit();
@@ -302,11 +349,19 @@ export class DeskSession implements SessionFace {
       const type = event.forwardingType;
       if (type === 'forwardImmediate' || type === 'forwardBusy' || type === 'forwardNoAns') {
         this.features.forwarding = this.features.forwarding.filter((f) => f.type !== type);
-        this.features.forwarding.push({ type, on: event.forwardStatus, ...(event.forwardTo === undefined ? {} : { to: event.forwardTo }) });
+        this.features.forwarding.push({
+          type,
+          on: event.forwardStatus,
+          ...(event.forwardTo === undefined ? {} : { to: event.forwardTo }),
+        });
       }
     }
     for (const change of this.tracker.apply(event, now)) {
-      if (change.kind === 'ringing') this.emit('desk.incomingCall', callViewOf(change.call, callActions(change.call, this.tracker.list())));
+      if (change.kind === 'ringing')
+        this.emit(
+          'desk.incomingCall',
+          callViewOf(change.call, callActions(change.call, this.tracker.list())),
+        );
     }
     this.queueEmit();
   }
@@ -342,20 +397,30 @@ export class DeskSession implements SessionFace {
     const session = this.session;
     const tracker = this.tracker;
     if (session === undefined || tracker === undefined) {
-      throw new DesklineError(ErrorCode.InvalidState, this.selected === null ? 'Choose the line to control first' : `The line is not ready (${this.reason ?? this.stateValue})`);
+      throw new DesklineError(
+        ErrorCode.InvalidState,
+        this.selected === null
+          ? 'Choose the line to control first'
+          : `The line is not ready (${this.reason ?? this.stateValue})`,
+      );
     }
     return { session, tracker, device: session.appearance.id };
   }
 
   private call(callId: string): TrackedCall {
     const call = this.tracker?.get(callId);
-    if (call === undefined) throw new DesklineError(ErrorCode.InvalidArgument, `There is no call ${callId} on this line`);
+    if (call === undefined)
+      throw new DesklineError(ErrorCode.InvalidArgument, `There is no call ${callId} on this line`);
     return call;
   }
 
   private dial(number: string): string {
     const view: NumberView = normalizeDialString(number, this.options.rules);
-    if (!view.valid) throw new DesklineError(ErrorCode.NumberInvalid, `Cannot dial ${JSON.stringify(number)}: ${view.reason ?? 'not a dialable number'}`);
+    if (!view.valid)
+      throw new DesklineError(
+        ErrorCode.NumberInvalid,
+        `Cannot dial ${JSON.stringify(number)}: ${view.reason ?? 'not a dialable number'}`,
+      );
     return view.dialString;
   }
 
@@ -375,7 +440,10 @@ export class DeskSession implements SessionFace {
 
   private buildHandlers(): DeskHandlers {
     const ok = { ok: true as const };
-    const conn = (callId: string): { callID: string; deviceID: string } => ({ callID: this.call(callId).callId, deviceID: this.active().device });
+    const conn = (callId: string): { callID: string; deviceID: string } => ({
+      callID: this.call(callId).callId,
+      deviceID: this.active().device,
+    });
     return {
       'desk.getState': () => this.getState(),
       'desk.listLines': () => this.listLines(),
@@ -383,37 +451,125 @@ export class DeskSession implements SessionFace {
       'desk.makeCall': async ({ number }) => {
         const { tracker, device } = this.active();
         const called = this.dial(number);
-        const response = await this.send('make the call', { type: 'MakeCall', callingDevice: device, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' });
-        if (response.type !== 'MakeCallResponse' || response.callingDevice.callID === undefined) throw new DesklineError(ErrorCode.CtiError, 'the CTI Manager did not return a call');
-        const call = tracker.addOutbound(response.callingDevice.callID, this.describe(called), this.options.clock.now());
+        const response = await this.send('make the call', {
+          type: 'MakeCall',
+          callingDevice: device,
+          calledDirectoryNumber: called,
+          autoOriginate: 'doNotPrompt',
+        });
+        if (response.type !== 'MakeCallResponse' || response.callingDevice.callID === undefined)
+          throw new DesklineError(ErrorCode.CtiError, 'the CTI Manager did not return a call');
+        const call = tracker.addOutbound(
+          response.callingDevice.callID,
+          this.describe(called),
+          this.options.clock.now(),
+        );
         this.queueEmit();
         return this.view(call);
       },
-      'desk.answer': async ({ callId }) => (await this.send('answer', { type: 'AnswerCall', callToBeAnswered: conn(callId) }), ok),
-      'desk.hangup': async ({ callId }) => (await this.send('hang up', { type: 'ClearConnection', connectionToBeCleared: conn(callId) }), ok),
-      'desk.hold': async ({ callId }) => (await this.send('hold', { type: 'HoldCall', callToBeHeld: conn(callId) }), ok),
-      'desk.retrieve': async ({ callId }) => (await this.send('resume', { type: 'RetrieveCall', callToBeRetrieved: conn(callId) }), ok),
-      'desk.singleStepTransfer': async ({ callId, to }) => (await this.send('transfer', { type: 'SingleStepTransferCall', activeCall: conn(callId), transferredTo: this.dial(to) }), ok),
+      'desk.answer': async ({ callId }) => (
+        await this.send('answer', { type: 'AnswerCall', callToBeAnswered: conn(callId) }),
+        ok
+      ),
+      'desk.hangup': async ({ callId }) => (
+        await this.send('hang up', { type: 'ClearConnection', connectionToBeCleared: conn(callId) }),
+        ok
+      ),
+      'desk.hold': async ({ callId }) => (
+        await this.send('hold', { type: 'HoldCall', callToBeHeld: conn(callId) }),
+        ok
+      ),
+      'desk.retrieve': async ({ callId }) => (
+        await this.send('resume', { type: 'RetrieveCall', callToBeRetrieved: conn(callId) }),
+        ok
+      ),
+      'desk.singleStepTransfer': async ({ callId, to }) => (
+        await this.send('transfer', {
+          type: 'SingleStepTransferCall',
+          activeCall: conn(callId),
+          transferredTo: this.dial(to),
+        }),
+        ok
+      ),
       'desk.consult': async ({ callId, to }) => {
         const { tracker } = this.active();
         const consulted = this.dial(to);
-        const response = await this.send('consult', { type: 'ConsultationCall', existingCall: conn(callId), consultedDevice: consulted });
-        if (response.type !== 'ConsultationCallResponse' || response.initiatedCall.callID === undefined) throw new DesklineError(ErrorCode.CtiError, 'the CTI Manager did not return the consultation call');
-        const call = tracker.addOutbound(response.initiatedCall.callID, this.describe(consulted), this.options.clock.now(), callId);
+        const response = await this.send('consult', {
+          type: 'ConsultationCall',
+          existingCall: conn(callId),
+          consultedDevice: consulted,
+        });
+        if (response.type !== 'ConsultationCallResponse' || response.initiatedCall.callID === undefined)
+          throw new DesklineError(ErrorCode.CtiError, 'the CTI Manager did not return the consultation call');
+        const call = tracker.addOutbound(
+          response.initiatedCall.callID,
+          this.describe(consulted),
+          this.options.clock.now(),
+          callId,
+        );
         this.queueEmit();
         return this.view(call);
       },
-      'desk.transfer': async ({ heldCallId, activeCallId }) => (await this.send('transfer', { type: 'TransferCall', heldCall: conn(heldCallId), activeCall: conn(activeCallId) }), ok),
-      'desk.conference': async ({ heldCallId, activeCallId }) => (await this.send('conference', { type: 'ConferenceCall', heldCall: conn(heldCallId), activeCall: conn(activeCallId) }), ok),
-      'desk.alternate': async ({ heldCallId, activeCallId }) => (await this.send('swap calls', { type: 'AlternateCall', heldCall: conn(heldCallId), activeCall: conn(activeCallId) }), ok),
-      'desk.reconnect': async ({ heldCallId, activeCallId }) => (await this.send('return to the held call', { type: 'ReconnectCall', heldCall: conn(heldCallId), activeCall: conn(activeCallId) }), ok),
-      'desk.deflect': async ({ callId, to }) => (await this.send('redirect', { type: 'DeflectCall', callToBeDiverted: conn(callId), newDestination: this.dial(to) }), ok),
-      'desk.digits': async ({ callId, digits }) => (await this.send('send tones', { type: 'GenerateDigits', connectionToSendDigits: conn(callId), charactersToSend: digits }), ok),
+      'desk.transfer': async ({ heldCallId, activeCallId }) => (
+        await this.send('transfer', {
+          type: 'TransferCall',
+          heldCall: conn(heldCallId),
+          activeCall: conn(activeCallId),
+        }),
+        ok
+      ),
+      'desk.conference': async ({ heldCallId, activeCallId }) => (
+        await this.send('conference', {
+          type: 'ConferenceCall',
+          heldCall: conn(heldCallId),
+          activeCall: conn(activeCallId),
+        }),
+        ok
+      ),
+      'desk.alternate': async ({ heldCallId, activeCallId }) => (
+        await this.send('swap calls', {
+          type: 'AlternateCall',
+          heldCall: conn(heldCallId),
+          activeCall: conn(activeCallId),
+        }),
+        ok
+      ),
+      'desk.reconnect': async ({ heldCallId, activeCallId }) => (
+        await this.send('return to the held call', {
+          type: 'ReconnectCall',
+          heldCall: conn(heldCallId),
+          activeCall: conn(activeCallId),
+        }),
+        ok
+      ),
+      'desk.deflect': async ({ callId, to }) => (
+        await this.send('redirect', {
+          type: 'DeflectCall',
+          callToBeDiverted: conn(callId),
+          newDestination: this.dial(to),
+        }),
+        ok
+      ),
+      'desk.digits': async ({ callId, digits }) => (
+        await this.send('send tones', {
+          type: 'GenerateDigits',
+          connectionToSendDigits: conn(callId),
+          charactersToSend: digits,
+        }),
+        ok
+      ),
       'desk.setForwarding': async ({ type, on, to }) => {
         const { device } = this.active();
-        if (on && (to === undefined || to === '')) throw new DesklineError(ErrorCode.InvalidArgument, 'Forwarding needs a number to forward to');
+        if (on && (to === undefined || to === ''))
+          throw new DesklineError(ErrorCode.InvalidArgument, 'Forwarding needs a number to forward to');
         const forwardDN = to === undefined || to === '' ? undefined : this.dial(to);
-        await this.send('change forwarding', { type: 'SetForwarding', device, forwardingType: type, activateForward: on, ...(forwardDN === undefined ? {} : { forwardDN }) });
+        await this.send('change forwarding', {
+          type: 'SetForwarding',
+          device,
+          forwardingType: type,
+          activateForward: on,
+          ...(forwardDN === undefined ? {} : { forwardDN }),
+        });
         this.features.forwarding = this.features.forwarding.filter((f) => f.type !== type);
         this.features.forwarding.push({ type, on, ...(forwardDN === undefined ? {} : { to: forwardDN }) });
         this.queueEmit();

@@ -33,7 +33,13 @@ import {
 import { toCstaError } from '../core/csta-errors.js';
 import type { AppearanceRecord } from '../core/directory.js';
 import type { DirectoryUser } from '../cti/directory-codec.js';
-import { CoreSessionState, type CoreSession, type ForwardedRequest, type SessionCore, type SessionFace } from '../core/session-core.js';
+import {
+  CoreSessionState,
+  type CoreSession,
+  type ForwardedRequest,
+  type SessionCore,
+  type SessionFace,
+} from '../core/session-core.js';
 import { lineKeyOf, type NumberingRules } from '../numbering/index.js';
 import type { GatewayConfig } from '../service/config.js';
 import type { GatewayMetrics } from '../service/metrics.js';
@@ -62,22 +68,44 @@ export const SUPPORTED_SERVICES: FeatureLists = {
   monitoringServList: ['monitorStart', 'monitorStop'],
   snapshotServList: ['snapshotDevice'],
   callControlServList: [
-    'alternateCall', 'answerCall', 'clearCall', 'clearConnection', 'conferenceCall', 'consultationCall', 'deflectCall',
-    'holdCall', 'makeCall', 'reconnectCall', 'retrieveCall', 'singleStepTransfer', 'transferCall',
+    'alternateCall',
+    'answerCall',
+    'clearCall',
+    'clearConnection',
+    'conferenceCall',
+    'consultationCall',
+    'deflectCall',
+    'holdCall',
+    'makeCall',
+    'reconnectCall',
+    'retrieveCall',
+    'singleStepTransfer',
+    'transferCall',
   ],
   callAssociatedServList: ['generateDigits'],
   logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
 };
 export const SUPPORTED_EVENTS: FeatureLists = {
   callControlEvtsList: [
-    'callCleared', 'conferenced', 'connectionCleared', 'delivered', 'diverted', 'established', 'failed', 'held',
-    'originated', 'retrieved', 'serviceInitiated', 'transferred',
+    'callCleared',
+    'conferenced',
+    'connectionCleared',
+    'delivered',
+    'diverted',
+    'established',
+    'failed',
+    'held',
+    'originated',
+    'retrieved',
+    'serviceInitiated',
+    'transferred',
   ],
   callAssociatedEvtsList: ['digitsGenerated'],
   logicalDeviceFeatureEvtsList: ['doNotDisturb', 'forwarding'],
 };
 
-const editionOf = (edition: CstaEdition): CstaXmlEdition => (edition.startsWith('ed') ? (edition as CstaXmlEdition) : 'ed3');
+const editionOf = (edition: CstaEdition): CstaXmlEdition =>
+  edition.startsWith('ed') ? (edition as CstaXmlEdition) : 'ed3';
 
 /** SIP status and phrase for an INVITE the core refused. */
 function inviteStatus(error: DesklineError): { status: number; phrase: string; retryAfter?: number } {
@@ -105,7 +133,9 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
 const DRAIN_BYE_WAIT_MS = 3000;
 
 /** RFC 5057 §5.1: responses to a request inside a dialog that end the dialog itself. */
-const DIALOG_TERMINATING: ReadonlySet<number> = new Set([404, 408, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604]);
+const DIALOG_TERMINATING: ReadonlySet<number> = new Set([
+  404, 408, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604,
+]);
 
 /** Events held behind a pending response, at most (beyond, they go out without waiting for it). */
 const HELD_EVENTS_LIMIT = 256;
@@ -120,7 +150,10 @@ const warning = (text: string): string => `399 deskline "${text.replace(/["\\\r\
 /** A device the client names as its own (callingDevice, monitorObject, device of a feature). */
 function ownDevice(t: DeviceTranslator, north: string): string {
   const cti = t.ownToCti(north);
-  if (!cti.ok) throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, { detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } } });
+  if (!cti.ok)
+    throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, {
+      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } },
+    });
   return cti.value;
 }
 
@@ -132,7 +165,10 @@ function destination(t: DeviceTranslator, north: string): string {
 }
 
 /** A connection (callID + deviceID) in CTI form. */
-function connectionOf(t: DeviceTranslator, c: { callID?: string; deviceID?: string }): { callID?: string; deviceID?: string } {
+function connectionOf(
+  t: DeviceTranslator,
+  c: { callID?: string; deviceID?: string },
+): { callID?: string; deviceID?: string } {
   return {
     ...(c.callID === undefined ? {} : { callID: c.callID }),
     ...(c.deviceID === undefined ? {} : { deviceID: t.connectionToCti(c.deviceID) }),
@@ -164,7 +200,13 @@ class RccSession implements SessionFace {
     appearances: () => readonly AppearanceRecord[],
   ) {
     this.edition = edition;
-    this.translator = new DeviceTranslator(() => front.core.directory, front.rules, core.appearance, lineUri, appearances);
+    this.translator = new DeviceTranslator(
+      () => front.core.directory,
+      front.rules,
+      core.appearance,
+      lineUri,
+      appearances,
+    );
   }
 
   onCtiEvent(_session: CoreSession, event: CstaEvent): void {
@@ -204,18 +246,28 @@ class RccSession implements SessionFace {
     const north = this.translator.messageToNorth(event);
     const body = encodeCsta(north, { edition: this.edition, declaration: true });
     this.front.metrics.cstaEventSent(event.type);
-    this.dialog.sendRequest('INFO', { body, contentType: 'application/csta+xml', headers: CSTA_HEADERS }).then(
-      (response) => {
-        // The client no longer knows the dialog: release everything (RFC 5057 §5.1).
-        if (DIALOG_TERMINATING.has(response.status)) this.front.endSession(this, `client answered ${response.status} to an event`, response.status !== 481);
-      },
-      (cause: unknown) => {
-        this.front.log.debug({ error: wrapError(cause).message, dialog: this.dialog.id }, 'event INFO not delivered');
-        // BYE too: a TCP dialog outlives its connection (RFC 3261 §18.1.1), so without it the SIP
-        // dialog would stay until its session timer (if any) ran out, with no session behind it.
-        this.front.endSession(this, 'event INFO not delivered', true);
-      },
-    );
+    this.dialog
+      .sendRequest('INFO', { body, contentType: 'application/csta+xml', headers: CSTA_HEADERS })
+      .then(
+        (response) => {
+          // The client no longer knows the dialog: release everything (RFC 5057 §5.1).
+          if (DIALOG_TERMINATING.has(response.status))
+            this.front.endSession(
+              this,
+              `client answered ${response.status} to an event`,
+              response.status !== 481,
+            );
+        },
+        (cause: unknown) => {
+          this.front.log.debug(
+            { error: wrapError(cause).message, dialog: this.dialog.id },
+            'event INFO not delivered',
+          );
+          // BYE too: a TCP dialog outlives its connection (RFC 3261 §18.1.1), so without it the SIP
+          // dialog would stay until its session timer (if any) ran out, with no session behind it.
+          this.front.endSession(this, 'event INFO not delivered', true);
+        },
+      );
   }
 
   onStateChange(_session: CoreSession, state: CoreSessionState, reason: string | undefined): void {
@@ -287,7 +339,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   }
 
   listenerAddresses(): { transport: string; address: string }[] {
-    return this.sip.addresses().map((b) => ({ transport: b.protocol, address: `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}` }));
+    return this.sip.addresses().map((b) => ({
+      transport: b.protocol,
+      address: `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`,
+    }));
   }
 
   get dialogCount(): number {
@@ -299,15 +354,24 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     return this.sip;
   }
 
-  private body(message: CstaMessage, edition: CstaXmlEdition): { body: string; contentType: string; headers: [string, string][] } {
-    return { body: encodeCsta(message, { edition, declaration: true }), contentType: 'application/csta+xml', headers: CSTA_HEADERS };
+  private body(
+    message: CstaMessage,
+    edition: CstaXmlEdition,
+  ): { body: string; contentType: string; headers: [string, string][] } {
+    return {
+      body: encodeCsta(message, { edition, declaration: true }),
+      contentType: 'application/csta+xml',
+      headers: CSTA_HEADERS,
+    };
   }
 
   /** OPTIONS probes (Kamailio's dispatcher) see what an INVITE would: 503 when no session could open. */
   availability(): { status: number; reason: string; retryAfterSec?: number } | undefined {
     if (this.disposing) return { status: 503, reason: 'the gateway is shutting down', retryAfterSec: 5 };
-    if (this.core.pool.upCount === 0) return { status: 503, reason: 'no CTI Manager is available', retryAfterSec: 10 };
-    if (this.core.directory.loadedAt === 0) return { status: 503, reason: 'the user directory is not loaded yet', retryAfterSec: 5 };
+    if (this.core.pool.upCount === 0)
+      return { status: 503, reason: 'no CTI Manager is available', retryAfterSec: 10 };
+    if (this.core.directory.loadedAt === 0)
+      return { status: 503, reason: 'the user directory is not loaded yet', retryAfterSec: 5 };
     return undefined;
   }
 
@@ -321,11 +385,19 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     });
   }
 
-  private refuse(invite: IncomingInvite, error: DesklineError, edition: CstaXmlEdition, csta?: CstaErrorCode): void {
+  private refuse(
+    invite: IncomingInvite,
+    error: DesklineError,
+    edition: CstaXmlEdition,
+    csta?: CstaErrorCode,
+  ): void {
     if (invite.answered) {
       // CANCELed while we were deciding (the SIP core sent 487, RFC 3261 §9.2): this refusal is
       // never sent, so it is neither counted nor logged as one.
-      this.log.debug({ code: error.code, reason: error.message }, 'INVITE already answered (canceled); refusal not sent');
+      this.log.debug(
+        { code: error.code, reason: error.message },
+        'INVITE already answered (canceled); refusal not sent',
+      );
       return;
     }
     const { status, phrase, retryAfter } = inviteStatus(error);
@@ -334,25 +406,56 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.metrics.refusal(error.code);
     this.metrics.sipRequest('INVITE', status);
     const from = invite.message.from();
-    this.log.warn({ status, code: error.code, reason: error.message, from: from.ok ? from.value.uri.text : undefined }, 'session refused');
-    invite.reject(status, { reason: `${phrase} (${error.message})`.slice(0, 240), headers, body: encodeCsta(csta ?? toCstaError(error), { edition, declaration: true }), contentType: 'application/csta+xml' });
+    this.log.warn(
+      { status, code: error.code, reason: error.message, from: from.ok ? from.value.uri.text : undefined },
+      'session refused',
+    );
+    invite.reject(status, {
+      reason: `${phrase} (${error.message})`.slice(0, 240),
+      headers,
+      body: encodeCsta(csta ?? toCstaError(error), { edition, declaration: true }),
+      contentType: 'application/csta+xml',
+    });
   }
 
   private async openSession(invite: IncomingInvite): Promise<void> {
-    if (this.disposing) return this.refuse(invite, new DesklineError(ErrorCode.Disposed, 'the gateway is shutting down'), 'ed3');
+    if (this.disposing)
+      return this.refuse(
+        invite,
+        new DesklineError(ErrorCode.Disposed, 'the gateway is shutting down'),
+        'ed3',
+      );
     const decoded = decodeCsta(invite.message.body);
     if (!decoded.ok) return this.refuse(invite, decoded.error, 'ed3');
     const edition = editionOf(decoded.value.edition);
     const request = decoded.value.message;
     if (request.type !== 'RequestSystemStatus') {
-      return this.refuse(invite, new DesklineError(ErrorCode.InvalidArgument, `the session-opening INVITE must carry RequestSystemStatus, not ${request.type}`), edition, cstaError('operation', 'invalidObjectType'));
+      return this.refuse(
+        invite,
+        new DesklineError(
+          ErrorCode.InvalidArgument,
+          `the session-opening INVITE must carry RequestSystemStatus, not ${request.type}`,
+        ),
+        edition,
+        cstaError('operation', 'invalidObjectType'),
+      );
     }
     if (!(await this.core.whenDirectoryReady(3000))) {
-      return this.refuse(invite, new DesklineError(ErrorCode.NoHealthyCtiConnection, 'the user directory is not loaded yet (no CTI Manager reachable)'), edition);
+      return this.refuse(
+        invite,
+        new DesklineError(
+          ErrorCode.NoHealthyCtiConnection,
+          'the user directory is not loaded yet (no CTI Manager reachable)',
+        ),
+        edition,
+      );
     }
     const from = invite.message.from();
     if (!from.ok) return this.refuse(invite, from.error, edition);
-    const fromUri = from.value.uri.kind === 'sip' ? `${from.value.uri.scheme}:${from.value.uri.user ?? ''}@${from.value.uri.host}` : from.value.uri.text;
+    const fromUri =
+      from.value.uri.kind === 'sip'
+        ? `${from.value.uri.scheme}:${from.value.uri.user ?? ''}@${from.value.uri.host}`
+        : from.value.uri.text;
     const authorization = this.authorize(fromUri, getLcsLine(request));
     if (!authorization.ok) return this.refuse(invite, authorization.error, edition);
     const { user, appearance, lineUri } = authorization.value;
@@ -374,35 +477,62 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     }
     let dialog: ServerDialog;
     try {
-      dialog = invite.accept(this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
+      dialog = invite.accept(
+        this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition),
+      );
     } catch (cause) {
       // The INVITE's connection went while we decided (RFC 3261 §18.2.2: the 200 can only go back
       // on it): release the core session, which no dialog will ever end.
       await session.close('INVITE connection closed before the answer');
       throw cause;
     }
-    const rcc = new RccSession(this, dialog, session, lineUri, edition, () => this.core.directory.appearancesOfUser(user));
+    const rcc = new RccSession(this, dialog, session, lineUri, edition, () =>
+      this.core.directory.appearancesOfUser(user),
+    );
     late.rcc = rcc;
     this.sessions.set(dialog.id, rcc);
     this.metrics.sipRequest('INVITE', 200);
-    this.log.info({ dialog: dialog.id, user: user.id, line: appearance.id, transport: invite.transport.protocol }, 'RCC session open');
+    this.log.info(
+      { dialog: dialog.id, user: user.id, line: appearance.id, transport: invite.transport.protocol },
+      'RCC session open',
+    );
   }
 
   /** From user → licensed directory user; lcs:line → one of their appearances. */
-  private authorize(fromUri: string, lcsLine: string | undefined): Result<{ user: DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
+  private authorize(
+    fromUri: string,
+    lcsLine: string | undefined,
+  ): Result<{ user: DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
     const directory = this.core.directory;
     const user = directory.userBySipUri(fromUri, this.options.config.users.identity);
-    if (user === undefined) return err(new DesklineError(ErrorCode.UnknownUser, `no CUCM user for ${fromUri}`));
+    if (user === undefined)
+      return err(new DesklineError(ErrorCode.UnknownUser, `no CUCM user for ${fromUri}`));
     const licensed = this.core.authorizeUser(user);
     if (!licensed.ok) return licensed;
     if (lcsLine === undefined || lcsLine.trim() === '') {
       // Not what Communicator sends, but a client with one line needs no line URI to be useful.
       const mine = directory.appearancesOfUser(user).filter((a) => a.device.ctiAllowed);
-      if (mine.length === 1) return ok({ user, appearance: mine[0] as AppearanceRecord, lineUri: `tel:${(mine[0] as AppearanceRecord).line.dn};phone-context=dialstring` });
-      return err(new DesklineError(ErrorCode.InvalidArgument, 'RequestSystemStatus carries no line URI (extensions/privateData/private/lcs:line) and the user has more than one line'));
+      if (mine.length === 1)
+        return ok({
+          user,
+          appearance: mine[0] as AppearanceRecord,
+          lineUri: `tel:${(mine[0] as AppearanceRecord).line.dn};phone-context=dialstring`,
+        });
+      return err(
+        new DesklineError(
+          ErrorCode.InvalidArgument,
+          'RequestSystemStatus carries no line URI (extensions/privateData/private/lcs:line) and the user has more than one line',
+        ),
+      );
     }
     const key = lineKeyOf(lcsLine, this.rules);
-    if (!key.ok) return err(new DesklineError(key.error.code === ErrorCode.UnknownLine ? ErrorCode.UnknownLine : ErrorCode.UriInvalid, `line URI ${lcsLine}: ${key.error.message}`));
+    if (!key.ok)
+      return err(
+        new DesklineError(
+          key.error.code === ErrorCode.UnknownLine ? ErrorCode.UnknownLine : ErrorCode.UriInvalid,
+          `line URI ${lcsLine}: ${key.error.message}`,
+        ),
+      );
     const resolved = this.core.authorizeLine(user, key.value.dn, key.value.partition);
     if (!resolved.ok) return resolved;
     return ok({ user, appearance: resolved.value.appearance, lineUri: lcsLine });
@@ -437,7 +567,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   private refuseStale(rcc: RccSession, request: IncomingDialogRequest): void {
     // Cisco: after a reconnect the connection ID is new, so in-session requests are refused and the
     // client re-INVITEs. 481 makes it drop this dialog (RFC 5057 §5.1) and open a new one.
-    request.respond(481, { reason: 'Call/Transaction Does Not Exist (CTI connection re-established: re-INVITE)', headers: [['Warning', warning('the CTI connection was re-established; open the session again')]] });
+    request.respond(481, {
+      reason: 'Call/Transaction Does Not Exist (CTI connection re-established: re-INVITE)',
+      headers: [['Warning', warning('the CTI connection was re-established; open the session again')]],
+    });
     this.metrics.sipRequest(request.method, 481);
     this.endSession(rcc, 'stale after CTI reconnect');
   }
@@ -446,7 +579,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     const decoded = decodeCsta(request.message.body);
     if (!decoded.ok) {
       this.metrics.refusal(decoded.error.code);
-      this.log.info({ dialog: rcc.dialog.id, code: decoded.error.code, reason: decoded.error.message }, 'CSTA body refused');
+      this.log.info(
+        { dialog: rcc.dialog.id, code: decoded.error.code, reason: decoded.error.message },
+        'CSTA body refused',
+      );
       this.answer(request, toCstaError(decoded.error), rcc.edition, decoded.error.message);
       return;
     }
@@ -460,7 +596,15 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       const error = wrapError(cause);
       if (error.code === ErrorCode.SessionStale) return this.refuseStale(rcc, request);
       this.metrics.refusal(error.code);
-      this.log.info({ dialog: rcc.dialog.id, request: decoded.value.message.type, code: error.code, reason: error.message }, 'CSTA request refused');
+      this.log.info(
+        {
+          dialog: rcc.dialog.id,
+          request: decoded.value.message.type,
+          code: error.code,
+          reason: error.message,
+        },
+        'CSTA request refused',
+      );
       this.answer(request, toCstaError(error), edition, error.message);
     } finally {
       // After the response: the events it caused follow it (see RccSession.serving).
@@ -468,10 +612,20 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     }
   }
 
-  private answer(request: IncomingDialogRequest, message: CstaMessage, edition: CstaXmlEdition, why?: string): void {
+  private answer(
+    request: IncomingDialogRequest,
+    message: CstaMessage,
+    edition: CstaXmlEdition,
+    why?: string,
+  ): void {
     if (request.answered) return;
-    const headers: [string, string][] = why === undefined ? CSTA_HEADERS : [...CSTA_HEADERS, ['Warning', warning(why)]];
-    request.respond(200, { body: encodeCsta(message, { edition, declaration: true }), contentType: 'application/csta+xml', headers });
+    const headers: [string, string][] =
+      why === undefined ? CSTA_HEADERS : [...CSTA_HEADERS, ['Warning', warning(why)]];
+    request.respond(200, {
+      body: encodeCsta(message, { edition, declaration: true }),
+      contentType: 'application/csta+xml',
+      headers,
+    });
     this.metrics.sipRequest('INFO', 200);
   }
 
@@ -485,12 +639,24 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     const session = rcc.core;
     switch (message.type) {
       case 'RequestSystemStatus':
-        return { type: 'RequestSystemStatusResponse', systemStatus: session.state === CoreSessionState.Active ? 'normal' : 'disabled' };
+        return {
+          type: 'RequestSystemStatusResponse',
+          systemStatus: session.state === CoreSessionState.Active ? 'normal' : 'disabled',
+        };
       case 'GetCSTAFeatures':
-        return { type: 'GetCSTAFeaturesResponse', supportedServices: SUPPORTED_SERVICES, supportedEvents: SUPPORTED_EVENTS };
+        return {
+          type: 'GetCSTAFeaturesResponse',
+          supportedServices: SUPPORTED_SERVICES,
+          supportedEvents: SUPPORTED_EVENTS,
+        };
       case 'MonitorStart': {
         const device = message.monitorObject.deviceObject;
-        if (device === undefined) throw new DesklineError(ErrorCode.InvalidArgument, 'MonitorStart of a call is not supported: monitor your line', { detail: { cstaError: { errorClass: 'operation', value: 'invalidMonitorObject' } } });
+        if (device === undefined)
+          throw new DesklineError(
+            ErrorCode.InvalidArgument,
+            'MonitorStart of a call is not supported: monitor your line',
+            { detail: { cstaError: { errorClass: 'operation', value: 'invalidMonitorObject' } } },
+          );
         const id = await session.monitorStart(ownDevice(t, device));
         return { type: 'MonitorStartResponse', monitorCrossRefID: id };
       }
@@ -498,32 +664,65 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         await session.monitorStop(message.monitorCrossRefID);
         return { type: 'MonitorStopResponse' };
       case 'MakeCall':
-        return this.forward(rcc, { ...message, callingDevice: ownDevice(t, message.callingDevice), calledDirectoryNumber: destination(t, message.calledDirectoryNumber) });
+        return this.forward(rcc, {
+          ...message,
+          callingDevice: ownDevice(t, message.callingDevice),
+          calledDirectoryNumber: destination(t, message.calledDirectoryNumber),
+        });
       case 'AnswerCall':
         return this.forward(rcc, { ...message, callToBeAnswered: connectionOf(t, message.callToBeAnswered) });
       case 'ClearConnection':
-        return this.forward(rcc, { ...message, connectionToBeCleared: connectionOf(t, message.connectionToBeCleared) });
+        return this.forward(rcc, {
+          ...message,
+          connectionToBeCleared: connectionOf(t, message.connectionToBeCleared),
+        });
       case 'ClearCall':
         return this.forward(rcc, { ...message, callToBeCleared: connectionOf(t, message.callToBeCleared) });
       case 'HoldCall':
         return this.forward(rcc, { ...message, callToBeHeld: connectionOf(t, message.callToBeHeld) });
       case 'RetrieveCall':
-        return this.forward(rcc, { ...message, callToBeRetrieved: connectionOf(t, message.callToBeRetrieved) });
+        return this.forward(rcc, {
+          ...message,
+          callToBeRetrieved: connectionOf(t, message.callToBeRetrieved),
+        });
       case 'ConsultationCall':
-        return this.forward(rcc, { ...message, existingCall: connectionOf(t, message.existingCall), consultedDevice: destination(t, message.consultedDevice) });
+        return this.forward(rcc, {
+          ...message,
+          existingCall: connectionOf(t, message.existingCall),
+          consultedDevice: destination(t, message.consultedDevice),
+        });
       case 'SingleStepTransferCall':
-        return this.forward(rcc, { ...message, activeCall: connectionOf(t, message.activeCall), transferredTo: destination(t, message.transferredTo) });
+        return this.forward(rcc, {
+          ...message,
+          activeCall: connectionOf(t, message.activeCall),
+          transferredTo: destination(t, message.transferredTo),
+        });
       case 'TransferCall':
       case 'ConferenceCall':
       case 'AlternateCall':
       case 'ReconnectCall':
-        return this.forward(rcc, { ...message, heldCall: connectionOf(t, message.heldCall), activeCall: connectionOf(t, message.activeCall) } as ForwardedRequest);
+        return this.forward(rcc, {
+          ...message,
+          heldCall: connectionOf(t, message.heldCall),
+          activeCall: connectionOf(t, message.activeCall),
+        } as ForwardedRequest);
       case 'DeflectCall':
-        return this.forward(rcc, { ...message, callToBeDiverted: connectionOf(t, message.callToBeDiverted), newDestination: destination(t, message.newDestination) });
+        return this.forward(rcc, {
+          ...message,
+          callToBeDiverted: connectionOf(t, message.callToBeDiverted),
+          newDestination: destination(t, message.newDestination),
+        });
       case 'GenerateDigits':
-        return this.forward(rcc, { ...message, connectionToSendDigits: connectionOf(t, message.connectionToSendDigits) });
+        return this.forward(rcc, {
+          ...message,
+          connectionToSendDigits: connectionOf(t, message.connectionToSendDigits),
+        });
       case 'SetForwarding':
-        return this.forward(rcc, { ...message, device: ownDevice(t, message.device), ...(message.forwardDN === undefined ? {} : { forwardDN: destination(t, message.forwardDN) }) });
+        return this.forward(rcc, {
+          ...message,
+          device: ownDevice(t, message.device),
+          ...(message.forwardDN === undefined ? {} : { forwardDN: destination(t, message.forwardDN) }),
+        });
       case 'GetForwarding':
       case 'SetDoNotDisturb':
       case 'GetDoNotDisturb':
@@ -531,7 +730,11 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       case 'SnapshotDevice':
         return this.forward(rcc, { ...message, snapshotObject: ownDevice(t, message.snapshotObject) });
       default:
-        throw new DesklineError(ErrorCode.CstaUnknownMessage, `${message.type} is not a service this gateway offers`, { detail: { cstaError: { errorClass: 'operation', value: 'invalidObjectType' } } });
+        throw new DesklineError(
+          ErrorCode.CstaUnknownMessage,
+          `${message.type} is not a service this gateway offers`,
+          { detail: { cstaError: { errorClass: 'operation', value: 'invalidObjectType' } } },
+        );
     }
   }
 
@@ -542,7 +745,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     if (request.message.body.length > 0) {
       const decoded = decodeCsta(request.message.body);
       if (!decoded.ok) {
-        request.respond(400, { reason: `Bad Request (${decoded.error.message})`.slice(0, 240), headers: [['Warning', warning(decoded.error.message)]] });
+        request.respond(400, {
+          reason: `Bad Request (${decoded.error.message})`.slice(0, 240),
+          headers: [['Warning', warning(decoded.error.message)]],
+        });
         this.metrics.sipRequest('INVITE', 400);
         return;
       }
@@ -553,7 +759,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     if (session.state !== CoreSessionState.Active) {
       try {
         await session.rebind();
-        this.log.info({ dialog: rcc.dialog.id, user: session.user.id, cti: session.connection.addressText }, 'RCC session restored by re-INVITE');
+        this.log.info(
+          { dialog: rcc.dialog.id, user: session.user.id, cti: session.connection.addressText },
+          'RCC session restored by re-INVITE',
+        );
       } catch (cause) {
         const error = wrapError(cause);
         const { status, phrase, retryAfter } = inviteStatus(error);
@@ -601,7 +810,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     });
     // Bounded: a client that never answers its BYE does not hold the shutdown.
     let timer: ReturnType<Clock['setTimeout']> | undefined;
-    await Promise.race([Promise.all(byes), new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, DRAIN_BYE_WAIT_MS)))]);
+    await Promise.race([
+      Promise.all(byes),
+      new Promise<void>((resolve) => (timer = this.options.clock.setTimeout(resolve, DRAIN_BYE_WAIT_MS))),
+    ]);
     this.options.clock.clearTimeout(timer);
     this.sessions.clear();
     await this.sip.dispose();

@@ -39,7 +39,8 @@ export class DeviceTranslator {
   toNorth(cti: string): string {
     if (cti === this.appearance.id) return this.lineUri;
     const appearance = this.directory().appearances.get(cti);
-    if (appearance !== undefined) return this.remember(`tel:${appearance.line.dn};phone-context=dialstring`, cti);
+    if (appearance !== undefined)
+      return this.remember(`tel:${appearance.line.dn};phone-context=dialstring`, cti);
     if (cti.startsWith('+')) return this.remember(`tel:${cti}`, cti);
     if (/^[0-9*#]+$/.test(cti)) return this.remember(`tel:${cti};phone-context=dialstring`, cti);
     return this.remember(cti, cti);
@@ -55,9 +56,16 @@ export class DeviceTranslator {
     const dn = party.value.ext ?? party.value.number;
     const mine = this.userAppearances();
     const match =
-      mine.find((a) => a.id === this.appearance.id && (a.line.dn === dn || a.line.e164 === party.value.number)) ??
-      mine.find((a) => (a.line.dn === dn || a.line.e164 === party.value.number) && (party.value.partition === undefined || a.line.partition === party.value.partition));
-    if (match === undefined) return err(new DesklineError(ErrorCode.LineNotOwned, `${north} is not one of this user's lines`));
+      mine.find(
+        (a) => a.id === this.appearance.id && (a.line.dn === dn || a.line.e164 === party.value.number),
+      ) ??
+      mine.find(
+        (a) =>
+          (a.line.dn === dn || a.line.e164 === party.value.number) &&
+          (party.value.partition === undefined || a.line.partition === party.value.partition),
+      );
+    if (match === undefined)
+      return err(new DesklineError(ErrorCode.LineNotOwned, `${north} is not one of this user's lines`));
     return ok(match.id);
   }
 
@@ -73,9 +81,21 @@ export class DeviceTranslator {
     const learned = this.learned.get(north);
     if (learned !== undefined && !learned.includes('/')) return ok(learned);
     const party = parsePartyAddress(north);
-    if (!party.ok) return err(new DesklineError(ErrorCode.NumberInvalid, `cannot dial ${JSON.stringify(north)}: ${party.error.message}`));
+    if (!party.ok)
+      return err(
+        new DesklineError(
+          ErrorCode.NumberInvalid,
+          `cannot dial ${JSON.stringify(north)}: ${party.error.message}`,
+        ),
+      );
     const view = normalizeDialString(party.value.number, this.rules);
-    if (!view.valid) return err(new DesklineError(ErrorCode.NumberInvalid, `cannot dial ${JSON.stringify(north)}: ${view.reason ?? 'not dialable'}`));
+    if (!view.valid)
+      return err(
+        new DesklineError(
+          ErrorCode.NumberInvalid,
+          `cannot dial ${JSON.stringify(north)}: ${view.reason ?? 'not dialable'}`,
+        ),
+      );
     return ok(view.dialString);
   }
 
@@ -85,20 +105,38 @@ export class DeviceTranslator {
   }
 }
 
-const SKIP = new Set(['unknown', 'extensions', 'type', 'monitorCrossRefID', 'cause', 'localConnectionInfo', 'serviceCrossRefID']);
+const SKIP = new Set([
+  'unknown',
+  'extensions',
+  'type',
+  'monitorCrossRefID',
+  'cause',
+  'localConnectionInfo',
+  'serviceCrossRefID',
+]);
 /** Plain-text fields that carry a device ID in events and responses. */
-const TEXT_DEVICE_FIELDS = new Set(['calledDevice', 'forwardTo', 'forwardDN', 'originatingDevice', 'deviceObject', 'snapshotObject']);
+const TEXT_DEVICE_FIELDS = new Set([
+  'calledDevice',
+  'forwardTo',
+  'forwardDN',
+  'originatingDevice',
+  'deviceObject',
+  'snapshotObject',
+]);
 
 function walk(value: unknown, t: DeviceTranslator, key?: string): unknown {
-  if (typeof value === 'string') return key !== undefined && TEXT_DEVICE_FIELDS.has(key) ? t.toNorth(value) : value;
+  if (typeof value === 'string')
+    return key !== undefined && TEXT_DEVICE_FIELDS.has(key) ? t.toNorth(value) : value;
   if (Array.isArray(value)) return value.map((item) => walk(item, t));
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(object)) {
     if (SKIP.has(k)) out[k] = v;
-    else if (k === 'deviceID' && typeof v === 'string') out[k] = t.toNorth(v); // ConnectionID, deviceEntry
-    else if (k === 'id' && typeof v === 'string' && Object.keys(object).length === 1) out[k] = t.toNorth(v); // DeviceRef
+    else if (k === 'deviceID' && typeof v === 'string')
+      out[k] = t.toNorth(v); // ConnectionID, deviceEntry
+    else if (k === 'id' && typeof v === 'string' && Object.keys(object).length === 1)
+      out[k] = t.toNorth(v); // DeviceRef
     else out[k] = walk(v, t, k);
   }
   return out;

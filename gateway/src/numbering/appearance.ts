@@ -38,14 +38,30 @@ export interface LineForUri {
  */
 export type LineUriStyle = 'dialstring' | 'e164';
 
-const invalidArgument = (message: string): { ok: false; error: DesklineError } => err(new DesklineError(ErrorCode.InvalidArgument, message));
+const invalidArgument = (message: string): { ok: false; error: DesklineError } =>
+  err(new DesklineError(ErrorCode.InvalidArgument, message));
 
-const describe = (c: number): string => (c === 0x20 ? 'a space' : c === 0x2f ? '"/"' : c >= 0x21 && c <= 0x7e ? `"${String.fromCharCode(c)}"` : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`);
+const describe = (c: number): string =>
+  c === 0x20
+    ? 'a space'
+    : c === 0x2f
+      ? '"/"'
+      : c >= 0x21 && c <= 0x7e
+        ? `"${String.fromCharCode(c)}"`
+        : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
 
-function checkName(value: unknown, what: string, max: number, allowed: (c: number) => boolean, rule: string, allowEmpty: boolean): Result<string> {
+function checkName(
+  value: unknown,
+  what: string,
+  max: number,
+  allowed: (c: number) => boolean,
+  rule: string,
+  allowEmpty: boolean,
+): Result<string> {
   if (typeof value !== 'string') return invalidArgument(`the ${what} must be a string`);
   if (value.length === 0 && !allowEmpty) return invalidArgument(`the ${what} is empty`);
-  if (value.length > max) return invalidArgument(`the ${what} is ${value.length} characters long; the limit is ${max}`);
+  if (value.length > max)
+    return invalidArgument(`the ${what} is ${value.length} characters long; the limit is ${max}`);
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (!allowed(c)) {
@@ -56,25 +72,50 @@ function checkName(value: unknown, what: string, max: number, allowed: (c: numbe
   return ok(value);
 }
 
-const isAlnum = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isAlnum = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
 /** Device names: letters, digits, `.`, `_`, `-` (CUCM: `SEP` + MAC for phones, `CSF…`, `BOT…`, `TCT…` for clients). */
 export function validateDeviceName(name: string): Result<string> {
-  return checkName(name, 'device name', DEVICE_NAME_MAX_LENGTH, (c) => isAlnum(c) || c === 0x2e || c === 0x5f || c === 0x2d, 'letters, digits, ".", "_" and "-" only', false);
+  return checkName(
+    name,
+    'device name',
+    DEVICE_NAME_MAX_LENGTH,
+    (c) => isAlnum(c) || c === 0x2e || c === 0x5f || c === 0x2d,
+    'letters, digits, ".", "_" and "-" only',
+    false,
+  );
 }
 
 /** Directory numbers: digits, `*`, `#`, with an optional leading `+` (an E.164 DN). */
 export function validateDn(dn: string): Result<string> {
-  const checked = checkName(dn, 'directory number', DN_MAX_LENGTH, (c) => (c >= 0x30 && c <= 0x39) || c === 0x2a || c === 0x23 || c === 0x2b, 'digits, "*" and "#" only, with an optional leading "+"', false);
+  const checked = checkName(
+    dn,
+    'directory number',
+    DN_MAX_LENGTH,
+    (c) => (c >= 0x30 && c <= 0x39) || c === 0x2a || c === 0x23 || c === 0x2b,
+    'digits, "*" and "#" only, with an optional leading "+"',
+    false,
+  );
   if (!checked.ok) return checked;
-  if (dn.lastIndexOf('+') > 0) return invalidArgument(`the directory number "${dn}" has "+" after its start: "+" may only begin an E.164 number`);
+  if (dn.lastIndexOf('+') > 0)
+    return invalidArgument(
+      `the directory number "${dn}" has "+" after its start: "+" may only begin an E.164 number`,
+    );
   if (dn === '+') return invalidArgument('the directory number "+" has no digits');
   return checked;
 }
 
 /** Partitions: letters, digits, `_`, `-`; empty for CUCM's `<None>` partition. */
 export function validatePartition(partition: string): Result<string> {
-  return checkName(partition, 'partition', PARTITION_MAX_LENGTH, (c) => isAlnum(c) || c === 0x5f || c === 0x2d, 'letters, digits, "_" and "-" only', true);
+  return checkName(
+    partition,
+    'partition',
+    PARTITION_MAX_LENGTH,
+    (c) => isAlnum(c) || c === 0x5f || c === 0x2d,
+    'letters, digits, "_" and "-" only',
+    true,
+  );
 }
 
 /** The CTI device ID of a line appearance: `<deviceName>/<dn>/<partition>` (docs/cti-link.md §5). */
@@ -91,11 +132,16 @@ export function appearanceId(device: string, dn: string, partition: string): Res
 /** Parses `<deviceName>/<dn>/<partition>` (docs/cti-link.md §5), validating every part. Never throws. */
 export function parseAppearanceId(id: string): Result<LineAppearanceKey> {
   if (typeof id !== 'string') return invalidArgument('an appearance ID must be a string');
-  if (id.length > APPEARANCE_ID_MAX_LENGTH) return invalidArgument(`the appearance ID is ${id.length} characters long; the limit is ${APPEARANCE_ID_MAX_LENGTH}`);
+  if (id.length > APPEARANCE_ID_MAX_LENGTH)
+    return invalidArgument(
+      `the appearance ID is ${id.length} characters long; the limit is ${APPEARANCE_ID_MAX_LENGTH}`,
+    );
   const first = id.indexOf('/');
   const second = first < 0 ? -1 : id.indexOf('/', first + 1);
   if (first < 0 || second < 0 || id.indexOf('/', second + 1) >= 0)
-    return invalidArgument(`"${id}" is not an appearance ID: expected <deviceName>/<dn>/<partition> (docs/cti-link.md §5)`);
+    return invalidArgument(
+      `"${id}" is not an appearance ID: expected <deviceName>/<dn>/<partition> (docs/cti-link.md §5)`,
+    );
   const device = id.slice(0, first);
   const dn = id.slice(first + 1, second);
   const partition = id.slice(second + 1);
@@ -130,9 +176,16 @@ export function lineUriOf(line: LineForUri, style: LineUriStyle): Result<string>
       return uri.ok ? ok(formatTelUri(uri.value)) : uri;
     }
     case 'e164': {
-      if (line.e164 === undefined || line.e164 === '') return invalidArgument(`line ${line.dn} has no E.164 number, so it has no e164-style line URI`);
-      if (!/^\+[1-9][0-9]{5,14}$/.test(line.e164)) return invalidArgument(`"${line.e164}" is not an E.164 number (+, country code, at most 15 digits: ITU-T E.164 §6)`);
-      if (!/^[0-9]+$/.test(line.dn)) return invalidArgument(`the directory number "${line.dn}" cannot be an ext parameter: digits only (RFC 3966 §3)`);
+      if (line.e164 === undefined || line.e164 === '')
+        return invalidArgument(`line ${line.dn} has no E.164 number, so it has no e164-style line URI`);
+      if (!/^\+[1-9][0-9]{5,14}$/.test(line.e164))
+        return invalidArgument(
+          `"${line.e164}" is not an E.164 number (+, country code, at most 15 digits: ITU-T E.164 §6)`,
+        );
+      if (!/^[0-9]+$/.test(line.dn))
+        return invalidArgument(
+          `the directory number "${line.dn}" cannot be an ext parameter: digits only (RFC 3966 §3)`,
+        );
       const uri = makeTelUri({ number: line.e164, ext: line.dn });
       return uri.ok ? ok(formatTelUri(uri.value)) : uri;
     }

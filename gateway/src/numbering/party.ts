@@ -27,7 +27,8 @@ export interface PartyAddress {
   readonly source: PartySource;
 }
 
-const numberInvalid = (message: string): { ok: false; error: DesklineError } => err(new DesklineError(ErrorCode.NumberInvalid, message));
+const numberInvalid = (message: string): { ok: false; error: DesklineError } =>
+  err(new DesklineError(ErrorCode.NumberInvalid, message));
 
 function fromTel(uri: TelUri, source: PartySource): PartyAddress {
   const party: { -readonly [K in keyof PartyAddress]: PartyAddress[K] } = { number: uri.number, source };
@@ -78,16 +79,25 @@ function parseSipParty(text: string, schemeLength: number): Result<PartyAddress>
   const query = hostPart.indexOf('?');
   const uriParams = (query < 0 ? hostPart : hostPart.slice(0, query)).split(';');
   let userPhone = false;
-  for (let i = 1; i < uriParams.length; i++) if ((uriParams[i] ?? '').toLowerCase() === 'user=phone') userPhone = true;
+  for (let i = 1; i < uriParams.length; i++)
+    if ((uriParams[i] ?? '').toLowerCase() === 'user=phone') userPhone = true;
 
   // RFC 3261 §19.1.2: "#" is escaped as %23 in a user part.
   const decoded = percentDecode(user, 'the SIP user part');
   if (!decoded.ok) return decoded;
   user = decoded.value;
   if (!userPhone && !NUMERIC_USER.test(user))
-    return numberInvalid(`the SIP user part "${user}" is not a telephone number (a number, or a telephone-subscriber with user=phone, RFC 3261 §19.1.1)`);
+    return numberInvalid(
+      `the SIP user part "${user}" is not a telephone number (a number, or a telephone-subscriber with user=phone, RFC 3261 §19.1.1)`,
+    );
   const tel = parseTelUri('tel:' + user);
-  if (!tel.ok) return err(new DesklineError(ErrorCode.UriInvalid, `the SIP user part is not a telephone-subscriber: ${tel.error.message}`));
+  if (!tel.ok)
+    return err(
+      new DesklineError(
+        ErrorCode.UriInvalid,
+        `the SIP user part is not a telephone-subscriber: ${tel.error.message}`,
+      ),
+    );
   return ok(fromTel(tel.value, 'sip'));
 }
 
@@ -98,7 +108,18 @@ const EXT_SUFFIX = /(?:;ext=|ext\.?|x)\s*([0-9][0-9 .()-]*)$/i;
 
 /** Separators people write between digit groups: spaces (also no-break and thin ones), ( ) - . and /. */
 function isWrittenSeparator(c: number): boolean {
-  return c === 0x20 || c === 0xa0 || c === 0x2007 || c === 0x2009 || c === 0x202f || c === 0x28 || c === 0x29 || c === 0x2d || c === 0x2e || c === 0x2f;
+  return (
+    c === 0x20 ||
+    c === 0xa0 ||
+    c === 0x2007 ||
+    c === 0x2009 ||
+    c === 0x202f ||
+    c === 0x28 ||
+    c === 0x29 ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x2f
+  );
 }
 
 /** `+44 (0)20 …`: the national trunk prefix written in brackets is never dialled after a country code (ITU-T E.123 advises against writing it at all). */
@@ -119,10 +140,16 @@ function parseDigitsParty(text: string): Result<PartyAddress> {
     if ((c >= 0x30 && c <= 0x39) || c === 0x2a || c === 0x23) number += main[i];
     else if (c === 0x2b && number.length === 0) number = '+';
     else if (isWrittenSeparator(c)) continue;
-    else if (c === 0x2b) return numberInvalid(`"+" at position ${i + 1} is not at the start: "+" may only begin an international number`);
+    else if (c === 0x2b)
+      return numberInvalid(
+        `"+" at position ${i + 1} is not at the start: "+" may only begin an international number`,
+      );
     else {
-      const shown = c >= 0x21 && c <= 0x7e ? `"${main[i] ?? ''}"` : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
-      return numberInvalid(`${shown} at position ${i + 1} cannot be dialled: a number holds digits, * and #, with an optional leading +`);
+      const shown =
+        c >= 0x21 && c <= 0x7e ? `"${main[i] ?? ''}"` : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+      return numberInvalid(
+        `${shown} at position ${i + 1} cannot be dialled: a number holds digits, * and #, with an optional leading +`,
+      );
     }
   }
   if (number.length === 0 || number === '+') return numberInvalid('there are no digits to dial');
@@ -138,7 +165,9 @@ function parseDigitsParty(text: string): Result<PartyAddress> {
 export function parsePartyAddress(text: string): Result<PartyAddress> {
   if (typeof text !== 'string') return numberInvalid('a party address must be a string');
   if (text.length > PARTY_ADDRESS_MAX_LENGTH)
-    return numberInvalid(`the party address is ${text.length} characters long; the limit is ${PARTY_ADDRESS_MAX_LENGTH}`);
+    return numberInvalid(
+      `the party address is ${text.length} characters long; the limit is ${PARTY_ADDRESS_MAX_LENGTH}`,
+    );
   let value = text.trim();
   const bad = forbiddenCharacter(value, 'the party address', true);
   if (bad !== undefined) return numberInvalid(bad);
@@ -153,6 +182,8 @@ export function parsePartyAddress(text: string): Result<PartyAddress> {
   if (head === 'sips:') return parseSipParty(value, 5);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value);
   if (scheme !== null && scheme[1] !== 'v')
-    return numberInvalid(`"${scheme[1] ?? ''}:" addresses name no telephone number: use tel:, sip: or sips:, or plain digits`);
+    return numberInvalid(
+      `"${scheme[1] ?? ''}:" addresses name no telephone number: use tel:, sip: or sips:, or plain digits`,
+    );
   return parseDigitsParty(value);
 }

@@ -107,7 +107,8 @@ function backtrackingProblem(src: string): string | undefined {
 
 /** Why a regex source is refused, or undefined when it is fine. Shared by the schema and tests. */
 export function regexProblem(source: string): string | undefined {
-  if (source.length > REGEX_SOURCE_MAX_LENGTH) return `the pattern is ${source.length} characters long; the limit is ${REGEX_SOURCE_MAX_LENGTH}`;
+  if (source.length > REGEX_SOURCE_MAX_LENGTH)
+    return `the pattern is ${source.length} characters long; the limit is ${REGEX_SOURCE_MAX_LENGTH}`;
   try {
     new RegExp(source);
   } catch (error) {
@@ -138,7 +139,10 @@ function replacementProblem(replace: string, source: string): string | undefined
     const ch = replace[i] ?? '';
     if (ch === '$') {
       const next = replace[i + 1] ?? '';
-      if (next === '$' || next === '&') { i++; continue; }
+      if (next === '$' || next === '&') {
+        i++;
+        continue;
+      }
       if (next === '<') {
         const close = replace.indexOf('>', i);
         const name = close < 0 ? '' : replace.slice(i + 2, close);
@@ -150,13 +154,15 @@ function replacementProblem(replace: string, source: string): string | undefined
         const two = replace.slice(i + 1, i + 3);
         const n2 = /^\d\d$/.test(two) ? Number(two) : -1;
         const n = n2 >= 1 && n2 <= groups.count ? n2 : Number(next);
-        if (n < 1 || n > groups.count) return `"$${n}" refers to group ${n}, and the pattern has ${groups.count}`;
+        if (n < 1 || n > groups.count)
+          return `"$${n}" refers to group ${n}, and the pattern has ${groups.count}`;
         i += n === n2 ? 2 : 1;
         continue;
       }
       return `"$${next}" is not a replacement reference this engine supports ($$, $&, $1-$99, $<name>)`;
     }
-    if (!/[0-9*#+]/.test(ch)) return `"${ch}" in the replacement cannot be dialled: literals are digits, "*", "#" and "+"`;
+    if (!/[0-9*#+]/.test(ch))
+      return `"${ch}" in the replacement cannot be dialled: literals are digits, "*", "#" and "+"`;
   }
   return undefined;
 }
@@ -169,7 +175,10 @@ const RuleName = z
   .max(64)
   .refine((name) => ![...name].some((ch) => ch < ' ' || ch === '\u007f'), 'no control characters');
 
-const DialPattern = z.string().max(32).regex(/^\+?[0-9*#]*$/, 'digits, "*" and "#", with an optional leading "+"');
+const DialPattern = z
+  .string()
+  .max(32)
+  .regex(/^\+?[0-9*#]*$/, 'digits, "*" and "#", with an optional leading "+"');
 
 const RegexSource = z
   .string()
@@ -199,9 +208,17 @@ export const CiscoRule = z
   })
   .superRefine((rule, ctx) => {
     if (rule.numberOfDigits !== undefined && rule.beginsWith.length > rule.numberOfDigits)
-      ctx.addIssue({ code: 'custom', path: ['beginsWith'], message: `"${rule.beginsWith}" is longer than numberOfDigits (${rule.numberOfDigits})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['beginsWith'],
+        message: `"${rule.beginsWith}" is longer than numberOfDigits (${rule.numberOfDigits})`,
+      });
     if (rule.numberOfDigits !== undefined && rule.removeDigits > rule.numberOfDigits)
-      ctx.addIssue({ code: 'custom', path: ['removeDigits'], message: `removes ${rule.removeDigits} of only ${rule.numberOfDigits} characters` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removeDigits'],
+        message: `removes ${rule.removeDigits} of only ${rule.numberOfDigits} characters`,
+      });
   });
 export type CiscoRule = z.infer<typeof CiscoRule>;
 
@@ -228,11 +245,15 @@ export type DialRule = RegexRule | CiscoRule;
  * input", and an admin needs to read which field of which rule is wrong.
  */
 export const DialRule: z.ZodType<DialRule, DialRuleInput> = z
-  .custom<DialRuleInput>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'a rule is an object')
+  .custom<DialRuleInput>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'a rule is an object',
+  )
   .transform((value, ctx) => {
     const parsed = 'match' in value ? RegexRule.safeParse(value) : CiscoRule.safeParse(value);
     if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
     return z.NEVER;
   });
 
@@ -251,7 +272,8 @@ export const LineUriRewrite = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['replace'], message: problem });
     if (rule.partition !== undefined) {
       const partition = validatePartition(rule.partition);
-      if (!partition.ok) ctx.addIssue({ code: 'custom', path: ['partition'], message: partition.error.message });
+      if (!partition.ok)
+        ctx.addIssue({ code: 'custom', path: ['partition'], message: partition.error.message });
     }
   });
 export type LineUriRewrite = z.infer<typeof LineUriRewrite>;
@@ -259,7 +281,12 @@ export type LineUriRewrite = z.infer<typeof LineUriRewrite>;
 function uniqueNames(rules: readonly { name: string }[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   rules.forEach((rule, index) => {
-    if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `rule name "${rule.name}" is used twice` });
+    if (seen.has(rule.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `rule name "${rule.name}" is used twice`,
+      });
     seen.add(rule.name);
   });
 }
@@ -304,28 +331,104 @@ export type NumberingRulesConfigInput = z.input<typeof NumberingRulesConfig>;
  */
 export const DEFAULT_NUMBERING_RULES_CONFIG: NumberingRulesConfigInput = {
   lineUri: {
-    rewrites: [{ name: 'site-did-line', description: 'E.164 line URI of a site DID → its extension', match: '^\\+14085551(\\d{3})$', replace: '1$1' }],
+    rewrites: [
+      {
+        name: 'site-did-line',
+        description: 'E.164 line URI of a site DID → its extension',
+        match: '^\\+14085551(\\d{3})$',
+        replace: '1$1',
+      },
+    ],
     defaultPartition: 'INTERNAL',
     unmatched: 'useNumber',
   },
   dial: {
     unmatched: 'dialAsIs',
     rules: [
-      { name: 'internal-extension', description: '4-digit extension, dialled as is', match: '^[1-8]\\d{3}$', replace: '$&' },
-      { name: 'outside-international', description: '9 011 + international → +', match: '^9011([1-9]\\d{6,14})$', replace: '+$1', continue: true },
-      { name: 'outside-long-distance', description: '9 1 + 10 digits → +1', match: '^91([2-9]\\d{2}[2-9]\\d{6})$', replace: '+1$1', continue: true },
-      { name: 'outside-national', description: '9 + 10 digits → +1', match: '^9([2-9]\\d{2}[2-9]\\d{6})$', replace: '+1$1', continue: true },
-      { name: 'outside-local', description: '9 + 7 digits → +1 408', match: '^9([2-9]\\d{6})$', replace: '+1408$1', continue: true },
-      { name: 'international-011', description: '011 + international → + (Cisco style)', beginsWith: '011', removeDigits: 3, prefix: '+', continue: true },
-      { name: 'long-distance', description: '1 + 10 digits → +1 (Cisco style)', beginsWith: '1', numberOfDigits: 11, removeDigits: 0, prefix: '+', continue: true },
-      { name: 'national', description: '10 digits → +1', match: '^[2-9]\\d{2}[2-9]\\d{6}$', replace: '+1$&', continue: true },
-      { name: 'site-did', description: 'our own DIDs stay internal: +1 408 555 1xxx → 1xxx (Cisco style)', beginsWith: '+14085551', numberOfDigits: 12, removeDigits: 8, prefix: '' },
+      {
+        name: 'internal-extension',
+        description: '4-digit extension, dialled as is',
+        match: '^[1-8]\\d{3}$',
+        replace: '$&',
+      },
+      {
+        name: 'outside-international',
+        description: '9 011 + international → +',
+        match: '^9011([1-9]\\d{6,14})$',
+        replace: '+$1',
+        continue: true,
+      },
+      {
+        name: 'outside-long-distance',
+        description: '9 1 + 10 digits → +1',
+        match: '^91([2-9]\\d{2}[2-9]\\d{6})$',
+        replace: '+1$1',
+        continue: true,
+      },
+      {
+        name: 'outside-national',
+        description: '9 + 10 digits → +1',
+        match: '^9([2-9]\\d{2}[2-9]\\d{6})$',
+        replace: '+1$1',
+        continue: true,
+      },
+      {
+        name: 'outside-local',
+        description: '9 + 7 digits → +1 408',
+        match: '^9([2-9]\\d{6})$',
+        replace: '+1408$1',
+        continue: true,
+      },
+      {
+        name: 'international-011',
+        description: '011 + international → + (Cisco style)',
+        beginsWith: '011',
+        removeDigits: 3,
+        prefix: '+',
+        continue: true,
+      },
+      {
+        name: 'long-distance',
+        description: '1 + 10 digits → +1 (Cisco style)',
+        beginsWith: '1',
+        numberOfDigits: 11,
+        removeDigits: 0,
+        prefix: '+',
+        continue: true,
+      },
+      {
+        name: 'national',
+        description: '10 digits → +1',
+        match: '^[2-9]\\d{2}[2-9]\\d{6}$',
+        replace: '+1$&',
+        continue: true,
+      },
+      {
+        name: 'site-did',
+        description: 'our own DIDs stay internal: +1 408 555 1xxx → 1xxx (Cisco style)',
+        beginsWith: '+14085551',
+        numberOfDigits: 12,
+        removeDigits: 8,
+        prefix: '',
+      },
     ],
   },
   directoryLookup: {
     rules: [
-      { name: 'site-did', description: 'a caller on one of our DIDs is the user of that extension', beginsWith: '+14085551', numberOfDigits: 12, removeDigits: 8, prefix: '' },
-      { name: 'national', description: '10 digits presented by the carrier → +1', match: '^[2-9]\\d{2}[2-9]\\d{6}$', replace: '+1$&' },
+      {
+        name: 'site-did',
+        description: 'a caller on one of our DIDs is the user of that extension',
+        beginsWith: '+14085551',
+        numberOfDigits: 12,
+        removeDigits: 8,
+        prefix: '',
+      },
+      {
+        name: 'national',
+        description: '10 digits presented by the carrier → +1',
+        match: '^[2-9]\\d{2}[2-9]\\d{6}$',
+        replace: '+1$&',
+      },
     ],
   },
 };
@@ -367,23 +470,58 @@ export class NumberingRules {
   static compile(config: unknown): Result<NumberingRules> {
     const parsed = NumberingRulesConfig.safeParse(config);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-      return err(new DesklineError(ErrorCode.ConfigInvalid, `numbering rules: ${issues.join('; ')}`, { detail: { issues } }));
+      const issues = parsed.error.issues.map(
+        (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+      );
+      return err(
+        new DesklineError(ErrorCode.ConfigInvalid, `numbering rules: ${issues.join('; ')}`, {
+          detail: { issues },
+        }),
+      );
     }
     const value = parsed.data;
     const compileList = (rules: readonly DialRule[]): CompiledRule[] =>
       rules.map((rule): CompiledRule =>
         'match' in rule
-          ? { kind: 'regex', name: rule.name, pattern: new RegExp(rule.match), replace: rule.replace, continue: rule.continue }
-          : { kind: 'cisco', name: rule.name, beginsWith: rule.beginsWith, numberOfDigits: rule.numberOfDigits, removeDigits: rule.removeDigits, prefix: rule.prefix, continue: rule.continue },
+          ? {
+              kind: 'regex',
+              name: rule.name,
+              pattern: new RegExp(rule.match),
+              replace: rule.replace,
+              continue: rule.continue,
+            }
+          : {
+              kind: 'cisco',
+              name: rule.name,
+              beginsWith: rule.beginsWith,
+              numberOfDigits: rule.numberOfDigits,
+              removeDigits: rule.removeDigits,
+              prefix: rule.prefix,
+              continue: rule.continue,
+            },
       );
-    const rewrites = value.lineUri.rewrites.map((rule): CompiledRegex => ({ kind: 'regex', name: rule.name, pattern: new RegExp(rule.match), replace: rule.replace, continue: false, partition: rule.partition }));
-    return ok(new NumberingRules(value, compileList(value.dial.rules), compileList(value.directoryLookup.rules), rewrites));
+    const rewrites = value.lineUri.rewrites.map((rule): CompiledRegex => ({
+      kind: 'regex',
+      name: rule.name,
+      pattern: new RegExp(rule.match),
+      replace: rule.replace,
+      continue: false,
+      partition: rule.partition,
+    }));
+    return ok(
+      new NumberingRules(
+        value,
+        compileList(value.dial.rules),
+        compileList(value.directoryLookup.rules),
+        rewrites,
+      ),
+    );
   }
 }
 
 /** Same as NumberingRules.compile(). */
-export const compileNumberingRules = (config: unknown): Result<NumberingRules> => NumberingRules.compile(config);
+export const compileNumberingRules = (config: unknown): Result<NumberingRules> =>
+  NumberingRules.compile(config);
 
 let defaultRules: NumberingRules | undefined;
 /** The compiled DEFAULT_NUMBERING_RULES_CONFIG (compiled once). */
@@ -414,12 +552,14 @@ const quote = (text: string): string => JSON.stringify(text);
 
 function whyNot(rule: CompiledRule, value: string): string {
   if (rule.kind === 'regex') return `${quote(value)} does not match /${rule.pattern.source}/`;
-  if (!value.startsWith(rule.beginsWith)) return `${quote(value)} does not begin with ${quote(rule.beginsWith)}`;
+  if (!value.startsWith(rule.beginsWith))
+    return `${quote(value)} does not begin with ${quote(rule.beginsWith)}`;
   return `${quote(value)} has ${value.length} characters; the rule wants ${rule.numberOfDigits ?? 'any number'}`;
 }
 
 function whyMatched(rule: CompiledRule, before: string, after: string): string {
-  if (rule.kind === 'regex') return `${quote(before)} matches /${rule.pattern.source}/; replaced by ${quote(rule.replace)} → ${quote(after)}`;
+  if (rule.kind === 'regex')
+    return `${quote(before)} matches /${rule.pattern.source}/; replaced by ${quote(rule.replace)} → ${quote(after)}`;
   const conditions = [rule.beginsWith === '' ? 'any beginning' : `begins with ${quote(rule.beginsWith)}`];
   if (rule.numberOfDigits !== undefined) conditions.push(`has ${rule.numberOfDigits} characters`);
   const actions = [`removed ${rule.removeDigits}`];
@@ -458,16 +598,35 @@ function runList(rules: readonly CompiledRule[], value: string, trace: RuleStep[
   for (const rule of rules) {
     if (stoppedBy !== undefined) {
       if (trace === undefined) break;
-      trace.push({ rule: rule.name, kind: rule.kind, status: 'skipped', before: current, why: `not tried: ${quote(stoppedBy)} matched and does not continue` });
+      trace.push({
+        rule: rule.name,
+        kind: rule.kind,
+        status: 'skipped',
+        before: current,
+        why: `not tried: ${quote(stoppedBy)} matched and does not continue`,
+      });
       continue;
     }
     const next = applyRule(rule, current);
     if (next === undefined) {
-      trace?.push({ rule: rule.name, kind: rule.kind, status: 'notMatched', before: current, why: whyNot(rule, current) });
+      trace?.push({
+        rule: rule.name,
+        kind: rule.kind,
+        status: 'notMatched',
+        before: current,
+        why: whyNot(rule, current),
+      });
       continue;
     }
     if (trace !== undefined) {
-      const step: { -readonly [K in keyof RuleStep]: RuleStep[K] } = { rule: rule.name, kind: rule.kind, status: 'matched', before: current, after: next, why: whyMatched(rule, current, next) };
+      const step: { -readonly [K in keyof RuleStep]: RuleStep[K] } = {
+        rule: rule.name,
+        kind: rule.kind,
+        status: 'matched',
+        before: current,
+        after: next,
+        why: whyMatched(rule, current, next),
+      };
       if (rule.continue) step.continued = true;
       trace.push(step);
     }
@@ -482,7 +641,11 @@ function runList(rules: readonly CompiledRule[], value: string, trace: RuleStep[
 
 /** ITU-T E.164 country codes of one and two digits; every other country code has three. */
 const CC_ONE = new Set(['1', '7']);
-const CC_TWO = new Set('20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(' '));
+const CC_TWO = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
+    ' ',
+  ),
+);
 
 function countryCodeLength(digits: string): number {
   if (CC_ONE.has(digits.slice(0, 1))) return 1;
@@ -509,7 +672,13 @@ function groupDigits(digits: string): string {
  */
 export function formatNumberForDisplay(dialString: string): string {
   // Not E.164 (internal numbers, service codes), or not a country code (+0…): shown as it is.
-  if (dialString.length < 3 || dialString.charCodeAt(0) !== 0x2b || dialString.charCodeAt(1) === 0x30 || !/^\+\d+$/.test(dialString)) return dialString;
+  if (
+    dialString.length < 3 ||
+    dialString.charCodeAt(0) !== 0x2b ||
+    dialString.charCodeAt(1) === 0x30 ||
+    !/^\+\d+$/.test(dialString)
+  )
+    return dialString;
   const digits = dialString.slice(1);
   if (digits.charCodeAt(0) === 0x31) {
     // North American Numbering Plan: +1 NPA NXX XXXX.
@@ -533,14 +702,18 @@ function dialStringProblem(value: string): string | undefined {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     const ok = (c >= 0x30 && c <= 0x39) || c === 0x2a || c === 0x23 || (c === 0x2b && i === 0);
-    if (!ok) return `${quote(value[i] ?? '')} cannot be dialled: a dial string holds digits, "*" and "#", with an optional leading "+"`;
+    if (!ok)
+      return `${quote(value[i] ?? '')} cannot be dialled: a dial string holds digits, "*" and "#", with an optional leading "+"`;
   }
   if (value.charCodeAt(0) !== 0x2b) {
-    return value.length > DIAL_STRING_MAX_LENGTH ? `too long: ${value.length} characters, the limit is ${DIAL_STRING_MAX_LENGTH}` : undefined;
+    return value.length > DIAL_STRING_MAX_LENGTH
+      ? `too long: ${value.length} characters, the limit is ${DIAL_STRING_MAX_LENGTH}`
+      : undefined;
   }
   const digits = value.length - 1;
   if (digits === 0) return 'incomplete: "+" and no digits';
-  if (value.indexOf('*') >= 0 || value.indexOf('#') >= 0) return 'an international number holds digits only (ITU-T E.164)';
+  if (value.indexOf('*') >= 0 || value.indexOf('#') >= 0)
+    return 'an international number holds digits only (ITU-T E.164)';
   if (value.charCodeAt(1) === 0x30) return 'country codes never begin with 0 (ITU-T E.164)';
   if (value.charCodeAt(1) === 0x31) {
     // NANP: +1, a 3-digit area code and a 7-digit number, neither beginning with 0 or 1.
@@ -550,13 +723,17 @@ function dialStringProblem(value: string): string | undefined {
     if (value.charCodeAt(5) < 0x32) return 'North American exchange codes begin with 2-9';
     return undefined;
   }
-  if (digits < E164_MIN_DIGITS) return `incomplete: international numbers have at least ${E164_MIN_DIGITS} digits (${digits} so far)`;
-  if (digits > E164_MAX_DIGITS) return `too long: international numbers have at most ${E164_MAX_DIGITS} digits (ITU-T E.164 §6), this has ${digits}`;
+  if (digits < E164_MIN_DIGITS)
+    return `incomplete: international numbers have at least ${E164_MIN_DIGITS} digits (${digits} so far)`;
+  if (digits > E164_MAX_DIGITS)
+    return `too long: international numbers have at most ${E164_MAX_DIGITS} digits (ITU-T E.164 §6), this has ${digits}`;
   return undefined;
 }
 
 function invalidView(input: string, display: string, reason: string, rule?: string): NumberView {
-  return rule === undefined ? { input, dialString: '', display, valid: false, reason } : { input, dialString: '', display, valid: false, rule, reason };
+  return rule === undefined
+    ? { input, dialString: '', display, valid: false, reason }
+    : { input, dialString: '', display, valid: false, rule, reason };
 }
 
 interface DialRun {
@@ -567,28 +744,61 @@ interface DialRun {
 
 function runDial(input: unknown, rules: NumberingRules, trace: RuleStep[] | undefined): DialRun {
   const notes: string[] | undefined = trace === undefined ? undefined : [];
-  if (typeof input !== 'string') return { view: invalidView('', '', 'the number must be text'), party: undefined, notes };
+  if (typeof input !== 'string')
+    return { view: invalidView('', '', 'the number must be text'), party: undefined, notes };
   if (input.length > DIAL_INPUT_MAX_LENGTH)
-    return { view: invalidView(input, '', `too long: ${input.length} characters, the limit is ${DIAL_INPUT_MAX_LENGTH}`), party: undefined, notes };
+    return {
+      view: invalidView(
+        input,
+        '',
+        `too long: ${input.length} characters, the limit is ${DIAL_INPUT_MAX_LENGTH}`,
+      ),
+      party: undefined,
+      notes,
+    };
   const trimmed = input.trim();
-  if (trimmed.length === 0) return { view: invalidView(input, '', 'enter a number'), party: undefined, notes };
+  if (trimmed.length === 0)
+    return { view: invalidView(input, '', 'enter a number'), party: undefined, notes };
 
   const party = parsePartyAddress(trimmed);
   if (!party.ok) return { view: invalidView(input, trimmed, party.error.message), party: undefined, notes };
   if (party.value.ext !== undefined)
-    notes?.push(`the extension ${party.value.ext} is not dialled: the rules see the number ${party.value.number} (write the extension alone to call it)`);
-  notes?.push(`read as ${party.value.source === 'digits' ? 'a number' : `a ${party.value.source} URI`}: ${quote(party.value.number)}`);
+    notes?.push(
+      `the extension ${party.value.ext} is not dialled: the rules see the number ${party.value.number} (write the extension alone to call it)`,
+    );
+  notes?.push(
+    `read as ${party.value.source === 'digits' ? 'a number' : `a ${party.value.source} URI`}: ${quote(party.value.number)}`,
+  );
 
   const outcome = runList(rules.dial, party.value.number, trace);
   if (outcome.rule === undefined && rules.config.dial.unmatched === 'reject')
-    return { view: invalidView(input, formatNumberForDisplay(party.value.number), `no dial rule matches ${quote(party.value.number)}`), party: party.value, notes };
+    return {
+      view: invalidView(
+        input,
+        formatNumberForDisplay(party.value.number),
+        `no dial rule matches ${quote(party.value.number)}`,
+      ),
+      party: party.value,
+      notes,
+    };
   if (outcome.rule === undefined) notes?.push('no rule matched: dialled as it is');
   const problem = dialStringProblem(outcome.value);
-  if (problem !== undefined) return { view: invalidView(input, formatNumberForDisplay(outcome.value), problem, outcome.rule), party: party.value, notes };
+  if (problem !== undefined)
+    return {
+      view: invalidView(input, formatNumberForDisplay(outcome.value), problem, outcome.rule),
+      party: party.value,
+      notes,
+    };
   const view: NumberView =
     outcome.rule === undefined
       ? { input, dialString: outcome.value, display: formatNumberForDisplay(outcome.value), valid: true }
-      : { input, dialString: outcome.value, display: formatNumberForDisplay(outcome.value), valid: true, rule: outcome.rule };
+      : {
+          input,
+          dialString: outcome.value,
+          display: formatNumberForDisplay(outcome.value),
+          valid: true,
+          rule: outcome.rule,
+        };
   return { view, party: party.value, notes };
 }
 
@@ -616,7 +826,12 @@ export interface DialExplanation {
 export function explain(input: string, rules: NumberingRules): DialExplanation {
   const steps: RuleStep[] = [];
   const run = runDial(input, rules, steps);
-  const base = { input: typeof input === 'string' ? input : '', notes: run.notes ?? [], steps, result: run.view };
+  const base = {
+    input: typeof input === 'string' ? input : '',
+    notes: run.notes ?? [],
+    steps,
+    result: run.view,
+  };
   return run.party === undefined ? base : { ...base, party: run.party };
 }
 
@@ -644,10 +859,16 @@ export interface LineUriExplanation {
   readonly result: Result<LineKeyMatch>;
 }
 
-function runLineUri(lineUri: unknown, rules: NumberingRules, trace: RuleStep[] | undefined): { result: Result<LineKeyMatch>; party?: PartyAddress } {
-  if (typeof lineUri !== 'string') return { result: err(new DesklineError(ErrorCode.UriInvalid, 'the line URI must be a string')) };
+function runLineUri(
+  lineUri: unknown,
+  rules: NumberingRules,
+  trace: RuleStep[] | undefined,
+): { result: Result<LineKeyMatch>; party?: PartyAddress } {
+  if (typeof lineUri !== 'string')
+    return { result: err(new DesklineError(ErrorCode.UriInvalid, 'the line URI must be a string')) };
   const party = parsePartyAddress(lineUri);
-  if (!party.ok) return { result: err(new DesklineError(party.error.code, `line URI: ${party.error.message}`)) };
+  if (!party.ok)
+    return { result: err(new DesklineError(party.error.code, `line URI: ${party.error.message}`)) };
   const p = party.value;
   const config = rules.config.lineUri;
   let dn: string;
@@ -662,35 +883,80 @@ function runLineUri(lineUri: unknown, rules: NumberingRules, trace: RuleStep[] |
     dn = p.number;
     for (const rewrite of rules.lineUriRewrites) {
       if (rule !== undefined) {
-        trace?.push({ rule: rewrite.name, kind: 'regex', status: 'skipped', before: dn, why: `not tried: ${quote(rule.name)} matched first` });
+        trace?.push({
+          rule: rewrite.name,
+          kind: 'regex',
+          status: 'skipped',
+          before: dn,
+          why: `not tried: ${quote(rule.name)} matched first`,
+        });
         continue;
       }
       const next = applyRule(rewrite, dn);
       if (next === undefined) {
-        trace?.push({ rule: rewrite.name, kind: 'regex', status: 'notMatched', before: dn, why: whyNot(rewrite, dn) });
+        trace?.push({
+          rule: rewrite.name,
+          kind: 'regex',
+          status: 'notMatched',
+          before: dn,
+          why: whyNot(rewrite, dn),
+        });
       } else {
-        trace?.push({ rule: rewrite.name, kind: 'regex', status: 'matched', before: dn, after: next, why: whyMatched(rewrite, dn, next) });
+        trace?.push({
+          rule: rewrite.name,
+          kind: 'regex',
+          status: 'matched',
+          before: dn,
+          after: next,
+          why: whyMatched(rewrite, dn, next),
+        });
         rule = rewrite;
         dn = next;
       }
     }
     if (rule === undefined && config.unmatched === 'reject') {
       const tried = rules.lineUriRewrites.map((r) => r.name).join(', ');
-      return { party: p, result: err(new DesklineError(ErrorCode.UnknownLine, `no line URI rule matches ${quote(p.number)} (tried: ${tried === '' ? 'none configured' : tried})`)) };
+      return {
+        party: p,
+        result: err(
+          new DesklineError(
+            ErrorCode.UnknownLine,
+            `no line URI rule matches ${quote(p.number)} (tried: ${tried === '' ? 'none configured' : tried})`,
+          ),
+        ),
+      };
     }
   }
   const dnCheck = validateDn(dn);
   if (!dnCheck.ok)
-    return { party: p, result: err(new DesklineError(ErrorCode.UriInvalid, `the line URI gives ${quote(dn)}, which is not a directory number: ${dnCheck.error.message}`)) };
+    return {
+      party: p,
+      result: err(
+        new DesklineError(
+          ErrorCode.UriInvalid,
+          `the line URI gives ${quote(dn)}, which is not a directory number: ${dnCheck.error.message}`,
+        ),
+      ),
+    };
 
   let partition: string | undefined;
   let partitionFrom: 'uri' | 'rule' | 'default' | undefined;
   if (p.partition !== undefined) [partition, partitionFrom] = [p.partition, 'uri'];
   else if (rule?.partition !== undefined) [partition, partitionFrom] = [rule.partition, 'rule'];
-  else if (config.defaultPartition !== undefined) [partition, partitionFrom] = [config.defaultPartition, 'default'];
+  else if (config.defaultPartition !== undefined)
+    [partition, partitionFrom] = [config.defaultPartition, 'default'];
   if (partition !== undefined) {
     const partitionCheck = validatePartition(partition);
-    if (!partitionCheck.ok) return { party: p, result: err(new DesklineError(ErrorCode.UriInvalid, `the line URI's partition is not valid: ${partitionCheck.error.message}`)) };
+    if (!partitionCheck.ok)
+      return {
+        party: p,
+        result: err(
+          new DesklineError(
+            ErrorCode.UriInvalid,
+            `the line URI's partition is not valid: ${partitionCheck.error.message}`,
+          ),
+        ),
+      };
   }
   const match: { -readonly [K in keyof LineKeyMatch]: LineKeyMatch[K] } = { dn, from };
   if (partition !== undefined) match.partition = partition;
@@ -731,14 +997,32 @@ export interface DirectoryLookupExplanation {
   readonly result: Result<DirectoryLookupKey>;
 }
 
-function runLookup(number: unknown, rules: NumberingRules, trace: RuleStep[] | undefined): { result: Result<DirectoryLookupKey>; party?: PartyAddress } {
-  if (typeof number !== 'string') return { result: err(new DesklineError(ErrorCode.NumberInvalid, 'the number must be a string')) };
+function runLookup(
+  number: unknown,
+  rules: NumberingRules,
+  trace: RuleStep[] | undefined,
+): { result: Result<DirectoryLookupKey>; party?: PartyAddress } {
+  if (typeof number !== 'string')
+    return { result: err(new DesklineError(ErrorCode.NumberInvalid, 'the number must be a string')) };
   const party = parsePartyAddress(number);
   if (!party.ok) return { result: party };
   const outcome = runList(rules.directoryLookup, party.value.number, trace);
   if (outcome.value.length === 0)
-    return { party: party.value, result: err(new DesklineError(ErrorCode.NumberInvalid, `the directory lookup rules left nothing of ${quote(party.value.number)}`)) };
-  return { party: party.value, result: ok(outcome.rule === undefined ? { number: outcome.value } : { number: outcome.value, rule: outcome.rule }) };
+    return {
+      party: party.value,
+      result: err(
+        new DesklineError(
+          ErrorCode.NumberInvalid,
+          `the directory lookup rules left nothing of ${quote(party.value.number)}`,
+        ),
+      ),
+    };
+  return {
+    party: party.value,
+    result: ok(
+      outcome.rule === undefined ? { number: outcome.value } : { number: outcome.value, rule: outcome.rule },
+    ),
+  };
 }
 
 /**

@@ -91,7 +91,8 @@ const invalid = (message: string, detail?: Record<string, unknown>): { ok: false
   err(new DesklineError(ErrorCode.UriInvalid, message, detail === undefined ? undefined : { detail }));
 
 const hex4 = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
-const quoteChar = (c: number): string => (c === 0x22 ? `'"'` : c >= 0x21 && c <= 0x7e ? `"${String.fromCharCode(c)}"` : hex4(c));
+const quoteChar = (c: number): string =>
+  c === 0x22 ? `'"'` : c >= 0x21 && c <= 0x7e ? `"${String.fromCharCode(c)}"` : hex4(c);
 
 /**
  * Refuses what can never be part of a URI. Shared with party.ts, which passes `freeText` for numbers typed
@@ -118,7 +119,10 @@ export function percentDecode(text: string, what: string): Result<string> {
     const a = text.charCodeAt(i + 1);
     const b = text.charCodeAt(i + 2);
     const isHex = (c: number): boolean => isDigit(c) || isHexLetter(c);
-    if (!isHex(a) || !isHex(b)) return invalid(`${what} has a malformed percent-escape at position ${i + 1} (RFC 3986 §2.1: "%" and two hex digits)`);
+    if (!isHex(a) || !isHex(b))
+      return invalid(
+        `${what} has a malformed percent-escape at position ${i + 1} (RFC 3986 §2.1: "%" and two hex digits)`,
+      );
   }
   let decoded: string;
   try {
@@ -130,7 +134,8 @@ export function percentDecode(text: string, what: string): Result<string> {
   for (let i = 0; i < decoded.length; i++) {
     const c = decoded.charCodeAt(i);
     // A decoded CR/LF or NUL would travel on into SIP headers, CSTA XML and logs.
-    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) return invalid(`${what} percent-decodes to the control character ${hex4(c)}`);
+    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f))
+      return invalid(`${what} percent-decodes to the control character ${hex4(c)}`);
   }
   return ok(decoded);
 }
@@ -140,7 +145,11 @@ const ENCODER = new TextEncoder();
 /** Percent-encodes every character outside `safe` (UTF-8, upper-case hex as RFC 3986 §2.1 recommends). */
 function percentEncode(text: string, safe: Uint8Array): string {
   let plain = true;
-  for (let i = 0; i < text.length; i++) if (!inSet(safe, text.charCodeAt(i))) { plain = false; break; }
+  for (let i = 0; i < text.length; i++)
+    if (!inSet(safe, text.charCodeAt(i))) {
+      plain = false;
+      break;
+    }
   if (plain) return text;
   let out = '';
   for (const ch of text) {
@@ -163,7 +172,8 @@ interface ParsedNumber {
  * local-number-digits  = *phonedigit-hex (HEXDIG / "*" / "#") *phonedigit-hex      (RFC 3966 §3)
  */
 function parseNumberDigits(raw: string, what: string): Result<ParsedNumber> {
-  if (raw.length === 0) return invalid(`${what} is empty: a tel URI needs a number after "tel:" (RFC 3966 §3)`);
+  if (raw.length === 0)
+    return invalid(`${what} is empty: a tel URI needs a number after "tel:" (RFC 3966 §3)`);
   const global = raw.charCodeAt(0) === CH_PLUS;
   let number = global ? '+' : '';
   for (let i = global ? 1 : 0; i < raw.length; i++) {
@@ -171,11 +181,20 @@ function parseNumberDigits(raw: string, what: string): Result<ParsedNumber> {
     if (isDigit(c)) number += raw[i];
     else if (isVisualSeparator(c)) continue;
     else if (global)
-      return invalid(`${what} "${raw}" has ${quoteChar(c)}: a global number holds only digits and the visual separators - . ( ) (RFC 3966 §3)`);
-    else if (isHexLetter(c)) number += String.fromCharCode(c & ~0x20); // HEXDIG is case-insensitive (RFC 5234 §B.1)
+      return invalid(
+        `${what} "${raw}" has ${quoteChar(c)}: a global number holds only digits and the visual separators - . ( ) (RFC 3966 §3)`,
+      );
+    else if (isHexLetter(c))
+      number += String.fromCharCode(c & ~0x20); // HEXDIG is case-insensitive (RFC 5234 §B.1)
     else if (c === 0x2a || c === 0x23) number += raw[i];
-    else if (c === CH_PLUS) return invalid(`${what} "${raw}" has "+" after its start: "+" may only begin a global number (RFC 3966 §5.1.4)`);
-    else return invalid(`${what} "${raw}" has ${quoteChar(c)}: a local number holds only digits, A-F, * and #, with the visual separators - . ( ) (RFC 3966 §3)`);
+    else if (c === CH_PLUS)
+      return invalid(
+        `${what} "${raw}" has "+" after its start: "+" may only begin a global number (RFC 3966 §5.1.4)`,
+      );
+    else
+      return invalid(
+        `${what} "${raw}" has ${quoteChar(c)}: a local number holds only digits, A-F, * and #, with the visual separators - . ( ) (RFC 3966 §3)`,
+      );
   }
   if (number.length === (global ? 1 : 0)) return invalid(`${what} "${raw}" has no digits (RFC 3966 §3)`);
   return ok({ global, number });
@@ -188,7 +207,9 @@ function parseExt(raw: string): Result<string> {
     const c = raw.charCodeAt(i);
     if (isDigit(c)) ext += raw[i];
     else if (!isVisualSeparator(c))
-      return invalid(`ext "${raw}" has ${quoteChar(c)}: an extension holds only digits and visual separators (RFC 3966 §3)`);
+      return invalid(
+        `ext "${raw}" has ${quoteChar(c)}: an extension holds only digits and visual separators (RFC 3966 §3)`,
+      );
   }
   if (ext.length === 0) return invalid(`ext "${raw}" has no digits (RFC 3966 §3)`);
   return ok(ext);
@@ -222,7 +243,9 @@ function parseDescriptor(raw: string): Result<string> {
     return ok(parsed.value.number);
   }
   if (!isDomainName(raw))
-    return invalid(`phone-context "${raw}" is neither a domain name nor a global number such as +1-914-555 (RFC 3966 §3 descriptor)`);
+    return invalid(
+      `phone-context "${raw}" is neither a domain name nor a global number such as +1-914-555 (RFC 3966 §3 descriptor)`,
+    );
   return ok(raw);
 }
 
@@ -231,7 +254,9 @@ function parseParamValue(name: string, raw: string, table: Uint8Array, rule: str
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c !== CH_PERCENT && !inSet(table, c))
-      return invalid(`parameter "${name}" has ${quoteChar(c)} in its value: not allowed by RFC 3966 §3 ${rule}, percent-encode it`);
+      return invalid(
+        `parameter "${name}" has ${quoteChar(c)} in its value: not allowed by RFC 3966 §3 ${rule}, percent-encode it`,
+      );
   }
   return percentDecode(raw, `parameter "${name}"`);
 }
@@ -253,11 +278,14 @@ export function parseTelUri(text: string): Result<TelUri> {
   if (typeof text !== 'string') return invalid('a tel URI must be a string');
   if (text.length === 0) return invalid('the tel URI is empty');
   if (text.length > TEL_URI_MAX_LENGTH)
-    return invalid(`the tel URI is ${text.length} characters long; the limit is ${TEL_URI_MAX_LENGTH}`, { length: text.length });
+    return invalid(`the tel URI is ${text.length} characters long; the limit is ${TEL_URI_MAX_LENGTH}`, {
+      length: text.length,
+    });
   const bad = forbiddenCharacter(text, 'the tel URI');
   if (bad !== undefined) return invalid(bad);
   // RFC 3986 §3.1: scheme names are case-insensitive.
-  if (text.length < 4 || text.slice(0, 4).toLowerCase() !== 'tel:') return invalid('not a tel URI: it must begin with "tel:" (RFC 3966 §3)');
+  if (text.length < 4 || text.slice(0, 4).toLowerCase() !== 'tel:')
+    return invalid('not a tel URI: it must begin with "tel:" (RFC 3966 §3)');
 
   const segments = text.slice(4).split(';');
   let rawNumber = segments[0] ?? '';
@@ -284,12 +312,16 @@ export function parseTelUri(text: string): Result<TelUri> {
     const eq = segment.indexOf('=');
     const rawName = eq < 0 ? segment : segment.slice(0, eq);
     const rawValue = eq < 0 ? undefined : segment.slice(eq + 1);
-    if (!isParamName(rawName)) return invalid(`parameter name "${rawName}" is not valid: letters, digits and "-" only (RFC 3966 §3 pname)`);
+    if (!isParamName(rawName))
+      return invalid(
+        `parameter name "${rawName}" is not valid: letters, digits and "-" only (RFC 3966 §3 pname)`,
+      );
     const name = rawName.toLowerCase();
     // RFC 3966 §3: each parameter name MUST NOT appear more than once.
     if (seen.has(name)) return invalid(`parameter "${name}" appears twice (RFC 3966 §3)`);
     seen.add(name);
-    if (rawValue !== undefined && rawValue.length === 0) return invalid(`parameter "${name}" has "=" but no value (RFC 3966 §3 pvalue)`);
+    if (rawValue !== undefined && rawValue.length === 0)
+      return invalid(`parameter "${name}" has "=" but no value (RFC 3966 §3 pvalue)`);
     const needsValue = name === 'ext' || name === 'isub' || name === 'phone-context' || name === 'partition';
     if (needsValue && rawValue === undefined) return invalid(`parameter "${name}" needs a value`);
     switch (name) {
@@ -333,7 +365,12 @@ export function parseTelUri(text: string): Result<TelUri> {
   if (!global && phoneContext === undefined) leniencies.push('missingPhoneContext');
   if (global && phoneContext !== undefined) leniencies.push('phoneContextOnGlobal');
 
-  const uri: { -readonly [K in keyof TelUri]: TelUri[K] } = { global, number: number.value.number, params, leniencies };
+  const uri: { -readonly [K in keyof TelUri]: TelUri[K] } = {
+    global,
+    number: number.value.number,
+    params,
+    leniencies,
+  };
   if (ext !== undefined) uri.ext = ext;
   if (isub !== undefined) uri.isub = isub;
   if (phoneContext !== undefined) uri.phoneContext = phoneContext;
@@ -357,7 +394,11 @@ export function formatTelUri(uri: TelUri): string {
   if (uri.isub !== undefined) out += ';isub=' + percentEncode(uri.isub, ISUB_CHAR);
   if (uri.phoneContext !== undefined) out += ';phone-context=' + uri.phoneContext;
   if (uri.partition !== undefined) out += ';partition=' + percentEncode(uri.partition, PARAMCHAR);
-  for (const param of uri.params) out += param.value === undefined ? `;${param.name}` : `;${param.name}=${percentEncode(param.value, PARAMCHAR)}`;
+  for (const param of uri.params)
+    out +=
+      param.value === undefined
+        ? `;${param.name}`
+        : `;${param.name}=${percentEncode(param.value, PARAMCHAR)}`;
   return out;
 }
 
@@ -371,12 +412,20 @@ export function makeTelUri(fields: TelUriFields): Result<TelUri> {
   const params = fields.params ?? [];
   for (const param of params) {
     const lower = typeof param.name === 'string' ? param.name.toLowerCase() : '';
-    if (!isParamName(lower)) return invalid(`parameter name "${String(param.name)}" is not valid: letters, digits and "-" only (RFC 3966 §3 pname)`);
+    if (!isParamName(lower))
+      return invalid(
+        `parameter name "${String(param.name)}" is not valid: letters, digits and "-" only (RFC 3966 §3 pname)`,
+      );
     if (RESERVED_PARAMS.has(lower)) return invalid(`parameter "${lower}" has its own field`);
     if (param.value !== undefined && (typeof param.value !== 'string' || param.value.length === 0))
       return invalid(`parameter "${lower}" has an empty value (RFC 3966 §3 pvalue)`);
   }
-  if (typeof fields.number !== 'string' || forbiddenCharacter(fields.number, 'the number') !== undefined || fields.number.includes(';') || fields.number.includes('%'))
+  if (
+    typeof fields.number !== 'string' ||
+    forbiddenCharacter(fields.number, 'the number') !== undefined ||
+    fields.number.includes(';') ||
+    fields.number.includes('%')
+  )
     return invalid(`the number "${String(fields.number)}" is not valid in a tel URI (RFC 3966 §3)`);
   const number = parseNumberDigits(fields.number, 'the number');
   if (!number.ok) return number;
@@ -400,7 +449,10 @@ export function makeTelUri(fields: TelUriFields): Result<TelUri> {
     text += ';partition=' + percentEncode(fields.partition, PARAMCHAR);
   }
   for (const param of params)
-    text += param.value === undefined ? `;${param.name.toLowerCase()}` : `;${param.name.toLowerCase()}=${percentEncode(param.value, PARAMCHAR)}`;
+    text +=
+      param.value === undefined
+        ? `;${param.name.toLowerCase()}`
+        : `;${param.name.toLowerCase()}=${percentEncode(param.value, PARAMCHAR)}`;
   // Parsing what we built checks what is left (length, decoded control characters, duplicates) in one place.
   return parseTelUri(text);
 }
@@ -421,7 +473,13 @@ const sameContext = (a: string | undefined, b: string | undefined): boolean =>
  */
 export function telUriEquals(a: TelUri, b: TelUri): boolean {
   if (a.global !== b.global || a.number !== b.number) return false;
-  if (a.ext !== b.ext || !sameText(a.isub, b.isub) || !sameContext(a.phoneContext, b.phoneContext) || !sameText(a.partition, b.partition)) return false;
+  if (
+    a.ext !== b.ext ||
+    !sameText(a.isub, b.isub) ||
+    !sameContext(a.phoneContext, b.phoneContext) ||
+    !sameText(a.partition, b.partition)
+  )
+    return false;
   if (a.params.length !== b.params.length) return false;
   for (const param of a.params) {
     const other = b.params.find((p) => p.name === param.name);

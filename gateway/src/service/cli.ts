@@ -84,17 +84,22 @@ async function main(): Promise<void> {
   if (args.shell) config.shell.enabled = true;
   if (args['log-level'] !== undefined) {
     const level = args['log-level'];
-    if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level)) fail(`--log-level: expected trace|debug|info|warn|error, got ${level}`);
+    if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level))
+      fail(`--log-level: expected trace|debug|info|warn|error, got ${level}`);
     config.log.level = level as LogLevel;
   }
   if (args.check) {
-    process.stdout.write(`configuration OK: ${config.cti.addresses.length} CTI address(es), SIP ${config.sip.tcp.length} TCP / ${config.sip.tls.length} TLS / ${config.sip.ws.length} WS listener(s)\n`);
+    process.stdout.write(
+      `configuration OK: ${config.cti.addresses.length} CTI address(es), SIP ${config.sip.tcp.length} TCP / ${config.sip.tls.length} TLS / ${config.sip.ws.length} WS listener(s)\n`,
+    );
     return;
   }
 
   const logger = createPinoLogger({ level: config.log.level, name: 'deskline-gateway' });
-  const staticDir = RENDERER_DIRS.find((dir) => existsSync(join(dir, 'index.html'))) ?? (RENDERER_DIRS[0] as string);
-  if (config.shell.enabled && !existsSync(join(staticDir, 'index.html'))) fail('the browser shell needs the built UI: run `npm run build:renderer` first (npm run shell does it)');
+  const staticDir =
+    RENDERER_DIRS.find((dir) => existsSync(join(dir, 'index.html'))) ?? (RENDERER_DIRS[0] as string);
+  if (config.shell.enabled && !existsSync(join(staticDir, 'index.html')))
+    fail('the browser shell needs the built UI: run `npm run build:renderer` first (npm run shell does it)');
 
   let gateway: Gateway;
   try {
@@ -104,11 +109,16 @@ async function main(): Promise<void> {
   }
 
   if (args.troubleshoot !== undefined) {
-    const report = troubleshoot(gateway.core, gateway.rules, { identity: config.users.identity, trustedPeers: config.sip.tls.flatMap((t) => t.trustedPeers) }, {
-      user: args.troubleshoot,
-      ...(args['line-uri'] === undefined ? {} : { lineUri: args['line-uri'] }),
-      ...(args.number === undefined ? {} : { number: args.number }),
-    });
+    const report = troubleshoot(
+      gateway.core,
+      gateway.rules,
+      { identity: config.users.identity, trustedPeers: config.sip.tls.flatMap((t) => t.trustedPeers) },
+      {
+        user: args.troubleshoot,
+        ...(args['line-uri'] === undefined ? {} : { lineUri: args['line-uri'] }),
+        ...(args.number === undefined ? {} : { number: args.number }),
+      },
+    );
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     await gateway.dispose();
     process.exit(report.verdict === 'ok' ? 0 : 1);
@@ -117,12 +127,25 @@ async function main(): Promise<void> {
   let http: HttpServer | undefined;
   let shell: ShellHost | undefined;
   try {
-    if (config.http.port !== null) http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, logger });
+    if (config.http.port !== null)
+      http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, logger });
     if (config.shell.enabled) {
       const userId = args.user ?? config.shell.userId ?? (config.demo.enabled ? 'alice' : undefined);
-      if (userId === undefined) throw new Error('shell.userId (or --user): which user\'s phone the browser shell controls');
-      const dataDir = args['data-dir'] ?? join(process.env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'deskline-shell');
-      shell = await startShellHost({ gateway, userId, staticDir, dataDir, host: config.shell.host, port: config.shell.port, clock: systemClock, logger });
+      if (userId === undefined)
+        throw new Error("shell.userId (or --user): which user's phone the browser shell controls");
+      const dataDir =
+        args['data-dir'] ??
+        join(process.env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'deskline-shell');
+      shell = await startShellHost({
+        gateway,
+        userId,
+        staticDir,
+        dataDir,
+        host: config.shell.host,
+        port: config.shell.port,
+        clock: systemClock,
+        logger,
+      });
     }
   } catch (cause) {
     await gateway.dispose();
@@ -135,7 +158,11 @@ async function main(): Promise<void> {
     ...health.sip.listeners.map((l) => `  SIP ${l.transport} ${l.address}`),
     ...(http === undefined ? [] : [`  health ${http.url}/health   metrics ${http.url}/metrics`]),
     ...(shell === undefined ? [] : [`  browser shell: ${shell.server.url}`]),
-    ...(health.demo === null ? [] : [`  demo cluster on ${health.demo.nodes.join(', ')}: users alice, bob, carol, dave, emma, frank (unlicensed), grace, henry`]),
+    ...(health.demo === null
+      ? []
+      : [
+          `  demo cluster on ${health.demo.nodes.join(', ')}: users alice, bob, carol, dave, emma, frank (unlicensed), grace, henry`,
+        ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -38,7 +38,12 @@ export const GatewayConfigSchema = z.strictObject({
   node: z
     .strictObject({
       /** This gateway node's name, in logs, metrics and SIP Contact. */
-      id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('gw1'),
+      id: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+        .default('gw1'),
     })
     .prefault({}),
   sip: z
@@ -60,7 +65,10 @@ export const GatewayConfigSchema = z.strictObject({
     .strictObject({
       /** CTI Manager nodes in priority order (at most 8, as Cisco's gateway). Empty with
        *  `demo: true` = the embedded simulator. */
-      addresses: z.array(HostPort).max(MAX_CTI_ADDRESSES, `at most ${MAX_CTI_ADDRESSES} CTI connection addresses`).default([]),
+      addresses: z
+        .array(HostPort)
+        .max(MAX_CTI_ADDRESSES, `at most ${MAX_CTI_ADDRESSES} CTI connection addresses`)
+        .default([]),
       applicationUser: z.string().min(1).max(128).default('deskline'),
       /** Prefer passwordFile; an inline password is accepted for development. Never logged. */
       password: z.string().max(256).optional(),
@@ -143,14 +151,32 @@ function describeIssues(error: z.ZodError): string {
 /** Validates an already-parsed config object. */
 export function parseGatewayConfig(input: unknown, baseDir?: string): Result<GatewayConfig> {
   const parsed = GatewayConfigSchema.safeParse(input ?? {});
-  if (!parsed.success) return err(new DesklineError(ErrorCode.ConfigInvalid, `invalid configuration: ${describeIssues(parsed.error)}`));
+  if (!parsed.success)
+    return err(
+      new DesklineError(ErrorCode.ConfigInvalid, `invalid configuration: ${describeIssues(parsed.error)}`),
+    );
   const config = parsed.data;
   if (config.cti.addresses.length === 0 && !config.demo.enabled)
-    return err(new DesklineError(ErrorCode.ConfigInvalid, 'invalid configuration: cti.addresses: at least one CTI Manager address is required (or demo.enabled: true)'));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'invalid configuration: cti.addresses: at least one CTI Manager address is required (or demo.enabled: true)',
+      ),
+    );
   if (config.cti.password !== undefined && config.cti.passwordFile !== undefined)
-    return err(new DesklineError(ErrorCode.ConfigInvalid, 'invalid configuration: cti.password and cti.passwordFile: give one, not both'));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'invalid configuration: cti.password and cti.passwordFile: give one, not both',
+      ),
+    );
   if (config.sip.minSessionExpiresSec > config.sip.sessionExpiresSec)
-    return err(new DesklineError(ErrorCode.ConfigInvalid, 'invalid configuration: sip.minSessionExpiresSec: must not exceed sip.sessionExpiresSec'));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'invalid configuration: sip.minSessionExpiresSec: must not exceed sip.sessionExpiresSec',
+      ),
+    );
   if (baseDir !== undefined) {
     const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
     for (const tls of config.sip.tls) {
@@ -169,14 +195,24 @@ export function loadGatewayConfigFile(path: string): Result<GatewayConfig> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    return err(new DesklineError(ErrorCode.ConfigInvalid, `cannot read configuration file ${path}: ${(cause as Error).message}`));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        `cannot read configuration file ${path}: ${(cause as Error).message}`,
+      ),
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text, { maxAliasCount: 100 });
   } catch (cause) {
     const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
-    return err(new DesklineError(ErrorCode.ConfigInvalid, `configuration file ${path} is not valid YAML${where}: ${(cause as Error).message}`));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        `configuration file ${path} is not valid YAML${where}: ${(cause as Error).message}`,
+      ),
+    );
   }
   return parseGatewayConfig(raw, dirname(resolve(path)));
 }
@@ -187,7 +223,12 @@ export function readCtiPassword(config: GatewayConfig): Result<string> {
     try {
       return ok(readFileSync(config.cti.passwordFile, 'utf8').trim());
     } catch (cause) {
-      return err(new DesklineError(ErrorCode.ConfigInvalid, `cti.passwordFile: cannot read ${config.cti.passwordFile}: ${(cause as Error).message}`));
+      return err(
+        new DesklineError(
+          ErrorCode.ConfigInvalid,
+          `cti.passwordFile: cannot read ${config.cti.passwordFile}: ${(cause as Error).message}`,
+        ),
+      );
     }
   }
   return ok(config.cti.password ?? '');

@@ -18,11 +18,18 @@ const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosnif
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { ...HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-export async function startHttpServer(gateway: Gateway, options: { host: string; port: number; logger: Logger }): Promise<HttpServer> {
+export async function startHttpServer(
+  gateway: Gateway,
+  options: { host: string; port: number; logger: Logger },
+): Promise<HttpServer> {
   const log = options.logger.child({ component: 'http' });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -46,21 +53,36 @@ export async function startHttpServer(gateway: Gateway, options: { host: string;
       }
       case '/troubleshoot': {
         const user = url.searchParams.get('user');
-        if (user === null || user === '' || user.length > 256) return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'give ?user=<CUCM user ID or SIP URI>' });
+        if (user === null || user === '' || user.length > 256)
+          return json(res, 400, {
+            code: 'INVALID_ARGUMENT',
+            message: 'give ?user=<CUCM user ID or SIP URI>',
+          });
         const lineUri = url.searchParams.get('lineUri') ?? undefined;
         const number = url.searchParams.get('number') ?? undefined;
         const peers = url.searchParams.getAll('tlsPeer');
         const report = troubleshoot(
           gateway.core,
           gateway.rules,
-          { identity: gateway.config.users.identity, trustedPeers: gateway.config.sip.tls.flatMap((t) => t.trustedPeers) },
-          { user, ...(lineUri === undefined ? {} : { lineUri }), ...(number === undefined ? {} : { number }), ...(peers.length === 0 ? {} : { tlsPeerNames: peers }) },
+          {
+            identity: gateway.config.users.identity,
+            trustedPeers: gateway.config.sip.tls.flatMap((t) => t.trustedPeers),
+          },
+          {
+            user,
+            ...(lineUri === undefined ? {} : { lineUri }),
+            ...(number === undefined ? {} : { number }),
+            ...(peers.length === 0 ? {} : { tlsPeerNames: peers }),
+          },
         );
         json(res, 200, report);
         return;
       }
       case '/':
-        json(res, 200, { service: 'deskline-gateway', endpoints: ['/health', '/metrics', '/troubleshoot?user=&lineUri=&number=&tlsPeer='] });
+        json(res, 200, {
+          service: 'deskline-gateway',
+          endpoints: ['/health', '/metrics', '/troubleshoot?user=&lineUri=&number=&tlsPeer='],
+        });
         return;
       default:
         json(res, 404, { code: 'NOT_FOUND', message: `no endpoint ${url.pathname}` });

@@ -20,7 +20,12 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
   registry.setDefaultLabels({ gateway: options.nodeId });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'deskline_' });
 
-  const requests = new Counter({ name: 'deskline_csta_requests_total', help: 'CSTA requests forwarded to a CTI Manager, by type and outcome', labelNames: ['type', 'outcome'], registers: [registry] });
+  const requests = new Counter({
+    name: 'deskline_csta_requests_total',
+    help: 'CSTA requests forwarded to a CTI Manager, by type and outcome',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'deskline_csta_request_seconds',
     help: 'CSTA request round trip through the CTI Manager',
@@ -28,23 +33,67 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const opened = new Counter({ name: 'deskline_sessions_opened_total', help: 'Sessions opened', registers: [registry] });
-  const closed = new Counter({ name: 'deskline_sessions_closed_total', help: 'Sessions closed', registers: [registry] });
+  const opened = new Counter({
+    name: 'deskline_sessions_opened_total',
+    help: 'Sessions opened',
+    registers: [registry],
+  });
+  const closed = new Counter({
+    name: 'deskline_sessions_closed_total',
+    help: 'Sessions closed',
+    registers: [registry],
+  });
   const sessions = new Gauge({ name: 'deskline_sessions', help: 'Live sessions', registers: [registry] });
-  const sip = new Counter({ name: 'deskline_sip_requests_total', help: 'SIP requests answered, by method and final status', labelNames: ['method', 'status'], registers: [registry] });
-  const events = new Counter({ name: 'deskline_csta_events_sent_total', help: 'CSTA events sent to clients', labelNames: ['type'], registers: [registry] });
-  const refusals = new Counter({ name: 'deskline_refusals_total', help: 'Requests refused by the gateway, by error code', labelNames: ['code'], registers: [registry] });
-  const ctiState = new Gauge({ name: 'deskline_cti_connection_state', help: '1 for the current state of each CTI connection', labelNames: ['address', 'state'], registers: [registry] });
-  const ctiRtt = new Gauge({ name: 'deskline_cti_heartbeat_rtt_seconds', help: 'Last heartbeat round trip per CTI connection', labelNames: ['address'], registers: [registry] });
-  const ctiFailures = new Gauge({ name: 'deskline_cti_connection_failures', help: 'Connection failures per CTI connection since start', labelNames: ['address'], registers: [registry] });
-  const ctiSessions = new Gauge({ name: 'deskline_cti_connection_sessions', help: 'Sessions bound per CTI connection', labelNames: ['address'], registers: [registry] });
+  const sip = new Counter({
+    name: 'deskline_sip_requests_total',
+    help: 'SIP requests answered, by method and final status',
+    labelNames: ['method', 'status'],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'deskline_csta_events_sent_total',
+    help: 'CSTA events sent to clients',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'deskline_refusals_total',
+    help: 'Requests refused by the gateway, by error code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const ctiState = new Gauge({
+    name: 'deskline_cti_connection_state',
+    help: '1 for the current state of each CTI connection',
+    labelNames: ['address', 'state'],
+    registers: [registry],
+  });
+  const ctiRtt = new Gauge({
+    name: 'deskline_cti_heartbeat_rtt_seconds',
+    help: 'Last heartbeat round trip per CTI connection',
+    labelNames: ['address'],
+    registers: [registry],
+  });
+  const ctiFailures = new Gauge({
+    name: 'deskline_cti_connection_failures',
+    help: 'Connection failures per CTI connection since start',
+    labelNames: ['address'],
+    registers: [registry],
+  });
+  const ctiSessions = new Gauge({
+    name: 'deskline_cti_connection_sessions',
+    help: 'Sessions bound per CTI connection',
+    labelNames: ['address'],
+    registers: [registry],
+  });
 
   let pool: CtiPool | undefined;
   let count: (() => number) | undefined;
   const sample = (): void => {
     if (pool === undefined) return;
     for (const node of pool.health().nodes) {
-      for (const state of NODE_STATES) ctiState.set({ address: node.address, state }, node.state === state ? 1 : 0);
+      for (const state of NODE_STATES)
+        ctiState.set({ address: node.address, state }, node.state === state ? 1 : 0);
       if (node.rttMs !== undefined) ctiRtt.set({ address: node.address }, node.rttMs / 1000);
       ctiFailures.set({ address: node.address }, node.failures);
       ctiSessions.set({ address: node.address }, node.sessions);
@@ -52,7 +101,15 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     if (count !== undefined) sessions.set(count());
   };
   // prom-client calls collect() of a metric before a scrape: sample the pool there.
-  new Gauge({ name: 'deskline_cti_connections_up', help: 'CTI connections up', registers: [registry], collect() { sample(); this.set(pool?.upCount ?? 0); } });
+  new Gauge({
+    name: 'deskline_cti_connections_up',
+    help: 'CTI connections up',
+    registers: [registry],
+    collect() {
+      sample();
+      this.set(pool?.upCount ?? 0);
+    },
+  });
 
   return {
     registry,
@@ -60,11 +117,24 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
       requests.inc({ type, outcome });
       latency.observe({ type }, durationMs / 1000);
     },
-    sessionOpened() { opened.inc(); },
-    sessionClosed() { closed.inc(); },
-    sipRequest(method, status) { sip.inc({ method, status: String(status) }); },
-    cstaEventSent(type) { events.inc({ type }); },
-    refusal(code) { refusals.inc({ code }); },
-    bindPool(p, c) { pool = p; count = c; },
+    sessionOpened() {
+      opened.inc();
+    },
+    sessionClosed() {
+      closed.inc();
+    },
+    sipRequest(method, status) {
+      sip.inc({ method, status: String(status) });
+    },
+    cstaEventSent(type) {
+      events.inc({ type });
+    },
+    refusal(code) {
+      refusals.inc({ code });
+    },
+    bindPool(p, c) {
+      pool = p;
+      count = c;
+    },
   };
 }

@@ -34,7 +34,11 @@ export async function startShellHost(options: ShellHostOptions): Promise<ShellHo
   const { gateway, logger, clock } = options;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   // The headless shell keeps no CTI password of its own (the service config has it): memory only.
-  const settings = await SettingsStore.open({ dir: options.dataDir, secrets: new MemorySecretStore(), logger });
+  const settings = await SettingsStore.open({
+    dir: options.dataDir,
+    secrets: new MemorySecretStore(),
+    logger,
+  });
   const history = await HistoryStore.open({ dir: options.dataDir, logger, clock });
   const desk = gateway.desk(options.userId);
   const app = createAppHandlers({ settings, history, hideWindow: () => undefined });

@@ -20,10 +20,21 @@ const isErrorWithCode = (value: unknown): value is Error & { code: string } =>
 /** Turns a handler's throw into what crosses the boundary. Coded errors (DesklineError, and
  *  DeskApiError passed through) keep their code and message: "a refused action shows why".
  *  Anything else is logged (it may describe internals) and crosses as INTERNAL. */
-export function toErrorView(error: unknown, method: MethodName, logger: Logger, boundary = 'shell'): ErrorView {
+export function toErrorView(
+  error: unknown,
+  method: MethodName,
+  logger: Logger,
+  boundary = 'shell',
+): ErrorView {
   if (isErrorWithCode(error)) return { code: error.code, message: error.message };
   logger.error(
-    { method, err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+    {
+      method,
+      err:
+        error instanceof Error
+          ? { name: error.name, message: error.message, stack: error.stack }
+          : String(error),
+    },
     `${boundary}: handler threw`,
   );
   return { code: ErrorCode.Internal, message: `${method} failed unexpectedly` };
@@ -54,8 +65,14 @@ export async function callMethod<M extends MethodName>(
   const checked = methods[method].response.safeParse(value);
   if (!checked.success) {
     const issue = checked.error.issues[0];
-    logger.error({ method, path: issue?.path.join('.'), problem: issue?.message }, `${boundary}: handler answered outside the contract`);
-    return { ok: false, error: { code: ErrorCode.Internal, message: `${method} answered an invalid response` } };
+    logger.error(
+      { method, path: issue?.path.join('.'), problem: issue?.message },
+      `${boundary}: handler answered outside the contract`,
+    );
+    return {
+      ok: false,
+      error: { code: ErrorCode.Internal, message: `${method} answered an invalid response` },
+    };
   }
   return { ok: true, value: checked.data as MethodResponse<M> };
 }

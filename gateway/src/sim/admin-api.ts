@@ -68,7 +68,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   const server: Server = createServer((req, res) => {
     handle(target, req, res).catch((cause: unknown) => {
       logger.error({ err: wrapError(cause).message }, 'sim admin: request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error' } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error' } });
       else res.destroy();
     });
   });
@@ -98,7 +99,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
 
 async function handle(target: AdminTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    if (!isLoopbackHost(req.headers.host)) throw new HttpError(403, 'FORBIDDEN', 'the admin API answers loopback host names only');
+    if (!isLoopbackHost(req.headers.host))
+      throw new HttpError(403, 'FORBIDDEN', 'the admin API answers loopback host names only');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').filter((p) => p !== '');
     const method = req.method ?? 'GET';
@@ -114,11 +116,19 @@ async function handle(target: AdminTarget, req: IncomingMessage, res: ServerResp
       });
     }
     if (parts.length === 1 && route === 'GET /nodes') return sendJson(res, 200, target.nodeViews());
-    if (parts.length === 3 && route === 'POST /nodes') return sendJson(res, 200, await nodeOperation(target, parts[1] as string, parts[2] as string));
+    if (parts.length === 3 && route === 'POST /nodes')
+      return sendJson(res, 200, await nodeOperation(target, parts[1] as string, parts[2] as string));
     if (parts.length === 1 && route === 'GET /calls') return sendJson(res, 200, target.calls());
     if (parts.length === 1 && route === 'POST /calls') {
       const body = InboundCallBody.safeParse(await readJson(req));
-      if (!body.success) throw new HttpError(400, ErrorCode.InvalidArgument, body.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+      if (!body.success)
+        throw new HttpError(
+          400,
+          ErrorCode.InvalidArgument,
+          body.error.issues
+            .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+            .join('; '),
+        );
       return sendJson(res, 201, unwrapOr422(target.placeInboundCall(body.data.from, body.data.to)));
     }
     if (parts.length === 2 && route === 'GET /calls') {
@@ -133,11 +143,17 @@ async function handle(target: AdminTarget, req: IncomingMessage, res: ServerResp
       res.writeHead(204).end();
       return;
     }
-    if (parts.length === 1 && route === 'GET /directory') return sendJson(res, 200, directory(target.cluster, url.searchParams.get('detail') === '1'));
+    if (parts.length === 1 && route === 'GET /directory')
+      return sendJson(res, 200, directory(target.cluster, url.searchParams.get('detail') === '1'));
     const known = ['health', 'nodes', 'calls', 'directory'].includes(parts[0] ?? '');
-    throw known ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} ${url.pathname} is not supported`) : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
+    throw known
+      ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} ${url.pathname} is not supported`)
+      : new HttpError(404, 'NOT_FOUND', `no such resource ${url.pathname}`);
   } catch (cause) {
-    if (cause instanceof HttpError) return sendJson(res, cause.status, { error: { code: cause.code, message: cause.message, ...cause.extra } });
+    if (cause instanceof HttpError)
+      return sendJson(res, cause.status, {
+        error: { code: cause.code, message: cause.message, ...cause.extra },
+      });
     throw cause;
   }
 }
@@ -145,8 +161,10 @@ async function handle(target: AdminTarget, req: IncomingMessage, res: ServerResp
 async function nodeOperation(target: AdminTarget, indexText: string, operation: string): Promise<NodeView> {
   if (!/^[0-9]{1,3}$/.test(indexText)) throw new HttpError(404, 'NOT_FOUND', `no node ${indexText}`);
   const index = Number(indexText);
-  if (index >= target.nodeViews().length) throw new HttpError(404, 'NOT_FOUND', `no node ${index} (there are ${target.nodeViews().length})`);
-  if (!(NODE_OPERATIONS as readonly string[]).includes(operation)) throw new HttpError(404, 'NOT_FOUND', `no node operation "${operation}" (stop, start, freeze, thaw)`);
+  if (index >= target.nodeViews().length)
+    throw new HttpError(404, 'NOT_FOUND', `no node ${index} (there are ${target.nodeViews().length})`);
+  if (!(NODE_OPERATIONS as readonly string[]).includes(operation))
+    throw new HttpError(404, 'NOT_FOUND', `no node operation "${operation}" (stop, start, freeze, thaw)`);
   let result: Result<NodeView>;
   switch (operation as NodeOperation) {
     case 'stop':
@@ -162,13 +180,21 @@ async function nodeOperation(target: AdminTarget, indexText: string, operation: 
       result = target.thawNode(index);
       break;
   }
-  if (!result.ok) throw new HttpError(result.error.code === ErrorCode.InvalidState ? 409 : 500, result.error.code, result.error.message);
+  if (!result.ok)
+    throw new HttpError(
+      result.error.code === ErrorCode.InvalidState ? 409 : 500,
+      result.error.code,
+      result.error.message,
+    );
   return result.value;
 }
 
 function unwrapOr422<T>(result: Result<T>): T {
   if (result.ok) return result.value;
-  const csta = result.error instanceof CallModelError ? { csta: { errorClass: result.error.csta.errorClass, value: result.error.csta.value } } : undefined;
+  const csta =
+    result.error instanceof CallModelError
+      ? { csta: { errorClass: result.error.csta.errorClass, value: result.error.csta.value } }
+      : undefined;
   throw new HttpError(422, result.error.code, result.error.message, csta);
 }
 
@@ -190,9 +216,20 @@ function directory(cluster: ClusterModel, detail: boolean): unknown {
       model: d.model,
       description: d.description,
       ctiAllowed: d.ctiAllowed,
-      appearances: d.appearances.map((a) => ({ id: a.id, dn: a.line.dn, partition: a.line.partition, label: a.label, e164: a.line.e164, shared: a.line.appearances.length > 1 })),
+      appearances: d.appearances.map((a) => ({
+        id: a.id,
+        dn: a.line.dn,
+        partition: a.line.partition,
+        label: a.label,
+        e164: a.line.e164,
+        shared: a.line.appearances.length > 1,
+      })),
     })),
-    farEnds: cluster.farEndRules.map((r) => ({ match: r.match.source, behaviour: r.behaviour, answerAfterMs: r.answerAfterMs })),
+    farEnds: cluster.farEndRules.map((r) => ({
+      match: r.match.source,
+      behaviour: r.behaviour,
+      answerAfterMs: r.answerAfterMs,
+    })),
   };
 }
 
@@ -204,15 +241,18 @@ function isLoopbackHost(host: string | undefined): boolean {
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as Content-Type: application/json');
+  if (!/^application\/json\b/i.test(type))
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as Content-Type: application/json');
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_ADMIN_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_ADMIN_BODY_BYTES} bytes`);
+  if (declared > MAX_ADMIN_BODY_BYTES)
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_ADMIN_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_ADMIN_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_ADMIN_BODY_BYTES} bytes`);
+    if (size > MAX_ADMIN_BODY_BYTES)
+      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_ADMIN_BODY_BYTES} bytes`);
     chunks.push(buffer);
   }
   try {
@@ -224,6 +264,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }

@@ -16,7 +16,13 @@ import { DesklineError, ErrorCode, assert, assertNever } from '../util/errors.js
 import type { Logger } from '../util/logger.js';
 import { nullLogger } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
-import { DIALABLE_RE, type AppearanceRecord, type ClusterModel, type Destination, type LineRecord } from './model.js';
+import {
+  DIALABLE_RE,
+  type AppearanceRecord,
+  type ClusterModel,
+  type Destination,
+  type LineRecord,
+} from './model.js';
 
 // ---------------------------------------------------------------- states and events
 
@@ -69,7 +75,11 @@ export type EventCause =
   | 'keyOperation';
 
 export type ForwardingType = 'forwardImmediate' | 'forwardBusy' | 'forwardNoAns';
-export const FORWARDING_TYPES: readonly ForwardingType[] = ['forwardImmediate', 'forwardBusy', 'forwardNoAns'];
+export const FORWARDING_TYPES: readonly ForwardingType[] = [
+  'forwardImmediate',
+  'forwardBusy',
+  'forwardNoAns',
+];
 
 export interface ConnectionRef {
   readonly callId: string;
@@ -95,8 +105,17 @@ interface CallEventBase {
 }
 
 export type CallEvent =
-  | (CallEventBase & { readonly type: 'serviceInitiated'; readonly connection: ConnectionRef; readonly initiatingDevice: string })
-  | (CallEventBase & { readonly type: 'originated'; readonly connection: ConnectionRef; readonly callingDevice: string; readonly calledDevice: string })
+  | (CallEventBase & {
+      readonly type: 'serviceInitiated';
+      readonly connection: ConnectionRef;
+      readonly initiatingDevice: string;
+    })
+  | (CallEventBase & {
+      readonly type: 'originated';
+      readonly connection: ConnectionRef;
+      readonly callingDevice: string;
+      readonly calledDevice: string;
+    })
   | (CallEventBase & {
       readonly type: 'delivered';
       readonly connection: ConnectionRef;
@@ -113,16 +132,31 @@ export type CallEvent =
       readonly calledDevice: string;
       readonly lastRedirectionDevice: string | undefined;
     })
-  | (CallEventBase & { readonly type: 'connectionCleared'; readonly connection: ConnectionRef; readonly releasingDevice: string })
-  | (CallEventBase & { readonly type: 'held'; readonly connection: ConnectionRef; readonly holdingDevice: string })
-  | (CallEventBase & { readonly type: 'retrieved'; readonly connection: ConnectionRef; readonly retrievingDevice: string })
+  | (CallEventBase & {
+      readonly type: 'connectionCleared';
+      readonly connection: ConnectionRef;
+      readonly releasingDevice: string;
+    })
+  | (CallEventBase & {
+      readonly type: 'held';
+      readonly connection: ConnectionRef;
+      readonly holdingDevice: string;
+    })
+  | (CallEventBase & {
+      readonly type: 'retrieved';
+      readonly connection: ConnectionRef;
+      readonly retrievingDevice: string;
+    })
   | (CallEventBase & {
       readonly type: 'transferred';
       readonly primaryOldCall: ConnectionRef;
       readonly secondaryOldCall: ConnectionRef | undefined;
       readonly transferringDevice: string;
       readonly transferredToDevice: string;
-      readonly transferredConnections: readonly { readonly oldConnection: ConnectionRef; readonly newConnection: ConnectionRef | undefined }[];
+      readonly transferredConnections: readonly {
+        readonly oldConnection: ConnectionRef;
+        readonly newConnection: ConnectionRef | undefined;
+      }[];
     })
   | (CallEventBase & {
       readonly type: 'conferenced';
@@ -148,7 +182,11 @@ export type CallEvent =
       readonly callingDevice: string;
       readonly calledDevice: string;
     })
-  | (CallEventBase & { readonly type: 'digitsGenerated'; readonly connection: ConnectionRef; readonly digits: string })
+  | (CallEventBase & {
+      readonly type: 'digitsGenerated';
+      readonly connection: ConnectionRef;
+      readonly digits: string;
+    })
   | (CallEventBase & { readonly type: 'callCleared' });
 
 interface DeviceEventBase {
@@ -219,7 +257,8 @@ function codeFor(csta: CstaErrorValue): ErrorCode {
   }
 }
 
-const refused = (errorClass: CstaErrorClass, value: string, message: string) => err(new CallModelError({ errorClass, value }, message));
+const refused = (errorClass: CstaErrorClass, value: string, message: string) =>
+  err(new CallModelError({ errorClass, value }, message));
 
 // ---------------------------------------------------------------- results of services
 
@@ -357,7 +396,8 @@ export class CallModel {
     return this.service(() => {
       const appearance = this.controlledAppearance(callingDevice, 'invalidCallingDevice');
       if (!appearance.ok) return appearance;
-      if (!DIALABLE_RE.test(calledNumber)) return refused('operation', 'invalidCalledDevice', `cannot dial "${calledNumber}": not a number`);
+      if (!DIALABLE_RE.test(calledNumber))
+        return refused('operation', 'invalidCalledDevice', `cannot dial "${calledNumber}": not a number`);
       const full = this.appearanceFull(appearance.value);
       if (full) return full;
       this.holdActiveCalls(appearance.value, undefined);
@@ -372,7 +412,11 @@ export class CallModel {
       const conn = this.controlledConnection(ref);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Alerting)
-        return refused('stateIncompatibility', 'noCallToAnswer', `connection ${show(ref)} is ${conn.value.state}, not alerting`);
+        return refused(
+          'stateIncompatibility',
+          'noCallToAnswer',
+          `connection ${show(ref)} is ${conn.value.state}, not alerting`,
+        );
       this.answer(conn.value);
       return ok(undefined);
     });
@@ -384,8 +428,10 @@ export class CallModel {
       const conn = this.connectionFor(ref);
       if (!conn.ok) return conn;
       // Dropping a far end (a conference member) is allowed; a line appearance must allow CTI control.
-      if (conn.value.appearance !== undefined && !conn.value.appearance.device.ctiAllowed) return this.privilegeViolation(conn.value.appearance);
-      if (conn.value.state === ConnectionState.Alerting && conn.value.appearance !== undefined) this.decline(conn.value);
+      if (conn.value.appearance !== undefined && !conn.value.appearance.device.ctiAllowed)
+        return this.privilegeViolation(conn.value.appearance);
+      if (conn.value.state === ConnectionState.Alerting && conn.value.appearance !== undefined)
+        this.decline(conn.value);
       else this.release(conn.value, 'normalClearing');
       return ok(undefined);
     });
@@ -396,7 +442,8 @@ export class CallModel {
     return this.service(() => {
       const conn = this.connectionFor(ref);
       if (!conn.ok) return conn;
-      if (conn.value.appearance !== undefined && !conn.value.appearance.device.ctiAllowed) return this.privilegeViolation(conn.value.appearance);
+      if (conn.value.appearance !== undefined && !conn.value.appearance.device.ctiAllowed)
+        return this.privilegeViolation(conn.value.appearance);
       this.clearWholeCall(conn.value.call, 'normalClearing');
       return ok(undefined);
     });
@@ -408,7 +455,11 @@ export class CallModel {
       const conn = this.controlledConnection(ref);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Connected)
-        return refused('stateIncompatibility', 'noActiveCall', `connection ${show(ref)} is ${conn.value.state}: only a connected call can be held`);
+        return refused(
+          'stateIncompatibility',
+          'noActiveCall',
+          `connection ${show(ref)} is ${conn.value.state}: only a connected call can be held`,
+        );
       this.hold(conn.value, 'normal');
       return ok(undefined);
     });
@@ -420,7 +471,11 @@ export class CallModel {
       const conn = this.controlledConnection(ref);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Hold)
-        return refused('stateIncompatibility', 'noHeldCall', `connection ${show(ref)} is ${conn.value.state}, not held`);
+        return refused(
+          'stateIncompatibility',
+          'noHeldCall',
+          `connection ${show(ref)} is ${conn.value.state}, not held`,
+        );
       this.holdActiveCalls(conn.value.appearance as AppearanceRecord, conn.value.call);
       this.retrieve(conn.value, 'normal');
       return ok(undefined);
@@ -428,13 +483,21 @@ export class CallModel {
   }
 
   /** ConsultationCall (§17.1): hold the active call and originate a new one from the same appearance. */
-  consultationCall(existing: ConnectionRef, consultedNumber: string): Result<{ initiatedCall: ConnectionRef }> {
+  consultationCall(
+    existing: ConnectionRef,
+    consultedNumber: string,
+  ): Result<{ initiatedCall: ConnectionRef }> {
     return this.service(() => {
       const conn = this.controlledConnection(existing);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Connected)
-        return refused('stateIncompatibility', 'noActiveCall', `connection ${show(existing)} is ${conn.value.state}: consult from a connected call`);
-      if (!DIALABLE_RE.test(consultedNumber)) return refused('operation', 'invalidCalledDevice', `cannot dial "${consultedNumber}": not a number`);
+        return refused(
+          'stateIncompatibility',
+          'noActiveCall',
+          `connection ${show(existing)} is ${conn.value.state}: consult from a connected call`,
+        );
+      if (!DIALABLE_RE.test(consultedNumber))
+        return refused('operation', 'invalidCalledDevice', `cannot dial "${consultedNumber}": not a number`);
       const appearance = conn.value.appearance as AppearanceRecord;
       const full = this.appearanceFull(appearance);
       if (full) return full;
@@ -450,7 +513,10 @@ export class CallModel {
    * other parties are joined. The held (primary) call survives with its call ID; the active call's
    * parties move into it with new connection IDs.
    */
-  transferCall(heldCall: ConnectionRef, activeCall: ConnectionRef): Result<{ transferredCall: ConnectionRef }> {
+  transferCall(
+    heldCall: ConnectionRef,
+    activeCall: ConnectionRef,
+  ): Result<{ transferredCall: ConnectionRef }> {
     return this.service(() => {
       const pair = this.heldActivePair(heldCall, activeCall, 'transfer');
       if (!pair.ok) return pair;
@@ -479,7 +545,10 @@ export class CallModel {
         transferredConnections: [
           { oldConnection: primaryOld, newConnection: undefined },
           { oldConnection: secondaryOld, newConnection: undefined },
-          ...moved.map((c) => ({ oldConnection: { callId: secondary.id, deviceId: c.deviceId }, newConnection: c.ref() })),
+          ...moved.map((c) => ({
+            oldConnection: { callId: secondary.id, deviceId: c.deviceId },
+            newConnection: c.ref(),
+          })),
         ],
       });
       this.checkStillACall(primary, 'normalClearing');
@@ -496,12 +565,21 @@ export class CallModel {
       const conn = this.controlledConnection(activeCall);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Connected)
-        return refused('stateIncompatibility', 'noActiveCall', `connection ${show(activeCall)} is ${conn.value.state}: transfer a connected call`);
-      if (!DIALABLE_RE.test(to)) return refused('operation', 'invalidDestination', `cannot transfer to "${to}": not a number`);
+        return refused(
+          'stateIncompatibility',
+          'noActiveCall',
+          `connection ${show(activeCall)} is ${conn.value.state}: transfer a connected call`,
+        );
+      if (!DIALABLE_RE.test(to))
+        return refused('operation', 'invalidDestination', `cannot transfer to "${to}": not a number`);
       const call = conn.value.call;
       const other = [...call.connections.values()].find((c) => c !== conn.value);
       if (call.connections.size !== 2 || other === undefined || other.state !== ConnectionState.Connected)
-        return refused('stateIncompatibility', 'invalidObjectState', 'single-step transfer needs a two-party call with the other party connected');
+        return refused(
+          'stateIncompatibility',
+          'invalidObjectState',
+          'single-step transfer needs a two-party call with the other party connected',
+        );
       const transferring = conn.value.deviceId;
       const old = conn.value.ref();
       this.transition(conn.value, ConnectionState.Null);
@@ -528,7 +606,10 @@ export class CallModel {
   }
 
   /** ConferenceCall (§17.1): join the held call and the active call; the conferencing device stays in. */
-  conferenceCall(heldCall: ConnectionRef, activeCall: ConnectionRef): Result<{ conferenceCall: ConnectionRef }> {
+  conferenceCall(
+    heldCall: ConnectionRef,
+    activeCall: ConnectionRef,
+  ): Result<{ conferenceCall: ConnectionRef }> {
     return this.service(() => {
       const pair = this.heldActivePair(heldCall, activeCall, 'conference');
       if (!pair.ok) return pair;
@@ -537,10 +618,18 @@ export class CallModel {
       const secondary = active.call;
       for (const c of secondary.connections.values())
         if (c !== active && c.state !== ConnectionState.Connected)
-          return refused('stateIncompatibility', 'invalidObjectState', `${c.deviceId} has not answered the consultation call yet`);
+          return refused(
+            'stateIncompatibility',
+            'invalidObjectState',
+            `${c.deviceId} has not answered the consultation call yet`,
+          );
       const size = primary.connections.size + secondary.connections.size - 1;
       if (size > this.cluster.limits.maxConferenceParties)
-        return refused('systemResourceAvailability', 'conferenceMemberLimitExceeded', `a conference holds at most ${this.cluster.limits.maxConferenceParties} parties`);
+        return refused(
+          'systemResourceAvailability',
+          'conferenceMemberLimitExceeded',
+          `a conference holds at most ${this.cluster.limits.maxConferenceParties} parties`,
+        );
       const primaryOld = held.ref();
       const secondaryOld = active.ref();
       this.transition(active, ConnectionState.Null);
@@ -584,9 +673,21 @@ export class CallModel {
       const shape = this.samePairShape(held.value, active.value);
       if (shape) return shape;
       if (held.value.state !== ConnectionState.Hold)
-        return refused('stateIncompatibility', 'noHeldCall', `connection ${show(heldCall)} is ${held.value.state}, not held`);
-      if (active.value.state !== ConnectionState.Connected && active.value.state !== ConnectionState.Fail && active.value.state !== ConnectionState.Initiated)
-        return refused('stateIncompatibility', 'noActiveCall', `connection ${show(activeCall)} is ${active.value.state}: nothing to reconnect from`);
+        return refused(
+          'stateIncompatibility',
+          'noHeldCall',
+          `connection ${show(heldCall)} is ${held.value.state}, not held`,
+        );
+      if (
+        active.value.state !== ConnectionState.Connected &&
+        active.value.state !== ConnectionState.Fail &&
+        active.value.state !== ConnectionState.Initiated
+      )
+        return refused(
+          'stateIncompatibility',
+          'noActiveCall',
+          `connection ${show(activeCall)} is ${active.value.state}: nothing to reconnect from`,
+        );
       this.release(active.value, 'normalClearing');
       this.retrieve(held.value, 'normal');
       return ok(undefined);
@@ -599,11 +700,17 @@ export class CallModel {
       const conn = this.controlledConnection(ref);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Alerting)
-        return refused('stateIncompatibility', 'invalidObjectState', `connection ${show(ref)} is ${conn.value.state}: only an alerting call can be deflected`);
-      if (!DIALABLE_RE.test(to)) return refused('operation', 'invalidDestination', `cannot deflect to "${to}": not a number`);
+        return refused(
+          'stateIncompatibility',
+          'invalidObjectState',
+          `connection ${show(ref)} is ${conn.value.state}: only an alerting call can be deflected`,
+        );
+      if (!DIALABLE_RE.test(to))
+        return refused('operation', 'invalidDestination', `cannot deflect to "${to}": not a number`);
       const line = (conn.value.appearance as AppearanceRecord).line;
       const dest = this.cluster.resolve(to, line.partition);
-      if (dest.kind === 'line' && dest.line === line) return refused('operation', 'invalidDestination', `cannot deflect a call to its own line ${line.dn}`);
+      if (dest.kind === 'line' && dest.line === line)
+        return refused('operation', 'invalidDestination', `cannot deflect a call to its own line ${line.dn}`);
       const call = conn.value.call;
       this.divertRinging(call, conn.value.ringGroup, [conn.value], line.dn, to, 'redirected');
       this.route(call, to, this.originOf(call), 'redirected');
@@ -617,8 +724,13 @@ export class CallModel {
       const conn = this.controlledConnection(ref);
       if (!conn.ok) return conn;
       if (conn.value.state !== ConnectionState.Connected)
-        return refused('stateIncompatibility', 'noActiveCall', `connection ${show(ref)} is ${conn.value.state}: digits need a connected call`);
-      if (!DIGITS_RE.test(digits)) return refused('operation', 'valueOutOfRange', 'digits are 0-9, *, #, A-D (1 to 32 of them)');
+        return refused(
+          'stateIncompatibility',
+          'noActiveCall',
+          `connection ${show(ref)} is ${conn.value.state}: digits need a connected call`,
+        );
+      if (!DIGITS_RE.test(digits))
+        return refused('operation', 'valueOutOfRange', 'digits are 0-9, *, #, A-D (1 to 32 of them)');
       this.emit({
         type: 'digitsGenerated',
         callId: conn.value.call.id,
@@ -633,18 +745,43 @@ export class CallModel {
   }
 
   /** SetForwarding (ECMA-269 §22, logical device features): forwarding is a line setting, shared by its appearances. */
-  setForwarding(deviceId: string, type: ForwardingType, activate: boolean, to?: string, ringDurationMs?: number): Result<void> {
+  setForwarding(
+    deviceId: string,
+    type: ForwardingType,
+    activate: boolean,
+    to?: string,
+    ringDurationMs?: number,
+  ): Result<void> {
     return this.service(() => {
       const appearance = this.controlledAppearance(deviceId, 'invalidDeviceID');
       if (!appearance.ok) return appearance;
       const line = appearance.value.line;
       if (activate) {
-        if (to === undefined || !DIALABLE_RE.test(to)) return refused('operation', 'invalidForwardingDestination', 'forwarding needs a destination number');
+        if (to === undefined || !DIALABLE_RE.test(to))
+          return refused(
+            'operation',
+            'invalidForwardingDestination',
+            'forwarding needs a destination number',
+          );
         const dest = this.cluster.resolve(to, line.partition);
-        if (dest.kind === 'line' && dest.line === line) return refused('operation', 'invalidForwardingDestination', `line ${line.dn} cannot forward to itself`);
+        if (dest.kind === 'line' && dest.line === line)
+          return refused(
+            'operation',
+            'invalidForwardingDestination',
+            `line ${line.dn} cannot forward to itself`,
+          );
       }
-      if (ringDurationMs !== undefined && (!Number.isInteger(ringDurationMs) || ringDurationMs < MIN_RING_DURATION_MS || ringDurationMs > MAX_RING_DURATION_MS))
-        return refused('operation', 'valueOutOfRange', `ring duration must be ${MIN_RING_DURATION_MS} to ${MAX_RING_DURATION_MS} ms`);
+      if (
+        ringDurationMs !== undefined &&
+        (!Number.isInteger(ringDurationMs) ||
+          ringDurationMs < MIN_RING_DURATION_MS ||
+          ringDurationMs > MAX_RING_DURATION_MS)
+      )
+        return refused(
+          'operation',
+          'valueOutOfRange',
+          `ring duration must be ${MIN_RING_DURATION_MS} to ${MAX_RING_DURATION_MS} ms`,
+        );
       const current = this.forwarding.get(line.key) ?? {};
       switch (type) {
         case 'forwardImmediate':
@@ -662,7 +799,12 @@ export class CallModel {
         default:
           return refused('operation', 'invalidFeature', `unknown forwarding type ${String(type)}`);
       }
-      if (current.forwardImmediate === undefined && current.forwardBusy === undefined && current.forwardNoAns === undefined) this.forwarding.delete(line.key);
+      if (
+        current.forwardImmediate === undefined &&
+        current.forwardBusy === undefined &&
+        current.forwardNoAns === undefined
+      )
+        this.forwarding.delete(line.key);
       else this.forwarding.set(line.key, current);
       this.emit({
         type: 'forwarding',
@@ -672,7 +814,8 @@ export class CallModel {
         forwardingType: type,
         forwardStatus: activate,
         forwardTo: activate ? to : undefined,
-        ringDurationMs: type === 'forwardNoAns' && activate ? (ringDurationMs ?? line.noAnswerRingMs) : undefined,
+        ringDurationMs:
+          type === 'forwardNoAns' && activate ? (ringDurationMs ?? line.noAnswerRingMs) : undefined,
       });
       return ok(undefined);
     });
@@ -695,7 +838,13 @@ export class CallModel {
       const device = appearance.value.device;
       if (on) this.dnd.add(device.name);
       else this.dnd.delete(device.name);
-      this.emit({ type: 'doNotDisturb', device: deviceId, devices: device.appearances.map((a) => a.id), at: this.clock.now(), doNotDisturbOn: on });
+      this.emit({
+        type: 'doNotDisturb',
+        device: deviceId,
+        devices: device.appearances.map((a) => a.id),
+        at: this.clock.now(),
+        doNotDisturbOn: on,
+      });
       return ok(undefined);
     });
   }
@@ -714,7 +863,8 @@ export class CallModel {
       const appearance = this.controlledAppearance(deviceId, 'invalidDeviceID');
       if (!appearance.ok) return appearance;
       const items: SnapshotDeviceItem[] = [];
-      for (const c of this.atAppearance.get(deviceId) ?? []) items.push({ connection: c.ref(), state: c.state });
+      for (const c of this.atAppearance.get(deviceId) ?? [])
+        items.push({ connection: c.ref(), state: c.state });
       return ok(items);
     });
   }
@@ -722,12 +872,19 @@ export class CallModel {
   /** An inbound call on demand: from a number outside the cluster to a line in it. */
   placeInboundCall(from: string, to: string): Result<CallSnapshot> {
     return this.service(() => {
-      if (!DIALABLE_RE.test(from)) return refused('operation', 'invalidCallingDevice', `"${from}" is not a number`);
-      if (!DIALABLE_RE.test(to)) return refused('operation', 'invalidCalledDevice', `"${to}" is not a number`);
+      if (!DIALABLE_RE.test(from))
+        return refused('operation', 'invalidCallingDevice', `"${from}" is not a number`);
+      if (!DIALABLE_RE.test(to))
+        return refused('operation', 'invalidCalledDevice', `"${to}" is not a number`);
       if (this.cluster.resolve(from).kind === 'line')
-        return refused('operation', 'invalidCallingDevice', `${from} is a line of the cluster: place internal calls with MakeCall`);
+        return refused(
+          'operation',
+          'invalidCallingDevice',
+          `${from} is a line of the cluster: place internal calls with MakeCall`,
+        );
       const dest = this.cluster.resolve(to);
-      if (dest.kind !== 'line') return refused('operation', 'invalidCalledDevice', `${to} is not a line of the cluster`);
+      if (dest.kind !== 'line')
+        return refused('operation', 'invalidCalledDevice', `${to} is not a line of the cluster`);
       const call = this.newCall(from, to);
       const conn = this.addConnection(call, from, undefined);
       call.origin = conn;
@@ -767,7 +924,8 @@ export class CallModel {
   /** Pending timers the model owns (tests check it is 0 once every call is gone). */
   timerCount(): number {
     let n = 0;
-    for (const call of this.calls.values()) for (const c of call.connections.values()) if (c.timer !== undefined) n++;
+    for (const call of this.calls.values())
+      for (const c of call.connections.values()) if (c.timer !== undefined) n++;
     for (const g of this.ringGroups) if (g.timer !== undefined) n++;
     return n;
   }
@@ -798,7 +956,10 @@ export class CallModel {
    */
   private transition(conn: Connection, to: ConnectionState): void {
     const from = conn.state;
-    assert(isLegalTransition(from, to), `connection ${conn.call.id}/${conn.deviceId}: ${from} -> ${to} is not a legal transition`);
+    assert(
+      isLegalTransition(from, to),
+      `connection ${conn.call.id}/${conn.deviceId}: ${from} -> ${to} is not a legal transition`,
+    );
     if (conn.timer !== undefined) {
       this.clock.clearTimeout(conn.timer);
       conn.timer = undefined;
@@ -855,24 +1016,57 @@ export class CallModel {
   }
 
   /** ServiceInitiated then Originated at the calling appearance, then the call is offered to the number. */
-  private originate(appearance: AppearanceRecord, dialled: string, cause: 'makeCall' | 'consultation'): Connection {
+  private originate(
+    appearance: AppearanceRecord,
+    dialled: string,
+    cause: 'makeCall' | 'consultation',
+  ): Connection {
     const call = this.newCall(appearance.id, dialled);
     const conn = this.addConnection(call, appearance.id, appearance);
     call.origin = conn;
     this.transition(conn, ConnectionState.Initiated);
-    this.emit({ type: 'serviceInitiated', callId: call.id, cause, parties: this.partiesOf(call), at: this.clock.now(), connection: conn.ref(), initiatingDevice: appearance.id });
+    this.emit({
+      type: 'serviceInitiated',
+      callId: call.id,
+      cause,
+      parties: this.partiesOf(call),
+      at: this.clock.now(),
+      connection: conn.ref(),
+      initiatingDevice: appearance.id,
+    });
     this.transition(conn, ConnectionState.Connected);
-    this.emit({ type: 'originated', callId: call.id, cause, parties: this.partiesOf(call), at: this.clock.now(), connection: conn.ref(), callingDevice: appearance.id, calledDevice: dialled });
+    this.emit({
+      type: 'originated',
+      callId: call.id,
+      cause,
+      parties: this.partiesOf(call),
+      at: this.clock.now(),
+      connection: conn.ref(),
+      callingDevice: appearance.id,
+      calledDevice: dialled,
+    });
     this.route(call, dialled, conn, 'newCall');
     return conn;
   }
 
   private route(call: Call, dialled: string, origin: Connection | undefined, cause: EventCause): void {
-    this.offer(call, this.cluster.resolve(dialled, origin?.appearance?.line.partition), dialled, origin, cause);
+    this.offer(
+      call,
+      this.cluster.resolve(dialled, origin?.appearance?.line.partition),
+      dialled,
+      origin,
+      cause,
+    );
   }
 
   /** Offers a call to a destination: a line (forwarding, busy, DND, ringing its appearances) or a far end. */
-  private offer(call: Call, dest: Destination, dialled: string, origin: Connection | undefined, cause: EventCause): void {
+  private offer(
+    call: Call,
+    dest: Destination,
+    dialled: string,
+    origin: Connection | undefined,
+    cause: EventCause,
+  ): void {
     call.deliveryCause = cause;
     if (dest.kind === 'external') {
       const rule = dest.rule;
@@ -887,7 +1081,8 @@ export class CallModel {
           const conn = this.addConnection(call, dest.number, undefined);
           this.transition(conn, ConnectionState.Alerting);
           this.emitDelivered(call, conn, cause);
-          if (rule.behaviour === 'answer') this.setTimer(conn, rule.answerAfterMs, () => this.farEndAnswers(conn));
+          if (rule.behaviour === 'answer')
+            this.setTimer(conn, rule.answerAfterMs, () => this.farEndAnswers(conn));
           return;
         }
         default:
@@ -940,7 +1135,10 @@ export class CallModel {
       });
     const noAns = fwd?.forwardNoAns;
     if (noAns !== undefined && group.members.size > 0)
-      group.timer = this.clock.setTimeout(() => this.fromTimer(() => this.forwardNoAnswer(group)), noAns.ringDurationMs ?? line.noAnswerRingMs);
+      group.timer = this.clock.setTimeout(
+        () => this.fromTimer(() => this.forwardNoAnswer(group)),
+        noAns.ringDurationMs ?? line.noAnswerRingMs,
+      );
   }
 
   private emitDelivered(call: Call, conn: Connection, cause: EventCause): void {
@@ -992,7 +1190,11 @@ export class CallModel {
 
   /** The destination cannot be reached: the placing party's connection fails (busy or reorder tone). */
   private fail(call: Call, origin: Connection | undefined, failingDevice: string, cause: EventCause): void {
-    if (origin === undefined || origin.call !== call || !isLegalTransition(origin.state, ConnectionState.Fail)) {
+    if (
+      origin === undefined ||
+      origin.call !== call ||
+      !isLegalTransition(origin.state, ConnectionState.Fail)
+    ) {
       this.clearWholeCall(call, cause);
       return;
     }
@@ -1036,7 +1238,14 @@ export class CallModel {
   }
 
   /** Ringing appearances stop ringing because the call goes elsewhere (deflect, no-answer forwarding). */
-  private divertRinging(call: Call, group: RingGroup | undefined, fallback: Connection[], fromDn: string, to: string, cause: EventCause): void {
+  private divertRinging(
+    call: Call,
+    group: RingGroup | undefined,
+    fallback: Connection[],
+    fromDn: string,
+    to: string,
+    cause: EventCause,
+  ): void {
     call.redirections++;
     call.lastRedirectionDevice = fromDn;
     const members = group !== undefined ? [...group.members] : fallback;
@@ -1081,19 +1290,36 @@ export class CallModel {
 
   private hold(conn: Connection, cause: EventCause): void {
     this.transition(conn, ConnectionState.Hold);
-    this.emit({ type: 'held', callId: conn.call.id, cause, parties: this.partiesOf(conn.call), at: this.clock.now(), connection: conn.ref(), holdingDevice: conn.deviceId });
+    this.emit({
+      type: 'held',
+      callId: conn.call.id,
+      cause,
+      parties: this.partiesOf(conn.call),
+      at: this.clock.now(),
+      connection: conn.ref(),
+      holdingDevice: conn.deviceId,
+    });
   }
 
   private retrieve(conn: Connection, cause: EventCause): void {
     this.transition(conn, ConnectionState.Connected);
-    this.emit({ type: 'retrieved', callId: conn.call.id, cause, parties: this.partiesOf(conn.call), at: this.clock.now(), connection: conn.ref(), retrievingDevice: conn.deviceId });
+    this.emit({
+      type: 'retrieved',
+      callId: conn.call.id,
+      cause,
+      parties: this.partiesOf(conn.call),
+      at: this.clock.now(),
+      connection: conn.ref(),
+      retrievingDevice: conn.deviceId,
+    });
   }
 
   /** A phone has one active call per appearance: answering, dialling or retrieving holds the others. */
   private holdActiveCalls(appearance: AppearanceRecord, except: Call | undefined): void {
     const set = this.atAppearance.get(appearance.id);
     if (set === undefined) return;
-    for (const c of [...set]) if (c.call !== except && c.state === ConnectionState.Connected) this.hold(c, 'normal');
+    for (const c of [...set])
+      if (c.call !== except && c.state === ConnectionState.Connected) this.hold(c, 'normal');
   }
 
   /** A connection leaves its call (ConnectionCleared); a call left with fewer than two live parties clears. */
@@ -1113,7 +1339,12 @@ export class CallModel {
     const line = conn.appearance?.line;
     this.dropQuietly(conn, 'normalClearing');
     const origin = this.originOf(call);
-    if (line === undefined || origin === undefined || call.connections.size !== 1 || !call.connections.has(origin.deviceId)) {
+    if (
+      line === undefined ||
+      origin === undefined ||
+      call.connections.size !== 1 ||
+      !call.connections.has(origin.deviceId)
+    ) {
       this.checkStillACall(call, 'normalClearing');
       return;
     }
@@ -1130,7 +1361,15 @@ export class CallModel {
     const call = conn.call;
     const ref = conn.ref();
     this.transition(conn, ConnectionState.Null);
-    this.emit({ type: 'connectionCleared', callId: call.id, cause, parties: this.partiesOf(call, [conn.deviceId]), at: this.clock.now(), connection: ref, releasingDevice: conn.deviceId });
+    this.emit({
+      type: 'connectionCleared',
+      callId: call.id,
+      cause,
+      parties: this.partiesOf(call, [conn.deviceId]),
+      at: this.clock.now(),
+      connection: ref,
+      releasingDevice: conn.deviceId,
+    });
   }
 
   /**
@@ -1156,7 +1395,13 @@ export class CallModel {
       this.dropQuietly(c, cause);
     }
     this.calls.delete(call.id);
-    this.emit({ type: 'callCleared', callId: call.id, cause, parties: devices.map((deviceId) => ({ deviceId, state: ConnectionState.Null })), at: this.clock.now() });
+    this.emit({
+      type: 'callCleared',
+      callId: call.id,
+      cause,
+      parties: devices.map((deviceId) => ({ deviceId, state: ConnectionState.Null })),
+      at: this.clock.now(),
+    });
   }
 
   /** Moves the parties of `from` into `into` (transfer, conference); `from` is gone afterwards. */
@@ -1175,7 +1420,8 @@ export class CallModel {
   private originOf(call: Call): Connection | undefined {
     const origin = call.origin;
     if (origin !== undefined && origin.call === call && origin.state !== ConnectionState.Null) return origin;
-    for (const c of call.connections.values()) if (c.state === ConnectionState.Connected || c.state === ConnectionState.Initiated) return c;
+    for (const c of call.connections.values())
+      if (c.state === ConnectionState.Connected || c.state === ConnectionState.Initiated) return c;
     return undefined;
   }
 
@@ -1192,29 +1438,47 @@ export class CallModel {
     const conn = this.connectionFor(ref);
     if (!conn.ok) return conn;
     const appearance = conn.value.appearance;
-    if (appearance === undefined) return refused('operation', 'requestIncompatibleWithObject', `${ref.deviceId} is a party outside the cluster and cannot be controlled`);
+    if (appearance === undefined)
+      return refused(
+        'operation',
+        'requestIncompatibleWithObject',
+        `${ref.deviceId} is a party outside the cluster and cannot be controlled`,
+      );
     if (!appearance.device.ctiAllowed) return this.privilegeViolation(appearance);
     return conn;
   }
 
   private controlledAppearance(deviceId: string, unknownValue: string): Result<AppearanceRecord> {
     const appearance = this.cluster.appearance(deviceId);
-    if (appearance === undefined) return refused('operation', unknownValue, `${deviceId} is not a line appearance of the cluster`);
+    if (appearance === undefined)
+      return refused('operation', unknownValue, `${deviceId} is not a line appearance of the cluster`);
     if (!appearance.device.ctiAllowed) return this.privilegeViolation(appearance);
     return ok(appearance);
   }
 
   private privilegeViolation(appearance: AppearanceRecord): { ok: false; error: CallModelError } {
-    return refused('operation', 'privilegeViolationOnSpecifiedDevice', `device ${appearance.device.name} does not allow control from CTI`);
+    return refused(
+      'operation',
+      'privilegeViolationOnSpecifiedDevice',
+      `device ${appearance.device.name} does not allow control from CTI`,
+    );
   }
 
   private appearanceFull(appearance: AppearanceRecord): { ok: false; error: CallModelError } | undefined {
     if ((this.atAppearance.get(appearance.id)?.size ?? 0) < MAX_CALLS_PER_APPEARANCE) return undefined;
-    return refused('systemResourceAvailability', 'resourceBusy', `${appearance.id} already has ${MAX_CALLS_PER_APPEARANCE} calls`);
+    return refused(
+      'systemResourceAvailability',
+      'resourceBusy',
+      `${appearance.id} already has ${MAX_CALLS_PER_APPEARANCE} calls`,
+    );
   }
 
   /** Transfer, conference, alternate: a held and an active connection of two different calls at one appearance. */
-  private heldActivePair(heldRef: ConnectionRef, activeRef: ConnectionRef, what: string): Result<{ held: Connection; active: Connection }> {
+  private heldActivePair(
+    heldRef: ConnectionRef,
+    activeRef: ConnectionRef,
+    what: string,
+  ): Result<{ held: Connection; active: Connection }> {
     const held = this.controlledConnection(heldRef);
     if (!held.ok) return held;
     const active = this.controlledConnection(activeRef);
@@ -1222,35 +1486,74 @@ export class CallModel {
     const shape = this.samePairShape(held.value, active.value);
     if (shape) return shape;
     if (held.value.state !== ConnectionState.Hold)
-      return refused('stateIncompatibility', 'noHeldCall', `${what} needs a held call: ${show(heldRef)} is ${held.value.state}`);
+      return refused(
+        'stateIncompatibility',
+        'noHeldCall',
+        `${what} needs a held call: ${show(heldRef)} is ${held.value.state}`,
+      );
     if (active.value.state !== ConnectionState.Connected)
-      return refused('stateIncompatibility', 'noActiveCall', `${what} needs an active call: ${show(activeRef)} is ${active.value.state}`);
+      return refused(
+        'stateIncompatibility',
+        'noActiveCall',
+        `${what} needs an active call: ${show(activeRef)} is ${active.value.state}`,
+      );
     if (what !== 'alternate' && active.value.call.connections.size < 2)
-      return refused('stateIncompatibility', 'noActiveCall', `${what} needs another party in the active call ${active.value.call.id}`);
+      return refused(
+        'stateIncompatibility',
+        'noActiveCall',
+        `${what} needs another party in the active call ${active.value.call.id}`,
+      );
     if (what !== 'alternate')
       for (const deviceId of active.value.call.connections.keys())
         if (deviceId !== active.value.deviceId && held.value.call.connections.has(deviceId))
-          return refused('operation', 'requestIncompatibleWithObject', `${deviceId} takes part in both calls`);
+          return refused(
+            'operation',
+            'requestIncompatibleWithObject',
+            `${deviceId} takes part in both calls`,
+          );
     return ok({ held: held.value, active: active.value });
   }
 
-  private samePairShape(held: Connection, active: Connection): { ok: false; error: CallModelError } | undefined {
+  private samePairShape(
+    held: Connection,
+    active: Connection,
+  ): { ok: false; error: CallModelError } | undefined {
     if (held.deviceId !== active.deviceId)
-      return refused('operation', 'requestIncompatibleWithObject', `the held and active connections must be at the same device (${held.deviceId}, ${active.deviceId})`);
-    if (held.call === active.call) return refused('operation', 'requestIncompatibleWithObject', 'the held and active connections must be in two different calls');
+      return refused(
+        'operation',
+        'requestIncompatibleWithObject',
+        `the held and active connections must be at the same device (${held.deviceId}, ${active.deviceId})`,
+      );
+    if (held.call === active.call)
+      return refused(
+        'operation',
+        'requestIncompatibleWithObject',
+        'the held and active connections must be in two different calls',
+      );
     return undefined;
   }
 
   private forwardingSettings(line: LineRecord): ForwardingSetting[] {
     const f = this.forwarding.get(line.key);
     return [
-      { type: 'forwardImmediate', on: f?.forwardImmediate !== undefined, to: f?.forwardImmediate, ringDurationMs: undefined },
-      { type: 'forwardBusy', on: f?.forwardBusy !== undefined, to: f?.forwardBusy, ringDurationMs: undefined },
+      {
+        type: 'forwardImmediate',
+        on: f?.forwardImmediate !== undefined,
+        to: f?.forwardImmediate,
+        ringDurationMs: undefined,
+      },
+      {
+        type: 'forwardBusy',
+        on: f?.forwardBusy !== undefined,
+        to: f?.forwardBusy,
+        ringDurationMs: undefined,
+      },
       {
         type: 'forwardNoAns',
         on: f?.forwardNoAns !== undefined,
         to: f?.forwardNoAns?.to,
-        ringDurationMs: f?.forwardNoAns === undefined ? undefined : (f.forwardNoAns.ringDurationMs ?? line.noAnswerRingMs),
+        ringDurationMs:
+          f?.forwardNoAns === undefined ? undefined : (f.forwardNoAns.ringDurationMs ?? line.noAnswerRingMs),
       },
     ];
   }
@@ -1260,7 +1563,8 @@ export class CallModel {
   private partiesOf(call: Call, removed?: readonly string[]): PartyState[] {
     const out: PartyState[] = [];
     for (const c of call.connections.values()) out.push({ deviceId: c.deviceId, state: c.state });
-    if (removed !== undefined) for (const deviceId of removed) out.push({ deviceId, state: ConnectionState.Null });
+    if (removed !== undefined)
+      for (const deviceId of removed) out.push({ deviceId, state: ConnectionState.Null });
     return out;
   }
 
@@ -1291,7 +1595,10 @@ export class CallModel {
       this.run(action);
     } catch (cause) {
       // A bug in a timer path must not take the process down; it is logged loudly instead.
-      this.logger.error({ err: cause instanceof Error ? cause.message : String(cause) }, 'call model timer failed');
+      this.logger.error(
+        { err: cause instanceof Error ? cause.message : String(cause) },
+        'call model timer failed',
+      );
     }
   }
 
@@ -1325,7 +1632,10 @@ export class CallModel {
           try {
             listener(event);
           } catch (cause) {
-            this.logger.error({ err: cause instanceof Error ? cause.message : String(cause), event: event.type }, 'call model listener failed');
+            this.logger.error(
+              { err: cause instanceof Error ? cause.message : String(cause), event: event.type },
+              'call model listener failed',
+            );
           }
         }
       }

@@ -9,7 +9,13 @@ import { createPinoLogger, type LogLevel } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
 import { loadClusterFile } from './cluster-file.js';
 import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from './demo-cluster.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_CTI_PORT, MAX_NODES, startSimulator, type Simulator } from './simulator.js';
+import {
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_CTI_PORT,
+  MAX_NODES,
+  startSimulator,
+  type Simulator,
+} from './simulator.js';
 
 export const USAGE = `Usage: npm run cucm-sim -- [options]
 
@@ -80,7 +86,8 @@ export function parseCliArgs(argv: readonly string[]): Result<CliOptions> {
   if (!nodes.ok) return nodes;
   const port = integer(values.port ?? String(DEFAULT_CTI_PORT), '--port', 0, 65_535);
   if (!port.ok) return port;
-  if (port.value !== 0 && port.value + nodes.value - 1 > 65_535) return err(usage(`--port ${port.value} leaves no room for ${nodes.value} consecutive ports`));
+  if (port.value !== 0 && port.value + nodes.value - 1 > 65_535)
+    return err(usage(`--port ${port.value} leaves no room for ${nodes.value} consecutive ports`));
   let adminPort: number | null = null;
   if (values['admin-port'] !== 'none') {
     const a = integer(values['admin-port'] ?? String(DEFAULT_ADMIN_PORT), '--admin-port', 0, 65_535);
@@ -88,11 +95,16 @@ export function parseCliArgs(argv: readonly string[]): Result<CliOptions> {
     adminPort = a.value;
   }
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) return err(usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}`));
+  if (!LOG_LEVELS.includes(logLevel))
+    return err(usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}`));
   const clusterFile = values.cluster;
   const appPasswordFile = values['app-password-file'];
   if (clusterFile !== undefined && appPasswordFile === undefined)
-    return err(usage('--app-password-file is required with --cluster (the demo credentials are for the demo cluster only)'));
+    return err(
+      usage(
+        '--app-password-file is required with --cluster (the demo credentials are for the demo cluster only)',
+      ),
+    );
   const host = values.host ?? '127.0.0.1';
   if (host === '') return err(usage('--host must not be empty'));
   return ok({
@@ -167,10 +179,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<Simula
       logger,
     });
     const s = sim.cluster.summary();
-    io.out(`CTI Manager simulator: ${s.name} (${s.users} users, ${s.devices} devices, ${s.appearances} line appearances)`);
+    io.out(
+      `CTI Manager simulator: ${s.name} (${s.users} users, ${s.devices} devices, ${s.appearances} line appearances)`,
+    );
     for (const node of sim.nodes) io.out(`  node ${node.index}: ${node.address}`);
     if (sim.adminUrl !== undefined) io.out(`  admin API: ${sim.adminUrl}`);
-    io.out(`  application user: ${options.appUser}${options.appPasswordFile === undefined ? ` / password ${DEMO_APPLICATION_PASSWORD} (demo only)` : ''}`);
+    io.out(
+      `  application user: ${options.appUser}${options.appPasswordFile === undefined ? ` / password ${DEMO_APPLICATION_PASSWORD} (demo only)` : ''}`,
+    );
     io.out('Press Ctrl+C to stop.');
     return sim;
   } catch (cause) {
@@ -180,7 +196,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<Simula
 }
 
 async function main(): Promise<void> {
-  const io: CliIo = { out: (line) => process.stdout.write(`${line}\n`), error: (line) => process.stderr.write(`${line}\n`) };
+  const io: CliIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    error: (line) => process.stderr.write(`${line}\n`),
+  };
   const result = await runCli(process.argv.slice(2), io);
   if (typeof result === 'number') {
     process.exitCode = result;

@@ -34,7 +34,10 @@ export const MAX_CLUSTER_FILE_BYTES = 128 * 1024 * 1024;
 const MAX_DELAY_MS = 3_600_000;
 
 const text = (what: string, max = 200) =>
-  z.string({ error: `must be a string (${what})` }).min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+  z
+    .string({ error: `must be a string (${what})` })
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
 
 // DNs are strings on purpose: YAML reads 01234 as a number and loses the zero.
 const Dn = z
@@ -44,7 +47,8 @@ const Dn = z
 const Partition = z.string({ error: 'must be a string such as INTERNAL' }).superRefine((value, ctx) => {
   // docs/cti-link.md §5: the partition ends the CTI device ID `<device>/<dn>/<partition>`.
   if (/[/\s]/.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain "/" or spaces' });
-  else if (!PARTITION_RE.test(value)) ctx.addIssue({ code: 'custom', message: 'must be 1 to 50 letters, digits, ".", "_" or "-"' });
+  else if (!PARTITION_RE.test(value))
+    ctx.addIssue({ code: 'custom', message: 'must be 1 to 50 letters, digits, ".", "_" or "-"' });
 });
 
 const DelayMs = z
@@ -57,10 +61,18 @@ const Line = z.strictObject({
   dn: Dn,
   partition: Partition,
   label: text('the line label'),
-  e164Mask: z.string({ error: 'must be a quoted string such as "+1408555XXXX"' }).regex(E164_MASK_RE, { error: 'must be digits and X, optionally with a leading "+"' }).optional(),
+  e164Mask: z
+    .string({ error: 'must be a quoted string such as "+1408555XXXX"' })
+    .regex(E164_MASK_RE, { error: 'must be digits and X, optionally with a leading "+"' })
+    .optional(),
   autoAnswerMs: DelayMs.optional(),
   noAnswerRingMs: DelayMs.min(1000, { error: 'must be at least 1000 ms' }).optional(),
-  busyTrigger: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }).optional(),
+  busyTrigger: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(10, { error: 'must be at most 10' })
+    .optional(),
 });
 
 const DeviceLine = z.strictObject({
@@ -69,45 +81,85 @@ const DeviceLine = z.strictObject({
   label: text('the label on this device').optional(),
 });
 
-const Model = z.string({ error: 'must be a string such as "Cisco 8865"' }).refine((value): value is DeviceModel => isDeviceModel(value), {
-  error: (issue) => `unknown model "${String(issue.input)}" (known: ${DEVICE_MODEL_NAMES.join(', ')})`,
-});
+const Model = z
+  .string({ error: 'must be a string such as "Cisco 8865"' })
+  .refine((value): value is DeviceModel => isDeviceModel(value), {
+    error: (issue) => `unknown model "${String(issue.input)}" (known: ${DEVICE_MODEL_NAMES.join(', ')})`,
+  });
 
 const Device = z.strictObject({
-  name: z.string({ error: 'must be a string such as SEP00AABB000001' }).regex(DEVICE_NAME_RE, { error: 'must be "SEP" followed by 12 upper-case hexadecimal digits (the MAC address)' }),
+  name: z.string({ error: 'must be a string such as SEP00AABB000001' }).regex(DEVICE_NAME_RE, {
+    error: 'must be "SEP" followed by 12 upper-case hexadecimal digits (the MAC address)',
+  }),
   model: Model,
-  description: z.string({ error: 'must be a string' }).max(128, { error: 'must be at most 128 characters' }).default(''),
+  description: z
+    .string({ error: 'must be a string' })
+    .max(128, { error: 'must be at most 128 characters' })
+    .default(''),
   ctiAllowed: z.boolean({ error: 'must be true or false' }).default(true),
-  lines: z.array(DeviceLine, { error: 'must be a list of line appearances' }).min(1, { error: 'a device needs at least one line appearance' }),
+  lines: z
+    .array(DeviceLine, { error: 'must be a list of line appearances' })
+    .min(1, { error: 'a device needs at least one line appearance' }),
 });
 
 const User = z.strictObject({
-  id: z.string({ error: 'must be a string' }).regex(USER_ID_RE, { error: 'must be 1 to 128 letters, digits, ".", "_", "@" or "-"' }),
+  id: z
+    .string({ error: 'must be a string' })
+    .regex(USER_ID_RE, { error: 'must be 1 to 128 letters, digits, ".", "_", "@" or "-"' }),
   displayName: text('the name shown to people', 128),
-  licence: z.enum(['UCL', 'CUWL', 'none'], { error: 'must be UCL, CUWL or none (no IM and Presence licence: no RCC)' }),
-  sipUri: z.string({ error: 'must be a string' }).regex(SIP_URI_RE, { error: 'must be a SIP URI such as sip:alice@example.com' }),
-  controlledDevices: z.array(z.string({ error: 'must be a device name' }), { error: 'must be a list of device names' }).default([]),
+  licence: z.enum(['UCL', 'CUWL', 'none'], {
+    error: 'must be UCL, CUWL or none (no IM and Presence licence: no RCC)',
+  }),
+  sipUri: z
+    .string({ error: 'must be a string' })
+    .regex(SIP_URI_RE, { error: 'must be a SIP URI such as sip:alice@example.com' }),
+  controlledDevices: z
+    .array(z.string({ error: 'must be a device name' }), { error: 'must be a list of device names' })
+    .default([]),
 });
 
 const FarEnd = z
   .strictObject({
-    match: z.string({ error: 'must be a regular expression, as a string' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
-    behaviour: z.enum(['answer', 'busy', 'noAnswer', 'invalid'], { error: 'must be answer, busy, noAnswer or invalid' }),
+    match: z
+      .string({ error: 'must be a regular expression, as a string' })
+      .min(1, { error: 'must not be empty' })
+      .max(200, { error: 'must be at most 200 characters' }),
+    behaviour: z.enum(['answer', 'busy', 'noAnswer', 'invalid'], {
+      error: 'must be answer, busy, noAnswer or invalid',
+    }),
     answerAfterMs: DelayMs.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.answerAfterMs !== undefined && rule.behaviour !== 'answer')
-      ctx.addIssue({ code: 'custom', path: ['answerAfterMs'], message: `only applies to behaviour "answer" (this rule is "${rule.behaviour}")` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['answerAfterMs'],
+        message: `only applies to behaviour "answer" (this rule is "${rule.behaviour}")`,
+      });
     try {
       new RegExp(rule.match);
     } catch (cause) {
-      ctx.addIssue({ code: 'custom', path: ['match'], message: `not a valid regular expression: ${cause instanceof Error ? cause.message : String(cause)}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['match'],
+        message: `not a valid regular expression: ${cause instanceof Error ? cause.message : String(cause)}`,
+      });
     }
   });
 
 const Limits = z.strictObject({
-  maxAppearancesPerLine: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(100, { error: 'must be at most 100' }).default(DEFAULT_LIMITS.maxAppearancesPerLine),
-  maxConferenceParties: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(3, { error: 'must be at least 3' }).max(64, { error: 'must be at most 64' }).default(DEFAULT_LIMITS.maxConferenceParties),
+  maxAppearancesPerLine: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(100, { error: 'must be at most 100' })
+    .default(DEFAULT_LIMITS.maxAppearancesPerLine),
+  maxConferenceParties: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(3, { error: 'must be at least 3' })
+    .max(64, { error: 'must be at most 64' })
+    .default(DEFAULT_LIMITS.maxConferenceParties),
 });
 
 export const ClusterFileSchema = z.strictObject({
@@ -140,8 +192,12 @@ export function parseClusterConfig(data: unknown): Result<ClusterConfig> {
 function toIssue(issue: z.core.$ZodIssue): ClusterIssue {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys')
-    return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
-  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) return { path, message: 'is required' };
+    return {
+      path,
+      message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+    };
+  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined)
+    return { path, message: 'is required' };
   return { path, message: issue.message };
 }
 
@@ -161,7 +217,13 @@ export function parseClusterYaml(source: string): Result<ClusterConfig> {
       const message = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
       return { path: at === undefined ? '' : `line ${at.line}:${at.col}`, message };
     });
-    return err(new DesklineError(ErrorCode.ConfigInvalid, `cluster file is not valid YAML:\n${issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`, { detail: { issues } }));
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        `cluster file is not valid YAML:\n${issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`,
+        { detail: { issues } },
+      ),
+    );
   }
   let data: unknown;
   try {
@@ -171,7 +233,11 @@ export function parseClusterYaml(source: string): Result<ClusterConfig> {
     return err(wrapError(cause, ErrorCode.ConfigInvalid, 'cluster file is not valid YAML'));
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data))
-    return err(clusterInvalid([{ path: '', message: 'the cluster file must be a mapping with lines, devices and users' }]));
+    return err(
+      clusterInvalid([
+        { path: '', message: 'the cluster file must be a mapping with lines, devices and users' },
+      ]),
+    );
   return parseClusterConfig(data);
 }
 
@@ -185,13 +251,24 @@ export function loadClusterYaml(source: string): Result<ClusterModel> {
 export async function loadClusterFile(path: string): Promise<Result<ClusterModel>> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) return err(new DesklineError(ErrorCode.ConfigInvalid, `cluster file ${path} is not a regular file`));
+    if (!info.isFile())
+      return err(new DesklineError(ErrorCode.ConfigInvalid, `cluster file ${path} is not a regular file`));
     if (info.size > MAX_CLUSTER_FILE_BYTES)
-      return err(new DesklineError(ErrorCode.ConfigInvalid, `cluster file ${path} is larger than ${MAX_CLUSTER_FILE_BYTES} bytes`));
+      return err(
+        new DesklineError(
+          ErrorCode.ConfigInvalid,
+          `cluster file ${path} is larger than ${MAX_CLUSTER_FILE_BYTES} bytes`,
+        ),
+      );
     const source = await readFile(path, 'utf8');
     const model = loadClusterYaml(source);
     if (model.ok) return model;
-    return err(new DesklineError(ErrorCode.ConfigInvalid, `${path}: ${model.error.message}`, { cause: model.error, detail: model.error.detail === undefined ? undefined : { ...model.error.detail } }));
+    return err(
+      new DesklineError(ErrorCode.ConfigInvalid, `${path}: ${model.error.message}`, {
+        cause: model.error,
+        detail: model.error.detail === undefined ? undefined : { ...model.error.detail },
+      }),
+    );
   } catch (cause) {
     return err(wrapError(cause, ErrorCode.ConfigInvalid, `cannot read cluster file ${path}`));
   }

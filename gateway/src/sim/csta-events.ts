@@ -27,12 +27,23 @@ function redirection(id: string | undefined): DeviceRef {
 }
 
 /** The CSTA event a monitor of a device in the call receives for a call event. */
-export function callEventMessage(event: CallEvent, monitorCrossRefID: string, local: ConnectionState): CstaMessage {
+export function callEventMessage(
+  event: CallEvent,
+  monitorCrossRefID: string,
+  local: ConnectionState,
+): CstaMessage {
   const cause = event.cause;
   const localConnectionInfo = local;
   switch (event.type) {
     case 'serviceInitiated':
-      return { type: 'ServiceInitiatedEvent', monitorCrossRefID, initiatedConnection: cid(event.connection), initiatingDevice: dev(event.initiatingDevice), localConnectionInfo, cause };
+      return {
+        type: 'ServiceInitiatedEvent',
+        monitorCrossRefID,
+        initiatedConnection: cid(event.connection),
+        initiatingDevice: dev(event.initiatingDevice),
+        localConnectionInfo,
+        cause,
+      };
     case 'originated':
       return {
         type: 'OriginatedEvent',
@@ -68,11 +79,32 @@ export function callEventMessage(event: CallEvent, monitorCrossRefID: string, lo
         cause,
       };
     case 'connectionCleared':
-      return { type: 'ConnectionClearedEvent', monitorCrossRefID, droppedConnection: cid(event.connection), releasingDevice: dev(event.releasingDevice), localConnectionInfo, cause };
+      return {
+        type: 'ConnectionClearedEvent',
+        monitorCrossRefID,
+        droppedConnection: cid(event.connection),
+        releasingDevice: dev(event.releasingDevice),
+        localConnectionInfo,
+        cause,
+      };
     case 'held':
-      return { type: 'HeldEvent', monitorCrossRefID, heldConnection: cid(event.connection), holdingDevice: dev(event.holdingDevice), localConnectionInfo, cause };
+      return {
+        type: 'HeldEvent',
+        monitorCrossRefID,
+        heldConnection: cid(event.connection),
+        holdingDevice: dev(event.holdingDevice),
+        localConnectionInfo,
+        cause,
+      };
     case 'retrieved':
-      return { type: 'RetrievedEvent', monitorCrossRefID, retrievedConnection: cid(event.connection), retrievingDevice: dev(event.retrievingDevice), localConnectionInfo, cause };
+      return {
+        type: 'RetrievedEvent',
+        monitorCrossRefID,
+        retrievedConnection: cid(event.connection),
+        retrievingDevice: dev(event.retrievingDevice),
+        localConnectionInfo,
+        cause,
+      };
     case 'transferred': {
       const message: CstaMessage = {
         type: 'TransferedEvent',
@@ -82,7 +114,13 @@ export function callEventMessage(event: CallEvent, monitorCrossRefID: string, lo
         transferredToDevice: dev(event.transferredToDevice),
         // ECMA-269 §12.3.9: old → new for each party that moved; no new connection for the one that left.
         transferredConnections: event.transferredConnections.map((c) =>
-          c.newConnection === undefined ? { oldConnection: cid(c.oldConnection) } : { oldConnection: cid(c.oldConnection), newConnection: cid(c.newConnection), endpoint: { deviceID: c.newConnection.deviceId } },
+          c.newConnection === undefined
+            ? { oldConnection: cid(c.oldConnection) }
+            : {
+                oldConnection: cid(c.oldConnection),
+                newConnection: cid(c.newConnection),
+                endpoint: { deviceID: c.newConnection.deviceId },
+              },
         ),
         localConnectionInfo,
         cause,
@@ -98,7 +136,10 @@ export function callEventMessage(event: CallEvent, monitorCrossRefID: string, lo
         secondaryOldCall: cid(event.secondaryOldCall),
         conferencingDevice: dev(event.conferencingDevice),
         addedParty: dev(event.addedParty),
-        conferenceConnections: event.conferenceConnections.map((c) => ({ newConnection: cid(c), endpoint: { deviceID: c.deviceId } })),
+        conferenceConnections: event.conferenceConnections.map((c) => ({
+          newConnection: cid(c),
+          endpoint: { deviceID: c.deviceId },
+        })),
         localConnectionInfo,
         cause,
       };
@@ -128,7 +169,12 @@ export function callEventMessage(event: CallEvent, monitorCrossRefID: string, lo
         cause,
       };
     case 'digitsGenerated':
-      return { type: 'DigitsGeneratedEvent', monitorCrossRefID, connection: cid(event.connection), digitGeneratedList: event.digits };
+      return {
+        type: 'DigitsGeneratedEvent',
+        monitorCrossRefID,
+        connection: cid(event.connection),
+        digitGeneratedList: event.digits,
+      };
     case 'callCleared':
       return { type: 'CallClearedEvent', monitorCrossRefID, clearedCall: { callID: event.callId }, cause };
     default: {
@@ -139,16 +185,31 @@ export function callEventMessage(event: CallEvent, monitorCrossRefID: string, lo
 }
 
 /** The CSTA event a monitor of `deviceId` receives for a device feature change (forwarding, DND). */
-export function deviceEventMessage(event: DeviceEvent, monitorCrossRefID: string, deviceId: string): CstaMessage {
+export function deviceEventMessage(
+  event: DeviceEvent,
+  monitorCrossRefID: string,
+  deviceId: string,
+): CstaMessage {
   switch (event.type) {
     case 'forwarding': {
-      const message: CstaMessage = { type: 'ForwardingEvent', monitorCrossRefID, device: dev(deviceId), forwardingType: event.forwardingType, forwardStatus: event.forwardStatus };
+      const message: CstaMessage = {
+        type: 'ForwardingEvent',
+        monitorCrossRefID,
+        device: dev(deviceId),
+        forwardingType: event.forwardingType,
+        forwardStatus: event.forwardStatus,
+      };
       if (event.forwardTo !== undefined) message.forwardTo = event.forwardTo;
       if (event.ringDurationMs !== undefined) message.ringCount = ringCountOf(event.ringDurationMs);
       return message;
     }
     case 'doNotDisturb':
-      return { type: 'DoNotDisturbEvent', monitorCrossRefID, device: dev(deviceId), doNotDisturbOn: event.doNotDisturbOn };
+      return {
+        type: 'DoNotDisturbEvent',
+        monitorCrossRefID,
+        device: dev(deviceId),
+        doNotDisturbOn: event.doNotDisturbOn,
+      };
     default: {
       const never: never = event;
       throw new Error(`assertion failed: unknown device event ${JSON.stringify(never)}`);

@@ -23,14 +23,25 @@ import {
   type CstaMessage,
   type CstaRequest,
 } from '../csta/index.js';
-import { switchingFunctionDevicesMessage, segmentDirectory, type DirectorySegment } from '../cti/directory-codec.js';
+import {
+  switchingFunctionDevicesMessage,
+  segmentDirectory,
+  type DirectorySegment,
+} from '../cti/directory-codec.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../cti/framing.js';
 import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti/invoke-id.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { DesklineError, ErrorCode, assert, assertNever, wrapError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
-import { CallModelError, FORWARDING_TYPES, type CallModel, type CallModelEvent, type ConnectionRef, type ForwardingType } from './call-model.js';
+import {
+  CallModelError,
+  FORWARDING_TYPES,
+  type CallModel,
+  type CallModelEvent,
+  type ConnectionRef,
+  type ForwardingType,
+} from './call-model.js';
 import { callEventMessage, deviceEventMessage, RING_CYCLE_MS, ringCountOf } from './csta-events.js';
 import type { ClusterModel } from './model.js';
 
@@ -161,7 +172,13 @@ export class CtiService {
     if (this.directoryCache === undefined) {
       const segment: DirectorySegment = { users: [], devices: [] };
       for (const u of this.cluster.users) {
-        segment.users.push({ id: u.id, displayName: u.displayName, licence: u.licence, sipUri: u.sipUri, controlledDevices: u.controlledDevices.map((d) => d.name) });
+        segment.users.push({
+          id: u.id,
+          displayName: u.displayName,
+          licence: u.licence,
+          sipUri: u.sipUri,
+          controlledDevices: u.controlledDevices.map((d) => d.name),
+        });
       }
       for (const d of this.cluster.devices) {
         segment.devices.push({
@@ -172,7 +189,13 @@ export class CtiService {
           lines: d.appearances.map((a) =>
             a.line.e164 === undefined
               ? { index: a.index, dn: a.line.dn, partition: a.line.partition, label: a.label }
-              : { index: a.index, dn: a.line.dn, partition: a.line.partition, label: a.label, e164: a.line.e164 },
+              : {
+                  index: a.index,
+                  dn: a.line.dn,
+                  partition: a.line.partition,
+                  label: a.label,
+                  e164: a.line.e164,
+                },
           ),
         });
       }
@@ -339,9 +362,17 @@ export class CtiNode {
     } catch (cause) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       this.transition(NodeState.Stopped);
-      return err(wrapError(cause, ErrorCode.Internal, `CTI node ${this.index} cannot listen on ${formatAddress(this.host, this.port)}`));
+      return err(
+        wrapError(
+          cause,
+          ErrorCode.Internal,
+          `CTI node ${this.index} cannot listen on ${formatAddress(this.host, this.port)}`,
+        ),
+      );
     }
-    server.on('error', (cause) => this.logger.error({ err: wrapError(cause).message }, 'sim: listener error'));
+    server.on('error', (cause) =>
+      this.logger.error({ err: wrapError(cause).message }, 'sim: listener error'),
+    );
     const address = server.address();
     if (address !== null && typeof address === 'object') this.port = address.port;
     this.server = server;
@@ -385,7 +416,11 @@ export class CtiNode {
 
   async dispose(): Promise<void> {
     // A start or stop in progress finishes first (listen and close always complete).
-    for (let turns = 0; (this._state === NodeState.Starting || this._state === NodeState.Stopping) && turns < 10_000; turns++)
+    for (
+      let turns = 0;
+      (this._state === NodeState.Starting || this._state === NodeState.Stopping) && turns < 10_000;
+      turns++
+    )
       await new Promise<void>((resolve) => setImmediate(resolve));
     await this.stop();
   }
@@ -397,7 +432,10 @@ export class CtiNode {
 
   /** The one guarded state change of a node. */
   private transition(to: NodeState): void {
-    assert(NODE_TRANSITIONS[this._state].includes(to), `CTI node ${this.index}: ${this._state} -> ${to} is not a legal transition`);
+    assert(
+      NODE_TRANSITIONS[this._state].includes(to),
+      `CTI node ${this.index}: ${this._state} -> ${to} is not a legal transition`,
+    );
     this._state = to;
   }
 
@@ -406,16 +444,31 @@ export class CtiNode {
       socket.destroy();
       return;
     }
-    const connection = new CtiConnection({ node: this, socket, service: this.service, clock: this.clock, logger: this.logger, frozen: this.frozen });
+    const connection = new CtiConnection({
+      node: this,
+      socket,
+      service: this.service,
+      clock: this.clock,
+      logger: this.logger,
+      frozen: this.frozen,
+    });
     this.connections.add(connection);
   }
 
   private busy(what: string): DesklineError {
-    return new DesklineError(ErrorCode.InvalidState, `CTI node ${this.index} cannot ${what} while ${this._state}`, { detail: { node: this.index, state: this._state } });
+    return new DesklineError(
+      ErrorCode.InvalidState,
+      `CTI node ${this.index} cannot ${what} while ${this._state}`,
+      { detail: { node: this.index, state: this._state } },
+    );
   }
 
   private wrongState(what: string, why: string): DesklineError {
-    return new DesklineError(ErrorCode.InvalidState, `CTI node ${this.index} cannot ${what}: ${why} (${this._state})`, { detail: { node: this.index, state: this._state } });
+    return new DesklineError(
+      ErrorCode.InvalidState,
+      `CTI node ${this.index} cannot ${what}: ${why} (${this._state})`,
+      { detail: { node: this.index, state: this._state } },
+    );
   }
 }
 
@@ -471,7 +524,9 @@ class CtiConnection implements MonitorOwner {
     this.socket = options.socket;
     this.service = options.service;
     this.clock = options.clock;
-    this.logger = options.logger.child({ peer: `${options.socket.remoteAddress ?? '?'}:${options.socket.remotePort ?? '?'}` });
+    this.logger = options.logger.child({
+      peer: `${options.socket.remoteAddress ?? '?'}:${options.socket.remotePort ?? '?'}`,
+    });
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.receiveFromTransport(chunk));
     this.socket.on('error', (cause) => this.logger.debug({ err: cause.message }, 'sim: socket error'));
@@ -506,7 +561,10 @@ class CtiConnection implements MonitorOwner {
     if (this.state === SessionState.Closed) return;
     this.frozen = false;
     if (this.state === SessionState.Active) this.armSessionTimer();
-    else this.armTimer(SESSION_START_TIMEOUT_MS, () => this.close('no application session started in time', true));
+    else
+      this.armTimer(SESSION_START_TIMEOUT_MS, () =>
+        this.close('no application session started in time', true),
+      );
     this.socket.resume();
   }
 
@@ -526,7 +584,10 @@ class CtiConnection implements MonitorOwner {
 
   /** The one guarded state change of a session; owns its timers and its monitors. */
   private transition(to: SessionState): void {
-    assert(SESSION_TRANSITIONS[this.state].includes(to), `CTI session: ${this.state} -> ${to} is not a legal transition`);
+    assert(
+      SESSION_TRANSITIONS[this.state].includes(to),
+      `CTI session: ${this.state} -> ${to} is not a legal transition`,
+    );
     this.state = to;
     switch (to) {
       case SessionState.Active:
@@ -564,7 +625,12 @@ class CtiConnection implements MonitorOwner {
     if (this.state !== SessionState.Active || this.sessionId === undefined) return;
     this.logger.info({ sessionId: this.sessionId }, 'sim: application session timer expired');
     const id = this.invokeIds.tryNext();
-    if (id.ok) this.send(id.value, { type: 'StopApplicationSession', sessionID: this.sessionId, sessionEndReason: { definedEndReason: 'sessionTimerExpired' } });
+    if (id.ok)
+      this.send(id.value, {
+        type: 'StopApplicationSession',
+        sessionID: this.sessionId,
+        sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+      });
     this.uncork();
     // Flush what is written, then close whatever the peer does (a half-open peer must not pin the socket).
     this.socket.destroySoon();
@@ -578,7 +644,10 @@ class CtiConnection implements MonitorOwner {
     const frames = this.decoder.push(chunk);
     if (!frames.ok) {
       // docs/cti-link.md §1: a corrupt header is unrecoverable on a stream.
-      this.logger.warn({ err: frames.error.message, code: frames.error.code }, 'sim: corrupt frame, closing the connection');
+      this.logger.warn(
+        { err: frames.error.message, code: frames.error.code },
+        'sim: corrupt frame, closing the connection',
+      );
       this.close('corrupt frame', true);
       return;
     }
@@ -588,8 +657,12 @@ class CtiConnection implements MonitorOwner {
         this.receiveFrame(frame);
       } catch (cause) {
         // A bug in a service must not take the node down: answer what we can and log it.
-        this.logger.error({ err: wrapError(cause).message, invokeId: frame.invokeId }, 'sim: request handling failed');
-        if (!frame.isEvent && !this.isClosed()) this.send(frame.invokeId, cstaError('unspecified', 'generic'));
+        this.logger.error(
+          { err: wrapError(cause).message, invokeId: frame.invokeId },
+          'sim: request handling failed',
+        );
+        if (!frame.isEvent && !this.isClosed())
+          this.send(frame.invokeId, cstaError('unspecified', 'generic'));
       }
     }
   }
@@ -598,7 +671,10 @@ class CtiConnection implements MonitorOwner {
     const decoded = decodeCsta(frame.payload);
     if (!decoded.ok) {
       // The frame was well formed, only its document is not: answer it and carry on.
-      this.logger.warn({ err: decoded.error.message, code: decoded.error.code, invokeId: frame.invokeId }, 'sim: undecodable request');
+      this.logger.warn(
+        { err: decoded.error.message, code: decoded.error.code, invokeId: frame.invokeId },
+        'sim: undecodable request',
+      );
       if (!frame.isEvent) this.send(frame.invokeId, cstaError('operation', 'generic'));
       return;
     }
@@ -629,9 +705,15 @@ class CtiConnection implements MonitorOwner {
       if (request.type === 'StartApplicationSession') return this.startSession(invokeId, request);
       this.logger.warn({ type: request.type }, 'sim: request before an application session, refused');
       if (request.type === 'ResetApplicationSessionTimer')
-        return this.send(invokeId, { type: 'ResetApplicationSessionTimerNegResponse', errorCode: { definedError: 'invalidSessionID' } });
+        return this.send(invokeId, {
+          type: 'ResetApplicationSessionTimerNegResponse',
+          errorCode: { definedError: 'invalidSessionID' },
+        });
       if (request.type === 'StopApplicationSession')
-        return this.send(invokeId, { type: 'StopApplicationSessionNegResponse', errorCode: { definedError: 'invalidSessionID' } });
+        return this.send(invokeId, {
+          type: 'StopApplicationSessionNegResponse',
+          errorCode: { definedError: 'invalidSessionID' },
+        });
       return this.send(invokeId, cstaError('security', 'unspecified'));
     }
     // docs/cti-link.md §3: any request resets the session timer.
@@ -639,13 +721,25 @@ class CtiConnection implements MonitorOwner {
     this.serveRequest(invokeId, request);
   }
 
-  private startSession(invokeId: number, request: Extract<CstaRequest, { type: 'StartApplicationSession' }>): void {
+  private startSession(
+    invokeId: number,
+    request: Extract<CstaRequest, { type: 'StartApplicationSession' }>,
+  ): void {
     const credentials = request.applicationInfo.applicationSpecificInfo?.credentials;
-    if (credentials === undefined || !this.service.checkCredentials(credentials.userName, credentials.password)) {
+    if (
+      credentials === undefined ||
+      !this.service.checkCredentials(credentials.userName, credentials.password)
+    ) {
       this.failedLogins++;
       // Never the password; the user name helps whoever configures the gateway.
-      this.logger.warn({ userName: credentials?.userName, attempt: this.failedLogins }, 'sim: application session refused: bad credentials');
-      this.send(invokeId, { type: 'StartApplicationSessionNegResponse', errorCode: { definedError: 'invalidApplicationInfo' } });
+      this.logger.warn(
+        { userName: credentials?.userName, attempt: this.failedLogins },
+        'sim: application session refused: bad credentials',
+      );
+      this.send(invokeId, {
+        type: 'StartApplicationSessionNegResponse',
+        errorCode: { definedError: 'invalidApplicationInfo' },
+      });
       if (this.failedLogins >= MAX_FAILED_LOGINS) {
         this.uncork();
         this.socket.destroySoon();
@@ -659,7 +753,10 @@ class CtiConnection implements MonitorOwner {
       return edition !== 'unknown' && edition !== 'ecma354';
     });
     if (csta.length === 0) {
-      this.send(invokeId, { type: 'StartApplicationSessionNegResponse', errorCode: { definedError: 'noProtocolVersionsSupported' } });
+      this.send(invokeId, {
+        type: 'StartApplicationSessionNegResponse',
+        errorCode: { definedError: 'noProtocolVersionsSupported' },
+      });
       return;
     }
     const requested = request.requestedSessionDuration ?? DEFAULT_SESSION_DURATION_S;
@@ -667,7 +764,10 @@ class CtiConnection implements MonitorOwner {
     this.sessionId = this.service.newSessionId();
     this.logger = this.logger.child({ sessionId: this.sessionId });
     this.transition(SessionState.Active);
-    this.logger.info({ applicationID: request.applicationInfo.applicationID, durationS: this.sessionDurationS }, 'sim: application session started');
+    this.logger.info(
+      { applicationID: request.applicationInfo.applicationID, durationS: this.sessionDurationS },
+      'sim: application session started',
+    );
     this.send(invokeId, {
       type: 'StartApplicationSessionPosResponse',
       sessionID: this.sessionId,
@@ -681,18 +781,33 @@ class CtiConnection implements MonitorOwner {
     const model = this.service.model;
     switch (request.type) {
       case 'StartApplicationSession':
-        return this.send(invokeId, { type: 'StartApplicationSessionNegResponse', errorCode: { definedError: 'applicationSessionLimitExceeded' } });
+        return this.send(invokeId, {
+          type: 'StartApplicationSessionNegResponse',
+          errorCode: { definedError: 'applicationSessionLimitExceeded' },
+        });
       case 'ResetApplicationSessionTimer':
         if (request.sessionID !== this.sessionId)
-          return this.send(invokeId, { type: 'ResetApplicationSessionTimerNegResponse', errorCode: { definedError: 'invalidSessionID' } });
+          return this.send(invokeId, {
+            type: 'ResetApplicationSessionTimerNegResponse',
+            errorCode: { definedError: 'invalidSessionID' },
+          });
         if (request.requestedSessionDuration > 0) {
-          this.sessionDurationS = Math.min(MAX_SESSION_DURATION_S, Math.max(MIN_SESSION_DURATION_S, request.requestedSessionDuration));
+          this.sessionDurationS = Math.min(
+            MAX_SESSION_DURATION_S,
+            Math.max(MIN_SESSION_DURATION_S, request.requestedSessionDuration),
+          );
           this.armSessionTimer();
         }
-        return this.send(invokeId, { type: 'ResetApplicationSessionTimerPosResponse', actualSessionDuration: this.sessionDurationS });
+        return this.send(invokeId, {
+          type: 'ResetApplicationSessionTimerPosResponse',
+          actualSessionDuration: this.sessionDurationS,
+        });
       case 'StopApplicationSession':
         if (request.sessionID !== this.sessionId)
-          return this.send(invokeId, { type: 'StopApplicationSessionNegResponse', errorCode: { definedError: 'invalidSessionID' } });
+          return this.send(invokeId, {
+            type: 'StopApplicationSessionNegResponse',
+            errorCode: { definedError: 'invalidSessionID' },
+          });
         this.send(invokeId, { type: 'StopApplicationSessionPosResponse' });
         this.uncork();
         this.socket.destroySoon();
@@ -709,83 +824,169 @@ class CtiConnection implements MonitorOwner {
         return this.monitorStart(invokeId, request);
       case 'MonitorStop': {
         const monitor = this.service.monitors.get(request.monitorCrossRefID);
-        if (monitor === undefined || !this.monitors.has(monitor)) return this.send(invokeId, cstaError('operation', 'invalidCrossRefID'));
+        if (monitor === undefined || !this.monitors.has(monitor))
+          return this.send(invokeId, cstaError('operation', 'invalidCrossRefID'));
         this.monitors.delete(monitor);
         this.service.monitors.remove(monitor);
         return this.send(invokeId, { type: 'MonitorStopResponse' });
       }
       case 'SnapshotDevice':
-        return this.call(invokeId, () => model.snapshotDevice(request.snapshotObject), (items) => ({
-          type: 'SnapshotDeviceResponse',
-          crossRefIDorSnapshotData: {
-            snapshotData: items.map((i) => ({ connectionIdentifier: cid(i.connection), localCallState: { compoundCallState: [i.state] } })),
-          },
-        }));
+        return this.call(
+          invokeId,
+          () => model.snapshotDevice(request.snapshotObject),
+          (items) => ({
+            type: 'SnapshotDeviceResponse',
+            crossRefIDorSnapshotData: {
+              snapshotData: items.map((i) => ({
+                connectionIdentifier: cid(i.connection),
+                localCallState: { compoundCallState: [i.state] },
+              })),
+            },
+          }),
+        );
       case 'MakeCall':
-        return this.call(invokeId, () => model.makeCall(request.callingDevice, request.calledDirectoryNumber), (r) => ({
-          type: 'MakeCallResponse',
-          callingDevice: cid(r.callingDevice),
-        }));
+        return this.call(
+          invokeId,
+          () => model.makeCall(request.callingDevice, request.calledDirectoryNumber),
+          (r) => ({
+            type: 'MakeCallResponse',
+            callingDevice: cid(r.callingDevice),
+          }),
+        );
       case 'AnswerCall':
-        return this.call(invokeId, () => model.answerCall(ref(request.callToBeAnswered)), () => ({ type: 'AnswerCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.answerCall(ref(request.callToBeAnswered)),
+          () => ({ type: 'AnswerCallResponse' }),
+        );
       case 'ClearConnection':
-        return this.call(invokeId, () => model.clearConnection(ref(request.connectionToBeCleared)), () => ({ type: 'ClearConnectionResponse' }));
+        return this.call(
+          invokeId,
+          () => model.clearConnection(ref(request.connectionToBeCleared)),
+          () => ({ type: 'ClearConnectionResponse' }),
+        );
       case 'ClearCall':
-        return this.call(invokeId, () => model.clearCall(ref(request.callToBeCleared)), () => ({ type: 'ClearCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.clearCall(ref(request.callToBeCleared)),
+          () => ({ type: 'ClearCallResponse' }),
+        );
       case 'HoldCall':
-        return this.call(invokeId, () => model.holdCall(ref(request.callToBeHeld)), () => ({ type: 'HoldCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.holdCall(ref(request.callToBeHeld)),
+          () => ({ type: 'HoldCallResponse' }),
+        );
       case 'RetrieveCall':
-        return this.call(invokeId, () => model.retrieveCall(ref(request.callToBeRetrieved)), () => ({ type: 'RetrieveCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.retrieveCall(ref(request.callToBeRetrieved)),
+          () => ({ type: 'RetrieveCallResponse' }),
+        );
       case 'ConsultationCall':
-        return this.call(invokeId, () => model.consultationCall(ref(request.existingCall), request.consultedDevice), (r) => ({
-          type: 'ConsultationCallResponse',
-          initiatedCall: cid(r.initiatedCall),
-        }));
+        return this.call(
+          invokeId,
+          () => model.consultationCall(ref(request.existingCall), request.consultedDevice),
+          (r) => ({
+            type: 'ConsultationCallResponse',
+            initiatedCall: cid(r.initiatedCall),
+          }),
+        );
       case 'TransferCall':
-        return this.call(invokeId, () => model.transferCall(ref(request.heldCall), ref(request.activeCall)), (r) => ({
-          type: 'TransferCallResponse',
-          transferredCall: cid(r.transferredCall),
-        }));
+        return this.call(
+          invokeId,
+          () => model.transferCall(ref(request.heldCall), ref(request.activeCall)),
+          (r) => ({
+            type: 'TransferCallResponse',
+            transferredCall: cid(r.transferredCall),
+          }),
+        );
       case 'SingleStepTransferCall':
-        return this.call(invokeId, () => model.singleStepTransferCall(ref(request.activeCall), request.transferredTo), (r) => ({
-          type: 'SingleStepTransferCallResponse',
-          transferredCall: cid(r.transferredCall),
-        }));
+        return this.call(
+          invokeId,
+          () => model.singleStepTransferCall(ref(request.activeCall), request.transferredTo),
+          (r) => ({
+            type: 'SingleStepTransferCallResponse',
+            transferredCall: cid(r.transferredCall),
+          }),
+        );
       case 'ConferenceCall':
-        return this.call(invokeId, () => model.conferenceCall(ref(request.heldCall), ref(request.activeCall)), (r) => ({
-          type: 'ConferenceCallResponse',
-          conferenceCall: cid(r.conferenceCall),
-        }));
+        return this.call(
+          invokeId,
+          () => model.conferenceCall(ref(request.heldCall), ref(request.activeCall)),
+          (r) => ({
+            type: 'ConferenceCallResponse',
+            conferenceCall: cid(r.conferenceCall),
+          }),
+        );
       case 'AlternateCall':
-        return this.call(invokeId, () => model.alternateCall(ref(request.heldCall), ref(request.activeCall)), () => ({ type: 'AlternateCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.alternateCall(ref(request.heldCall), ref(request.activeCall)),
+          () => ({ type: 'AlternateCallResponse' }),
+        );
       case 'ReconnectCall':
-        return this.call(invokeId, () => model.reconnectCall(ref(request.heldCall), ref(request.activeCall)), () => ({ type: 'ReconnectCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.reconnectCall(ref(request.heldCall), ref(request.activeCall)),
+          () => ({ type: 'ReconnectCallResponse' }),
+        );
       case 'DeflectCall':
-        return this.call(invokeId, () => model.deflectCall(ref(request.callToBeDiverted), request.newDestination), () => ({ type: 'DeflectCallResponse' }));
+        return this.call(
+          invokeId,
+          () => model.deflectCall(ref(request.callToBeDiverted), request.newDestination),
+          () => ({ type: 'DeflectCallResponse' }),
+        );
       case 'GenerateDigits':
-        return this.call(invokeId, () => model.generateDigits(ref(request.connectionToSendDigits), request.charactersToSend), () => ({ type: 'GenerateDigitsResponse' }));
+        return this.call(
+          invokeId,
+          () => model.generateDigits(ref(request.connectionToSendDigits), request.charactersToSend),
+          () => ({ type: 'GenerateDigitsResponse' }),
+        );
       case 'SetForwarding': {
         const type = request.forwardingType ?? 'forwardImmediate';
-        if (!isSupportedForwarding(type)) return this.send(invokeId, cstaError('operation', 'invalidFeature'));
+        if (!isSupportedForwarding(type))
+          return this.send(invokeId, cstaError('operation', 'invalidFeature'));
         const ringMs = request.ringCount === undefined ? undefined : request.ringCount * RING_CYCLE_MS;
-        return this.call(invokeId, () => model.setForwarding(request.device, type, request.activateForward, request.forwardDN, ringMs), () => ({
-          type: 'SetForwardingResponse',
-        }));
+        return this.call(
+          invokeId,
+          () => model.setForwarding(request.device, type, request.activateForward, request.forwardDN, ringMs),
+          () => ({
+            type: 'SetForwardingResponse',
+          }),
+        );
       }
       case 'GetForwarding':
-        return this.call(invokeId, () => model.getForwarding(request.device), (settings) => ({
-          type: 'GetForwardingResponse',
-          forwardingList: settings.map((s) => {
-            const item: { forwardingType: ForwardingType; forwardStatus: boolean; forwardDN?: string; ringCount?: number } = { forwardingType: s.type, forwardStatus: s.on };
-            if (s.to !== undefined) item.forwardDN = s.to;
-            if (s.ringDurationMs !== undefined) item.ringCount = ringCountOf(s.ringDurationMs);
-            return item;
+        return this.call(
+          invokeId,
+          () => model.getForwarding(request.device),
+          (settings) => ({
+            type: 'GetForwardingResponse',
+            forwardingList: settings.map((s) => {
+              const item: {
+                forwardingType: ForwardingType;
+                forwardStatus: boolean;
+                forwardDN?: string;
+                ringCount?: number;
+              } = { forwardingType: s.type, forwardStatus: s.on };
+              if (s.to !== undefined) item.forwardDN = s.to;
+              if (s.ringDurationMs !== undefined) item.ringCount = ringCountOf(s.ringDurationMs);
+              return item;
+            }),
           }),
-        }));
+        );
       case 'SetDoNotDisturb':
-        return this.call(invokeId, () => model.setDoNotDisturb(request.device, request.doNotDisturbOn), () => ({ type: 'SetDoNotDisturbResponse' }));
+        return this.call(
+          invokeId,
+          () => model.setDoNotDisturb(request.device, request.doNotDisturbOn),
+          () => ({ type: 'SetDoNotDisturbResponse' }),
+        );
       case 'GetDoNotDisturb':
-        return this.call(invokeId, () => model.getDoNotDisturb(request.device), (on) => ({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: on }));
+        return this.call(
+          invokeId,
+          () => model.getDoNotDisturb(request.device),
+          (on) => ({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: on }),
+        );
       default:
         return assertNever(request, 'CSTA request');
     }
@@ -793,17 +994,22 @@ class CtiConnection implements MonitorOwner {
 
   /** A call-model service: its response (or CSTAErrorCode), then the events it caused. */
   private call<T>(invokeId: number, run: () => Result<T>, toResponse: (value: T) => CstaMessage): void {
-    this.service.serve(run, (result) => this.send(invokeId, result.ok ? toResponse(result.value) : errorFor(result.error)));
+    this.service.serve(run, (result) =>
+      this.send(invokeId, result.ok ? toResponse(result.value) : errorFor(result.error)),
+    );
   }
 
   private monitorStart(invokeId: number, request: Extract<CstaRequest, { type: 'MonitorStart' }>): void {
     const deviceId = request.monitorObject.deviceObject;
     // Call-type monitors are not offered: Deskline monitors line appearances (docs/cti-link.md §6).
-    if (deviceId === undefined || request.monitorType === 'call') return this.send(invokeId, cstaError('operation', 'invalidObjectType'));
+    if (deviceId === undefined || request.monitorType === 'call')
+      return this.send(invokeId, cstaError('operation', 'invalidObjectType'));
     const appearance = this.service.cluster.appearance(deviceId);
     if (appearance === undefined) return this.send(invokeId, cstaError('operation', 'invalidMonitorObject'));
-    if (!appearance.device.ctiAllowed) return this.send(invokeId, cstaError('operation', 'privilegeViolationOnSpecifiedDevice'));
-    if (this.monitors.size >= MAX_MONITORS_PER_SESSION) return this.send(invokeId, cstaError('systemResourceAvailability', 'objectMonitorLimitExceeded'));
+    if (!appearance.device.ctiAllowed)
+      return this.send(invokeId, cstaError('operation', 'privilegeViolationOnSpecifiedDevice'));
+    if (this.monitors.size >= MAX_MONITORS_PER_SESSION)
+      return this.send(invokeId, cstaError('systemResourceAvailability', 'objectMonitorLimitExceeded'));
     const monitor: Monitor = { crossRefId: this.service.newMonitorCrossRefId(), deviceId, owner: this };
     this.monitors.add(monitor);
     this.service.monitors.add(monitor);
@@ -811,7 +1017,11 @@ class CtiConnection implements MonitorOwner {
   }
 
   /** docs/cti-link.md §4: response with a cross reference, then the segments as events. */
-  private sendDirectory(invokeId: number, requestedDeviceID: string | undefined, category: string | undefined): void {
+  private sendDirectory(
+    invokeId: number,
+    requestedDeviceID: string | undefined,
+    category: string | undefined,
+  ): void {
     let segments: DirectorySegment[];
     if (category !== undefined && category !== 'station') segments = [{ users: [], devices: [] }];
     else if (requestedDeviceID !== undefined) {
@@ -836,7 +1046,11 @@ class CtiConnection implements MonitorOwner {
     for (let i = 0; i < segments.length; i++) {
       // A frozen node sends nothing, a closed connection nothing more: the client re-requests.
       if (this.state !== SessionState.Active || this.frozen) return;
-      const message = switchingFunctionDevicesMessage(segments[i] as DirectorySegment, { serviceCrossRefID, segmentID: i + 1, lastSegment: i === segments.length - 1 });
+      const message = switchingFunctionDevicesMessage(segments[i] as DirectorySegment, {
+        serviceCrossRefID,
+        segmentID: i + 1,
+        lastSegment: i === segments.length - 1,
+      });
       this.send(EVENT_INVOKE_ID, message);
       if (this.socket.writableLength > DIRECTORY_HIGH_WATER_BYTES) {
         this.uncork();
@@ -862,11 +1076,17 @@ class CtiConnection implements MonitorOwner {
       frame = encodeFrame(invokeId, encodeCsta(message));
     } catch (cause) {
       // Only a bug can get here (a message over 64 KiB, a malformed value): skip it, keep serving.
-      this.logger.error({ err: wrapError(cause).message, type: message.type }, 'sim: cannot encode a message');
+      this.logger.error(
+        { err: wrapError(cause).message, type: message.type },
+        'sim: cannot encode a message',
+      );
       return;
     }
     if (this.socket.writableLength > MAX_PENDING_OUTPUT_BYTES) {
-      this.logger.warn({ pendingBytes: this.socket.writableLength }, 'sim: peer is not reading, disconnecting it');
+      this.logger.warn(
+        { pendingBytes: this.socket.writableLength },
+        'sim: peer is not reading, disconnecting it',
+      );
       this.close('peer not reading', true);
       return;
     }
@@ -894,16 +1114,37 @@ const FEATURES: CstaMessage = {
     monitoringServList: ['monitorStart', 'monitorStop'],
     snapshotServList: ['snapshotDevice'],
     callControlServList: [
-      'alternateCall', 'answerCall', 'clearCall', 'clearConnection', 'conferenceCall', 'consultationCall', 'deflectCall',
-      'holdCall', 'makeCall', 'reconnectCall', 'retrieveCall', 'singleStepTransfer', 'transferCall',
+      'alternateCall',
+      'answerCall',
+      'clearCall',
+      'clearConnection',
+      'conferenceCall',
+      'consultationCall',
+      'deflectCall',
+      'holdCall',
+      'makeCall',
+      'reconnectCall',
+      'retrieveCall',
+      'singleStepTransfer',
+      'transferCall',
     ],
     callAssociatedServList: ['generateDigits'],
     logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
   },
   supportedEvents: {
     callControlEvtsList: [
-      'callCleared', 'conferenced', 'connectionCleared', 'delivered', 'diverted', 'established', 'failed', 'held',
-      'originated', 'retrieved', 'serviceInitiated', 'transferred',
+      'callCleared',
+      'conferenced',
+      'connectionCleared',
+      'delivered',
+      'diverted',
+      'established',
+      'failed',
+      'held',
+      'originated',
+      'retrieved',
+      'serviceInitiated',
+      'transferred',
     ],
     callAssociatedEvtsList: ['digitsGenerated'],
     logicalEvtsList: ['doNotDisturb', 'forwarding'],
@@ -925,6 +1166,7 @@ function ref(c: ConnectionID): ConnectionRef {
 
 function errorFor(error: DesklineError): CstaMessage {
   if (error instanceof CallModelError) return cstaError(error.csta.errorClass, error.csta.value);
-  if (error.code === ErrorCode.Disposed) return cstaError('systemResourceAvailability', 'resourceOutOfService');
+  if (error.code === ErrorCode.Disposed)
+    return cstaError('systemResourceAvailability', 'resourceOutOfService');
   return cstaError('unspecified', 'generic');
 }

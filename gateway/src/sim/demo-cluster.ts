@@ -41,7 +41,13 @@ const line = (dn: string, label: string, extra: Partial<LineConfig> = {}): LineC
   ...extra,
 });
 
-const device = (name: string, model: DeviceConfig['model'], description: string, dns: string[], ctiAllowed = true): DeviceConfig => ({
+const device = (
+  name: string,
+  model: DeviceConfig['model'],
+  description: string,
+  dns: string[],
+  ctiAllowed = true,
+): DeviceConfig => ({
   name,
   model,
   description,
@@ -96,9 +102,20 @@ export function demoClusterConfig(): ClusterConfig {
     device('SEP00AABB000017', 'Cisco 7821', 'Grace Green - lab bench', ['1017'], false),
     device('SEP00AABB000008', 'Cisco 8845', 'Henry Hughes - desk', ['1008']),
     device('SEP00AABB000030', 'Cisco 8861', 'Board room', ['1300']),
-    { name: 'SEP00AABB000040', model: 'Cisco 7821', description: 'Lobby courtesy phone', ctiAllowed: true, lines: [{ dn: '1900', partition: 'LOBBY' }] },
+    {
+      name: 'SEP00AABB000040',
+      model: 'Cisco 7821',
+      description: 'Lobby courtesy phone',
+      ctiAllowed: true,
+      lines: [{ dn: '1900', partition: 'LOBBY' }],
+    },
   ];
-  const user = (id: string, displayName: string, licence: UserConfig['licence'], controlledDevices: string[]): UserConfig => ({
+  const user = (
+    id: string,
+    displayName: string,
+    licence: UserConfig['licence'],
+    controlledDevices: string[],
+  ): UserConfig => ({
     id,
     displayName,
     licence,
@@ -177,8 +194,20 @@ export function generateCluster(options: GenerateClusterOptions): ClusterConfig 
     lines[i] =
       options.autoAnswerMs === undefined
         ? { dn, partition: INTERNAL, label: `User ${i}`, e164Mask: '+1650XXXXXXX' }
-        : { dn, partition: INTERNAL, label: `User ${i}`, e164Mask: '+1650XXXXXXX', autoAnswerMs: options.autoAnswerMs };
-    devices[i] = { name, model: 'Cisco 8865', description: `User ${i} - desk`, ctiAllowed: true, lines: [{ dn, partition: INTERNAL }] };
+        : {
+            dn,
+            partition: INTERNAL,
+            label: `User ${i}`,
+            e164Mask: '+1650XXXXXXX',
+            autoAnswerMs: options.autoAnswerMs,
+          };
+    devices[i] = {
+      name,
+      model: 'Cisco 8865',
+      description: `User ${i} - desk`,
+      ctiAllowed: true,
+      lines: [{ dn, partition: INTERNAL }],
+    };
     users[i] = {
       id,
       displayName: `User ${i}`,
@@ -186,7 +215,8 @@ export function generateCluster(options: GenerateClusterOptions): ClusterConfig 
       sipUri: `sip:${id}@bench.example`,
       controlledDevices: [name],
     };
-    if (sharedEvery > 0 && i > 0 && i % sharedEvery === 0) (devices[i - 1] as DeviceConfig).lines.push({ dn, partition: INTERNAL });
+    if (sharedEvery > 0 && i > 0 && i % sharedEvery === 0)
+      (devices[i - 1] as DeviceConfig).lines.push({ dn, partition: INTERNAL });
   }
   return {
     name: `generated (${n} users)`,

@@ -1,5 +1,13 @@
 // Public API of the CTI Manager simulator (docs/simulator.md). Import from here.
-export { startSimulator, DEFAULT_ADMIN_PORT, DEFAULT_CTI_PORT, MAX_NODES, type Simulator, type SimulatorNode, type SimulatorOptions } from './simulator.js';
+export {
+  startSimulator,
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_CTI_PORT,
+  MAX_NODES,
+  type Simulator,
+  type SimulatorNode,
+  type SimulatorOptions,
+} from './simulator.js';
 export {
   DEMO_APPLICATION_PASSWORD,
   DEMO_APPLICATION_USER,

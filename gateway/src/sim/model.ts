@@ -187,8 +187,7 @@ export interface ClusterSummary {
 
 /** A line reached by a dialled number, or the far-end rule that applies to a number outside the cluster. */
 export type Destination =
-  | { kind: 'line'; line: LineRecord }
-  | { kind: 'external'; number: string; rule: FarEndRule };
+  { kind: 'line'; line: LineRecord } | { kind: 'external'; number: string; rule: FarEndRule };
 
 export function appearanceId(deviceName: string, dn: string, partition: string): string {
   return `${deviceName}/${dn}/${partition}`;
@@ -205,7 +204,8 @@ export function applyE164Mask(mask: string, dn: string): string {
   const digits = dn.startsWith('+') ? dn.slice(1) : dn;
   const chars = mask.split('');
   let from = digits.length - 1;
-  for (let i = chars.length - 1; i >= x; i--) if (chars[i] === 'X') chars[i] = from >= 0 ? (digits[from--] as string) : '0';
+  for (let i = chars.length - 1; i >= x; i--)
+    if (chars[i] === 'X') chars[i] = from >= 0 ? (digits[from--] as string) : '0';
   return chars.join('');
 }
 
@@ -259,12 +259,22 @@ export class ClusterModel {
     this.defaultRule = { match: /^/, behaviour: 'answer', answerAfterMs: parts.defaultAnswerAfterMs };
   }
 
-  user(id: string): UserRecord | undefined { return this.usersById.get(id); }
-  device(name: string): DeviceRecord | undefined { return this.devicesByName.get(name); }
-  line(dn: string, partition: string): LineRecord | undefined { return this.linesByKey.get(lineKey(dn, partition)); }
+  user(id: string): UserRecord | undefined {
+    return this.usersById.get(id);
+  }
+  device(name: string): DeviceRecord | undefined {
+    return this.devicesByName.get(name);
+  }
+  line(dn: string, partition: string): LineRecord | undefined {
+    return this.linesByKey.get(lineKey(dn, partition));
+  }
   /** The appearance with this CTI device ID (`<deviceName>/<dn>/<partition>`). */
-  appearance(id: string): AppearanceRecord | undefined { return this.appearancesById.get(id); }
-  appearanceCount(): number { return this.appearancesById.size; }
+  appearance(id: string): AppearanceRecord | undefined {
+    return this.appearancesById.get(id);
+  }
+  appearanceCount(): number {
+    return this.appearancesById.size;
+  }
 
   /**
    * What a dialled number reaches. CUCM resolves digits through the caller's calling search space;
@@ -275,10 +285,13 @@ export class ClusterModel {
   resolve(dialled: string, callerPartition?: string): Destination {
     const byDn = this.linesByDn.get(dialled);
     if (byDn !== undefined && byDn.length > 0) {
-      const own = callerPartition === undefined ? undefined : byDn.find((l) => l.partition === callerPartition);
+      const own =
+        callerPartition === undefined ? undefined : byDn.find((l) => l.partition === callerPartition);
       return { kind: 'line', line: own ?? (byDn[0] as LineRecord) };
     }
-    const byE164 = this.linesByE164.get(dialled) ?? (dialled.startsWith('+') ? undefined : this.linesByE164.get(`+${dialled}`));
+    const byE164 =
+      this.linesByE164.get(dialled) ??
+      (dialled.startsWith('+') ? undefined : this.linesByE164.get(`+${dialled}`));
     if (byE164 !== undefined) return { kind: 'line', line: byE164 };
     return { kind: 'external', number: dialled, rule: this.farEndRule(dialled) };
   }
@@ -325,9 +338,13 @@ export function formatIssues(issues: readonly ClusterIssue[], limit = 20): strin
 }
 
 export function clusterInvalid(issues: readonly ClusterIssue[]): DesklineError {
-  return new DesklineError(ErrorCode.ConfigInvalid, `invalid cluster configuration:\n${formatIssues(issues)}`, {
-    detail: { issues: issues.slice(0, 100) },
-  });
+  return new DesklineError(
+    ErrorCode.ConfigInvalid,
+    `invalid cluster configuration:\n${formatIssues(issues)}`,
+    {
+      detail: { issues: issues.slice(0, 100) },
+    },
+  );
 }
 
 /** Formats a zod-style path (`['devices', 3, 'lines', 0, 'partition']`) as `devices[3].lines[0].partition`. */
@@ -368,23 +385,31 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
   for (let i = 0; i < config.lines.length; i++) {
     const c = config.lines[i] as LineConfig;
     const at = (): string => `lines[${i}]`;
-    if (!DN_RE.test(c.dn)) issue(`${at()}.dn`, 'must be 1 to 24 digits (optionally with a leading "+", "*" or "#")');
+    if (!DN_RE.test(c.dn))
+      issue(`${at()}.dn`, 'must be 1 to 24 digits (optionally with a leading "+", "*" or "#")');
     partitionOk(c.partition, () => `lines[${i}].partition`);
     const key = lineKey(c.dn, c.partition);
     if (linesByKey.has(key)) {
       // Error path only: find where it was first defined.
       const first = config.lines.findIndex((l) => l.dn === c.dn && l.partition === c.partition);
-      issue(`${at()}.dn`, `duplicate directory number ${c.dn} in partition ${c.partition} (already lines[${first}])`);
+      issue(
+        `${at()}.dn`,
+        `duplicate directory number ${c.dn} in partition ${c.partition} (already lines[${first}])`,
+      );
       continue;
     }
     let e164: string | undefined;
     if (c.e164Mask !== undefined) {
-      if (!E164_MASK_RE.test(c.e164Mask)) issue(`${at()}.e164Mask`, 'must be digits and X, optionally with a leading "+"');
+      if (!E164_MASK_RE.test(c.e164Mask))
+        issue(`${at()}.e164Mask`, 'must be digits and X, optionally with a leading "+"');
       else {
         e164 = applyE164Mask(c.e164Mask, c.dn);
         const clash = linesByE164.get(e164);
         if (clash !== undefined)
-          issue(`${at()}.e164Mask`, `gives ${e164}, already the number of line ${clash.dn} in partition ${clash.partition}`);
+          issue(
+            `${at()}.e164Mask`,
+            `gives ${e164}, already the number of line ${clash.dn} in partition ${clash.partition}`,
+          );
       }
     }
     const record: LineRecord = {
@@ -412,8 +437,10 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
   for (let i = 0; i < config.devices.length; i++) {
     const c = config.devices[i] as DeviceConfig;
     const at = (): string => `devices[${i}]`;
-    if (!DEVICE_NAME_RE.test(c.name)) issue(`${at()}.name`, 'must be "SEP" followed by 12 upper-case hexadecimal digits (the MAC address)');
-    if (!isDeviceModel(c.model)) issue(`${at()}.model`, `unknown model "${String(c.model)}" (known: ${DEVICE_MODEL_NAMES.join(', ')})`);
+    if (!DEVICE_NAME_RE.test(c.name))
+      issue(`${at()}.name`, 'must be "SEP" followed by 12 upper-case hexadecimal digits (the MAC address)');
+    if (!isDeviceModel(c.model))
+      issue(`${at()}.model`, `unknown model "${String(c.model)}" (known: ${DEVICE_MODEL_NAMES.join(', ')})`);
     if (devicesByName.has(c.name)) {
       const first = config.devices.findIndex((d) => d.name === c.name);
       issue(`${at()}.name`, `duplicate device name ${c.name} (already devices[${first}])`);
@@ -421,7 +448,10 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
     }
     const maxLines = isDeviceModel(c.model) ? DEVICE_MODELS[c.model].maxLines : Infinity;
     if (c.lines.length > maxLines)
-      issue(`${at()}.lines`, `a ${c.model} has ${maxLines} line keys, but ${c.lines.length} line appearances are configured`);
+      issue(
+        `${at()}.lines`,
+        `a ${c.model} has ${maxLines} line keys, but ${c.lines.length} line appearances are configured`,
+      );
     const device: DeviceRecord = {
       name: c.name,
       model: c.model,
@@ -446,7 +476,10 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
         continue;
       }
       if (line.appearances.length >= limits.maxAppearancesPerLine) {
-        issue(refAt(), `line ${ref.dn} in partition ${ref.partition} would have more than ${limits.maxAppearancesPerLine} appearances (limits.maxAppearancesPerLine)`);
+        issue(
+          refAt(),
+          `line ${ref.dn} in partition ${ref.partition} would have more than ${limits.maxAppearancesPerLine} appearances (limits.maxAppearancesPerLine)`,
+        );
         continue;
       }
       const appearance: AppearanceRecord = { id, device, line, index: j + 1, label: ref.label ?? line.label };
@@ -463,7 +496,8 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
     const c = config.users[i] as UserConfig;
     const at = (): string => `users[${i}]`;
     if (!USER_ID_RE.test(c.id)) issue(`${at()}.id`, 'must be 1 to 128 letters, digits, ".", "_", "@" or "-"');
-    if (!SIP_URI_RE.test(c.sipUri)) issue(`${at()}.sipUri`, 'must be a SIP URI such as sip:alice@example.com');
+    if (!SIP_URI_RE.test(c.sipUri))
+      issue(`${at()}.sipUri`, 'must be a SIP URI such as sip:alice@example.com');
     if (usersById.has(c.id)) {
       const first = config.users.findIndex((u) => u.id === c.id);
       issue(`${at()}.id`, `duplicate user id ${c.id} (already users[${first}])`);
@@ -471,7 +505,8 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
     }
     const lowerUri = c.sipUri.toLowerCase();
     const uriOwner = sipUris.get(lowerUri);
-    if (uriOwner !== undefined) issue(`${at()}.sipUri`, `${c.sipUri} is already the SIP URI of users[${uriOwner}]`);
+    if (uriOwner !== undefined)
+      issue(`${at()}.sipUri`, `${c.sipUri} is already the SIP URI of users[${uriOwner}]`);
     else sipUris.set(lowerUri, i);
     const controlled: DeviceRecord[] = [];
     for (let j = 0; j < c.controlledDevices.length; j++) {
@@ -479,7 +514,8 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
       const device = devicesByName.get(name);
       if (device === undefined) issue(`${at()}.controlledDevices[${j}]`, `unknown device ${name}`);
       // A user controls a few devices: a linear check beats a Set per user at 100,000 users.
-      else if (controlled.includes(device)) issue(`${at()}.controlledDevices[${j}]`, `device ${name} is listed twice`);
+      else if (controlled.includes(device))
+        issue(`${at()}.controlledDevices[${j}]`, `device ${name} is listed twice`);
       else controlled.push(device);
     }
     const user: UserRecord = {
@@ -500,10 +536,17 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
     try {
       match = new RegExp(c.match);
     } catch (cause) {
-      issue(`farEnds[${i}].match`, `not a valid regular expression: ${cause instanceof Error ? cause.message : String(cause)}`);
+      issue(
+        `farEnds[${i}].match`,
+        `not a valid regular expression: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
       continue;
     }
-    farEndRules.push({ match, behaviour: c.behaviour, answerAfterMs: c.answerAfterMs ?? config.defaultAnswerAfterMs });
+    farEndRules.push({
+      match,
+      behaviour: c.behaviour,
+      answerAfterMs: c.answerAfterMs ?? config.defaultAnswerAfterMs,
+    });
   }
 
   if (issues.length > 0) return err(clusterInvalid(issues));
@@ -526,7 +569,11 @@ export function buildClusterModel(config: ClusterConfig): Result<ClusterModel> {
   );
 }
 
-function checkPartition(partition: string, path: () => string, issue: (path: string, message: string) => void): boolean {
+function checkPartition(
+  partition: string,
+  path: () => string,
+  issue: (path: string, message: string) => void,
+): boolean {
   // docs/cti-link.md §5: the partition is the last part of `<device>/<dn>/<partition>`.
   if (/[/\s]/.test(partition)) {
     issue(path(), 'must not contain "/" or spaces');

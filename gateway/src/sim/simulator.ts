@@ -90,7 +90,8 @@ class RunningSimulator implements Simulator, AdminTarget {
   startNode(index: number): Promise<Result<NodeView>> {
     const node = this.node(index);
     if (!node.ok) return Promise.resolve(node);
-    if (this.disposed) return Promise.resolve(err(new DesklineError(ErrorCode.Disposed, 'the simulator has been disposed')));
+    if (this.disposed)
+      return Promise.resolve(err(new DesklineError(ErrorCode.Disposed, 'the simulator has been disposed')));
     return node.value.start();
   }
 
@@ -131,7 +132,13 @@ class RunningSimulator implements Simulator, AdminTarget {
 
   private node(index: number): Result<CtiNode> {
     const node = Number.isInteger(index) ? this.nodeList[index] : undefined;
-    if (node === undefined) return err(new DesklineError(ErrorCode.InvalidArgument, `no CTI node ${index} (there are ${this.nodeList.length})`));
+    if (node === undefined)
+      return err(
+        new DesklineError(
+          ErrorCode.InvalidArgument,
+          `no CTI node ${index} (there are ${this.nodeList.length})`,
+        ),
+      );
     return ok(node);
   }
 }
@@ -142,12 +149,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   const adminPort = options.adminPort ?? null;
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw invalid(`nodes must be 1 to ${MAX_NODES}, got ${nodes}`);
-  if (!Number.isInteger(port) || port < 0 || port + (port === 0 ? 0 : nodes - 1) > 65_535) throw invalid(`port must be 0 (any) or leave room for ${nodes} consecutive ports, got ${port}`);
-  if (adminPort !== null && (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65_535)) throw invalid(`adminPort must be 0 to 65535 or null, got ${adminPort}`);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES)
+    throw invalid(`nodes must be 1 to ${MAX_NODES}, got ${nodes}`);
+  if (!Number.isInteger(port) || port < 0 || port + (port === 0 ? 0 : nodes - 1) > 65_535)
+    throw invalid(`port must be 0 (any) or leave room for ${nodes} consecutive ports, got ${port}`);
+  if (adminPort !== null && (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65_535))
+    throw invalid(`adminPort must be 0 to 65535 or null, got ${adminPort}`);
   const applicationUser = options.applicationUser ?? DEMO_APPLICATION_USER;
   const applicationPassword = options.applicationPassword ?? DEMO_APPLICATION_PASSWORD;
-  if (applicationUser === '' || applicationPassword === '') throw invalid('the application user and password must not be empty');
+  if (applicationUser === '' || applicationPassword === '')
+    throw invalid('the application user and password must not be empty');
 
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? nullLogger).child({ component: 'cucm-sim' });
@@ -155,18 +166,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const model = new CallModel({ cluster, clock, logger });
   const service = new CtiService({ cluster, model, applicationUser, applicationPassword, logger });
   const nodeList: CtiNode[] = [];
-  for (let i = 0; i < nodes; i++) nodeList.push(new CtiNode({ index: i, host, port: port === 0 ? 0 : port + i, service, clock, logger }));
+  for (let i = 0; i < nodes; i++)
+    nodeList.push(new CtiNode({ index: i, host, port: port === 0 ? 0 : port + i, service, clock, logger }));
   const simulator = new RunningSimulator(cluster, model, service, nodeList);
   try {
     for (const node of nodeList) unwrap(await node.start());
     if (adminPort !== null) {
-      simulator.admin = await startAdminApi({ target: simulator, host: '127.0.0.1', port: adminPort, logger });
+      simulator.admin = await startAdminApi({
+        target: simulator,
+        host: '127.0.0.1',
+        port: adminPort,
+        logger,
+      });
       simulator.adminUrl = simulator.admin.url;
     }
   } catch (cause) {
     await simulator.dispose();
     throw cause;
   }
-  logger.info({ cluster: cluster.name, nodes: simulator.nodes.map((n) => n.address), admin: simulator.adminUrl }, 'sim: CTI Manager simulator started');
+  logger.info(
+    { cluster: cluster.name, nodes: simulator.nodes.map((n) => n.address), admin: simulator.adminUrl },
+    'sim: CTI Manager simulator started',
+  );
   return simulator;
 }

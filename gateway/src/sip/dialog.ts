@@ -178,18 +178,24 @@ export class ServerDialog {
   private armSessionTimer(phase: 'refresh' | 'expire'): void {
     const clock = this.host.clock;
     clock.clearTimeout(this.sessionTimer);
-    const due = this.refreshedAt + (phase === 'refresh' ? refreshDelayMs(this.sessionInterval) : expiryDelayMs(this.sessionInterval));
-    this.sessionTimer = clock.setTimeout(() => {
-      this.sessionTimer = undefined;
-      if (this.isTerminated) return;
-      if (phase === 'refresh') this.armSessionTimer('expire');
-      this.host.sessionTimerFired(this, phase);
-    }, Math.max(0, due - clock.monotonic()));
+    const due =
+      this.refreshedAt +
+      (phase === 'refresh' ? refreshDelayMs(this.sessionInterval) : expiryDelayMs(this.sessionInterval));
+    this.sessionTimer = clock.setTimeout(
+      () => {
+        this.sessionTimer = undefined;
+        if (this.isTerminated) return;
+        if (phase === 'refresh') this.armSessionTimer('expire');
+        this.host.sessionTimerFired(this, phase);
+      },
+      Math.max(0, due - clock.monotonic()),
+    );
   }
 
   /** @internal The only way to end a dialog (STYLE habit 5): owns the session timer. */
   transition(to: DialogState): void {
-    if (!LEGAL[this.stateValue].includes(to)) throw new Error(`dialog ${this.id}: illegal transition ${this.stateValue} → ${to}`);
+    if (!LEGAL[this.stateValue].includes(to))
+      throw new Error(`dialog ${this.id}: illegal transition ${this.stateValue} → ${to}`);
     this.stateValue = to;
     switch (to) {
       case DialogState.Terminated:

@@ -53,7 +53,10 @@ export class ExpiryQueue<T> {
     const first = this.deadlines.values().next();
     if (first.done) return;
     this.timerDue = first.value;
-    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, this.timerDue - this.clock.monotonic()));
+    this.timer = this.clock.setTimeout(
+      () => this.fire(),
+      Math.max(0, this.timerDue - this.clock.monotonic()),
+    );
   }
 
   private fire(): void {

@@ -7,7 +7,14 @@
 import { err, type Result } from '../util/result.js';
 import { ErrorCode } from '../util/errors.js';
 import type { SipRequest, SipResponse } from './message.js';
-import { SipParseError, completeMessage, contentLengthOf, decodeHead, parseHead, type ParsedHead } from './parser.js';
+import {
+  SipParseError,
+  completeMessage,
+  contentLengthOf,
+  decodeHead,
+  parseHead,
+  type ParsedHead,
+} from './parser.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES } from './constants.js';
 
 export interface FramerSink {
@@ -172,7 +179,14 @@ export class StreamFramer {
       }
       const head = readHead(buf, offset, headEnd);
       if (head.startLine === 'garbage') {
-        this.fail(new SipParseError(head.fault?.message ?? 'not SIP', { status: undefined, startLine: 'garbage', headers: head.headers, method: head.method }));
+        this.fail(
+          new SipParseError(head.fault?.message ?? 'not SIP', {
+            status: undefined,
+            startLine: 'garbage',
+            headers: head.headers,
+            method: head.method,
+          }),
+        );
         return length;
       }
       const cl = contentLengthOf(head.headers);
@@ -180,11 +194,25 @@ export class StreamFramer {
       if (cl.kind === 'absent') {
         // RFC 3261 §18.3: "In the case of stream-oriented transports such as TCP, the
         // Content-Length header field indicates the size of the body ... MUST be used".
-        this.fail(new SipParseError('Content-Length is required on stream transports (RFC 3261 §18.3)', { status, startLine: head.startLine, headers: head.headers, method: head.method }));
+        this.fail(
+          new SipParseError('Content-Length is required on stream transports (RFC 3261 §18.3)', {
+            status,
+            startLine: head.startLine,
+            headers: head.headers,
+            method: head.method,
+          }),
+        );
         return length;
       }
       if (cl.kind === 'invalid') {
-        this.fail(new SipParseError(cl.message, { status, startLine: head.startLine, headers: head.headers, method: head.method }));
+        this.fail(
+          new SipParseError(cl.message, {
+            status,
+            startLine: head.startLine,
+            headers: head.headers,
+            method: head.method,
+          }),
+        );
         return length;
       }
       if (cl.length > this.maxBodyBytes) {
@@ -233,7 +261,15 @@ function readHead(buf: Buffer, start: number, end: number): ParsedHead {
   if (text !== undefined) return parseHead(text);
   // Not UTF-8: still read the fields (as Latin-1) so that a 400 can be built and framing kept.
   const head = parseHead(buf.toString('latin1', start, end));
-  return head.fault !== undefined ? head : { ...head, fault: { status: head.startLine === 'request' ? 400 : undefined, message: 'header section is not valid UTF-8' } };
+  return head.fault !== undefined
+    ? head
+    : {
+        ...head,
+        fault: {
+          status: head.startLine === 'request' ? 400 : undefined,
+          message: 'header section is not valid UTF-8',
+        },
+      };
 }
 
 /** Copies the body out so that a message never pins a large socket read buffer. */
@@ -245,7 +281,14 @@ function copyBody(buf: Buffer, start: number, end: number): Buffer {
 }
 
 /** Convenience for tests: frame a whole byte stream and collect what the sink would get. */
-export function frameAll(bytes: Buffer, limits?: FramerLimits): { messages: Result<SipRequest | SipResponse, SipParseError>[]; pings: number; fatal: SipParseError | undefined } {
+export function frameAll(
+  bytes: Buffer,
+  limits?: FramerLimits,
+): {
+  messages: Result<SipRequest | SipResponse, SipParseError>[];
+  pings: number;
+  fatal: SipParseError | undefined;
+} {
   const messages: Result<SipRequest | SipResponse, SipParseError>[] = [];
   let pings = 0;
   let fatal: SipParseError | undefined;

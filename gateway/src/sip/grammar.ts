@@ -187,7 +187,8 @@ export function checkEscapedChars(text: string, allowed: (code: number) => boole
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === 0x25) {
-      if (!isHexDigit(text.charCodeAt(i + 1)) || !isHexDigit(text.charCodeAt(i + 2))) fail(`invalid escape in ${what}`);
+      if (!isHexDigit(text.charCodeAt(i + 1)) || !isHexDigit(text.charCodeAt(i + 2)))
+        fail(`invalid escape in ${what}`);
       i += 2;
     } else if (!allowed(code)) {
       fail(`invalid character ${JSON.stringify(text[i])} in ${what}`);

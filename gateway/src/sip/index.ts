@@ -4,7 +4,14 @@ export type { SipUserAgentCoreDelegate, SipUserAgentCoreOptions, ResponseInit } 
 export { ServerDialog, DialogState } from './dialog.js';
 export type { DialogTerminationReason, DialogRequestOptions } from './dialog.js';
 export { SipRequest, SipResponse, SipHeaderList } from './message.js';
-export { parseDatagram, parseMessage, parseHead, validateRequest, validateResponse, SipParseError } from './parser.js';
+export {
+  parseDatagram,
+  parseMessage,
+  parseHead,
+  validateRequest,
+  validateResponse,
+  SipParseError,
+} from './parser.js';
 export { serializeRequest, serializeResponse, serializeMessage, buildResponse } from './serializer.js';
 export type { HeaderFields, Body } from './serializer.js';
 export { StreamFramer, frameAll } from './framing.js';
@@ -15,7 +22,12 @@ export type { Via } from './headers/via.js';
 export type { CSeq, MediaType, SessionExpires, ContentDisposition } from './headers/simple.js';
 export { negotiateSessionTimer, DEFAULT_SESSION_TIMER_POLICY } from './session-timer.js';
 export type { SessionTimerPolicy, SessionTimerDecision } from './session-timer.js';
-export type { SipTransportConfig, SipTlsConfig, ListenAddress, BoundListener } from './transport/transport-layer.js';
+export type {
+  SipTransportConfig,
+  SipTlsConfig,
+  ListenAddress,
+  BoundListener,
+} from './transport/transport-layer.js';
 export type { ConnectionInfo, SipTransportProtocol } from './transport/connection.js';
 export { certificateNames, isTrustedPeer } from './transport/tls-peers.js';
 export * from './constants.js';

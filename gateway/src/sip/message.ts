@@ -5,7 +5,12 @@
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import { SipSyntaxError } from './grammar.js';
-import { parseContactList, parseNameAddrList, parseSingleNameAddr, type NameAddr } from './headers/name-addr.js';
+import {
+  parseContactList,
+  parseNameAddrList,
+  parseSingleNameAddr,
+  type NameAddr,
+} from './headers/name-addr.js';
 import { canonicalHeaderName } from './headers/names.js';
 import {
   parseAccept,
@@ -67,7 +72,11 @@ function attempt<T>(header: string, parse: () => T): Result<T> {
     return ok(parse());
   } catch (error) {
     if (error instanceof SipSyntaxError) {
-      return err(new DesklineError(ErrorCode.SipMalformed, `invalid ${header} header: ${error.message}`, { detail: { header } }));
+      return err(
+        new DesklineError(ErrorCode.SipMalformed, `invalid ${header} header: ${error.message}`, {
+          detail: { header },
+        }),
+      );
     }
     throw error;
   }

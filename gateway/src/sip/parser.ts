@@ -36,7 +36,9 @@ export class SipParseError extends DesklineError {
       code?: ErrorCode;
     },
   ) {
-    super(options.code ?? ErrorCode.SipMalformed, message, { detail: { status: options.status, startLine: options.startLine } });
+    super(options.code ?? ErrorCode.SipMalformed, message, {
+      detail: { status: options.status, startLine: options.startLine },
+    });
     this.name = 'SipParseError';
     this.status = options.status;
     this.headers = options.headers;
@@ -59,9 +61,7 @@ export interface ParsedHead {
 }
 
 export type ContentLengthInfo =
-  | { kind: 'absent' }
-  | { kind: 'valid'; length: number }
-  | { kind: 'invalid'; message: string };
+  { kind: 'absent' } | { kind: 'valid'; length: number } | { kind: 'invalid'; message: string };
 
 const CRLF = '\r\n';
 const SIP_VERSION = /^SIP\/(\d+)\.(\d+)$/i;
@@ -144,7 +144,11 @@ export function parseHead(text: string): ParsedHead {
       } else {
         // HCOLON = *( SP / HTAB ) ":" SWS
         let nameEnd = colon;
-        while (nameEnd > pos && (text.charCodeAt(nameEnd - 1) === 0x20 || text.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
+        while (
+          nameEnd > pos &&
+          (text.charCodeAt(nameEnd - 1) === 0x20 || text.charCodeAt(nameEnd - 1) === 0x09)
+        )
+          nameEnd--;
         const name = text.slice(pos, nameEnd);
         if (!isToken(name)) {
           if (faultMessage === undefined) {
@@ -159,7 +163,8 @@ export function parseHead(text: string): ParsedHead {
   // The first fault found wins (`fault ??=` below). Written inline rather than through a local
   // helper: under tsx (esbuild keepNames) a named closure costs a __name() call per message, ~1 %
   // of the gateway's CPU (docs/benchmarks.md, "Profile findings").
-  let fault: ParsedHead['fault'] = faultMessage === undefined ? undefined : { status: faultStatus, message: faultMessage };
+  let fault: ParsedHead['fault'] =
+    faultMessage === undefined ? undefined : { status: faultStatus, message: faultMessage };
 
   // Response: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
   if (startLineText.startsWith('SIP/') || startLineText.startsWith('sip/')) {
@@ -173,13 +178,20 @@ export function parseHead(text: string): ParsedHead {
       const code = startLineText.slice(firstSp + 1, secondSp);
       reason = startLineText.slice(secondSp + 1);
       // Status-Code = 3DIGIT, 100..699 (RFC 4475 §3.1.2.19 bigcode: drop).
-      if (code.length !== 3 || !isDigit(code.charCodeAt(0)) || !isDigit(code.charCodeAt(1)) || !isDigit(code.charCodeAt(2))) {
+      if (
+        code.length !== 3 ||
+        !isDigit(code.charCodeAt(0)) ||
+        !isDigit(code.charCodeAt(1)) ||
+        !isDigit(code.charCodeAt(2))
+      ) {
         fault ??= { status: undefined, message: `invalid status code "${code.slice(0, 16)}"` };
       } else {
         status = Number(code);
-        if (status < 100 || status > 699) fault ??= { status: undefined, message: `status code ${status} out of range` };
+        if (status < 100 || status > 699)
+          fault ??= { status: undefined, message: `status code ${status} out of range` };
       }
-      if (version.toUpperCase() !== 'SIP/2.0') fault ??= { status: undefined, message: `unsupported version in response "${version}"` };
+      if (version.toUpperCase() !== 'SIP/2.0')
+        fault ??= { status: undefined, message: `unsupported version in response "${version}"` };
       for (let i = 0; i < reason.length; i++) {
         const c = reason.charCodeAt(i);
         if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
@@ -188,7 +200,16 @@ export function parseHead(text: string): ParsedHead {
         }
       }
     }
-    return { startLine: 'response', headers, method: '', uriText: '', requestUri: undefined, status, reason, fault };
+    return {
+      startLine: 'response',
+      headers,
+      method: '',
+      uriText: '',
+      requestUri: undefined,
+      status,
+      reason,
+      fault,
+    };
   }
 
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1): exactly one SP
@@ -213,7 +234,10 @@ export function parseHead(text: string): ParsedHead {
   let uriText = '';
   let requestUri: Uri | undefined;
   if (parts.length !== 3 || parts[1]!.length === 0 || parts[2]!.length === 0) {
-    fault ??= { status: 400, message: 'malformed Request-Line (elements must be separated by exactly one SP)' };
+    fault ??= {
+      status: 400,
+      message: 'malformed Request-Line (elements must be separated by exactly one SP)',
+    };
   } else {
     uriText = parts[1]!;
     const version = parts[2]!;
@@ -226,7 +250,8 @@ export function parseHead(text: string): ParsedHead {
     try {
       requestUri = parseUriOrThrow(uriText);
       // RFC 3261 §19.1.1 Table 1: URI headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11 escruri).
-      if (requestUri.kind === 'sip' && requestUri.headers.length > 0) fault ??= { status: 400, message: 'headers are not allowed in the Request-URI' };
+      if (requestUri.kind === 'sip' && requestUri.headers.length > 0)
+        fault ??= { status: 400, message: 'headers are not allowed in the Request-URI' };
     } catch (error) {
       if (!(error instanceof SipSyntaxError)) throw error;
       fault ??= { status: 400, message: `invalid Request-URI: ${error.message}` };
@@ -245,22 +270,42 @@ export function contentLengthOf(headers: SipHeaderList): ContentLengthInfo {
     found = headers.values[i]!;
   }
   if (found === undefined) return { kind: 'absent' };
-  if (found.length === 0 || found.length > 15) return { kind: 'invalid', message: `invalid Content-Length "${found.slice(0, 20)}"` };
+  if (found.length === 0 || found.length > 15)
+    return { kind: 'invalid', message: `invalid Content-Length "${found.slice(0, 20)}"` };
   for (let i = 0; i < found.length; i++) {
     // RFC 4475 §3.1.2.3 ncl: "-999" is not 1*DIGIT.
-    if (!isDigit(found.charCodeAt(i))) return { kind: 'invalid', message: `invalid Content-Length "${found.slice(0, 20)}"` };
+    if (!isDigit(found.charCodeAt(i)))
+      return { kind: 'invalid', message: `invalid Content-Length "${found.slice(0, 20)}"` };
   }
   return { kind: 'valid', length: Number(found) };
 }
 
 /** Builds the message once its body is known; a head fault becomes the error. */
-export function completeMessage(head: ParsedHead, body: Buffer): Result<SipRequest | SipResponse, SipParseError> {
+export function completeMessage(
+  head: ParsedHead,
+  body: Buffer,
+): Result<SipRequest | SipResponse, SipParseError> {
   if (head.fault !== undefined) {
-    return err(new SipParseError(head.fault.message, { status: head.fault.status, startLine: head.startLine, headers: head.headers, method: head.method }));
+    return err(
+      new SipParseError(head.fault.message, {
+        status: head.fault.status,
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   }
   if (head.startLine === 'response') return ok(new SipResponse(head.status, head.reason, head.headers, body));
   // A request head without a fault always has its Request-URI parsed.
-  if (head.requestUri === undefined) return err(new SipParseError('missing Request-URI', { status: 400, startLine: 'request', headers: head.headers, method: head.method }));
+  if (head.requestUri === undefined)
+    return err(
+      new SipParseError('missing Request-URI', {
+        status: 400,
+        startLine: 'request',
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   return ok(new SipRequest(head.method, head.uriText, head.requestUri, head.headers, body));
 }
 
@@ -274,31 +319,55 @@ export function parseDatagram(buf: Buffer): Result<SipRequest | SipResponse, Sip
   const headBytesEnd = headEnd < 0 ? buf.length : headEnd;
   const text = decodeHead(buf, 0, headBytesEnd);
   if (text === undefined) {
-    return err(new SipParseError('header section is not valid UTF-8', { status: undefined, startLine: 'garbage' }));
+    return err(
+      new SipParseError('header section is not valid UTF-8', { status: undefined, startLine: 'garbage' }),
+    );
   }
   const head = parseHead(text);
   if (head.startLine === 'garbage') return completeMessage(head, EMPTY_BODY);
   if (headEnd < 0) {
     // RFC 3261 §7: the header section ends with an empty line (RFC 4475 §3.1.2.15 baddn as archived).
-    return err(new SipParseError('header section not terminated by an empty line', { status: statusFor(head), startLine: head.startLine, headers: head.headers, method: head.method }));
+    return err(
+      new SipParseError('header section not terminated by an empty line', {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   }
   const bodyStart = headEnd + 4;
   const available = buf.length - bodyStart;
   const cl = contentLengthOf(head.headers);
   let bodyLength = available;
   if (cl.kind === 'invalid') {
-    return err(new SipParseError(cl.message, { status: statusFor(head), startLine: head.startLine, headers: head.headers, method: head.method }));
+    return err(
+      new SipParseError(cl.message, {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   }
   if (cl.kind === 'valid') {
     if (cl.length > available) {
       // RFC 3261 §18.3 / RFC 4475 §3.1.2.2 clerr: the message ends before the body does.
       return err(
-        new SipParseError(`Content-Length ${cl.length} exceeds the ${available} body bytes received`, { status: statusFor(head), startLine: head.startLine, headers: head.headers, method: head.method }),
+        new SipParseError(`Content-Length ${cl.length} exceeds the ${available} body bytes received`, {
+          status: statusFor(head),
+          startLine: head.startLine,
+          headers: head.headers,
+          method: head.method,
+        }),
       );
     }
     bodyLength = cl.length;
   }
-  return completeMessage(head, bodyLength === 0 ? EMPTY_BODY : buf.subarray(bodyStart, bodyStart + bodyLength));
+  return completeMessage(
+    head,
+    bodyLength === 0 ? EMPTY_BODY : buf.subarray(bodyStart, bodyStart + bodyLength),
+  );
 }
 
 function statusFor(head: ParsedHead): 400 | undefined {
@@ -310,23 +379,56 @@ export const EMPTY_BODY: Buffer = Buffer.alloc(0);
 /** A convenience for tests and tools: a whole message in one buffer, stream rules (Content-Length required). */
 export function parseMessage(buf: Buffer): Result<SipRequest | SipResponse, SipParseError> {
   const headEnd = findHeadEnd(buf);
-  if (headEnd < 0) return err(new SipParseError('header section not terminated by an empty line', { status: undefined, startLine: 'garbage' }));
+  if (headEnd < 0)
+    return err(
+      new SipParseError('header section not terminated by an empty line', {
+        status: undefined,
+        startLine: 'garbage',
+      }),
+    );
   const text = decodeHead(buf, 0, headEnd);
-  if (text === undefined) return err(new SipParseError('header section is not valid UTF-8', { status: undefined, startLine: 'garbage' }));
+  if (text === undefined)
+    return err(
+      new SipParseError('header section is not valid UTF-8', { status: undefined, startLine: 'garbage' }),
+    );
   const head = parseHead(text);
   const cl = contentLengthOf(head.headers);
-  if (cl.kind === 'invalid') return err(new SipParseError(cl.message, { status: statusFor(head), startLine: head.startLine, headers: head.headers, method: head.method }));
+  if (cl.kind === 'invalid')
+    return err(
+      new SipParseError(cl.message, {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   const length = cl.kind === 'valid' ? cl.length : 0;
   if (headEnd + 4 + length > buf.length) {
-    return err(new SipParseError('message shorter than its Content-Length', { status: statusFor(head), startLine: head.startLine, headers: head.headers, method: head.method }));
+    return err(
+      new SipParseError('message shorter than its Content-Length', {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
+    );
   }
   return completeMessage(head, length === 0 ? EMPTY_BODY : buf.subarray(headEnd + 4, headEnd + 4 + length));
 }
 
 function invalid(message: SipRequest | SipResponse, error: DesklineError): SipParseError {
   return message instanceof SipRequest
-    ? new SipParseError(error.message, { status: 400, startLine: 'request', headers: message.headers, method: message.method })
-    : new SipParseError(error.message, { status: undefined, startLine: 'response', headers: message.headers });
+    ? new SipParseError(error.message, {
+        status: 400,
+        startLine: 'request',
+        headers: message.headers,
+        method: message.method,
+      })
+    : new SipParseError(error.message, {
+        status: undefined,
+        startLine: 'response',
+        headers: message.headers,
+      });
 }
 
 /**
@@ -362,7 +464,13 @@ export function validateRequest(request: SipRequest): Result<void, SipParseError
 
 /** Responses carry Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2); anything else is dropped (RFC 4475 §3.1.2.5). */
 export function validateResponse(response: SipResponse): Result<void, SipParseError> {
-  const checks: Result<unknown>[] = [response.via(), response.from(), response.to(), response.callId(), response.cseq()];
+  const checks: Result<unknown>[] = [
+    response.via(),
+    response.from(),
+    response.to(),
+    response.callId(),
+    response.cseq(),
+  ];
   for (const check of checks) if (!check.ok) return err(invalid(response, check.error));
   return ok(undefined);
 }

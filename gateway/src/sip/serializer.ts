@@ -18,7 +18,8 @@ function isContentLength(name: string): boolean {
 
 /** Joins a start line, header lines (each ending in CRLF) and a body into one buffer. */
 export function assemble(startLine: string, headerLines: string, body: Body): Buffer {
-  const bodyLength = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  const bodyLength =
+    body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   const head = `${startLine}${CRLF}${headerLines}Content-Length: ${bodyLength}${CRLF}${CRLF}`;
   if (bodyLength === 0) return Buffer.from(head, 'utf8');
   const headLength = Buffer.byteLength(head, 'utf8');
@@ -52,13 +53,20 @@ export function serializeRequest(method: string, uri: string, fields: HeaderFiel
   return assemble(`${method} ${uri} SIP/2.0`, headerLines(fields), body);
 }
 
-export function serializeResponse(status: number, reason: string | undefined, fields: HeaderFields, body?: Body): Buffer {
+export function serializeResponse(
+  status: number,
+  reason: string | undefined,
+  fields: HeaderFields,
+  body?: Body,
+): Buffer {
   return assemble(`SIP/2.0 ${status} ${reason ?? reasonPhrase(status)}`, headerLines(fields), body);
 }
 
 /** Writes a parsed message back out (header names in their full form; Content-Length recomputed). */
 export function serializeMessage(message: SipRequest | SipResponse): Buffer {
-  const startLine = message.isRequest ? `${message.method} ${message.uri} SIP/2.0` : `SIP/2.0 ${message.status} ${message.reason}`;
+  const startLine = message.isRequest
+    ? `${message.method} ${message.uri} SIP/2.0`
+    : `SIP/2.0 ${message.status} ${message.reason}`;
   return assemble(startLine, listLines(message.headers), message.body);
 }
 
@@ -89,13 +97,26 @@ function copyable(value: string): string {
  * in order), From, To (with our tag), Call-ID and CSeq copied. Works from the raw header list,
  * so it can answer a request whose headers failed validation (a 400 copies what is there).
  */
-export function buildResponse(requestHeaders: SipHeaderList, toHasTag: boolean, status: number, options: ResponseOptions = {}): Buffer {
+export function buildResponse(
+  requestHeaders: SipHeaderList,
+  toHasTag: boolean,
+  status: number,
+  options: ResponseOptions = {},
+): Buffer {
   let lines = '';
   const names = requestHeaders.names;
   const values = requestHeaders.values;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (name !== 'via' && name !== 'from' && name !== 'to' && name !== 'call-id' && name !== 'cseq' && name !== 'record-route') continue;
+    if (
+      name !== 'via' &&
+      name !== 'from' &&
+      name !== 'to' &&
+      name !== 'call-id' &&
+      name !== 'cseq' &&
+      name !== 'record-route'
+    )
+      continue;
     const value = copyable(values[i]!);
     switch (name) {
       case 'via':
@@ -126,7 +147,13 @@ export function buildResponse(requestHeaders: SipHeaderList, toHasTag: boolean, 
     }
   }
   if (options.headers !== undefined) lines += headerLines(options.headers);
-  const hasBody = options.body !== undefined && (typeof options.body === 'string' ? options.body.length > 0 : options.body.length > 0);
+  const hasBody =
+    options.body !== undefined &&
+    (typeof options.body === 'string' ? options.body.length > 0 : options.body.length > 0);
   if (hasBody && options.contentType !== undefined) lines += `Content-Type: ${options.contentType}${CRLF}`;
-  return assemble(`SIP/2.0 ${status} ${options.reason ?? reasonPhrase(status)}`, lines, hasBody ? options.body : undefined);
+  return assemble(
+    `SIP/2.0 ${status} ${options.reason ?? reasonPhrase(status)}`,
+    lines,
+    hasBody ? options.body : undefined,
+  );
 }

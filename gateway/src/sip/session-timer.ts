@@ -28,9 +28,17 @@ export interface SessionTimerRequest {
 export type SessionTimerDecision =
   | { readonly kind: 'reject'; readonly minSE: number }
   | { readonly kind: 'none' }
-  | { readonly kind: 'use'; readonly interval: number; readonly refresher: 'uac' | 'uas'; readonly requireTimer: boolean };
+  | {
+      readonly kind: 'use';
+      readonly interval: number;
+      readonly refresher: 'uac' | 'uas';
+      readonly requireTimer: boolean;
+    };
 
-export function negotiateSessionTimer(request: SessionTimerRequest, policy: SessionTimerPolicy = DEFAULT_SESSION_TIMER_POLICY): SessionTimerDecision {
+export function negotiateSessionTimer(
+  request: SessionTimerRequest,
+  policy: SessionTimerPolicy = DEFAULT_SESSION_TIMER_POLICY,
+): SessionTimerDecision {
   const floor = Math.max(policy.minSeconds, request.minSE ?? 0);
   const proposed = request.sessionExpires;
   if (proposed !== undefined && proposed.deltaSeconds < policy.minSeconds && request.supportsTimer) {
@@ -43,7 +51,10 @@ export function negotiateSessionTimer(request: SessionTimerRequest, policy: Sess
   // Without UAC support a 422 would not be understood: raise the interval instead (RFC 4028 §9).
   // Capped at MAX_SESSION_EXPIRES_S even over a larger Min-SE: the 2xx states the interval, and a
   // peer asking for more than a day is broken or hostile.
-  const interval = Math.min(MAX_SESSION_EXPIRES_S, proposed !== undefined ? Math.max(proposed.deltaSeconds, floor) : Math.max(policy.defaultSeconds, floor));
+  const interval = Math.min(
+    MAX_SESSION_EXPIRES_S,
+    proposed !== undefined ? Math.max(proposed.deltaSeconds, floor) : Math.max(policy.defaultSeconds, floor),
+  );
   if (request.supportsTimer) {
     // RFC 4028 §9: the UAS MUST set the refresher parameter in the 2xx; a value chosen by the
     // UAC is kept, otherwise we choose "uac" (Communicator and sipe refresh themselves).

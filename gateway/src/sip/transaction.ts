@@ -35,7 +35,11 @@ const RFC2543_KEY_PREFIX = '2543\u0000';
 
 /** True for an RFC 3261 branch: the magic cookie followed by something (RFC 4475 §3.2.1 badbranch is not). */
 export function isRfc3261Branch(branch: string | undefined): branch is string {
-  return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
+  return (
+    branch !== undefined &&
+    branch.length > BRANCH_MAGIC_COOKIE.length &&
+    branch.startsWith(BRANCH_MAGIC_COOKIE)
+  );
 }
 
 /**
@@ -44,7 +48,14 @@ export function isRfc3261Branch(branch: string | undefined): branch is string {
  * Call-ID, CSeq, top Via — the To tag is left out so that the ACK for a non-2xx (which carries
  * our tag) still finds its INVITE; the transaction checks that tag itself.
  */
-export function serverTransactionKey(request: SipRequest, topVia: Via, method: string, fromTag: string, callId: string, cseq: number): string {
+export function serverTransactionKey(
+  request: SipRequest,
+  topVia: Via,
+  method: string,
+  fromTag: string,
+  callId: string,
+  cseq: number,
+): string {
   const keyMethod = method === 'ACK' ? 'INVITE' : method;
   if (isRfc3261Branch(topVia.branch)) return `${topVia.branch}\u0000${topVia.sentBy}\u0000${keyMethod}`;
   return `${RFC2543_KEY_PREFIX}${request.uri}\u0000${fromTag}\u0000${callId}\u0000${cseq}\u0000${keyMethod}\u0000${topVia.text}`;
@@ -124,12 +135,16 @@ export class ServerTransaction {
   /** Sends a response built by the TU. */
   respond(status: number, bytes: Buffer): void {
     if (!this.awaitingFinalResponse) {
-      throw new DesklineError(ErrorCode.InvalidState, `transaction ${this.method} already answered (${this.finalStatus})`);
+      throw new DesklineError(
+        ErrorCode.InvalidState,
+        `transaction ${this.method} already answered (${this.finalStatus})`,
+      );
     }
     const delivered = this.connection.send(bytes);
     if (status < 200) {
       this.lastProvisional = bytes;
-      if (!this.isInvite && this.stateValue === ServerTransactionState.Trying) this.transition(ServerTransactionState.Proceeding);
+      if (!this.isInvite && this.stateValue === ServerTransactionState.Trying)
+        this.transition(ServerTransactionState.Proceeding);
     } else {
       this.lastFinal = bytes;
       this.finalStatus = status;
@@ -202,7 +217,8 @@ export class ServerTransaction {
 
   /** Ends the transaction (core disposal, connection loss). */
   terminate(): void {
-    if (this.stateValue !== ServerTransactionState.Terminated) this.transition(ServerTransactionState.Terminated);
+    if (this.stateValue !== ServerTransactionState.Terminated)
+      this.transition(ServerTransactionState.Terminated);
   }
 
   /** Timer expiry (called by the layer's queues). */
@@ -292,7 +308,8 @@ export class ClientTransaction {
       case ClientTransactionState.Trying:
       case ClientTransactionState.Proceeding:
         if (response.status < 200) {
-          if (this.stateValue === ClientTransactionState.Trying) this.transition(ClientTransactionState.Proceeding);
+          if (this.stateValue === ClientTransactionState.Trying)
+            this.transition(ClientTransactionState.Proceeding);
           return;
         }
         // §17.1.2.2: a final response moves to Completed and is passed to the TU; Timer K is
@@ -313,7 +330,12 @@ export class ClientTransaction {
   timeout(): void {
     if (this.stateValue === ClientTransactionState.Terminated) return;
     this.transition(ClientTransactionState.Terminated);
-    this.onFailure(new DesklineError(ErrorCode.SipTimeout, `no final response to ${this.method} (Timer F, RFC 3261 §17.1.2.2)`));
+    this.onFailure(
+      new DesklineError(
+        ErrorCode.SipTimeout,
+        `no final response to ${this.method} (Timer F, RFC 3261 §17.1.2.2)`,
+      ),
+    );
   }
 
   /** §17.1.4: a transport error is reported to the TU and the transaction terminates. */
@@ -434,7 +456,8 @@ export class TransactionLayer {
       if (transaction.connection === connection) transaction.transportError('connection closed');
     }
     for (const transaction of [...this.servers.values()]) {
-      if (transaction.connection === connection && !transaction.awaitingFinalResponse) transaction.terminate();
+      if (transaction.connection === connection && !transaction.awaitingFinalResponse)
+        transaction.terminate();
     }
   }
 

@@ -57,7 +57,8 @@ export function parseUriOrThrow(text: string): Uri {
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
   const colon = text.indexOf(':');
   if (colon <= 0 || !isAlpha(text.charCodeAt(0))) fail(`invalid URI "${text}"`);
-  for (let i = 1; i < colon; i++) if (!isSchemeChar(text.charCodeAt(i))) fail(`invalid URI scheme in "${text}"`);
+  for (let i = 1; i < colon; i++)
+    if (!isSchemeChar(text.charCodeAt(i))) fail(`invalid URI scheme in "${text}"`);
   const scheme = text.slice(0, colon).toLowerCase();
   if (scheme === 'sip' || scheme === 'sips') return parseSipUriBody(text, scheme, colon + 1);
   // absoluteURI = scheme ":" ( hier-part / opaque-part ); both are runs of uric (RFC 2396 §3).
@@ -178,7 +179,17 @@ function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: number): S
     pos = text.length;
   }
   if (pos !== text.length) fail(`unexpected "${text.slice(pos, pos + 16)}" in URI`);
-  return { kind: 'sip', scheme, user, password, host, port, params: params ?? SipParams.EMPTY, headers, text };
+  return {
+    kind: 'sip',
+    scheme,
+    user,
+    password,
+    host,
+    port,
+    params: params ?? SipParams.EMPTY,
+    headers,
+    text,
+  };
 }
 
 // RFC 3261 §25.1: transport-param, user-param, method-param, ttl-param, maddr-param, lr-param.
@@ -224,7 +235,8 @@ export function nextHopOf(uri: SipUri): Result<NextHop> {
   else if (wanted === 'tls') transport = 'TLS';
   else if (wanted === 'ws') transport = 'WS';
   else if (wanted === 'wss') transport = 'WSS';
-  else return err(new DesklineError(ErrorCode.SipTransport, `unsupported transport "${wanted}" in ${uri.text}`));
+  else
+    return err(new DesklineError(ErrorCode.SipTransport, `unsupported transport "${wanted}" in ${uri.text}`));
   // RFC 3261 §19.1.2: default ports 5060 (sip) and 5061 (sips / TLS).
   const port = uri.port ?? (transport === 'TLS' || transport === 'WSS' ? 5061 : 5060);
   return ok({ transport, host, port });

@@ -18,7 +18,14 @@ import {
   SUPPORTED_OPTION_TAGS,
   T1_MS,
 } from './constants.js';
-import { DialogState, ServerDialog, dialogId, type DialogHost, type DialogRequestOptions, type DialogTerminationReason } from './dialog.js';
+import {
+  DialogState,
+  ServerDialog,
+  dialogId,
+  type DialogHost,
+  type DialogRequestOptions,
+  type DialogTerminationReason,
+} from './dialog.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { isToken } from './grammar.js';
 import { parseNameAddrList } from './headers/name-addr.js';
@@ -44,7 +51,11 @@ import {
   type TransactionTimers,
 } from './transaction.js';
 import type { ConnectionInfo, ConnectionSink, SipConnection } from './transport/connection.js';
-import { SipTransportLayer, type BoundListener, type SipTransportConfig } from './transport/transport-layer.js';
+import {
+  SipTransportLayer,
+  type BoundListener,
+  type SipTransportConfig,
+} from './transport/transport-layer.js';
 import { nextHopOf, parseUriOrThrow } from './uri.js';
 
 /** What the layer above (the CSTA session layer) implements. */
@@ -89,7 +100,10 @@ export interface ResponseInit {
 /** Content dispositions we can act on (RFC 3261 §20.11; ECMA TR/87 bodies use "signal"). */
 const UNDERSTOOD_DISPOSITIONS: ReadonlySet<string> = new Set(['signal', 'render']);
 const METHODS_ANSWERED_WITH_BODY: ReadonlySet<string> = new Set(['INVITE', 'INFO']);
-const KNOWN_METHODS: ReadonlySet<string> = new Set<string>([...ALLOWED_METHODS, ...KNOWN_UNSUPPORTED_METHODS]);
+const KNOWN_METHODS: ReadonlySet<string> = new Set<string>([
+  ...ALLOWED_METHODS,
+  ...KNOWN_UNSUPPORTED_METHODS,
+]);
 const WARN_AGENT = 'deskline';
 
 export class IncomingInvite {
@@ -124,7 +138,8 @@ export class IncomingInvite {
 
   /** Sends a provisional response (101-199); RFC 3261 §13.3.1.1. */
   progress(status: number, init: ResponseInit = {}): void {
-    if (status <= 100 || status >= 200) throw new DesklineError(ErrorCode.InvalidArgument, `progress() takes 101-199, not ${status}`);
+    if (status <= 100 || status >= 200)
+      throw new DesklineError(ErrorCode.InvalidArgument, `progress() takes 101-199, not ${status}`);
     this.core.answerInvite(this, status, init);
   }
 
@@ -137,7 +152,8 @@ export class IncomingInvite {
 
   /** Answers with a final non-2xx status (300-699); RFC 3261 §13.3.1.3. */
   reject(status: number, init: ResponseInit = {}): void {
-    if (status < 300 || status > 699) throw new DesklineError(ErrorCode.InvalidArgument, `reject() takes 300-699, not ${status}`);
+    if (status < 300 || status > 699)
+      throw new DesklineError(ErrorCode.InvalidArgument, `reject() takes 300-699, not ${status}`);
     this.core.answerInvite(this, status, init);
   }
 
@@ -169,7 +185,8 @@ export class IncomingDialogRequest {
    * session (RFC 4028 §10) and the remote target (RFC 3261 §12.2.2).
    */
   respond(status: number, init: ResponseInit = {}): void {
-    if (status < 200 || status > 699) throw new DesklineError(ErrorCode.InvalidArgument, `respond() takes 200-699, not ${status}`);
+    if (status < 200 || status > 699)
+      throw new DesklineError(ErrorCode.InvalidArgument, `respond() takes 200-699, not ${status}`);
     this.core.answerDialogRequest(this, status, init);
   }
 }
@@ -197,7 +214,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.sessionPolicy = { ...DEFAULT_SESSION_TIMER_POLICY, ...options.sessionTimer };
     if (this.sessionPolicy.minSeconds < 90) {
       // RFC 4028 §5: "the minimum ... MUST NOT be lower than 90 seconds".
-      throw new DesklineError(ErrorCode.ConfigInvalid, 'session timer minimum must be at least 90 s (RFC 4028 §5)');
+      throw new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'session timer minimum must be at least 90 s (RFC 4028 §5)',
+      );
     }
     this.acceptedTypes = (options.acceptedContentTypes ?? [CSTA_CONTENT_TYPE]).map((t) => t.toLowerCase());
     this.acceptHeader = this.acceptedTypes.join(', ');
@@ -206,7 +226,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
     this.transactions = new TransactionLayer(this.clock, this.logger, this, options.timers);
     const t1 = options.timers?.t1Ms ?? T1_MS;
-    this.ackWait = new ExpiryQueue(this.clock, (ACK_WAIT_MS / T1_MS) * t1, (dialog) => this.ackTimedOut(dialog));
+    this.ackWait = new ExpiryQueue(this.clock, (ACK_WAIT_MS / T1_MS) * t1, (dialog) =>
+      this.ackTimedOut(dialog),
+    );
   }
 
   /** Starts the listeners; returns their bound addresses (port 0 resolved). */
@@ -254,7 +276,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
 
   // ───────────────────────── transport → core (ConnectionSink) ─────────────────────────
 
-  receiveFromTransport(connection: SipConnection, result: Result<SipRequest | SipResponse, SipParseError>): void {
+  receiveFromTransport(
+    connection: SipConnection,
+    result: Result<SipRequest | SipResponse, SipParseError>,
+  ): void {
     if (this.disposed) return;
     try {
       if (!result.ok) {
@@ -266,7 +291,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       else this.receiveRequest(message, connection);
     } catch (error) {
       // A bug must not take the process down: log it and keep serving other messages.
-      this.logger.error({ error: wrapError(error).message, connection: connection.id }, 'SIP message handling failed');
+      this.logger.error(
+        { error: wrapError(error).message, connection: connection.id },
+        'SIP message handling failed',
+      );
     }
   }
 
@@ -287,7 +315,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       // opens a new connection to the route set or remote target (RFC 3261 §18.1.1) — provided
       // an RFC 4028 session timer bounds it. Without one (a UAC that supports neither timers
       // nor UPDATE, §9) a peer that vanished would hold the dialog for ever.
-      if (connection.protocol === 'WS' || connection.protocol === 'WSS' || dialog.sessionInterval === 0) this.terminateDialog(dialog, 'transport');
+      if (connection.protocol === 'WS' || connection.protocol === 'WSS' || dialog.sessionInterval === 0)
+        this.terminateDialog(dialog, 'transport');
     }
     this.logger.debug({ connection: connection.id, reason, dialogs: bound.size }, 'SIP connection closed');
   }
@@ -300,7 +329,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       return;
     }
     // RFC 3261 §8.2 / RFC 4475 §3.1.2: answer a malformed request, naming the problem (§20.43 Warning).
-    this.logger.info({ connection: connection.id, status: error.status, reason: error.message }, 'malformed SIP request refused');
+    this.logger.info(
+      { connection: connection.id, status: error.status, reason: error.message },
+      'malformed SIP request refused',
+    );
     const headers = error.headers;
     if (headers === undefined) return;
     connection.send(
@@ -351,11 +383,16 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       this.processRequest(transaction, request, connection);
     } catch (error) {
       this.logger.error({ error: wrapError(error).message, method }, 'SIP request processing failed');
-      if (transaction.awaitingFinalResponse) this.respond(transaction, request, 500, { headers: [warning('internal error')] });
+      if (transaction.awaitingFinalResponse)
+        this.respond(transaction, request, 500, { headers: [warning('internal error')] });
     }
   }
 
-  private processRequest(transaction: ServerTransaction, request: SipRequest, connection: SipConnection): void {
+  private processRequest(
+    transaction: ServerTransaction,
+    request: SipRequest,
+    connection: SipConnection,
+  ): void {
     const method = request.method;
     const cseq = request.cseq();
     if (!cseq.ok) return;
@@ -367,7 +404,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
     // RFC 3261 §8.1.1.5: the CSeq method MUST match the request method (RFC 4475 §3.1.2.17 mismatch01).
     if (cseq.value.method !== method) {
-      this.respond(transaction, request, 400, { headers: [warning(`CSeq method ${cseq.value.method} does not match the request method ${method}`)] });
+      this.respond(transaction, request, 400, {
+        headers: [warning(`CSeq method ${cseq.value.method} does not match the request method ${method}`)],
+      });
       return;
     }
     // RFC 3261 §8.2.1: "If the UAS recognizes but does not support the method of a request, it
@@ -383,7 +422,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     // RFC 3261 §8.2.2.1: "If the Request-URI uses a scheme not supported by the UAS, it SHOULD
     // reject the request with a 416 (Unsupported URI Scheme) response" (RFC 4475 §3.3.2, §3.3.3).
     if (request.requestUri.kind !== 'sip') {
-      this.respond(transaction, request, 416, { headers: [warning(`URI scheme "${request.requestUri.scheme}" is not supported`)] });
+      this.respond(transaction, request, 416, {
+        headers: [warning(`URI scheme "${request.requestUri.scheme}" is not supported`)],
+      });
       return;
     }
     // RFC 3261 §8.2.2.3: option tags in Require that we do not support → 420 with Unsupported
@@ -402,7 +443,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     else this.processOutOfDialog(transaction, request, connection);
   }
 
-  private processOutOfDialog(transaction: ServerTransaction, request: SipRequest, connection: SipConnection): void {
+  private processOutOfDialog(
+    transaction: ServerTransaction,
+    request: SipRequest,
+    connection: SipConnection,
+  ): void {
     switch (request.method) {
       case 'OPTIONS':
         // RFC 3261 §11.2: answer as to an INVITE, with Allow, Accept and Supported (Kamailio's
@@ -411,7 +456,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
           const unavailable = this.delegate.availability?.();
           if (unavailable !== undefined) {
             const headers: [string, string][] = [...this.capabilityFields(), warning(unavailable.reason)];
-            if (unavailable.retryAfterSec !== undefined) headers.push(['Retry-After', String(unavailable.retryAfterSec)]);
+            if (unavailable.retryAfterSec !== undefined)
+              headers.push(['Retry-After', String(unavailable.retryAfterSec)]);
             this.respond(transaction, request, unavailable.status, { headers });
             return;
           }
@@ -433,12 +479,23 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  private processInvite(transaction: ServerTransaction, request: SipRequest, connection: SipConnection): void {
+  private processInvite(
+    transaction: ServerTransaction,
+    request: SipRequest,
+    connection: SipConnection,
+  ): void {
     if (!this.checkContent(transaction, request)) return;
     // RFC 3261 §8.1.1.8: a request that can establish a dialog carries exactly one SIP or SIPS Contact URI.
     const contact = request.contact();
-    if (!contact.ok || contact.value === '*' || contact.value.length !== 1 || contact.value[0]!.uri.kind !== 'sip') {
-      this.respond(transaction, request, 400, { headers: [warning('INVITE needs exactly one SIP or SIPS Contact URI (RFC 3261 §8.1.1.8)')] });
+    if (
+      !contact.ok ||
+      contact.value === '*' ||
+      contact.value.length !== 1 ||
+      contact.value[0]!.uri.kind !== 'sip'
+    ) {
+      this.respond(transaction, request, 400, {
+        headers: [warning('INVITE needs exactly one SIP or SIPS Contact URI (RFC 3261 §8.1.1.8)')],
+      });
       return;
     }
     const recordRoute = request.recordRoute();
@@ -456,12 +513,18 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       this.delegate.onInvite(invite);
     } catch (error) {
       this.logger.error({ error: wrapError(error).message }, 'onInvite failed');
-      if (transaction.awaitingFinalResponse) this.respond(transaction, request, 500, { toTag, headers: [warning('internal error')] });
+      if (transaction.awaitingFinalResponse)
+        this.respond(transaction, request, 500, { toTag, headers: [warning('internal error')] });
       return;
     }
     // RFC 3261 §17.2.1 / §8.2.6.1: if the TU does not answer at once, 100 Trying tells the UAC
     // its INVITE arrived.
-    if (transaction.awaitingFinalResponse && transaction.state === 'Proceeding' && !invite.canceled && connection.isOpen) {
+    if (
+      transaction.awaitingFinalResponse &&
+      transaction.state === 'Proceeding' &&
+      !invite.canceled &&
+      connection.isOpen
+    ) {
       transaction.respond(100, buildResponse(request.headers, false, 100, {}));
     }
   }
@@ -473,7 +536,14 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const callId = request.callId();
     const cseq = request.cseq();
     if (!via.ok || !from.ok || !callId.ok || !cseq.ok) return;
-    const inviteKey = serverTransactionKey(request, via.value, 'INVITE', tagOf(from.value.params.get('tag')), callId.value, cseq.value.seq);
+    const inviteKey = serverTransactionKey(
+      request,
+      via.value,
+      'INVITE',
+      tagOf(from.value.params.get('tag')),
+      callId.value,
+      cseq.value.seq,
+    );
     const invite = this.transactions.findServer(inviteKey);
     if (invite === undefined || !invite.isInvite) {
       // §9.2: "If the UAS did not find a matching transaction for the CANCEL ... it SHOULD respond 481".
@@ -500,7 +570,12 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  private processInDialog(transaction: ServerTransaction, request: SipRequest, toTag: string, connection: SipConnection): void {
+  private processInDialog(
+    transaction: ServerTransaction,
+    request: SipRequest,
+    toTag: string,
+    connection: SipConnection,
+  ): void {
     const from = request.from();
     const callId = request.callId();
     const cseq = request.cseq();
@@ -517,7 +592,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     // be rejected with a 500". An equal number is a request we already processed: refused the same
     // way, so that a CSTA request is never executed twice.
     if (cseq.value.seq <= dialog.remoteSeq) {
-      this.respond(transaction, request, 500, { headers: [warning(`CSeq ${cseq.value.seq} is not above ${dialog.remoteSeq}`)] });
+      this.respond(transaction, request, 500, {
+        headers: [warning(`CSeq ${cseq.value.seq} is not above ${dialog.remoteSeq}`)],
+      });
       return;
     }
     dialog.remoteSeq = cseq.value.seq;
@@ -549,7 +626,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
         // ... and MUST include a Retry-After header field with a randomly chosen value of between 0
         // and 10 seconds."
         if (dialog.pendingReInvite !== 0) {
-          this.respond(transaction, request, 500, { headers: [['Retry-After', String(Math.floor(Math.random() * 11))]] });
+          this.respond(transaction, request, 500, {
+            headers: [['Retry-After', String(Math.floor(Math.random() * 11))]],
+          });
           return;
         }
         // Our 2xx to the previous INVITE is not yet acknowledged: that offer/answer exchange is
@@ -570,14 +649,20 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  private handToDelegate(transaction: ServerTransaction, dialog: ServerDialog, request: SipRequest, sessionTimer: SessionTimerDecision | undefined): void {
+  private handToDelegate(
+    transaction: ServerTransaction,
+    dialog: ServerDialog,
+    request: SipRequest,
+    sessionTimer: SessionTimerDecision | undefined,
+  ): void {
     const incoming = new IncomingDialogRequest(this, transaction, dialog, request, sessionTimer);
     transaction.owner = incoming;
     try {
       this.delegate.onRequest(dialog, incoming);
     } catch (error) {
       this.logger.error({ error: wrapError(error).message, method: request.method }, 'onRequest failed');
-      if (transaction.awaitingFinalResponse) this.answerDialogRequest(incoming, 500, { headers: [warning('internal error')] });
+      if (transaction.awaitingFinalResponse)
+        this.answerDialogRequest(incoming, 500, { headers: [warning('internal error')] });
     }
   }
 
@@ -594,9 +679,14 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
         this.respond(transaction, request, 400, { headers: [warning(accept.error.message)] });
         return false;
       }
-      if (accept.value !== undefined && !this.acceptedTypes.some((type) => acceptsMediaType(accept.value!, type))) {
+      if (
+        accept.value !== undefined &&
+        !this.acceptedTypes.some((type) => acceptsMediaType(accept.value!, type))
+      ) {
         // RFC 3261 §21.4.7 406 Not Acceptable.
-        this.respond(transaction, request, 406, { headers: [warning(`we answer only in ${this.acceptHeader}`)] });
+        this.respond(transaction, request, 406, {
+          headers: [warning(`we answer only in ${this.acceptHeader}`)],
+        });
         return false;
       }
     }
@@ -625,8 +715,17 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       return false;
     }
     // RFC 3261 §20.11: an unknown disposition type with handling=required (the default) → 415.
-    if (disposition.value !== undefined && !UNDERSTOOD_DISPOSITIONS.has(disposition.value.type) && disposition.value.handlingRequired) {
-      this.respond(transaction, request, 415, { headers: [['Accept', this.acceptHeader], warning(`Content-Disposition "${disposition.value.type}" not understood`)] });
+    if (
+      disposition.value !== undefined &&
+      !UNDERSTOOD_DISPOSITIONS.has(disposition.value.type) &&
+      disposition.value.handlingRequired
+    ) {
+      this.respond(transaction, request, 415, {
+        headers: [
+          ['Accept', this.acceptHeader],
+          warning(`Content-Disposition "${disposition.value.type}" not understood`),
+        ],
+      });
       return false;
     }
     return true;
@@ -662,7 +761,13 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     return decision;
   }
 
-  private receiveAck(request: SipRequest, callId: string, toTag: string, fromTag: string, cseq: number): void {
+  private receiveAck(
+    request: SipRequest,
+    callId: string,
+    toTag: string,
+    fromTag: string,
+    cseq: number,
+  ): void {
     if (toTag === '') return;
     const dialog = this.dialogs.get(dialogId(callId, toTag, fromTag));
     // RFC 3261 §13.3.1.4 / §17.1.1.3: the ACK for a 2xx is its own transaction, matched to the
@@ -681,7 +786,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   answerInvite(invite: IncomingInvite, status: number, init: ResponseInit): void {
     const transaction = invite.transaction;
     if (!transaction.awaitingFinalResponse) {
-      throw new DesklineError(ErrorCode.InvalidState, `INVITE already answered with ${transaction.finalStatus}`);
+      throw new DesklineError(
+        ErrorCode.InvalidState,
+        `INVITE already answered with ${transaction.finalStatus}`,
+      );
     }
     this.respond(transaction, invite.message, status, { ...init, toTag: invite.toTag });
   }
@@ -690,7 +798,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   acceptInvite(invite: IncomingInvite, init: ResponseInit): ServerDialog {
     const transaction = invite.transaction;
     if (!transaction.awaitingFinalResponse) {
-      throw new DesklineError(ErrorCode.InvalidState, `INVITE already answered with ${transaction.finalStatus}`);
+      throw new DesklineError(
+        ErrorCode.InvalidState,
+        `INVITE already answered with ${transaction.finalStatus}`,
+      );
     }
     const connection = transaction.connection;
     if (!connection.isOpen) {
@@ -705,12 +816,24 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const cseq = request.cseq();
     const contact = request.contact();
     const recordRoute = request.recordRoute();
-    if (!from.ok || !to.ok || !callId.ok || !cseq.ok || !contact.ok || contact.value === '*' || !recordRoute.ok) {
+    if (
+      !from.ok ||
+      !to.ok ||
+      !callId.ok ||
+      !cseq.ok ||
+      !contact.ok ||
+      contact.value === '*' ||
+      !recordRoute.ok
+    ) {
       throw new Error('assertion failed: a validated INVITE lost its headers');
     }
     const extra = checkFields(init.headers);
     const decision = invite.sessionTimer;
-    const fields: (readonly [string, string])[] = [['Contact', this.contactFor(connection, request)], ['Allow', ALLOW_HEADER_VALUE], ['Supported', SUPPORTED_HEADER_VALUE]];
+    const fields: (readonly [string, string])[] = [
+      ['Contact', this.contactFor(connection, request)],
+      ['Allow', ALLOW_HEADER_VALUE],
+      ['Supported', SUPPORTED_HEADER_VALUE],
+    ];
     if (decision.kind === 'use') {
       // RFC 4028 §9: Session-Expires with the refresher in the 2xx; Require: timer when the UAC supports it.
       fields.push(['Session-Expires', sessionExpiresHeader(decision.interval, decision.refresher)]);
@@ -737,7 +860,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       // header field from the request, taken in order and preserving all URI parameters."
       routeSet: recordRoute.value.map((entry) => entry.text),
       remoteSeq: cseq.value.seq,
-      secure: request.requestUri.kind === 'sip' && request.requestUri.scheme === 'sips' && connection.protocol !== 'TCP' && connection.protocol !== 'WS',
+      secure:
+        request.requestUri.kind === 'sip' &&
+        request.requestUri.scheme === 'sips' &&
+        connection.protocol !== 'TCP' &&
+        connection.protocol !== 'WS',
       connection,
     });
     this.dialogs.set(dialog.id, dialog);
@@ -746,7 +873,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.ackWait.add(dialog);
     if (decision.kind === 'use') dialog.startSessionTimer(decision.interval, decision.refresher);
     transaction.respond(200, bytes);
-    this.logger.debug({ dialog: dialog.callId, remote: `${connection.remoteAddress}:${connection.remotePort}` }, 'SIP dialog created');
+    this.logger.debug(
+      { dialog: dialog.callId, remote: `${connection.remoteAddress}:${connection.remotePort}` },
+      'SIP dialog created',
+    );
     return dialog;
   }
 
@@ -754,7 +884,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   answerDialogRequest(incoming: IncomingDialogRequest, status: number, init: ResponseInit): void {
     const transaction = incoming.transaction;
     if (!transaction.awaitingFinalResponse) {
-      throw new DesklineError(ErrorCode.InvalidState, `${incoming.method} already answered with ${transaction.finalStatus}`);
+      throw new DesklineError(
+        ErrorCode.InvalidState,
+        `${incoming.method} already answered with ${transaction.finalStatus}`,
+      );
     }
     const dialog = incoming.dialog;
     const request = incoming.message;
@@ -769,7 +902,12 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       // replaces the remote target with the request's Contact.
       fields.push(['Contact', this.contactFor(transaction.connection, request)]);
       const contact = request.contact();
-      if (contact.ok && contact.value !== '*' && contact.value.length === 1 && contact.value[0]!.uri.kind === 'sip') {
+      if (
+        contact.ok &&
+        contact.value !== '*' &&
+        contact.value.length === 1 &&
+        contact.value[0]!.uri.kind === 'sip'
+      ) {
         dialog.setRemoteTarget(contact.value[0]!.uri.text);
       }
       // RFC 4028 §10: a 2xx to a session refresh restarts the session timer.
@@ -820,15 +958,27 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     // RFC 3261 §17.1.3 / §8.1.3.3 (RFC 4475 §3.3.10 bcast, unreason, noreason): responses that
     // match no client transaction are dropped.
     if (!this.transactions.receiveResponse(response, via.value.branch, cseq.value.method)) {
-      this.logger.debug({ status: response.status, method: cseq.value.method }, 'SIP response matches no transaction; dropped');
+      this.logger.debug(
+        { status: response.status, method: cseq.value.method },
+        'SIP response matches no transaction; dropped',
+      );
     }
   }
 
   /** DialogHost: a request inside the dialog (RFC 3261 §12.2.1.1). */
   sendInDialog(dialog: ServerDialog, method: string, options: DialogRequestOptions): Promise<SipResponse> {
-    if (dialog.isTerminated) return Promise.reject(new DesklineError(ErrorCode.InvalidState, 'dialog terminated'));
-    if (!isToken(method) || method === 'INVITE' || method === 'ACK' || method === 'CANCEL' || method === 'BYE') {
-      return Promise.reject(new DesklineError(ErrorCode.InvalidArgument, `sendRequest cannot send ${method} (use bye() for BYE)`));
+    if (dialog.isTerminated)
+      return Promise.reject(new DesklineError(ErrorCode.InvalidState, 'dialog terminated'));
+    if (
+      !isToken(method) ||
+      method === 'INVITE' ||
+      method === 'ACK' ||
+      method === 'CANCEL' ||
+      method === 'BYE'
+    ) {
+      return Promise.reject(
+        new DesklineError(ErrorCode.InvalidArgument, `sendRequest cannot send ${method} (use bye() for BYE)`),
+      );
     }
     return this.sendRequestInDialog(dialog, method, options);
   }
@@ -850,7 +1000,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     if (phase === 'expire') {
       // RFC 4028 §10: "If the side not performing refreshes does not receive a session refresh
       // request before the session expiration, it SHOULD send a BYE to terminate the session".
-      this.logger.info({ dialog: dialog.callId, interval: dialog.sessionInterval }, 'SIP session expired (no refresh)');
+      this.logger.info(
+        { dialog: dialog.callId, interval: dialog.sessionInterval },
+        'SIP session expired (no refresh)',
+      );
       this.terminateDialog(dialog, 'expired');
       this.sendRequestInDialog(dialog, 'BYE', {}).catch(() => undefined);
       return;
@@ -878,7 +1031,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     );
   }
 
-  private async sendRequestInDialog(dialog: ServerDialog, method: string, options: DialogRequestOptions): Promise<SipResponse> {
+  private async sendRequestInDialog(
+    dialog: ServerDialog,
+    method: string,
+    options: DialogRequestOptions,
+  ): Promise<SipResponse> {
     if (this.disposed) throw new DesklineError(ErrorCode.Disposed, 'SIP user agent disposed');
     const extra = checkFields(options.headers);
     let connection: SipConnection;
@@ -889,7 +1046,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       if (method !== 'BYE') this.terminateDialog(dialog, 'transport');
       throw failure;
     }
-    if (method !== 'BYE' && dialog.isTerminated) throw new DesklineError(ErrorCode.InvalidState, 'dialog terminated');
+    if (method !== 'BYE' && dialog.isTerminated)
+      throw new DesklineError(ErrorCode.InvalidState, 'dialog terminated');
     // RFC 3261 §12.2.1.1: "the local sequence number MUST be incremented by one" (chosen at random when empty).
     dialog.localSeq = dialog.localSeq === 0 ? initialCSeq() : dialog.localSeq + 1;
     const branch = newBranch();
@@ -924,7 +1082,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
         },
         (error) => {
           // §12.2.1.2: "A UAC SHOULD also terminate a dialog if no response at all is received".
-          if (method !== 'BYE' && error.code === ErrorCode.SipTimeout) this.terminateDialog(dialog, 'timeout');
+          if (method !== 'BYE' && error.code === ErrorCode.SipTimeout)
+            this.terminateDialog(dialog, 'timeout');
           reject(error);
         },
       );
@@ -947,7 +1106,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     // URI as the last value in the Route header field."
     const text = first.uri.text;
     const question = text.indexOf('?');
-    return { requestUri: question >= 0 ? text.slice(0, question) : text, routes: [...dialog.routeSet.slice(1), `<${dialog.remoteTarget}>`] };
+    return {
+      requestUri: question >= 0 ? text.slice(0, question) : text,
+      routes: [...dialog.routeSet.slice(1), `<${dialog.remoteTarget}>`],
+    };
   }
 
   /** RFC 3261 §18.1.1: the dialog's connection if still open, else a new one to the next hop. */
@@ -955,8 +1117,12 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const current = dialog.connection;
     if (current !== undefined && current.isOpen) return current;
     const { requestUri, routes } = this.routing(dialog);
-    const target = routes.length > 0 && dialog.routeSet.length > 0 ? parseNameAddrList(dialog.routeSet[0]!, { requireBrackets: true })[0]!.uri : parseUriOrThrow(requestUri);
-    if (target.kind !== 'sip') throw new DesklineError(ErrorCode.SipTransport, `cannot route to ${target.text}`);
+    const target =
+      routes.length > 0 && dialog.routeSet.length > 0
+        ? parseNameAddrList(dialog.routeSet[0]!, { requireBrackets: true })[0]!.uri
+        : parseUriOrThrow(requestUri);
+    if (target.kind !== 'sip')
+      throw new DesklineError(ErrorCode.SipTransport, `cannot route to ${target.text}`);
     const hop = nextHopOf(target);
     if (!hop.ok) throw hop.error;
     const connection = await this.transport.connect(hop.value);
@@ -1022,7 +1188,10 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   applicationTimeout(transaction: ServerTransaction): void {
     const request = transaction.request;
     if (request === undefined || !transaction.awaitingFinalResponse) return;
-    this.logger.warn({ method: transaction.method }, 'application did not answer a SIP request in time; answering 500');
+    this.logger.warn(
+      { method: transaction.method },
+      'application did not answer a SIP request in time; answering 500',
+    );
     const owner = transaction.owner;
     if (owner instanceof IncomingDialogRequest) {
       this.answerDialogRequest(owner, 500, { headers: [warning('application did not answer in time')] });
@@ -1036,7 +1205,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
 
   transportError(transaction: ServerTransaction): void {
     const owner = transaction.owner;
-    if (owner instanceof IncomingInvite && owner.dialog !== undefined) this.terminateDialog(owner.dialog, 'transport');
+    if (owner instanceof IncomingInvite && owner.dialog !== undefined)
+      this.terminateDialog(owner.dialog, 'transport');
   }
 
   // ───────────────────────── helpers ─────────────────────────
@@ -1045,7 +1215,13 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     transaction: ServerTransaction,
     request: SipRequest,
     status: number,
-    options: { reason?: string | undefined; toTag?: string | undefined; headers?: HeaderFields; body?: Body; contentType?: string | undefined } = {},
+    options: {
+      reason?: string | undefined;
+      toTag?: string | undefined;
+      headers?: HeaderFields;
+      body?: Body;
+      contentType?: string | undefined;
+    } = {},
   ): void {
     const to = request.to();
     const hasTag = to.ok && to.value.params.get('tag') !== undefined;
@@ -1082,7 +1258,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   /** Our Contact (RFC 3261 §8.1.1.8): the user of the Request-URI at this connection's address. */
   private contactFor(connection: SipConnection, request: SipRequest | undefined): string {
     const uri = request?.requestUri;
-    const user = uri !== undefined && uri.kind === 'sip' && uri.user !== undefined ? `${escapeUser(uri.user)}@` : '';
+    const user =
+      uri !== undefined && uri.kind === 'sip' && uri.user !== undefined ? `${escapeUser(uri.user)}@` : '';
     const transport = connection.protocol.toLowerCase();
     return `<sip:${user}${this.hostPort(connection)};transport=${transport}>`;
   }
@@ -1096,7 +1273,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
  * sent-by (RFC 7118 §5.2), so they always get received.
  */
 function stampTopVia(request: SipRequest, via: Via, connection: SipConnection): void {
-  const source = connection.remoteAddress.startsWith('::ffff:') ? connection.remoteAddress.slice(7) : connection.remoteAddress;
+  const source = connection.remoteAddress.startsWith('::ffff:')
+    ? connection.remoteAddress.slice(7)
+    : connection.remoteAddress;
   if (source === '') return;
   const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
   const wantsRport = via.rport === true;
@@ -1129,14 +1308,20 @@ function toHasTag(headers: SipHeaderList): boolean {
 /** RFC 3261 §20.43: Warning: 399 agent "text" (399 = miscellaneous warning). */
 function warning(text: string): [string, string] {
   // warn-text is a quoted-string: no control characters (qdtext), quotes and backslashes escaped.
-  // eslint-disable-next-line no-control-regex
-  const safe = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]+/g, ' ').replace(/["\\]/g, (c) => `\\${c}`).slice(0, 200);
+  const safe = text
+    // eslint-disable-next-line no-control-regex -- qdtext excludes control characters
+    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]+/g, ' ')
+    .replace(/["\\]/g, (c) => `\\${c}`)
+    .slice(0, 200);
   return ['Warning', `399 ${WARN_AGENT} "${safe}"`];
 }
 
 /** User part escaping for our Contact (RFC 3261 §25.1 user = unreserved / escaped / user-unreserved). */
 function escapeUser(user: string): string {
-  return user.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return user.replace(
+    /[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
 
 /** Header fields from the delegate: names must be tokens, values free of CR/LF (no header injection). */
@@ -1144,12 +1329,14 @@ function checkFields(fields: HeaderFields | undefined): HeaderFields {
   if (fields === undefined) return [];
   for (const [name, value] of fields) {
     if (!isToken(name)) throw new DesklineError(ErrorCode.InvalidArgument, `invalid header name "${name}"`);
-    if (/[\r\n\0]/.test(value)) throw new DesklineError(ErrorCode.InvalidArgument, `header ${name} contains CR, LF or NUL`);
+    if (/[\r\n\0]/.test(value))
+      throw new DesklineError(ErrorCode.InvalidArgument, `header ${name} contains CR, LF or NUL`);
   }
   return fields;
 }
 
 function checkReason(reason: string | undefined): string | undefined {
-  if (reason !== undefined && /[\r\n\0]/.test(reason)) throw new DesklineError(ErrorCode.InvalidArgument, 'reason phrase contains CR, LF or NUL');
+  if (reason !== undefined && /[\r\n\0]/.test(reason))
+    throw new DesklineError(ErrorCode.InvalidArgument, 'reason phrase contains CR, LF or NUL');
   return reason;
 }

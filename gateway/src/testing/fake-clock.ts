@@ -16,8 +16,12 @@ export class FakeClock implements Clock {
     this.current = startMs;
   }
 
-  now(): number { return this.current; }
-  monotonic(): number { return this.current; }
+  now(): number {
+    return this.current;
+  }
+  monotonic(): number {
+    return this.current;
+  }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
@@ -30,14 +34,21 @@ export class FakeClock implements Clock {
   }
 
   /** Number of timers not yet fired or cleared: tests assert 0 after dispose(). */
-  pendingTimers(): number { return this.timers.size; }
+  pendingTimers(): number {
+    return this.timers.size;
+  }
 
   /** Moves time forward, firing due timers in order (timers set by callbacks fire too if due). */
   advance(ms: number): void {
     const target = this.current + ms;
     for (;;) {
       let next: PendingTimer | undefined;
-      for (const timer of this.timers.values()) if (timer.due <= target && (next === undefined || timer.due < next.due || (timer.due === next.due && timer.id < next.id))) next = timer;
+      for (const timer of this.timers.values())
+        if (
+          timer.due <= target &&
+          (next === undefined || timer.due < next.due || (timer.due === next.due && timer.id < next.id))
+        )
+          next = timer;
       if (next === undefined) break;
       this.timers.delete(next.id);
       this.current = next.due;

@@ -22,7 +22,14 @@ export interface RawClientOptions {
   readonly host: string;
   readonly port: number;
   /** TLS / WSS: client certificate, key, and the CA that signed the server. */
-  readonly tls?: { readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly ca?: string | Buffer; readonly servername?: string } | undefined;
+  readonly tls?:
+    | {
+        readonly cert?: string | Buffer;
+        readonly key?: string | Buffer;
+        readonly ca?: string | Buffer;
+        readonly servername?: string;
+      }
+    | undefined;
   /** WS: subprotocols offered (default ['sip'], RFC 7118 §4.1). */
   readonly wsProtocols?: readonly string[] | undefined;
   /** Answer requests from the server automatically (default: 200 to INFO, BYE, UPDATE, OPTIONS). */
@@ -76,8 +83,15 @@ export function buildRequest(spec: RequestSpec, viaTransport: RawTransport = 'TC
   if (!given.has('call-id')) fields.push(['Call-ID', callId]);
   if (!given.has('cseq')) fields.push(['CSeq', `${spec.cseq ?? 1} ${spec.method}`]);
   fields.push(...(spec.headers ?? []).map(([n, v]): [string, string] => [n, v]));
-  if (spec.body !== undefined && spec.body.length > 0 && !given.has('content-type')) fields.push(['Content-Type', spec.contentType ?? CSTA_CONTENT_TYPE]);
-  return { bytes: serializeRequest(spec.method, spec.uri, fields, spec.body), branch, method: spec.method, callId, fromTag };
+  if (spec.body !== undefined && spec.body.length > 0 && !given.has('content-type'))
+    fields.push(['Content-Type', spec.contentType ?? CSTA_CONTENT_TYPE]);
+  return {
+    bytes: serializeRequest(spec.method, spec.uri, fields, spec.body),
+    branch,
+    method: spec.method,
+    callId,
+    fromTag,
+  };
 }
 
 export class SipRawClient {
@@ -122,7 +136,11 @@ export class SipRawClient {
       socket.on('close', () => this.markClosed());
     } else if (ws !== undefined) {
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        const bytes = Buffer.isBuffer(data)
+          ? data
+          : Array.isArray(data)
+            ? Buffer.concat(data)
+            : Buffer.from(data);
         this.bytesReceived += bytes.length;
         this.receive(parseDatagram(bytes));
       });
@@ -133,7 +151,12 @@ export class SipRawClient {
 
   static connect(options: RawClientOptions): Promise<SipRawClient> {
     return new Promise<SipRawClient>((resolve, reject) => {
-      const fail = (error: Error): void => reject(new DesklineError(ErrorCode.SipTransport, `raw client cannot connect: ${error.message}`, { cause: error }));
+      const fail = (error: Error): void =>
+        reject(
+          new DesklineError(ErrorCode.SipTransport, `raw client cannot connect: ${error.message}`, {
+            cause: error,
+          }),
+        );
       if (options.transport === 'TCP' || options.transport === 'TLS') {
         const socket =
           options.transport === 'TCP'
@@ -155,11 +178,15 @@ export class SipRawClient {
         return;
       }
       const scheme = options.transport === 'WS' ? 'ws' : 'wss';
-      const ws = new WebSocket(`${scheme}://${options.host}:${options.port}/`, [...(options.wsProtocols ?? ['sip'])], {
-        cert: options.tls?.cert,
-        key: options.tls?.key,
-        ca: options.tls?.ca,
-      });
+      const ws = new WebSocket(
+        `${scheme}://${options.host}:${options.port}/`,
+        [...(options.wsProtocols ?? ['sip'])],
+        {
+          cert: options.tls?.cert,
+          key: options.tls?.key,
+          ca: options.tls?.ca,
+        },
+      );
       let localPort = 0;
       ws.once('upgrade', (response) => {
         localPort = response.socket.localPort ?? 0;
@@ -210,7 +237,11 @@ export class SipRawClient {
   }
 
   finalResponse(branch: string, method: string): Promise<SipResponse> {
-    return this.waitFor((m): m is SipResponse => m instanceof SipResponse && m.status >= 200 && responseMatches(m, branch, method), `final response to ${method}`);
+    return this.waitFor(
+      (m): m is SipResponse =>
+        m instanceof SipResponse && m.status >= 200 && responseMatches(m, branch, method),
+      `final response to ${method}`,
+    );
   }
 
   /** The next response of any kind (from everything received since the client started, in order). */
@@ -220,11 +251,18 @@ export class SipRawClient {
 
   /** The next request from the server (e.g. an INFO carrying a CSTA event). */
   nextRequest(method?: string): Promise<SipRequest> {
-    return this.waitFor((m): m is SipRequest => m instanceof SipRequest && (method === undefined || m.method === method), `a ${method ?? ''} request`);
+    return this.waitFor(
+      (m): m is SipRequest => m instanceof SipRequest && (method === undefined || m.method === method),
+      `a ${method ?? ''} request`,
+    );
   }
 
   /** Answers a request the server sent (RFC 3261 §8.2.6). */
-  respond(request: SipRequest, status: number, options: { headers?: HeaderFields; body?: Body; contentType?: string } = {}): void {
+  respond(
+    request: SipRequest,
+    status: number,
+    options: { headers?: HeaderFields; body?: Body; contentType?: string } = {},
+  ): void {
     const to = request.to();
     const hasTag = to.ok && to.value.params.get('tag') !== undefined;
     this.sendBytes(buildResponse(request.headers, hasTag, status, { toTag: newTag(), ...options }));
@@ -238,7 +276,8 @@ export class SipRawClient {
     // Any final answer proves the server has processed everything sent before it (a gateway
     // without a CTI Manager answers OPTIONS 503, RFC 3261 §11.2: still an answer).
     const response = await this.request({ method: 'OPTIONS', uri });
-    if (response.status < 200) throw new DesklineError(ErrorCode.SipMalformed, `sync OPTIONS answered ${response.status}`);
+    if (response.status < 200)
+      throw new DesklineError(ErrorCode.SipMalformed, `sync OPTIONS answered ${response.status}`);
   }
 
   /** RFC 5626 §3.5.1 ping; resolves on the CRLF pong. */
@@ -283,9 +322,24 @@ export class SipRawClient {
       ...(spec.headers ?? []).map(([n, v]): [string, string] => [n, v]),
     ];
     if (!headers.some(([n]) => n.toLowerCase() === 'supported')) headers.push(['Supported', 'timer']);
-    const built = this.send({ method: 'INVITE', uri, headers, body: spec.body, from: spec.from, to: spec.to, cseq: 1 });
+    const built = this.send({
+      method: 'INVITE',
+      uri,
+      headers,
+      body: spec.body,
+      from: spec.from,
+      to: spec.to,
+      cseq: 1,
+    });
     const response = await this.finalResponse(built.branch, 'INVITE');
-    const session = new RawSession(this, uri, built, response, spec.from ?? '<sip:alice@example.com>', spec.to ?? `<${uri}>`);
+    const session = new RawSession(
+      this,
+      uri,
+      built,
+      response,
+      spec.from ?? '<sip:alice@example.com>',
+      spec.to ?? `<${uri}>`,
+    );
     if (response.status >= 200 && response.status < 300) session.ack(1);
     return session;
   }
@@ -303,7 +357,9 @@ export class SipRawClient {
       const timer = setTimeout(() => {
         const at = this.waiters.indexOf(waiter);
         if (at >= 0) this.waiters.splice(at, 1);
-        reject(new DesklineError(ErrorCode.SipTimeout, `raw client: no ${what} within ${this.waitTimeoutMs} ms`));
+        reject(
+          new DesklineError(ErrorCode.SipTimeout, `raw client: no ${what} within ${this.waitTimeoutMs} ms`),
+        );
       }, this.waitTimeoutMs);
       const waiter: Waiter = {
         offer: (message) => {
@@ -323,7 +379,12 @@ export class SipRawClient {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         clearInterval(poll);
-        reject(new DesklineError(ErrorCode.SipTimeout, `raw client: ${what} not reached within ${this.waitTimeoutMs} ms`));
+        reject(
+          new DesklineError(
+            ErrorCode.SipTimeout,
+            `raw client: ${what} not reached within ${this.waitTimeoutMs} ms`,
+          ),
+        );
       }, this.waitTimeoutMs);
       const poll = setInterval(() => {
         if (!condition()) return;
@@ -403,7 +464,8 @@ export class RawSession {
     this.fromHeader = `${from};tag=${this.localTag}`;
     this.toHeader = `${to};tag=${this.remoteTag}`;
     const contact = inviteResponse.contact();
-    this.remoteTarget = contact.ok && contact.value !== '*' && contact.value.length > 0 ? contact.value[0]!.uri.text : uri;
+    this.remoteTarget =
+      contact.ok && contact.value !== '*' && contact.value.length > 0 ? contact.value[0]!.uri.text : uri;
   }
 
   get lastCSeq(): number {
@@ -411,7 +473,10 @@ export class RawSession {
   }
 
   /** Builds an in-dialog request (RFC 3261 §12.2.1.1) with the next CSeq (or the one given). */
-  build(method: string, options: { body?: Body; headers?: HeaderFields; cseq?: number; contentType?: string } = {}): BuiltRequest & { readonly cseq: number } {
+  build(
+    method: string,
+    options: { body?: Body; headers?: HeaderFields; cseq?: number; contentType?: string } = {},
+  ): BuiltRequest & { readonly cseq: number } {
     const cseq = options.cseq ?? ++this.cseq;
     if (options.cseq !== undefined && options.cseq > this.cseq) this.cseq = options.cseq;
     const headers: [string, string][] = [
@@ -421,10 +486,19 @@ export class RawSession {
       ['CSeq', `${cseq} ${method}`],
       ...(options.headers ?? []).map(([n, v]): [string, string] => [n, v]),
     ];
-    return { ...buildRequest({ method, uri: this.remoteTarget, headers, body: options.body, contentType: options.contentType }, this.client.transport), cseq };
+    return {
+      ...buildRequest(
+        { method, uri: this.remoteTarget, headers, body: options.body, contentType: options.contentType },
+        this.client.transport,
+      ),
+      cseq,
+    };
   }
 
-  async request(method: string, options: { body?: Body; headers?: HeaderFields; cseq?: number; contentType?: string } = {}): Promise<SipResponse> {
+  async request(
+    method: string,
+    options: { body?: Body; headers?: HeaderFields; cseq?: number; contentType?: string } = {},
+  ): Promise<SipResponse> {
     const built = this.build(method, options);
     this.client.sendBytes(built.bytes);
     return this.client.finalResponse(built.branch, method);
@@ -432,19 +506,29 @@ export class RawSession {
 
   /** INFO with a CSTA body (Content-Disposition: signal, as Microsoft clients send). */
   info(body: Body, headers: HeaderFields = []): Promise<SipResponse> {
-    return this.request('INFO', { body, headers: [['Content-Disposition', 'signal;handling=required'], ...headers] });
+    return this.request('INFO', {
+      body,
+      headers: [['Content-Disposition', 'signal;handling=required'], ...headers],
+    });
   }
 
   /** Session refresh by UPDATE (RFC 3311, RFC 4028; Communicator 2007 R2 style). */
   update(sessionExpires = 1800, headers: HeaderFields = []): Promise<SipResponse> {
-    return this.request('UPDATE', { headers: [['Supported', 'timer'], ['Session-Expires', `${sessionExpires};refresher=uac`], ...headers] });
+    return this.request('UPDATE', {
+      headers: [['Supported', 'timer'], ['Session-Expires', `${sessionExpires};refresher=uac`], ...headers],
+    });
   }
 
   /** Session refresh by re-INVITE (older clients, sipe); sends the ACK for a 2xx. */
   async reInvite(body: Body, headers: HeaderFields = []): Promise<SipResponse> {
     const built = this.build('INVITE', {
       body,
-      headers: [['Contact', '<sip:alice@client.invalid;transport=tcp>'], ['Content-Disposition', 'signal;handling=required'], ['Supported', 'timer'], ...headers],
+      headers: [
+        ['Contact', '<sip:alice@client.invalid;transport=tcp>'],
+        ['Content-Disposition', 'signal;handling=required'],
+        ['Supported', 'timer'],
+        ...headers,
+      ],
     });
     this.client.sendBytes(built.bytes);
     const response = await this.client.finalResponse(built.branch, 'INVITE');

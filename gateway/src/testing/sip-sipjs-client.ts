@@ -53,7 +53,8 @@ const CSTA_HEADERS = ['Content-Disposition: signal;handling=required'];
 
 function uri(text: string): URI {
   const parsed = Grammar.URIParse(text);
-  if (parsed === undefined) throw new DesklineError(ErrorCode.InvalidArgument, `sip.js cannot parse URI ${text}`);
+  if (parsed === undefined)
+    throw new DesklineError(ErrorCode.InvalidArgument, `sip.js cannot parse URI ${text}`);
   return parsed;
 }
 
@@ -107,7 +108,12 @@ export class SipJsCstaClient {
     const contactUri = uri(`sip:${aorUri.user ?? 'client'}@${viaHost};transport=ws`);
     const configuration: UserAgentCoreConfiguration = {
       aor: aorUri,
-      contact: { pubGruu: undefined, tempGruu: undefined, uri: contactUri, toString: () => `<${contactUri.toString()}>` },
+      contact: {
+        pubGruu: undefined,
+        tempGruu: undefined,
+        uri: contactUri,
+        toString: () => `<${contactUri.toString()}>`,
+      },
       displayName: '',
       loggerFactory,
       hackViaTcp: false,
@@ -123,10 +129,15 @@ export class SipJsCstaClient {
     };
     this.core = new UserAgentCore(configuration, {});
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       const message = Parser.parseMessage(text, loggerFactory.getLogger('sip.Parser'));
       if (message instanceof IncomingRequestMessage) this.core.receiveIncomingRequestFromTransport(message);
-      else if (message instanceof IncomingResponseMessage) this.core.receiveIncomingResponseFromTransport(message);
+      else if (message instanceof IncomingResponseMessage)
+        this.core.receiveIncomingResponseFromTransport(message);
     });
     ws.on('close', () => {
       this.closedValue = true;
@@ -139,7 +150,13 @@ export class SipJsCstaClient {
     return new Promise<SipJsCstaClient>((resolve, reject) => {
       // RFC 7118 §4.1: the "sip" subprotocol.
       const ws = new WebSocket(options.url, ['sip']);
-      ws.once('error', (error) => reject(new DesklineError(ErrorCode.SipTransport, `sip.js client cannot connect: ${error.message}`, { cause: error })));
+      ws.once('error', (error) =>
+        reject(
+          new DesklineError(ErrorCode.SipTransport, `sip.js client cannot connect: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
       ws.once('open', () => resolve(new SipJsCstaClient(ws, options.aor, options.waitTimeoutMs ?? 10_000)));
     });
   }
@@ -164,7 +181,12 @@ export class SipJsCstaClient {
       uri(this.aor),
       uri(target),
       {},
-      [`Contact: ${this.core.configuration.contact.toString()}`, 'Supported: timer', ...CSTA_HEADERS, ...extraHeaders],
+      [
+        `Contact: ${this.core.configuration.contact.toString()}`,
+        'Supported: timer',
+        ...CSTA_HEADERS,
+        ...extraHeaders,
+      ],
       cstaBody(body),
     );
     return this.withTimeout(
@@ -176,7 +198,13 @@ export class SipJsCstaClient {
             this.sessions.add(session);
             resolve(session);
           },
-          onReject: (response) => reject(new DesklineError(ErrorCode.SipTransport, `INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+          onReject: (response) =>
+            reject(
+              new DesklineError(
+                ErrorCode.SipTransport,
+                `INVITE refused: ${response.message.statusCode} ${response.message.reasonPhrase}`,
+              ),
+            ),
         });
       }),
       'INVITE',
@@ -192,7 +220,16 @@ export class SipJsCstaClient {
   withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DesklineError(ErrorCode.SipTimeout, `sip.js client: no answer to ${what} within ${this.waitTimeoutMs} ms`)), this.waitTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new DesklineError(
+              ErrorCode.SipTimeout,
+              `sip.js client: no answer to ${what} within ${this.waitTimeoutMs} ms`,
+            ),
+          ),
+        this.waitTimeoutMs,
+      );
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
@@ -230,7 +267,11 @@ export class SipJsSession {
     session.delegate = {
       onInfo: (request) => {
         request.accept({ statusCode: 200 });
-        this.push({ method: 'INFO', body: request.message.body, contentType: request.message.getHeader('content-type') });
+        this.push({
+          method: 'INFO',
+          body: request.message.body,
+          contentType: request.message.getHeader('content-type'),
+        });
       },
       onBye: (request) => {
         request.accept({ statusCode: 200 });
@@ -261,9 +302,14 @@ export class SipJsSession {
   /** Session refresh with UPDATE (RFC 3311; what Communicator 2007 R2 does). */
   update(sessionExpires = 1800): Promise<SipJsAnswer> {
     const dialog = this.session;
-    if (!(dialog instanceof SessionDialog)) throw new DesklineError(ErrorCode.InvalidState, 'not a sip.js session dialog');
+    if (!(dialog instanceof SessionDialog))
+      throw new DesklineError(ErrorCode.InvalidState, 'not a sip.js session dialog');
     const message = dialog.createOutgoingRequestMessage('UPDATE', {
-      extraHeaders: [`Contact: ${this.client.core.configuration.contact.toString()}`, 'Supported: timer', `Session-Expires: ${sessionExpires};refresher=uac`],
+      extraHeaders: [
+        `Contact: ${this.client.core.configuration.contact.toString()}`,
+        'Supported: timer',
+        `Session-Expires: ${sessionExpires};refresher=uac`,
+      ],
     });
     return this.client.withTimeout(
       new Promise<SipJsAnswer>((resolve) => {
@@ -306,7 +352,10 @@ export class SipJsSession {
   nextIncoming(method = 'INFO'): Promise<SipJsIncoming> {
     const index = this.incoming.findIndex((request) => request.method === method);
     if (index >= 0) return Promise.resolve(this.incoming.splice(index, 1)[0]!);
-    return this.client.withTimeout(new Promise<SipJsIncoming>((resolve) => this.waiters.push({ method, resolve })), `incoming ${method}`);
+    return this.client.withTimeout(
+      new Promise<SipJsIncoming>((resolve) => this.waiters.push({ method, resolve })),
+      `incoming ${method}`,
+    );
   }
 
   dispose(): void {

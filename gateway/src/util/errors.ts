@@ -53,7 +53,11 @@ export class DesklineError extends Error {
   /** Structured, log-safe detail (never secrets). */
   readonly detail: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; detail?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; detail?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DesklineError';
     this.code = code;
@@ -72,7 +76,11 @@ export function isDesklineError(value: unknown, code?: ErrorCode): value is Desk
 }
 
 /** Wraps an unknown throw at a boundary (socket, XML library, IPC) into a DesklineError. */
-export function wrapError(cause: unknown, code: ErrorCode = ErrorCode.Internal, message?: string): DesklineError {
+export function wrapError(
+  cause: unknown,
+  code: ErrorCode = ErrorCode.Internal,
+  message?: string,
+): DesklineError {
   if (cause instanceof DesklineError) return cause;
   const text = cause instanceof Error ? cause.message : String(cause);
   return new DesklineError(code, message === undefined ? text : `${message}: ${text}`, { cause });

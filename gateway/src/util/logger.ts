@@ -23,7 +23,12 @@ export function redact(fields: LogFields): LogFields {
   for (const [key, value] of Object.entries(fields)) {
     const lower = key.toLowerCase();
     if (SECRET_KEYS.some((secret) => lower.includes(secret))) out[key] = '[redacted]';
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error))
+    else if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      !(value instanceof Error)
+    )
       out[key] = redact(value as LogFields);
     else out[key] = value;
   }
@@ -34,15 +39,29 @@ export function redact(fields: LogFields): LogFields {
 // for nothing was measurable under load (docs/benchmarks.md, "Profile findings").
 class PinoAdapter implements Logger {
   constructor(private readonly inner: PinoLogger) {}
-  trace(fields: LogFields, message: string): void { if (this.inner.isLevelEnabled('trace')) this.inner.trace(redact(fields), message); }
-  debug(fields: LogFields, message: string): void { if (this.inner.isLevelEnabled('debug')) this.inner.debug(redact(fields), message); }
-  info(fields: LogFields, message: string): void { if (this.inner.isLevelEnabled('info')) this.inner.info(redact(fields), message); }
-  warn(fields: LogFields, message: string): void { if (this.inner.isLevelEnabled('warn')) this.inner.warn(redact(fields), message); }
-  error(fields: LogFields, message: string): void { this.inner.error(redact(fields), message); }
-  child(bindings: LogFields): Logger { return new PinoAdapter(this.inner.child(redact(bindings))); }
+  trace(fields: LogFields, message: string): void {
+    if (this.inner.isLevelEnabled('trace')) this.inner.trace(redact(fields), message);
+  }
+  debug(fields: LogFields, message: string): void {
+    if (this.inner.isLevelEnabled('debug')) this.inner.debug(redact(fields), message);
+  }
+  info(fields: LogFields, message: string): void {
+    if (this.inner.isLevelEnabled('info')) this.inner.info(redact(fields), message);
+  }
+  warn(fields: LogFields, message: string): void {
+    if (this.inner.isLevelEnabled('warn')) this.inner.warn(redact(fields), message);
+  }
+  error(fields: LogFields, message: string): void {
+    this.inner.error(redact(fields), message);
+  }
+  child(bindings: LogFields): Logger {
+    return new PinoAdapter(this.inner.child(redact(bindings)));
+  }
 }
 
-export function createPinoLogger(options: { level?: LogLevel; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createPinoLogger(
+  options: { level?: LogLevel; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   const base = pino(
     {
       level: options.level ?? 'info',
@@ -71,12 +90,24 @@ export class MemoryLogger implements Logger {
     this.records.push({ level, message, fields: redact({ ...this.bindings, ...fields }) });
     if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
   }
-  trace(fields: LogFields, message: string): void { this.push('trace', fields, message); }
-  debug(fields: LogFields, message: string): void { this.push('debug', fields, message); }
-  info(fields: LogFields, message: string): void { this.push('info', fields, message); }
-  warn(fields: LogFields, message: string): void { this.push('warn', fields, message); }
-  error(fields: LogFields, message: string): void { this.push('error', fields, message); }
-  child(bindings: LogFields): Logger { return new MemoryLogger(this.records, { ...this.bindings, ...bindings }, this.limit); }
+  trace(fields: LogFields, message: string): void {
+    this.push('trace', fields, message);
+  }
+  debug(fields: LogFields, message: string): void {
+    this.push('debug', fields, message);
+  }
+  info(fields: LogFields, message: string): void {
+    this.push('info', fields, message);
+  }
+  warn(fields: LogFields, message: string): void {
+    this.push('warn', fields, message);
+  }
+  error(fields: LogFields, message: string): void {
+    this.push('error', fields, message);
+  }
+  child(bindings: LogFields): Logger {
+    return new MemoryLogger(this.records, { ...this.bindings, ...bindings }, this.limit);
+  }
 }
 
 export const nullLogger: Logger = {

@@ -21,7 +21,11 @@ afterAll(async () => {
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // Its own process group, so that a timeout takes the harness and its children down together.
-    const child = spawn('npm', ['run', '-s', 'bench', '--', ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '-s', 'bench', '--', ...args], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -40,7 +44,15 @@ interface CodecJson {
   benchmark: string;
   quick: boolean;
   machine: { cores: number; node: string; cpuModel: string };
-  figures: { operations: { operation: string; input: string; opsPerSec: number; nsPerOp: number; iterations: number }[] };
+  figures: {
+    operations: {
+      operation: string;
+      input: string;
+      opsPerSec: number;
+      nsPerOp: number;
+      iterations: number;
+    }[];
+  };
 }
 
 interface FailoverCycle {
@@ -68,7 +80,13 @@ describe('npm run bench -- --quick', () => {
       expect(codec.machine.cores).toBeGreaterThan(0);
       expect(codec.machine.node).toBe(process.version);
       const inputs = codec.figures.operations.map((o) => `${o.operation} ${o.input}`);
-      for (const wanted of ['decode CSTA MakeCall', 'encode CSTA MakeCall', 'decode CSTA DeliveredEvent', 'encode CSTA DeliveredEvent']) expect(inputs).toContain(wanted);
+      for (const wanted of [
+        'decode CSTA MakeCall',
+        'encode CSTA MakeCall',
+        'decode CSTA DeliveredEvent',
+        'encode CSTA DeliveredEvent',
+      ])
+        expect(inputs).toContain(wanted);
       expect(inputs.some((i) => i.startsWith('parse SIP INFO'))).toBe(true);
       for (const o of codec.figures.operations) {
         expect(o.iterations).toBeGreaterThan(0);
@@ -76,7 +94,10 @@ describe('npm run bench -- --quick', () => {
         expect(o.nsPerOp).toBeGreaterThan(0);
       }
 
-      const failover = JSON.parse(readFileSync(join(out, 'failover.json'), 'utf8')) as { figures: { freeze: FailoverCycle; stop: FailoverCycle }; targets: { met: boolean }[] };
+      const failover = JSON.parse(readFileSync(join(out, 'failover.json'), 'utf8')) as {
+        figures: { freeze: FailoverCycle; stop: FailoverCycle };
+        targets: { met: boolean }[];
+      };
       for (const cycle of [failover.figures.freeze, failover.figures.stop]) {
         // The failure was seen (fail-fast answers) and every affected session came back.
         expect(cycle.detectionMs, cycle.kind).not.toBeNull();

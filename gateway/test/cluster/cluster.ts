@@ -10,7 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { generateCluster, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { fileURLToPath } from 'node:url';
-import { Child, GATEWAY_CLI, KAMAILIO_CFG, freePort, kamailioBinary, stopAllChildren, waitForListener } from './processes.js';
+import {
+  Child,
+  GATEWAY_CLI,
+  KAMAILIO_CFG,
+  freePort,
+  kamailioBinary,
+  stopAllChildren,
+  waitForListener,
+} from './processes.js';
 
 /** The test PKI (scripts/gen-test-certs.sh): gateway.test for the nodes, lync-pool.test for the
  *  balancer and the clients (a Lync pool's certificate, in the nodes' trustedPeers). */
@@ -48,7 +56,9 @@ export class GatewayNode {
   }
 
   async health(): Promise<GatewayHealthJson> {
-    const response = await fetch(`http://127.0.0.1:${this.httpPort}/health`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`http://127.0.0.1:${this.httpPort}/health`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     return (await response.json()) as GatewayHealthJson;
   }
 
@@ -112,7 +122,9 @@ export class TestCluster {
     const cluster = new TestCluster(dir, simulator, ctiUser, passwordFile);
     try {
       const ids = Array.from({ length: options.nodes }, (_, i) => `gw${i + 1}`);
-      const started = await Promise.all(ids.map((id) => cluster.startGateway(id, { sip: 0, tls: 0, http: 0 })));
+      const started = await Promise.all(
+        ids.map((id) => cluster.startGateway(id, { sip: 0, tls: 0, http: 0 })),
+      );
       cluster.gateways.push(...started);
     } catch (cause) {
       await cluster.dispose();
@@ -128,7 +140,10 @@ export class TestCluster {
   }
 
   /** Writes gw<N>.yaml and starts the node; resolves once it printed its listeners. */
-  private async startGateway(id: string, ports: { sip: number; tls: number; http: number }): Promise<GatewayNode> {
+  private async startGateway(
+    id: string,
+    ports: { sip: number; tls: number; http: number },
+  ): Promise<GatewayNode> {
     const configPath = join(this.dir, `${id}.yaml`);
     const config = {
       node: { id },
@@ -136,7 +151,16 @@ export class TestCluster {
         domain: 'deskline.test',
         tcp: [{ host: '127.0.0.1', port: ports.sip }],
         // Mutual TLS: only the balancer (and the Lync pool) may connect.
-        tls: [{ host: '127.0.0.1', port: ports.tls, cert: TEST_TLS.gatewayCert, key: TEST_TLS.gatewayKey, ca: TEST_TLS.ca, trustedPeers: [TEST_TLS.peerName] }],
+        tls: [
+          {
+            host: '127.0.0.1',
+            port: ports.tls,
+            cert: TEST_TLS.gatewayCert,
+            key: TEST_TLS.gatewayKey,
+            ca: TEST_TLS.ca,
+            trustedPeers: [TEST_TLS.peerName],
+          },
+        ],
       },
       cti: {
         addresses: this.simulator.nodes.map((n) => n.address),
@@ -170,36 +194,76 @@ export class TestCluster {
    * temp dir. `defines` are extra `-A` defines (WITH_FROM_HASH, WITH_WEBSOCKET, WITH_TLS: then
    * the nodes are reached over TLS too); the OPTIONS probe runs every `probeIntervalSec` (default 1 s).
    */
-  async startKamailio(name: string, options: { defines?: readonly string[]; probeIntervalSec?: number } = {}): Promise<KamailioInstance> {
+  async startKamailio(
+    name: string,
+    options: { defines?: readonly string[]; probeIntervalSec?: number } = {},
+  ): Promise<KamailioInstance> {
     const defines = options.defines ?? [];
     const binary = kamailioBinary();
     const runDir = await mkdtemp(join(this.dir, `${name}-`));
     const list = join(runDir, 'dispatcher.list');
     const toNodes = defines.includes('WITH_TLS') ? 'tls' : 'tcp';
-    await writeFile(list, `# generated for this test run: set 1 = the Deskline gateway nodes\n${this.gateways.map((g) => `1 ${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`).join('\n')}\n`);
+    await writeFile(
+      list,
+      `# generated for this test run: set 1 = the Deskline gateway nodes\n${this.gateways.map((g) => `1 ${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`).join('\n')}\n`,
+    );
     const port = await freePort();
     const ws = defines.includes('WITH_WEBSOCKET') ? await freePort() : undefined;
     const tls = defines.includes('WITH_TLS') ? await freePort() : undefined;
     const args = [
-      '-f', KAMAILIO_CFG, '-DD', '-E', '-m', '64', '-M', '8',
-      '-P', join(runDir, 'kamailio.pid'), '-Y', runDir, '-w', runDir,
-      '-A', `LISTEN_TCP=tcp:127.0.0.1:${port}`,
-      '-A', `DISPATCHER_LIST="${list}"`,
-      '-A', `PROBE_INTERVAL=${options.probeIntervalSec ?? 1}`,
-      '-A', 'FR_TIMER_MS=2000',
-      '-A', 'FR_INV_TIMER_MS=5000',
-      '-A', 'CHILDREN=2',
+      '-f',
+      KAMAILIO_CFG,
+      '-DD',
+      '-E',
+      '-m',
+      '64',
+      '-M',
+      '8',
+      '-P',
+      join(runDir, 'kamailio.pid'),
+      '-Y',
+      runDir,
+      '-w',
+      runDir,
+      '-A',
+      `LISTEN_TCP=tcp:127.0.0.1:${port}`,
+      '-A',
+      `DISPATCHER_LIST="${list}"`,
+      '-A',
+      `PROBE_INTERVAL=${options.probeIntervalSec ?? 1}`,
+      '-A',
+      'FR_TIMER_MS=2000',
+      '-A',
+      'FR_INV_TIMER_MS=5000',
+      '-A',
+      'CHILDREN=2',
       ...(ws === undefined ? [] : ['-A', `LISTEN_WS=tcp:127.0.0.1:${ws}`, '-A', `WS_PORT=${ws}`]),
       ...(tls === undefined
         ? []
-        : ['-A', `LISTEN_TLS=tls:127.0.0.1:${tls}`, '-A', `TLS_CERT="${TEST_TLS.peerCert}"`, '-A', `TLS_KEY="${TEST_TLS.peerKey}"`, '-A', `TLS_CA="${TEST_TLS.ca}"`]),
+        : [
+            '-A',
+            `LISTEN_TLS=tls:127.0.0.1:${tls}`,
+            '-A',
+            `TLS_CERT="${TEST_TLS.peerCert}"`,
+            '-A',
+            `TLS_KEY="${TEST_TLS.peerKey}"`,
+            '-A',
+            `TLS_CA="${TEST_TLS.ca}"`,
+          ]),
       ...defines.flatMap((d) => ['-A', d]),
     ];
     const child = Child.start(name, binary, args);
     await waitForListener('127.0.0.1', port, 15_000, child);
     if (ws !== undefined) await waitForListener('127.0.0.1', ws, 15_000, child);
     if (tls !== undefined) await waitForListener('127.0.0.1', tls, 15_000, child);
-    const instance: KamailioInstance = { name, port, wsPort: ws, tlsPort: tls, child, stop: () => child.stop(3_000) };
+    const instance: KamailioInstance = {
+      name,
+      port,
+      wsPort: ws,
+      tlsPort: tls,
+      child,
+      stop: () => child.stop(3_000),
+    };
     this.balancers.push(instance);
     return instance;
   }
@@ -216,6 +280,8 @@ export class TestCluster {
 
   /** Output of every process, for a failure message. */
   diagnostics(): string {
-    return [...this.gateways.map((g) => g.child), ...this.balancers.map((b) => b.child)].map((c) => c.tail(25)).join('\n');
+    return [...this.gateways.map((g) => g.child), ...this.balancers.map((b) => b.child)]
+      .map((c) => c.tail(25))
+      .join('\n');
   }
 }

@@ -59,7 +59,9 @@ describe('deploy/systemd/deskline-gateway.service', () => {
     expect(Number.parseInt(directive('TimeoutStopSec')[0] ?? '0', 10)).toBeGreaterThan(10);
     expect(directive('Restart')).toEqual(['on-failure']);
     expect(Number(directive('LimitNOFILE')[0])).toBeGreaterThanOrEqual(100_000);
-    expect(directive('ExecStart')[0]).toMatch(/^\/usr\/bin\/node \/opt\/deskline\/dist\/service\/gateway\.mjs --config \/etc\/deskline\/gateway\.yaml$/);
+    expect(directive('ExecStart')[0]).toMatch(
+      /^\/usr\/bin\/node \/opt\/deskline\/dist\/service\/gateway\.mjs --config \/etc\/deskline\/gateway\.yaml$/,
+    );
   });
 
   it('runs sandboxed, unprivileged, with secrets as credentials matching the example config', () => {
@@ -78,7 +80,9 @@ describe('deploy/systemd/deskline-gateway.service', () => {
     const example = readFileSync(EXAMPLE, 'utf8');
     for (const credential of directive('LoadCredential')) {
       const name = credential.split(':')[0] ?? '';
-      expect(example, `gateway.example.yaml uses credential ${name}`).toContain(`/run/credentials/deskline-gateway.service/${name}`);
+      expect(example, `gateway.example.yaml uses credential ${name}`).toContain(
+        `/run/credentials/deskline-gateway.service/${name}`,
+      );
     }
   });
 });
@@ -87,10 +91,14 @@ describe('deploy/kamailio/kamailio.cfg', () => {
   const list = join(scratch, 'dispatcher.list');
   writeFileSync(list, '1 sip:127.0.0.1:5071;transport=tcp 0 0 node=gw1\n');
   const check = (defines: readonly string[]): { status: number | null; output: string } => {
-    const result = spawnSync(kamailioBinary(), ['-c', '-f', KAMAILIO_CFG, '-A', `DISPATCHER_LIST="${list}"`, ...defines.flatMap((d) => ['-A', d])], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const result = spawnSync(
+      kamailioBinary(),
+      ['-c', '-f', KAMAILIO_CFG, '-A', `DISPATCHER_LIST="${list}"`, ...defines.flatMap((d) => ['-A', d])],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   };
   const tls = [`TLS_CERT="${TEST_TLS.peerCert}"`, `TLS_KEY="${TEST_TLS.peerKey}"`, `TLS_CA="${TEST_TLS.ca}"`];
@@ -109,7 +117,10 @@ describe('deploy/kamailio/kamailio.cfg', () => {
 
   it('passes kamailio -c when included from a site file that sets the defines (docs/running-at-scale.md §3)', () => {
     const site = join(scratch, 'site.cfg');
-    writeFileSync(site, `#!KAMAILIO\n#!define WITH_FROM_HASH\n#!define LISTEN_TCP tcp:127.0.0.1:5090\n#!define DISPATCHER_LIST "${list}"\ninclude_file "${KAMAILIO_CFG}"\n`);
+    writeFileSync(
+      site,
+      `#!KAMAILIO\n#!define WITH_FROM_HASH\n#!define LISTEN_TCP tcp:127.0.0.1:5090\n#!define DISPATCHER_LIST "${list}"\ninclude_file "${KAMAILIO_CFG}"\n`,
+    );
     const result = spawnSync(kamailioBinary(), ['-c', '-f', site], { encoding: 'utf8', timeout: 20_000 });
     const output = `${result.stdout}${result.stderr}`;
     expect(output).toContain('config file ok');

@@ -38,14 +38,31 @@ function running(): TestCluster {
   return cluster;
 }
 
-async function client(balancer: KamailioInstance, i: number, transport: 'TCP' | 'WS' | 'TLS' = 'TCP'): Promise<LyncClient> {
+async function client(
+  balancer: KamailioInstance,
+  i: number,
+  transport: 'TCP' | 'WS' | 'TLS' = 'TCP',
+): Promise<LyncClient> {
   const port = transport === 'TCP' ? balancer.port : transport === 'WS' ? balancer.wsPort : balancer.tlsPort;
   if (port === undefined) throw new Error(`${balancer.name} has no ${transport} listener`);
   const tls =
     transport === 'TLS'
-      ? { cert: readFileSync(TEST_TLS.peerCert), key: readFileSync(TEST_TLS.peerKey), ca: readFileSync(TEST_TLS.ca), servername: TEST_TLS.peerName }
+      ? {
+          cert: readFileSync(TEST_TLS.peerCert),
+          key: readFileSync(TEST_TLS.peerKey),
+          ca: readFileSync(TEST_TLS.ca),
+          servername: TEST_TLS.peerName,
+        }
       : undefined;
-  const c = await LyncClient.connect({ host: '127.0.0.1', port, transport, tls, user: `user${i}`, line: lineOf(i), domain: 'deskline.test' });
+  const c = await LyncClient.connect({
+    host: '127.0.0.1',
+    port,
+    transport,
+    tls,
+    user: `user${i}`,
+    line: lineOf(i),
+    domain: 'deskline.test',
+  });
   clients.push(c);
   return c;
 }
@@ -59,15 +76,21 @@ async function sessionCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
-const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, n) => a + Math.max(0, n), 0);
+const total = (counts: Record<string, number>): number =>
+  Object.values(counts).reduce((a, n) => a + Math.max(0, n), 0);
 
 /** Polls the nodes' /health until `check` holds (bounded). */
-async function untilCounts(check: (c: Record<string, number>) => boolean, what: string, timeoutMs = 10_000): Promise<Record<string, number>> {
+async function untilCounts(
+  check: (c: Record<string, number>) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<Record<string, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const counts = await sessionCounts();
     if (check(counts)) return counts;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(counts)}\n${running().diagnostics()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(counts)}\n${running().diagnostics()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -80,12 +103,18 @@ async function signOutAll(list: readonly LyncClient[]): Promise<void> {
 }
 
 /** A call from the client's line to a far end: MakeCall answered, OriginatedEvent delivered, call cleared. */
-async function callAndHangUp(c: LyncClient): Promise<{ recovered: boolean; failure: number | 'no answer' | undefined }> {
+async function callAndHangUp(
+  c: LyncClient,
+): Promise<{ recovered: boolean; failure: number | 'no answer' | undefined }> {
   const made = await c.request(body.makeCall(c.options.line, FAR_END));
-  if (made.message.type !== 'MakeCallResponse') throw new Error(`${c.options.user}: ${JSON.stringify(made.message)}`);
+  if (made.message.type !== 'MakeCallResponse')
+    throw new Error(`${c.options.user}: ${JSON.stringify(made.message)}`);
   const callId = made.message.callingDevice.callID ?? '';
   const originated = await c.nextEvent('OriginatedEvent');
-  expect(originated).toMatchObject({ monitorCrossRefID: c.monitorCrossRefId, originatedConnection: { callID: callId } });
+  expect(originated).toMatchObject({
+    monitorCrossRefID: c.monitorCrossRefId,
+    originatedConnection: { callID: callId },
+  });
   const cleared = await c.request(body.clearConnection(callId, c.options.line));
   expect(cleared).toMatchObject({ recovered: false, message: { type: 'ClearConnectionResponse' } });
   await c.nextEvent('ConnectionClearedEvent');
@@ -171,11 +200,22 @@ describe('gateway nodes behind Kamailio', () => {
       expect(u.nodes).toHaveLength(2);
       expect(['gw1', 'gw3']).toContain(u.node);
     }
-    expect(roundRobin.child.lines.some((l) => /in-dialog INFO to .* next hop .* unreachable/.test(l)), roundRobin.child.tail()).toBe(true);
+    expect(
+      roundRobin.child.lines.some((l) => /in-dialog INFO to .* next hop .* unreachable/.test(l)),
+      roundRobin.child.tail(),
+    ).toBe(true);
     // kamailio-hash had not probed gw2 since the kill: its INVITEs went to gw2 first and were
     // failed over when the connection was refused.
-    expect(fromHash.child.lines.some((l) => /gateway node sip:127\.0\.0\.1:\d+;transport=tcp unreachable for INVITE/.test(l)), fromHash.child.tail()).toBe(true);
-    const after = await untilCounts((n) => n['gw1']! + n['gw3']! === 9 + hashVictims.length, 'every session on gw1 + gw3');
+    expect(
+      fromHash.child.lines.some((l) =>
+        /gateway node sip:127\.0\.0\.1:\d+;transport=tcp unreachable for INVITE/.test(l),
+      ),
+      fromHash.child.tail(),
+    ).toBe(true);
+    const after = await untilCounts(
+      (n) => n['gw1']! + n['gw3']! === 9 + hashVictims.length,
+      'every session on gw1 + gw3',
+    );
     expect(after['gw1']).toBeGreaterThanOrEqual(3);
     expect(after['gw3']).toBeGreaterThanOrEqual(3);
     // While gw2 is down, the hash keeps each of its users on one fallback node.
@@ -197,7 +237,10 @@ describe('gateway nodes behind Kamailio', () => {
       for (const u of late) await u.signIn();
       landed = late.some((u) => u.node === 'gw2');
       if (landed) break;
-      if (Date.now() > deadline) throw new Error(`no session reached the restarted gw2: ${late.map((u) => u.nodes.join(',')).join(' ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no session reached the restarted gw2: ${late.map((u) => u.nodes.join(',')).join(' ')}`,
+        );
       await signOutAll(late);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -220,7 +263,12 @@ describe('gateway nodes behind Kamailio', () => {
     const call = c.simulator.placeInboundCall('+14155550123', generatedDn(13));
     if (!call.ok) throw call.error;
     await untilCounts((n) => n[u.node] === 0, `${u.node} released the vanished client's session`);
-    expect(roundRobin.child.lines.some((l) => /in-dialog INFO to sip:user13@client\.invalid.* unreachable/.test(l)), roundRobin.child.tail()).toBe(true);
+    expect(
+      roundRobin.child.lines.some((l) =>
+        /in-dialog INFO to sip:user13@client\.invalid.* unreachable/.test(l),
+      ),
+      roundRobin.child.tail(),
+    ).toBe(true);
     const cleared = c.simulator.model.clearCallById(call.value.callId);
     if (!cleared.ok) throw cleared.error;
   });
@@ -232,7 +280,12 @@ describe('gateway nodes behind Kamailio', () => {
     expect(await callAndHangUp(u)).toEqual({ recovered: false, failure: undefined });
     await signOutAll([u]);
     // The balancer's probes and INVITEs reached the nodes over TLS (transport=tls in its list).
-    expect(mutualTls.child.lines.some((l) => /INVITE from user14 to gateway node sip:127\.0\.0\.1:\d+;transport=tls/.test(l)), mutualTls.child.tail()).toBe(true);
+    expect(
+      mutualTls.child.lines.some((l) =>
+        /INVITE from user14 to gateway node sip:127\.0\.0\.1:\d+;transport=tls/.test(l),
+      ),
+      mutualTls.child.tail(),
+    ).toBe(true);
   });
 
   // Last: it takes gw3 away for good.

@@ -21,7 +21,9 @@ export interface LyncClientOptions {
   readonly port: number;
   readonly transport: Extract<RawTransport, 'TCP' | 'WS' | 'TLS'>;
   /** TLS: the client certificate (a Lync pool's), its key, the CA that signed the balancer, its name. */
-  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca: Buffer; readonly servername: string } | undefined;
+  readonly tls?:
+    | { readonly cert: Buffer; readonly key: Buffer; readonly ca: Buffer; readonly servername: string }
+    | undefined;
   /** CUCM user ID = the user part of the SIP URI (users.identity: userPart). */
   readonly user: string;
   /** The line URI (tel:...;phone-context=dialstring;partition=...). */
@@ -41,7 +43,10 @@ export class RccDialog {
   ) {}
 
   info(body: string): Promise<SipResponse> {
-    return this.session.request('INFO', { body, headers: [['Content-Disposition', 'signal;handling=required'], ...this.routes] });
+    return this.session.request('INFO', {
+      body,
+      headers: [['Content-Disposition', 'signal;handling=required'], ...this.routes],
+    });
   }
 
   bye(): Promise<SipResponse> {
@@ -82,7 +87,13 @@ export class LyncClient {
   }
 
   private static open(options: LyncClientOptions): Promise<SipRawClient> {
-    return SipRawClient.connect({ transport: options.transport, host: options.host, port: options.port, tls: options.tls, waitTimeoutMs: 8_000 });
+    return SipRawClient.connect({
+      transport: options.transport,
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      waitTimeoutMs: 8_000,
+    });
   }
 
   get raw(): SipRawClient {
@@ -128,7 +139,11 @@ export class LyncClient {
     const routes: HeaderFields = [...recordRoute.value].reverse().map((r) => ['Route', r.text] as const);
     const server = response.header('Server') ?? '';
     const node = /Deskline\/(\S+)/.exec(server)?.[1] ?? `unknown (${server})`;
-    const dialog = new RccDialog(new RawSession(this.client, uri, built, response, from, `<${uri}>`), routes, node);
+    const dialog = new RccDialog(
+      new RawSession(this.client, uri, built, response, from, `<${uri}>`),
+      routes,
+      node,
+    );
     dialog.ack(1);
     this.current = dialog;
     this.nodes.push(node);
@@ -138,9 +153,11 @@ export class LyncClient {
   /** Sign-in: INVITE, ACK, MonitorStart on the line. */
   async signIn(): Promise<void> {
     const response = await this.invite();
-    if (response.status !== 200) throw new Error(`${this.options.user}: INVITE answered ${response.status} ${response.reason}`);
+    if (response.status !== 200)
+      throw new Error(`${this.options.user}: INVITE answered ${response.status} ${response.reason}`);
     const monitor = csta(await this.dialog.info(rccBody.monitorStart(this.options.line)));
-    if (monitor.type !== 'MonitorStartResponse') throw new Error(`${this.options.user}: MonitorStart answered ${JSON.stringify(monitor)}`);
+    if (monitor.type !== 'MonitorStartResponse')
+      throw new Error(`${this.options.user}: MonitorStart answered ${JSON.stringify(monitor)}`);
     this.monitor = monitor.monitorCrossRefID;
   }
 
@@ -150,7 +167,8 @@ export class LyncClient {
     try {
       const response = await this.dialog.info(body);
       if (!DIALOG_FAILURE_STATUSES.has(response.status)) {
-        if (response.status !== 200) throw new Error(`${this.options.user}: INFO answered ${response.status} ${response.reason}`);
+        if (response.status !== 200)
+          throw new Error(`${this.options.user}: INFO answered ${response.status} ${response.reason}`);
         return { message: csta(response), recovered: false, failure: undefined };
       }
       failure = response.status;
@@ -164,7 +182,8 @@ export class LyncClient {
     }
     await this.signIn();
     const again = await this.dialog.info(body);
-    if (again.status !== 200) throw new Error(`${this.options.user}: INFO after re-INVITE answered ${again.status} ${again.reason}`);
+    if (again.status !== 200)
+      throw new Error(`${this.options.user}: INFO after re-INVITE answered ${again.status} ${again.reason}`);
     return { message: csta(again), recovered: true, failure };
   }
 
@@ -182,7 +201,8 @@ export class LyncClient {
   async byeReceived(): Promise<void> {
     const bye = await this.client.nextRequest('BYE');
     const callId = bye.callId();
-    if (this.current !== undefined && callId.ok && callId.value === this.current.session.callId) this.current = undefined;
+    if (this.current !== undefined && callId.ok && callId.value === this.current.session.callId)
+      this.current = undefined;
   }
 
   /** MonitorStop and BYE (sign-out). */

@@ -79,7 +79,12 @@ export class Child {
     proc.stderr?.on('data', reader(''));
   }
 
-  static start(name: string, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+  static start(
+    name: string,
+    command: string,
+    args: readonly string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Child {
     installExitHook();
     const proc = spawn(command, [...args], {
       cwd: options.cwd ?? REPO_ROOT,
@@ -99,7 +104,10 @@ export class Child {
 
   /** The last lines of output, for an error message. */
   tail(n = 40): string {
-    return this.lines.slice(-n).map((l) => `  ${this.name}| ${l}`).join('\n');
+    return this.lines
+      .slice(-n)
+      .map((l) => `  ${this.name}| ${l}`)
+      .join('\n');
   }
 
   /** Resolves with the first output line matching `pattern` (also one already seen). */
@@ -110,8 +118,17 @@ export class Child {
     }
     return new Promise((resolve, reject) => {
       const waiter = { pattern, resolve: (m: RegExpMatchArray) => done(() => resolve(m)) };
-      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no output matching ${pattern} within ${timeoutMs} ms\n${this.tail()}`))), timeoutMs);
-      const onExit = (): void => done(() => reject(new Error(`${this.name} exited before printing ${pattern}\n${this.tail()}`)));
+      const timer = setTimeout(
+        () =>
+          done(() =>
+            reject(
+              new Error(`${this.name}: no output matching ${pattern} within ${timeoutMs} ms\n${this.tail()}`),
+            ),
+          ),
+        timeoutMs,
+      );
+      const onExit = (): void =>
+        done(() => reject(new Error(`${this.name} exited before printing ${pattern}\n${this.tail()}`)));
       void this.exited.then(onExit);
       let settled = false;
       const done = (settle: () => void): void => {
@@ -175,7 +192,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on host:port (polling, bounded). */
-export async function waitForListener(host: string, port: number, timeoutMs: number, child?: Child): Promise<void> {
+export async function waitForListener(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  child?: Child,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -187,8 +209,12 @@ export async function waitForListener(host: string, port: number, timeoutMs: num
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (child !== undefined && !child.running) throw new Error(`${child.name} exited before listening on ${host}:${port}\n${child.tail()}`);
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms${child === undefined ? '' : `\n${child.tail()}`}`);
+    if (child !== undefined && !child.running)
+      throw new Error(`${child.name} exited before listening on ${host}:${port}\n${child.tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `nothing listens on ${host}:${port} after ${timeoutMs} ms${child === undefined ? '' : `\n${child.tail()}`}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -198,12 +224,19 @@ export async function waitForListener(host: string, port: number, timeoutMs: num
  * do (Debian package `kamailio`). A missing binary fails the suite with the command to run.
  */
 export function kamailioBinary(): string {
-  const candidates = ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio', ...(process.env['PATH'] ?? '').split(':').filter((d) => d !== '').map((d) => `${d}/kamailio`)];
+  const candidates = [
+    '/usr/sbin/kamailio',
+    '/usr/local/sbin/kamailio',
+    ...(process.env['PATH'] ?? '')
+      .split(':')
+      .filter((d) => d !== '')
+      .map((d) => `${d}/kamailio`),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (found === undefined) {
     throw new Error(
       'kamailio is not installed: the cluster test drives a real Kamailio load balancer. ' +
-        "Install it with `sudo apt-get install -y kamailio kamailio-websocket-modules` (or run `node scripts/ensure-system-deps.mjs`).",
+        'Install it with `sudo apt-get install -y kamailio kamailio-websocket-modules` (or run `node scripts/ensure-system-deps.mjs`).',
     );
   }
   return found;

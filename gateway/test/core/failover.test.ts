@@ -26,7 +26,12 @@ class RecordingFace implements SessionFace {
   }
 }
 
-function open(gw: Gateway, userId: string, lineId: string, face = new RecordingFace()): { session: CoreSession; face: RecordingFace } {
+function open(
+  gw: Gateway,
+  userId: string,
+  lineId: string,
+  face = new RecordingFace(),
+): { session: CoreSession; face: RecordingFace } {
   const user = gw.core.directory.userById(userId);
   const appearance = gw.core.directory.appearances.get(lineId);
   if (user === undefined || appearance === undefined) throw new Error('demo data missing');
@@ -47,7 +52,10 @@ const DAVE = 'SEP00AABB000004/1004/INTERNAL';
 describe('CTI pool and sessions under failure', () => {
   it('spreads new sessions round-robin over the CTI connections', async () => {
     gateway = await demoGateway({ demo: { enabled: true, nodes: 3 } });
-    const indexes = Array.from({ length: 6 }, () => open(gateway as Gateway, 'alice', ALICE).session.connection.index);
+    const indexes = Array.from(
+      { length: 6 },
+      () => open(gateway as Gateway, 'alice', ALICE).session.connection.index,
+    );
     expect(new Set(indexes).size).toBe(3);
     expect(indexes.slice(0, 3).sort()).toEqual([0, 1, 2]);
     expect(gateway.pool.health().nodes.map((n) => n.sessions)).toEqual([2, 2, 2]);
@@ -65,7 +73,9 @@ describe('CTI pool and sessions under failure', () => {
     unwrap(await sim.stopNode(node));
     await until(() => session.state === 'ctiDown', 'ctiDown');
     const started = Date.now();
-    await expect(session.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).rejects.toMatchObject({ code: 'CTI_NOT_CONNECTED' });
+    await expect(session.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).rejects.toMatchObject({
+      code: 'CTI_NOT_CONNECTED',
+    });
     expect(Date.now() - started).toBeLessThan(1000); // fail fast, not a timeout
 
     // New sessions skip the dead node.
@@ -75,13 +85,20 @@ describe('CTI pool and sessions under failure', () => {
     unwrap(await sim.startNode(node));
     await until(() => session.state === 'stale', 'stale after reconnect');
     expect(session.connection.connectionId).not.toBe(firstId);
-    await expect(session.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).rejects.toMatchObject({ code: 'SESSION_STALE' });
+    await expect(session.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).rejects.toMatchObject({
+      code: 'SESSION_STALE',
+    });
 
     await session.rebind();
     expect(session.state).toBe('active');
     expect(session.boundConnectionId).not.toBe(firstId);
     // The monitor was re-created: events flow again.
-    await session.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: '1200', autoOriginate: 'doNotPrompt' });
+    await session.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: '1200',
+      autoOriginate: 'doNotPrompt',
+    });
     await until(() => face.events.some((e) => e.type === 'EstablishedEvent'), 'events after rebind');
     expect(face.states).toEqual(['ctiDown', 'stale', 'rebinding', 'active']);
   });
@@ -111,7 +128,12 @@ describe('CTI pool and sessions under failure', () => {
     const node = session.connection.index;
     unwrap(await sim.stopNode(node));
     await until(() => session.state === 'active' && session.connection.index !== node, 'moved');
-    await session.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: '1200', autoOriginate: 'doNotPrompt' });
+    await session.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: '1200',
+      autoOriginate: 'doNotPrompt',
+    });
     await until(() => face.events.some((e) => e.type === 'EstablishedEvent'), 'events after the move');
     expect(face.events.every((e) => 'monitorCrossRefID' in e && e.monitorCrossRefID === monitor)).toBe(true);
   });
@@ -129,7 +151,11 @@ describe('CTI pool and sessions under failure', () => {
     await recovering;
     await waitForState(desk, (s) => s.session.state === 'active', 'active again on the other node');
     const call = await desk.handlers['desk.makeCall']({ number: '1200' });
-    await waitForState(desk, (s) => s.calls.some((c) => c.callId === call.callId && c.state === 'connected'), 'call on the other node');
+    await waitForState(
+      desk,
+      (s) => s.calls.some((c) => c.callId === call.callId && c.state === 'connected'),
+      'call on the other node',
+    );
     unwrap(await sim.startNode(node));
   });
 });

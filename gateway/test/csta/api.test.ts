@@ -46,8 +46,16 @@ describe('message roles', () => {
       `<DeliveredEvent xmlns="${NS}"><monitorCrossRefID>1</monitorCrossRefID><connection><callID>1</callID></connection><alertingDevice><notKnown/></alertingDevice><callingDevice><notKnown/></callingDevice><calledDevice><notKnown/></calledDevice><lastRedirectionDevice><notRequired/></lastRedirectionDevice><cause>newCall</cause></DeliveredEvent>`,
     );
     const error = cstaError('operation', 'invalidCallID');
-    expect([isCstaRequest(makeCall), isCstaResponse(makeCall), isCstaEvent(makeCall)]).toEqual([true, false, false]);
-    expect([isCstaRequest(delivered), isCstaResponse(delivered), isCstaEvent(delivered)]).toEqual([false, false, true]);
+    expect([isCstaRequest(makeCall), isCstaResponse(makeCall), isCstaEvent(makeCall)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([isCstaRequest(delivered), isCstaResponse(delivered), isCstaEvent(delivered)]).toEqual([
+      false,
+      false,
+      true,
+    ]);
     expect([isCstaRequest(error), isCstaResponse(error), isCstaEvent(error)]).toEqual([false, true, false]);
     if (isCstaEvent(delivered) && delivered.type === 'DeliveredEvent') {
       expect(deviceRefId(delivered.callingDevice)).toBeUndefined();
@@ -67,7 +75,9 @@ describe('CSTAErrorCode', () => {
     );
   });
   it('keeps an unknown value as text', () => {
-    expect(decodeOk(`<CSTAErrorCode xmlns="${NS}"><operation>somethingNew</operation></CSTAErrorCode>`)).toEqual(cstaError('operation', 'somethingNew'));
+    expect(
+      decodeOk(`<CSTAErrorCode xmlns="${NS}"><operation>somethingNew</operation></CSTAErrorCode>`),
+    ).toEqual(cstaError('operation', 'somethingNew'));
   });
 });
 
@@ -100,12 +110,22 @@ describe('XML details', () => {
     const m = decodeOk(
       `<MonitorStop xmlns="${NS}"><monitorCrossRefID>&lt;&gt;&amp;&quot;&apos;&#65;&#x1F600;</monitorCrossRefID><zzX a="&amp;&#x9;&quot;"/></MonitorStop>`,
     );
-    expect(m).toEqual({ type: 'MonitorStop', monitorCrossRefID: `<>&"'A😀`, unknown: [{ name: 'zzX', attributes: { a: '&\t"' } }] });
+    expect(m).toEqual({
+      type: 'MonitorStop',
+      monitorCrossRefID: `<>&"'A😀`,
+      unknown: [{ name: 'zzX', attributes: { a: '&\t"' } }],
+    });
   });
 
   it('normalises line ends (XML 1.0 §2.11) and literal whitespace in attributes (§3.3.3), keeps escaped CR', () => {
-    const m = decodeOk(`<MonitorStop xmlns="${NS}"><monitorCrossRefID>a\r\nb\rc&#13;</monitorCrossRefID><zzX a="x\r\ny\tz"/></MonitorStop>`);
-    expect(m).toEqual({ type: 'MonitorStop', monitorCrossRefID: 'a\nb\nc\r', unknown: [{ name: 'zzX', attributes: { a: 'x y z' } }] });
+    const m = decodeOk(
+      `<MonitorStop xmlns="${NS}"><monitorCrossRefID>a\r\nb\rc&#13;</monitorCrossRefID><zzX a="x\r\ny\tz"/></MonitorStop>`,
+    );
+    expect(m).toEqual({
+      type: 'MonitorStop',
+      monitorCrossRefID: 'a\nb\nc\r',
+      unknown: [{ name: 'zzX', attributes: { a: 'x y z' } }],
+    });
   });
 
   it('accepts comments, processing instructions and CDATA inside elements', () => {
@@ -116,12 +136,16 @@ describe('XML details', () => {
   });
 
   it('refuses non-whitespace text in an element-only (structured) element', () => {
-    const r = decodeCsta(`<MonitorStart xmlns="${NS}"><monitorObject>stray<deviceObject>1</deviceObject></monitorObject></MonitorStart>`);
+    const r = decodeCsta(
+      `<MonitorStart xmlns="${NS}"><monitorObject>stray<deviceObject>1</deviceObject></monitorObject></MonitorStart>`,
+    );
     expect(!r.ok && r.error.code).toBe('CSTA_INVALID_FIELD');
   });
 
   it('ignores attributes on known elements (ECMA-323 typeOfNumber, mediaClass, ...)', () => {
-    const m = decodeOk(`<MonitorStop xmlns="${NS}" id="x"><monitorCrossRefID zz="1">7</monitorCrossRefID></MonitorStop>`);
+    const m = decodeOk(
+      `<MonitorStop xmlns="${NS}" id="x"><monitorCrossRefID zz="1">7</monitorCrossRefID></MonitorStop>`,
+    );
     expect(m).toEqual({ type: 'MonitorStop', monitorCrossRefID: '7' });
   });
 
@@ -133,7 +157,11 @@ describe('XML details', () => {
       type: 'MonitorStop',
       monitorCrossRefID: '7',
       unknown: [
-        { name: 'v:hint', attributes: { 'xmlns:v': 'urn:vendor', 'v:level': '1' }, children: [{ name: 'v:sub' }] },
+        {
+          name: 'v:hint',
+          attributes: { 'xmlns:v': 'urn:vendor', 'v:level': '1' },
+          children: [{ name: 'v:sub' }],
+        },
         // The root used a prefix, so <plain/> had no namespace; xmlns="" keeps it that way when re-encoded.
         { name: 'plain', attributes: { xmlns: '' } },
       ],
@@ -143,7 +171,9 @@ describe('XML details', () => {
   });
 
   it('reports the position of a well-formedness error', () => {
-    const r = decodeCsta(`<MonitorStop xmlns="${NS}">\n  <monitorCrossRefID>1</monitorCrossRefId>\n</MonitorStop>`);
+    const r = decodeCsta(
+      `<MonitorStop xmlns="${NS}">\n  <monitorCrossRefID>1</monitorCrossRefId>\n</MonitorStop>`,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('XML_MALFORMED');
@@ -157,7 +187,12 @@ describe('XML details', () => {
   });
 
   it('lcsLine builds the node Communicator sends', () => {
-    expect(encodeCsta({ type: 'GetCSTAFeatures', extensions: { privateData: [lcsLine('tel:1')] } }, { declaration: false })).toBe(
+    expect(
+      encodeCsta(
+        { type: 'GetCSTAFeatures', extensions: { privateData: [lcsLine('tel:1')] } },
+        { declaration: false },
+      ),
+    ).toBe(
       `<GetCSTAFeatures xmlns="${NS}"><extensions><privateData><private><lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">tel:1</lcs:line></private></privateData></extensions></GetCSTAFeatures>`,
     );
   });
@@ -178,7 +213,9 @@ describe('XML details', () => {
 describe('encode of a value of the wrong type (a bug) throws an assertion', () => {
   it('names the path', () => {
     // Deliberately ill-typed, as a JavaScript caller could send it.
-    const bad = JSON.parse('{"type":"MakeCall","callingDevice":1001,"calledDirectoryNumber":"1002"}') as CstaMessage;
+    const bad = JSON.parse(
+      '{"type":"MakeCall","callingDevice":1001,"calledDirectoryNumber":"1002"}',
+    ) as CstaMessage;
     expect(() => encodeCsta(bad)).toThrow(/MakeCall\/callingDevice is not a string/);
   });
 });
@@ -186,23 +223,36 @@ describe('encode of a value of the wrong type (a bug) throws an assertion', () =
 describe('inferred types', () => {
   it('follow the descriptors', () => {
     expectTypeOf(responseTypeOf('MakeCall')).toEqualTypeOf<'MakeCallResponse'>();
-    expectTypeOf(responseTypeOf('ResetApplicationSessionTimer')).toEqualTypeOf<'ResetApplicationSessionTimerPosResponse'>();
+    expectTypeOf(
+      responseTypeOf('ResetApplicationSessionTimer'),
+    ).toEqualTypeOf<'ResetApplicationSessionTimerPosResponse'>();
     expectTypeOf<CstaMessageOf<'MakeCall'>['calledDirectoryNumber']>().toEqualTypeOf<string>();
-    expectTypeOf<CstaMessageOf<'MakeCall'>['autoOriginate']>().toEqualTypeOf<'prompt' | 'doNotPrompt' | undefined>();
+    expectTypeOf<CstaMessageOf<'MakeCall'>['autoOriginate']>().toEqualTypeOf<
+      'prompt' | 'doNotPrompt' | undefined
+    >();
     expectTypeOf<CstaMessageOf<'DeliveredEvent'>['callingDevice']>().toEqualTypeOf<DeviceRef>();
     expectTypeOf<CstaMessageOf<'DeliveredEvent'>['localConnectionInfo']>().toEqualTypeOf<
       'null' | 'initiated' | 'alerting' | 'connected' | 'hold' | 'queued' | 'fail' | undefined
     >();
     expectTypeOf<CstaMessageOf<'CSTAErrorCode'>['errorClass']>().toEqualTypeOf<
-      | 'operation' | 'security' | 'stateIncompatibility' | 'systemResourceAvailability' | 'subscribedResourceAvailability'
-      | 'performanceManagement' | 'privateData' | 'unspecified'
+      | 'operation'
+      | 'security'
+      | 'stateIncompatibility'
+      | 'systemResourceAvailability'
+      | 'subscribedResourceAvailability'
+      | 'performanceManagement'
+      | 'privateData'
+      | 'unspecified'
     >();
     expectTypeOf<CstaMessageOf<'SwitchingFunctionDevices'>['segmentID']>().toEqualTypeOf<number>();
     expectTypeOf<CstaMessageOf<'SetDoNotDisturb'>['doNotDisturbOn']>().toEqualTypeOf<boolean>();
   });
 
   it('refuses feature names that are not XML names on encode (a caller bug)', () => {
-    const bad: CstaMessage = { type: 'GetCSTAFeaturesResponse', supportedServices: { callControlServList: ['make call'] } };
+    const bad: CstaMessage = {
+      type: 'GetCSTAFeaturesResponse',
+      supportedServices: { callControlServList: ['make call'] },
+    };
     expect(() => encodeCsta(bad)).toThrow(/assertion/);
   });
 });

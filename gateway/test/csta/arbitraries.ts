@@ -14,12 +14,19 @@ const xmlChar = fc.oneof(
 
 export const xmlText = fc.string({ unit: xmlChar, maxLength: 24 });
 /** Enumeration values are whitespace-collapsed on input: no leading/trailing blanks, not empty. */
-const token = fc.string({ unit: xmlChar, minLength: 1, maxLength: 16 }).filter((s) => s.trim() === s && s !== '');
+const token = fc
+  .string({ unit: xmlChar, minLength: 1, maxLength: 16 })
+  .filter((s) => s.trim() === s && s !== '');
 /** Names that no descriptor uses (`zz…`), for unknown elements. */
 const unknownName = fc.stringMatching(/^zz[a-z][A-Za-z0-9]{0,6}$/);
 const attrName = fc.stringMatching(/^[a-y][A-Za-z0-9]{0,6}$/);
 const prefix = fc.stringMatching(/^p[a-z]{0,3}$/);
-const nsUri = fc.constantFrom('urn:example:a', 'urn:example:b', 'http://schemas.microsoft.com/Lcs/2005/04/RCCExtension', 'urn:deskline:cti:1');
+const nsUri = fc.constantFrom(
+  'urn:example:a',
+  'urn:example:b',
+  'http://schemas.microsoft.com/Lcs/2005/04/RCCExtension',
+  'urn:deskline:cti:1',
+);
 
 /** A self-contained generic node: a prefixed node declares its own prefix. */
 const xmlNode: fc.Arbitrary<XmlNode> = fc.letrec<{ node: XmlNode }>((tie) => ({
@@ -40,7 +47,10 @@ const xmlNode: fc.Arbitrary<XmlNode> = fc.letrec<{ node: XmlNode }>((tie) => ({
     )
     .map(({ prefixed, local, attributes, content }) => {
       const node: XmlNode = { name: prefixed === undefined ? local : `${prefixed[0]}:${local}` };
-      const attrs: Record<string, string> = { ...(prefixed === undefined ? {} : { [`xmlns:${prefixed[0]}`]: prefixed[1] }), ...attributes };
+      const attrs: Record<string, string> = {
+        ...(prefixed === undefined ? {} : { [`xmlns:${prefixed[0]}`]: prefixed[1] }),
+        ...attributes,
+      };
       if (Object.keys(attrs).length > 0) node.attributes = attrs;
       if (content !== undefined) Object.assign(node, content);
       return node;
@@ -62,14 +72,24 @@ function kindArbitrary(kind: FieldKind): fc.Arbitrary<unknown> {
     case 'enum':
       return kind.open ? fc.oneof(fc.constantFrom(...kind.values), token) : fc.constantFrom(...kind.values);
     case 'device':
-      return fc.oneof(xmlText.map((id) => ({ id })), fc.constantFrom(...DEVICE_ABSENT).map((absent) => ({ absent })));
+      return fc.oneof(
+        xmlText.map((id) => ({ id })),
+        fc.constantFrom(...DEVICE_ABSENT).map((absent) => ({ absent })),
+      );
     case 'list':
       return fc.array(kindArbitrary(kind.of), { maxLength: 3 });
     case 'features':
-      return fc.dictionary(fc.stringMatching(/^[a-z][A-Za-z]{0,10}List$/), fc.array(fc.stringMatching(/^[a-z][A-Za-z0-9]{0,10}$/), { maxLength: 4 }), { maxKeys: 3 });
+      return fc.dictionary(
+        fc.stringMatching(/^[a-z][A-Za-z]{0,10}List$/),
+        fc.array(fc.stringMatching(/^[a-z][A-Za-z0-9]{0,10}$/), { maxLength: 4 }),
+        { maxKeys: 3 },
+      );
     case 'extensions':
       return fc.record(
-        { privateData: fc.array(xmlNode, { maxLength: 2 }), unknown: fc.array(xmlNode, { minLength: 1, maxLength: 2 }) },
+        {
+          privateData: fc.array(xmlNode, { maxLength: 2 }),
+          unknown: fc.array(xmlNode, { minLength: 1, maxLength: 2 }),
+        },
         { requiredKeys: [] },
       );
     case 'struct':
@@ -92,9 +112,9 @@ function structArbitrary(kind: StructKind): fc.Arbitrary<Record<string, unknown>
     model[entry.key] = kindArbitrary(entry.field.kind);
     if (!entry.field.optional) required.push(entry.key);
   }
-  return fc.tuple(fc.record(model, { requiredKeys: required }), unknownNodes).map(([value, unknown]) =>
-    unknown === undefined ? value : { ...value, unknown },
-  );
+  return fc
+    .tuple(fc.record(model, { requiredKeys: required }), unknownNodes)
+    .map(([value, unknown]) => (unknown === undefined ? value : { ...value, unknown }));
 }
 
 export function messageArbitraryOf(descriptor: MessageDescriptor): fc.Arbitrary<CstaMessage> {
@@ -102,4 +122,6 @@ export function messageArbitraryOf(descriptor: MessageDescriptor): fc.Arbitrary<
   return structArbitrary(descriptor.body).map((body) => ({ type: descriptor.type, ...body }) as CstaMessage);
 }
 
-export const cstaMessage: fc.Arbitrary<CstaMessage> = fc.oneof(...DESCRIPTORS.map((d) => messageArbitraryOf(d)));
+export const cstaMessage: fc.Arbitrary<CstaMessage> = fc.oneof(
+  ...DESCRIPTORS.map((d) => messageArbitraryOf(d)),
+);

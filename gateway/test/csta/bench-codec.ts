@@ -14,7 +14,11 @@ function rate(label: string, fn: () => void, iterations: number): void {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) fn();
   const seconds = (performance.now() - start) / 1000;
-  console.log(`${label.padEnd(34)} ${Math.round(iterations / seconds).toLocaleString('en-US').padStart(10)} /s`);
+  console.log(
+    `${label.padEnd(34)} ${Math.round(iterations / seconds)
+      .toLocaleString('en-US')
+      .padStart(10)} /s`,
+  );
 }
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 100_000);

@@ -24,10 +24,17 @@ function input(c: HostileCase): { bytes: Buffer; limits?: { maxBytes: number } }
   switch (c.generate) {
     case 'one-megabyte-body':
       return {
-        bytes: Buffer.from(`<MakeCall xmlns="${NS}"><callingDevice>${'9'.repeat(1 << 20)}</callingDevice><calledDirectoryNumber>1</calledDirectoryNumber></MakeCall>`),
+        bytes: Buffer.from(
+          `<MakeCall xmlns="${NS}"><callingDevice>${'9'.repeat(1 << 20)}</callingDevice><calledDirectoryNumber>1</calledDirectoryNumber></MakeCall>`,
+        ),
       };
     case 'depth-10000-closed':
-      return { bytes: Buffer.from(`<MakeCall xmlns="${NS}">${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</MakeCall>`), limits: { maxBytes: 1 << 20 } };
+      return {
+        bytes: Buffer.from(
+          `<MakeCall xmlns="${NS}">${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</MakeCall>`,
+        ),
+        limits: { maxBytes: 1 << 20 },
+      };
     default:
       throw new Error(`bad index entry ${JSON.stringify(c)}`);
   }
@@ -37,9 +44,19 @@ describe('hostile CSTA corpus', () => {
   it('covers the cases the brief lists', () => {
     const files = new Set(CASES.map((c) => c.file ?? c.generate));
     for (const required of [
-      'billion-laughs.xml', 'external-entity.xml', 'parameter-entity.xml', 'doctype-only.xml', 'one-megabyte-body',
-      'depth-10000.xml', 'invalid-utf8.xml', 'utf16le-bom.xml', 'encoding-iso-8859-1.xml', 'unclosed-tags.xml',
-      'two-roots.xml', 'text-outside-root.xml', 'missing-required-field.xml',
+      'billion-laughs.xml',
+      'external-entity.xml',
+      'parameter-entity.xml',
+      'doctype-only.xml',
+      'one-megabyte-body',
+      'depth-10000.xml',
+      'invalid-utf8.xml',
+      'utf16le-bom.xml',
+      'encoding-iso-8859-1.xml',
+      'unclosed-tags.xml',
+      'two-roots.xml',
+      'text-outside-root.xml',
+      'missing-required-field.xml',
     ]) {
       expect(files.has(required), required).toBe(true);
     }
@@ -47,7 +64,10 @@ describe('hostile CSTA corpus', () => {
 
   it.each(CASES.map((c) => [c.file ?? c.generate, c] as const))('%s', (_name, c) => {
     const { bytes, limits } = input(c);
-    for (const form of [bytes, bytes.toString('latin1') === bytes.toString('utf8') ? bytes.toString('utf8') : undefined]) {
+    for (const form of [
+      bytes,
+      bytes.toString('latin1') === bytes.toString('utf8') ? bytes.toString('utf8') : undefined,
+    ]) {
       if (form === undefined) continue;
       let result: ReturnType<typeof decodeCsta> | undefined;
       expect(() => {
@@ -68,7 +88,8 @@ describe('hostile CSTA corpus', () => {
   });
 
   it('string input: size is counted in UTF-8 bytes', () => {
-    const body = (n: number) => `<MonitorStop xmlns="${NS}"><monitorCrossRefID>${'é'.repeat(n)}</monitorCrossRefID></MonitorStop>`;
+    const body = (n: number) =>
+      `<MonitorStop xmlns="${NS}"><monitorCrossRefID>${'é'.repeat(n)}</monitorCrossRefID></MonitorStop>`;
     const overhead = Buffer.byteLength(body(0));
     const fits = body((65_536 - overhead) / 2);
     expect(Buffer.byteLength(fits)).toBe(65_536);
@@ -79,7 +100,9 @@ describe('hostile CSTA corpus', () => {
   });
 
   it('string input: an unpaired surrogate is an encoding error', () => {
-    const r = decodeCsta(`<MonitorStop xmlns="${NS}"><monitorCrossRefID>\uD800</monitorCrossRefID></MonitorStop>`);
+    const r = decodeCsta(
+      `<MonitorStop xmlns="${NS}"><monitorCrossRefID>\uD800</monitorCrossRefID></MonitorStop>`,
+    );
     expect(!r.ok && r.error.code).toBe('XML_ENCODING');
   });
 
@@ -104,7 +127,9 @@ describe('hostile CSTA corpus', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('CSTA_INVALID_FIELD');
-    expect(r.error.detail?.['path']).toBe('StartApplicationSession/applicationInfo/applicationSpecificInfo/credentials/password');
+    expect(r.error.detail?.['path']).toBe(
+      'StartApplicationSession/applicationInfo/applicationSpecificInfo/credentials/password',
+    );
     expect(JSON.stringify(r.error.toJSON())).not.toContain('hunter2');
   });
 });

@@ -52,12 +52,17 @@ describe('Microsoft RCC bodies', () => {
       autoOriginate: 'doNotPrompt',
     });
     const monitorStart = decodeOk(read('05-body-monitor-start.xml')).message;
-    expect(monitorStart).toEqual({ type: 'MonitorStart', monitorObject: { deviceObject: 'tel:73124;phone-context=dialstring;partition=BE_BRS_INT' } });
+    expect(monitorStart).toEqual({
+      type: 'MonitorStart',
+      monitorObject: { deviceObject: 'tel:73124;phone-context=dialstring;partition=BE_BRS_INT' },
+    });
   });
 
   it('getLcsLine finds the Microsoft line URI in RequestSystemStatus and GetCSTAFeatures', () => {
     for (const file of ['01-body-request-system-status.xml', '04-body-get-csta-features.xml']) {
-      expect(getLcsLine(decodeOk(read(file)).message)).toBe('tel:73124;phone-context=dialstring;partition=BE_BRS_INT');
+      expect(getLcsLine(decodeOk(read(file)).message)).toBe(
+        'tel:73124;phone-context=dialstring;partition=BE_BRS_INT',
+      );
     }
     expect(getLcsLine(decodeOk(read('07-body-make-call.xml')).message)).toBeUndefined();
   });
@@ -99,15 +104,23 @@ describe('Microsoft RCC bodies', () => {
 });
 
 describe('editions', () => {
-  const body = '<MakeCall xmlns="NS"><callingDevice>1001</callingDevice><calledDirectoryNumber>1002</calledDirectoryNumber></MakeCall>';
+  const body =
+    '<MakeCall xmlns="NS"><callingDevice>1001</callingDevice><calledDirectoryNumber>1002</calledDirectoryNumber></MakeCall>';
 
-  it.each(CSTA_EDITIONS)('%s input decodes and reports its edition; encode writes the asked edition', (edition) => {
-    const decoded = decodeOk(body.replace('NS', cstaNamespace(edition)));
-    expect(decoded.edition).toBe(edition);
-    expect(decoded.message).toEqual({ type: 'MakeCall', callingDevice: '1001', calledDirectoryNumber: '1002' });
-    const out = encodeCsta(decoded.message, { edition });
-    expect(decodeOk(out).edition).toBe(edition);
-  });
+  it.each(CSTA_EDITIONS)(
+    '%s input decodes and reports its edition; encode writes the asked edition',
+    (edition) => {
+      const decoded = decodeOk(body.replace('NS', cstaNamespace(edition)));
+      expect(decoded.edition).toBe(edition);
+      expect(decoded.message).toEqual({
+        type: 'MakeCall',
+        callingDevice: '1001',
+        calledDirectoryNumber: '1002',
+      });
+      const out = encodeCsta(decoded.message, { edition });
+      expect(decodeOk(out).edition).toBe(edition);
+    },
+  );
 
   it('ed3 is the default edition', () => {
     expect(encodeCsta({ type: 'MonitorStopResponse' })).toBe(
@@ -123,16 +136,25 @@ describe('editions', () => {
   });
 
   it('ECMA-354 messages are always in the ECMA-354 namespace', () => {
-    const out = encodeCsta({ type: 'ResetApplicationSessionTimer', sessionID: 's1', requestedSessionDuration: 60 }, { edition: 'ed5' });
+    const out = encodeCsta(
+      { type: 'ResetApplicationSessionTimer', sessionID: 's1', requestedSessionDuration: 60 },
+      { edition: 'ed5' },
+    );
     expect(out).toContain('xmlns="http://www.ecma-international.org/standards/ecma-354/appl_session"');
     expect(decodeOk(out).edition).toBe('ecma354');
   });
 
   it('ECMA-323 messages asked in the ecma354 edition fall back to ed3', () => {
-    expect(encodeCsta({ type: 'MonitorStop', monitorCrossRefID: '1' }, { edition: 'ecma354' })).toContain('/csta/ed3"');
+    expect(encodeCsta({ type: 'MonitorStop', monitorCrossRefID: '1' }, { edition: 'ecma354' })).toContain(
+      '/csta/ed3"',
+    );
   });
 
   it('the declaration can be left out', () => {
-    expect(encodeCsta({ type: 'MonitorStop', monitorCrossRefID: '1' }, { declaration: false }).startsWith('<MonitorStop ')).toBe(true);
+    expect(
+      encodeCsta({ type: 'MonitorStop', monitorCrossRefID: '1' }, { declaration: false }).startsWith(
+        '<MonitorStop ',
+      ),
+    ).toBe(true);
   });
 });

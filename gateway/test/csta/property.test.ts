@@ -45,7 +45,29 @@ const seeds = readdirSync(VECTORS)
   .filter((f) => f.endsWith('.xml'))
   .map((f) => readFileSync(new URL(f, VECTORS), 'utf8'));
 
-const NASTY = ['<', '>', '&', '"', "'", '</', '/>', '<!DOCTYPE x>', '<!--', ']]>', '<![CDATA[', '&amp;', '&#0;', '&#x10FFFF;', 'xmlns:a="u"', '\u0000', '\uFFFE', '<a:b>', '<?pi?>', ' ', '\n'];
+const NASTY = [
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  '</',
+  '/>',
+  '<!DOCTYPE x>',
+  '<!--',
+  ']]>',
+  '<![CDATA[',
+  '&amp;',
+  '&#0;',
+  '&#x10FFFF;',
+  'xmlns:a="u"',
+  '\u0000',
+  '\uFFFE',
+  '<a:b>',
+  '<?pi?>',
+  ' ',
+  '\n',
+];
 
 type Mutation =
   | { kind: 'truncate'; at: number }
@@ -57,9 +79,21 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...NASTY), fc.string({ maxLength: 6 })) }),
-  fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 60 }) }),
-  fc.record({ kind: fc.constant('flipByte' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...NASTY), fc.string({ maxLength: 6 })),
+  }),
+  fc.record({
+    kind: fc.constant('duplicate' as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 1, max: 60 }),
+  }),
+  fc.record({
+    kind: fc.constant('flipByte' as const),
+    at: fc.nat(),
+    value: fc.integer({ min: 0, max: 255 }),
+  }),
 );
 
 function mutate(seed: Buffer, mutations: readonly Mutation[]): Buffer {
@@ -91,27 +125,40 @@ function mutate(seed: Buffer, mutations: readonly Mutation[]): Buffer {
 }
 
 const TYPED_CODES = new Set<string>([
-  ErrorCode.XmlMalformed, ErrorCode.XmlForbiddenConstruct, ErrorCode.XmlTooLarge, ErrorCode.XmlTooDeep, ErrorCode.XmlEncoding,
-  ErrorCode.CstaUnknownMessage, ErrorCode.CstaMissingField, ErrorCode.CstaInvalidField,
+  ErrorCode.XmlMalformed,
+  ErrorCode.XmlForbiddenConstruct,
+  ErrorCode.XmlTooLarge,
+  ErrorCode.XmlTooDeep,
+  ErrorCode.XmlEncoding,
+  ErrorCode.CstaUnknownMessage,
+  ErrorCode.CstaMissingField,
+  ErrorCode.CstaInvalidField,
 ]);
 
 describe('fuzz: mutated and truncated XML', () => {
   it('never throws, and answers a message or a typed codec error', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (seed, mutations, asString) => {
-        const bytes = mutate(Buffer.from(seed, 'utf8'), mutations);
-        const input = asString ? bytes.toString('utf8') : bytes;
-        const result = decodeCsta(input);
-        if (result.ok) {
-          // Whatever we accepted, we can write back and read again identically.
-          const again = decodeCsta(encodeCsta(result.value.message));
-          if (!again.ok) throw again.error;
-          expect(again.value.message).toEqual(result.value.message);
-        } else {
-          expect(isDesklineError(result.error)).toBe(true);
-          expect(TYPED_CODES.has(result.error.code), `${result.error.code}: ${result.error.message}`).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (seed, mutations, asString) => {
+          const bytes = mutate(Buffer.from(seed, 'utf8'), mutations);
+          const input = asString ? bytes.toString('utf8') : bytes;
+          const result = decodeCsta(input);
+          if (result.ok) {
+            // Whatever we accepted, we can write back and read again identically.
+            const again = decodeCsta(encodeCsta(result.value.message));
+            if (!again.ok) throw again.error;
+            expect(again.value.message).toEqual(result.value.message);
+          } else {
+            expect(isDesklineError(result.error)).toBe(true);
+            expect(TYPED_CODES.has(result.error.code), `${result.error.code}: ${result.error.message}`).toBe(
+              true,
+            );
+          }
+        },
+      ),
       { numRuns: Number(process.env.FUZZ_RUNS ?? RUNS * 5) },
     );
   });
@@ -122,7 +169,8 @@ describe('fuzz regressions', () => {
     // A flipped byte made an invalid UTF-8 sequence that, read as a string, became U+FFFD inside
     // an element name of a GetCSTAFeaturesResponse list: an XML NameChar the parser accepts, which
     // the encoder used to refuse with an assertion.
-    const xml = '<GetCSTAFeaturesResponse xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><supportedServices><logicalServList><get\uFFFDForwarding/></logicalServList></supportedServices></GetCSTAFeaturesResponse>';
+    const xml =
+      '<GetCSTAFeaturesResponse xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><supportedServices><logicalServList><get\uFFFDForwarding/></logicalServList></supportedServices></GetCSTAFeaturesResponse>';
     const decoded = decodeCsta(xml);
     if (!decoded.ok) throw decoded.error;
     const again = decodeCsta(encodeCsta(decoded.value.message));

@@ -2,7 +2,13 @@
 // hand-written variants (other editions, prefixes, pretty printing, odd but legal XML).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DESCRIPTORS, decodeCsta, encodeCsta, type CstaEdition, type CstaMessage } from '../../src/csta/index.js';
+import {
+  DESCRIPTORS,
+  decodeCsta,
+  encodeCsta,
+  type CstaEdition,
+  type CstaMessage,
+} from '../../src/csta/index.js';
 
 const VECTORS = new URL('../vectors/csta/', import.meta.url);
 const VARIANTS = new URL('../vectors/csta/variants/', import.meta.url);

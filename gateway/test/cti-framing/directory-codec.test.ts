@@ -15,7 +15,13 @@ import { decodeCsta, encodeCsta, type XmlNode } from '../../src/csta/index.js';
 
 const SAMPLE: DirectorySegment = {
   users: [
-    { id: 'alice', displayName: 'Alice Archer', licence: 'CUWL', sipUri: 'sip:alice@example.com', controlledDevices: ['SEP00AABB000001'] },
+    {
+      id: 'alice',
+      displayName: 'Alice Archer',
+      licence: 'CUWL',
+      sipUri: 'sip:alice@example.com',
+      controlledDevices: ['SEP00AABB000001'],
+    },
     { id: 'bob', displayName: 'Bob "B" Bäcker & Co', licence: null, controlledDevices: [] },
     { id: 'carol', displayName: 'Carol', licence: 'UCL', controlledDevices: ['SEP00AABB000003', 'CSFCAROL'] },
   ],
@@ -63,27 +69,55 @@ function generatedDirectory(users: number): DirectorySegment {
 
 describe('dl:directory', () => {
   it('writes the element of docs/cti-link.md §4', () => {
-    const node = directoryToPrivateData({ users: [SAMPLE.users[0] as DirectoryUser], devices: [{ ...(SAMPLE.devices[0] as DirectoryDevice), lines: [SAMPLE.devices[0]?.lines[0] as never] }] });
+    const node = directoryToPrivateData({
+      users: [SAMPLE.users[0] as DirectoryUser],
+      devices: [{ ...(SAMPLE.devices[0] as DirectoryDevice), lines: [SAMPLE.devices[0]?.lines[0] as never] }],
+    });
     expect(node).toEqual({
       name: 'dl:directory',
       attributes: { 'xmlns:dl': 'urn:deskline:cti:1' },
       children: [
         {
           name: 'dl:user',
-          attributes: { id: 'alice', displayName: 'Alice Archer', licence: 'CUWL', sipUri: 'sip:alice@example.com' },
+          attributes: {
+            id: 'alice',
+            displayName: 'Alice Archer',
+            licence: 'CUWL',
+            sipUri: 'sip:alice@example.com',
+          },
           children: [{ name: 'dl:controlledDevice', text: 'SEP00AABB000001' }],
         },
         {
           name: 'dl:device',
-          attributes: { name: 'SEP00AABB000001', model: 'Cisco 8865', description: 'Alice desk', ctiAllowed: 'true' },
-          children: [{ name: 'dl:line', attributes: { index: '1', dn: '1001', partition: 'INTERNAL', label: 'Alice', e164: '+14085551001' } }],
+          attributes: {
+            name: 'SEP00AABB000001',
+            model: 'Cisco 8865',
+            description: 'Alice desk',
+            ctiAllowed: 'true',
+          },
+          children: [
+            {
+              name: 'dl:line',
+              attributes: {
+                index: '1',
+                dn: '1001',
+                partition: 'INTERNAL',
+                label: 'Alice',
+                e164: '+14085551001',
+              },
+            },
+          ],
         },
       ],
     });
   });
 
   it('round-trips through a real SwitchingFunctionDevices message', () => {
-    const message = switchingFunctionDevicesMessage(SAMPLE, { serviceCrossRefID: 'x1', segmentID: 1, lastSegment: true });
+    const message = switchingFunctionDevicesMessage(SAMPLE, {
+      serviceCrossRefID: 'x1',
+      segmentID: 1,
+      lastSegment: true,
+    });
     expect(message.deviceList).toEqual([
       { deviceID: 'SEP00AABB000001/1001/INTERNAL', deviceCategory: 'station' },
       { deviceID: 'SEP00AABB000001/1900/INTERNAL', deviceCategory: 'station' },
@@ -112,21 +146,86 @@ describe('dl:directory', () => {
     const back = directoryFromPrivateData(decoded.value.message.extensions?.privateData);
     if (!back.ok) throw back.error;
     expect(back.value).toEqual({
-      users: [{ id: 'alice', displayName: 'Alice Archer', licence: 'CUWL', sipUri: 'sip:alice@example.com', controlledDevices: ['SEP00AABB000001'] }],
-      devices: [{ name: 'SEP00AABB000001', model: 'Cisco 8865', description: 'Alice desk', ctiAllowed: true, lines: [{ index: 1, dn: '1001', partition: 'INTERNAL', label: 'Alice', e164: '+14085551001' }] }],
+      users: [
+        {
+          id: 'alice',
+          displayName: 'Alice Archer',
+          licence: 'CUWL',
+          sipUri: 'sip:alice@example.com',
+          controlledDevices: ['SEP00AABB000001'],
+        },
+      ],
+      devices: [
+        {
+          name: 'SEP00AABB000001',
+          model: 'Cisco 8865',
+          description: 'Alice desk',
+          ctiAllowed: true,
+          lines: [{ index: 1, dn: '1001', partition: 'INTERNAL', label: 'Alice', e164: '+14085551001' }],
+        },
+      ],
     });
   });
 
-  const dir = (children: XmlNode[]): XmlNode[] => [{ name: 'dl:directory', attributes: { 'xmlns:dl': 'urn:deskline:cti:1' }, children }];
+  const dir = (children: XmlNode[]): XmlNode[] => [
+    { name: 'dl:directory', attributes: { 'xmlns:dl': 'urn:deskline:cti:1' }, children },
+  ];
 
   it.each([
-    ['no dl:directory at all', [] as XmlNode[], 'CSTA_MISSING_FIELD', 'extensions/privateData/private/dl:directory'],
-    ['a directory in another namespace', [{ name: 'x:directory', attributes: { 'xmlns:x': 'urn:other' } }], 'CSTA_MISSING_FIELD', 'extensions/privateData/private/dl:directory'],
-    ['a bad licence', dir([{ name: 'dl:user', attributes: { id: 'a', displayName: 'A', licence: 'GOLD' } }]), 'CSTA_INVALID_FIELD', 'dl:directory/dl:user[1]/@licence'],
-    ['a user without id', dir([{ name: 'dl:user', attributes: { displayName: 'A' } }]), 'CSTA_MISSING_FIELD', 'dl:directory/dl:user[1]/@id'],
-    ['ctiAllowed not a boolean', dir([{ name: 'dl:device', attributes: { name: 'S', model: 'M', ctiAllowed: 'yes' } }]), 'CSTA_INVALID_FIELD', 'dl:directory/dl:device[1]/@ctiAllowed'],
-    ['a bad line index', dir([{ name: 'dl:device', attributes: { name: 'S', model: 'M', ctiAllowed: 'true' }, children: [{ name: 'dl:line', attributes: { index: '0', dn: '1', partition: 'P' } }] }]), 'CSTA_INVALID_FIELD', 'dl:directory/dl:device[1]/dl:line[1]/@index'],
-    ['a line without partition', dir([{ name: 'dl:device', attributes: { name: 'S', model: 'M', ctiAllowed: 'true' }, children: [{ name: 'dl:line', attributes: { index: '1', dn: '1' } }] }]), 'CSTA_MISSING_FIELD', 'dl:directory/dl:device[1]/dl:line[1]/@partition'],
+    [
+      'no dl:directory at all',
+      [] as XmlNode[],
+      'CSTA_MISSING_FIELD',
+      'extensions/privateData/private/dl:directory',
+    ],
+    [
+      'a directory in another namespace',
+      [{ name: 'x:directory', attributes: { 'xmlns:x': 'urn:other' } }],
+      'CSTA_MISSING_FIELD',
+      'extensions/privateData/private/dl:directory',
+    ],
+    [
+      'a bad licence',
+      dir([{ name: 'dl:user', attributes: { id: 'a', displayName: 'A', licence: 'GOLD' } }]),
+      'CSTA_INVALID_FIELD',
+      'dl:directory/dl:user[1]/@licence',
+    ],
+    [
+      'a user without id',
+      dir([{ name: 'dl:user', attributes: { displayName: 'A' } }]),
+      'CSTA_MISSING_FIELD',
+      'dl:directory/dl:user[1]/@id',
+    ],
+    [
+      'ctiAllowed not a boolean',
+      dir([{ name: 'dl:device', attributes: { name: 'S', model: 'M', ctiAllowed: 'yes' } }]),
+      'CSTA_INVALID_FIELD',
+      'dl:directory/dl:device[1]/@ctiAllowed',
+    ],
+    [
+      'a bad line index',
+      dir([
+        {
+          name: 'dl:device',
+          attributes: { name: 'S', model: 'M', ctiAllowed: 'true' },
+          children: [{ name: 'dl:line', attributes: { index: '0', dn: '1', partition: 'P' } }],
+        },
+      ]),
+      'CSTA_INVALID_FIELD',
+      'dl:directory/dl:device[1]/dl:line[1]/@index',
+    ],
+    [
+      'a line without partition',
+      dir([
+        {
+          name: 'dl:device',
+          attributes: { name: 'S', model: 'M', ctiAllowed: 'true' },
+          children: [{ name: 'dl:line', attributes: { index: '1', dn: '1' } }],
+        },
+      ]),
+      'CSTA_MISSING_FIELD',
+      'dl:directory/dl:device[1]/dl:line[1]/@partition',
+    ],
   ])('refuses %s', (_what, nodes, code, path) => {
     const r = directoryFromPrivateData(nodes);
     expect(r.ok).toBe(false);
@@ -171,7 +270,13 @@ describe('segmentDirectory', () => {
     const directory = generatedDirectory(300);
     const segments = segmentDirectory(directory, 4096);
     for (const [i, segment] of segments.entries()) {
-      const xml = encodeCsta(switchingFunctionDevicesMessage(segment, { serviceCrossRefID: 'sfd', segmentID: i + 1, lastSegment: false }));
+      const xml = encodeCsta(
+        switchingFunctionDevicesMessage(segment, {
+          serviceCrossRefID: 'sfd',
+          segmentID: i + 1,
+          lastSegment: false,
+        }),
+      );
       expect(8 + Buffer.byteLength(xml)).toBeLessThanOrEqual(4096);
     }
     expect(segments.flatMap((s) => s.users)).toEqual(directory.users);
@@ -182,7 +287,14 @@ describe('segmentDirectory', () => {
   });
 
   it('refuses a record that cannot fit in any frame', () => {
-    const huge: DirectoryUser = { id: 'u', displayName: 'x'.repeat(70_000), licence: 'UCL', controlledDevices: [] };
-    expect(() => segmentDirectory({ users: [huge], devices: [] })).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
+    const huge: DirectoryUser = {
+      id: 'u',
+      displayName: 'x'.repeat(70_000),
+      licence: 'UCL',
+      controlledDevices: [],
+    };
+    expect(() => segmentDirectory({ users: [huge], devices: [] })).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
   });
 });

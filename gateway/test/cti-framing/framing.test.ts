@@ -52,7 +52,11 @@ function summary(frame: Frame): ExpectedFrame {
 }
 
 /** Feeds `stream` cut at `cuts`; returns the frames and the first error. */
-function feed(decoder: FrameDecoder, stream: Buffer, cuts: readonly number[]): { frames: ExpectedFrame[]; error: DesklineError | undefined } {
+function feed(
+  decoder: FrameDecoder,
+  stream: Buffer,
+  cuts: readonly number[],
+): { frames: ExpectedFrame[]; error: DesklineError | undefined } {
   const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
   const frames: ExpectedFrame[] = [];
   let start = 0;
@@ -72,17 +76,26 @@ describe('frame vectors', () => {
     expect(BROKEN.length).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(VALID.map((v) => [v.name, v] as const))('%s: whole, byte by byte, and every frame payload is CSTA', (_name, v) => {
-    const whole = feed(new FrameDecoder(v.spec.options), v.stream, []);
-    expect(whole.error).toBeUndefined();
-    expect(whole.frames).toEqual(v.spec.frames);
-    const bytes = feed(new FrameDecoder(v.spec.options), v.stream, Array.from({ length: v.stream.length }, (_, i) => i));
-    expect(bytes.frames).toEqual(v.spec.frames);
-    for (const f of whole.frames) {
-      if (f.payloadBytes === 0) continue;
-      expect(decodeCsta(Buffer.from(f.payloadText ?? '', 'utf8')).ok || f.payloadText === undefined).toBe(true);
-    }
-  });
+  it.each(VALID.map((v) => [v.name, v] as const))(
+    '%s: whole, byte by byte, and every frame payload is CSTA',
+    (_name, v) => {
+      const whole = feed(new FrameDecoder(v.spec.options), v.stream, []);
+      expect(whole.error).toBeUndefined();
+      expect(whole.frames).toEqual(v.spec.frames);
+      const bytes = feed(
+        new FrameDecoder(v.spec.options),
+        v.stream,
+        Array.from({ length: v.stream.length }, (_, i) => i),
+      );
+      expect(bytes.frames).toEqual(v.spec.frames);
+      for (const f of whole.frames) {
+        if (f.payloadBytes === 0) continue;
+        expect(decodeCsta(Buffer.from(f.payloadText ?? '', 'utf8')).ok || f.payloadText === undefined).toBe(
+          true,
+        );
+      }
+    },
+  );
 
   it.each(VALID.map((v) => [v.name, v] as const))('%s: encodeFrame reproduces the stream', (_name, v) => {
     let offset = 0;
@@ -95,27 +108,33 @@ describe('frame vectors', () => {
     expect(Buffer.concat(rebuilt).equals(v.stream)).toBe(true);
   });
 
-  it.each(BROKEN.map((v) => [v.name, v] as const))('%s: refused with the named reason, and the decoder stays failed', (_name, v) => {
-    const decoder = new FrameDecoder(v.spec.options);
-    // Frame by frame, the good frames before the corruption are delivered first.
-    const cuts: number[] = [];
-    let offset = 0;
-    for (const f of v.spec.frames) cuts.push((offset += 8 + f.payloadBytes));
-    const fed = feed(decoder, v.stream, cuts);
-    expect(fed.frames).toEqual(v.spec.frames);
-    expect(fed.error?.code).toBe(v.spec.error?.code);
-    expect(fed.error?.detail?.['reason']).toBe(v.spec.error?.reason);
-    expect(decoder.error).toBe(fed.error);
-    const later = decoder.push(encodeFrame(1, '<x/>'));
-    expect(later.ok).toBe(false);
-    if (!later.ok) expect(later.error).toBe(fed.error);
-    expect(decoder.bufferedBytes).toBe(0);
-  });
+  it.each(BROKEN.map((v) => [v.name, v] as const))(
+    '%s: refused with the named reason, and the decoder stays failed',
+    (_name, v) => {
+      const decoder = new FrameDecoder(v.spec.options);
+      // Frame by frame, the good frames before the corruption are delivered first.
+      const cuts: number[] = [];
+      let offset = 0;
+      for (const f of v.spec.frames) cuts.push((offset += 8 + f.payloadBytes));
+      const fed = feed(decoder, v.stream, cuts);
+      expect(fed.frames).toEqual(v.spec.frames);
+      expect(fed.error?.code).toBe(v.spec.error?.code);
+      expect(fed.error?.detail?.['reason']).toBe(v.spec.error?.reason);
+      expect(decoder.error).toBe(fed.error);
+      const later = decoder.push(encodeFrame(1, '<x/>'));
+      expect(later.ok).toBe(false);
+      if (!later.ok) expect(later.error).toBe(fed.error);
+      expect(decoder.bufferedBytes).toBe(0);
+    },
+  );
 });
 
 describe('property: any split of a valid stream gives the same frames', () => {
   it('for every valid vector and for concatenations of them', () => {
-    const streams = fc.array(fc.constantFrom(...VALID.filter((v) => v.spec.options === undefined)), { minLength: 1, maxLength: 4 });
+    const streams = fc.array(fc.constantFrom(...VALID.filter((v) => v.spec.options === undefined)), {
+      minLength: 1,
+      maxLength: 4,
+    });
     fc.assert(
       fc.property(streams, fc.array(fc.nat(), { maxLength: 40 }), (picked, cuts) => {
         const stream = Buffer.concat(picked.map((v) => v.stream));
@@ -150,19 +169,28 @@ describe('encodeFrame', () => {
 
   it('refuses a document that does not fit, with FrameTooLarge', () => {
     expect(() => encodeFrame(1, 'x'.repeat(65_535 - 8))).not.toThrow();
-    expect(() => encodeFrame(1, 'x'.repeat(65_535 - 7))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
-    expect(() => encodeFrame(1, 'x'.repeat(100), 64)).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
+    expect(() => encodeFrame(1, 'x'.repeat(65_535 - 7))).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
+    expect(() => encodeFrame(1, 'x'.repeat(100), 64)).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
   });
 
   it('treats an invoke ID outside 1..9999 as a bug', () => {
-    for (const id of [0, -1, 10_000, 1.5, Number.NaN]) expect(() => encodeFrame(id, '<a/>')).toThrow(/assertion/);
+    for (const id of [0, -1, 10_000, 1.5, Number.NaN])
+      expect(() => encodeFrame(id, '<a/>')).toThrow(/assertion/);
   });
 });
 
 describe('FrameDecoder', () => {
   it('validates its limit', () => {
-    expect(() => new FrameDecoder({ maxFrameBytes: 65_536 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => new FrameDecoder({ maxFrameBytes: 7 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new FrameDecoder({ maxFrameBytes: 65_536 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => new FrameDecoder({ maxFrameBytes: 7 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 
   it('refuses an over-limit frame from its header, before the body arrives', () => {
@@ -282,22 +310,25 @@ describe('InvokeIdAllocator', () => {
 
   it('never hands out an ID twice while it is in use (random workload)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('next' as const), fc.nat({ max: 200 })), { maxLength: 600 }), (ops) => {
-        const ids = new InvokeIdAllocator();
-        const live: number[] = [];
-        for (const op of ops) {
-          if (op === 'next') {
-            const id = ids.next();
-            expect(live).not.toContain(id);
-            expect(id >= 1 && id <= 9998).toBe(true);
-            live.push(id);
-          } else if (live.length > 0) {
-            const [id] = live.splice(op % live.length, 1);
-            expect(ids.release(id as number)).toBe(true);
+      fc.property(
+        fc.array(fc.oneof(fc.constant('next' as const), fc.nat({ max: 200 })), { maxLength: 600 }),
+        (ops) => {
+          const ids = new InvokeIdAllocator();
+          const live: number[] = [];
+          for (const op of ops) {
+            if (op === 'next') {
+              const id = ids.next();
+              expect(live).not.toContain(id);
+              expect(id >= 1 && id <= 9998).toBe(true);
+              live.push(id);
+            } else if (live.length > 0) {
+              const [id] = live.splice(op % live.length, 1);
+              expect(ids.release(id as number)).toBe(true);
+            }
           }
-        }
-        expect(ids.inUseCount).toBe(live.length);
-      }),
+          expect(ids.inUseCount).toBe(live.length);
+        },
+      ),
       { numRuns: 100 },
     );
   });

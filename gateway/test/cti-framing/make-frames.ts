@@ -15,9 +15,13 @@ function header(format: number, length: number, invokeId: string): Buffer {
   h.write(invokeId, 4, 'latin1');
   return h;
 }
-const frame = (invokeId: string, payload: Buffer): Buffer => Buffer.concat([header(0, 8 + payload.length, invokeId), payload]);
+const frame = (invokeId: string, payload: Buffer): Buffer =>
+  Buffer.concat([header(0, 8 + payload.length, invokeId), payload]);
 
-interface FrameSpec { invokeId: string; payload: Buffer }
+interface FrameSpec {
+  invokeId: string;
+  payload: Buffer;
+}
 interface VectorSpec {
   description: string;
   frames: FrameSpec[];
@@ -28,13 +32,17 @@ interface VectorSpec {
 }
 
 const padded = (bytes: number): Buffer => {
-  const open = '<?xml version="1.0" encoding="UTF-8"?><MonitorStop xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><monitorCrossRefID>';
+  const open =
+    '<?xml version="1.0" encoding="UTF-8"?><MonitorStop xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><monitorCrossRefID>';
   const close = '</monitorCrossRefID></MonitorStop>';
   return Buffer.from(open + 'x'.repeat(bytes - open.length - close.length) + close);
 };
 
 const vectors: Record<string, VectorSpec> = {
-  'single-request': { description: 'one MakeCall request, invoke ID 0001', frames: [{ invokeId: '0001', payload: csta('MakeCall') }] },
+  'single-request': {
+    description: 'one MakeCall request, invoke ID 0001',
+    frames: [{ invokeId: '0001', payload: csta('MakeCall') }],
+  },
   'request-response-event': {
     description: 'a request, its response and an event, back to back',
     frames: [
@@ -52,14 +60,44 @@ const vectors: Record<string, VectorSpec> = {
       { invokeId: '0001', payload: csta('MonitorStopResponse') },
     ],
   },
-  'empty-payload': { description: 'a frame of length 8 (header only) is well framed', frames: [{ invokeId: '0042', payload: Buffer.alloc(0) }, { invokeId: '9999', payload: csta('HeldEvent') }] },
-  'maximum-size': { description: 'one frame of exactly 65535 bytes', frames: [{ invokeId: '1234', payload: padded(65535 - 8) }] },
-  'corrupt-format': { description: 'format bytes 0x0100', frames: [], tail: Buffer.concat([header(0x0100, 20, '0001'), Buffer.alloc(12, 0x41)]), error: { code: 'FRAME_HEADER_CORRUPT', reason: 'format' } },
-  'corrupt-length-too-small': { description: 'length 7, shorter than the header', frames: [], tail: header(0, 7, '0001'), error: { code: 'FRAME_HEADER_CORRUPT', reason: 'length-too-small' } },
-  'corrupt-invoke-id-letters': { description: 'invoke ID "ab12"', frames: [], tail: Buffer.concat([header(0, 10, 'ab12'), Buffer.from('<>')]), error: { code: 'FRAME_HEADER_CORRUPT', reason: 'invoke-id' } },
-  'corrupt-invoke-id-zero': { description: 'invoke ID "0000"', frames: [], tail: Buffer.concat([header(0, 10, '0000'), Buffer.from('<>')]), error: { code: 'FRAME_HEADER_CORRUPT', reason: 'invoke-id' } },
+  'empty-payload': {
+    description: 'a frame of length 8 (header only) is well framed',
+    frames: [
+      { invokeId: '0042', payload: Buffer.alloc(0) },
+      { invokeId: '9999', payload: csta('HeldEvent') },
+    ],
+  },
+  'maximum-size': {
+    description: 'one frame of exactly 65535 bytes',
+    frames: [{ invokeId: '1234', payload: padded(65535 - 8) }],
+  },
+  'corrupt-format': {
+    description: 'format bytes 0x0100',
+    frames: [],
+    tail: Buffer.concat([header(0x0100, 20, '0001'), Buffer.alloc(12, 0x41)]),
+    error: { code: 'FRAME_HEADER_CORRUPT', reason: 'format' },
+  },
+  'corrupt-length-too-small': {
+    description: 'length 7, shorter than the header',
+    frames: [],
+    tail: header(0, 7, '0001'),
+    error: { code: 'FRAME_HEADER_CORRUPT', reason: 'length-too-small' },
+  },
+  'corrupt-invoke-id-letters': {
+    description: 'invoke ID "ab12"',
+    frames: [],
+    tail: Buffer.concat([header(0, 10, 'ab12'), Buffer.from('<>')]),
+    error: { code: 'FRAME_HEADER_CORRUPT', reason: 'invoke-id' },
+  },
+  'corrupt-invoke-id-zero': {
+    description: 'invoke ID "0000"',
+    frames: [],
+    tail: Buffer.concat([header(0, 10, '0000'), Buffer.from('<>')]),
+    error: { code: 'FRAME_HEADER_CORRUPT', reason: 'invoke-id' },
+  },
   'over-configured-limit': {
-    description: 'a 2000-byte frame on a decoder limited to 1024 bytes (refused from its header, before the body arrives)',
+    description:
+      'a 2000-byte frame on a decoder limited to 1024 bytes (refused from its header, before the body arrives)',
     frames: [{ invokeId: '0007', payload: csta('MonitorStop') }],
     tail: header(0, 2000, '0008'),
     options: { maxFrameBytes: 1024 },
@@ -77,7 +115,10 @@ const vectors: Record<string, VectorSpec> = {
 };
 
 for (const [name, spec] of Object.entries(vectors)) {
-  const stream = Buffer.concat([...spec.frames.map((f) => frame(f.invokeId, f.payload)), spec.tail ?? Buffer.alloc(0)]);
+  const stream = Buffer.concat([
+    ...spec.frames.map((f) => frame(f.invokeId, f.payload)),
+    spec.tail ?? Buffer.alloc(0),
+  ]);
   writeFileSync(new URL(`${name}.bin`, out), stream);
   const json = {
     description: spec.description,

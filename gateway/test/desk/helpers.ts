@@ -6,12 +6,21 @@ import type { DeskSession } from '../../src/desk/desk-session.js';
 import type { CallView, DeskStateView } from '../../../common/src/api/views.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 
-export async function demoGateway(overrides: Partial<GatewayConfigInput> = {}, logger = new MemoryLogger()): Promise<Gateway> {
+export async function demoGateway(
+  overrides: Partial<GatewayConfigInput> = {},
+  logger = new MemoryLogger(),
+): Promise<Gateway> {
   return createGateway({
     config: {
       demo: { enabled: true, nodes: 2 },
       http: { port: null },
-      cti: { heartbeatIntervalMs: 500, reconnectInitialMs: 100, reconnectMaxMs: 500, requestTimeoutMs: 2000, ...(overrides.cti ?? {}) },
+      cti: {
+        heartbeatIntervalMs: 500,
+        reconnectInitialMs: 100,
+        reconnectMaxMs: 500,
+        requestTimeoutMs: 2000,
+        ...(overrides.cti ?? {}),
+      },
       ...overrides,
     } as GatewayConfigInput,
     logger,
@@ -19,14 +28,23 @@ export async function demoGateway(overrides: Partial<GatewayConfigInput> = {}, l
 }
 
 /** Resolves with the first desk state matching `predicate` (checked now and on every push). */
-export function waitForState(desk: DeskSession, predicate: (s: DeskStateView) => boolean, what: string, timeoutMs = 10_000): Promise<DeskStateView> {
+export function waitForState(
+  desk: DeskSession,
+  predicate: (s: DeskStateView) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<DeskStateView> {
   return new Promise((resolve, reject) => {
     const now = desk.getState();
     if (predicate(now)) return resolve(now);
     const timer = setTimeout(() => {
       off();
       const s = desk.getState();
-      reject(new Error(`timed out waiting for ${what}; last state: session=${s.session.state} calls=${JSON.stringify(s.calls.map((c) => [c.callId, c.state, c.remote.number]))}`));
+      reject(
+        new Error(
+          `timed out waiting for ${what}; last state: session=${s.session.state} calls=${JSON.stringify(s.calls.map((c) => [c.callId, c.state, c.remote.number]))}`,
+        ),
+      );
     }, timeoutMs);
     const off = desk.onEvent((name, payload) => {
       if (name !== 'desk.state') return;
@@ -40,4 +58,5 @@ export function waitForState(desk: DeskSession, predicate: (s: DeskStateView) =>
   });
 }
 
-export const callIn = (state: DeskStateView, predicate: (c: CallView) => boolean): CallView | undefined => state.calls.find(predicate);
+export const callIn = (state: DeskStateView, predicate: (c: CallView) => boolean): CallView | undefined =>
+  state.calls.find(predicate);

@@ -23,7 +23,10 @@ afterEach(async () => {
   rig = undefined;
 });
 
-async function load4(options: RigOptions = {}, client: { refreshAfterOutages?: number } = {}): Promise<{ rig: Rig; clients: LoadClient[] }> {
+async function load4(
+  options: RigOptions = {},
+  client: { refreshAfterOutages?: number } = {},
+): Promise<{ rig: Rig; clients: LoadClient[] }> {
   rig = await Rig.start(options);
   // Steady state before any fault: everyone is working.
   clients = await startLoad(rig, { count: 4, ...client });
@@ -32,10 +35,15 @@ async function load4(options: RigOptions = {}, client: { refreshAfterOutages?: n
 
 const finish = drainAndCheck;
 
-const sessionsOn = (r: Rig, node: number): number => [...r.gateway.core.allSessions()].filter((s) => s.connection.index === node).length;
+const sessionsOn = (r: Rig, node: number): number =>
+  [...r.gateway.core.allSessions()].filter((s) => s.connection.index === node).length;
 /** The clients whose session is bound to CTI node `node` now. */
 const clientsOn = (r: Rig, load: readonly LoadClient[], node: number): LoadClient[] => {
-  const users = new Set([...r.gateway.core.allSessions()].filter((s) => s.connection.index === node && s.state === 'active').map((s) => s.user.id));
+  const users = new Set(
+    [...r.gateway.core.allSessions()]
+      .filter((s) => s.connection.index === node && s.state === 'active')
+      .map((s) => s.user.id),
+  );
   return load.filter((c) => users.has(c.name.slice(0, c.name.indexOf('/'))));
 };
 
@@ -56,12 +64,16 @@ describe('CTI Manager faults under SIP load', () => {
     await finish(r, load);
     // The clients on node 0 were refused at once while it was down, then told by 481 to INVITE again.
     for (const victim of victims) {
-      expect(victim.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService'), victim.name).toBeGreaterThan(0);
+      expect(
+        victim.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService'),
+        victim.name,
+      ).toBeGreaterThan(0);
       expect(victim.count('INFO 481'), victim.name).toBeGreaterThan(0);
       expect(victim.count('INVITE 200'), victim.name).toBeGreaterThanOrEqual(2);
     }
     // The others never noticed.
-    for (const other of load.filter((c) => !victims.includes(c))) expect(other.count('INFO 481'), other.name).toBe(0);
+    for (const other of load.filter((c) => !victims.includes(c)))
+      expect(other.count('INFO 481'), other.name).toBe(0);
   });
 
   it('a node frozen (socket open, silent) is detected by heartbeats; sessions fail over after thaw', async () => {
@@ -73,7 +85,10 @@ describe('CTI Manager faults under SIP load', () => {
     await until(() => r.gateway.pool.upCount === 1, 'frozen node declared down by heartbeats');
     await Promise.all(healthy.map((c) => c.progress(2)));
     // The frozen node's sessions are refused at once now, not left waiting on a silent socket.
-    await until(() => frozen.every((c) => c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') > 0), 'frozen sessions refused with a CSTA error');
+    await until(
+      () => frozen.every((c) => c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') > 0),
+      'frozen sessions refused with a CSTA error',
+    );
     unwrap(r.sim.thawNode(1));
     await until(() => r.gateway.pool.upCount === 2, 'thawed node back');
     await finish(r, load);
@@ -84,7 +99,15 @@ describe('CTI Manager faults under SIP load', () => {
     unwrap(await r.sim.stopNode(0));
     unwrap(await r.sim.stopNode(1));
     await until(() => r.gateway.pool.upCount === 0, 'no CTI Manager');
-    await until(() => load.every((c) => c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') + c.count('INVITE 503') > 0), 'every client told the CTI Manager is out of service');
+    await until(
+      () =>
+        load.every(
+          (c) =>
+            c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') + c.count('INVITE 503') >
+            0,
+        ),
+      'every client told the CTI Manager is out of service',
+    );
     const during = load.map((c) => c.iterations);
     await new Promise((resolve) => setTimeout(resolve, 300));
     // Nothing succeeds with no CTI Manager (and nothing hangs: the rounds go on, refused).
@@ -111,7 +134,10 @@ describe('CTI Manager faults under SIP load', () => {
     const { rig: r, clients: load } = await load4({ cti: { moveSessionsOnFailure: true } });
     expect(sessionsOn(r, 0)).toBeGreaterThan(0);
     unwrap(await r.sim.stopNode(0));
-    await until(() => [...r.gateway.core.allSessions()].every((s) => s.connection.index === 1 && s.state === 'active'), 'every session moved to node 1');
+    await until(
+      () => [...r.gateway.core.allSessions()].every((s) => s.connection.index === 1 && s.state === 'active'),
+      'every session moved to node 1',
+    );
     // Everyone works on node 1, including the clients whose session was on node 0.
     await Promise.all(load.map((c) => c.progress(2)));
     unwrap(await r.sim.startNode(0));

@@ -26,10 +26,13 @@ export class CountingClock implements Clock {
     return performance.now();
   }
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const timer = setTimeout(() => {
-      this.live.delete(timer);
-      callback();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.live.delete(timer);
+        callback();
+      },
+      Math.max(0, delayMs),
+    );
     // As systemClock: a forgotten timer must never keep the test process alive.
     timer.unref();
     this.live.add(timer);
@@ -75,22 +78,31 @@ export class OperatorLogger implements Logger {
   }
   /** Records whose message matches. */
   find(message: string | RegExp): LogRecord[] {
-    return this.records.filter((r) => (typeof message === 'string' ? r.message === message : message.test(r.message)));
+    return this.records.filter((r) =>
+      typeof message === 'string' ? r.message === message : message.test(r.message),
+    );
   }
 }
 
 /** Polls `condition` (no blind sleeping); fails with `what` (computed at that moment) after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
+export async function until(
+  condition: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 /** Counts of socket handles alive in this process (TCP sockets, listeners, connects in progress). */
 export function socketHandles(): number {
-  return process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP') || name === 'GetAddrInfoReqWrap').length;
+  return process
+    .getActiveResourcesInfo()
+    .filter((name) => name.startsWith('TCP') || name === 'GetAddrInfoReqWrap').length;
 }
 
 /** Ref'd timers alive in this process (the engine's own are counted by CountingClock). */
@@ -154,7 +166,14 @@ export class Rig {
     const baseline = { sockets: socketHandles(), timers: refTimers() };
     const clock = new CountingClock();
     const logger = new OperatorLogger();
-    const sim = await startSimulator({ cluster: 'demo', nodes: options.nodes ?? 2, host: '127.0.0.1', port: 0, clock, logger: logger.child({ side: 'sim' }) });
+    const sim = await startSimulator({
+      cluster: 'demo',
+      nodes: options.nodes ?? 2,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      logger: logger.child({ side: 'sim' }),
+    });
     try {
       if (options.nodesDownAtStart) for (const node of sim.nodes) await sim.stopNode(node.index);
       const gateway = await createGateway({
@@ -175,7 +194,12 @@ export class Rig {
             ...options.cti,
           },
           numbering: DEFAULT_NUMBERING_RULES_CONFIG,
-          sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: 0 }], ws: [{ host: '127.0.0.1', port: 0 }], ...options.sip },
+          sip: {
+            domain: 'gw.deskline.test',
+            tcp: [{ host: '127.0.0.1', port: 0 }],
+            ws: [{ host: '127.0.0.1', port: 0 }],
+            ...options.sip,
+          },
           http: { port: null },
           ...(options.users === undefined ? {} : { users: options.users }),
         },
@@ -209,7 +233,10 @@ export class Rig {
   expectCallsAccountedFor(devices: ReadonlySet<string> = LOAD_DEVICES): void {
     for (const call of this.sim.model.snapshot()) {
       const ours = call.connections.some((c) => devices.has(c.deviceId)) || devices.has(call.callingDevice);
-      expect(ours, `call ${call.callId} ${call.callingDevice} → ${call.calledDevice} involves none of the load's lines`).toBe(true);
+      expect(
+        ours,
+        `call ${call.callId} ${call.callingDevice} → ${call.calledDevice} involves none of the load's lines`,
+      ).toBe(true);
     }
   }
 
@@ -218,21 +245,36 @@ export class Rig {
     const sip = this.gateway.sip;
     const left = (): string =>
       JSON.stringify({
-        sessions: [...this.gateway.core.allSessions()].map((s) => `${s.id} ${s.user.id} ${s.state} cti${s.connection.index}`),
+        sessions: [...this.gateway.core.allSessions()].map(
+          (s) => `${s.id} ${s.user.id} ${s.state} cti${s.connection.index}`,
+        ),
         rccDialogs: sip?.dialogCount,
         sip: sip?.userAgent.stats(),
       });
-    await until(() => this.gateway.core.sessionCount === 0 && (sip?.dialogCount ?? 0) === 0 && (sip?.userAgent.stats().dialogs ?? 0) === 0, 'no sessions or dialogs left in the gateway').catch((e: unknown) => {
+    await until(
+      () =>
+        this.gateway.core.sessionCount === 0 &&
+        (sip?.dialogCount ?? 0) === 0 &&
+        (sip?.userAgent.stats().dialogs ?? 0) === 0,
+      'no sessions or dialogs left in the gateway',
+    ).catch((e: unknown) => {
       throw new Error(`${String(e)}: ${left()}`);
     });
     // CTI side: every monitor the gateway started was stopped; one application session per CTI connection.
-    await until(() => this.simMonitors() === 0, () => `no monitors left in the simulator (has ${this.simMonitors()})`);
+    await until(
+      () => this.simMonitors() === 0,
+      () => `no monitors left in the simulator (has ${this.simMonitors()})`,
+    );
     expect(this.simSessions()).toBe(this.gateway.pool.upCount);
   }
 
   /** No call left in the simulator. */
   async expectNoCalls(): Promise<void> {
-    await until(() => this.sim.model.snapshot().length === 0, () => `no calls left in the simulator: ${JSON.stringify(this.sim.model.snapshot().map((c) => [c.callId, c.callingDevice, c.calledDevice]))}`);
+    await until(
+      () => this.sim.model.snapshot().length === 0,
+      () =>
+        `no calls left in the simulator: ${JSON.stringify(this.sim.model.snapshot().map((c) => [c.callId, c.callingDevice, c.calledDevice]))}`,
+    );
   }
 
   async disposeGateway(): Promise<void> {
@@ -245,11 +287,23 @@ export class Rig {
   async finish(): Promise<void> {
     await this.disposeGateway();
     // The gateway is gone: the simulator holds none of its application sessions or monitors.
-    await until(() => this.sim.nodes.every((n) => n.connections === 0 && n.sessions === 0 && n.monitors === 0), 'simulator released the gateway connections');
+    await until(
+      () => this.sim.nodes.every((n) => n.connections === 0 && n.sessions === 0 && n.monitors === 0),
+      'simulator released the gateway connections',
+    );
     await this.sim.dispose();
-    await until(() => this.clock.liveTimers === 0, () => `engine timers all cleared (still ${this.clock.liveTimers})`);
-    await until(() => socketHandles() <= this.baseline.sockets, () => `sockets closed (${socketHandles()} open, ${this.baseline.sockets} before)`);
-    await until(() => refTimers() <= this.baseline.timers, () => `timers cleared (${refTimers()} running, ${this.baseline.timers} before)`);
+    await until(
+      () => this.clock.liveTimers === 0,
+      () => `engine timers all cleared (still ${this.clock.liveTimers})`,
+    );
+    await until(
+      () => socketHandles() <= this.baseline.sockets,
+      () => `sockets closed (${socketHandles()} open, ${this.baseline.sockets} before)`,
+    );
+    await until(
+      () => refTimers() <= this.baseline.timers,
+      () => `timers cleared (${refTimers()} running, ${this.baseline.timers} before)`,
+    );
   }
 
   /** Best effort, for afterEach after a failed test: never throws. */

@@ -84,7 +84,15 @@ export class LoadClient {
   progress(more: number, timeoutMs = 20_000): Promise<void> {
     const target = this.iterations + more;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no progress (${this.iterations} iterations, wanted ${target}); saw ${JSON.stringify([...this.outcomes])}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.name}: no progress (${this.iterations} iterations, wanted ${target}); saw ${JSON.stringify([...this.outcomes])}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({
         target,
         resolve: () => {
@@ -158,7 +166,9 @@ export class LoadClient {
       }
       // Drop the event INFOs we answered (auto-answer keeps them for nextRequest()).
       const received = this.client?.received;
-      if (received !== undefined) for (let i = received.length - 1; i >= 0; i--) if (received[i] instanceof SipRequest) received.splice(i, 1);
+      if (received !== undefined)
+        for (let i = received.length - 1; i >= 0; i--)
+          if (received[i] instanceof SipRequest) received.splice(i, 1);
       await sleep(this.options.pauseMs ?? 20);
     }
   }
@@ -212,9 +222,14 @@ export class LoadClient {
       throw new Error(`${this.name}: INFO answered ${response.status} ${response.reason}`);
     }
     const decoded = decodeCsta(response.body);
-    if (!decoded.ok) throw new Error(`${this.name}: 200 OK with a body that is not CSTA: ${decoded.error.message}`);
+    if (!decoded.ok)
+      throw new Error(`${this.name}: 200 OK with a body that is not CSTA: ${decoded.error.message}`);
     const message = decoded.value.message;
-    this.note(message.type === 'CSTAErrorCode' ? `CSTAErrorCode:${message.errorClass}/${message.value}` : message.type);
+    this.note(
+      message.type === 'CSTAErrorCode'
+        ? `CSTAErrorCode:${message.errorClass}/${message.value}`
+        : message.type,
+    );
     if (message.type === 'CSTAErrorCode' && message.errorClass === 'systemResourceAvailability') {
       const limit = this.options.refreshAfterOutages ?? 8;
       if (limit > 0 && ++this.outagesInARow >= limit) {
@@ -257,7 +272,12 @@ export class LoadClient {
     if (this.client === undefined) {
       const { host, port } = this.options.target();
       try {
-        this.client = await SipRawClient.connect({ transport: this.options.transport, host, port, waitTimeoutMs: this.options.waitTimeoutMs ?? 4_000 });
+        this.client = await SipRawClient.connect({
+          transport: this.options.transport,
+          host,
+          port,
+          waitTimeoutMs: this.options.waitTimeoutMs ?? 4_000,
+        });
       } catch {
         this.note('connect failed');
         throw new Interrupted();
@@ -274,7 +294,10 @@ export class LoadClient {
         from: `<sip:${user}@deskline.example>`,
         // Unreachable on purpose (port 1): if the gateway ever has to call us back on a new
         // connection, it fails at once instead of waiting for a DNS or connect timeout.
-        contact: transport === 'TCP' ? `<sip:${user}@127.0.0.1:1;transport=tcp>` : `<sip:${user}@load.invalid;transport=ws>`,
+        contact:
+          transport === 'TCP'
+            ? `<sip:${user}@127.0.0.1:1;transport=tcp>`
+            : `<sip:${user}@load.invalid;transport=ws>`,
         body: body.requestSystemStatus(line),
       });
     } catch (cause) {
@@ -284,7 +307,8 @@ export class LoadClient {
     const status = session.inviteResponse.status;
     this.note(`INVITE ${status}`);
     if (status === 503) throw new Interrupted();
-    if (status !== 200) throw new Error(`${this.name}: INVITE answered ${status} ${session.inviteResponse.reason}`);
+    if (status !== 200)
+      throw new Error(`${this.name}: INVITE answered ${status} ${session.inviteResponse.reason}`);
     this.session = session;
     const monitor = await this.info(session, body.monitorStart(line));
     if (monitor.type !== 'MonitorStartResponse') {
@@ -336,7 +360,14 @@ export class LoadClient {
 }
 
 /** Starts `count` load clients on the rig's gateway, alternating TCP and WebSocket, and waits until each works. */
-export async function startLoad(rig: Rig, options: { count?: number; users?: readonly { user: string; line: string }[]; refreshAfterOutages?: number } = {}): Promise<LoadClient[]> {
+export async function startLoad(
+  rig: Rig,
+  options: {
+    count?: number;
+    users?: readonly { user: string; line: string }[];
+    refreshAfterOutages?: number;
+  } = {},
+): Promise<LoadClient[]> {
   const users = (options.users ?? LOAD_USERS).slice(0, options.count ?? 4);
   const load = users.map((u, i) => {
     const transport = i % 2 === 0 ? 'TCP' : 'WS';
@@ -346,7 +377,9 @@ export async function startLoad(rig: Rig, options: { count?: number; users?: rea
       transport,
       target: () => rig.listener(transport),
       dial: FAR_END,
-      ...(options.refreshAfterOutages === undefined ? {} : { refreshAfterOutages: options.refreshAfterOutages }),
+      ...(options.refreshAfterOutages === undefined
+        ? {}
+        : { refreshAfterOutages: options.refreshAfterOutages }),
     }).start();
   });
   await Promise.all(load.map((c) => c.progress(3)));

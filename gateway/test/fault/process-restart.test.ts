@@ -16,7 +16,17 @@ import { stringify } from 'yaml';
 import { DEMO_CTI_PASSWORD, DEMO_CTI_USER } from '../../src/gateway.js';
 import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { CountingClock, LOAD_DEVICES, LOAD_USERS, OperatorLogger, refTimers, socketHandles, until, FAR_END, type Listener } from './harness.js';
+import {
+  CountingClock,
+  LOAD_DEVICES,
+  LOAD_USERS,
+  OperatorLogger,
+  refTimers,
+  socketHandles,
+  until,
+  FAR_END,
+  type Listener,
+} from './harness.js';
 import { LoadClient } from './load-client.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,9 +42,14 @@ interface ServiceProcess {
 
 /** Starts the service (one Node process: tsx as a loader, so that SIGKILL reaches the gateway itself). */
 function startService(configFile: string): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--config', configFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise<ServiceProcess>((resolve, reject) => {
     const listeners: Partial<Record<'TCP' | 'WS', Listener>> = {};
     const timer = setTimeout(() => {
@@ -43,7 +58,8 @@ function startService(configFile: string): Promise<ServiceProcess> {
     }, 20_000);
     const read = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
-      for (const match of output.matchAll(/^\s+SIP (TCP|WS) (\S+):(\d+)$/gm)) listeners[match[1] as 'TCP' | 'WS'] = { host: match[2] as string, port: Number(match[3]) };
+      for (const match of output.matchAll(/^\s+SIP (TCP|WS) (\S+):(\d+)$/gm))
+        listeners[match[1] as 'TCP' | 'WS'] = { host: match[2] as string, port: Number(match[3]) };
       if (listeners.TCP !== undefined && listeners.WS !== undefined) {
         clearTimeout(timer);
         child.stdout?.off('data', read);
@@ -84,14 +100,25 @@ describe('the gateway process restarted under load', () => {
   it('SIGKILL, start again: clients re-INVITE and carry on, the simulator drops the dead sessions, nothing stuck', async () => {
     const baseline = { sockets: socketHandles(), timers: refTimers() };
     const clock = new CountingClock();
-    sim = await startSimulator({ cluster: 'demo', nodes: 2, host: '127.0.0.1', port: 0, clock, logger: new OperatorLogger() });
+    sim = await startSimulator({
+      cluster: 'demo',
+      nodes: 2,
+      host: '127.0.0.1',
+      port: 0,
+      clock,
+      logger: new OperatorLogger(),
+    });
     const s = sim;
     dir = mkdtempSync(join(tmpdir(), 'deskline-restart-'));
     const configFile = join(dir, 'gateway.yaml');
     const config = (tcpPort: number, wsPort: number): string =>
       stringify({
         node: { id: 'restart-gw' },
-        sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: tcpPort }], ws: [{ host: '127.0.0.1', port: wsPort }] },
+        sip: {
+          domain: 'gw.deskline.test',
+          tcp: [{ host: '127.0.0.1', port: tcpPort }],
+          ws: [{ host: '127.0.0.1', port: wsPort }],
+        },
         cti: {
           addresses: s.nodes.map((n) => n.address),
           applicationUser: DEMO_CTI_USER,
@@ -112,7 +139,13 @@ describe('the gateway process restarted under load', () => {
     const target = (transport: 'TCP' | 'WS'): Listener => (transport === 'TCP' ? first.tcp : first.ws);
     load = LOAD_USERS.slice(0, 4).map((u, i) => {
       const transport = i % 2 === 0 ? 'TCP' : 'WS';
-      return new LoadClient({ user: u.user, line: u.line, transport, target: () => target(transport), dial: FAR_END }).start();
+      return new LoadClient({
+        user: u.user,
+        line: u.line,
+        transport,
+        target: () => target(transport),
+        dial: FAR_END,
+      }).start();
     });
     await Promise.all(load.map((c) => c.progress(3)));
     expect(s.nodes.reduce((n, node) => n + node.monitors, 0)).toBe(4);
@@ -121,9 +154,23 @@ describe('the gateway process restarted under load', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     // The simulator notices the dead connections and releases their sessions and monitors.
-    await until(() => s.nodes.every((n) => n.connections === 0 && n.sessions === 0 && n.monitors === 0), 'simulator dropped the dead CTI sessions');
+    await until(
+      () => s.nodes.every((n) => n.connections === 0 && n.sessions === 0 && n.monitors === 0),
+      'simulator dropped the dead CTI sessions',
+    );
     // The clients notice too (their connections are gone) and keep trying.
-    await until(() => load.every((c) => c.count('connection closed') + c.count('INFO failed') + c.count('INFO timeout') + c.count('connect failed') > 0), 'every client noticed');
+    await until(
+      () =>
+        load.every(
+          (c) =>
+            c.count('connection closed') +
+              c.count('INFO failed') +
+              c.count('INFO timeout') +
+              c.count('connect failed') >
+            0,
+        ),
+      'every client noticed',
+    );
 
     // Same ports, new process.
     writeFileSync(configFile, config(first.tcp.port, first.ws.port));
@@ -137,9 +184,13 @@ describe('the gateway process restarted under load', () => {
       expect(client.anomalies, client.name).toEqual([]);
     }
     // The old TCP dialogs were BYE'd over the new connections: 481, the new process never knew them.
-    for (const client of load.filter((c) => c.name.endsWith('/TCP'))) expect(client.count('orphan BYE 481'), client.name).toBeGreaterThanOrEqual(1);
+    for (const client of load.filter((c) => c.name.endsWith('/TCP')))
+      expect(client.count('orphan BYE 481'), client.name).toBeGreaterThanOrEqual(1);
     // Every call in the simulator is one the load placed (calls from before the kill included).
-    for (const call of s.model.snapshot()) expect(LOAD_DEVICES.has(call.callingDevice), `call ${call.callId} from ${call.callingDevice}`).toBe(true);
+    for (const call of s.model.snapshot())
+      expect(LOAD_DEVICES.has(call.callingDevice), `call ${call.callId} from ${call.callingDevice}`).toBe(
+        true,
+      );
 
     await Promise.all(load.map((c) => c.stop()));
     for (const client of load) expect(client.anomalies, client.name).toEqual([]);
@@ -149,7 +200,10 @@ describe('the gateway process restarted under load', () => {
     // SIGTERM drains and exits 0; the simulator then holds nothing of it.
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
-    await until(() => s.nodes.every((n) => n.connections === 0 && n.sessions === 0), 'simulator released the service');
+    await until(
+      () => s.nodes.every((n) => n.connections === 0 && n.sessions === 0),
+      'simulator released the service',
+    );
     await s.dispose();
     sim = undefined;
     await until(() => clock.liveTimers === 0, 'simulator timers cleared');

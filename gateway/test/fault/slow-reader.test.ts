@@ -35,7 +35,10 @@ describe.each(['TCP', 'WS'] as const)('a %s client that never reads', (transport
     const session = await slow.openSession({
       uri: 'sip:rcc@gw.deskline.test',
       from: `<sip:${GRACE.user}@deskline.example>`,
-      contact: transport === 'TCP' ? '<sip:grace@127.0.0.1:1;transport=tcp>' : '<sip:grace@slow.invalid;transport=ws>',
+      contact:
+        transport === 'TCP'
+          ? '<sip:grace@127.0.0.1:1;transport=tcp>'
+          : '<sip:grace@slow.invalid;transport=ws>',
       body: body.requestSystemStatus(GRACE.line),
     });
     expect(session.inviteResponse.status).toBe(200);
@@ -48,7 +51,12 @@ describe.each(['TCP', 'WS'] as const)('a %s client that never reads', (transport
     let sent = 0;
     while (!cutOff() && !slow.isClosed && sent < 40_000) {
       for (let i = 0; i < 100; i++) {
-        slow.sendBytes(session.build('INFO', { body: FEATURES, headers: [['Content-Disposition', 'signal;handling=required']] }).bytes);
+        slow.sendBytes(
+          session.build('INFO', {
+            body: FEATURES,
+            headers: [['Content-Disposition', 'signal;handling=required']],
+          }).bytes,
+        );
         sent++;
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -59,21 +67,40 @@ describe.each(['TCP', 'WS'] as const)('a %s client that never reads', (transport
     // Bounded: at most the limit plus the one answer that crossed it.
     expect(buffered).toBeGreaterThan(DEFAULT_MAX_WRITE_BUFFER_BYTES);
     expect(buffered).toBeLessThanOrEqual(DEFAULT_MAX_WRITE_BUFFER_BYTES + answerBytes);
-    await until(() => !r.gateway.sip?.userAgent.connections().some((c) => c.remotePort === slow.localPort), 'its connection gone');
+    await until(
+      () => !r.gateway.sip?.userAgent.connections().some((c) => c.remotePort === slow.localPort),
+      'its connection gone',
+    );
     slow.destroy();
 
     if (transport === 'TCP') {
       // The dialog outlived its connection (RFC 3261 §18.1.1): the client comes back and signs out.
       const again = await SipRawClient.connect({ transport, host, port, waitTimeoutMs: 5_000 });
       clients.push(again);
-      const resumed = new RawSession(again, session.uri, { bytes: Buffer.alloc(0), branch: '', method: 'INVITE', callId: session.callId, fromTag: session.localTag }, session.inviteResponse, `<sip:${GRACE.user}@deskline.example>`, `<${session.uri}>`);
+      const resumed = new RawSession(
+        again,
+        session.uri,
+        {
+          bytes: Buffer.alloc(0),
+          branch: '',
+          method: 'INVITE',
+          callId: session.callId,
+          fromTag: session.localTag,
+        },
+        session.inviteResponse,
+        `<sip:${GRACE.user}@deskline.example>`,
+        `<${session.uri}>`,
+      );
       const answer = await resumed.request('INFO', { body: FEATURES, cseq: session.lastCSeq + 1 });
       expect(`${answer.status} ${answer.reason} ${answer.header('warning') ?? ''}`).toMatch(/^200 /);
       expect(csta(answer).type).toBe('GetCSTAFeaturesResponse');
       expect((await resumed.bye()).status).toBe(200);
       await again.close();
     }
-    await until(() => ![...r.gateway.core.allSessions()].some((s) => s.user.id === GRACE.user), "the slow reader's session released");
+    await until(
+      () => ![...r.gateway.core.allSessions()].some((s) => s.user.id === GRACE.user),
+      "the slow reader's session released",
+    );
     await drainAndCheck(r, load);
   }, 60_000);
 });

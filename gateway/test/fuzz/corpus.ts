@@ -37,18 +37,33 @@ export function loadRegressions(target: TargetName): Regression[] {
       const id = name.slice(0, -'.bin'.length);
       const metaUrl = new URL(`${id}.json`, dir);
       const meta = existsSync(metaUrl) ? (JSON.parse(readFileSync(metaUrl, 'utf8')) as RegressionMeta) : {};
-      return { id, meta, input: { bytes: readFileSync(new URL(name, dir)), cuts: meta.cuts ?? [], variant: meta.variant ?? 0 } };
+      return {
+        id,
+        meta,
+        input: { bytes: readFileSync(new URL(name, dir)), cuts: meta.cuts ?? [], variant: meta.variant ?? 0 },
+      };
     });
 }
 
 /** Saves a failing input (idempotent: the id is a hash of the input). Returns the path written. */
-export function saveRegression(target: TargetName, input: FuzzCase, meta: Omit<RegressionMeta, 'cuts' | 'variant'>): string {
-  const id = createHash('sha256').update(input.bytes).update(JSON.stringify([input.cuts, input.variant])).digest('hex').slice(0, 16);
+export function saveRegression(
+  target: TargetName,
+  input: FuzzCase,
+  meta: Omit<RegressionMeta, 'cuts' | 'variant'>,
+): string {
+  const id = createHash('sha256')
+    .update(input.bytes)
+    .update(JSON.stringify([input.cuts, input.variant]))
+    .digest('hex')
+    .slice(0, 16);
   const dir = new URL(`${target}/`, REGRESSIONS_DIR);
   mkdirSync(dir, { recursive: true });
   const bin = new URL(`${id}.bin`, dir);
   writeFileSync(bin, input.bytes);
-  writeFileSync(new URL(`${id}.json`, dir), `${JSON.stringify({ cuts: input.cuts, variant: input.variant, ...meta }, null, 2)}\n`);
+  writeFileSync(
+    new URL(`${id}.json`, dir),
+    `${JSON.stringify({ cuts: input.cuts, variant: input.variant, ...meta }, null, 2)}\n`,
+  );
   return fileURLToPath(bin);
 }
 

@@ -22,33 +22,43 @@ describe.each(TARGET_NAMES)('fuzz %s', (name) => {
         try {
           target.check(input);
         } catch (cause) {
-          throw new Error(`seed ${i}, variant ${variant}: ${String(cause)}\n${describeCase(input)}`, { cause });
+          throw new Error(`seed ${i}, variant ${variant}: ${String(cause)}\n${describeCase(input)}`, {
+            cause,
+          });
         }
       }
     }
   });
 
-  it(`mutated seeds hold the properties (${BUDGET_MS} ms of runs)`, () => {
-    let last: FuzzCase | undefined;
-    const details = fc.check(
-      fc.property(target.arbitrary, (input) => {
-        last = input;
-        target.check(input);
-      }),
-      { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false },
-    );
-    if (details.failed) {
-      const counterexample = details.counterexample?.[0] ?? last;
-      const error = details.errorInstance;
-      throw new Error(
-        [
-          `fuzz ${name}: ${error instanceof FuzzViolation ? error.message : String(error)}`,
-          `fast-check seed ${details.seed}, path ${String(details.counterexample === null ? '' : details.counterexamplePath)}`,
-          'Keep it: npx tsx scripts/fuzz.ts --target ' + name + " --replay '" + (counterexample === undefined ? '' : describeCase(counterexample)) + "'",
-        ].join('\n'),
+  it(
+    `mutated seeds hold the properties (${BUDGET_MS} ms of runs)`,
+    () => {
+      let last: FuzzCase | undefined;
+      const details = fc.check(
+        fc.property(target.arbitrary, (input) => {
+          last = input;
+          target.check(input);
+        }),
+        { numRuns: 1_000_000, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false },
       );
-    }
-    // The run was not empty: the budget bought real executions.
-    expect(details.numRuns).toBeGreaterThan(20);
-  }, BUDGET_MS + 30_000);
+      if (details.failed) {
+        const counterexample = details.counterexample?.[0] ?? last;
+        const error = details.errorInstance;
+        throw new Error(
+          [
+            `fuzz ${name}: ${error instanceof FuzzViolation ? error.message : String(error)}`,
+            `fast-check seed ${details.seed}, path ${String(details.counterexample === null ? '' : details.counterexamplePath)}`,
+            'Keep it: npx tsx scripts/fuzz.ts --target ' +
+              name +
+              " --replay '" +
+              (counterexample === undefined ? '' : describeCase(counterexample)) +
+              "'",
+          ].join('\n'),
+        );
+      }
+      // The run was not empty: the budget bought real executions.
+      expect(details.numRuns).toBeGreaterThan(20);
+    },
+    BUDGET_MS + 30_000,
+  );
 });

@@ -13,7 +13,13 @@ export type Mutation =
   | { readonly k: 'insert'; readonly at: number; readonly bytes: Uint8Array }
   | { readonly k: 'duplicate'; readonly at: number; readonly length: number }
   | { readonly k: 'dupLine'; readonly line: number }
-  | { readonly k: 'splice'; readonly at: number; readonly seed: number; readonly from: number; readonly length: number }
+  | {
+      readonly k: 'splice';
+      readonly at: number;
+      readonly seed: number;
+      readonly from: number;
+      readonly length: number;
+    }
   | { readonly k: 'token'; readonly at: number; readonly token: number; readonly replace: number };
 
 export function mutationArbitrary(dictionarySize: number): fc.Arbitrary<Mutation> {
@@ -21,23 +27,72 @@ export function mutationArbitrary(dictionarySize: number): fc.Arbitrary<Mutation
   // Weighted so that a mutated input usually stays close to valid (deep paths are reached only by
   // inputs that get past the first checks): truncation, the most destructive, is the rarest.
   const arbitraries: fc.WeightedArbitrary<Mutation>[] = [
-    { weight: 4, arbitrary: fc.record({ k: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }) },
-    { weight: 3, arbitrary: fc.record({ k: fc.constant('set' as const), at, value: fc.integer({ min: 0, max: 255 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ k: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ k: fc.constant('set' as const), at, value: fc.integer({ min: 0, max: 255 }) }),
+    },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('truncate' as const), at }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('delete' as const), at, length: fc.integer({ min: 1, max: 64 }) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('insert' as const), at, bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('duplicate' as const), at, length: fc.integer({ min: 1, max: 256 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('delete' as const),
+        at,
+        length: fc.integer({ min: 1, max: 64 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('insert' as const),
+        at,
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('duplicate' as const),
+        at,
+        length: fc.integer({ min: 1, max: 256 }),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ k: fc.constant('dupLine' as const), line: fc.nat({ max: 64 }) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('splice' as const), at, seed: fc.nat(), from: at, length: fc.integer({ min: 1, max: 512 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('splice' as const),
+        at,
+        seed: fc.nat(),
+        from: at,
+        length: fc.integer({ min: 1, max: 512 }),
+      }),
+    },
   ];
   if (dictionarySize > 0) {
-    arbitraries.push({ weight: 5, arbitrary: fc.record({ k: fc.constant('token' as const), at, token: fc.nat({ max: dictionarySize - 1 }), replace: fc.integer({ min: 0, max: 8 }) }) });
+    arbitraries.push({
+      weight: 5,
+      arbitrary: fc.record({
+        k: fc.constant('token' as const),
+        at,
+        token: fc.nat({ max: dictionarySize - 1 }),
+        replace: fc.integer({ min: 0, max: 8 }),
+      }),
+    });
   }
   return fc.oneof(...arbitraries);
 }
 
 /** Applies mutations in order. Positions wrap around the current length, so every mutation applies. */
-export function mutate(seed: Buffer, mutations: readonly Mutation[], seeds: readonly Buffer[], dictionary: readonly Buffer[]): Buffer {
+export function mutate(
+  seed: Buffer,
+  mutations: readonly Mutation[],
+  seeds: readonly Buffer[],
+  dictionary: readonly Buffer[],
+): Buffer {
   let b = seed;
   for (const m of mutations) {
     const at = (position: number): number => (b.length === 0 ? 0 : position % (b.length + 1));
@@ -76,7 +131,8 @@ export function mutate(seed: Buffer, mutations: readonly Mutation[], seeds: read
       case 'dupLine': {
         // A whole CRLF-terminated line twice: duplicated header fields, repeated start lines.
         const lines: number[] = [];
-        for (let i = b.indexOf('\r\n'); i >= 0 && lines.length < 128; i = b.indexOf('\r\n', i + 2)) lines.push(i + 2);
+        for (let i = b.indexOf('\r\n'); i >= 0 && lines.length < 128; i = b.indexOf('\r\n', i + 2))
+          lines.push(i + 2);
         if (lines.length < 2) break;
         const index = m.line % (lines.length - 1);
         const start = lines[index] as number;
@@ -110,9 +166,16 @@ export function mutate(seed: Buffer, mutations: readonly Mutation[], seeds: read
 }
 
 /** One seed (by index) and the mutations applied to it; now and then plain random bytes instead. */
-export function mutatedInput(seeds: readonly Buffer[], dictionary: readonly Buffer[], maxMutations = 4): fc.Arbitrary<Buffer> {
+export function mutatedInput(
+  seeds: readonly Buffer[],
+  dictionary: readonly Buffer[],
+  maxMutations = 4,
+): fc.Arbitrary<Buffer> {
   const mutated = fc
-    .record({ seed: fc.nat({ max: seeds.length - 1 }), mutations: fc.array(mutationArbitrary(dictionary.length), { minLength: 1, maxLength: maxMutations }) })
+    .record({
+      seed: fc.nat({ max: seeds.length - 1 }),
+      mutations: fc.array(mutationArbitrary(dictionary.length), { minLength: 1, maxLength: maxMutations }),
+    })
     .map(({ seed, mutations }) => mutate(seeds[seed] as Buffer, mutations, seeds, dictionary));
   const random = fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes));
   return fc.oneof({ weight: 15, arbitrary: mutated }, { weight: 1, arbitrary: random });
@@ -123,7 +186,9 @@ export const cutsArbitrary: fc.Arbitrary<number[]> = fc.array(fc.nat({ max: 1 <<
 
 /** Splits `bytes` at `cuts` (modulo its length), in order, without empty chunks. */
 export function chunks(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].filter((p) => p > 0).sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))]
+    .filter((p) => p > 0)
+    .sort((a, b) => a - b);
   const out: Buffer[] = [];
   let start = 0;
   for (const point of [...points, bytes.length]) {

@@ -10,7 +10,8 @@ describe.each(TARGET_NAMES)('fuzz regressions: %s', (name) => {
   const target = fuzzTarget(name);
 
   it('the corpus loads', () => {
-    for (const regression of regressions) expect(regression.meta.property, `${regression.id} says what it broke`).toBeTypeOf('string');
+    for (const regression of regressions)
+      expect(regression.meta.property, `${regression.id} says what it broke`).toBeTypeOf('string');
   });
 
   for (const regression of regressions) {

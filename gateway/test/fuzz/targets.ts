@@ -66,7 +66,10 @@ function guard<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (cause) {
-    throw new FuzzViolation('never throws', `${what} threw ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`);
+    throw new FuzzViolation(
+      'never throws',
+      `${what} threw ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+    );
   }
 }
 
@@ -83,18 +86,66 @@ function msRccWire(text: string): Buffer {
 }
 
 const SIP_DICTIONARY: readonly Buffer[] = [
-  '\r\n', '\r\n\r\n', '\r', '\n', ' ', '\t', ':', ';', ',', '<', '>', '"', '\\', '%', '%00', '[', ']', '@', '=', '?',
-  'Content-Length: 0\r\n', 'Content-Length: 99999999\r\n', 'l: 5\r\n', 'Content-Length: -1\r\n',
-  'Via: SIP/2.0/TCP h.invalid;branch=z9hG4bK1\r\n', 'v: SIP/2.0/WS [::1]:5;received=[::1]\r\n', 'CSeq: 4294967296 INFO\r\n',
-  'Max-Forwards: 256\r\n', 'Session-Expires: 4294967295;refresher=uas\r\n', 'Min-SE: 0\r\n', 'Contact: *\r\n',
-  'To: <sip:a@b>;tag=x\r\n', 'Require: timer, foo\r\n', 'Accept: */*;q=2\r\n', 'SIP/2.0', 'SIP/2.0 ', 'sip:', 'sips:', 'tel:',
-  'INVITE ', 'ACK ', 'CANCEL ', 'SIP/2.0 200 OK\r\n', '\xff', '\xc0\x80', '\xe2\x80\xa8', '\x00',
+  '\r\n',
+  '\r\n\r\n',
+  '\r',
+  '\n',
+  ' ',
+  '\t',
+  ':',
+  ';',
+  ',',
+  '<',
+  '>',
+  '"',
+  '\\',
+  '%',
+  '%00',
+  '[',
+  ']',
+  '@',
+  '=',
+  '?',
+  'Content-Length: 0\r\n',
+  'Content-Length: 99999999\r\n',
+  'l: 5\r\n',
+  'Content-Length: -1\r\n',
+  'Via: SIP/2.0/TCP h.invalid;branch=z9hG4bK1\r\n',
+  'v: SIP/2.0/WS [::1]:5;received=[::1]\r\n',
+  'CSeq: 4294967296 INFO\r\n',
+  'Max-Forwards: 256\r\n',
+  'Session-Expires: 4294967295;refresher=uas\r\n',
+  'Min-SE: 0\r\n',
+  'Contact: *\r\n',
+  'To: <sip:a@b>;tag=x\r\n',
+  'Require: timer, foo\r\n',
+  'Accept: */*;q=2\r\n',
+  'SIP/2.0',
+  'SIP/2.0 ',
+  'sip:',
+  'sips:',
+  'tel:',
+  'INVITE ',
+  'ACK ',
+  'CANCEL ',
+  'SIP/2.0 200 OK\r\n',
+  '\xff',
+  '\xc0\x80',
+  '\xe2\x80\xa8',
+  '\x00',
 ].map(ascii);
 
-const SIP_LIMITS: readonly FramerLimits[] = [{}, { maxHeaderBytes: 512, maxBodyBytes: 256 }, { maxHeaderBytes: 64, maxBodyBytes: 0 }];
+const SIP_LIMITS: readonly FramerLimits[] = [
+  {},
+  { maxHeaderBytes: 512, maxBodyBytes: 256 },
+  { maxHeaderBytes: 64, maxBodyBytes: 0 },
+];
 
 function sipSeeds(): Buffer[] {
-  const torture = filesUnder(new URL('sip-torture/', VECTORS), (name) => !name.endsWith('.md') && name !== 'SHA256SUMS');
+  const torture = filesUnder(
+    new URL('sip-torture/', VECTORS),
+    (name) => !name.endsWith('.md') && name !== 'SHA256SUMS',
+  );
   const rcc = readdirSync(new URL('ms-rcc/', VECTORS))
     .filter((name) => name.endsWith('.txt') && !name.includes('verbatim'))
     .sort()
@@ -104,7 +155,10 @@ function sipSeeds(): Buffer[] {
 
 /** What a parsed message is, comparable after a round trip (Content-Length is always recomputed). */
 function sipSummary(message: SipMessageKind): string {
-  const start = message instanceof SipRequest ? `${message.method} ${message.uri}` : `${message.status} ${message.reason}`;
+  const start =
+    message instanceof SipRequest
+      ? `${message.method} ${message.uri}`
+      : `${message.status} ${message.reason}`;
   const fields: string[] = [];
   for (let i = 0; i < message.headers.names.length; i++) {
     const name = message.headers.names[i] as string;
@@ -115,7 +169,9 @@ function sipSummary(message: SipMessageKind): string {
 
 /** Every typed accessor a layer above may call: none may throw, whatever the header says. */
 function inspectSip(message: SipMessageKind): void {
-  guard('validate', () => (message instanceof SipRequest ? validateRequest(message) : validateResponse(message)));
+  guard('validate', () =>
+    message instanceof SipRequest ? validateRequest(message) : validateResponse(message),
+  );
   guard('accessors', () => {
     message.via();
     message.topVia();
@@ -144,14 +200,18 @@ function inspectSip(message: SipMessageKind): void {
 
 function expectSipResult(what: string, result: Result<SipMessageKind, SipParseError>): void {
   if (result.ok) {
-    if (!(result.value instanceof SipRequest) && !(result.value instanceof SipResponse)) throw new FuzzViolation('typed result', `${what} returned ${String(result.value)}`);
+    if (!(result.value instanceof SipRequest) && !(result.value instanceof SipResponse))
+      throw new FuzzViolation('typed result', `${what} returned ${String(result.value)}`);
   } else if (!(result.error instanceof SipParseError)) {
     throw new FuzzViolation('typed result', `${what} failed with ${String(result.error)}`);
   }
 }
 
 /** Frames a stream pushed in `parts`; returns a comparable record of what the sink was told. */
-function frameParts(parts: readonly Buffer[], limits: FramerLimits): { events: string[]; messages: SipMessageKind[] } {
+function frameParts(
+  parts: readonly Buffer[],
+  limits: FramerLimits,
+): { events: string[]; messages: SipMessageKind[] } {
   const events: string[] = [];
   const messages: SipMessageKind[] = [];
   const framer = new StreamFramer(
@@ -182,8 +242,16 @@ function checkSip({ bytes, cuts, variant }: FuzzCase): void {
     inspectSip(datagram.value);
     const written = guard('serializeMessage', () => serializeMessage(datagram.value));
     const again = guard('parseDatagram (re-serialised)', () => parseDatagram(written));
-    if (!again.ok) throw new FuzzViolation('re-serialised is accepted', `${again.error.message}\n${written.toString('latin1').slice(0, 400)}`);
-    if (sipSummary(again.value) !== sipSummary(datagram.value)) throw new FuzzViolation('re-serialised reads the same', `${sipSummary(datagram.value).slice(0, 300)}\n≠ ${sipSummary(again.value).slice(0, 300)}`);
+    if (!again.ok)
+      throw new FuzzViolation(
+        're-serialised is accepted',
+        `${again.error.message}\n${written.toString('latin1').slice(0, 400)}`,
+      );
+    if (sipSummary(again.value) !== sipSummary(datagram.value))
+      throw new FuzzViolation(
+        're-serialised reads the same',
+        `${sipSummary(datagram.value).slice(0, 300)}\n≠ ${sipSummary(again.value).slice(0, 300)}`,
+      );
   }
 
   // A TCP/TLS stream (RFC 3261 §18.3): the same events whatever the chunking.
@@ -191,14 +259,20 @@ function checkSip({ bytes, cuts, variant }: FuzzCase): void {
   const whole = frameParts([bytes], limits);
   const split = frameParts(chunks(bytes, cuts), limits);
   if (!isDeepStrictEqual(whole.events, split.events)) {
-    throw new FuzzViolation('split invariance', `whole: ${JSON.stringify(whole.events).slice(0, 400)}\nsplit: ${JSON.stringify(split.events).slice(0, 400)}`);
+    throw new FuzzViolation(
+      'split invariance',
+      `whole: ${JSON.stringify(whole.events).slice(0, 400)}\nsplit: ${JSON.stringify(split.events).slice(0, 400)}`,
+    );
   }
   for (const message of whole.messages) {
     inspectSip(message);
     const written = guard('serializeMessage', () => serializeMessage(message));
     const reframed = frameParts([written], {});
     if (reframed.events.length !== 1 || reframed.events[0] !== `M ${sipSummary(message)}`) {
-      throw new FuzzViolation('re-serialised is accepted', `framed ${JSON.stringify(reframed.events).slice(0, 400)} from ${written.toString('latin1').slice(0, 300)}`);
+      throw new FuzzViolation(
+        're-serialised is accepted',
+        `framed ${JSON.stringify(reframed.events).slice(0, 400)} from ${written.toString('latin1').slice(0, 300)}`,
+      );
     }
   }
 }
@@ -206,18 +280,33 @@ function checkSip({ bytes, cuts, variant }: FuzzCase): void {
 // ─────────────────────────────────────────── CTI frame decoder (gateway/src/cti/framing.ts)
 
 const CTI_DICTIONARY: readonly Buffer[] = [
-  Buffer.from([0x00, 0x00]), Buffer.from([0xff, 0xff]), Buffer.from([0x00, 0x08]), Buffer.from([0x00, 0x07]), Buffer.from([0x00, 0x01]),
-  ascii('9999'), ascii('0000'), ascii('0001'), ascii('00a1'),
+  Buffer.from([0x00, 0x00]),
+  Buffer.from([0xff, 0xff]),
+  Buffer.from([0x00, 0x08]),
+  Buffer.from([0x00, 0x07]),
+  Buffer.from([0x00, 0x01]),
+  ascii('9999'),
+  ascii('0000'),
+  ascii('0001'),
+  ascii('00a1'),
   Buffer.from([0x00, 0x00, 0x00, 0x08, 0x30, 0x30, 0x30, 0x31]),
   Buffer.from([0x00, 0x00, 0xff, 0xff, 0x39, 0x39, 0x39, 0x39]),
-  ascii('<'), ascii('>'), ascii('<?xml version="1.0"?>'),
+  ascii('<'),
+  ascii('>'),
+  ascii('<?xml version="1.0"?>'),
 ];
 
 const CTI_LIMITS: readonly number[] = [65_535, 1_024, 300];
 
 function ctiSeeds(): Buffer[] {
   const frames = filesUnder(new URL('cti-frames/', VECTORS), (name) => name.endsWith('.bin'));
-  const documents = ['MakeCall.xml', 'MakeCallResponse.xml', 'DeliveredEvent.xml', 'StartApplicationSession.xml', 'SystemStatus.xml'].map((name) => readFileSync(new URL(`csta/${name}`, VECTORS)));
+  const documents = [
+    'MakeCall.xml',
+    'MakeCallResponse.xml',
+    'DeliveredEvent.xml',
+    'StartApplicationSession.xml',
+    'SystemStatus.xml',
+  ].map((name) => readFileSync(new URL(`csta/${name}`, VECTORS)));
   const built = documents.map((xml, i) => encodeFrame(i === 2 ? 9999 : i + 1, xml));
   return [...frames, ...built, Buffer.concat(built)];
 }
@@ -236,18 +325,29 @@ function decodeParts(parts: readonly Buffer[], maxFrameBytes: number): DecoderRu
   for (const part of parts) {
     const result = guard('FrameDecoder.push', () => decoder.push(part));
     if (!result.ok) {
-      if (!(result.error instanceof DesklineError) || (result.error.code !== ErrorCode.FrameHeaderCorrupt && result.error.code !== ErrorCode.FrameTooLarge)) {
+      if (
+        !(result.error instanceof DesklineError) ||
+        (result.error.code !== ErrorCode.FrameHeaderCorrupt && result.error.code !== ErrorCode.FrameTooLarge)
+      ) {
         throw new FuzzViolation('typed result', `FrameDecoder failed with ${String(result.error)}`);
       }
       error = `${result.error.code} ${String(result.error.detail?.['reason'])}`;
       // A failed decoder stays failed and holds nothing.
-      const later = guard('FrameDecoder.push', () => decoder.push(Buffer.from([0, 0, 0, 8, 0x30, 0x30, 0x30, 0x31])));
-      if (later.ok || decoder.bufferedBytes !== 0) throw new FuzzViolation('failure is final', 'the decoder accepted bytes after failing');
+      const later = guard('FrameDecoder.push', () =>
+        decoder.push(Buffer.from([0, 0, 0, 8, 0x30, 0x30, 0x30, 0x31])),
+      );
+      if (later.ok || decoder.bufferedBytes !== 0)
+        throw new FuzzViolation('failure is final', 'the decoder accepted bytes after failing');
       break;
     }
     for (const frame of result.value) {
-      if (frame.isEvent !== (frame.invokeId === 9999) || frame.invokeId < 1 || frame.invokeId > 9999) throw new FuzzViolation('typed result', `frame ${frame.invokeId} isEvent ${String(frame.isEvent)}`);
-      if (frame.payload.length + 8 > maxFrameBytes) throw new FuzzViolation('limits hold', `a ${frame.payload.length + 8}-byte frame passed a ${maxFrameBytes}-byte limit`);
+      if (frame.isEvent !== (frame.invokeId === 9999) || frame.invokeId < 1 || frame.invokeId > 9999)
+        throw new FuzzViolation('typed result', `frame ${frame.invokeId} isEvent ${String(frame.isEvent)}`);
+      if (frame.payload.length + 8 > maxFrameBytes)
+        throw new FuzzViolation(
+          'limits hold',
+          `a ${frame.payload.length + 8}-byte frame passed a ${maxFrameBytes}-byte limit`,
+        );
       frames.push(`${frame.invokeId} ${frame.payload.toString('hex')}`);
       decoded.push({ ...frame, payload: Buffer.from(frame.payload) });
     }
@@ -256,27 +356,56 @@ function decodeParts(parts: readonly Buffer[], maxFrameBytes: number): DecoderRu
   return { frames, decoded, error };
 }
 
-const isPrefix = (prefix: readonly string[], of: readonly string[]): boolean => prefix.length <= of.length && prefix.every((value, i) => value === of[i]);
+const isPrefix = (prefix: readonly string[], of: readonly string[]): boolean =>
+  prefix.length <= of.length && prefix.every((value, i) => value === of[i]);
 
 function checkCti({ bytes, cuts, variant }: FuzzCase): void {
   const max = CTI_LIMITS[variant % CTI_LIMITS.length] as number;
   // Byte by byte: every frame before a corrupt header is delivered (the reference).
-  const reference = decodeParts(chunks(bytes, Array.from({ length: Math.min(bytes.length, 70_000) }, (_, i) => i)), max);
+  const reference = decodeParts(
+    chunks(
+      bytes,
+      Array.from({ length: Math.min(bytes.length, 70_000) }, (_, i) => i),
+    ),
+    max,
+  );
   const whole = decodeParts([bytes], max);
   const split = decodeParts(chunks(bytes, cuts), max);
   // "After a corrupt header it returns that error forever (frames completed earlier in the same
   // chunk are dropped with it)": so what a run delivers is a prefix of the reference, the same
   // error is found whatever the chunking, and without an error everything is delivered.
-  for (const [name, run] of [['whole', whole], ['split', split]] as const) {
-    if (run.error !== reference.error) throw new FuzzViolation('split invariance', `${name} error ${String(run.error)} ≠ ${String(reference.error)}`);
-    if (!isPrefix(run.frames, reference.frames)) throw new FuzzViolation('split invariance', `${name} frames are not a prefix of the byte-by-byte frames`);
-    if (run.error === undefined && run.frames.length !== reference.frames.length) throw new FuzzViolation('split invariance', `${name} delivered ${run.frames.length} of ${reference.frames.length} frames`);
+  for (const [name, run] of [
+    ['whole', whole],
+    ['split', split],
+  ] as const) {
+    if (run.error !== reference.error)
+      throw new FuzzViolation(
+        'split invariance',
+        `${name} error ${String(run.error)} ≠ ${String(reference.error)}`,
+      );
+    if (!isPrefix(run.frames, reference.frames))
+      throw new FuzzViolation(
+        'split invariance',
+        `${name} frames are not a prefix of the byte-by-byte frames`,
+      );
+    if (run.error === undefined && run.frames.length !== reference.frames.length)
+      throw new FuzzViolation(
+        'split invariance',
+        `${name} delivered ${run.frames.length} of ${reference.frames.length} frames`,
+      );
   }
   for (const frame of reference.decoded) {
     const encoded = guard('encodeFrame', () => encodeFrame(frame.invokeId, frame.payload, max));
     const again = decodeParts([encoded], max);
-    if (again.error !== undefined || again.frames.length !== 1 || again.frames[0] !== `${frame.invokeId} ${frame.payload.toString('hex')}`) {
-      throw new FuzzViolation('re-encoded is accepted', `frame ${frame.invokeId} (${frame.payload.length} bytes) → ${JSON.stringify(again)}`);
+    if (
+      again.error !== undefined ||
+      again.frames.length !== 1 ||
+      again.frames[0] !== `${frame.invokeId} ${frame.payload.toString('hex')}`
+    ) {
+      throw new FuzzViolation(
+        're-encoded is accepted',
+        `frame ${frame.invokeId} (${frame.payload.length} bytes) → ${JSON.stringify(again)}`,
+      );
     }
     // What the connection does next with a payload: the CSTA decoder must take anything.
     checkCstaDocument(frame.payload);
@@ -289,18 +418,56 @@ function checkCti({ bytes, cuts, variant }: FuzzCase): void {
 const isByteString = (text: string): boolean => [...text].every((c) => c.charCodeAt(0) < 0x100);
 
 const CSTA_DICTIONARY: readonly Buffer[] = [
-  '<', '>', '&', '"', "'", '</', '/>', '<!DOCTYPE x>', '<!--', '-->', ']]>', '<![CDATA[', '&amp;', '&#0;', '&#x10FFFF;', '&#xD800;',
-  'xmlns:a="u"', 'xmlns=""', '\u0000', '\uFFFE', '<a:b>', '<?pi?>', '<?xml version="1.0" encoding="UTF-16"?>', ' ', '\n',
-  '<extensions><privateData><private><x/></private></privateData></extensions>', '<callID>', '</callID>', '<deviceID>', 'tel:+1',
-  'xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"', '\xff', '\xef\xbb\xbf',
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  '</',
+  '/>',
+  '<!DOCTYPE x>',
+  '<!--',
+  '-->',
+  ']]>',
+  '<![CDATA[',
+  '&amp;',
+  '&#0;',
+  '&#x10FFFF;',
+  '&#xD800;',
+  'xmlns:a="u"',
+  'xmlns=""',
+  '\u0000',
+  '\uFFFE',
+  '<a:b>',
+  '<?pi?>',
+  '<?xml version="1.0" encoding="UTF-16"?>',
+  ' ',
+  '\n',
+  '<extensions><privateData><private><x/></private></privateData></extensions>',
+  '<callID>',
+  '</callID>',
+  '<deviceID>',
+  'tel:+1',
+  'xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"',
+  '\xff',
+  '\xef\xbb\xbf',
 ].map((text) => Buffer.from(text, isByteString(text) ? 'latin1' : 'utf8'));
 
-const CSTA_LIMITS: readonly ({ maxBytes: number; maxDepth: number } | undefined)[] = [undefined, { maxBytes: 2_048, maxDepth: 6 }];
+const CSTA_LIMITS: readonly ({ maxBytes: number; maxDepth: number } | undefined)[] = [
+  undefined,
+  { maxBytes: 2_048, maxDepth: 6 },
+];
 
 /** The codes a codec failure may carry: anything else (INTERNAL) is an unexpected throw inside it. */
 const CSTA_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.XmlMalformed, ErrorCode.XmlForbiddenConstruct, ErrorCode.XmlTooLarge, ErrorCode.XmlTooDeep, ErrorCode.XmlEncoding,
-  ErrorCode.CstaUnknownMessage, ErrorCode.CstaMissingField, ErrorCode.CstaInvalidField,
+  ErrorCode.XmlMalformed,
+  ErrorCode.XmlForbiddenConstruct,
+  ErrorCode.XmlTooLarge,
+  ErrorCode.XmlTooDeep,
+  ErrorCode.XmlEncoding,
+  ErrorCode.CstaUnknownMessage,
+  ErrorCode.CstaMissingField,
+  ErrorCode.CstaInvalidField,
 ]);
 
 function cstaSeeds(): Buffer[] {
@@ -310,20 +477,35 @@ function cstaSeeds(): Buffer[] {
   return [...codec, ...rcc, ...hostile];
 }
 
-function checkCstaDocument(input: Uint8Array | string, limits?: { maxBytes: number; maxDepth: number }): void {
+function checkCstaDocument(
+  input: Uint8Array | string,
+  limits?: { maxBytes: number; maxDepth: number },
+): void {
   const decoded = guard('decodeCsta', () => decodeCsta(input, limits));
   if (!decoded.ok) {
     if (!(decoded.error instanceof DesklineError) || !CSTA_CODES.has(decoded.error.code)) {
-      throw new FuzzViolation('typed result', `decodeCsta failed with ${decoded.error.code}: ${decoded.error.message}`);
+      throw new FuzzViolation(
+        'typed result',
+        `decodeCsta failed with ${decoded.error.code}: ${decoded.error.message}`,
+      );
     }
     return;
   }
   const edition: CstaEdition = decoded.value.edition;
-  const xml = guard('encodeCsta', () => encodeCsta(decoded.value.message, edition.startsWith('ed') ? { edition } : undefined));
+  const xml = guard('encodeCsta', () =>
+    encodeCsta(decoded.value.message, edition.startsWith('ed') ? { edition } : undefined),
+  );
   const again = guard('decodeCsta (re-encoded)', () => decodeCsta(xml));
-  if (!again.ok) throw new FuzzViolation('re-encoded is accepted', `${again.error.code}: ${again.error.message}\n${xml.slice(0, 400)}`);
+  if (!again.ok)
+    throw new FuzzViolation(
+      're-encoded is accepted',
+      `${again.error.code}: ${again.error.message}\n${xml.slice(0, 400)}`,
+    );
   if (!isDeepStrictEqual(again.value.message, decoded.value.message)) {
-    throw new FuzzViolation('re-encoded reads the same', `${JSON.stringify(decoded.value.message).slice(0, 300)}\n≠ ${JSON.stringify(again.value.message).slice(0, 300)}`);
+    throw new FuzzViolation(
+      're-encoded reads the same',
+      `${JSON.stringify(decoded.value.message).slice(0, 300)}\n≠ ${JSON.stringify(again.value.message).slice(0, 300)}`,
+    );
   }
 }
 
@@ -337,8 +519,17 @@ function checkCsta({ bytes, variant }: FuzzCase): void {
 
 // ─────────────────────────────────────────── the table
 
-function target(name: TargetName, seeds: readonly Buffer[], dictionary: readonly Buffer[], check: (input: FuzzCase) => void): FuzzTarget {
-  const arbitrary = fc.record({ bytes: mutatedInput(seeds, dictionary), cuts: cutsArbitrary, variant: fc.nat({ max: 5 }) });
+function target(
+  name: TargetName,
+  seeds: readonly Buffer[],
+  dictionary: readonly Buffer[],
+  check: (input: FuzzCase) => void,
+): FuzzTarget {
+  const arbitrary = fc.record({
+    bytes: mutatedInput(seeds, dictionary),
+    cuts: cutsArbitrary,
+    variant: fc.nat({ max: 5 }),
+  });
   return { name, seeds, arbitrary, check };
 }
 

@@ -15,7 +15,11 @@ import { connect, invite, LINES, signIn, signOut, warningText, type SignedIn } f
 
 const NS = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
 const BOB_DEVICE = 'SEP00AABB000002/1002/INTERNAL';
-const PRIVILEGE = { type: 'CSTAErrorCode', errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' };
+const PRIVILEGE = {
+  type: 'CSTAErrorCode',
+  errorClass: 'operation',
+  value: 'privilegeViolationOnSpecifiedDevice',
+};
 
 /** Bob's line as a client might write it. */
 const BOB_FORMS = [
@@ -33,18 +37,39 @@ const deviceRequests = (device: string): [string, string][] => [
   ['MonitorStart', body.monitorStart(device)],
   ['MakeCall', body.makeCall(device, FAR_END)],
   ['SetForwarding', body.setForwarding(device, true, 'tel:+14085550199')],
-  ['GetForwarding', `<?xml version="1.0"?><GetForwarding xmlns="${NS}"><device>${device}</device></GetForwarding>`],
-  ['SetDoNotDisturb', `<?xml version="1.0"?><SetDoNotDisturb xmlns="${NS}"><device>${device}</device><doNotDisturbOn>true</doNotDisturbOn></SetDoNotDisturb>`],
+  [
+    'GetForwarding',
+    `<?xml version="1.0"?><GetForwarding xmlns="${NS}"><device>${device}</device></GetForwarding>`,
+  ],
+  [
+    'SetDoNotDisturb',
+    `<?xml version="1.0"?><SetDoNotDisturb xmlns="${NS}"><device>${device}</device><doNotDisturbOn>true</doNotDisturbOn></SetDoNotDisturb>`,
+  ],
   ['SnapshotDevice', snapshotDeviceBody(device)],
 ];
 
 const connectionRequests = (callId: string, device: string): [string, string][] => [
   ['ClearConnection', body.clearConnection(callId, device)],
-  ['HoldCall', `<?xml version="1.0"?><HoldCall xmlns="${NS}"><callToBeHeld><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeHeld></HoldCall>`],
-  ['AnswerCall', `<?xml version="1.0"?><AnswerCall xmlns="${NS}"><callToBeAnswered><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeAnswered></AnswerCall>`],
-  ['DeflectCall', `<?xml version="1.0"?><DeflectCall xmlns="${NS}"><callToBeDiverted><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeDiverted><newDestination>tel:1001;phone-context=dialstring</newDestination></DeflectCall>`],
-  ['GenerateDigits', `<?xml version="1.0"?><GenerateDigits xmlns="${NS}"><connectionToSendDigits><callID>${callId}</callID><deviceID>${device}</deviceID></connectionToSendDigits><charactersToSend>1234</charactersToSend></GenerateDigits>`],
-  ['SingleStepTransferCall', `<?xml version="1.0"?><SingleStepTransferCall xmlns="${NS}"><activeCall><callID>${callId}</callID><deviceID>${device}</deviceID></activeCall><transferredTo>tel:1001;phone-context=dialstring</transferredTo></SingleStepTransferCall>`],
+  [
+    'HoldCall',
+    `<?xml version="1.0"?><HoldCall xmlns="${NS}"><callToBeHeld><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeHeld></HoldCall>`,
+  ],
+  [
+    'AnswerCall',
+    `<?xml version="1.0"?><AnswerCall xmlns="${NS}"><callToBeAnswered><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeAnswered></AnswerCall>`,
+  ],
+  [
+    'DeflectCall',
+    `<?xml version="1.0"?><DeflectCall xmlns="${NS}"><callToBeDiverted><callID>${callId}</callID><deviceID>${device}</deviceID></callToBeDiverted><newDestination>tel:1001;phone-context=dialstring</newDestination></DeflectCall>`,
+  ],
+  [
+    'GenerateDigits',
+    `<?xml version="1.0"?><GenerateDigits xmlns="${NS}"><connectionToSendDigits><callID>${callId}</callID><deviceID>${device}</deviceID></connectionToSendDigits><charactersToSend>1234</charactersToSend></GenerateDigits>`,
+  ],
+  [
+    'SingleStepTransferCall',
+    `<?xml version="1.0"?><SingleStepTransferCall xmlns="${NS}"><activeCall><callID>${callId}</callID><deviceID>${device}</deviceID></activeCall><transferredTo>tel:1001;phone-context=dialstring</transferredTo></SingleStepTransferCall>`,
+  ],
 ];
 
 describe('requests for other users’ lines', () => {
@@ -55,7 +80,9 @@ describe('requests for other users’ lines', () => {
   const bobSide = (): string =>
     JSON.stringify({
       monitors: rig.simMonitors(),
-      calls: rig.sim.model.snapshot().map((c) => [c.callId, c.connections.map((p) => `${p.deviceId}:${p.state}`)]),
+      calls: rig.sim.model
+        .snapshot()
+        .map((c) => [c.callId, c.connections.map((p) => `${p.deviceId}:${p.state}`)]),
       forwarding: rig.sim.model.getForwarding(BOB_DEVICE),
       dnd: rig.sim.model.getDoNotDisturb(BOB_DEVICE),
     });
@@ -69,7 +96,13 @@ describe('requests for other users’ lines', () => {
     if (made.type !== 'MakeCallResponse') throw new Error(JSON.stringify(made));
     bobCall = made.callingDevice.callID ?? '';
     // Wait until Bob's call is connected, so that its state is stable while Alice tries things.
-    await until(() => rig.sim.model.snapshot().some((c) => c.callId === bobCall && c.connections.every((p) => p.state === 'connected')), "Bob's call connected");
+    await until(
+      () =>
+        rig.sim.model
+          .snapshot()
+          .some((c) => c.callId === bobCall && c.connections.every((p) => p.state === 'connected')),
+      "Bob's call connected",
+    );
     bobBefore = bobSide();
   });
   afterAll(async () => {
@@ -86,7 +119,10 @@ describe('requests for other users’ lines', () => {
         expect(warningText(response), name).not.toBe('');
         // Logged, with the request and the reason (an operator can see who reached for what).
         const logged = rig.logger.find('CSTA request refused').slice(refusedBefore);
-        expect(logged.map((r) => [r.fields['request'], r.fields['code']]), name).toEqual([[name, 'LINE_NOT_OWNED']]);
+        expect(
+          logged.map((r) => [r.fields['request'], r.fields['code']]),
+          name,
+        ).toEqual([[name, 'LINE_NOT_OWNED']]);
       }
       expect(bobSide()).toBe(bobBefore);
     });
@@ -102,12 +138,16 @@ describe('requests for other users’ lines', () => {
     // With her own device and his call ID the gateway lets it through, and the CTI Manager finds
     // no such connection: refused all the same.
     for (const [name, xml] of connectionRequests(bobCall, LINES.alice)) {
-      expect(csta(await alice.session.info(xml)), name).toMatchObject({ type: 'CSTAErrorCode', errorClass: 'operation', value: 'invalidConnectionID' });
+      expect(csta(await alice.session.info(xml)), name).toMatchObject({
+        type: 'CSTAErrorCode',
+        errorClass: 'operation',
+        value: 'invalidConnectionID',
+      });
     }
     expect(bobSide()).toBe(bobBefore);
   });
 
-  it("a call ringing at Bob cannot be picked up by Alice", async () => {
+  it('a call ringing at Bob cannot be picked up by Alice', async () => {
     const ringing = rig.sim.model.placeInboundCall('+14085550123', '1002');
     if (!ringing.ok) throw ringing.error;
     for (const device of [LINES.bob, BOB_DEVICE]) {
@@ -131,7 +171,10 @@ describe('requests for other users’ lines', () => {
       expect(logged.map((r) => [r.fields['status'], r.fields['code']])).toEqual([[403, 'LINE_NOT_OWNED']]);
     }
     // In another partition the line does not exist at all.
-    expect((await invite(client, 'alice', 'tel:1002;phone-context=dialstring;partition=LOBBY')).inviteResponse.status).toBe(404);
+    expect(
+      (await invite(client, 'alice', 'tel:1002;phone-context=dialstring;partition=LOBBY')).inviteResponse
+        .status,
+    ).toBe(404);
     await client.close();
     expect(bobSide()).toBe(bobBefore);
   });
@@ -177,16 +220,23 @@ describe('requests for other users’ lines', () => {
     await alice.session.reInvite(body.requestSystemStatus(LINES.bob));
     expect(csta(await alice.session.info(body.makeCall(LINES.bob, FAR_END)))).toEqual(PRIVILEGE);
     expect(csta(await alice.session.info(body.monitorStart(LINES.bob)))).toEqual(PRIVILEGE);
-    expect([...rig.gateway.core.allSessions()].find((s) => s.user.id === 'alice')?.appearance.id).toBe('SEP00AABB000001/1001/INTERNAL');
+    expect([...rig.gateway.core.allSessions()].find((s) => s.user.id === 'alice')?.appearance.id).toBe(
+      'SEP00AABB000001/1001/INTERNAL',
+    );
     expect(bobSide()).toBe(bobBefore);
   });
 
   it('Alice and Bob still work on their own lines, and sign out cleanly', async () => {
-    expect(csta(await bob.session.info(body.clearConnection(bobCall, LINES.bob))).type).toBe('ClearConnectionResponse');
+    expect(csta(await bob.session.info(body.clearConnection(bobCall, LINES.bob))).type).toBe(
+      'ClearConnectionResponse',
+    );
     for (const who of [alice, bob]) {
       const made = csta(await who.session.info(body.makeCall(LINES[who.user], FAR_END)));
       if (made.type !== 'MakeCallResponse') throw new Error(JSON.stringify(made));
-      expect(csta(await who.session.info(body.clearConnection(made.callingDevice.callID ?? '', LINES[who.user]))).type).toBe('ClearConnectionResponse');
+      expect(
+        csta(await who.session.info(body.clearConnection(made.callingDevice.callID ?? '', LINES[who.user])))
+          .type,
+      ).toBe('ClearConnectionResponse');
     }
     await signOut(alice);
     await signOut(bob);

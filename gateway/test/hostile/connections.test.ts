@@ -111,14 +111,18 @@ describe('many small connections', () => {
     // Each kind got what it should: OPTIONS its 200; the rest nothing at all (not SIP: dropped).
     for (const result of results) {
       if (result.kind === 'options') expect(result.answered).toBe('SIP/2.0 200 ');
-      else if (result.kind !== 'half' && result.kind !== 'reset') expect(result.answered, result.kind).toBe('');
+      else if (result.kind !== 'half' && result.kind !== 'reset')
+        expect(result.answered, result.kind).toBe('');
     }
     const upgrades = await pool(600, 24, (i) => wsOnce(ws, i % 3 !== 0));
     expect(upgrades.filter((u) => u === 'open')).toHaveLength(400);
     // RFC 7118 §4.1: an upgrade that does not offer the "sip" subprotocol is refused.
     expect(upgrades.filter((u) => u === 400)).toHaveLength(200);
     // All released: only the load's own connections remain, and it kept working throughout.
-    await until(() => r.gateway.sip?.userAgent.stats().connections === load.length, () => `connections released (${r.gateway.sip?.userAgent.stats().connections} open)`);
+    await until(
+      () => r.gateway.sip?.userAgent.stats().connections === load.length,
+      () => `connections released (${r.gateway.sip?.userAgent.stats().connections} open)`,
+    );
     expect(r.gateway.core.sessionCount).toBe(load.length);
     await drainAndCheck(r, load);
   });
@@ -133,7 +137,10 @@ describe('many small connections', () => {
     const over = await tcpOnce(r.listener('TCP'), 'options');
     expect(over.answered).toBe('');
     expect(await wsOnce(r.listener('WS'), true)).toBe(503);
-    expect(r.logger.find('SIP connection refused: too many connections').length + r.logger.find('SIP WebSocket upgrade refused').length).toBeGreaterThan(0);
+    expect(
+      r.logger.find('SIP connection refused: too many connections').length +
+        r.logger.find('SIP WebSocket upgrade refused').length,
+    ).toBeGreaterThan(0);
     for (const client of held) await client.close();
     await until(() => r.gateway.sip?.userAgent.stats().connections === 2, 'held connections released');
     const again = await tcpOnce(r.listener('TCP'), 'options');

@@ -24,16 +24,28 @@ export interface SignedIn {
   readonly monitor: string;
 }
 
-export async function connect(rig: Rig, transport: 'TCP' | 'WS', options: { autoAnswer?: boolean } = {}): Promise<SipRawClient> {
+export async function connect(
+  rig: Rig,
+  transport: 'TCP' | 'WS',
+  options: { autoAnswer?: boolean } = {},
+): Promise<SipRawClient> {
   const { host, port } = rig.listener(transport);
   return SipRawClient.connect({ transport, host, port, waitTimeoutMs: 5_000, ...options });
 }
 
-export function invite(client: SipRawClient, user: string, line: string, from = `<sip:${user}@deskline.example>`): Promise<RawSession> {
+export function invite(
+  client: SipRawClient,
+  user: string,
+  line: string,
+  from = `<sip:${user}@deskline.example>`,
+): Promise<RawSession> {
   return client.openSession({
     uri: 'sip:rcc@gw.deskline.test',
     from,
-    contact: client.transport === 'TCP' ? `<sip:${user}@127.0.0.1:1;transport=tcp>` : `<sip:${user}@hostile.invalid;transport=ws>`,
+    contact:
+      client.transport === 'TCP'
+        ? `<sip:${user}@127.0.0.1:1;transport=tcp>`
+        : `<sip:${user}@hostile.invalid;transport=ws>`,
     body: body.requestSystemStatus(line),
   });
 }
@@ -44,7 +56,8 @@ export async function signIn(rig: Rig, transport: 'TCP' | 'WS', user: DemoUser):
   const session = await invite(client, user, LINES[user]);
   expect(session.inviteResponse.status, `${user} signs in`).toBe(200);
   const monitor = csta(await session.info(body.monitorStart(LINES[user])));
-  if (monitor.type !== 'MonitorStartResponse') throw new Error(`MonitorStart for ${user}: ${JSON.stringify(monitor)}`);
+  if (monitor.type !== 'MonitorStartResponse')
+    throw new Error(`MonitorStart for ${user}: ${JSON.stringify(monitor)}`);
   return { user, client, session, monitor: monitor.monitorCrossRefID };
 }
 
@@ -52,8 +65,11 @@ export async function signIn(rig: Rig, transport: 'TCP' | 'WS', user: DemoUser):
 export async function expectWorking(who: SignedIn): Promise<void> {
   const line = LINES[who.user];
   const made = csta(await who.session.info(body.makeCall(line, FAR_END)));
-  if (made.type !== 'MakeCallResponse') throw new Error(`${who.user} cannot call any more: ${JSON.stringify(made)}`);
-  expect(csta(await who.session.info(body.clearConnection(made.callingDevice.callID ?? '', line))).type).toBe('ClearConnectionResponse');
+  if (made.type !== 'MakeCallResponse')
+    throw new Error(`${who.user} cannot call any more: ${JSON.stringify(made)}`);
+  expect(csta(await who.session.info(body.clearConnection(made.callingDevice.callID ?? '', line))).type).toBe(
+    'ClearConnectionResponse',
+  );
   expect(csta(await who.session.info(snapshotDeviceBody(line))).type).toBe('SnapshotDeviceResponse');
 }
 
@@ -68,14 +84,26 @@ export async function signOut(who: SignedIn): Promise<void> {
  * message must be valid UTF-8 (RFC 6455 §8.1 — a peer that sends otherwise has its connection
  * failed, see the test for that), and RFC 7118 §5.1 lets SIP travel in binary messages.
  */
-export async function rawInfo(who: SignedIn, bytes: Buffer | string, contentType?: string): Promise<SipResponse> {
-  const built = who.session.build('INFO', { body: bytes, headers: [['Content-Disposition', 'signal;handling=required']], ...(contentType === undefined ? {} : { contentType }) });
+export async function rawInfo(
+  who: SignedIn,
+  bytes: Buffer | string,
+  contentType?: string,
+): Promise<SipResponse> {
+  const built = who.session.build('INFO', {
+    body: bytes,
+    headers: [['Content-Disposition', 'signal;handling=required']],
+    ...(contentType === undefined ? {} : { contentType }),
+  });
   who.client.sendBytes(built.bytes, { binary: true });
   return who.client.finalResponse(built.branch, 'INFO');
 }
 
 /** A session-opening INVITE with arbitrary body bytes (binary over WebSocket, as rawInfo). */
-export async function rawInvite(client: SipRawClient, user: string, bytes: Buffer | string): Promise<SipResponse> {
+export async function rawInvite(
+  client: SipRawClient,
+  user: string,
+  bytes: Buffer | string,
+): Promise<SipResponse> {
   const built = buildRequest(
     {
       method: 'INVITE',
@@ -92,7 +120,8 @@ export async function rawInvite(client: SipRawClient, user: string, bytes: Buffe
   );
   client.sendBytes(built.bytes, { binary: true });
   const response = await client.finalResponse(built.branch, 'INVITE');
-  if (response.status >= 200 && response.status < 300) throw new Error(`a hostile INVITE was accepted: ${response.status}`);
+  if (response.status >= 200 && response.status < 300)
+    throw new Error(`a hostile INVITE was accepted: ${response.status}`);
   return response;
 }
 
@@ -115,7 +144,10 @@ export function engineState(rig: Rig): EngineState {
 
 /** Waits until the engine is back to `state` (clearing a call, closing a connection take a moment). */
 export async function expectState(rig: Rig, state: EngineState, what: string): Promise<void> {
-  await until(() => JSON.stringify(engineState(rig)) === JSON.stringify(state), () => `${what}: engine back to ${JSON.stringify(state)}, is ${JSON.stringify(engineState(rig))}`);
+  await until(
+    () => JSON.stringify(engineState(rig)) === JSON.stringify(state),
+    () => `${what}: engine back to ${JSON.stringify(state)}, is ${JSON.stringify(engineState(rig))}`,
+  );
 }
 
 /** The Warning header's text (RFC 3261 §20.43), quotes removed. */

@@ -8,7 +8,19 @@ import { buildRequest, type SipRawClient } from '../../src/testing/sip-raw-clien
 import { DEFAULT_MAX_HEADER_BYTES, MAX_SESSION_EXPIRES_S } from '../../src/sip/constants.js';
 import { body, csta } from '../msrcc/helpers.js';
 import { Rig, until } from '../fault/harness.js';
-import { connect, engineState, expectState, expectWorking, LINES, rawInfo, signIn, signOut, warningText, type EngineState, type SignedIn } from './helpers.js';
+import {
+  connect,
+  engineState,
+  expectState,
+  expectWorking,
+  LINES,
+  rawInfo,
+  signIn,
+  signOut,
+  warningText,
+  type EngineState,
+  type SignedIn,
+} from './helpers.js';
 
 const MAX_MESSAGE_BYTES = 65_536; // sip.maxMessageBytes default
 const OPTIONS_URI = 'sip:probe@127.0.0.1';
@@ -37,7 +49,11 @@ describe.each(['TCP', 'WS'] as const)('oversized and odd-shaped SIP over %s', (t
 
   it('a header section over the limit', async () => {
     const c = await client();
-    const sent = c.send({ method: 'OPTIONS', uri: OPTIONS_URI, headers: [['X-Junk', 'j'.repeat(DEFAULT_MAX_HEADER_BYTES + 1024)]] });
+    const sent = c.send({
+      method: 'OPTIONS',
+      uri: OPTIONS_URI,
+      headers: [['X-Junk', 'j'.repeat(DEFAULT_MAX_HEADER_BYTES + 1024)]],
+    });
     const answer = await c.finalResponse(sent.branch, 'OPTIONS');
     if (transport === 'TCP') {
       // The stream cannot be framed safely any more: 400 naming the limit, then the connection closes.
@@ -61,7 +77,11 @@ describe.each(['TCP', 'WS'] as const)('oversized and odd-shaped SIP over %s', (t
     } else {
       // A WebSocket message is bounded as a whole (maxPayload = header limit + body limit): one
       // over it fails the connection (1009) unread.
-      c.send({ method: 'INFO', uri: OPTIONS_URI, body: 'x'.repeat(DEFAULT_MAX_HEADER_BYTES + MAX_MESSAGE_BYTES + 1024) });
+      c.send({
+        method: 'INFO',
+        uri: OPTIONS_URI,
+        body: 'x'.repeat(DEFAULT_MAX_HEADER_BYTES + MAX_MESSAGE_BYTES + 1024),
+      });
     }
     await c.closed();
     expect(engineState(rig)).toEqual(before);
@@ -69,7 +89,10 @@ describe.each(['TCP', 'WS'] as const)('oversized and odd-shaped SIP over %s', (t
 
   if (transport === 'WS') {
     it('a body over the limit but inside one WebSocket message: the CSTA decoder refuses it (XML too large)', async () => {
-      const response = await rawInfo(alice, `<MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>${'9'.repeat(MAX_MESSAGE_BYTES)}</callingDevice></MakeCall>`);
+      const response = await rawInfo(
+        alice,
+        `<MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>${'9'.repeat(MAX_MESSAGE_BYTES)}</callingDevice></MakeCall>`,
+      );
       expect(response.status).toBe(200);
       expect(csta(response)).toEqual({ type: 'CSTAErrorCode', errorClass: 'operation', value: 'generic' });
       expect(warningText(response)).toMatch(/bytes|large|limit/i);
@@ -163,7 +186,9 @@ describe.each(['TCP', 'WS'] as const)('oversized and odd-shaped SIP over %s', (t
 
   it('a thousand requests in one write are all answered, in order', async () => {
     const c = await client();
-    const built = Array.from({ length: 1000 }, () => buildRequest({ method: 'OPTIONS', uri: OPTIONS_URI }, transport));
+    const built = Array.from({ length: 1000 }, () =>
+      buildRequest({ method: 'OPTIONS', uri: OPTIONS_URI }, transport),
+    );
     if (transport === 'TCP') c.sendBytes(Buffer.concat(built.map((b) => b.bytes)));
     else for (const b of built) c.sendBytes(b.bytes);
     for (const b of built) expect((await c.finalResponse(b.branch, 'OPTIONS')).status).toBe(200);

@@ -9,7 +9,19 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csta } from '../msrcc/helpers.js';
 import { Rig } from '../fault/harness.js';
-import { connect, engineState, expectState, expectWorking, rawInfo, rawInvite, signIn, signOut, warningText, type EngineState, type SignedIn } from './helpers.js';
+import {
+  connect,
+  engineState,
+  expectState,
+  expectWorking,
+  rawInfo,
+  rawInvite,
+  signIn,
+  signOut,
+  warningText,
+  type EngineState,
+  type SignedIn,
+} from './helpers.js';
 
 const DIR = new URL('../vectors/csta-hostile/', import.meta.url);
 interface HostileCase {
@@ -17,7 +29,9 @@ interface HostileCase {
   readonly code: string;
   readonly messageContains?: string;
 }
-const CORPUS = (JSON.parse(readFileSync(new URL('index.json', DIR), 'utf8')) as HostileCase[]).filter((c): c is HostileCase & { file: string } => c.file !== undefined);
+const CORPUS = (JSON.parse(readFileSync(new URL('index.json', DIR), 'utf8')) as HostileCase[]).filter(
+  (c): c is HostileCase & { file: string } => c.file !== undefined,
+);
 
 /** The CSTA error class and value each decode failure becomes (core/csta-errors.ts, one table for every face). */
 const EXPECTED: Record<string, { errorClass: string; value: string }> = {
@@ -50,26 +64,34 @@ describe.each(['TCP', 'WS'] as const)('hostile XML over %s', (transport) => {
     await rig.abandon();
   });
 
-  it.each(CORPUS.map((c) => [c.file, c] as const))('INFO with %s → 200 + CSTAErrorCode, nothing changes', async (_file, c) => {
-    const response = await rawInfo(alice, readFileSync(new URL(c.file, DIR)));
-    expect(response.status).toBe(200);
-    expect(csta(response)).toEqual({ type: 'CSTAErrorCode', ...EXPECTED[c.code] });
-    if (c.messageContains !== undefined) expect(warningText(response)).toContain(asWarning(c.messageContains));
-    expect(engineState(rig)).toEqual(before);
-  });
-
-  it.each(CORPUS.map((c) => [c.file, c] as const))('INVITE with %s → 400 + CSTAErrorCode, no session', async (_file, c) => {
-    const client = await connect(rig, transport);
-    try {
-      const response = await rawInvite(client, 'dave', readFileSync(new URL(c.file, DIR)));
-      expect(response.status).toBe(400);
+  it.each(CORPUS.map((c) => [c.file, c] as const))(
+    'INFO with %s → 200 + CSTAErrorCode, nothing changes',
+    async (_file, c) => {
+      const response = await rawInfo(alice, readFileSync(new URL(c.file, DIR)));
+      expect(response.status).toBe(200);
       expect(csta(response)).toEqual({ type: 'CSTAErrorCode', ...EXPECTED[c.code] });
-      if (c.messageContains !== undefined) expect(warningText(response)).toContain(asWarning(c.messageContains));
+      if (c.messageContains !== undefined)
+        expect(warningText(response)).toContain(asWarning(c.messageContains));
       expect(engineState(rig)).toEqual(before);
-    } finally {
-      await client.close();
-    }
-  });
+    },
+  );
+
+  it.each(CORPUS.map((c) => [c.file, c] as const))(
+    'INVITE with %s → 400 + CSTAErrorCode, no session',
+    async (_file, c) => {
+      const client = await connect(rig, transport);
+      try {
+        const response = await rawInvite(client, 'dave', readFileSync(new URL(c.file, DIR)));
+        expect(response.status).toBe(400);
+        expect(csta(response)).toEqual({ type: 'CSTAErrorCode', ...EXPECTED[c.code] });
+        if (c.messageContains !== undefined)
+          expect(warningText(response)).toContain(asWarning(c.messageContains));
+        expect(engineState(rig)).toEqual(before);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   it('a re-INVITE with a hostile body is refused (400) and the session is kept', async () => {
     const response = await alice.session.reInvite(readFileSync(new URL('billion-laughs.xml', DIR)));
@@ -79,7 +101,10 @@ describe.each(['TCP', 'WS'] as const)('hostile XML over %s', (transport) => {
   });
 
   it('a body declared as another charset, or in another content type, is refused without being read', async () => {
-    const latin1 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>tel:1001</callingDevice><calledDirectoryNumber>Jos\xe9</calledDirectoryNumber></MakeCall>', 'latin1');
+    const latin1 = Buffer.from(
+      '<?xml version="1.0" encoding="ISO-8859-1"?><MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>tel:1001</callingDevice><calledDirectoryNumber>Jos\xe9</calledDirectoryNumber></MakeCall>',
+      'latin1',
+    );
     const refused = await rawInfo(alice, latin1, 'application/csta+xml; charset=ISO-8859-1');
     expect(refused.status).toBe(200);
     expect(csta(refused)).toMatchObject({ type: 'CSTAErrorCode', errorClass: 'operation' });
@@ -93,7 +118,10 @@ describe.each(['TCP', 'WS'] as const)('hostile XML over %s', (transport) => {
   if (transport === 'WS') {
     it('a text WebSocket message that is not UTF-8 fails that connection (RFC 6455 §8.1), and only that one', async () => {
       const victim = await signIn(rig, 'WS', 'dave');
-      const built = victim.session.build('INFO', { body: readFileSync(new URL('invalid-utf8.xml', DIR)), headers: [['Content-Disposition', 'signal;handling=required']] });
+      const built = victim.session.build('INFO', {
+        body: readFileSync(new URL('invalid-utf8.xml', DIR)),
+        headers: [['Content-Disposition', 'signal;handling=required']],
+      });
       victim.client.sendBytes(built.bytes, { binary: false });
       await victim.client.closed();
       // Its session goes with it (a WebSocket peer cannot be called back); nobody else is touched.
@@ -112,4 +140,3 @@ describe.each(['TCP', 'WS'] as const)('hostile XML over %s', (transport) => {
     await rig.finish();
   });
 });
-

@@ -17,8 +17,10 @@ export const body = {
     `<?xml version="1.0"?><RequestSystemStatus xmlns="${ns}"><extensions><privateData><private><lcs:line xmlns:lcs="${LCS}">${line}</lcs:line></private></privateData></extensions></RequestSystemStatus>`,
   getCstaFeatures: (line: string): string =>
     `<?xml version="1.0"?><GetCSTAFeatures xmlns="${NS}"><extensions><privateData><private><lcs:line xmlns:lcs="${LCS}">${line}</lcs:line></private></privateData></extensions></GetCSTAFeatures>`,
-  monitorStart: (line: string): string => `<?xml version="1.0"?><MonitorStart xmlns="${NS}"><monitorObject><deviceObject>${line}</deviceObject></monitorObject></MonitorStart>`,
-  monitorStop: (id: string): string => `<?xml version="1.0"?><MonitorStop xmlns="${NS}"><monitorCrossRefID>${id}</monitorCrossRefID></MonitorStop>`,
+  monitorStart: (line: string): string =>
+    `<?xml version="1.0"?><MonitorStart xmlns="${NS}"><monitorObject><deviceObject>${line}</deviceObject></monitorObject></MonitorStart>`,
+  monitorStop: (id: string): string =>
+    `<?xml version="1.0"?><MonitorStop xmlns="${NS}"><monitorCrossRefID>${id}</monitorCrossRefID></MonitorStop>`,
   makeCall: (line: string, to: string): string =>
     `<?xml version="1.0"?><MakeCall xmlns="${NS}"><callingDevice>${line}</callingDevice><calledDirectoryNumber>${to}</calledDirectoryNumber><autoOriginate>doNotPrompt</autoOriginate></MakeCall>`,
   clearConnection: (callId: string, device: string): string =>
@@ -33,7 +35,12 @@ export const body = {
 
 export async function sipGateway(overrides: Partial<GatewayConfigInput> = {}): Promise<Gateway> {
   return demoGateway({
-    sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: 0 }], ws: [{ host: '127.0.0.1', port: 0 }], ...(overrides.sip ?? {}) },
+    sip: {
+      domain: 'gw.deskline.test',
+      tcp: [{ host: '127.0.0.1', port: 0 }],
+      ws: [{ host: '127.0.0.1', port: 0 }],
+      ...(overrides.sip ?? {}),
+    },
     ...overrides,
   });
 }

@@ -43,7 +43,11 @@ describe('RCC sessions when a CTI Manager fails', () => {
     const down = await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring'));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(down.status).toBe(200);
-    expect(csta(down)).toEqual({ type: 'CSTAErrorCode', errorClass: 'systemResourceAvailability', value: 'resourceOutOfService' });
+    expect(csta(down)).toEqual({
+      type: 'CSTAErrorCode',
+      errorClass: 'systemResourceAvailability',
+      value: 'resourceOutOfService',
+    });
 
     // Round-robin skips the dead node: a new session lands on the other one.
     const other = await openRcc(client, 'dave', 'tel:1004;phone-context=dialstring;partition=INTERNAL');

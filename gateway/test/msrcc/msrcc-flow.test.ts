@@ -21,7 +21,10 @@ describe('Microsoft RCC over SIP/TCP', () => {
     client = await rawClient(gateway);
     const session = await openRcc(client, 'alice', ALICE_LINE);
     expect(session.inviteResponse.status).toBe(200);
-    expect(csta(session.inviteResponse)).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
+    expect(csta(session.inviteResponse)).toEqual({
+      type: 'RequestSystemStatusResponse',
+      systemStatus: 'normal',
+    });
     expect(session.inviteResponse.header('Session-Expires')).toMatch(/refresher=uac/);
 
     const features = csta(await session.info(body.getCstaFeatures(ALICE_LINE)));
@@ -37,9 +40,15 @@ describe('Microsoft RCC over SIP/TCP', () => {
     expect(made.callingDevice.deviceID).toBe(ALICE_LINE);
 
     const originated = await nextEvent(client, 'OriginatedEvent');
-    expect(originated).toMatchObject({ monitorCrossRefID: xref, originatedConnection: { callID: callId, deviceID: ALICE_LINE } });
+    expect(originated).toMatchObject({
+      monitorCrossRefID: xref,
+      originatedConnection: { callID: callId, deviceID: ALICE_LINE },
+    });
     const delivered = await nextEvent(client, 'DeliveredEvent');
-    expect(delivered).toMatchObject({ monitorCrossRefID: xref, alertingDevice: { id: 'tel:1002;phone-context=dialstring' } });
+    expect(delivered).toMatchObject({
+      monitorCrossRefID: xref,
+      alertingDevice: { id: 'tel:1002;phone-context=dialstring' },
+    });
     const established = await nextEvent(client, 'EstablishedEvent'); // Bob's line answers by itself
     expect(established).toMatchObject({ monitorCrossRefID: xref, establishedConnection: { callID: callId } });
 
@@ -67,16 +76,24 @@ describe('Microsoft RCC over SIP/TCP', () => {
     if (made.type !== 'MakeCallResponse') throw new Error(JSON.stringify(made));
     const first = made.callingDevice.callID ?? '';
     await nextEvent(client, 'EstablishedEvent');
-    const consult = csta(await session.info(body.consultationCall(first, ALICE_LINE, 'tel:1300;phone-context=dialstring')));
+    const consult = csta(
+      await session.info(body.consultationCall(first, ALICE_LINE, 'tel:1300;phone-context=dialstring')),
+    );
     if (consult.type !== 'ConsultationCallResponse') throw new Error(JSON.stringify(consult));
     await nextEvent(client, 'HeldEvent');
     await nextEvent(client, 'EstablishedEvent');
-    const transferred = csta(await session.info(body.twoCalls('TransferCall', first, consult.initiatedCall.callID ?? '', ALICE_LINE)));
+    const transferred = csta(
+      await session.info(
+        body.twoCalls('TransferCall', first, consult.initiatedCall.callID ?? '', ALICE_LINE),
+      ),
+    );
     expect(transferred.type).toBe('TransferCallResponse');
     const event = await nextEvent(client, 'TransferedEvent');
     expect(event).toMatchObject({ transferringDevice: { id: ALICE_LINE } });
 
-    const forwarded = csta(await session.info(body.setForwarding(ALICE_LINE, true, 'tel:1002;phone-context=dialstring')));
+    const forwarded = csta(
+      await session.info(body.setForwarding(ALICE_LINE, true, 'tel:1002;phone-context=dialstring')),
+    );
     expect(forwarded.type).toBe('SetForwardingResponse');
     const fwd = await nextEvent(client, 'ForwardingEvent');
     expect(fwd).toMatchObject({ forwardStatus: true, forwardTo: 'tel:1002;phone-context=dialstring' });
@@ -87,12 +104,22 @@ describe('Microsoft RCC over SIP/TCP', () => {
     gateway = await sipGateway();
     client = await rawClient(gateway);
     const session = await openRcc(client, 'alice', ALICE_LINE);
-    const foreign = await session.info(body.makeCall('tel:1002;phone-context=dialstring;partition=INTERNAL', 'tel:1003;phone-context=dialstring'));
+    const foreign = await session.info(
+      body.makeCall(
+        'tel:1002;phone-context=dialstring;partition=INTERNAL',
+        'tel:1003;phone-context=dialstring',
+      ),
+    );
     expect(foreign.status).toBe(200);
-    expect(csta(foreign)).toEqual({ type: 'CSTAErrorCode', errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' });
+    expect(csta(foreign)).toEqual({
+      type: 'CSTAErrorCode',
+      errorClass: 'operation',
+      value: 'privilegeViolationOnSpecifiedDevice',
+    });
     expect(foreign.header('Warning')).toMatch(/not one of this user's lines/);
 
-    const bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>&b;</callingDevice></MakeCall>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>&b;</callingDevice></MakeCall>';
     const refused = await session.info(bomb);
     expect(refused.status).toBe(200);
     expect(csta(refused)).toMatchObject({ type: 'CSTAErrorCode', errorClass: 'operation' });
@@ -109,7 +136,12 @@ describe('Microsoft RCC over SIP/TCP', () => {
     const cases: [string, string, number, RegExp][] = [
       ['nobody', ALICE_LINE, 404, /no CUCM user/],
       ['frank', 'tel:1006;phone-context=dialstring;partition=INTERNAL', 403, /licence/],
-      ['alice', 'tel:1002;phone-context=dialstring;partition=INTERNAL', 403, /not associated with user alice/],
+      [
+        'alice',
+        'tel:1002;phone-context=dialstring;partition=INTERNAL',
+        403,
+        /not associated with user alice/,
+      ],
       ['grace', 'tel:1017;phone-context=dialstring;partition=INTERNAL', 403, /CTI control is not allowed/],
       ['alice', 'tel:9999;phone-context=dialstring;partition=INTERNAL', 404, /not in the directory/],
     ];

@@ -97,9 +97,13 @@ describe('lineUriOf', () => {
 
 // ---------------------------------------------------------------------------- properties
 
-const chars = (alphabet: string, min: number, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...alphabet.split('')), minLength: min, maxLength: max });
+const chars = (alphabet: string, min: number, max: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...alphabet.split('')), minLength: min, maxLength: max });
 const device = chars('ABCDEFabcdef0123456789._-', 1, DEVICE_NAME_MAX_LENGTH);
-const dn = fc.oneof(chars('0123456789*#', 1, DN_MAX_LENGTH), chars('0123456789', 1, 15).map((d) => `+${d}`));
+const dn = fc.oneof(
+  chars('0123456789*#', 1, DN_MAX_LENGTH),
+  chars('0123456789', 1, 15).map((d) => `+${d}`),
+);
 const partition = chars('ABCZabz09_-', 0, PARTITION_MAX_LENGTH);
 const rulesWithoutDefaults: NumberingRules = unwrap(compileNumberingRules({}));
 
@@ -107,7 +111,11 @@ describe('appearance properties', () => {
   it('parseAppearanceId(appearanceId(d, n, p)) gives back (d, n, p)', () => {
     fc.assert(
       fc.property(device, dn, partition, (d, n, p) => {
-        expect(unwrap(parseAppearanceId(unwrap(appearanceId(d, n, p))))).toStrictEqual({ device: d, dn: n, partition: p });
+        expect(unwrap(parseAppearanceId(unwrap(appearanceId(d, n, p))))).toStrictEqual({
+          device: d,
+          dn: n,
+          partition: p,
+        });
       }),
       { numRuns: 500 },
     );
@@ -115,15 +123,24 @@ describe('appearance properties', () => {
 
   it('lineKeyOf(lineUriOf(line)) gives the line back, in both styles', () => {
     fc.assert(
-      fc.property(dn, partition, chars('0123456789', 6, 14).map((d) => `+${1 + (Number(d[0]) % 9)}${d}`), (n, p, e164) => {
-        const dialstring = unwrap(lineKeyOf(unwrap(lineUriOf({ dn: n, partition: p }, 'dialstring')), rulesWithoutDefaults));
-        expect(dialstring.dn).toBe(n);
-        expect(dialstring.partition).toBe(p === '' ? undefined : p);
-        if (/^[0-9]+$/.test(n)) {
-          const e164Style = unwrap(lineKeyOf(unwrap(lineUriOf({ dn: n, partition: p, e164 }, 'e164')), rulesWithoutDefaults));
-          expect(e164Style).toStrictEqual({ dn: n, from: 'ext' });
-        }
-      }),
+      fc.property(
+        dn,
+        partition,
+        chars('0123456789', 6, 14).map((d) => `+${1 + (Number(d[0]) % 9)}${d}`),
+        (n, p, e164) => {
+          const dialstring = unwrap(
+            lineKeyOf(unwrap(lineUriOf({ dn: n, partition: p }, 'dialstring')), rulesWithoutDefaults),
+          );
+          expect(dialstring.dn).toBe(n);
+          expect(dialstring.partition).toBe(p === '' ? undefined : p);
+          if (/^[0-9]+$/.test(n)) {
+            const e164Style = unwrap(
+              lineKeyOf(unwrap(lineUriOf({ dn: n, partition: p, e164 }, 'e164')), rulesWithoutDefaults),
+            );
+            expect(e164Style).toStrictEqual({ dn: n, from: 'ext' });
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

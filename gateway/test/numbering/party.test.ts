@@ -23,7 +23,10 @@ const vectors = loadVectors(
         z.strictObject({
           name: z.string(),
           input: z.string(),
-          error: z.strictObject({ code: z.enum([ErrorCode.NumberInvalid, ErrorCode.UriInvalid]), message: z.string() }),
+          error: z.strictObject({
+            code: z.enum([ErrorCode.NumberInvalid, ErrorCode.UriInvalid]),
+            message: z.string(),
+          }),
           mustNotContain: z.string().optional(),
         }),
       )
@@ -68,25 +71,39 @@ describe('parsePartyAddress: refused', () => {
 
 describe('parsePartyAddress properties', () => {
   it('never throws; a refusal is NUMBER_INVALID or URI_INVALID; a number is made of dial characters', () => {
-    const partyish = fc.string({ unit: fc.constantFrom(...'+0123456789 -.()*#/xext;=@:<>"sip:tel:v:%23%aA\t\u00a0'.split('')), maxLength: 60 });
-    const withScheme = fc.tuple(fc.constantFrom('tel:', 'sip:', 'sips:', 'SIP:', '<sip:', '"A" <tel:', ''), partyish).map(([a, b]) => a + b);
+    const partyish = fc.string({
+      unit: fc.constantFrom(...'+0123456789 -.()*#/xext;=@:<>"sip:tel:v:%23%aA\t\u00a0'.split('')),
+      maxLength: 60,
+    });
+    const withScheme = fc
+      .tuple(fc.constantFrom('tel:', 'sip:', 'sips:', 'SIP:', '<sip:', '"A" <tel:', ''), partyish)
+      .map(([a, b]) => a + b);
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), withScheme), (text) => {
-        const result = parsePartyAddress(text);
-        if (!result.ok) {
-          expect([ErrorCode.NumberInvalid, ErrorCode.UriInvalid]).toContain(result.error.code);
-        } else {
-          expect(result.value.number).toMatch(/^\+?[0-9A-F*#]+$/);
-          if (result.value.ext !== undefined) expect(result.value.ext).toMatch(/^[0-9]+$/);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), withScheme),
+        (text) => {
+          const result = parsePartyAddress(text);
+          if (!result.ok) {
+            expect([ErrorCode.NumberInvalid, ErrorCode.UriInvalid]).toContain(result.error.code);
+          } else {
+            expect(result.value.number).toMatch(/^\+?[0-9A-F*#]+$/);
+            if (result.value.ext !== undefined) expect(result.value.ext).toMatch(/^[0-9]+$/);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('bare numbers: separators and spacing never change the digits', () => {
     const written = fc
-      .tuple(fc.boolean(), fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 1, maxLength: 15 }), fc.array(fc.tuple(fc.nat({ max: 30 }), fc.constantFrom(' ', '-', '.', '(', ')', '/', '\u00a0')), { maxLength: 6 }))
+      .tuple(
+        fc.boolean(),
+        fc.string({ unit: fc.constantFrom(...'0123456789'.split('')), minLength: 1, maxLength: 15 }),
+        fc.array(fc.tuple(fc.nat({ max: 30 }), fc.constantFrom(' ', '-', '.', '(', ')', '/', '\u00a0')), {
+          maxLength: 6,
+        }),
+      )
       .map(([plus, digits, seps]) => {
         let text = digits;
         for (const [at, sep] of seps) {

@@ -27,7 +27,12 @@ import { ErrorCode } from '../../src/util/errors.js';
 import { unwrap } from '../../src/util/result.js';
 import { loadVectors } from './vectors.js';
 
-const ExpectedView = z.strictObject({ dialString: z.string(), display: z.string(), valid: z.boolean(), rule: z.string().optional() });
+const ExpectedView = z.strictObject({
+  dialString: z.string(),
+  display: z.string(),
+  valid: z.boolean(),
+  rule: z.string().optional(),
+});
 /** [rule, status, before, after?, continued?] */
 const TraceStep = z.union([
   z.tuple([z.string(), z.enum(['matched', 'notMatched', 'skipped']), z.string()]),
@@ -38,7 +43,18 @@ type TraceStep = z.infer<typeof TraceStep>;
 
 const dialDefault = loadVectors(
   'dial-default.json',
-  z.object({ vectors: z.array(z.strictObject({ name: z.string(), input: z.string(), expect: ExpectedView, reasonIncludes: z.string().optional() })).min(1) }),
+  z.object({
+    vectors: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          input: z.string(),
+          expect: ExpectedView,
+          reasonIncludes: z.string().optional(),
+        }),
+      )
+      .min(1),
+  }),
 ).vectors;
 const ruleSets = loadVectors(
   'rules.json',
@@ -48,7 +64,16 @@ const ruleSets = loadVectors(
         z.strictObject({
           name: z.string(),
           config: z.unknown(),
-          cases: z.array(z.strictObject({ input: z.string(), expect: ExpectedView, reasonIncludes: z.string().optional(), trace: z.array(TraceStep) })).min(1),
+          cases: z
+            .array(
+              z.strictObject({
+                input: z.string(),
+                expect: ExpectedView,
+                reasonIncludes: z.string().optional(),
+                trace: z.array(TraceStep),
+              }),
+            )
+            .min(1),
         }),
       )
       .min(1),
@@ -88,15 +113,19 @@ const lineSets = loadVectors(
 const configVectors = loadVectors(
   'config.json',
   z.object({
-    invalidConfigs: z.array(z.strictObject({ name: z.string(), config: z.unknown(), messages: z.array(z.string()).min(1) })).min(1),
+    invalidConfigs: z
+      .array(z.strictObject({ name: z.string(), config: z.unknown(), messages: z.array(z.string()).min(1) }))
+      .min(1),
     regexes: z.strictObject({ accepted: z.array(z.string()).min(1), refused: z.array(z.string()).min(1) }),
   }),
 );
 
 const rules = defaultNumberingRules();
-const compiled = (config: unknown): NumberingRules => (config === null ? rules : unwrap(compileNumberingRules(config)));
+const compiled = (config: unknown): NumberingRules =>
+  config === null ? rules : unwrap(compileNumberingRules(config));
 const asTuple = (step: RuleStep): TraceStep => {
-  if (step.continued === true && step.after !== undefined) return [step.rule, 'matched', step.before, step.after, true];
+  if (step.continued === true && step.after !== undefined)
+    return [step.rule, 'matched', step.before, step.after, true];
   if (step.after !== undefined) return [step.rule, 'matched', step.before, step.after];
   return [step.rule, step.status, step.before];
 };
@@ -155,15 +184,21 @@ describe('rule precedence, continue, and explain() traces', () => {
     const explanation = explain('9 408 555 1001', rules);
     const byRule = new Map(explanation.steps.map((s) => [s.rule, s]));
     expect(byRule.get('long-distance')?.why).toBe('"+14085551001" does not begin with "1"');
-    expect(byRule.get('outside-national')?.why).toBe('"94085551001" matches /^9([2-9]\\d{2}[2-9]\\d{6})$/; replaced by "+1$1" → "+14085551001"');
-    expect(byRule.get('site-did')?.why).toBe('"+14085551001" begins with "+14085551" and has 12 characters: removed 8 → "1001"');
+    expect(byRule.get('outside-national')?.why).toBe(
+      '"94085551001" matches /^9([2-9]\\d{2}[2-9]\\d{6})$/; replaced by "+1$1" → "+14085551001"',
+    );
+    expect(byRule.get('site-did')?.why).toBe(
+      '"+14085551001" begins with "+14085551" and has 12 characters: removed 8 → "1001"',
+    );
     expect(explanation.party).toStrictEqual({ number: '94085551001', source: 'digits' });
     const short = explain('+1408555100', rules).steps.find((s) => s.rule === 'site-did');
     expect(short?.why).toBe('"+1408555100" has 11 characters; the rule wants 12');
   });
 
   it('explains why the extension of a tel URI is not dialled, and when nothing matched', () => {
-    expect(explain('tel:+14085550100;ext=55', rules).notes.join(' ')).toContain('the extension 55 is not dialled');
+    expect(explain('tel:+14085550100;ext=55', rules).notes.join(' ')).toContain(
+      'the extension 55 is not dialled',
+    );
     expect(explain('12', rules).notes).toContain('no rule matched: dialled as it is');
   });
 
@@ -211,11 +246,15 @@ describe('directory lookup rules', () => {
 
   it('refuses what is not a number, and a rule that leaves nothing', () => {
     expect(directoryLookupKey('alice', rules).ok).toBe(false);
-    const eat = unwrap(compileNumberingRules({ directoryLookup: { rules: [{ name: 'eat', removeDigits: 8 }] } }));
+    const eat = unwrap(
+      compileNumberingRules({ directoryLookup: { rules: [{ name: 'eat', removeDigits: 8 }] } }),
+    );
     const result = directoryLookupKey('1001', eat);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe(ErrorCode.NumberInvalid);
-    expect(explainDirectoryLookup('1001', eat).steps.map(asTuple)).toStrictEqual([['eat', 'matched', '1001', '']]);
+    expect(explainDirectoryLookup('1001', eat).steps.map(asTuple)).toStrictEqual([
+      ['eat', 'matched', '1001', ''],
+    ]);
   });
 });
 
@@ -230,7 +269,11 @@ describe('configuration', () => {
 
   it('an empty configuration is Cisco pass-through', () => {
     const empty = unwrap(NumberingRules.compile({}));
-    expect(empty.config).toStrictEqual({ lineUri: { rewrites: [], unmatched: 'useNumber' }, dial: { rules: [], unmatched: 'dialAsIs' }, directoryLookup: { rules: [] } });
+    expect(empty.config).toStrictEqual({
+      lineUri: { rewrites: [], unmatched: 'useNumber' },
+      dial: { rules: [], unmatched: 'dialAsIs' },
+      directoryLookup: { rules: [] },
+    });
   });
 
   it.each(configVectors.regexes.accepted)('accepts the pattern %s', (source) => {
@@ -267,12 +310,40 @@ const DIGIT = fc.constantFrom(...'0123456789'.split(''));
 /** Inputs shaped like what people dial: access codes, then digits, with separators sometimes. */
 const dialLike = fc
   .tuple(
-    fc.constantFrom('', '', '9', '91', '9011', '011', '1', '+1', '+1408555', '+', '+44', '+0', '*', '#', 'tel:', 'tel:+', 'sip:'),
-    fc.string({ unit: fc.oneof({ weight: 8, arbitrary: DIGIT }, { weight: 1, arbitrary: fc.constantFrom(' ', '-', '(', ')', '.', '*', '#', 'x') }), maxLength: 18 }),
+    fc.constantFrom(
+      '',
+      '',
+      '9',
+      '91',
+      '9011',
+      '011',
+      '1',
+      '+1',
+      '+1408555',
+      '+',
+      '+44',
+      '+0',
+      '*',
+      '#',
+      'tel:',
+      'tel:+',
+      'sip:',
+    ),
+    fc.string({
+      unit: fc.oneof(
+        { weight: 8, arbitrary: DIGIT },
+        { weight: 1, arbitrary: fc.constantFrom(' ', '-', '(', ')', '.', '*', '#', 'x') },
+      ),
+      maxLength: 18,
+    }),
     fc.constantFrom('', '', '@host;user=phone', ';ext=12', ';phone-context=dialstring'),
   )
   .map(([head, body, tail]) => head + body + (head.startsWith('tel:') || head === 'sip:' ? tail : ''));
-const anyInput = fc.oneof(dialLike, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: DIAL_INPUT_MAX_LENGTH + 8 }));
+const anyInput = fc.oneof(
+  dialLike,
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: DIAL_INPUT_MAX_LENGTH + 8 }),
+);
 
 describe('normalisation properties', () => {
   it('never throws, always answers a valid NumberView, and is idempotent on its own output (default rules)', () => {
@@ -307,30 +378,39 @@ describe('normalisation properties', () => {
       })
       .filter((r) => r.numberOfDigits === undefined || r.beginsWith.length <= r.numberOfDigits);
     fc.assert(
-      fc.property(fc.array(ciscoRule, { maxLength: 6 }), fc.string({ unit: DIGIT, minLength: 1, maxLength: 6 }), (list, input) => {
-        const named = list.map((r, i) => ({ name: `r${i}`, ...r }));
-        const setRules = unwrap(compileNumberingRules({ dial: { rules: named } }));
-        // The model: in order, a rule matches when the number begins with beginsWith and (if set) has
-        // exactly numberOfDigits characters; a match rewrites, and stops the list unless it continues.
-        let value = input;
-        const matched: string[] = [];
-        for (const rule of named) {
-          if (!value.startsWith(rule.beginsWith) || (rule.numberOfDigits !== undefined && value.length !== rule.numberOfDigits)) continue;
-          value = rule.prefix + value.slice(rule.removeDigits);
-          matched.push(rule.name);
-          if (!rule.continue) break;
-        }
-        const view = normalizeDialString(input, setRules);
-        expect(view.rule).toBe(matched.length === 0 ? undefined : matched.join(' → '));
-        expect(view.dialString).toBe(value === '' ? '' : value);
-        expect(view.valid).toBe(value !== '');
-        const steps = explain(input, setRules).steps;
-        expect(steps).toHaveLength(named.length);
-        expect(steps.filter((s) => s.status === 'matched').map((s) => s.rule)).toStrictEqual(matched);
-        const lastMatched = named.findIndex((r) => r.name === matched[matched.length - 1]);
-        const stopped = matched.length > 0 && named[lastMatched]?.continue === false;
-        for (const [i, step] of steps.entries()) expect(step.status === 'skipped').toBe(stopped && i > lastMatched);
-      }),
+      fc.property(
+        fc.array(ciscoRule, { maxLength: 6 }),
+        fc.string({ unit: DIGIT, minLength: 1, maxLength: 6 }),
+        (list, input) => {
+          const named = list.map((r, i) => ({ name: `r${i}`, ...r }));
+          const setRules = unwrap(compileNumberingRules({ dial: { rules: named } }));
+          // The model: in order, a rule matches when the number begins with beginsWith and (if set) has
+          // exactly numberOfDigits characters; a match rewrites, and stops the list unless it continues.
+          let value = input;
+          const matched: string[] = [];
+          for (const rule of named) {
+            if (
+              !value.startsWith(rule.beginsWith) ||
+              (rule.numberOfDigits !== undefined && value.length !== rule.numberOfDigits)
+            )
+              continue;
+            value = rule.prefix + value.slice(rule.removeDigits);
+            matched.push(rule.name);
+            if (!rule.continue) break;
+          }
+          const view = normalizeDialString(input, setRules);
+          expect(view.rule).toBe(matched.length === 0 ? undefined : matched.join(' → '));
+          expect(view.dialString).toBe(value === '' ? '' : value);
+          expect(view.valid).toBe(value !== '');
+          const steps = explain(input, setRules).steps;
+          expect(steps).toHaveLength(named.length);
+          expect(steps.filter((s) => s.status === 'matched').map((s) => s.rule)).toStrictEqual(matched);
+          const lastMatched = named.findIndex((r) => r.name === matched[matched.length - 1]);
+          const stopped = matched.length > 0 && named[lastMatched]?.continue === false;
+          for (const [i, step] of steps.entries())
+            expect(step.status === 'skipped').toBe(stopped && i > lastMatched);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -9,8 +9,25 @@ import { SipRawClient } from '../../src/testing/sip-raw-client.js';
 import { SipRequest, type SipResponse } from '../../src/sip/index.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { unwrap } from '../../src/util/result.js';
-import { ALICE_LINE, body, csta, listener, nextEvent, openRcc, rawClient, sipGateway } from '../msrcc/helpers.js';
-import { SERVER_URI, answerOf, expectAllReleased, simulatorMonitors, sipJsEvent, until, wsUrl } from './helpers.js';
+import {
+  ALICE_LINE,
+  body,
+  csta,
+  listener,
+  nextEvent,
+  openRcc,
+  rawClient,
+  sipGateway,
+} from '../msrcc/helpers.js';
+import {
+  SERVER_URI,
+  answerOf,
+  expectAllReleased,
+  simulatorMonitors,
+  sipJsEvent,
+  until,
+  wsUrl,
+} from './helpers.js';
 
 let gateway: Gateway | undefined;
 let simulator: Simulator | undefined;
@@ -39,8 +56,20 @@ async function sipAnswered(gw: Gateway, method: string, status: number): Promise
 
 describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
   /** A gateway whose only CTI Manager is down at start: INVITEs wait for the user directory. */
-  async function gatewayWaitingForDirectory(): Promise<{ gw: Gateway; sim: Simulator; logger: MemoryLogger }> {
-    const sim = await startSimulator({ cluster: 'demo', nodes: 1, host: '127.0.0.1', port: 0, adminPort: null, applicationUser: DEMO_CTI_USER, applicationPassword: DEMO_CTI_PASSWORD });
+  async function gatewayWaitingForDirectory(): Promise<{
+    gw: Gateway;
+    sim: Simulator;
+    logger: MemoryLogger;
+  }> {
+    const sim = await startSimulator({
+      cluster: 'demo',
+      nodes: 1,
+      host: '127.0.0.1',
+      port: 0,
+      adminPort: null,
+      applicationUser: DEMO_CTI_USER,
+      applicationPassword: DEMO_CTI_PASSWORD,
+    });
     simulator = sim;
     unwrap(await sim.stopNode(0));
     const logger = new MemoryLogger();
@@ -49,7 +78,13 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
       waitForDirectoryMs: 0,
       config: {
         sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: 0 }] },
-        cti: { addresses: sim.nodes.map((n) => n.address), applicationUser: DEMO_CTI_USER, password: DEMO_CTI_PASSWORD, reconnectInitialMs: 50, reconnectMaxMs: 100 },
+        cti: {
+          addresses: sim.nodes.map((n) => n.address),
+          applicationUser: DEMO_CTI_USER,
+          password: DEMO_CTI_PASSWORD,
+          reconnectInitialMs: 50,
+          reconnectMaxMs: 100,
+        },
         http: { port: null },
       },
     });
@@ -58,7 +93,9 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
   }
 
   /** Sends an INVITE, waits for 100 Trying, CANCELs it; returns the 487 (ACKed) and the CANCEL's answer. */
-  async function inviteThenCancel(client: SipRawClient): Promise<{ invite: SipResponse; cancel: SipResponse }> {
+  async function inviteThenCancel(
+    client: SipRawClient,
+  ): Promise<{ invite: SipResponse; cancel: SipResponse }> {
     const branch = `z9hG4bKcancel${Date.now().toString(36)}`;
     const common: [string, string][] = [
       ['Via', `SIP/2.0/TCP client.invalid;branch=${branch}`],
@@ -69,7 +106,13 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
     client.send({
       method: 'INVITE',
       uri: SERVER_URI,
-      headers: [...common, ['CSeq', '1 INVITE'], ['Contact', '<sip:alice@client.invalid;transport=tcp>'], ['Supported', 'timer'], ['Content-Disposition', 'signal;handling=required']],
+      headers: [
+        ...common,
+        ['CSeq', '1 INVITE'],
+        ['Contact', '<sip:alice@client.invalid;transport=tcp>'],
+        ['Supported', 'timer'],
+        ['Content-Disposition', 'signal;handling=required'],
+      ],
       body: body.requestSystemStatus(ALICE_LINE),
     });
     const trying = await client.nextResponse((r) => r.status === 100);
@@ -79,7 +122,11 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
     const cancel = await client.finalResponse(branch, 'CANCEL');
     const invite = await client.finalResponse(branch, 'INVITE');
     // §17.1.1.3: the ACK for a non-2xx carries the To tag of the response and the INVITE's branch.
-    client.send({ method: 'ACK', uri: SERVER_URI, headers: [common[0]!, common[1]!, ['To', invite.header('to') ?? ''], common[3]!, ['CSeq', '1 ACK']] });
+    client.send({
+      method: 'ACK',
+      uri: SERVER_URI,
+      headers: [common[0]!, common[1]!, ['To', invite.header('to') ?? ''], common[3]!, ['CSeq', '1 ACK']],
+    });
     return { invite, cancel };
   }
 
@@ -114,7 +161,10 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
     expect(invite.status).toBe(487);
     // The INVITE handling gives up on the directory after 3 s, when the INVITE has long been
     // answered (487): its refusal is dropped, not sent, counted or logged as a refused session.
-    await until(() => logger.records.some((r) => r.message === 'INVITE already answered (canceled); refusal not sent'), 'the directory wait to end');
+    await until(
+      () => logger.records.some((r) => r.message === 'INVITE already answered (canceled); refusal not sent'),
+      'the directory wait to end',
+    );
     expect(await sipAnswered(gw, 'INVITE', 503)).toBe(0);
     expect(logger.records.some((r) => r.message === 'session refused')).toBe(false);
     expect(gw.core.sessionCount).toBe(0);
@@ -125,7 +175,11 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
   it('a CANCEL that matches no INVITE gets 481', async () => {
     gateway = await sipGateway();
     const client = await raw(gateway);
-    const response = await client.request({ method: 'CANCEL', uri: SERVER_URI, from: '<sip:alice@deskline.example>' });
+    const response = await client.request({
+      method: 'CANCEL',
+      uri: SERVER_URI,
+      from: '<sip:alice@deskline.example>',
+    });
     expect(response.status).toBe(481);
   });
 });
@@ -142,16 +196,28 @@ describe('one user, one line, two sessions (two PCs signed in)', () => {
     const ws = await SipJsCstaClient.connect({ url: wsUrl(gateway), aor: 'sip:alice@deskline.example' });
     clients.push(ws);
     const second = await ws.openSession(SERVER_URI, body.requestSystemStatus(ALICE_LINE));
-    const secondXref = answerOf(await second.info(body.monitorStart(ALICE_LINE)), 'MonitorStartResponse').monitorCrossRefID;
+    const secondXref = answerOf(
+      await second.info(body.monitorStart(ALICE_LINE)),
+      'MonitorStartResponse',
+    ).monitorCrossRefID;
     expect(secondXref).not.toBe(firstMonitor.monitorCrossRefID);
     expect(gateway.core.sessionCount).toBe(2);
     expect(simulatorMonitors(gateway)).toBe(2);
 
     // A call from the second session: both see it, each with its own monitorCrossRefID.
-    const made = answerOf(await second.info(body.makeCall(ALICE_LINE, 'tel:1300;phone-context=dialstring')), 'MakeCallResponse');
+    const made = answerOf(
+      await second.info(body.makeCall(ALICE_LINE, 'tel:1300;phone-context=dialstring')),
+      'MakeCallResponse',
+    );
     const callId = made.callingDevice.callID;
-    expect(await sipJsEvent(second, 'OriginatedEvent')).toMatchObject({ monitorCrossRefID: secondXref, originatedConnection: { callID: callId } });
-    expect(await nextEvent(tcp, 'OriginatedEvent')).toMatchObject({ monitorCrossRefID: firstMonitor.monitorCrossRefID, originatedConnection: { callID: callId } });
+    expect(await sipJsEvent(second, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: secondXref,
+      originatedConnection: { callID: callId },
+    });
+    expect(await nextEvent(tcp, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: firstMonitor.monitorCrossRefID,
+      originatedConnection: { callID: callId },
+    });
     // The first session may control the call the second one made: it is the same line.
     const cleared = csta(await first.info(body.clearConnection(callId ?? '', ALICE_LINE)));
     expect(cleared.type).toBe('ClearConnectionResponse');
@@ -160,9 +226,14 @@ describe('one user, one line, two sessions (two PCs signed in)', () => {
 
     // One signs out; the other goes on.
     expect((await second.bye()).status).toBe(200);
-    await until(() => gateway!.core.sessionCount === 1 && simulatorMonitors(gateway!) === 1, 'one session left');
+    await until(
+      () => gateway!.core.sessionCount === 1 && simulatorMonitors(gateway!) === 1,
+      'one session left',
+    );
     csta(await first.info(body.makeCall(ALICE_LINE, 'tel:1300;phone-context=dialstring')));
-    expect(await nextEvent(tcp, 'OriginatedEvent')).toMatchObject({ monitorCrossRefID: firstMonitor.monitorCrossRefID });
+    expect(await nextEvent(tcp, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: firstMonitor.monitorCrossRefID,
+    });
     expect((await first.bye()).status).toBe(200);
     await expectAllReleased(gateway);
   });
@@ -171,7 +242,11 @@ describe('one user, one line, two sessions (two PCs signed in)', () => {
 describe('a client that no longer knows the dialog', () => {
   it('answers an event INFO with 481: the gateway releases the session and sends nothing more', async () => {
     gateway = await sipGateway();
-    const client = await SipRawClient.connect({ ...listener(gateway, 'TCP'), transport: 'TCP', autoAnswer: false });
+    const client = await SipRawClient.connect({
+      ...listener(gateway, 'TCP'),
+      transport: 'TCP',
+      autoAnswer: false,
+    });
     clients.push(client);
     const session = await openRcc(client, 'alice', ALICE_LINE);
     csta(await session.info(body.monitorStart(ALICE_LINE)));
@@ -183,13 +258,17 @@ describe('a client that no longer knows the dialog', () => {
     await expectAllReleased(gateway);
     // Events already on their way are answered the same way; then the call goes on (the board
     // room answers after 1 s) without any further INFO to this client.
-    const requests = (): SipRequest[] => client.received.filter((m): m is SipRequest => m instanceof SipRequest);
+    const requests = (): SipRequest[] =>
+      client.received.filter((m): m is SipRequest => m instanceof SipRequest);
     for (const request of requests()) {
       client.received.splice(client.received.indexOf(request), 1);
       client.respond(request, 481);
     }
     const sim = gateway.simulator!;
-    await until(() => sim.model.snapshot().some((c) => c.connections.every((p) => p.state === 'connected')), 'the call answered');
+    await until(
+      () => sim.model.snapshot().some((c) => c.connections.every((p) => p.state === 'connected')),
+      'the call answered',
+    );
     await client.sync();
     expect(requests()).toEqual([]);
     expect(gateway.sip?.dialogCount).toBe(0);
@@ -201,7 +280,7 @@ describe('Line URIs in other forms', () => {
     ['E.164 with the extension', 'tel:+14085551001;ext=1001'],
     ['the site DID, rewritten to the extension by the numbering rules', 'tel:+14085551001'],
     ['the dialstring without partition', 'tel:1001;phone-context=dialstring'],
-  ])('%s (%s) is alice\'s line; events name it exactly as she gave it', async (_name, line) => {
+  ])("%s (%s) is alice's line; events name it exactly as she gave it", async (_name, line) => {
     gateway = await sipGateway();
     const client = await raw(gateway);
     const session = await openRcc(client, 'alice', line);
@@ -211,7 +290,9 @@ describe('Line URIs in other forms', () => {
     const made = csta(await session.info(body.makeCall(line, 'tel:1300;phone-context=dialstring')));
     if (made.type !== 'MakeCallResponse') throw new Error(JSON.stringify(made));
     expect(made.callingDevice.deviceID).toBe(line);
-    expect(await nextEvent(client, 'OriginatedEvent')).toMatchObject({ originatedConnection: { deviceID: line } });
+    expect(await nextEvent(client, 'OriginatedEvent')).toMatchObject({
+      originatedConnection: { deviceID: line },
+    });
     const core = [...gateway.core.allSessions()][0];
     expect(core?.appearance.line.dn).toBe('1001');
     expect((await session.bye()).status).toBe(200);
@@ -219,7 +300,7 @@ describe('Line URIs in other forms', () => {
   });
 
   it.each([
-    ['bob\'s number in E.164 form', 'tel:+14085551002;ext=1002', 403],
+    ["bob's number in E.164 form", 'tel:+14085551002;ext=1002', 403],
     ['a number that is no line at all', 'tel:+14085559999;ext=9999', 404],
   ])('%s is refused (%s → %i)', async (_name, line, status) => {
     gateway = await sipGateway();
@@ -235,9 +316,15 @@ describe('OPTIONS', () => {
   it('out of dialog: 200 with what we allow, accept and support (load balancer probes)', async () => {
     gateway = await sipGateway();
     const client = await raw(gateway);
-    const response = await client.request({ method: 'OPTIONS', uri: SERVER_URI, from: '<sip:dispatcher@lb.deskline.test>' });
+    const response = await client.request({
+      method: 'OPTIONS',
+      uri: SERVER_URI,
+      from: '<sip:dispatcher@lb.deskline.test>',
+    });
     expect(response.status).toBe(200);
-    expect(response.header('allow')?.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO', 'UPDATE', 'OPTIONS']));
+    expect(response.header('allow')?.split(/\s*,\s*/)).toEqual(
+      expect.arrayContaining(['INVITE', 'ACK', 'BYE', 'CANCEL', 'INFO', 'UPDATE', 'OPTIONS']),
+    );
     expect(response.header('accept')).toBe('application/csta+xml');
     expect(response.header('supported')).toContain('timer');
     expect(gateway.core.sessionCount).toBe(0);
@@ -258,7 +345,12 @@ describe('OPTIONS', () => {
     const stranger = await client.request({
       method: 'OPTIONS',
       uri: session.remoteTarget,
-      headers: [['From', session.fromHeader], ['To', `<${SERVER_URI}>;tag=not-our-tag`], ['Call-ID', session.callId], ['CSeq', '99 OPTIONS']],
+      headers: [
+        ['From', session.fromHeader],
+        ['To', `<${SERVER_URI}>;tag=not-our-tag`],
+        ['Call-ID', session.callId],
+        ['CSeq', '99 OPTIONS'],
+      ],
     });
     expect(stranger.status).toBe(481);
     expect(gateway.core.sessionCount).toBe(1);

@@ -3,7 +3,13 @@
 // Nothing here sleeps for a fixed time: waits poll a condition with a deadline.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { decodeCsta, type CstaEdition, type CstaMessage, type CstaMessageOf, type CstaMessageType } from '../../src/csta/index.js';
+import {
+  decodeCsta,
+  type CstaEdition,
+  type CstaMessage,
+  type CstaMessageOf,
+  type CstaMessageType,
+} from '../../src/csta/index.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { SipJsAnswer, SipJsSession } from '../../src/testing/sip-sipjs-client.js';
@@ -46,7 +52,8 @@ export function decoded(body: string | Buffer): { message: CstaMessage; edition:
 /** The CSTA message of a body, which must be of `type` (the test fails with the body otherwise). */
 export function expectCsta<T extends CstaMessageType>(body: string | Buffer, type: T): CstaMessageOf<T> {
   const { message } = decoded(body);
-  if (message.type !== type) throw new Error(`expected ${type}, got ${message.type}: ${JSON.stringify(message)}`);
+  if (message.type !== type)
+    throw new Error(`expected ${type}, got ${message.type}: ${JSON.stringify(message)}`);
   return message as CstaMessageOf<T>;
 }
 
@@ -57,7 +64,10 @@ export function answerOf<T extends CstaMessageType>(answer: SipJsAnswer, type: T
 }
 
 /** The next CSTA event INFO of `type` on a sip.js session (other event types are skipped). */
-export async function sipJsEvent<T extends CstaMessageType>(session: SipJsSession, type: T): Promise<CstaMessageOf<T>> {
+export async function sipJsEvent<T extends CstaMessageType>(
+  session: SipJsSession,
+  type: T,
+): Promise<CstaMessageOf<T>> {
   for (;;) {
     const incoming = await session.nextIncoming('INFO');
     expect(incoming.contentType).toBe('application/csta+xml');
@@ -67,13 +77,19 @@ export async function sipJsEvent<T extends CstaMessageType>(session: SipJsSessio
 }
 
 /** Monitors the simulator holds for the gateway's CTI connections, over all nodes. */
-export function simulatorMonitors(gateway: Gateway, simulator: Simulator | undefined = gateway.simulator): number {
+export function simulatorMonitors(
+  gateway: Gateway,
+  simulator: Simulator | undefined = gateway.simulator,
+): number {
   if (simulator === undefined) throw new Error('no simulator to count monitors in');
   return simulator.nodes.reduce((n, node) => n + node.monitors, 0);
 }
 
 /** Waits until every RCC session, SIP dialog, core session and CTI monitor is gone. */
-export async function expectAllReleased(gateway: Gateway, simulator: Simulator | undefined = gateway.simulator): Promise<void> {
+export async function expectAllReleased(
+  gateway: Gateway,
+  simulator: Simulator | undefined = gateway.simulator,
+): Promise<void> {
   const state = (): string => {
     const sip = gateway.sip;
     return JSON.stringify({
@@ -88,7 +104,10 @@ export async function expectAllReleased(gateway: Gateway, simulator: Simulator |
 }
 
 /** RFC 4028 header value `delta;refresher=x` → its parts. */
-export function sessionExpires(value: string | undefined): { seconds: number; refresher: string | undefined } {
+export function sessionExpires(value: string | undefined): {
+  seconds: number;
+  refresher: string | undefined;
+} {
   const match = /^\s*(\d+)\s*(?:;\s*refresher\s*=\s*(uac|uas))?/i.exec(value ?? '');
   if (match === null) throw new Error(`no Session-Expires in ${JSON.stringify(value)}`);
   return { seconds: Number(match[1]), refresher: match[2]?.toLowerCase() };

@@ -18,7 +18,16 @@ import type { RawSession, SipRawClient } from '../../src/testing/sip-raw-client.
 import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from '../msrcc/helpers.js';
-import { SERVER_URI, answerOf, decoded, expectAllReleased, sessionExpires, simulatorMonitors, sipJsEvent, wsUrl } from './helpers.js';
+import {
+  SERVER_URI,
+  answerOf,
+  decoded,
+  expectAllReleased,
+  sessionExpires,
+  simulatorMonitors,
+  sipJsEvent,
+  wsUrl,
+} from './helpers.js';
 
 const INTERVAL_S = 90;
 
@@ -42,7 +51,12 @@ async function gatewayOnFakeClock(clock: FakeClock, logger = new MemoryLogger())
     config: {
       demo: { enabled: true, nodes: 1 },
       http: { port: null },
-      sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: 0 }], sessionExpiresSec: INTERVAL_S, minSessionExpiresSec: INTERVAL_S },
+      sip: {
+        domain: 'gw.deskline.test',
+        tcp: [{ host: '127.0.0.1', port: 0 }],
+        sessionExpiresSec: INTERVAL_S,
+        minSessionExpiresSec: INTERVAL_S,
+      },
       // Longer than any time the tests move the clock: no heartbeat is due (a heartbeat sent and
       // timed out inside one advance() would take the CTI link down before its answer could arrive).
       cti: { heartbeatIntervalMs: 300_000, directoryRefreshSec: 86_400, requestTimeoutMs: 120_000 },
@@ -68,7 +82,10 @@ describe('session refresh (real clock, sip.js over WebSocket)', () => {
     gateway = await sipGateway();
     sipjs = await SipJsCstaClient.connect({ url: wsUrl(gateway), aor: 'sip:alice@deskline.example' });
     const session = await sipjs.openSession(SERVER_URI, body.requestSystemStatus(ALICE_LINE));
-    const xref = answerOf(await session.info(body.monitorStart(ALICE_LINE)), 'MonitorStartResponse').monitorCrossRefID;
+    const xref = answerOf(
+      await session.info(body.monitorStart(ALICE_LINE)),
+      'MonitorStartResponse',
+    ).monitorCrossRefID;
 
     // Communicator 2007 R2: UPDATE (RFC 3311), no body.
     const update = await session.update(900);
@@ -77,13 +94,19 @@ describe('session refresh (real clock, sip.js over WebSocket)', () => {
     // Older Communicator, sipe: re-INVITE with RequestSystemStatus; answered like the INVITE.
     const reInvite = await session.reInvite(body.requestSystemStatus(ALICE_LINE));
     expect(reInvite.status).toBe(200);
-    expect(decoded(reInvite.body).message).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
+    expect(decoded(reInvite.body).message).toEqual({
+      type: 'RequestSystemStatusResponse',
+      systemStatus: 'normal',
+    });
     expect(sessionExpires(reInvite.headers('Session-Expires')).refresher).toBe('uac');
 
     // Same session, same monitor: a call still produces events with the same cross-reference.
     expect(gateway.core.sessionCount).toBe(1);
     expect(simulatorMonitors(gateway)).toBe(1);
-    answerOf(await session.info(body.makeCall(ALICE_LINE, 'tel:1300;phone-context=dialstring')), 'MakeCallResponse');
+    answerOf(
+      await session.info(body.makeCall(ALICE_LINE, 'tel:1300;phone-context=dialstring')),
+      'MakeCallResponse',
+    );
     expect(await sipJsEvent(session, 'OriginatedEvent')).toMatchObject({ monitorCrossRefID: xref });
     expect((await session.bye()).status).toBe(200);
     await expectAllReleased(gateway);
@@ -97,7 +120,10 @@ describe('session expiry (RFC 4028 §10) on a fake clock', () => {
     gateway = await gatewayOnFakeClock(clock, logger);
     raw = await rawClient(gateway);
     const { session } = await monitoredAlice(raw);
-    expect(sessionExpires(session.inviteResponse.header('Session-Expires'))).toEqual({ seconds: INTERVAL_S, refresher: 'uac' });
+    expect(sessionExpires(session.inviteResponse.header('Session-Expires'))).toEqual({
+      seconds: INTERVAL_S,
+      refresher: 'uac',
+    });
     expect(simulatorMonitors(gateway)).toBe(1);
 
     await raw.sync();
@@ -111,8 +137,17 @@ describe('session expiry (RFC 4028 §10) on a fake clock', () => {
     expect(bye.header('call-id')).toBe(session.callId);
     await expectAllReleased(gateway);
     // Why, in the log: the SIP layer's expiry, and the RCC session ended for that reason.
-    expect(logger.records.some((r) => r.message === 'SIP session expired (no refresh)' && r.fields.interval === INTERVAL_S)).toBe(true);
-    expect(logger.records.some((r) => r.message === 'RCC session ended' && r.fields.reason === 'expired' && r.fields.user === 'alice')).toBe(true);
+    expect(
+      logger.records.some(
+        (r) => r.message === 'SIP session expired (no refresh)' && r.fields.interval === INTERVAL_S,
+      ),
+    ).toBe(true);
+    expect(
+      logger.records.some(
+        (r) =>
+          r.message === 'RCC session ended' && r.fields.reason === 'expired' && r.fields.user === 'alice',
+      ),
+    ).toBe(true);
     // The dialog is gone: a late INFO gets 481 (RFC 3261 §12.2.2).
     expect((await session.info(body.getCstaFeatures(ALICE_LINE))).status).toBe(481);
 
@@ -135,12 +170,17 @@ describe('session expiry (RFC 4028 §10) on a fake clock', () => {
     clock.advance(step);
     const update = await session.update(INTERVAL_S);
     expect(update.status).toBe(200);
-    expect(sessionExpires(update.header('Session-Expires'))).toEqual({ seconds: INTERVAL_S, refresher: 'uac' });
+    expect(sessionExpires(update.header('Session-Expires'))).toEqual({
+      seconds: INTERVAL_S,
+      refresher: 'uac',
+    });
 
     clock.advance(step); // 100 s after the INVITE: expired without the UPDATE
     await raw.sync();
     expect(byeReceived(raw)).toBe(false);
-    const refreshed = await session.reInvite(body.requestSystemStatus(ALICE_LINE), [['Session-Expires', `${INTERVAL_S};refresher=uac`]]);
+    const refreshed = await session.reInvite(body.requestSystemStatus(ALICE_LINE), [
+      ['Session-Expires', `${INTERVAL_S};refresher=uac`],
+    ]);
     expect(refreshed.status).toBe(200);
     expect(csta(refreshed)).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
     // The ACK of that 2xx must have arrived before time moves on (else RFC 3261 §13.3.1.4 ends the session).

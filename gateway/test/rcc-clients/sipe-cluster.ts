@@ -32,12 +32,36 @@ export function sipeClusterConfig(): ClusterConfig {
       { dn: '73125', partition: 'BE_BRS_INT', label: 'Colleague' },
     ],
     devices: [
-      { name: 'SEP00AABB073124', model: 'Cisco 8865', description: 'Alice - desk', ctiAllowed: true, lines: [{ dn: '73124', partition: 'BE_BRS_INT' }] },
-      { name: 'SEP00AABB073125', model: 'Cisco 8865', description: 'Colleague - desk', ctiAllowed: true, lines: [{ dn: '73125', partition: 'BE_BRS_INT' }] },
+      {
+        name: 'SEP00AABB073124',
+        model: 'Cisco 8865',
+        description: 'Alice - desk',
+        ctiAllowed: true,
+        lines: [{ dn: '73124', partition: 'BE_BRS_INT' }],
+      },
+      {
+        name: 'SEP00AABB073125',
+        model: 'Cisco 8865',
+        description: 'Colleague - desk',
+        ctiAllowed: true,
+        lines: [{ dn: '73125', partition: 'BE_BRS_INT' }],
+      },
     ],
     users: [
-      { id: 'alice', displayName: 'Alice', licence: 'CUWL', sipUri: SIPE.user, controlledDevices: ['SEP00AABB073124'] },
-      { id: 'colleague', displayName: 'Colleague', licence: 'CUWL', sipUri: 'sip:colleague@company.local', controlledDevices: ['SEP00AABB073125'] },
+      {
+        id: 'alice',
+        displayName: 'Alice',
+        licence: 'CUWL',
+        sipUri: SIPE.user,
+        controlledDevices: ['SEP00AABB073124'],
+      },
+      {
+        id: 'colleague',
+        displayName: 'Colleague',
+        licence: 'CUWL',
+        sipUri: 'sip:colleague@company.local',
+        controlledDevices: ['SEP00AABB073125'],
+      },
     ],
     // sipe's example number answers quickly, so that the suite stays short.
     farEnds: [{ match: '^\\+3222220220$', behaviour: 'answer', answerAfterMs: 300 }],

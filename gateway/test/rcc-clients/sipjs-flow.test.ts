@@ -7,7 +7,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { SipJsCstaClient, type SipJsSession } from '../../src/testing/sip-sipjs-client.js';
 import { ALICE_LINE, body, sipGateway } from '../msrcc/helpers.js';
-import { ED3, SERVER_URI, answerOf, decoded, expectAllReleased, sessionExpires, simulatorMonitors, sipJsEvent, until, wsUrl } from './helpers.js';
+import {
+  ED3,
+  SERVER_URI,
+  answerOf,
+  decoded,
+  expectAllReleased,
+  sessionExpires,
+  simulatorMonitors,
+  sipJsEvent,
+  until,
+  wsUrl,
+} from './helpers.js';
 
 const BOARD_ROOM = 'tel:1300;phone-context=dialstring'; // answers by itself after 1 s
 const HELP_DESK = 'tel:1200;phone-context=dialstring'; // answers by itself after 1.5 s
@@ -16,9 +27,11 @@ const BOB = 'tel:1002;phone-context=dialstring';
 const dnd = {
   set: (device: string, on: boolean): string =>
     `<?xml version="1.0"?><SetDoNotDisturb xmlns="${ED3}"><device>${device}</device><doNotDisturbOn>${on}</doNotDisturbOn></SetDoNotDisturb>`,
-  get: (device: string): string => `<?xml version="1.0"?><GetDoNotDisturb xmlns="${ED3}"><device>${device}</device></GetDoNotDisturb>`,
+  get: (device: string): string =>
+    `<?xml version="1.0"?><GetDoNotDisturb xmlns="${ED3}"><device>${device}</device></GetDoNotDisturb>`,
 };
-const getForwarding = (device: string): string => `<?xml version="1.0"?><GetForwarding xmlns="${ED3}"><device>${device}</device></GetForwarding>`;
+const getForwarding = (device: string): string =>
+  `<?xml version="1.0"?><GetForwarding xmlns="${ED3}"><device>${device}</device></GetForwarding>`;
 
 let gateway: Gateway | undefined;
 let client: SipJsCstaClient | undefined;
@@ -56,14 +69,31 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     // The 200 OK to the INVITE carries RequestSystemStatusResponse{normal}, in the client's edition,
     // and RFC 4028 session timer terms with the client as the refresher.
     expect(session.answer.status).toBe(200);
-    expect(decoded(session.answer.body)).toEqual({ message: { type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition: 'ed3' });
+    expect(decoded(session.answer.body)).toEqual({
+      message: { type: 'RequestSystemStatusResponse', systemStatus: 'normal' },
+      edition: 'ed3',
+    });
     expect(session.answer.headers('Content-Type')).toBe('application/csta+xml');
-    expect(sessionExpires(session.answer.headers('Session-Expires'))).toEqual({ seconds: 1800, refresher: 'uac' });
+    expect(sessionExpires(session.answer.headers('Session-Expires'))).toEqual({
+      seconds: 1800,
+      refresher: 'uac',
+    });
     expect(session.answer.headers('Require')).toBe('timer');
     expect(gateway.core.sessionCount).toBe(1);
 
-    const features = answerOf(await session.info(body.getCstaFeatures(ALICE_LINE)), 'GetCSTAFeaturesResponse');
-    expect(features.supportedServices?.callControlServList).toEqual(expect.arrayContaining(['makeCall', 'clearConnection', 'consultationCall', 'transferCall', 'conferenceCall']));
+    const features = answerOf(
+      await session.info(body.getCstaFeatures(ALICE_LINE)),
+      'GetCSTAFeaturesResponse',
+    );
+    expect(features.supportedServices?.callControlServList).toEqual(
+      expect.arrayContaining([
+        'makeCall',
+        'clearConnection',
+        'consultationCall',
+        'transferCall',
+        'conferenceCall',
+      ]),
+    );
     expect(features.supportedServices?.monitoringServList).toEqual(['monitorStart', 'monitorStop']);
 
     const monitor = answerOf(await session.info(body.monitorStart(ALICE_LINE)), 'MonitorStartResponse');
@@ -76,11 +106,22 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     expect(made.callingDevice.deviceID).toBe(ALICE_LINE);
 
     const originated = await sipJsEvent(session, 'OriginatedEvent');
-    expect(originated).toMatchObject({ monitorCrossRefID: xref, originatedConnection: { callID: callId, deviceID: ALICE_LINE } });
+    expect(originated).toMatchObject({
+      monitorCrossRefID: xref,
+      originatedConnection: { callID: callId, deviceID: ALICE_LINE },
+    });
     const delivered = await sipJsEvent(session, 'DeliveredEvent');
-    expect(delivered).toMatchObject({ monitorCrossRefID: xref, connection: { callID: callId }, alertingDevice: { id: BOARD_ROOM } });
+    expect(delivered).toMatchObject({
+      monitorCrossRefID: xref,
+      connection: { callID: callId },
+      alertingDevice: { id: BOARD_ROOM },
+    });
     const established = await sipJsEvent(session, 'EstablishedEvent');
-    expect(established).toMatchObject({ monitorCrossRefID: xref, establishedConnection: { callID: callId }, answeringDevice: { id: BOARD_ROOM } });
+    expect(established).toMatchObject({
+      monitorCrossRefID: xref,
+      establishedConnection: { callID: callId },
+      answeringDevice: { id: BOARD_ROOM },
+    });
 
     answerOf(await session.info(body.clearConnection(callId, ALICE_LINE)), 'ClearConnectionResponse');
     const cleared = await sipJsEvent(session, 'ConnectionClearedEvent');
@@ -99,22 +140,41 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     const { session, xref } = await aliceMonitored(gateway);
     const first = await callAndWaitEstablished(session, xref, BOARD_ROOM);
 
-    const consult = answerOf(await session.info(body.consultationCall(first, ALICE_LINE, HELP_DESK)), 'ConsultationCallResponse');
+    const consult = answerOf(
+      await session.info(body.consultationCall(first, ALICE_LINE, HELP_DESK)),
+      'ConsultationCallResponse',
+    );
     const second = consult.initiatedCall.callID ?? '';
     expect(second).not.toBe(first);
     const held = await sipJsEvent(session, 'HeldEvent');
-    expect(held).toMatchObject({ monitorCrossRefID: xref, heldConnection: { callID: first }, holdingDevice: { id: ALICE_LINE } });
+    expect(held).toMatchObject({
+      monitorCrossRefID: xref,
+      heldConnection: { callID: first },
+      holdingDevice: { id: ALICE_LINE },
+    });
     const answered = await sipJsEvent(session, 'EstablishedEvent');
-    expect(answered).toMatchObject({ establishedConnection: { callID: second }, answeringDevice: { id: HELP_DESK } });
+    expect(answered).toMatchObject({
+      establishedConnection: { callID: second },
+      answeringDevice: { id: HELP_DESK },
+    });
 
-    answerOf(await session.info(body.twoCalls('TransferCall', first, second, ALICE_LINE)), 'TransferCallResponse');
+    answerOf(
+      await session.info(body.twoCalls('TransferCall', first, second, ALICE_LINE)),
+      'TransferCallResponse',
+    );
     const transferred = await sipJsEvent(session, 'TransferedEvent');
-    expect(transferred).toMatchObject({ monitorCrossRefID: xref, transferringDevice: { id: ALICE_LINE }, transferredToDevice: { id: HELP_DESK } });
+    expect(transferred).toMatchObject({
+      monitorCrossRefID: xref,
+      transferringDevice: { id: ALICE_LINE },
+      transferredToDevice: { id: HELP_DESK },
+    });
     // The board room and the help desk now talk without alice: the simulator says so.
     await until(() => gateway!.simulator!.model.snapshot().length === 1, 'one call left');
     const [remaining] = gateway.simulator!.model.snapshot();
     const parties = remaining?.connections.map((c) => c.deviceId) ?? [];
-    expect(parties).toEqual(expect.arrayContaining([expect.stringContaining('/1200/'), expect.stringContaining('/1300/')]));
+    expect(parties).toEqual(
+      expect.arrayContaining([expect.stringContaining('/1200/'), expect.stringContaining('/1300/')]),
+    );
     expect(parties.some((d) => d.includes('/1001/'))).toBe(false);
     expect((await session.bye()).status).toBe(200);
     await expectAllReleased(gateway);
@@ -124,12 +184,18 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     gateway = await sipGateway();
     const { session, xref } = await aliceMonitored(gateway);
     const first = await callAndWaitEstablished(session, xref, BOARD_ROOM);
-    const consult = answerOf(await session.info(body.consultationCall(first, ALICE_LINE, BOB)), 'ConsultationCallResponse');
+    const consult = answerOf(
+      await session.info(body.consultationCall(first, ALICE_LINE, BOB)),
+      'ConsultationCallResponse',
+    );
     const second = consult.initiatedCall.callID ?? '';
     await sipJsEvent(session, 'HeldEvent');
     await sipJsEvent(session, 'EstablishedEvent'); // Bob answers by himself after 2 s
 
-    const conference = answerOf(await session.info(body.twoCalls('ConferenceCall', first, second, ALICE_LINE)), 'ConferenceCallResponse');
+    const conference = answerOf(
+      await session.info(body.twoCalls('ConferenceCall', first, second, ALICE_LINE)),
+      'ConferenceCallResponse',
+    );
     const conferenceCall = conference.conferenceCall.callID ?? '';
     const conferenced = await sipJsEvent(session, 'ConferencedEvent');
     expect(conferenced).toMatchObject({ monitorCrossRefID: xref, conferencingDevice: { id: ALICE_LINE } });
@@ -151,22 +217,43 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
 
     answerOf(await session.info(body.setForwarding(ALICE_LINE, true, BOB)), 'SetForwardingResponse');
     const on = await sipJsEvent(session, 'ForwardingEvent');
-    expect(on).toMatchObject({ monitorCrossRefID: xref, device: { id: ALICE_LINE }, forwardingType: 'forwardImmediate', forwardStatus: true, forwardTo: BOB });
+    expect(on).toMatchObject({
+      monitorCrossRefID: xref,
+      device: { id: ALICE_LINE },
+      forwardingType: 'forwardImmediate',
+      forwardStatus: true,
+      forwardTo: BOB,
+    });
     const list = answerOf(await session.info(getForwarding(ALICE_LINE)), 'GetForwardingResponse');
-    expect(list.forwardingList).toEqual(expect.arrayContaining([expect.objectContaining({ forwardingType: 'forwardImmediate', forwardStatus: true })]));
+    expect(list.forwardingList).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ forwardingType: 'forwardImmediate', forwardStatus: true }),
+      ]),
+    );
     answerOf(await session.info(body.setForwarding(ALICE_LINE, false, BOB)), 'SetForwardingResponse');
     expect(await sipJsEvent(session, 'ForwardingEvent')).toMatchObject({ forwardStatus: false });
 
     answerOf(await session.info(dnd.set(ALICE_LINE, true)), 'SetDoNotDisturbResponse');
-    expect(await sipJsEvent(session, 'DoNotDisturbEvent')).toMatchObject({ monitorCrossRefID: xref, device: { id: ALICE_LINE }, doNotDisturbOn: true });
-    expect(answerOf(await session.info(dnd.get(ALICE_LINE)), 'GetDoNotDisturbResponse')).toEqual({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: true });
+    expect(await sipJsEvent(session, 'DoNotDisturbEvent')).toMatchObject({
+      monitorCrossRefID: xref,
+      device: { id: ALICE_LINE },
+      doNotDisturbOn: true,
+    });
+    expect(answerOf(await session.info(dnd.get(ALICE_LINE)), 'GetDoNotDisturbResponse')).toEqual({
+      type: 'GetDoNotDisturbResponse',
+      doNotDisturbOn: true,
+    });
     answerOf(await session.info(dnd.set(ALICE_LINE, false)), 'SetDoNotDisturbResponse');
     expect(await sipJsEvent(session, 'DoNotDisturbEvent')).toMatchObject({ doNotDisturbOn: false });
 
     // Someone else's line is refused at the CSTA level, in a 200 OK with a CSTAErrorCode.
     const foreign = await session.info(dnd.set('tel:1002;phone-context=dialstring;partition=INTERNAL', true));
     expect(foreign.status).toBe(200);
-    expect(decoded(foreign.body).message).toEqual({ type: 'CSTAErrorCode', errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' });
+    expect(decoded(foreign.body).message).toEqual({
+      type: 'CSTAErrorCode',
+      errorClass: 'operation',
+      value: 'privilegeViolationOnSpecifiedDevice',
+    });
 
     answerOf(await session.info(body.monitorStop(xref)), 'MonitorStopResponse');
     expect((await session.bye()).status).toBe(200);
@@ -181,6 +268,9 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     await client?.close();
     client = undefined;
     await expectAllReleased(gateway);
-    await until(() => gateway!.sip?.userAgent.stats().connections === 0, 'the WebSocket connection gone on the gateway side');
+    await until(
+      () => gateway!.sip?.userAgent.stats().connections === 0,
+      'the WebSocket connection gone on the gateway side',
+    );
   });
 });

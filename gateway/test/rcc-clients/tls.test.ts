@@ -31,7 +31,16 @@ async function tlsGateway(logger: MemoryLogger): Promise<Gateway> {
     {
       sip: {
         domain: 'gw.deskline.test',
-        tls: [{ host: '127.0.0.1', port: 0, cert: tlsPath('server.crt'), key: tlsPath('server.key'), ca: tlsPath('ca.crt'), trustedPeers: ['lync-pool.test'] }],
+        tls: [
+          {
+            host: '127.0.0.1',
+            port: 0,
+            cert: tlsPath('server.crt'),
+            key: tlsPath('server.key'),
+            ca: tlsPath('ca.crt'),
+            trustedPeers: ['lync-pool.test'],
+          },
+        ],
       },
     },
     logger,
@@ -44,15 +53,26 @@ function tlsPort(gw: Gateway): number {
   return Number(found.address.slice(found.address.lastIndexOf(':') + 1));
 }
 
-function clientTls(name: 'trusted-client' | 'untrusted-client' | 'rogue-client' | undefined): { ca: Buffer; cert?: Buffer; key?: Buffer } {
-  return name === undefined ? { ca: tlsFile('ca.crt') } : { ca: tlsFile('ca.crt'), cert: tlsFile(`${name}.crt`), key: tlsFile(`${name}.key`) };
+function clientTls(name: 'trusted-client' | 'untrusted-client' | 'rogue-client' | undefined): {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+} {
+  return name === undefined
+    ? { ca: tlsFile('ca.crt') }
+    : { ca: tlsFile('ca.crt'), cert: tlsFile(`${name}.crt`), key: tlsFile(`${name}.key`) };
 }
 
 describe('Microsoft RCC over TLS with trusted peers', () => {
   it('the trusted pool opens a session for its user, and calls, events and BYE flow over TLS', async () => {
     const logger = new MemoryLogger();
     gateway = await tlsGateway(logger);
-    client = await SipRawClient.connect({ transport: 'TLS', host: '127.0.0.1', port: tlsPort(gateway), tls: clientTls('trusted-client') });
+    client = await SipRawClient.connect({
+      transport: 'TLS',
+      host: '127.0.0.1',
+      port: tlsPort(gateway),
+      tls: clientTls('trusted-client'),
+    });
     const session = await client.openSession({
       uri: SERVER_URI,
       from: '<sip:alice@deskline.example>',
@@ -60,10 +80,17 @@ describe('Microsoft RCC over TLS with trusted peers', () => {
       body: body.requestSystemStatus(ALICE_LINE),
     });
     expect(session.inviteResponse.status).toBe(200);
-    expect(csta(session.inviteResponse)).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
+    expect(csta(session.inviteResponse)).toEqual({
+      type: 'RequestSystemStatusResponse',
+      systemStatus: 'normal',
+    });
     // Our Contact says TLS, so in-dialog requests come back over TLS.
     expect(session.inviteResponse.header('contact')).toContain('transport=tls');
-    expect(logger.records.some((r) => r.message === 'RCC session open' && r.fields.transport === 'TLS' && r.fields.user === 'alice')).toBe(true);
+    expect(
+      logger.records.some(
+        (r) => r.message === 'RCC session open' && r.fields.transport === 'TLS' && r.fields.user === 'alice',
+      ),
+    ).toBe(true);
     expect(gateway.sip?.userAgent.connections()[0]?.peerNames).toContain('lync-pool.test');
 
     csta(await session.info(body.monitorStart(ALICE_LINE)));
@@ -76,7 +103,11 @@ describe('Microsoft RCC over TLS with trusted peers', () => {
   });
 
   it.each([
-    ['a certificate whose names are not trusted', 'untrusted-client', /stranger\.test.*match no trusted peer/],
+    [
+      'a certificate whose names are not trusted',
+      'untrusted-client',
+      /stranger\.test.*match no trusted peer/,
+    ],
     ['no client certificate', undefined, /no client certificate presented/],
     ['a certificate from another CA', 'rogue-client', /not verified/],
   ] as const)('refuses %s at the TLS layer, opens nothing, and logs why', async (_name, who, reason) => {
@@ -84,14 +115,22 @@ describe('Microsoft RCC over TLS with trusted peers', () => {
     gateway = await tlsGateway(logger);
     let answered: boolean;
     try {
-      client = await SipRawClient.connect({ transport: 'TLS', host: '127.0.0.1', port: tlsPort(gateway), tls: clientTls(who) });
+      client = await SipRawClient.connect({
+        transport: 'TLS',
+        host: '127.0.0.1',
+        port: tlsPort(gateway),
+        tls: clientTls(who),
+      });
       // TLS 1.3 completes on the client side before the server checks the certificate: whatever
       // the client sends next must never be answered.
       client.send({
         method: 'INVITE',
         uri: SERVER_URI,
         from: '<sip:alice@deskline.example>',
-        headers: [['Contact', '<sip:alice@x.invalid;transport=tls>'], ['Content-Disposition', 'signal;handling=required']],
+        headers: [
+          ['Contact', '<sip:alice@x.invalid;transport=tls>'],
+          ['Content-Disposition', 'signal;handling=required'],
+        ],
         body: body.requestSystemStatus(ALICE_LINE),
       });
       await client.closed();
@@ -100,7 +139,8 @@ describe('Microsoft RCC over TLS with trusted peers', () => {
       answered = false; // the handshake itself failed
     }
     expect(answered).toBe(false);
-    const refusal = (r: { level: string; message: string }): boolean => r.level === 'warn' && /TLS peer refused|TLS handshake refused/.test(r.message);
+    const refusal = (r: { level: string; message: string }): boolean =>
+      r.level === 'warn' && /TLS peer refused|TLS handshake refused/.test(r.message);
     await until(() => logger.records.some(refusal), 'the refusal logged');
     expect(String(logger.records.find(refusal)?.fields.reason)).toMatch(reason);
     expect(gateway.core.sessionCount).toBe(0);

@@ -18,7 +18,15 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[], entry: string[] = ['--import', 'tsx', CLI]): { child: ChildProcess; output: () => string; exited: Promise<number | null>; line: (re: RegExp) => Promise<RegExpMatchArray> } {
+function run(
+  args: string[],
+  entry: string[] = ['--import', 'tsx', CLI],
+): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  line: (re: RegExp) => Promise<RegExpMatchArray>;
+} {
   const child = spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -66,7 +74,10 @@ describe('npm run gateway', () => {
     const service = run(['--config', config]);
     const [, sipPort] = await service.line(/SIP TCP 127\.0\.0\.1:(\d+)/);
     const [, healthUrl] = await service.line(/health (http:\/\/\S+)\/health/);
-    const health = (await (await fetch(`${healthUrl}/health`)).json()) as { status: string; cti: { nodes: { state: string; connectionId?: string }[] } };
+    const health = (await (await fetch(`${healthUrl}/health`)).json()) as {
+      status: string;
+      cti: { nodes: { state: string; connectionId?: string }[] };
+    };
     expect(health.status).toBe('ok');
     expect(health.cti.nodes.map((n) => n.state)).toEqual(['up', 'up']);
     const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
@@ -90,7 +101,9 @@ describe('npm run gateway', () => {
     dirs.push(dir);
     const bundle = join(dir, 'gateway.mjs');
     await buildService({ outFile: bundle });
-    const config = tempConfig('demo: { enabled: true, nodes: 1 }\nhttp: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n');
+    const config = tempConfig(
+      'demo: { enabled: true, nodes: 1 }\nhttp: { host: 127.0.0.1, port: 0 }\nlog: { level: warn }\n',
+    );
     const service = run(['--config', config], [bundle]);
     const [, healthUrl] = await service.line(/health (http:\/\/\S+)\/health/);
     expect(((await (await fetch(`${healthUrl}/health`)).json()) as { status: string }).status).toBe('ok');

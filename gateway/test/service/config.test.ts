@@ -34,14 +34,26 @@ describe('gateway configuration', () => {
   });
 
   it('names the field of every mistake', () => {
-    expect(error({ cti: { addresses: Array.from({ length: 9 }, (_, i) => `cucm${i}.example.com:2748`) } })).toMatch(/^invalid configuration: cti\.addresses: at most 8 CTI connection addresses/);
-    expect(error({ cti: { addresses: ['cucm:notaport'] } })).toMatch(/cti\.addresses\[0\]: expected "host:port"/);
-    expect(error({ cti: { addresses: ['cucm:99999'] } })).toMatch(/cti\.addresses\[0\]: port must be 1-65535/);
-    expect(error({ cti: { addresses: ['a:1'], heartbeatIntervalMs: 10 } })).toMatch(/cti\.heartbeatIntervalMs/);
-    expect(error({ sip: { tcp: [{ host: '0.0.0.0', port: 'x' }] }, demo: { enabled: true } })).toMatch(/sip\.tcp\[0\]\.port/);
+    expect(
+      error({ cti: { addresses: Array.from({ length: 9 }, (_, i) => `cucm${i}.example.com:2748`) } }),
+    ).toMatch(/^invalid configuration: cti\.addresses: at most 8 CTI connection addresses/);
+    expect(error({ cti: { addresses: ['cucm:notaport'] } })).toMatch(
+      /cti\.addresses\[0\]: expected "host:port"/,
+    );
+    expect(error({ cti: { addresses: ['cucm:99999'] } })).toMatch(
+      /cti\.addresses\[0\]: port must be 1-65535/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], heartbeatIntervalMs: 10 } })).toMatch(
+      /cti\.heartbeatIntervalMs/,
+    );
+    expect(error({ sip: { tcp: [{ host: '0.0.0.0', port: 'x' }] }, demo: { enabled: true } })).toMatch(
+      /sip\.tcp\[0\]\.port/,
+    );
     expect(error({ cti: { addresses: ['a:1'] }, bogus: 1 })).toMatch(/bogus/);
     expect(error({})).toMatch(/cti\.addresses: at least one CTI Manager address is required/);
-    expect(error({ cti: { addresses: ['a:1'], password: 'x', passwordFile: '/p' } })).toMatch(/cti\.password and cti\.passwordFile/);
+    expect(error({ cti: { addresses: ['a:1'], password: 'x', passwordFile: '/p' } })).toMatch(
+      /cti\.password and cti\.passwordFile/,
+    );
   });
 
   it('reports YAML syntax errors with the line, and never echoes the password', () => {

@@ -2,12 +2,42 @@
 // its invariants, never throws, and once every call is cleared nothing is left (no call, no timer).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FORWARDING_TYPES, MAX_CALLS_PER_APPEARANCE, type CallModelEvent, type ConnectionRef } from '../../src/sim/call-model.js';
+import {
+  FORWARDING_TYPES,
+  MAX_CALLS_PER_APPEARANCE,
+  type CallModelEvent,
+  type ConnectionRef,
+} from '../../src/sim/call-model.js';
 import { DEMO_NUMBERS } from '../../src/sim/demo-cluster.js';
-import { ALICE, BOB, CAROL_DAVE, CAROL_DESK, CAROL_SOFT, DAVE, EMMA, GRACE_LAB, HELPDESK, HENRY, harness, isCallEvent } from './helpers.js';
+import {
+  ALICE,
+  BOB,
+  CAROL_DAVE,
+  CAROL_DESK,
+  CAROL_SOFT,
+  DAVE,
+  EMMA,
+  GRACE_LAB,
+  HELPDESK,
+  HENRY,
+  harness,
+  isCallEvent,
+} from './helpers.js';
 
 const DEVICES = [ALICE, BOB, CAROL_DESK, CAROL_SOFT, CAROL_DAVE, DAVE, EMMA, HELPDESK, HENRY, GRACE_LAB];
-const NUMBERS = ['1001', '1002', '1003', '1004', '1005', '1008', '1017', '1200', '1300', ...Object.values(DEMO_NUMBERS), 'garbage'];
+const NUMBERS = [
+  '1001',
+  '1002',
+  '1003',
+  '1004',
+  '1005',
+  '1008',
+  '1017',
+  '1200',
+  '1300',
+  ...Object.values(DEMO_NUMBERS),
+  'garbage',
+];
 
 const step = fc.tuple(fc.nat(17), fc.nat(1_000), fc.nat(1_000), fc.nat(1_000));
 interface Party extends ConnectionRef {
@@ -20,8 +50,14 @@ describe('call model under random use', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 10, maxLength: 80, size: 'max' }), (steps) => {
         const h = harness();
-        const pick = <T,>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
-        const connections = (): Party[] => h.model.snapshot().flatMap((c) => c.connections.map((p) => ({ callId: c.callId, deviceId: p.deviceId, state: p.state })));
+        const pick = <T>(list: readonly T[], n: number): T | undefined =>
+          list.length === 0 ? undefined : list[n % list.length];
+        const connections = (): Party[] =>
+          h.model
+            .snapshot()
+            .flatMap((c) =>
+              c.connections.map((p) => ({ callId: c.callId, deviceId: p.deviceId, state: p.state })),
+            );
         // Transfer, conference, alternate, reconnect: a held connection and another call at the same device, mostly.
         const pair = (): [ConnectionRef, ConnectionRef] | undefined => {
           const all = connections();
@@ -96,7 +132,13 @@ describe('call model under random use', () => {
               if (x) h.model.singleStepTransferCall(x, number);
               break;
             case 12:
-              h.model.setForwarding(device, FORWARDING_TYPES[c % 3] ?? 'forwardBusy', c % 2 === 0, number, c % 4 === 0 ? 2_000 : undefined);
+              h.model.setForwarding(
+                device,
+                FORWARDING_TYPES[c % 3] ?? 'forwardBusy',
+                c % 2 === 0,
+                number,
+                c % 4 === 0 ? 2_000 : undefined,
+              );
               break;
             case 13:
               h.model.setDoNotDisturb(device, c % 2 === 0);
@@ -118,7 +160,8 @@ describe('call model under random use', () => {
             expect(new Set(ids).size).toBe(ids.length);
             for (const p of call.connections) {
               expect(p.state).not.toBe('null');
-              if (p.deviceId.includes('/')) perAppearance.set(p.deviceId, (perAppearance.get(p.deviceId) ?? 0) + 1);
+              if (p.deviceId.includes('/'))
+                perAppearance.set(p.deviceId, (perAppearance.get(p.deviceId) ?? 0) + 1);
             }
           }
           for (const n of perAppearance.values()) expect(n).toBeLessThanOrEqual(MAX_CALLS_PER_APPEARANCE);
@@ -139,7 +182,18 @@ describe('call model under random use', () => {
       { numRuns: 200 },
     );
     // The runs did exercise the interesting paths (a test that never transfers proves nothing about transfers).
-    for (const type of ['established', 'held', 'retrieved', 'transferred', 'conferenced', 'diverted', 'failed', 'callCleared', 'forwarding', 'doNotDisturb'])
+    for (const type of [
+      'established',
+      'held',
+      'retrieved',
+      'transferred',
+      'conferenced',
+      'diverted',
+      'failed',
+      'callCleared',
+      'forwarding',
+      'doNotDisturb',
+    ])
       expect(tally.get(type) ?? 0, type).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { unwrap } from '../../src/util/result.js';
 import { ErrorCode } from '../../src/util/errors.js';
-import { FAILED_CALL_CLEAR_MS, isLegalTransition, MAX_CALLS_PER_APPEARANCE } from '../../src/sim/call-model.js';
+import {
+  FAILED_CALL_CLEAR_MS,
+  isLegalTransition,
+  MAX_CALLS_PER_APPEARANCE,
+} from '../../src/sim/call-model.js';
 import { DEMO_NUMBERS, demoClusterConfig } from '../../src/sim/demo-cluster.js';
 import {
   ALICE,
@@ -53,7 +57,12 @@ describe('MakeCall and AnswerCall', () => {
     expect(made.callingDevice).toEqual({ callId, deviceId: ALICE });
 
     // Caller's point of view: initiated, originated, and a Delivered for each ringing appearance.
-    expect(seenBy(h.events, ALICE)).toEqual(['serviceInitiated:initiated', 'originated:connected', 'delivered:connected', 'delivered:connected']);
+    expect(seenBy(h.events, ALICE)).toEqual([
+      'serviceInitiated:initiated',
+      'originated:connected',
+      'delivered:connected',
+      'delivered:connected',
+    ]);
     const delivered = eventsOfType(h.events, 'delivered');
     expect(delivered.map((e) => e.alertingDevice).sort()).toEqual([CAROL_DAVE, DAVE].sort());
     for (const e of delivered) {
@@ -74,7 +83,13 @@ describe('MakeCall and AnswerCall', () => {
     expect(established?.answeringDevice).toBe(DAVE);
     expect(established?.callingDevice).toBe(ALICE);
     expect(h.model.snapshot()).toEqual([
-      expect.objectContaining({ callId, connections: [{ deviceId: ALICE, state: 'connected' }, { deviceId: DAVE, state: 'connected' }] }),
+      expect.objectContaining({
+        callId,
+        connections: [
+          { deviceId: ALICE, state: 'connected' },
+          { deviceId: DAVE, state: 'connected' },
+        ],
+      }),
     ]);
   });
 
@@ -83,7 +98,11 @@ describe('MakeCall and AnswerCall', () => {
     const mark = h.events.length;
     unwrap(h.model.clearConnection(h.alice));
     expect(seenBy(h.events, ALICE, mark)).toEqual(['connectionCleared:null', 'callCleared:null']);
-    expect(seenBy(h.events, DAVE, mark)).toEqual(['connectionCleared:connected', 'connectionCleared:null', 'callCleared:null']);
+    expect(seenBy(h.events, DAVE, mark)).toEqual([
+      'connectionCleared:connected',
+      'connectionCleared:null',
+      'callCleared:null',
+    ]);
     expect(h.model.snapshot()).toEqual([]);
     expect(h.model.timerCount()).toBe(0);
     expect(h.clock.pendingTimers()).toBe(0);
@@ -133,7 +152,9 @@ describe('MakeCall and AnswerCall', () => {
 
   it('refuses unknown calling devices, garbage numbers and unknown connections', () => {
     const h = harness();
-    expect(refusal(h.model.makeCall('SEP00AABB0000FF/1001/INTERNAL', '1002'))).toBe('operation/invalidCallingDevice');
+    expect(refusal(h.model.makeCall('SEP00AABB0000FF/1001/INTERNAL', '1002'))).toBe(
+      'operation/invalidCallingDevice',
+    );
     expect(refusal(h.model.makeCall(ALICE, 'call bob'))).toBe('operation/invalidCalledDevice');
     expect(refusal(h.model.makeCall(ALICE, ''))).toBe('operation/invalidCalledDevice');
     expect(refusal(h.model.answerCall(conn('999', ALICE)))).toBe('operation/invalidConnectionID');
@@ -163,13 +184,17 @@ describe('MakeCall and AnswerCall', () => {
   it('refuses a call beyond the maximum number of calls per appearance', () => {
     const h = harness();
     for (let i = 0; i < MAX_CALLS_PER_APPEARANCE; i++) unwrap(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer));
-    expect(refusal(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer))).toBe('systemResourceAvailability/resourceBusy');
+    expect(refusal(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer))).toBe(
+      'systemResourceAvailability/resourceBusy',
+    );
   });
 
   it('refuses to control a party outside the cluster', () => {
     const h = harness();
     const { callingDevice } = unwrap(h.model.makeCall(ALICE, DEMO_NUMBERS.answers));
-    expect(refusal(h.model.answerCall(conn(callingDevice.callId, DEMO_NUMBERS.answers)))).toBe('operation/requestIncompatibleWithObject');
+    expect(refusal(h.model.answerCall(conn(callingDevice.callId, DEMO_NUMBERS.answers)))).toBe(
+      'operation/requestIncompatibleWithObject',
+    );
   });
 });
 
@@ -182,7 +207,11 @@ describe('declining (ClearConnection on a ringing appearance)', () => {
     expect(stateOf(h.model, conn(id, DAVE))).toBe('alerting');
     unwrap(h.model.clearConnection(conn(id, DAVE)));
     expect(stateOf(h.model, callingDevice)).toBe('fail');
-    expect(eventsOfType(h.events, 'failed')[0]).toMatchObject({ cause: 'busy', failingDevice: '1004', connection: callingDevice });
+    expect(eventsOfType(h.events, 'failed')[0]).toMatchObject({
+      cause: 'busy',
+      failingDevice: '1004',
+      connection: callingDevice,
+    });
     h.clock.advance(FAILED_CALL_CLEAR_MS);
     expect(h.model.callCount()).toBe(0);
     expect(h.clock.pendingTimers()).toBe(0);
@@ -194,7 +223,11 @@ describe('declining (ClearConnection on a ringing appearance)', () => {
     const { callingDevice } = unwrap(h.model.makeCall(ALICE, '1008'));
     unwrap(h.model.clearConnection(conn(callingDevice.callId, HENRY)));
     expect(stateOf(h.model, conn(callingDevice.callId, EMMA))).toBe('alerting');
-    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({ alertingDevice: EMMA, cause: 'callForwardBusy', lastRedirectionDevice: '1008' });
+    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({
+      alertingDevice: EMMA,
+      cause: 'callForwardBusy',
+      lastRedirectionDevice: '1008',
+    });
   });
 });
 
@@ -203,7 +236,11 @@ describe('ClearCall', () => {
     const h = aliceCallsDave();
     const mark = h.events.length;
     unwrap(h.model.clearCall(h.dave));
-    expect(h.events.slice(mark).map((e) => e.type)).toEqual(['connectionCleared', 'connectionCleared', 'callCleared']);
+    expect(h.events.slice(mark).map((e) => e.type)).toEqual([
+      'connectionCleared',
+      'connectionCleared',
+      'callCleared',
+    ]);
     expect(h.model.callCount()).toBe(0);
   });
 });
@@ -271,7 +308,13 @@ describe('ConsultationCall and TransferCall', () => {
     expect(seenBy(h.events, DAVE, mark)).toEqual(['transferred:connected']);
     expect(seenBy(h.events, CAROL_SOFT, mark)).toEqual(['transferred:connected']);
     expect(h.model.snapshot()).toEqual([
-      expect.objectContaining({ callId: h.callId, connections: [{ deviceId: DAVE, state: 'connected' }, { deviceId: CAROL_SOFT, state: 'connected' }] }),
+      expect.objectContaining({
+        callId: h.callId,
+        connections: [
+          { deviceId: DAVE, state: 'connected' },
+          { deviceId: CAROL_SOFT, state: 'connected' },
+        ],
+      }),
     ]);
     expect(unwrap(h.model.snapshotDevice(ALICE))).toEqual([]);
   });
@@ -314,19 +357,33 @@ describe('SingleStepTransferCall', () => {
     const result = unwrap(h.model.singleStepTransferCall(h.alice, '1003'));
     expect(result.transferredCall).toEqual(h.dave);
     expect(seenBy(h.events, ALICE, mark)).toEqual(['transferred:null']);
-    expect(seenBy(h.events, DAVE, mark)).toEqual(['transferred:connected', 'delivered:connected', 'delivered:connected']);
+    expect(seenBy(h.events, DAVE, mark)).toEqual([
+      'transferred:connected',
+      'delivered:connected',
+      'delivered:connected',
+    ]);
     const delivered = eventsOfType(h.events.slice(mark), 'delivered');
     expect(delivered.map((e) => e.alertingDevice)).toEqual([CAROL_DESK, CAROL_SOFT]);
-    expect(delivered[0]).toMatchObject({ cause: 'singleStepTransfer', callingDevice: DAVE, calledDevice: '1003', lastRedirectionDevice: '1001' });
+    expect(delivered[0]).toMatchObject({
+      cause: 'singleStepTransfer',
+      callingDevice: DAVE,
+      calledDevice: '1003',
+      lastRedirectionDevice: '1001',
+    });
     unwrap(h.model.answerCall(conn(h.callId, CAROL_DESK)));
-    expect(h.model.call(h.callId)?.connections).toEqual([{ deviceId: DAVE, state: 'connected' }, { deviceId: CAROL_DESK, state: 'connected' }]);
+    expect(h.model.call(h.callId)?.connections).toEqual([
+      { deviceId: DAVE, state: 'connected' },
+      { deviceId: CAROL_DESK, state: 'connected' },
+    ]);
   });
 
   it('refuses from a ringing or held call and to garbage', () => {
     const h = aliceCallsDave();
     expect(refusal(h.model.singleStepTransferCall(h.alice, 'x'))).toBe('operation/invalidDestination');
     unwrap(h.model.holdCall(h.alice));
-    expect(refusal(h.model.singleStepTransferCall(h.alice, '1003'))).toBe('stateIncompatibility/noActiveCall');
+    expect(refusal(h.model.singleStepTransferCall(h.alice, '1003'))).toBe(
+      'stateIncompatibility/noActiveCall',
+    );
   });
 });
 
@@ -340,9 +397,16 @@ describe('ConferenceCall', () => {
     const { conferenceCall } = unwrap(h.model.conferenceCall(h.alice, consult));
     expect(conferenceCall).toEqual(h.alice);
     const event = eventsOfType(h.events, 'conferenced').at(-1);
-    expect(event).toMatchObject({ callId: h.callId, conferencingDevice: ALICE, addedParty: EMMA, primaryOldCall: h.alice, secondaryOldCall: consult });
+    expect(event).toMatchObject({
+      callId: h.callId,
+      conferencingDevice: ALICE,
+      addedParty: EMMA,
+      primaryOldCall: h.alice,
+      secondaryOldCall: consult,
+    });
     expect(event?.conferenceConnections.map((c) => c.deviceId)).toEqual([ALICE, DAVE, EMMA]);
-    for (const device of [ALICE, DAVE, EMMA]) expect(seenBy(h.events, device, mark)).toEqual(['conferenced:connected']);
+    for (const device of [ALICE, DAVE, EMMA])
+      expect(seenBy(h.events, device, mark)).toEqual(['conferenced:connected']);
     expect(h.model.call(h.callId)?.conference).toBe(true);
     expect(h.model.call(consult.callId)).toBeUndefined();
 
@@ -370,7 +434,9 @@ describe('ConferenceCall', () => {
     unwrap(h.model.conferenceCall(h.alice, consult));
     consult = unwrap(h.model.consultationCall(h.alice, '1008')).initiatedCall;
     unwrap(h.model.answerCall(conn(consult.callId, HENRY)));
-    expect(refusal(h.model.conferenceCall(h.alice, consult))).toBe('systemResourceAvailability/conferenceMemberLimitExceeded');
+    expect(refusal(h.model.conferenceCall(h.alice, consult))).toBe(
+      'systemResourceAvailability/conferenceMemberLimitExceeded',
+    );
   });
 });
 
@@ -425,8 +491,12 @@ describe('DeflectCall', () => {
     const h = aliceCallsDave();
     expect(refusal(h.model.deflectCall(h.dave, '1005'))).toBe('stateIncompatibility/invalidObjectState');
     const inbound = unwrap(h.model.placeInboundCall(DEMO_NUMBERS.answers, '1005'));
-    expect(refusal(h.model.deflectCall(conn(inbound.callId, EMMA), '1005'))).toBe('operation/invalidDestination');
-    expect(refusal(h.model.deflectCall(conn(inbound.callId, EMMA), 'nowhere'))).toBe('operation/invalidDestination');
+    expect(refusal(h.model.deflectCall(conn(inbound.callId, EMMA), '1005'))).toBe(
+      'operation/invalidDestination',
+    );
+    expect(refusal(h.model.deflectCall(conn(inbound.callId, EMMA), 'nowhere'))).toBe(
+      'operation/invalidDestination',
+    );
   });
 });
 
@@ -434,7 +504,10 @@ describe('GenerateDigits and SnapshotDevice', () => {
   it('sends DTMF on a connected call only', () => {
     const h = aliceCallsDave();
     unwrap(h.model.generateDigits(h.alice, '12#*'));
-    expect(eventsOfType(h.events, 'digitsGenerated')[0]).toMatchObject({ connection: h.alice, digits: '12#*' });
+    expect(eventsOfType(h.events, 'digitsGenerated')[0]).toMatchObject({
+      connection: h.alice,
+      digits: '12#*',
+    });
     expect(refusal(h.model.generateDigits(h.alice, '12x'))).toBe('operation/valueOutOfRange');
     unwrap(h.model.holdCall(h.alice));
     expect(refusal(h.model.generateDigits(h.alice, '1'))).toBe('stateIncompatibility/noActiveCall');
@@ -455,11 +528,27 @@ describe('forwarding', () => {
   it('forward immediate: the line never rings; the destination gets the call with the forwarding line as last redirection', () => {
     const h = harness();
     unwrap(h.model.setForwarding(EMMA, 'forwardImmediate', true, '1008'));
-    expect(eventsOfType(h.events, 'forwarding')[0]).toMatchObject({ device: EMMA, devices: [EMMA], forwardingType: 'forwardImmediate', forwardStatus: true, forwardTo: '1008' });
-    expect(unwrap(h.model.getForwarding(EMMA))[0]).toEqual({ type: 'forwardImmediate', on: true, to: '1008', ringDurationMs: undefined });
+    expect(eventsOfType(h.events, 'forwarding')[0]).toMatchObject({
+      device: EMMA,
+      devices: [EMMA],
+      forwardingType: 'forwardImmediate',
+      forwardStatus: true,
+      forwardTo: '1008',
+    });
+    expect(unwrap(h.model.getForwarding(EMMA))[0]).toEqual({
+      type: 'forwardImmediate',
+      on: true,
+      to: '1008',
+      ringDurationMs: undefined,
+    });
     const { callingDevice } = unwrap(h.model.makeCall(ALICE, '1005'));
     expect(seenBy(h.events, EMMA)).toEqual(['forwarding', 'diverted:null']);
-    expect(eventsOfType(h.events, 'delivered')[0]).toMatchObject({ alertingDevice: HENRY, calledDevice: '1005', lastRedirectionDevice: '1005', cause: 'callForwardImmediate' });
+    expect(eventsOfType(h.events, 'delivered')[0]).toMatchObject({
+      alertingDevice: HENRY,
+      calledDevice: '1005',
+      lastRedirectionDevice: '1005',
+      cause: 'callForwardImmediate',
+    });
     unwrap(h.model.answerCall(conn(callingDevice.callId, HENRY)));
     expect(eventsOfType(h.events, 'established')[0]?.cause).toBe('callForwardImmediate');
     unwrap(h.model.setForwarding(EMMA, 'forwardImmediate', false));
@@ -483,13 +572,21 @@ describe('forwarding', () => {
     unwrap(h.model.setForwarding(EMMA, 'forwardBusy', true, '1008'));
     const forwarded = unwrap(h.model.makeCall(ALICE, '1005')).callingDevice;
     expect(stateOf(h.model, conn(forwarded.callId, HENRY))).toBe('alerting');
-    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({ cause: 'callForwardBusy', lastRedirectionDevice: '1005' });
+    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({
+      cause: 'callForwardBusy',
+      lastRedirectionDevice: '1005',
+    });
   });
 
   it('forward no answer applies after the line rings for its ring time (or the one set)', () => {
     const h = harness();
     unwrap(h.model.setForwarding(HENRY, 'forwardNoAns', true, '1005'));
-    expect(unwrap(h.model.getForwarding(HENRY))[2]).toEqual({ type: 'forwardNoAns', on: true, to: '1005', ringDurationMs: 8_000 });
+    expect(unwrap(h.model.getForwarding(HENRY))[2]).toEqual({
+      type: 'forwardNoAns',
+      on: true,
+      to: '1005',
+      ringDurationMs: 8_000,
+    });
     const { callingDevice } = unwrap(h.model.makeCall(ALICE, '1008'));
     h.clock.advance(7_999);
     expect(stateOf(h.model, conn(callingDevice.callId, HENRY))).toBe('alerting');
@@ -497,7 +594,10 @@ describe('forwarding', () => {
     expect(stateOf(h.model, conn(callingDevice.callId, HENRY))).toBeUndefined();
     expect(stateOf(h.model, conn(callingDevice.callId, EMMA))).toBe('alerting');
     expect(seenBy(h.events, HENRY).slice(-1)).toEqual(['diverted:null']);
-    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({ cause: 'callForwardNoAnswer', lastRedirectionDevice: '1008' });
+    expect(eventsOfType(h.events, 'delivered').at(-1)).toMatchObject({
+      cause: 'callForwardNoAnswer',
+      lastRedirectionDevice: '1008',
+    });
 
     unwrap(h.model.setForwarding(HENRY, 'forwardNoAns', true, '1005', 3_000));
     const second = unwrap(h.model.makeCall(ALICE, '1008')).callingDevice;
@@ -527,10 +627,18 @@ describe('forwarding', () => {
 
   it('refuses forwarding without a destination, to itself, or with a silly ring time', () => {
     const h = harness();
-    expect(refusal(h.model.setForwarding(EMMA, 'forwardImmediate', true))).toBe('operation/invalidForwardingDestination');
-    expect(refusal(h.model.setForwarding(EMMA, 'forwardImmediate', true, '1005'))).toBe('operation/invalidForwardingDestination');
-    expect(refusal(h.model.setForwarding(EMMA, 'forwardNoAns', true, '1008', 5))).toBe('operation/valueOutOfRange');
-    expect(refusal(h.model.setForwarding('nobody', 'forwardBusy', true, '1008'))).toBe('operation/invalidDeviceID');
+    expect(refusal(h.model.setForwarding(EMMA, 'forwardImmediate', true))).toBe(
+      'operation/invalidForwardingDestination',
+    );
+    expect(refusal(h.model.setForwarding(EMMA, 'forwardImmediate', true, '1005'))).toBe(
+      'operation/invalidForwardingDestination',
+    );
+    expect(refusal(h.model.setForwarding(EMMA, 'forwardNoAns', true, '1008', 5))).toBe(
+      'operation/valueOutOfRange',
+    );
+    expect(refusal(h.model.setForwarding('nobody', 'forwardBusy', true, '1008'))).toBe(
+      'operation/invalidDeviceID',
+    );
     expect(unwrap(h.model.getForwarding(EMMA)).every((f) => !f.on)).toBe(true);
     expect(h.events).toEqual([]);
   });
@@ -540,7 +648,11 @@ describe('Do Not Disturb', () => {
   it('is a phone feature: reported on all its appearances, skipped when ringing, busy when nobody is left', () => {
     const h = harness();
     unwrap(h.model.setDoNotDisturb(DAVE, true));
-    expect(eventsOfType(h.events, 'doNotDisturb')[0]).toMatchObject({ device: DAVE, devices: [DAVE], doNotDisturbOn: true });
+    expect(eventsOfType(h.events, 'doNotDisturb')[0]).toMatchObject({
+      device: DAVE,
+      devices: [DAVE],
+      doNotDisturbOn: true,
+    });
     expect(unwrap(h.model.getDoNotDisturb(DAVE))).toBe(true);
     const first = unwrap(h.model.makeCall(ALICE, '1004')).callingDevice;
     expect(h.model.call(first.callId)?.connections.map((c) => c.deviceId)).toEqual([ALICE, CAROL_DAVE]);
@@ -548,7 +660,10 @@ describe('Do Not Disturb', () => {
     unwrap(h.model.setDoNotDisturb(CAROL_DESK, true)); // Carol's desk phone: both its appearances
     expect(eventsOfType(h.events, 'doNotDisturb')[1]?.devices).toEqual([CAROL_DESK, CAROL_DAVE]);
     const second = unwrap(h.model.makeCall(BOB, '1004')).callingDevice;
-    expect(eventsOfType(h.events, 'failed').at(-1)).toMatchObject({ connection: second, cause: 'doNotDisturb' });
+    expect(eventsOfType(h.events, 'failed').at(-1)).toMatchObject({
+      connection: second,
+      cause: 'doNotDisturb',
+    });
     unwrap(h.model.setDoNotDisturb(DAVE, false));
     expect(unwrap(h.model.getDoNotDisturb(DAVE))).toBe(false);
   });
@@ -601,7 +716,10 @@ describe('inbound calls on demand', () => {
       { deviceId: CAROL_SOFT, state: 'alerting' },
     ]);
     expect(seenBy(h.events, CAROL_DESK)).toEqual(['delivered:alerting', 'delivered:alerting']);
-    expect(eventsOfType(h.events, 'delivered')[0]).toMatchObject({ callingDevice: '+14155550123', calledDevice: '1003' });
+    expect(eventsOfType(h.events, 'delivered')[0]).toMatchObject({
+      callingDevice: '+14155550123',
+      calledDevice: '1003',
+    });
   });
 
   it('reaches a line by its E.164 number too', () => {
@@ -613,7 +731,9 @@ describe('inbound calls on demand', () => {
   it('refuses an internal caller, an external destination and garbage', () => {
     const h = harness();
     expect(refusal(h.model.placeInboundCall('1001', '1003'))).toBe('operation/invalidCallingDevice');
-    expect(refusal(h.model.placeInboundCall('+14155550123', '+14155550124'))).toBe('operation/invalidCalledDevice');
+    expect(refusal(h.model.placeInboundCall('+14155550123', '+14155550124'))).toBe(
+      'operation/invalidCalledDevice',
+    );
     expect(refusal(h.model.placeInboundCall('<script>', '1003'))).toBe('operation/invalidCallingDevice');
     expect(h.model.callCount()).toBe(0);
   });
@@ -674,7 +794,8 @@ describe('lifecycle', () => {
     const order: string[] = [];
     h.model.subscribe((e) => {
       order.push(e.type);
-      if (e.type === 'delivered' && 'alertingDevice' in e && e.alertingDevice === EMMA) unwrap(h.model.answerCall(e.connection));
+      if (e.type === 'delivered' && 'alertingDevice' in e && e.alertingDevice === EMMA)
+        unwrap(h.model.answerCall(e.connection));
     });
     unwrap(h.model.makeCall(ALICE, '1005'));
     expect(order).toEqual(['serviceInitiated', 'originated', 'delivered', 'established']);

@@ -33,8 +33,34 @@ describe('cucm-sim arguments', () => {
   });
 
   it('reads every option', () => {
-    const parsed = parseCliArgs(['--nodes', '3', '--port', '4000', '--host', '::1', '--cluster', 'c.yaml', '--admin-port', 'none', '--app-user', 'u', '--app-password-file', 'p', '--log-level', 'warn']);
-    expect(parsed.ok && parsed.value).toMatchObject({ nodes: 3, port: 4000, host: '::1', clusterFile: 'c.yaml', adminPort: null, appUser: 'u', appPasswordFile: 'p', logLevel: 'warn' });
+    const parsed = parseCliArgs([
+      '--nodes',
+      '3',
+      '--port',
+      '4000',
+      '--host',
+      '::1',
+      '--cluster',
+      'c.yaml',
+      '--admin-port',
+      'none',
+      '--app-user',
+      'u',
+      '--app-password-file',
+      'p',
+      '--log-level',
+      'warn',
+    ]);
+    expect(parsed.ok && parsed.value).toMatchObject({
+      nodes: 3,
+      port: 4000,
+      host: '::1',
+      clusterFile: 'c.yaml',
+      adminPort: null,
+      appUser: 'u',
+      appPasswordFile: 'p',
+      logLevel: 'warn',
+    });
   });
 
   it('refuses what makes no sense, saying why', () => {
@@ -81,15 +107,40 @@ describe('cucm-sim as a process', () => {
     const dir = await mkdtemp(join(tmpdir(), 'deskline-cli-'));
     const password = join(dir, 'pw');
     await writeFile(password, 'hq-secret\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--cluster', EXAMPLE, '--app-user', 'hq', '--app-password-file', password, '--nodes', '2', '--port', '0', '--admin-port', '0', '--log-level', 'warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        '--cluster',
+        EXAMPLE,
+        '--app-user',
+        'hq',
+        '--app-password-file',
+        password,
+        '--nodes',
+        '2',
+        '--port',
+        '0',
+        '--admin-port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let out = '';
       let errText = '';
       child.stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner within ${WAIT_MS * 4} ms: ${out} ${errText}`)), WAIT_MS * 4);
+        const timer = setTimeout(
+          () => reject(new Error(`no banner within ${WAIT_MS * 4} ms: ${out} ${errText}`)),
+          WAIT_MS * 4,
+        );
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
           if (out.includes('Press Ctrl+C')) {
@@ -104,7 +155,14 @@ describe('cucm-sim as a process', () => {
       const ports = [...out.matchAll(/node \d: 127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       expect(ports).toHaveLength(2);
       const client = await TestCtiClient.session(ports[1] as number, { user: 'hq', password: 'hq-secret' });
-      expect((await client.request({ type: 'MonitorStart', monitorObject: { deviceObject: 'SEP00AABB00C001/2100/HQ_INTERNAL' } })).type).toBe('MonitorStartResponse');
+      expect(
+        (
+          await client.request({
+            type: 'MonitorStart',
+            monitorObject: { deviceObject: 'SEP00AABB00C001/2100/HQ_INTERNAL' },
+          })
+        ).type,
+      ).toBe('MonitorStartResponse');
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

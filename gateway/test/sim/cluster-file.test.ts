@@ -48,12 +48,16 @@ users: []
   it('refuses garbage without throwing', () => {
     for (const junk of ['', '\u0000\u0001', ':::', '[1, 2', 'lines: *nope', '{'.repeat(5000), 'a: &x [*x]'])
       expect(loadClusterYaml(junk).ok).toBe(false);
-    for (const junk of [null, 42, 'text', [], { lines: 'no' }]) expect(parseClusterConfig(junk).ok).toBe(false);
+    for (const junk of [null, 42, 'text', [], { lines: 'no' }])
+      expect(parseClusterConfig(junk).ok).toBe(false);
   });
 
   it('bounds YAML alias expansion ("billion laughs")', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${new Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${new Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`,
+      );
     const result = loadClusterYaml(lines.join('\n'));
     expect(result.ok).toBe(false);
   });
@@ -62,7 +66,16 @@ users: []
 describe('cluster file: valid files', () => {
   it('loads the documented example', async () => {
     const model = unwrap(await loadClusterFile(EXAMPLE));
-    expect(model.summary()).toMatchObject({ name: 'Example Corp HQ', users: 3, licensedUsers: 2, devices: 4, lines: 5, sharedLines: 1, ctiDisallowedDevices: 1, farEndRules: 4 });
+    expect(model.summary()).toMatchObject({
+      name: 'Example Corp HQ',
+      users: 3,
+      licensedUsers: 2,
+      devices: 4,
+      lines: 5,
+      sharedLines: 1,
+      ctiDisallowedDevices: 1,
+      farEndRules: 4,
+    });
     expect(model.line('2001', 'HQ_INTERNAL')?.e164).toBe('+16505552001');
     expect(model.appearance('SEP00AABB00C001/2100/HQ_INTERNAL')?.label).toBe('Sales queue');
     expect(model.appearance('SEP00AABB00C002/2100/HQ_INTERNAL')?.label).toBe('Sales');
@@ -73,19 +86,33 @@ describe('cluster file: valid files', () => {
 
   it('the demo cluster written as YAML loads back to the same model', () => {
     const config = demoClusterConfig();
-    const yaml = stringify({ ...config, users: config.users.map((u) => ({ ...u, licence: u.licence ?? 'none' })) });
+    const yaml = stringify({
+      ...config,
+      users: config.users.map((u) => ({ ...u, licence: u.licence ?? 'none' })),
+    });
     const loaded = unwrap(loadClusterYaml(yaml));
     const direct = unwrap(buildClusterModel(config));
     expect(loaded.summary()).toEqual(direct.summary());
-    expect(loaded.devices.map((d) => d.appearances.map((a) => a.id))).toEqual(direct.devices.map((d) => d.appearances.map((a) => a.id)));
+    expect(loaded.devices.map((d) => d.appearances.map((a) => a.id))).toEqual(
+      direct.devices.map((d) => d.appearances.map((a) => a.id)),
+    );
   });
 
   it('applies defaults', () => {
-    const model = unwrap(loadClusterYaml('lines: [{ dn: "1", partition: P, label: L }]\ndevices: [{ name: SEP000000000001, model: Cisco 7821, lines: [{ dn: "1", partition: P }] }]\nusers: []\n'));
+    const model = unwrap(
+      loadClusterYaml(
+        'lines: [{ dn: "1", partition: P, label: L }]\ndevices: [{ name: SEP000000000001, model: Cisco 7821, lines: [{ dn: "1", partition: P }] }]\nusers: []\n',
+      ),
+    );
     expect(model.name).toBe('cluster');
     expect(model.defaultAnswerAfterMs).toBe(3_000);
     expect(model.device('SEP000000000001')).toMatchObject({ ctiAllowed: true, description: '' });
-    expect(model.line('1', 'P')).toMatchObject({ noAnswerRingMs: 12_000, busyTrigger: 2, autoAnswerMs: undefined, e164: undefined });
+    expect(model.line('1', 'P')).toMatchObject({
+      noAnswerRingMs: 12_000,
+      busyTrigger: 2,
+      autoAnswerMs: undefined,
+      e164: undefined,
+    });
   });
 
   it('names the file and the problem when a file cannot be read or is wrong', async () => {
@@ -120,7 +147,13 @@ describe('model helpers', () => {
   it('resolves DNs in the caller partition first, then E.164, else far-end rules', () => {
     const config = demoClusterConfig();
     config.lines.push({ dn: '1001', partition: 'LOBBY', label: 'Lobby twin' });
-    config.devices.push({ name: 'SEP00AABB000099', model: 'Cisco 7821', description: '', ctiAllowed: true, lines: [{ dn: '1001', partition: 'LOBBY' }] });
+    config.devices.push({
+      name: 'SEP00AABB000099',
+      model: 'Cisco 7821',
+      description: '',
+      ctiAllowed: true,
+      lines: [{ dn: '1001', partition: 'LOBBY' }],
+    });
     const model = unwrap(buildClusterModel(config));
     const fromLobby = model.resolve('1001', 'LOBBY');
     expect(fromLobby.kind === 'line' && fromLobby.line.partition).toBe('LOBBY');

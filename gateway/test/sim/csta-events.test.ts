@@ -63,9 +63,21 @@ describe('CSTA events as a monitor receives them (golden vectors)', () => {
   it('covers every event type the simulator sends', () => {
     expect([...picked.keys()].sort()).toEqual(
       [
-        'CallClearedEvent', 'ConferencedEvent', 'ConnectionClearedEvent', 'DeliveredEvent', 'DigitsGeneratedEvent', 'DivertedEvent',
-        'DoNotDisturbEvent', 'EstablishedEvent', 'FailedEvent', 'ForwardingEvent', 'HeldEvent', 'OriginatedEvent', 'RetrievedEvent',
-        'ServiceInitiatedEvent', 'TransferedEvent',
+        'CallClearedEvent',
+        'ConferencedEvent',
+        'ConnectionClearedEvent',
+        'DeliveredEvent',
+        'DigitsGeneratedEvent',
+        'DivertedEvent',
+        'DoNotDisturbEvent',
+        'EstablishedEvent',
+        'FailedEvent',
+        'ForwardingEvent',
+        'HeldEvent',
+        'OriginatedEvent',
+        'RetrievedEvent',
+        'ServiceInitiatedEvent',
+        'TransferedEvent',
       ].sort(),
     );
   });

@@ -48,7 +48,8 @@ async function connectRaw(node = 0): Promise<TestCtiClient> {
 
 async function monitor(client: TestCtiClient, deviceId: string): Promise<string> {
   const response = await client.request({ type: 'MonitorStart', monitorObject: { deviceObject: deviceId } });
-  if (response.type !== 'MonitorStartResponse') throw new Error(`MonitorStart ${deviceId} refused: ${JSON.stringify(response)}`);
+  if (response.type !== 'MonitorStartResponse')
+    throw new Error(`MonitorStart ${deviceId} refused: ${JSON.stringify(response)}`);
   return response.monitorCrossRefID;
 }
 
@@ -58,16 +59,27 @@ function errorOf(message: CstaMessage): string {
 
 /** Event type and local connection state, as a compact trace. */
 function trace(client: TestCtiClient): string[] {
-  return client.events().map((m) => ('localConnectionInfo' in m && m.localConnectionInfo !== undefined ? `${m.type}:${m.localConnectionInfo}` : m.type));
+  return client
+    .events()
+    .map((m) =>
+      'localConnectionInfo' in m && m.localConnectionInfo !== undefined
+        ? `${m.type}:${m.localConnectionInfo}`
+        : m.type,
+    );
 }
 
 describe('application session (docs/cti-link.md §3)', () => {
   it('refuses a wrong password without logging it, and closes after repeated failures', async () => {
     const c = await connectRaw();
     const refused = await c.startSession('deskline', 'wrong-password-123');
-    expect(refused).toEqual({ type: 'StartApplicationSessionNegResponse', errorCode: { definedError: 'invalidApplicationInfo' } });
+    expect(refused).toEqual({
+      type: 'StartApplicationSessionNegResponse',
+      errorCode: { definedError: 'invalidApplicationInfo' },
+    });
     expect(JSON.stringify(logger.records)).not.toContain('wrong-password-123');
-    expect(logger.records.some((r) => r.level === 'warn' && r.message.includes('bad credentials'))).toBe(true);
+    expect(logger.records.some((r) => r.level === 'warn' && r.message.includes('bad credentials'))).toBe(
+      true,
+    );
     await c.startSession('deskline', 'again-wrong');
     await c.startSession('someone', 'deskline');
     await c.closed;
@@ -88,8 +100,12 @@ describe('application session (docs/cti-link.md §3)', () => {
 
   it('refuses requests before a session, answers heartbeats, and stops on request', async () => {
     const c = await connectRaw();
-    expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: ALICE } }))).toBe('security/unspecified');
-    expect(await c.request({ type: 'ResetApplicationSessionTimer', sessionID: 'x', requestedSessionDuration: 30 })).toMatchObject({
+    expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: ALICE } }))).toBe(
+      'security/unspecified',
+    );
+    expect(
+      await c.request({ type: 'ResetApplicationSessionTimer', sessionID: 'x', requestedSessionDuration: 30 }),
+    ).toMatchObject({
       type: 'ResetApplicationSessionTimerNegResponse',
     });
     const started = await c.startSession('deskline', 'deskline', 30);
@@ -98,14 +114,34 @@ describe('application session (docs/cti-link.md §3)', () => {
       actualProtocolVersion: 'http://www.ecma-international.org/standards/ecma-323/csta/ed3',
       actualSessionDuration: 30,
     });
-    expect(await c.heartbeat()).toEqual({ type: 'ResetApplicationSessionTimerPosResponse', actualSessionDuration: 60 });
-    expect(await c.request({ type: 'ResetApplicationSessionTimer', sessionID: 'not-mine', requestedSessionDuration: 30 })).toEqual({
+    expect(await c.heartbeat()).toEqual({
+      type: 'ResetApplicationSessionTimerPosResponse',
+      actualSessionDuration: 60,
+    });
+    expect(
+      await c.request({
+        type: 'ResetApplicationSessionTimer',
+        sessionID: 'not-mine',
+        requestedSessionDuration: 30,
+      }),
+    ).toEqual({
       type: 'ResetApplicationSessionTimerNegResponse',
       errorCode: { definedError: 'invalidSessionID' },
     });
-    expect(await c.request({ type: 'SystemStatus', systemStatus: 'normal' })).toEqual({ type: 'SystemStatusResponse' });
-    expect(await c.request({ type: 'RequestSystemStatus' })).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
-    expect(await c.request({ type: 'StopApplicationSession', sessionID: c.sessionId ?? '', sessionEndReason: { definedEndReason: 'normal' } })).toEqual({
+    expect(await c.request({ type: 'SystemStatus', systemStatus: 'normal' })).toEqual({
+      type: 'SystemStatusResponse',
+    });
+    expect(await c.request({ type: 'RequestSystemStatus' })).toEqual({
+      type: 'RequestSystemStatusResponse',
+      systemStatus: 'normal',
+    });
+    expect(
+      await c.request({
+        type: 'StopApplicationSession',
+        sessionID: c.sessionId ?? '',
+        sessionEndReason: { definedEndReason: 'normal' },
+      }),
+    ).toEqual({
       type: 'StopApplicationSessionPosResponse',
     });
     await c.closed;
@@ -117,12 +153,19 @@ describe('application session (docs/cti-link.md §3)', () => {
     await monitor(c, ALICE);
     expect(sim.nodes[0]?.monitors).toBe(1);
     clock.advance(9_999);
-    await c.request({ type: 'ResetApplicationSessionTimer', sessionID: c.sessionId ?? '', requestedSessionDuration: 10 }); // resets the timer
+    await c.request({
+      type: 'ResetApplicationSessionTimer',
+      sessionID: c.sessionId ?? '',
+      requestedSessionDuration: 10,
+    }); // resets the timer
     clock.advance(9_999);
     expect(c.isOpen).toBe(true);
     clock.advance(1);
     const stop = await c.waitFor((r) => r.message.type === 'StopApplicationSession');
-    expect(stop.message).toMatchObject({ sessionID: c.sessionId, sessionEndReason: { definedEndReason: 'sessionTimerExpired' } });
+    expect(stop.message).toMatchObject({
+      sessionID: c.sessionId,
+      sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+    });
     await c.closed;
     expect(sim.nodes[0]?.monitors).toBe(0);
     expect(sim.nodes[0]?.sessions).toBe(0);
@@ -134,7 +177,8 @@ describe('directory (docs/cti-link.md §4)', () => {
     const c = await session();
     const response = await c.request({ type: 'GetSwitchingFunctionDevices' });
     expect(response.type).toBe('GetSwitchingFunctionDevicesResponse');
-    const crossRef = response.type === 'GetSwitchingFunctionDevicesResponse' ? response.serviceCrossRefID : '';
+    const crossRef =
+      response.type === 'GetSwitchingFunctionDevicesResponse' ? response.serviceCrossRefID : '';
     const last = await c.waitForEvent('SwitchingFunctionDevices', 1, (m) => m.lastSegment);
     const segments = c.eventsOfType('SwitchingFunctionDevices');
     expect(segments.map((s) => s.segmentID)).toEqual(segments.map((_, i) => i + 1));
@@ -147,8 +191,14 @@ describe('directory (docs/cti-link.md §4)', () => {
       const d = directoryFromPrivateData(s.extensions?.privateData);
       return d.ok ? d.value.devices : [];
     });
-    expect(users.find((u) => u.id === 'frank')).toMatchObject({ licence: null, controlledDevices: ['SEP00AABB000006'] });
-    expect(users.find((u) => u.id === 'carol')?.controlledDevices).toEqual(['SEP00AABB000003', 'SEP00AABB000013']);
+    expect(users.find((u) => u.id === 'frank')).toMatchObject({
+      licence: null,
+      controlledDevices: ['SEP00AABB000006'],
+    });
+    expect(users.find((u) => u.id === 'carol')?.controlledDevices).toEqual([
+      'SEP00AABB000003',
+      'SEP00AABB000013',
+    ]);
     expect(devices.find((d) => d.name === 'SEP00AABB000017')?.ctiAllowed).toBe(false);
     expect(devices.find((d) => d.name === 'SEP00AABB000003')?.lines).toEqual([
       { index: 1, dn: '1003', partition: 'INTERNAL', label: 'Carol Chen', e164: '+14085551003' },
@@ -180,7 +230,12 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
     const daveRef = await monitor(b, DAVE);
     const carolRef = await monitor(b, CAROL_DAVE);
 
-    const made = await a.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: '1004', autoOriginate: 'doNotPrompt' });
+    const made = await a.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: '1004',
+      autoOriginate: 'doNotPrompt',
+    });
     expect(made.type).toBe('MakeCallResponse');
     const callId = made.type === 'MakeCallResponse' ? (made.callingDevice.callID as string) : '';
     expect(made).toEqual({ type: 'MakeCallResponse', callingDevice: { callID: callId, deviceID: ALICE } });
@@ -191,7 +246,12 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
 
     await a.waitForEvent('DeliveredEvent', 2);
     const delivered = await b.waitForEvent('DeliveredEvent', 4);
-    expect(trace(a)).toEqual(['ServiceInitiatedEvent:initiated', 'OriginatedEvent:connected', 'DeliveredEvent:connected', 'DeliveredEvent:connected']);
+    expect(trace(a)).toEqual([
+      'ServiceInitiatedEvent:initiated',
+      'OriginatedEvent:connected',
+      'DeliveredEvent:connected',
+      'DeliveredEvent:connected',
+    ]);
     const originated = a.eventsOfType('OriginatedEvent')[0];
     expect(originated).toMatchObject({
       monitorCrossRefID: aliceRef,
@@ -214,15 +274,34 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
     expect(forDave.map((e) => e.alertingDevice)).toEqual([{ id: DAVE }, { id: CAROL_DAVE }]);
 
     // Dave answers; Carol's appearance stops ringing; both ends see Established.
-    expect(await b.request({ type: 'AnswerCall', callToBeAnswered: { callID: callId, deviceID: DAVE } })).toEqual({ type: 'AnswerCallResponse' });
+    expect(
+      await b.request({ type: 'AnswerCall', callToBeAnswered: { callID: callId, deviceID: DAVE } }),
+    ).toEqual({ type: 'AnswerCallResponse' });
     const established = await a.waitForEvent('EstablishedEvent');
-    expect(established).toMatchObject({ monitorCrossRefID: aliceRef, establishedConnection: { callID: callId, deviceID: DAVE }, answeringDevice: { id: DAVE }, localConnectionInfo: 'connected' });
+    expect(established).toMatchObject({
+      monitorCrossRefID: aliceRef,
+      establishedConnection: { callID: callId, deviceID: DAVE },
+      answeringDevice: { id: DAVE },
+      localConnectionInfo: 'connected',
+    });
     await b.waitForEvent('EstablishedEvent', 1, (e) => e.monitorCrossRefID === daveRef);
-    const carolCleared = await b.waitForEvent('ConnectionClearedEvent', 1, (e) => e.monitorCrossRefID === carolRef);
-    expect(carolCleared).toMatchObject({ droppedConnection: { callID: callId, deviceID: CAROL_DAVE }, localConnectionInfo: 'null' });
+    const carolCleared = await b.waitForEvent(
+      'ConnectionClearedEvent',
+      1,
+      (e) => e.monitorCrossRefID === carolRef,
+    );
+    expect(carolCleared).toMatchObject({
+      droppedConnection: { callID: callId, deviceID: CAROL_DAVE },
+      localConnectionInfo: 'null',
+    });
 
     // Alice hangs up: everyone sees the connection and the call cleared.
-    expect(await a.request({ type: 'ClearConnection', connectionToBeCleared: { callID: callId, deviceID: ALICE } })).toEqual({ type: 'ClearConnectionResponse' });
+    expect(
+      await a.request({
+        type: 'ClearConnection',
+        connectionToBeCleared: { callID: callId, deviceID: ALICE },
+      }),
+    ).toEqual({ type: 'ClearConnectionResponse' });
     await a.waitForEvent('CallClearedEvent');
     const cleared = await b.waitForEvent('CallClearedEvent', 1, (e) => e.monitorCrossRefID === daveRef);
     expect(cleared).toMatchObject({ clearedCall: { callID: callId }, cause: 'normalClearing' });
@@ -238,34 +317,81 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
     const made = await a.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: '1004' });
     const first = made.type === 'MakeCallResponse' ? (made.callingDevice.callID as string) : '';
     await d.request({ type: 'AnswerCall', callToBeAnswered: { callID: first, deviceID: DAVE } });
-    const consult = await a.request({ type: 'ConsultationCall', existingCall: { callID: first, deviceID: ALICE }, consultedDevice: '1005' });
+    const consult = await a.request({
+      type: 'ConsultationCall',
+      existingCall: { callID: first, deviceID: ALICE },
+      consultedDevice: '1005',
+    });
     expect(consult.type).toBe('ConsultationCallResponse');
-    const second = consult.type === 'ConsultationCallResponse' ? (consult.initiatedCall.callID as string) : '';
-    expect(await a.waitForEvent('HeldEvent')).toMatchObject({ heldConnection: { callID: first, deviceID: ALICE }, localConnectionInfo: 'hold', cause: 'consultation' });
+    const second =
+      consult.type === 'ConsultationCallResponse' ? (consult.initiatedCall.callID as string) : '';
+    expect(await a.waitForEvent('HeldEvent')).toMatchObject({
+      heldConnection: { callID: first, deviceID: ALICE },
+      localConnectionInfo: 'hold',
+      cause: 'consultation',
+    });
     await d.request({ type: 'AnswerCall', callToBeAnswered: { callID: second, deviceID: EMMA } });
 
     // Conference: Alice, Dave and Emma.
-    const conf = await a.request({ type: 'ConferenceCall', heldCall: { callID: first, deviceID: ALICE }, activeCall: { callID: second, deviceID: ALICE } });
-    expect(conf).toEqual({ type: 'ConferenceCallResponse', conferenceCall: { callID: first, deviceID: ALICE } });
+    const conf = await a.request({
+      type: 'ConferenceCall',
+      heldCall: { callID: first, deviceID: ALICE },
+      activeCall: { callID: second, deviceID: ALICE },
+    });
+    expect(conf).toEqual({
+      type: 'ConferenceCallResponse',
+      conferenceCall: { callID: first, deviceID: ALICE },
+    });
     const conferenced = await d.waitForEvent('ConferencedEvent', 2);
-    expect(conferenced).toMatchObject({ primaryOldCall: { callID: first }, secondaryOldCall: { callID: second }, conferencingDevice: { id: ALICE }, addedParty: { id: EMMA }, cause: 'conference' });
+    expect(conferenced).toMatchObject({
+      primaryOldCall: { callID: first },
+      secondaryOldCall: { callID: second },
+      conferencingDevice: { id: ALICE },
+      addedParty: { id: EMMA },
+      cause: 'conference',
+    });
     expect(conferenced.conferenceConnections.map((c) => c.endpoint?.deviceID)).toEqual([ALICE, DAVE, EMMA]);
 
     // Alice leaves; Dave and Emma go on. Then transfer is refused without a held call.
     await a.request({ type: 'ClearConnection', connectionToBeCleared: { callID: first, deviceID: ALICE } });
     expect(sim.model.call(first)?.connections.map((c) => c.deviceId)).toEqual([DAVE, EMMA]);
-    const refused = await d.request({ type: 'TransferCall', heldCall: { callID: first, deviceID: DAVE }, activeCall: { callID: first, deviceID: EMMA } });
+    const refused = await d.request({
+      type: 'TransferCall',
+      heldCall: { callID: first, deviceID: DAVE },
+      activeCall: { callID: first, deviceID: EMMA },
+    });
     expect(errorOf(refused)).toBe('operation/requestIncompatibleWithObject');
 
     // Consultative transfer: Dave holds, consults the far end, transfers.
-    const c2 = await d.request({ type: 'ConsultationCall', existingCall: { callID: first, deviceID: DAVE }, consultedDevice: DEMO_NUMBERS.answers });
+    const c2 = await d.request({
+      type: 'ConsultationCall',
+      existingCall: { callID: first, deviceID: DAVE },
+      consultedDevice: DEMO_NUMBERS.answers,
+    });
     const third = c2.type === 'ConsultationCallResponse' ? (c2.initiatedCall.callID as string) : '';
     clock.advance(3_000); // the far end answers
     await d.waitForEvent('EstablishedEvent', 1, (e) => e.establishedConnection.callID === third);
-    const transferred = await d.request({ type: 'TransferCall', heldCall: { callID: first, deviceID: DAVE }, activeCall: { callID: third, deviceID: DAVE } });
-    expect(transferred).toEqual({ type: 'TransferCallResponse', transferredCall: { callID: first, deviceID: DEMO_NUMBERS.answers } });
-    const event = await d.waitForEvent('TransferedEvent', 1, (e) => e.monitorCrossRefID !== undefined && e.transferringDevice !== undefined);
-    expect(event).toMatchObject({ primaryOldCall: { callID: first, deviceID: DAVE }, secondaryOldCall: { callID: third, deviceID: DAVE }, transferringDevice: { id: DAVE }, transferredToDevice: { id: DEMO_NUMBERS.answers }, cause: 'transfer' });
+    const transferred = await d.request({
+      type: 'TransferCall',
+      heldCall: { callID: first, deviceID: DAVE },
+      activeCall: { callID: third, deviceID: DAVE },
+    });
+    expect(transferred).toEqual({
+      type: 'TransferCallResponse',
+      transferredCall: { callID: first, deviceID: DEMO_NUMBERS.answers },
+    });
+    const event = await d.waitForEvent(
+      'TransferedEvent',
+      1,
+      (e) => e.monitorCrossRefID !== undefined && e.transferringDevice !== undefined,
+    );
+    expect(event).toMatchObject({
+      primaryOldCall: { callID: first, deviceID: DAVE },
+      secondaryOldCall: { callID: third, deviceID: DAVE },
+      transferringDevice: { id: DAVE },
+      transferredToDevice: { id: DEMO_NUMBERS.answers },
+      cause: 'transfer',
+    });
     expect(sim.model.call(first)?.connections.map((c) => c.deviceId)).toEqual([EMMA, DEMO_NUMBERS.answers]);
   });
 
@@ -274,11 +400,27 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
     await monitor(c, DAVE);
     const carol = await monitor(c, CAROL_DAVE);
     await monitor(c, CAROL_DESK);
-    expect(await c.request({ type: 'SetForwarding', device: DAVE, forwardingType: 'forwardNoAns', activateForward: true, forwardDN: '1005', ringCount: 3 })).toEqual({
+    expect(
+      await c.request({
+        type: 'SetForwarding',
+        device: DAVE,
+        forwardingType: 'forwardNoAns',
+        activateForward: true,
+        forwardDN: '1005',
+        ringCount: 3,
+      }),
+    ).toEqual({
       type: 'SetForwardingResponse',
     });
     const fwd = await c.waitForEvent('ForwardingEvent', 2);
-    expect(fwd).toMatchObject({ monitorCrossRefID: carol, device: { id: CAROL_DAVE }, forwardingType: 'forwardNoAns', forwardStatus: true, forwardTo: '1005', ringCount: 3 });
+    expect(fwd).toMatchObject({
+      monitorCrossRefID: carol,
+      device: { id: CAROL_DAVE },
+      forwardingType: 'forwardNoAns',
+      forwardStatus: true,
+      forwardTo: '1005',
+      ringCount: 3,
+    });
     const got = await c.request({ type: 'GetForwarding', device: CAROL_DAVE });
     expect(got).toEqual({
       type: 'GetForwardingResponse',
@@ -288,29 +430,67 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
         { forwardingType: 'forwardNoAns', forwardStatus: true, forwardDN: '1005', ringCount: 3 },
       ],
     });
-    expect(errorOf(await c.request({ type: 'SetForwarding', device: DAVE, forwardingType: 'forwardDND', activateForward: true, forwardDN: '1005' }))).toBe('operation/invalidFeature');
+    expect(
+      errorOf(
+        await c.request({
+          type: 'SetForwarding',
+          device: DAVE,
+          forwardingType: 'forwardDND',
+          activateForward: true,
+          forwardDN: '1005',
+        }),
+      ),
+    ).toBe('operation/invalidFeature');
     await c.request({ type: 'SetDoNotDisturb', device: CAROL_DESK, doNotDisturbOn: true });
     const dnd = await c.waitForEvent('DoNotDisturbEvent', 2);
-    expect(c.eventsOfType('DoNotDisturbEvent').map((e) => e.device)).toEqual([{ id: CAROL_DESK }, { id: CAROL_DAVE }]);
+    expect(c.eventsOfType('DoNotDisturbEvent').map((e) => e.device)).toEqual([
+      { id: CAROL_DESK },
+      { id: CAROL_DAVE },
+    ]);
     expect(dnd.doNotDisturbOn).toBe(true);
-    expect(await c.request({ type: 'GetDoNotDisturb', device: CAROL_DAVE })).toEqual({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: true });
+    expect(await c.request({ type: 'GetDoNotDisturb', device: CAROL_DAVE })).toEqual({
+      type: 'GetDoNotDisturbResponse',
+      doNotDisturbOn: true,
+    });
   });
 
   it('SnapshotDevice, GenerateDigits and GetCSTAFeatures', async () => {
     const c = await session();
     await monitor(c, ALICE);
-    const made = await c.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: DEMO_NUMBERS.answers });
+    const made = await c.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: DEMO_NUMBERS.answers,
+    });
     const callId = made.type === 'MakeCallResponse' ? (made.callingDevice.callID as string) : '';
     clock.advance(3_000);
     await c.waitForEvent('EstablishedEvent');
     expect(await c.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).toEqual({
       type: 'SnapshotDeviceResponse',
-      crossRefIDorSnapshotData: { snapshotData: [{ connectionIdentifier: { callID: callId, deviceID: ALICE }, localCallState: { compoundCallState: ['connected'] } }] },
+      crossRefIDorSnapshotData: {
+        snapshotData: [
+          {
+            connectionIdentifier: { callID: callId, deviceID: ALICE },
+            localCallState: { compoundCallState: ['connected'] },
+          },
+        ],
+      },
     });
-    expect(await c.request({ type: 'GenerateDigits', connectionToSendDigits: { callID: callId, deviceID: ALICE }, charactersToSend: '123#' })).toEqual({ type: 'GenerateDigitsResponse' });
-    expect(await c.waitForEvent('DigitsGeneratedEvent')).toMatchObject({ connection: { callID: callId, deviceID: ALICE }, digitGeneratedList: '123#' });
+    expect(
+      await c.request({
+        type: 'GenerateDigits',
+        connectionToSendDigits: { callID: callId, deviceID: ALICE },
+        charactersToSend: '123#',
+      }),
+    ).toEqual({ type: 'GenerateDigitsResponse' });
+    expect(await c.waitForEvent('DigitsGeneratedEvent')).toMatchObject({
+      connection: { callID: callId, deviceID: ALICE },
+      digitGeneratedList: '123#',
+    });
     const features = await c.request({ type: 'GetCSTAFeatures' });
-    expect(features.type === 'GetCSTAFeaturesResponse' ? features.supportedServices['callControlServList'] : []).toContain('makeCall');
+    expect(
+      features.type === 'GetCSTAFeaturesResponse' ? features.supportedServices['callControlServList'] : [],
+    ).toContain('makeCall');
   });
 
   it('an inbound call placed on demand rings the monitored line', async () => {
@@ -319,23 +499,53 @@ describe('monitors and call control over the wire (docs/cti-link.md §6)', () =>
     const call = sim.placeInboundCall('+14155550123', '1005');
     expect(call.ok).toBe(true);
     const delivered = await c.waitForEvent('DeliveredEvent');
-    expect(delivered).toMatchObject({ alertingDevice: { id: EMMA }, callingDevice: { id: '+14155550123' }, calledDevice: { id: '1005' }, localConnectionInfo: 'alerting' });
+    expect(delivered).toMatchObject({
+      alertingDevice: { id: EMMA },
+      callingDevice: { id: '+14155550123' },
+      calledDevice: { id: '1005' },
+      localConnectionInfo: 'alerting',
+    });
   });
 });
 
 describe('errors (docs/cti-link.md §6)', () => {
   it('answers invalid requests with CSTAErrorCode and changes nothing', async () => {
     const c = await session();
-    expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: GRACE_LAB } }))).toBe('operation/privilegeViolationOnSpecifiedDevice');
-    expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: 'SEP00AABB0000FF/1/INTERNAL' } }))).toBe('operation/invalidMonitorObject');
-    expect(errorOf(await c.request({ type: 'MonitorStop', monitorCrossRefID: 'm999' }))).toBe('operation/invalidCrossRefID');
-    expect(errorOf(await c.request({ type: 'MakeCall', callingDevice: GRACE_LAB, calledDirectoryNumber: '1001' }))).toBe('operation/privilegeViolationOnSpecifiedDevice');
-    expect(errorOf(await c.request({ type: 'AnswerCall', callToBeAnswered: { callID: '424242', deviceID: ALICE } }))).toBe('operation/invalidConnectionID');
-    expect(errorOf(await c.request({ type: 'HoldCall', callToBeHeld: {} }))).toBe('operation/invalidConnectionID');
+    expect(
+      errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: GRACE_LAB } })),
+    ).toBe('operation/privilegeViolationOnSpecifiedDevice');
+    expect(
+      errorOf(
+        await c.request({
+          type: 'MonitorStart',
+          monitorObject: { deviceObject: 'SEP00AABB0000FF/1/INTERNAL' },
+        }),
+      ),
+    ).toBe('operation/invalidMonitorObject');
+    expect(errorOf(await c.request({ type: 'MonitorStop', monitorCrossRefID: 'm999' }))).toBe(
+      'operation/invalidCrossRefID',
+    );
+    expect(
+      errorOf(await c.request({ type: 'MakeCall', callingDevice: GRACE_LAB, calledDirectoryNumber: '1001' })),
+    ).toBe('operation/privilegeViolationOnSpecifiedDevice');
+    expect(
+      errorOf(
+        await c.request({ type: 'AnswerCall', callToBeAnswered: { callID: '424242', deviceID: ALICE } }),
+      ),
+    ).toBe('operation/invalidConnectionID');
+    expect(errorOf(await c.request({ type: 'HoldCall', callToBeHeld: {} }))).toBe(
+      'operation/invalidConnectionID',
+    );
     const made = await c.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: '1005' });
     const callId = made.type === 'MakeCallResponse' ? (made.callingDevice.callID as string) : '';
-    expect(errorOf(await c.request({ type: 'AnswerCall', callToBeAnswered: { callID: callId, deviceID: ALICE } }))).toBe('stateIncompatibility/noCallToAnswer');
-    expect(errorOf(await c.request({ type: 'RetrieveCall', callToBeRetrieved: { callID: callId, deviceID: ALICE } }))).toBe('stateIncompatibility/noHeldCall');
+    expect(
+      errorOf(await c.request({ type: 'AnswerCall', callToBeAnswered: { callID: callId, deviceID: ALICE } })),
+    ).toBe('stateIncompatibility/noCallToAnswer');
+    expect(
+      errorOf(
+        await c.request({ type: 'RetrieveCall', callToBeRetrieved: { callID: callId, deviceID: ALICE } }),
+      ),
+    ).toBe('stateIncompatibility/noHeldCall');
     expect(sim.model.call(callId)?.connections).toEqual([
       { deviceId: ALICE, state: 'connected' },
       { deviceId: EMMA, state: 'alerting' },
@@ -347,7 +557,12 @@ describe('errors (docs/cti-link.md §6)', () => {
   it('answers an undecodable document with CSTAErrorCode and keeps the connection', async () => {
     const c = await session();
     c.sendRaw(encodeFrame(77, '<NotCsta xmlns="urn:x"/>'));
-    c.sendRaw(encodeFrame(78, '<MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>'));
+    c.sendRaw(
+      encodeFrame(
+        78,
+        '<MakeCall xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><callingDevice>',
+      ),
+    );
     c.sendRaw(encodeFrame(79, '<!DOCTYPE x [<!ENTITY a "b">]><MakeCall/>'));
     const r77 = await c.waitFor((r) => r.invokeId === 77);
     const r79 = await c.waitFor((r) => r.invokeId === 79);
@@ -367,7 +582,10 @@ describe('errors (docs/cti-link.md §6)', () => {
 
   it('reassembles requests split at every byte', async () => {
     const c = await session();
-    const frame = encodeFrame(500, '<?xml version="1.0"?><RequestSystemStatus xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"/>');
+    const frame = encodeFrame(
+      500,
+      '<?xml version="1.0"?><RequestSystemStatus xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"/>',
+    );
     for (const byte of frame) {
       c.sendRaw(Buffer.from([byte]));
       await new Promise((resolve) => setImmediate(resolve));
@@ -390,7 +608,12 @@ describe('node lifecycle (DESIGN §4)', () => {
     expect(other.isOpen).toBe(true); // the other node is untouched
     expect(await other.heartbeat()).toMatchObject({ type: 'ResetApplicationSessionTimerPosResponse' });
     const started = await sim.startNode(0);
-    expect(started.ok && started.value).toMatchObject({ state: 'running', port: p, connections: 0, monitors: 0 });
+    expect(started.ok && started.value).toMatchObject({
+      state: 'running',
+      port: p,
+      connections: 0,
+      monitors: 0,
+    });
     const again = await session(0);
     expect(again.sessionId).not.toBe(c.sessionId);
     // Monitors were released: an event for Alice reaches nobody on the old session.
@@ -403,7 +626,11 @@ describe('node lifecycle (DESIGN §4)', () => {
     await monitor(frozenSide, EMMA);
     expect(sim.freezeNode(0).ok).toBe(true);
     expect(sim.nodes[0]?.state).toBe('frozen');
-    const heartbeatId = frozenSide.requestNoWait({ type: 'ResetApplicationSessionTimer', sessionID: frozenSide.sessionId ?? '', requestedSessionDuration: 60 });
+    const heartbeatId = frozenSide.requestNoWait({
+      type: 'ResetApplicationSessionTimer',
+      sessionID: frozenSide.sessionId ?? '',
+      requestedSessionDuration: 60,
+    });
     // A new connection is accepted but its session is not answered.
     const late = await connectRaw(0);
     const lateSession = late.startSession('deskline', 'deskline');

@@ -1,7 +1,15 @@
 // A small CTI client for the simulator's tests, built on the real codec and framing: it opens a
 // real TCP connection, sends framed ECMA-323/354 requests and collects responses and events.
 import { connect, type Socket } from 'node:net';
-import { cstaNamespace, decodeCsta, encodeCsta, type CstaMessage, type CstaMessageOf, type CstaMessageType, type CstaRequest } from '../../src/csta/index.js';
+import {
+  cstaNamespace,
+  decodeCsta,
+  encodeCsta,
+  type CstaMessage,
+  type CstaMessageOf,
+  type CstaMessageType,
+  type CstaRequest,
+} from '../../src/csta/index.js';
 import { encodeFrame, FrameDecoder } from '../../src/cti/framing.js';
 import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../../src/cti/invoke-id.js';
 
@@ -27,10 +35,12 @@ export class TestCtiClient {
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.isClosed = true;
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        resolve();
+      }),
+    );
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<TestCtiClient> {
@@ -45,9 +55,16 @@ export class TestCtiClient {
   }
 
   /** Connects and opens an application session; rejects if the session is refused. */
-  static async session(port: number, options: { user?: string; password?: string; durationS?: number } = {}): Promise<TestCtiClient> {
+  static async session(
+    port: number,
+    options: { user?: string; password?: string; durationS?: number } = {},
+  ): Promise<TestCtiClient> {
     const client = await TestCtiClient.connect(port);
-    const response = await client.startSession(options.user ?? 'deskline', options.password ?? 'deskline', options.durationS);
+    const response = await client.startSession(
+      options.user ?? 'deskline',
+      options.password ?? 'deskline',
+      options.durationS,
+    );
     if (response.type !== 'StartApplicationSessionPosResponse') {
       client.close();
       throw new Error(`session refused: ${JSON.stringify(response)}`);
@@ -62,7 +79,10 @@ export class TestCtiClient {
   async startSession(user: string, password: string, durationS?: number): Promise<CstaMessage> {
     const request: CstaMessageOf<'StartApplicationSession'> = {
       type: 'StartApplicationSession',
-      applicationInfo: { applicationID: 'Deskline-test/1', applicationSpecificInfo: { credentials: { userName: user, password } } },
+      applicationInfo: {
+        applicationID: 'Deskline-test/1',
+        applicationSpecificInfo: { credentials: { userName: user, password } },
+      },
       requestedProtocolVersions: [cstaNamespace('ed3')],
     };
     if (durationS !== undefined) request.requestedSessionDuration = durationS;
@@ -72,7 +92,11 @@ export class TestCtiClient {
   }
 
   heartbeat(): Promise<CstaMessage> {
-    return this.request({ type: 'ResetApplicationSessionTimer', sessionID: this.sessionId ?? '', requestedSessionDuration: 60 });
+    return this.request({
+      type: 'ResetApplicationSessionTimer',
+      sessionID: this.sessionId ?? '',
+      requestedSessionDuration: 60,
+    });
   }
 
   /** Sends a request and resolves with its response (positive or negative). */
@@ -119,7 +143,11 @@ export class TestCtiClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`timed out waiting for ${what}; received: ${this.received.map((r) => r.message.type).join(', ')}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; received: ${this.received.map((r) => r.message.type).join(', ')}`,
+          ),
+        );
       }, WAIT_MS);
       const done = (r: Received): void => {
         clearTimeout(timer);
@@ -130,7 +158,11 @@ export class TestCtiClient {
   }
 
   /** Waits for the n-th event of a type (1-based) and returns it. */
-  async waitForEvent<T extends CstaMessageType>(type: T, n = 1, extra?: (m: CstaMessageOf<T>) => boolean): Promise<CstaMessageOf<T>> {
+  async waitForEvent<T extends CstaMessageType>(
+    type: T,
+    n = 1,
+    extra?: (m: CstaMessageOf<T>) => boolean,
+  ): Promise<CstaMessageOf<T>> {
     let seen = 0;
     const r = await this.waitFor((x) => {
       if (x.invokeId !== EVENT_INVOKE_ID || x.message.type !== type) return false;
@@ -177,7 +209,8 @@ export function pause(ms: number): Promise<void> {
 
 /** TCP handles open in this process (sockets and listeners): the leak check. */
 export function tcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap')
+    .length;
 }
 
 /**

@@ -3,7 +3,13 @@ import { unwrap } from '../../src/util/result.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { CallModel } from '../../src/sim/call-model.js';
 import { buildClusterModel } from '../../src/sim/model.js';
-import { DEMO_NUMBERS, demoCluster, generateCluster, generatedDeviceName, generatedDn } from '../../src/sim/demo-cluster.js';
+import {
+  DEMO_NUMBERS,
+  demoCluster,
+  generateCluster,
+  generatedDeviceName,
+  generatedDn,
+} from '../../src/sim/demo-cluster.js';
 
 describe('demo cluster invariants', () => {
   const model = demoCluster();
@@ -22,7 +28,10 @@ describe('demo cluster invariants', () => {
   it('has a shared line on two devices', () => {
     const shared = model.lines.filter((l) => l.appearances.length >= 2);
     expect(shared.map((l) => l.dn)).toContain('1004');
-    expect(model.line('1004', 'INTERNAL')?.appearances.map((a) => a.device.name)).toEqual(['SEP00AABB000004', 'SEP00AABB000003']);
+    expect(model.line('1004', 'INTERNAL')?.appearances.map((a) => a.device.name)).toEqual([
+      'SEP00AABB000004',
+      'SEP00AABB000003',
+    ]);
   });
 
   it('has a user with three line appearances on two devices', () => {
@@ -43,9 +52,15 @@ describe('demo cluster invariants', () => {
   it('has far ends that are busy, never answer, answer slowly and are invalid', () => {
     expect(model.farEndRule(DEMO_NUMBERS.busy).behaviour).toBe('busy');
     expect(model.farEndRule(DEMO_NUMBERS.noAnswer).behaviour).toBe('noAnswer');
-    expect(model.farEndRule(DEMO_NUMBERS.slowAnswer)).toMatchObject({ behaviour: 'answer', answerAfterMs: 15_000 });
+    expect(model.farEndRule(DEMO_NUMBERS.slowAnswer)).toMatchObject({
+      behaviour: 'answer',
+      answerAfterMs: 15_000,
+    });
     expect(model.farEndRule(DEMO_NUMBERS.invalid).behaviour).toBe('invalid');
-    expect(model.farEndRule(DEMO_NUMBERS.answers)).toMatchObject({ behaviour: 'answer', answerAfterMs: model.defaultAnswerAfterMs });
+    expect(model.farEndRule(DEMO_NUMBERS.answers)).toMatchObject({
+      behaviour: 'answer',
+      answerAfterMs: model.defaultAnswerAfterMs,
+    });
   });
 
   it('every appearance ID has the documented form and resolves back', () => {
@@ -59,21 +74,39 @@ describe('demo cluster invariants', () => {
 
 describe('generateCluster', () => {
   it('builds 100,000 users quickly enough for benchmarks, and the model works on it', () => {
-    const config = generateCluster({ users: 100_000, autoAnswerMs: 10, sharedEvery: 1_000, unlicensedEvery: 100 });
+    const config = generateCluster({
+      users: 100_000,
+      autoAnswerMs: 10,
+      sharedEvery: 1_000,
+      unlicensedEvery: 100,
+    });
     const model = unwrap(buildClusterModel(config));
-    expect(model.summary()).toMatchObject({ users: 100_000, devices: 100_000, lines: 100_000, licensedUsers: 99_000, sharedLines: 99 });
+    expect(model.summary()).toMatchObject({
+      users: 100_000,
+      devices: 100_000,
+      lines: 100_000,
+      licensedUsers: 99_000,
+      sharedLines: 99,
+    });
     const clock = new FakeClock();
     const calls = new CallModel({ cluster: model, clock });
     const from = `${generatedDeviceName(5)}/${generatedDn(5)}/INTERNAL`;
     const { callingDevice } = unwrap(calls.makeCall(from, generatedDn(99_999)));
     clock.advance(10);
-    expect(calls.call(callingDevice.callId)?.connections.map((c) => c.state)).toEqual(['connected', 'connected']);
+    expect(calls.call(callingDevice.callId)?.connections.map((c) => c.state)).toEqual([
+      'connected',
+      'connected',
+    ]);
     calls.dispose();
   });
 
   it('names are valid and unique', () => {
     const config = generateCluster({ users: 3 });
-    expect(config.devices.map((d) => d.name)).toEqual(['SEP0A0000000001', 'SEP0A0000000002', 'SEP0A0000000003']);
+    expect(config.devices.map((d) => d.name)).toEqual([
+      'SEP0A0000000001',
+      'SEP0A0000000002',
+      'SEP0A0000000003',
+    ]);
     expect(buildClusterModel(config).ok).toBe(true);
   });
 });

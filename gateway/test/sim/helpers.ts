@@ -2,7 +2,13 @@
 // event recorded, and views of those events from one device's point of view.
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { unwrap, type Result } from '../../src/util/result.js';
-import { CallModel, CallModelError, type CallEvent, type CallModelEvent, type ConnectionRef } from '../../src/sim/call-model.js';
+import {
+  CallModel,
+  CallModelError,
+  type CallEvent,
+  type CallModelEvent,
+  type ConnectionRef,
+} from '../../src/sim/call-model.js';
 import { buildClusterModel, type ClusterConfig } from '../../src/sim/model.js';
 import { demoCluster } from '../../src/sim/demo-cluster.js';
 
@@ -50,14 +56,18 @@ export function seenBy(events: readonly CallModelEvent[], deviceId: string, from
   return out;
 }
 
-export function eventsOfType<T extends CallModelEvent['type']>(events: readonly CallModelEvent[], type: T): Extract<CallModelEvent, { type: T }>[] {
+export function eventsOfType<T extends CallModelEvent['type']>(
+  events: readonly CallModelEvent[],
+  type: T,
+): Extract<CallModelEvent, { type: T }>[] {
   return events.filter((e): e is Extract<CallModelEvent, { type: T }> => e.type === type);
 }
 
 /** Expects a refusal and returns its CSTA error as `class/value`. */
 export function refusal<T>(result: Result<T>): string {
   if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result.value)}`);
-  if (!(result.error instanceof CallModelError)) throw new Error(`expected a CallModelError, got ${result.error.code}: ${result.error.message}`);
+  if (!(result.error instanceof CallModelError))
+    throw new Error(`expected a CallModelError, got ${result.error.code}: ${result.error.message}`);
   return `${result.error.csta.errorClass}/${result.error.csta.value}`;
 }
 

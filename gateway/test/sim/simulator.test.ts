@@ -19,7 +19,11 @@ describe('startSimulator', () => {
     const clients = await Promise.all(sim.nodes.map((n) => TestCtiClient.session(n.port)));
     const pending = await TestCtiClient.connect(sim.nodes[0]?.port ?? 0); // no session yet: its start timeout is pending
     await clients[0]?.request({ type: 'MonitorStart', monitorObject: { deviceObject: ALICE } });
-    await clients[0]?.request({ type: 'MakeCall', callingDevice: ALICE, calledDirectoryNumber: DEMO_NUMBERS.slowAnswer });
+    await clients[0]?.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: DEMO_NUMBERS.slowAnswer,
+    });
     await clients[1]?.request({ type: 'MakeCall', callingDevice: BOB, calledDirectoryNumber: '1008' });
     expect(sim.freezeNode(2).ok).toBe(true);
     expect(clock.pendingTimers()).toBeGreaterThan(0);
@@ -43,7 +47,10 @@ describe('startSimulator', () => {
       expect(sim.nodes[0]?.host).toBe('127.0.0.1');
       expect(sim.adminUrl).toBeUndefined();
       expect(sim.cluster.name).toBe('Deskline demo cluster');
-      const c = await TestCtiClient.session(sim.nodes[0]?.port ?? 0, { user: 'deskline', password: 'deskline' });
+      const c = await TestCtiClient.session(sim.nodes[0]?.port ?? 0, {
+        user: 'deskline',
+        password: 'deskline',
+      });
       c.close();
       await c.closed;
     } finally {
@@ -52,13 +59,29 @@ describe('startSimulator', () => {
   });
 
   it('serves a generated cluster with its own credentials', async () => {
-    const sim = await startSimulator({ cluster: generateCluster({ users: 50, autoAnswerMs: 0 }), applicationUser: 'bench', applicationPassword: 'pw-for-bench' });
+    const sim = await startSimulator({
+      cluster: generateCluster({ users: 50, autoAnswerMs: 0 }),
+      applicationUser: 'bench',
+      applicationPassword: 'pw-for-bench',
+    });
     try {
       const refused = await TestCtiClient.connect(sim.nodes[0]?.port ?? 0);
-      expect((await refused.startSession('deskline', 'deskline')).type).toBe('StartApplicationSessionNegResponse');
+      expect((await refused.startSession('deskline', 'deskline')).type).toBe(
+        'StartApplicationSessionNegResponse',
+      );
       refused.close();
-      const c = await TestCtiClient.session(sim.nodes[0]?.port ?? 0, { user: 'bench', password: 'pw-for-bench' });
-      expect((await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: 'SEP0A0000000001/1000000/INTERNAL' } })).type).toBe('MonitorStartResponse');
+      const c = await TestCtiClient.session(sim.nodes[0]?.port ?? 0, {
+        user: 'bench',
+        password: 'pw-for-bench',
+      });
+      expect(
+        (
+          await c.request({
+            type: 'MonitorStart',
+            monitorObject: { deviceObject: 'SEP0A0000000001/1000000/INTERNAL' },
+          })
+        ).type,
+      ).toBe('MonitorStartResponse');
       c.close();
       await c.closed;
     } finally {
@@ -69,13 +92,23 @@ describe('startSimulator', () => {
   it('refuses bad options with CONFIG_INVALID and a port in use with an error, leaving nothing open', async () => {
     await eventually(() => tcpHandles() === 0, 'earlier sockets are closed');
     const baseline = 0;
-    await expect(startSimulator({ nodes: 0 })).rejects.toSatisfy((e) => isDesklineError(e, ErrorCode.ConfigInvalid));
-    await expect(startSimulator({ nodes: 99 })).rejects.toSatisfy((e) => isDesklineError(e, ErrorCode.ConfigInvalid));
-    await expect(startSimulator({ port: 70_000 })).rejects.toSatisfy((e) => isDesklineError(e, ErrorCode.ConfigInvalid));
-    await expect(startSimulator({ applicationPassword: '' })).rejects.toSatisfy((e) => isDesklineError(e, ErrorCode.ConfigInvalid));
+    await expect(startSimulator({ nodes: 0 })).rejects.toSatisfy((e) =>
+      isDesklineError(e, ErrorCode.ConfigInvalid),
+    );
+    await expect(startSimulator({ nodes: 99 })).rejects.toSatisfy((e) =>
+      isDesklineError(e, ErrorCode.ConfigInvalid),
+    );
+    await expect(startSimulator({ port: 70_000 })).rejects.toSatisfy((e) =>
+      isDesklineError(e, ErrorCode.ConfigInvalid),
+    );
+    await expect(startSimulator({ applicationPassword: '' })).rejects.toSatisfy((e) =>
+      isDesklineError(e, ErrorCode.ConfigInvalid),
+    );
     const bad = generateCluster({ users: 2 });
     (bad.devices[1] as { name: string }).name = 'SEP0A0000000001';
-    await expect(startSimulator({ cluster: bad })).rejects.toSatisfy((e) => isDesklineError(e, ErrorCode.ConfigInvalid));
+    await expect(startSimulator({ cluster: bad })).rejects.toSatisfy((e) =>
+      isDesklineError(e, ErrorCode.ConfigInvalid),
+    );
 
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));

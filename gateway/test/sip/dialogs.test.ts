@@ -7,7 +7,17 @@ import { SipRequest } from '../../src/sip/message.js';
 import { StreamFramer } from '../../src/sip/framing.js';
 import { buildResponse } from '../../src/sip/serializer.js';
 import { isDesklineError } from '../../src/util/errors.js';
-import { portOf, DELIVERED_EVENT_BODY, MONITOR_START_BODY, MONITOR_START_RESPONSE_BODY, RSS_BODY, RSS_RESPONSE_BODY, startGateway, until, type TestGateway } from './helpers.js';
+import {
+  portOf,
+  DELIVERED_EVENT_BODY,
+  MONITOR_START_BODY,
+  MONITOR_START_RESPONSE_BODY,
+  RSS_BODY,
+  RSS_RESPONSE_BODY,
+  startGateway,
+  until,
+  type TestGateway,
+} from './helpers.js';
 import { msRccMessage } from './vectors.js';
 
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
@@ -55,7 +65,10 @@ describe('dialogs', () => {
     expect(request.method).toBe('INFO');
     expect(request.message.bodyText()).toBe(MONITOR_START_BODY);
     // An event from the gateway: a new INFO in the same dialog (RFC 3261 §12.2.1.1).
-    const sent = dialog.sendRequest('INFO', { body: DELIVERED_EVENT_BODY, headers: [['Content-Disposition', 'signal;handling=required']] });
+    const sent = dialog.sendRequest('INFO', {
+      body: DELIVERED_EVENT_BODY,
+      headers: [['Content-Disposition', 'signal;handling=required']],
+    });
     const event = await client.nextRequest('INFO');
     expect(event.bodyText()).toBe(DELIVERED_EVENT_BODY);
     expect(event.uri).toBe('sip:alice@client.invalid;transport=tcp');
@@ -93,12 +106,20 @@ describe('dialogs', () => {
     const client = await gateway.connect('TCP');
     const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY });
     const wrongTag = (method: string) =>
-      client.request({ method, uri: GATEWAY_URI, from: '<sip:alice@example.com>', to: `<${GATEWAY_URI}>;tag=nope`, callId: session.callId, cseq: 50 });
+      client.request({
+        method,
+        uri: GATEWAY_URI,
+        from: '<sip:alice@example.com>',
+        to: `<${GATEWAY_URI}>;tag=nope`,
+        callId: session.callId,
+        cseq: 50,
+      });
     expect((await wrongTag('INFO')).status).toBe(481);
     expect((await wrongTag('BYE')).status).toBe(481);
     expect((await wrongTag('UPDATE')).status).toBe(481);
     // Outside any dialog (no To tag): BYE, INFO, UPDATE → 481.
-    for (const method of ['BYE', 'INFO', 'UPDATE']) expect((await client.request({ method, uri: GATEWAY_URI })).status).toBe(481);
+    for (const method of ['BYE', 'INFO', 'UPDATE'])
+      expect((await client.request({ method, uri: GATEWAY_URI })).status).toBe(481);
     expect(gateway.delegate.requests).toHaveLength(0);
   });
 
@@ -107,17 +128,26 @@ describe('dialogs', () => {
     const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY });
     // The application holds the first re-INVITE.
     gateway.delegate.requestHandler = () => undefined;
-    const first = session.build('INVITE', { body: RSS_BODY, headers: [['Contact', '<sip:alice@client.invalid>']] });
+    const first = session.build('INVITE', {
+      body: RSS_BODY,
+      headers: [['Contact', '<sip:alice@client.invalid>']],
+    });
     client.sendBytes(first.bytes);
     await until(() => gateway.delegate.requests.length === 1, 're-INVITE reached the application');
-    const second = await session.request('INVITE', { body: RSS_BODY, headers: [['Contact', '<sip:alice@client.invalid>']] });
+    const second = await session.request('INVITE', {
+      body: RSS_BODY,
+      headers: [['Contact', '<sip:alice@client.invalid>']],
+    });
     expect(second.status).toBe(500);
     expect(Number(second.header('retry-after'))).toBeGreaterThanOrEqual(0);
     expect(Number(second.header('retry-after'))).toBeLessThanOrEqual(10);
     // Now answer the first; before its ACK a third re-INVITE gets 491.
     gateway.delegate.requests[0]!.request.respond(200, { body: RSS_RESPONSE_BODY });
     expect((await client.finalResponse(first.branch, 'INVITE')).status).toBe(200);
-    const third = await session.request('INVITE', { body: RSS_BODY, headers: [['Contact', '<sip:alice@client.invalid>']] });
+    const third = await session.request('INVITE', {
+      body: RSS_BODY,
+      headers: [['Contact', '<sip:alice@client.invalid>']],
+    });
     expect(third.status).toBe(491);
     // After the ACK a re-INVITE goes through.
     session.ack(first.cseq);
@@ -134,13 +164,18 @@ describe('dialogs', () => {
       contact: '<sip:alice@10.9.9.9:5070;transport=tcp>',
     });
     // RFC 3261 §12.1.1: the 2xx copies Record-Route.
-    expect(session.inviteResponse.headers.getAll('record-route')).toEqual(['<sip:lb1.example.com;lr;r2=on>, <sip:lb2.example.com;lr>']);
+    expect(session.inviteResponse.headers.getAll('record-route')).toEqual([
+      '<sip:lb1.example.com;lr;r2=on>, <sip:lb2.example.com;lr>',
+    ]);
     const dialog = gateway.delegate.dialogs[0]!;
     expect(dialog.routeSet).toEqual(['<sip:lb1.example.com;lr;r2=on>', '<sip:lb2.example.com;lr>']);
     const firstEvent = dialog.sendRequest('INFO', { body: DELIVERED_EVENT_BODY });
     const event = await client.nextRequest('INFO');
     expect(event.uri).toBe('sip:alice@10.9.9.9:5070;transport=tcp');
-    expect(event.headers.getAll('route')).toEqual(['<sip:lb1.example.com;lr;r2=on>', '<sip:lb2.example.com;lr>']);
+    expect(event.headers.getAll('route')).toEqual([
+      '<sip:lb1.example.com;lr;r2=on>',
+      '<sip:lb2.example.com;lr>',
+    ]);
     // Target refresh: an UPDATE with a new Contact replaces the remote target on 2xx.
     const update = await session.update(1800, [['Contact', '<sip:alice@10.8.8.8:6000;transport=tcp>']]);
     expect(update.status).toBe(200);
@@ -195,9 +230,22 @@ describe('dialogs', () => {
     const sdp = await session.request('INFO', { body: 'v=0\r\n', contentType: 'application/sdp' });
     expect(sdp.status).toBe(415);
     expect(sdp.header('accept')).toBe('application/csta+xml');
-    expect((await session.request('INFO', { body: MONITOR_START_BODY, headers: [['Accept', 'text/plain']] })).status).toBe(406);
-    expect((await session.request('INFO', { body: MONITOR_START_BODY, headers: [['Content-Disposition', 'alert;handling=required']] })).status).toBe(415);
-    expect((await session.request('INFO', { body: MONITOR_START_BODY, headers: [['Content-Encoding', 'gzip']] })).status).toBe(415);
+    expect(
+      (await session.request('INFO', { body: MONITOR_START_BODY, headers: [['Accept', 'text/plain']] }))
+        .status,
+    ).toBe(406);
+    expect(
+      (
+        await session.request('INFO', {
+          body: MONITOR_START_BODY,
+          headers: [['Content-Disposition', 'alert;handling=required']],
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await session.request('INFO', { body: MONITOR_START_BODY, headers: [['Content-Encoding', 'gzip']] }))
+        .status,
+    ).toBe(415);
     expect((await session.info(MONITOR_START_BODY)).status).toBe(200);
     expect(gateway.delegate.requests).toHaveLength(1);
   });
@@ -215,9 +263,26 @@ describe('dialogs', () => {
 
   it('stamps received and rport on the top Via of what it answers (RFC 3261 §18.2.1, RFC 3581 §4)', async () => {
     const client = await gateway.connect('TCP');
-    const named = await client.request({ method: 'OPTIONS', uri: GATEWAY_URI, branch: 'z9hG4bKstamp1', headers: [['Via', 'SIP/2.0/TCP client.invalid:5099;branch=z9hG4bKstamp1;rport, SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp']] });
-    expect(named.headers.getAll('via')).toEqual([`SIP/2.0/TCP client.invalid:5099;branch=z9hG4bKstamp1;rport=${client.localPort};received=127.0.0.1, SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp`]);
-    const same = await client.request({ method: 'OPTIONS', uri: GATEWAY_URI, branch: 'z9hG4bKstamp2', headers: [['Via', 'SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bKstamp2']] });
+    const named = await client.request({
+      method: 'OPTIONS',
+      uri: GATEWAY_URI,
+      branch: 'z9hG4bKstamp1',
+      headers: [
+        [
+          'Via',
+          'SIP/2.0/TCP client.invalid:5099;branch=z9hG4bKstamp1;rport, SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp',
+        ],
+      ],
+    });
+    expect(named.headers.getAll('via')).toEqual([
+      `SIP/2.0/TCP client.invalid:5099;branch=z9hG4bKstamp1;rport=${client.localPort};received=127.0.0.1, SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp`,
+    ]);
+    const same = await client.request({
+      method: 'OPTIONS',
+      uri: GATEWAY_URI,
+      branch: 'z9hG4bKstamp2',
+      headers: [['Via', 'SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bKstamp2']],
+    });
     expect(same.header('via')).toBe('SIP/2.0/TCP 127.0.0.1:5099;branch=z9hG4bKstamp2');
   });
 
@@ -226,7 +291,19 @@ describe('dialogs', () => {
     const noContact = await client.request({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY });
     expect(noContact.status).toBe(400);
     expect(noContact.header('warning')).toMatch(/Contact/);
-    expect((await client.request({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: [['Contact', '<sip:a@b.example.com>'], ['Require', '100rel']] })).header('unsupported')).toBe('100rel');
+    expect(
+      (
+        await client.request({
+          method: 'INVITE',
+          uri: GATEWAY_URI,
+          body: RSS_BODY,
+          headers: [
+            ['Contact', '<sip:a@b.example.com>'],
+            ['Require', '100rel'],
+          ],
+        })
+      ).header('unsupported'),
+    ).toBe('100rel');
     expect((await client.request({ method: 'SUBSCRIBE', uri: GATEWAY_URI })).status).toBe(405);
     expect((await client.request({ method: 'FROBNICATE', uri: GATEWAY_URI })).status).toBe(501);
     expect(gateway.delegate.invites).toHaveLength(0);
@@ -269,7 +346,11 @@ describe('dialogs', () => {
     const port = portOf(server);
     try {
       const client = await gateway.connect('TCP');
-      await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, contact: `<sip:alice@127.0.0.1:${port};transport=tcp>` });
+      await client.openSession({
+        uri: GATEWAY_URI,
+        body: RSS_BODY,
+        contact: `<sip:alice@127.0.0.1:${port};transport=tcp>`,
+      });
       const dialog = gateway.delegate.dialogs[0]!;
       await client.close();
       await until(() => dialog.transport === undefined, 'dialog lost its connection');
@@ -286,18 +367,28 @@ describe('dialogs', () => {
 
   it('a dialog whose target cannot be reached ends with "transport"', async () => {
     const client = await gateway.connect('TCP');
-    await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, contact: '<sip:alice@127.0.0.1:1;transport=tcp>' });
+    await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      contact: '<sip:alice@127.0.0.1:1;transport=tcp>',
+    });
     const dialog = gateway.delegate.dialogs[0]!;
     await client.close();
     await until(() => dialog.transport === undefined, 'dialog lost its connection');
-    const failure = await dialog.sendRequest('INFO', { body: DELIVERED_EVENT_BODY }).catch((error: unknown) => error);
+    const failure = await dialog
+      .sendRequest('INFO', { body: DELIVERED_EVENT_BODY })
+      .catch((error: unknown) => error);
     expect(isDesklineError(failure, 'SIP_TRANSPORT')).toBe(true);
     expect(gateway.delegate.terminated).toEqual([{ dialog, reason: 'transport' }]);
   });
 
   it('a WebSocket dialog ends with its connection (RFC 7118: the server cannot call back)', async () => {
     const client = await gateway.connect('WS');
-    await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, contact: '<sip:alice@df7jal23ls0d.invalid;transport=ws>' });
+    await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      contact: '<sip:alice@df7jal23ls0d.invalid;transport=ws>',
+    });
     const dialog = gateway.delegate.dialogs[0]!;
     await client.close();
     await until(() => gateway.delegate.terminated.length === 1, 'dialog terminated');
@@ -306,7 +397,15 @@ describe('dialogs', () => {
 
   it('ends a session whose 2xx is never ACKed, with BYE (RFC 3261 §13.3.1.4)', async () => {
     const client = await gateway.connect('TCP');
-    const built = client.send({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: [['Contact', '<sip:a@client.invalid>'], ['Supported', 'timer']] });
+    const built = client.send({
+      method: 'INVITE',
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [
+        ['Contact', '<sip:a@client.invalid>'],
+        ['Supported', 'timer'],
+      ],
+    });
     expect((await client.finalResponse(built.branch, 'INVITE')).status).toBe(200);
     gateway.clock.advance(32_000);
     const bye = await client.nextRequest('BYE');

@@ -115,7 +115,9 @@ describe('StreamFramer', () => {
   });
 
   it('refuses a header section over the limit with 400, and a body over the limit with 413', () => {
-    const bigHeader = Buffer.from(`OPTIONS sip:a@b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP h.example.com;branch=z9hG4bKx\r\nCall-ID: big\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const bigHeader = Buffer.from(
+      `OPTIONS sip:a@b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP h.example.com;branch=z9hG4bKx\r\nCall-ID: big\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     const header = frameAll(bigHeader, { maxHeaderBytes: 16 * 1024 });
     expect(header.fatal?.status).toBe(400);
     expect(header.fatal?.message).toMatch(/exceeds 16384/);
@@ -123,7 +125,9 @@ describe('StreamFramer', () => {
     // Even when the terminator never comes, the limit applies as bytes arrive.
     const endless = feed([bigHeader.subarray(0, 17_000)]);
     expect(endless.fatal).toMatch(/^400 header section exceeds/);
-    const bigBody = Buffer.from(`INFO sip:a@b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nContent-Length: 70000\r\n\r\n`);
+    const bigBody = Buffer.from(
+      `INFO sip:a@b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nContent-Length: 70000\r\n\r\n`,
+    );
     const body = frameAll(bigBody, { maxBodyBytes: 64 * 1024 });
     expect(body.fatal?.status).toBe(413);
   });
@@ -149,7 +153,11 @@ describe('parser robustness (fuzz, in process)', () => {
   const mutation = fc.record({
     seed: fc.nat({ max: seeds.length - 1 }),
     edits: fc.array(
-      fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'insert', 'delete', 'crlf', 'colon', 'digit'), byte: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({
+        at: fc.nat(),
+        kind: fc.constantFrom('flip', 'insert', 'delete', 'crlf', 'colon', 'digit'),
+        byte: fc.integer({ min: 0, max: 255 }),
+      }),
       { minLength: 1, maxLength: 8 },
     ),
     cuts: fc.array(fc.nat(), { maxLength: 6 }),
@@ -159,7 +167,8 @@ describe('parser robustness (fuzz, in process)', () => {
     let bytes: Buffer = Buffer.from(seed);
     for (const edit of edits) {
       const at = edit.at % (bytes.length + 1);
-      const insert = (extra: Buffer): Buffer => Buffer.concat([bytes.subarray(0, at), extra, bytes.subarray(at)]);
+      const insert = (extra: Buffer): Buffer =>
+        Buffer.concat([bytes.subarray(0, at), extra, bytes.subarray(at)]);
       switch (edit.kind) {
         case 'flip':
           if (at < bytes.length) bytes[at] = edit.byte;

@@ -29,7 +29,8 @@ function mutate(seed: Buffer, edits: readonly { at: number; kind: string; byte: 
   let bytes: Buffer = Buffer.from(seed);
   for (const edit of edits) {
     const at = edit.at % (bytes.length + 1);
-    const insert = (extra: Buffer): Buffer => Buffer.concat([bytes.subarray(0, at), extra, bytes.subarray(at)]);
+    const insert = (extra: Buffer): Buffer =>
+      Buffer.concat([bytes.subarray(0, at), extra, bytes.subarray(at)]);
     switch (edit.kind) {
       case 'flip':
         if (at < bytes.length) bytes[at] = edit.byte;
@@ -53,14 +54,18 @@ function mutate(seed: Buffer, edits: readonly { at: number; kind: string; byte: 
         // Repeat a whole header line (single-valued headers twice, RFC 4475 multi01 style).
         const start = bytes.lastIndexOf('\r\n', at);
         const end = bytes.indexOf('\r\n', at);
-        if (start >= 0 && end > start) bytes = Buffer.concat([bytes.subarray(0, end), bytes.subarray(start, end), bytes.subarray(end)]);
+        if (start >= 0 && end > start)
+          bytes = Buffer.concat([bytes.subarray(0, end), bytes.subarray(start, end), bytes.subarray(end)]);
       }
     }
   }
   return bytes;
 }
 
-const SAMPLE = fc.record({ seed: fc.nat({ max: SEEDS.length - 1 }), edits: fc.array(EDIT, { minLength: 1, maxLength: 6 }) });
+const SAMPLE = fc.record({
+  seed: fc.nat({ max: SEEDS.length - 1 }),
+  edits: fc.array(EDIT, { minLength: 1, maxLength: 6 }),
+});
 
 function looksLikeResponse(bytes: Buffer): boolean {
   return /^sip\//i.test(bytes.subarray(0, 4).toString('latin1'));
@@ -90,7 +95,11 @@ describe.each(['TCP', 'WS'] as const)('fuzz over %s', (transport) => {
         const connection = () => gateway.core.connections().find((c) => c.remotePort === port);
         await until(() => {
           const c = connection();
-          return c === undefined || client.isClosed || (transport === 'TCP' ? c.bytesIn >= bytes.length : c.messagesIn >= 1);
+          return (
+            c === undefined ||
+            client.isClosed ||
+            (transport === 'TCP' ? c.bytesIn >= bytes.length : c.messagesIn >= 1)
+          );
         }, 'gateway read the sample');
         const pending = connection();
         if (pending !== undefined && pending.bufferedBytes > 0) {
@@ -104,7 +113,10 @@ describe.each(['TCP', 'WS'] as const)('fuzz over %s', (transport) => {
         } else {
           // Still open at a message boundary: a probe's answer comes after any answer to the sample.
           const probe = client.send({ method: 'OPTIONS', uri: 'sip:probe@127.0.0.1' });
-          const probeAnswer = await Promise.race([client.finalResponse(probe.branch, 'OPTIONS'), client.closed()]);
+          const probeAnswer = await Promise.race([
+            client.finalResponse(probe.branch, 'OPTIONS'),
+            client.closed(),
+          ]);
           const earlier = client.received.filter((m) => m instanceof SipResponse);
           if (probeAnswer === undefined) {
             outcomes.closed++;
@@ -114,7 +126,12 @@ describe.each(['TCP', 'WS'] as const)('fuzz over %s', (transport) => {
             // Nothing answered: only allowed for what RFC 3261 says never to answer — a response
             // (§8.1.3.3, RFC 4475 §3.1.2.19), an ACK (§17), or a retransmission being absorbed (§17.2).
             const firstLine = bytes.subarray(0, Math.max(0, bytes.indexOf('\r\n'))).toString('latin1');
-            expect(looksLikeResponse(bytes) || /^ACK /.test(firstLine) || /^\r\n/.test(bytes.toString('latin1')) || gateway.core.stats().serverTransactions > 0).toBe(true);
+            expect(
+              looksLikeResponse(bytes) ||
+                /^ACK /.test(firstLine) ||
+                /^\r\n/.test(bytes.toString('latin1')) ||
+                gateway.core.stats().serverTransactions > 0,
+            ).toBe(true);
             outcomes.dropped++;
           }
         }
@@ -129,7 +146,9 @@ describe.each(['TCP', 'WS'] as const)('fuzz over %s', (transport) => {
     // Still serving, and nothing blew up inside.
     const probe = await gateway.connect(transport);
     expect((await probe.request({ method: 'OPTIONS', uri: 'sip:probe@127.0.0.1' })).status).toBe(200);
-    expect((await probe.openSession({ uri: 'sip:73124@127.0.0.1', body: RSS_BODY })).inviteResponse.status).toBe(488);
+    expect(
+      (await probe.openSession({ uri: 'sip:73124@127.0.0.1', body: RSS_BODY })).inviteResponse.status,
+    ).toBe(488);
     expect(gateway.logger.records.filter((r) => r.level === 'error')).toEqual([]);
   });
 });

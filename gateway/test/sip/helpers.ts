@@ -6,7 +6,12 @@ import { FakeClock } from '../../src/testing/fake-clock.js';
 import { SipRawClient, type RawClientOptions, type RawTransport } from '../../src/testing/sip-raw-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import type { ServerDialog, DialogTerminationReason } from '../../src/sip/dialog.js';
-import type { IncomingDialogRequest, IncomingInvite, SipUserAgentCoreDelegate, SipUserAgentCoreOptions } from '../../src/sip/user-agent-core.js';
+import type {
+  IncomingDialogRequest,
+  IncomingInvite,
+  SipUserAgentCoreDelegate,
+  SipUserAgentCoreOptions,
+} from '../../src/sip/user-agent-core.js';
 import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
 import type { SipTransportConfig } from '../../src/sip/transport/transport-layer.js';
 import { msRccBody } from './vectors.js';
@@ -30,7 +35,12 @@ export class RecordingDelegate implements SipUserAgentCoreDelegate {
   readonly terminated: { dialog: ServerDialog; reason: DialogTerminationReason }[] = [];
   /** Replace to change how INVITEs are answered; default: 200 with RequestSystemStatusResponse. */
   inviteHandler: (invite: IncomingInvite) => void = (invite) => {
-    this.dialogs.push(invite.accept({ body: RSS_RESPONSE_BODY, headers: [['Content-Disposition', 'signal;handling=required']] }));
+    this.dialogs.push(
+      invite.accept({
+        body: RSS_RESPONSE_BODY,
+        headers: [['Content-Disposition', 'signal;handling=required']],
+      }),
+    );
   };
   /** Replace to change how in-dialog requests are answered; default: 200 (INFO with a CSTA body). */
   requestHandler: (dialog: ServerDialog, request: IncomingDialogRequest) => void = (_dialog, request) => {
@@ -75,7 +85,12 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const delegate = new RecordingDelegate();
   const local = [{ host: '127.0.0.1', port: 0 }];
   const tlsConfig = options.tls
-    ? { cert: tlsFile('server.crt'), key: tlsFile('server.key'), ca: tlsFile('ca.crt'), trustedPeers: ['lync-pool.test'] }
+    ? {
+        cert: tlsFile('server.crt'),
+        key: tlsFile('server.key'),
+        ca: tlsFile('ca.crt'),
+        trustedPeers: ['lync-pool.test'],
+      }
     : undefined;
   const core = new SipUserAgentCore({
     transports: {
@@ -103,7 +118,12 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     logger,
     port,
     async connect(protocol, extra = {}) {
-      const client = await SipRawClient.connect({ transport: protocol, host: '127.0.0.1', port: port(protocol), ...extra });
+      const client = await SipRawClient.connect({
+        transport: protocol,
+        host: '127.0.0.1',
+        port: port(protocol),
+        ...extra,
+      });
       clients.push(client);
       return client;
     },
@@ -116,7 +136,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
 
 /** Waits (without sleeping blindly) until the core has read `bytes` more bytes on its connections. */
 export async function untilServerRead(gateway: TestGateway, total: number): Promise<void> {
-  await until(() => gateway.core.connectionBytesIn().reduce((a, b) => a + b, 0) >= total, `server read ${total} bytes`);
+  await until(
+    () => gateway.core.connectionBytesIn().reduce((a, b) => a + b, 0) >= total,
+    `server read ${total} bytes`,
+  );
 }
 
 /** Polls `condition` every few ms; fails after `timeoutMs`. */

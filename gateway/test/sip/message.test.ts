@@ -4,7 +4,13 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNameAddrList, parseSingleNameAddr } from '../../src/sip/headers/name-addr.js';
-import { acceptsMediaType, parseAccept, parseCSeq, parseSessionExpires, type MediaType } from '../../src/sip/headers/simple.js';
+import {
+  acceptsMediaType,
+  parseAccept,
+  parseCSeq,
+  parseSessionExpires,
+  type MediaType,
+} from '../../src/sip/headers/simple.js';
 import { parseViaList, type Via } from '../../src/sip/headers/via.js';
 import { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { parseDatagram, parseMessage, validateRequest, validateResponse } from '../../src/sip/parser.js';
@@ -26,27 +32,49 @@ function must<T>(result: { ok: true; value: T } | { ok: false; error: Error }): 
 describe('headers', () => {
   it('Via: folding, LWS around separators, several values, IPv6 and received (RFC 3261 §20.42, RFC 5118 §4.5)', () => {
     const vias: Via[] = [];
-    parseViaList('SIP  / 2.0  / TCP     spindle.example.com   ;   branch  =   z9hG4bK9ikj8  ,  SIP  /    2.0   / UDP  192.168.255.111   ; branch= z9hG4bK30239', vias);
+    parseViaList(
+      'SIP  / 2.0  / TCP     spindle.example.com   ;   branch  =   z9hG4bK9ikj8  ,  SIP  /    2.0   / UDP  192.168.255.111   ; branch= z9hG4bK30239',
+      vias,
+    );
     expect(vias.map((v) => [v.transport, v.host, v.branch])).toEqual([
       ['TCP', 'spindle.example.com', 'z9hG4bK9ikj8'],
       ['UDP', '192.168.255.111', 'z9hG4bK30239'],
     ]);
     const six: Via[] = [];
-    parseViaList('SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3;rport=5061', six);
-    expect(six[0]).toMatchObject({ host: '[2001:db8::9:1]', port: 6050, received: '2001:db8::9:255', rport: 5061, sentBy: '[2001:db8::9:1]:6050' });
+    parseViaList(
+      'SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3;rport=5061',
+      six,
+    );
+    expect(six[0]).toMatchObject({
+      host: '[2001:db8::9:1]',
+      port: 6050,
+      received: '2001:db8::9:255',
+      rport: 5061,
+      sentBy: '[2001:db8::9:1]:6050',
+    });
     const bracketed: Via[] = [];
     parseViaList('SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3;rport', bracketed);
     expect(bracketed[0]).toMatchObject({ received: '[2001:db8::9:255]', rport: true });
-    for (const bad of ['SIP/2.0/UDP 192.0.2.15;;,;,,', 'SIP/2.0 host', 'SIP/2.0/UDP', 'SIP/2.0/UDP host;received=example.com', 'SIP/2.0/UDP host;branch']) {
+    for (const bad of [
+      'SIP/2.0/UDP 192.0.2.15;;,;,,',
+      'SIP/2.0 host',
+      'SIP/2.0/UDP',
+      'SIP/2.0/UDP host;received=example.com',
+      'SIP/2.0/UDP host;branch',
+    ]) {
       expect(() => parseViaList(bad, [])).toThrow();
     }
   });
 
   it('From/To/Contact: name-addr and addr-spec forms (RFC 3261 §20.10)', () => {
-    const quoted = parseSingleNameAddr('"J Rosenberg \\\\\\""       <sip:jdrosen@example.com>   ;   tag = 98asjd8');
+    const quoted = parseSingleNameAddr(
+      '"J Rosenberg \\\\\\""       <sip:jdrosen@example.com>   ;   tag = 98asjd8',
+    );
     expect(quoted.displayName).toBe('J Rosenberg \\"');
     expect(quoted.params.get('tag')).toBe('98asjd8');
-    const tokens = parseSingleNameAddr("token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;tag=_token~1'+`*%!-.");
+    const tokens = parseSingleNameAddr(
+      "token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;tag=_token~1'+`*%!-.",
+    );
     expect(tokens.displayName).toBe("token1~` token2'+_ token3*%!.-");
     expect(parseSingleNameAddr('caller<sip:caller@example.com>;tag=323').displayName).toBe('caller'); // lwsdisp
     // cparam01 vs cparam02: where ";unknownparam" belongs
@@ -108,7 +136,9 @@ describe('message model', () => {
     expect(must(message.maxForwards())).toBe(68);
     const contact = must(message.contact());
     expect(contact !== '*' && contact[0]!.params.get('q')).toBe('0.33');
-    expect(must(message.route())[0]!.text).toBe('<sip:services.example.com;lr;unknownwith=value;unknown-no-value>');
+    expect(must(message.route())[0]!.text).toBe(
+      '<sip:services.example.com;lr;unknownwith=value;unknown-no-value>',
+    );
     expect(message.body.length).toBe(150);
   });
 
@@ -134,7 +164,9 @@ describe('message model', () => {
   it('reads responses, including odd reason phrases (unreason, noreason)', () => {
     const unreason = must(parseDatagram(vectorBytes('unreason.dat')));
     expect(unreason).toBeInstanceOf(SipResponse);
-    expect(unreason instanceof SipResponse && unreason.reason).toBe('= 2**3 * 5**2 но сто девяносто девять - простое');
+    expect(unreason instanceof SipResponse && unreason.reason).toBe(
+      '= 2**3 * 5**2 но сто девяносто девять - простое',
+    );
     const noreason = must(parseDatagram(vectorBytes('noreason.dat')));
     expect(noreason instanceof SipResponse && [noreason.status, noreason.reason]).toEqual([100, '']);
     const bigcode = parseDatagram(vectorBytes('bigcode.dat'));
@@ -147,28 +179,53 @@ describe('message model', () => {
   it('accepts every valid torture message and refuses the invalid ones with the right status', () => {
     // Those the parser alone refuses; mismatch01/02, baddate and insuf's siblings are the core's business.
     const refusedByParser = new Map<string, number | undefined>([
-      ['badinv01.dat', 400], ['clerr.dat', 400], ['ncl.dat', 400], ['scalar02.dat', 400], ['scalarlg.dat', undefined],
-      ['quotbal.dat', 400], ['ltgtruri.dat', 400], ['lwsruri.dat', 400], ['lwsstart.dat', 400], ['trws.dat', 400],
-      ['escruri.dat', 400], ['regbadct.dat', 400], ['badaspec.dat', 400], ['baddn.dat', 400],
-      ['extras/baddn-with-final-crlf.dat', 400], ['badvers.dat', 505], ['bigcode.dat', undefined], ['insuf.dat', 400],
-      ['multi01.dat', 400], ['mcl01.dat', 400], ['rfc5118/ipv6-bad', 400], ['rfc5118/ipv6-bug-abnf-3-colons', 400],
+      ['badinv01.dat', 400],
+      ['clerr.dat', 400],
+      ['ncl.dat', 400],
+      ['scalar02.dat', 400],
+      ['scalarlg.dat', undefined],
+      ['quotbal.dat', 400],
+      ['ltgtruri.dat', 400],
+      ['lwsruri.dat', 400],
+      ['lwsstart.dat', 400],
+      ['trws.dat', 400],
+      ['escruri.dat', 400],
+      ['regbadct.dat', 400],
+      ['badaspec.dat', 400],
+      ['baddn.dat', 400],
+      ['extras/baddn-with-final-crlf.dat', 400],
+      ['badvers.dat', 505],
+      ['bigcode.dat', undefined],
+      ['insuf.dat', 400],
+      ['multi01.dat', 400],
+      ['mcl01.dat', 400],
+      ['rfc5118/ipv6-bad', 400],
+      ['rfc5118/ipv6-bug-abnf-3-colons', 400],
     ]);
     for (const vector of TORTURE_VECTORS) {
       const parsed = parseDatagram(vectorBytes(vector.file));
       let verdict: { ok: true } | { ok: false; status: number | undefined };
       if (!parsed.ok) verdict = { ok: false, status: parsed.error.status };
       else {
-        const valid = parsed.value instanceof SipRequest ? validateRequest(parsed.value) : validateResponse(parsed.value);
+        const valid =
+          parsed.value instanceof SipRequest ? validateRequest(parsed.value) : validateResponse(parsed.value);
         verdict = valid.ok ? { ok: true } : { ok: false, status: valid.error.status };
       }
-      if (refusedByParser.has(vector.file)) expect({ file: vector.file, ...verdict }).toEqual({ file: vector.file, ok: false, status: refusedByParser.get(vector.file) });
+      if (refusedByParser.has(vector.file))
+        expect({ file: vector.file, ...verdict }).toEqual({
+          file: vector.file,
+          ok: false,
+          status: refusedByParser.get(vector.file),
+        });
       else expect({ file: vector.file, ...verdict }).toEqual({ file: vector.file, ok: true });
       if (vector.valid) expect({ file: vector.file, ...verdict }).toEqual({ file: vector.file, ok: true });
     }
   });
 
   it('parses every Microsoft RCC sample unchanged (CRLF on the wire)', () => {
-    const files = readdirSync(MS_RCC_DIR).filter((name) => name.endsWith('.txt') && !name.includes('verbatim'));
+    const files = readdirSync(MS_RCC_DIR).filter(
+      (name) => name.endsWith('.txt') && !name.includes('verbatim'),
+    );
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
       const message = must(parseMessage(msRccMessage(file)));
@@ -183,7 +240,16 @@ describe('message model', () => {
 describe('serializer', () => {
   it('always writes Content-Length in bytes, ignoring any given', () => {
     const body = '<x>Grüße — 大</x>';
-    const bytes = serializeRequest('INFO', 'sip:gw@example.com', [['Content-Length', '1'], ['l', '2'], ['Call-ID', 'a@b']], body);
+    const bytes = serializeRequest(
+      'INFO',
+      'sip:gw@example.com',
+      [
+        ['Content-Length', '1'],
+        ['l', '2'],
+        ['Call-ID', 'a@b'],
+      ],
+      body,
+    );
     const text = bytes.toString('utf8');
     expect(text.match(/Content-Length/gi)).toHaveLength(1);
     expect(text).toContain(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
@@ -195,7 +261,9 @@ describe('serializer', () => {
   it('round-trips every parseable torture message and the RCC samples (golden: same headers and body)', () => {
     const samples = [
       ...TORTURE_VECTORS.map((v) => vectorBytes(v.file)),
-      ...readdirSync(MS_RCC_DIR).filter((n) => n.endsWith('.txt') && !n.includes('verbatim')).map((n) => msRccMessage(n)),
+      ...readdirSync(MS_RCC_DIR)
+        .filter((n) => n.endsWith('.txt') && !n.includes('verbatim'))
+        .map((n) => msRccMessage(n)),
     ];
     let roundTripped = 0;
     for (const bytes of samples) {
@@ -203,10 +271,13 @@ describe('serializer', () => {
       if (!first.ok) continue;
       const again = must(parseMessage(serializeMessage(first.value)));
       const fields = (m: SipRequest | SipResponse): [string, string][] =>
-        m.headers.names.flatMap((name, i): [string, string][] => (name === 'content-length' ? [] : [[name, m.headers.values[i]!]]));
+        m.headers.names.flatMap((name, i): [string, string][] =>
+          name === 'content-length' ? [] : [[name, m.headers.values[i]!]],
+        );
       expect(fields(again)).toEqual(fields(first.value));
       expect(again.body.equals(first.value.body)).toBe(true);
-      if (again instanceof SipRequest && first.value instanceof SipRequest) expect([again.method, again.uri]).toEqual([first.value.method, first.value.uri]);
+      if (again instanceof SipRequest && first.value instanceof SipRequest)
+        expect([again.method, again.uri]).toEqual([first.value.method, first.value.uri]);
       roundTripped++;
     }
     expect(roundTripped).toBeGreaterThan(60);
@@ -214,7 +285,16 @@ describe('serializer', () => {
 
   it('builds responses per RFC 3261 §8.2.6.2: Via, From, To + tag, Call-ID, CSeq copied', () => {
     const invite = request(msRccMessage('01-invite-request-system-status.txt'));
-    const response = must(parseMessage(buildResponse(invite.headers, false, 200, { toTag: 'abc', body: '<x/>', contentType: 'application/csta+xml', headers: [['Contact', '<sip:gw@127.0.0.1>']] })));
+    const response = must(
+      parseMessage(
+        buildResponse(invite.headers, false, 200, {
+          toTag: 'abc',
+          body: '<x/>',
+          contentType: 'application/csta+xml',
+          headers: [['Contact', '<sip:gw@127.0.0.1>']],
+        }),
+      ),
+    );
     expect(response instanceof SipResponse && response.status).toBe(200);
     expect(response.header('via')).toBe(invite.header('via'));
     expect(response.header('from')).toBe(invite.header('from'));

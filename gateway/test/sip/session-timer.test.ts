@@ -3,12 +3,22 @@
 // refresher for a UAC without timer support — all with the fake clock over real TCP.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipParams } from '../../src/sip/headers/params.js';
-import { expiryDelayMs, negotiateSessionTimer, type SessionTimerRequest } from '../../src/sip/session-timer.js';
+import {
+  expiryDelayMs,
+  negotiateSessionTimer,
+  type SessionTimerRequest,
+} from '../../src/sip/session-timer.js';
 import { RSS_BODY, startGateway, until, type TestGateway } from './helpers.js';
 
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
 
-function request(supportsTimer: boolean, se: number | undefined, refresher: 'uac' | 'uas' | undefined, minSE: number | undefined, allowsUpdate: boolean): SessionTimerRequest {
+function request(
+  supportsTimer: boolean,
+  se: number | undefined,
+  refresher: 'uac' | 'uas' | undefined,
+  minSE: number | undefined,
+  allowsUpdate: boolean,
+): SessionTimerRequest {
   return {
     supportsTimer,
     sessionExpires: se === undefined ? undefined : { deltaSeconds: se, refresher, params: SipParams.EMPTY },
@@ -20,14 +30,46 @@ function request(supportsTimer: boolean, se: number | undefined, refresher: 'uac
 describe('negotiateSessionTimer (RFC 4028 §9)', () => {
   const policy = { minSeconds: 90, defaultSeconds: 1800 };
   it.each([
-    ['timer, no Session-Expires → our default, refresher uac', request(true, undefined, undefined, undefined, false), { kind: 'use', interval: 1800, refresher: 'uac', requireTimer: true }],
-    ['timer, SE 600 → 600', request(true, 600, undefined, undefined, false), { kind: 'use', interval: 600, refresher: 'uac', requireTimer: true }],
-    ['timer, SE 600;refresher=uas is kept', request(true, 600, 'uas', undefined, true), { kind: 'use', interval: 600, refresher: 'uas', requireTimer: true }],
-    ['timer, SE 60 → 422 with Min-SE 90', request(true, 60, undefined, undefined, false), { kind: 'reject', minSE: 90 }],
-    ['no timer, SE 60 (a proxy inserted it) → raised to 90, we refresh', request(false, 60, undefined, undefined, true), { kind: 'use', interval: 90, refresher: 'uas', requireTimer: false }],
-    ['no timer, UPDATE allowed → we refresh', request(false, undefined, undefined, undefined, true), { kind: 'use', interval: 1800, refresher: 'uas', requireTimer: false }],
-    ['no timer, no UPDATE → no session timer', request(false, undefined, undefined, undefined, false), { kind: 'none' }],
-    ['Min-SE 3000 raises our default', request(true, undefined, undefined, 3000, false), { kind: 'use', interval: 3000, refresher: 'uac', requireTimer: true }],
+    [
+      'timer, no Session-Expires → our default, refresher uac',
+      request(true, undefined, undefined, undefined, false),
+      { kind: 'use', interval: 1800, refresher: 'uac', requireTimer: true },
+    ],
+    [
+      'timer, SE 600 → 600',
+      request(true, 600, undefined, undefined, false),
+      { kind: 'use', interval: 600, refresher: 'uac', requireTimer: true },
+    ],
+    [
+      'timer, SE 600;refresher=uas is kept',
+      request(true, 600, 'uas', undefined, true),
+      { kind: 'use', interval: 600, refresher: 'uas', requireTimer: true },
+    ],
+    [
+      'timer, SE 60 → 422 with Min-SE 90',
+      request(true, 60, undefined, undefined, false),
+      { kind: 'reject', minSE: 90 },
+    ],
+    [
+      'no timer, SE 60 (a proxy inserted it) → raised to 90, we refresh',
+      request(false, 60, undefined, undefined, true),
+      { kind: 'use', interval: 90, refresher: 'uas', requireTimer: false },
+    ],
+    [
+      'no timer, UPDATE allowed → we refresh',
+      request(false, undefined, undefined, undefined, true),
+      { kind: 'use', interval: 1800, refresher: 'uas', requireTimer: false },
+    ],
+    [
+      'no timer, no UPDATE → no session timer',
+      request(false, undefined, undefined, undefined, false),
+      { kind: 'none' },
+    ],
+    [
+      'Min-SE 3000 raises our default',
+      request(true, undefined, undefined, 3000, false),
+      { kind: 'use', interval: 3000, refresher: 'uac', requireTimer: true },
+    ],
   ] as const)('%s', (_name, input, expected) => {
     expect(negotiateSessionTimer(input, policy)).toEqual(expected);
   });
@@ -47,7 +89,11 @@ describe('session timers on the wire', () => {
   it('422 with Min-SE when Session-Expires is too small; the application never sees it (RFC 4028 §6, §9)', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '60']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [['Session-Expires', '60']],
+    });
     expect(session.inviteResponse.status).toBe(422);
     expect(session.inviteResponse.header('min-se')).toBe('90');
     expect(gateway.delegate.invites).toHaveLength(0);
@@ -56,7 +102,14 @@ describe('session timers on the wire', () => {
   it('answers Session-Expires with refresher=uac and Require: timer', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '600;refresher=uac'], ['Min-SE', '90']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [
+        ['Session-Expires', '600;refresher=uac'],
+        ['Min-SE', '90'],
+      ],
+    });
     expect(session.inviteResponse.header('session-expires')).toBe('600;refresher=uac');
     expect(session.inviteResponse.header('require')).toBe('timer');
     expect(gateway.delegate.dialogs[0]!.sessionInterval).toBe(600);
@@ -65,7 +118,11 @@ describe('session timers on the wire', () => {
   it('expires a session that is never refreshed: BYE, and the application is told (RFC 4028 §10)', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '600']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [['Session-Expires', '600']],
+    });
     await client.sync();
     gateway.clock.advance(expiryDelayMs(600) - 1);
     expect(gateway.delegate.terminated).toHaveLength(0);
@@ -79,7 +136,11 @@ describe('session timers on the wire', () => {
   it('a refresh by UPDATE postpones the expiry (Communicator 2007 R2 style)', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '600']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [['Session-Expires', '600']],
+    });
     await client.sync();
     gateway.clock.advance(300_000);
     const update = await session.update(600);
@@ -96,7 +157,11 @@ describe('session timers on the wire', () => {
   it('a refresh by re-INVITE (RequestSystemStatus) postpones the expiry too (older clients, sipe)', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '600']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [['Session-Expires', '600']],
+    });
     await client.sync();
     gateway.clock.advance(500_000);
     const refreshed = await session.reInvite(RSS_BODY, [['Session-Expires', '900']]);
@@ -112,7 +177,11 @@ describe('session timers on the wire', () => {
   it('an UPDATE with too small a Session-Expires gets 422 and changes nothing', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY, headers: [['Session-Expires', '600']] });
+    const session = await client.openSession({
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: [['Session-Expires', '600']],
+    });
     const refused = await session.update(30);
     expect(refused.status).toBe(422);
     expect(refused.header('min-se')).toBe('90');
@@ -125,7 +194,10 @@ describe('session timers on the wire', () => {
     const session = await client.openSession({
       uri: GATEWAY_URI,
       body: RSS_BODY,
-      headers: [['Supported', ''], ['Allow', 'INVITE, ACK, BYE, INFO, UPDATE']],
+      headers: [
+        ['Supported', ''],
+        ['Allow', 'INVITE, ACK, BYE, INFO, UPDATE'],
+      ],
     });
     expect(session.inviteResponse.header('session-expires')).toBe('600;refresher=uas');
     expect(session.inviteResponse.header('require')).toBeUndefined();

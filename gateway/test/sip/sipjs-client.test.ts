@@ -3,14 +3,26 @@
 // by UPDATE and re-INVITE, BYE from either side.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
-import { DELIVERED_EVENT_BODY, MONITOR_START_BODY, MONITOR_START_RESPONSE_BODY, RSS_BODY, RSS_RESPONSE_BODY, startGateway, until, type TestGateway } from './helpers.js';
+import {
+  DELIVERED_EVENT_BODY,
+  MONITOR_START_BODY,
+  MONITOR_START_RESPONSE_BODY,
+  RSS_BODY,
+  RSS_RESPONSE_BODY,
+  startGateway,
+  until,
+  type TestGateway,
+} from './helpers.js';
 
 describe('sip.js core client over WebSocket', () => {
   let gateway: TestGateway;
   let client: SipJsCstaClient;
   beforeEach(async () => {
     gateway = await startGateway();
-    client = await SipJsCstaClient.connect({ url: `ws://127.0.0.1:${gateway.port('WS')}/`, aor: 'sip:alice@example.com' });
+    client = await SipJsCstaClient.connect({
+      url: `ws://127.0.0.1:${gateway.port('WS')}/`,
+      aor: 'sip:alice@example.com',
+    });
   });
   afterEach(async () => {
     await client.close();
@@ -33,7 +45,10 @@ describe('sip.js core client over WebSocket', () => {
     expect(response.body).toBe(MONITOR_START_RESPONSE_BODY);
 
     const dialog = gateway.delegate.dialogs[0]!;
-    const sent = dialog.sendRequest('INFO', { body: DELIVERED_EVENT_BODY, headers: [['Content-Disposition', 'signal;handling=required']] });
+    const sent = dialog.sendRequest('INFO', {
+      body: DELIVERED_EVENT_BODY,
+      headers: [['Content-Disposition', 'signal;handling=required']],
+    });
     const event = await session.nextIncoming('INFO');
     expect(event.body).toBe(DELIVERED_EVENT_BODY);
     expect(event.contentType).toBe('application/csta+xml');

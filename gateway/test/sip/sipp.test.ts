@@ -17,10 +17,27 @@ function runSipp(port: number, cwd: string): Promise<{ code: number | null; outp
   return new Promise((resolve, reject) => {
     // -m 1: one call; -timeout bounds the run; -nostdin: no terminal needed. SIPp picks its own
     // local port (it has no "port 0"; it scans from 5060 for a free one).
-    const child = spawn(SIPP, [`127.0.0.1:${port}`, '-sf', SCENARIO, '-t', 't1', '-m', '1', '-s', 'gateway', '-timeout', '10s', '-nostdin'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      SIPP,
+      [
+        `127.0.0.1:${port}`,
+        '-sf',
+        SCENARIO,
+        '-t',
+        't1',
+        '-m',
+        '1',
+        '-s',
+        'gateway',
+        '-timeout',
+        '10s',
+        '-nostdin',
+      ],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

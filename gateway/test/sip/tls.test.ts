@@ -11,7 +11,9 @@ import { RSS_BODY, startGateway, tlsFile, until, type TestGateway } from './help
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
 
 function clientTls(name: 'trusted-client' | 'untrusted-client' | 'rogue-client' | undefined) {
-  return name === undefined ? { ca: tlsFile('ca.crt') } : { ca: tlsFile('ca.crt'), cert: tlsFile(`${name}.crt`), key: tlsFile(`${name}.key`) };
+  return name === undefined
+    ? { ca: tlsFile('ca.crt') }
+    : { ca: tlsFile('ca.crt'), cert: tlsFile(`${name}.crt`), key: tlsFile(`${name}.key`) };
 }
 
 describe('trusted peer names', () => {
@@ -28,11 +30,14 @@ describe('trusted peer names', () => {
     const names = await new Promise<string[]>((resolve, reject) => {
       // A TLS client looking at our server certificate.
       void startGateway({ tls: true }).then(async (gateway) => {
-        const socket = tlsConnect({ host: '127.0.0.1', port: gateway.port('TLS'), ...clientTls('trusted-client') }, () => {
-          const found = certificateNames(socket.getPeerCertificate());
-          socket.destroy();
-          void gateway.stop().then(() => resolve(found), reject);
-        });
+        const socket = tlsConnect(
+          { host: '127.0.0.1', port: gateway.port('TLS'), ...clientTls('trusted-client') },
+          () => {
+            const found = certificateNames(socket.getPeerCertificate());
+            socket.destroy();
+            void gateway.stop().then(() => resolve(found), reject);
+          },
+        );
         socket.on('error', reject);
       }, reject);
     });
@@ -64,7 +69,12 @@ describe.each(['TLS', 'WSS'] as const)('%s with trusted peers', (transport) => {
     gateway = await startGateway({ tls: true });
     // TLS: the handshake completes on the client side, then the gateway closes the connection
     // before reading anything, so no SIP byte is ever answered. WSS: the upgrade is refused.
-    const refused = await SipRawClient.connect({ transport, host: '127.0.0.1', port: gateway.port(transport), tls: clientTls(who) }).then(
+    const refused = await SipRawClient.connect({
+      transport,
+      host: '127.0.0.1',
+      port: gateway.port(transport),
+      tls: clientTls(who),
+    }).then(
       async (client) => {
         client.send({ method: 'OPTIONS', uri: GATEWAY_URI });
         await client.closed();
@@ -73,7 +83,8 @@ describe.each(['TLS', 'WSS'] as const)('%s with trusted peers', (transport) => {
       () => true,
     );
     expect(refused).toBe(true);
-    const refusal = (r: { level: string; message: string }): boolean => r.level === 'warn' && /TLS peer refused|upgrade refused/.test(r.message);
+    const refusal = (r: { level: string; message: string }): boolean =>
+      r.level === 'warn' && /TLS peer refused|upgrade refused/.test(r.message);
     await until(() => gateway.logger.records.some(refusal), 'refusal logged');
     const record = gateway.logger.records.find(refusal)!;
     expect(String(record.fields.reason)).toMatch(reason);
@@ -93,10 +104,19 @@ describe.each(['TLS', 'WSS'] as const)('%s with trusted peers', (transport) => {
   it('refuses TLS 1.1 (modern settings: TLS 1.2+)', async () => {
     gateway = await startGateway({ tls: true });
     const error = await new Promise<Error | undefined>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: gateway.port(transport), ...clientTls('trusted-client'), maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () => {
-        socket.destroy();
-        resolve(undefined);
-      });
+      const socket = tlsConnect(
+        {
+          host: '127.0.0.1',
+          port: gateway.port(transport),
+          ...clientTls('trusted-client'),
+          maxVersion: 'TLSv1.1',
+          minVersion: 'TLSv1',
+        },
+        () => {
+          socket.destroy();
+          resolve(undefined);
+        },
+      );
       socket.on('error', (e) => resolve(e));
     });
     expect(error).toBeInstanceOf(Error);

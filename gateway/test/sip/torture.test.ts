@@ -7,7 +7,14 @@ import type { SipRawClient, RawTransport } from '../../src/testing/sip-raw-clien
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import { PROBE_URI, startGateway, until, type TestGateway } from './helpers.js';
-import { TORTURE_VECTORS, streamBytes, vectorBytes, withContentLength, type Outcome, type TortureVector } from './vectors.js';
+import {
+  TORTURE_VECTORS,
+  streamBytes,
+  vectorBytes,
+  withContentLength,
+  type Outcome,
+  type TortureVector,
+} from './vectors.js';
 
 async function expectProbeAnswered(client: SipRawClient): Promise<void> {
   const probe = client.send({ method: 'OPTIONS', uri: PROBE_URI });
@@ -47,17 +54,25 @@ function checkResponse(response: SipResponse, status: number, request: Buffer, f
   if (to.ok) expect(to.value.params.get('tag')).toBeTruthy();
 }
 
-async function run(gateway: TestGateway, transport: RawTransport, vector: TortureVector, outcome: Outcome, bytes: Buffer): Promise<void> {
+async function run(
+  gateway: TestGateway,
+  transport: RawTransport,
+  vector: TortureVector,
+  outcome: Outcome,
+  bytes: Buffer,
+): Promise<void> {
   const client = await gateway.connect(transport);
   client.sendBytes(bytes, { binary: vector.binary === true });
   switch (outcome.kind) {
     case 'answer':
-      for (const [index, status] of outcome.statuses.entries()) checkResponse(await client.nextResponse(), status, bytes, index === 0);
+      for (const [index, status] of outcome.statuses.entries())
+        checkResponse(await client.nextResponse(), status, bytes, index === 0);
       await expectProbeAnswered(client);
       expect(client.isClosed).toBe(false);
       break;
     case 'answer-close':
-      for (const [index, status] of outcome.statuses.entries()) checkResponse(await client.nextResponse(), status, bytes, index === 0);
+      for (const [index, status] of outcome.statuses.entries())
+        checkResponse(await client.nextResponse(), status, bytes, index === 0);
       await client.closed();
       break;
     case 'drop':
@@ -67,7 +82,10 @@ async function run(gateway: TestGateway, transport: RawTransport, vector: Tortur
       // Wait until the gateway has read every byte, check it said nothing, then let the idle
       // timer run out: the connection closes without a word (RFC 4475 clerr over a stream).
       const port = client.localPort;
-      await until(() => gateway.core.connections().some((c) => c.remotePort === port && c.bytesIn === bytes.length), 'gateway read the vector');
+      await until(
+        () => gateway.core.connections().some((c) => c.remotePort === port && c.bytesIn === bytes.length),
+        'gateway read the vector',
+      );
       expect(client.bytesReceived).toBe(0);
       expect(client.isClosed).toBe(false);
       gateway.clock.advance(DEFAULT_IDLE_TIMEOUT_MS);
@@ -93,7 +111,12 @@ describe.each(['TCP', 'WS'] as const)('RFC 4475 / RFC 5118 torture vectors over 
 
   for (const vector of TORTURE_VECTORS) {
     const outcome = transport === 'TCP' ? vector.tcp : vector.ws;
-    const label = outcome.kind === 'answer' ? outcome.statuses.join('+') : outcome.kind === 'answer-close' ? `${outcome.statuses.join('+')} then close` : outcome.kind;
+    const label =
+      outcome.kind === 'answer'
+        ? outcome.statuses.join('+')
+        : outcome.kind === 'answer-close'
+          ? `${outcome.statuses.join('+')} then close`
+          : outcome.kind;
     it(`${vector.file} (§${vector.section}) → ${label}`, async () => {
       const bytes = transport === 'TCP' ? streamBytes(vector) : vectorBytes(vector.file);
       await run(gateway, transport, vector, outcome, bytes);
@@ -104,6 +127,12 @@ describe.each(['TCP', 'WS'] as const)('RFC 4475 / RFC 5118 torture vectors over 
 
   it('inv2543 with a Content-Length appended is accepted as RFC 2543 (415 for its SDP body)', async () => {
     const vector = TORTURE_VECTORS.find((v) => v.file === 'inv2543.dat')!;
-    await run(gateway, transport, vector, { kind: 'answer', statuses: [415] }, withContentLength(vectorBytes('inv2543.dat')));
+    await run(
+      gateway,
+      transport,
+      vector,
+      { kind: 'answer', statuses: [415] },
+      withContentLength(vectorBytes('inv2543.dat')),
+    );
   });
 });

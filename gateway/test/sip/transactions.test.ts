@@ -3,7 +3,15 @@
 // that answers for an application that never does.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipRawClient } from '../../src/testing/sip-raw-client.js';
-import { DELIVERED_EVENT_BODY, MONITOR_START_BODY, RSS_BODY, RSS_RESPONSE_BODY, startGateway, until, type TestGateway } from './helpers.js';
+import {
+  DELIVERED_EVENT_BODY,
+  MONITOR_START_BODY,
+  RSS_BODY,
+  RSS_RESPONSE_BODY,
+  startGateway,
+  until,
+  type TestGateway,
+} from './helpers.js';
 
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
 const INVITE_HEADERS: [string, string][] = [
@@ -26,7 +34,12 @@ describe('transactions', () => {
     gateway = await startGateway();
     gateway.delegate.inviteHandler = () => undefined; // the application takes its time
     const client = await gateway.connect('TCP');
-    const invite = client.send({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: INVITE_HEADERS });
+    const invite = client.send({
+      method: 'INVITE',
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: INVITE_HEADERS,
+    });
     await responsesWith(client, 100, 1);
     client.sendBytes(invite.bytes); // retransmission while Proceeding
     await responsesWith(client, 100, 1);
@@ -41,14 +54,29 @@ describe('transactions', () => {
     expect(gateway.delegate.invites).toHaveLength(1);
     // The ACK for the non-2xx uses the INVITE's branch and is absorbed (§17.2.1 Confirmed).
     const to = busy.header('to')!;
-    client.send({ method: 'ACK', uri: GATEWAY_URI, branch: invite.branch, callId: invite.callId, to, headers: [['From', `<sip:alice@example.com>;tag=${invite.fromTag}`]] });
-    await until(() => gateway.core.stats().serverTransactions === 0, 'INVITE transaction terminated by the ACK');
+    client.send({
+      method: 'ACK',
+      uri: GATEWAY_URI,
+      branch: invite.branch,
+      callId: invite.callId,
+      to,
+      headers: [['From', `<sip:alice@example.com>;tag=${invite.fromTag}`]],
+    });
+    await until(
+      () => gateway.core.stats().serverTransactions === 0,
+      'INVITE transaction terminated by the ACK',
+    );
   });
 
   it('absorbs an INVITE retransmitted after the 2xx (RFC 6026 Accepted state) until Timer L', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    const invite = client.send({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: INVITE_HEADERS });
+    const invite = client.send({
+      method: 'INVITE',
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: INVITE_HEADERS,
+    });
     expect((await client.finalResponse(invite.branch, 'INVITE')).status).toBe(200);
     client.sendBytes(invite.bytes);
     const probe = await client.request({ method: 'OPTIONS', uri: GATEWAY_URI });
@@ -95,7 +123,12 @@ describe('transactions', () => {
     gateway = await startGateway();
     gateway.delegate.inviteHandler = () => undefined;
     const client = await gateway.connect('TCP');
-    const invite = client.send({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: INVITE_HEADERS });
+    const invite = client.send({
+      method: 'INVITE',
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: INVITE_HEADERS,
+    });
     await until(() => gateway.delegate.invites.length === 1, 'INVITE reached the application');
     const incoming = gateway.delegate.invites[0]!;
     let told = false;
@@ -182,7 +215,12 @@ describe('transactions', () => {
     gateway = await startGateway();
     gateway.delegate.inviteHandler = (invite) => invite.reject(480);
     const client = await gateway.connect('TCP');
-    const invite = client.send({ method: 'INVITE', uri: GATEWAY_URI, body: RSS_BODY, headers: INVITE_HEADERS });
+    const invite = client.send({
+      method: 'INVITE',
+      uri: GATEWAY_URI,
+      body: RSS_BODY,
+      headers: INVITE_HEADERS,
+    });
     expect((await client.finalResponse(invite.branch, 'INVITE')).status).toBe(480);
     expect(gateway.core.stats().serverTransactions).toBe(1);
     gateway.clock.advance(32_000);

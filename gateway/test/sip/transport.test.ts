@@ -7,7 +7,14 @@ import { isDesklineError } from '../../src/util/errors.js';
 import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
-import { RecordingDelegate, RSS_BODY, activeResources, startGateway, until, type TestGateway } from './helpers.js';
+import {
+  RecordingDelegate,
+  RSS_BODY,
+  activeResources,
+  startGateway,
+  until,
+  type TestGateway,
+} from './helpers.js';
 
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
 
@@ -35,14 +42,18 @@ describe('transport limits', () => {
     await until(() => gateway!.core.stats().connections === 0, 'slow reader cut off');
     const outcomes = await Promise.all(sends);
     expect(outcomes.some((o) => isDesklineError(o, 'SIP_TRANSPORT'))).toBe(true);
-    expect(gateway.logger.records.some((r) => r.message === 'SIP peer not reading; connection cut off')).toBe(true);
+    expect(gateway.logger.records.some((r) => r.message === 'SIP peer not reading; connection cut off')).toBe(
+      true,
+    );
     client.destroy();
   });
 
   it('refuses a header section over 16 KiB with 400, then closes', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    client.sendBytes(`OPTIONS ${GATEWAY_URI} SIP/2.0\r\nVia: SIP/2.0/TCP c.example.com;branch=z9hG4bKbig\r\nCall-ID: big@c\r\nCSeq: 1 OPTIONS\r\nX-Pad: ${'p'.repeat(17_000)}\r\n\r\n`);
+    client.sendBytes(
+      `OPTIONS ${GATEWAY_URI} SIP/2.0\r\nVia: SIP/2.0/TCP c.example.com;branch=z9hG4bKbig\r\nCall-ID: big@c\r\nCSeq: 1 OPTIONS\r\nX-Pad: ${'p'.repeat(17_000)}\r\n\r\n`,
+    );
     const answer = await client.nextResponse();
     expect(answer.status).toBe(400);
     expect(answer.header('warning')).toMatch(/header section exceeds 16384 bytes/);
@@ -52,7 +63,9 @@ describe('transport limits', () => {
   it('refuses a body over 64 KiB with 413 as soon as the Content-Length says so, then closes', async () => {
     gateway = await startGateway();
     const client = await gateway.connect('TCP');
-    client.sendBytes(`INFO ${GATEWAY_URI} SIP/2.0\r\nVia: SIP/2.0/TCP c.example.com;branch=z9hG4bKbig\r\nCall-ID: big@c\r\nCSeq: 1 INFO\r\nContent-Length: 70000\r\n\r\n`);
+    client.sendBytes(
+      `INFO ${GATEWAY_URI} SIP/2.0\r\nVia: SIP/2.0/TCP c.example.com;branch=z9hG4bKbig\r\nCall-ID: big@c\r\nCSeq: 1 INFO\r\nContent-Length: 70000\r\n\r\n`,
+    );
     const answer = await client.nextResponse();
     expect(answer.status).toBe(413);
     await client.closed();
@@ -67,11 +80,17 @@ describe('transport limits', () => {
 
   it('serves many connections at once, over TCP and WebSocket', async () => {
     gateway = await startGateway();
-    const clients = await Promise.all(Array.from({ length: 120 }, (_, i) => gateway!.connect(i % 3 === 0 ? 'WS' : 'TCP')));
+    const clients = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => gateway!.connect(i % 3 === 0 ? 'WS' : 'TCP')),
+    );
     await until(() => gateway!.core.stats().connections === 120, '120 connections registered');
-    const answers = await Promise.all(clients.map((client) => client.request({ method: 'OPTIONS', uri: GATEWAY_URI })));
+    const answers = await Promise.all(
+      clients.map((client) => client.request({ method: 'OPTIONS', uri: GATEWAY_URI })),
+    );
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    const sessions = await Promise.all(clients.slice(0, 40).map((client) => client.openSession({ uri: GATEWAY_URI, body: RSS_BODY })));
+    const sessions = await Promise.all(
+      clients.slice(0, 40).map((client) => client.openSession({ uri: GATEWAY_URI, body: RSS_BODY })),
+    );
     expect(sessions.every((s) => s.inviteResponse.status === 200)).toBe(true);
     expect(gateway.core.stats().dialogs).toBe(40);
     await Promise.all(clients.map((client) => client.close()));
@@ -133,7 +152,10 @@ describe('transport limits', () => {
     const client = await gateway.connect('WS');
     const built = client.send({ method: 'OPTIONS', uri: GATEWAY_URI });
     expect((await client.finalResponse(built.branch, 'OPTIONS')).status).toBe(200);
-    const binary = (await import('../../src/testing/sip-raw-client.js')).buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }, 'WS');
+    const binary = (await import('../../src/testing/sip-raw-client.js')).buildRequest(
+      { method: 'OPTIONS', uri: GATEWAY_URI },
+      'WS',
+    );
     client.sendBytes(binary.bytes, { binary: true });
     expect((await client.finalResponse(binary.branch, 'OPTIONS')).status).toBe(200);
     client.sendBytes('\u0000\u0001 not sip at all');
@@ -161,12 +183,20 @@ describe('dispose', () => {
     for (const client of clients) {
       const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY });
       await session.info('<x/>');
-      void delegate.dialogs.at(-1)!.sendRequest('INFO', { body: '<event/>' }).catch(() => undefined);
+      void delegate.dialogs
+        .at(-1)!
+        .sendRequest('INFO', { body: '<event/>' })
+        .catch(() => undefined);
     }
     expect(clock.pendingTimers()).toBeGreaterThan(0);
     await core.dispose();
     expect(clock.pendingTimers()).toBe(0);
-    expect(core.stats()).toEqual({ connections: 0, dialogs: 0, serverTransactions: 0, clientTransactions: 0 });
+    expect(core.stats()).toEqual({
+      connections: 0,
+      dialogs: 0,
+      serverTransactions: 0,
+      clientTransactions: 0,
+    });
     expect(delegate.terminated.map((t) => t.reason)).toEqual(['disposed', 'disposed']);
     await Promise.all(clients.map((client) => client.closed()));
     await until(() => activeResources('TCP') <= tcpBefore, 'TCP handles released');

@@ -10,8 +10,16 @@ function sip(text: string) {
 
 describe('SIP URI', () => {
   it('parses user, password, host, port, parameters and headers', () => {
-    const uri = sip('sips:alice:secret@Example.COM:5061;transport=tls;lr;maddr=10.0.0.1?subject=hi&priority=urgent');
-    expect(uri).toMatchObject({ scheme: 'sips', user: 'alice', password: 'secret', host: 'Example.COM', port: 5061 });
+    const uri = sip(
+      'sips:alice:secret@Example.COM:5061;transport=tls;lr;maddr=10.0.0.1?subject=hi&priority=urgent',
+    );
+    expect(uri).toMatchObject({
+      scheme: 'sips',
+      user: 'alice',
+      password: 'secret',
+      host: 'Example.COM',
+      port: 5061,
+    });
     expect(uri.params.get('transport')).toBe('tls');
     expect(uri.params.get('lr')).toBeNull();
     expect(uri.params.get('maddr')).toBe('10.0.0.1');
@@ -47,7 +55,9 @@ describe('SIP URI', () => {
   });
 
   it('accepts the intmeth user and password characters', () => {
-    const uri = sip("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
+    const uri = sip(
+      "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com",
+    );
     expect(uri.user).toBe("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
     expect(uri.password).toBe("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
   });
@@ -83,7 +93,13 @@ describe('SIP URI', () => {
   });
 
   it('keeps other schemes as absoluteURI so the core can answer 416', () => {
-    for (const text of ['nobodyKnowsThisScheme:totallyopaquecontent', 'soap.beep://192.0.2.103:3002', 'tel:+14085551234;ext=1234', 'isbn:2983792873', 'http://www.example.com']) {
+    for (const text of [
+      'nobodyKnowsThisScheme:totallyopaquecontent',
+      'soap.beep://192.0.2.103:3002',
+      'tel:+14085551234;ext=1234',
+      'isbn:2983792873',
+      'http://www.example.com',
+    ]) {
       const result = parseUri(text);
       expect(result.ok && result.value.kind).toBe('absolute');
     }
@@ -91,10 +107,22 @@ describe('SIP URI', () => {
   });
 
   it('derives the next hop (RFC 3261 §18.1.1; default ports §19.1.2)', () => {
-    expect(nextHopOf(sip('sip:pbx.example.com'))).toEqual({ ok: true, value: { transport: 'TCP', host: 'pbx.example.com', port: 5060 } });
-    expect(nextHopOf(sip('sip:pbx.example.com;transport=tls'))).toEqual({ ok: true, value: { transport: 'TLS', host: 'pbx.example.com', port: 5061 } });
-    expect(nextHopOf(sip('sips:[2001:db8::1]:7000'))).toEqual({ ok: true, value: { transport: 'TLS', host: '2001:db8::1', port: 7000 } });
-    expect(nextHopOf(sip('sip:a@b.example.com;maddr=10.1.1.1'))).toEqual({ ok: true, value: { transport: 'TCP', host: '10.1.1.1', port: 5060 } });
+    expect(nextHopOf(sip('sip:pbx.example.com'))).toEqual({
+      ok: true,
+      value: { transport: 'TCP', host: 'pbx.example.com', port: 5060 },
+    });
+    expect(nextHopOf(sip('sip:pbx.example.com;transport=tls'))).toEqual({
+      ok: true,
+      value: { transport: 'TLS', host: 'pbx.example.com', port: 5061 },
+    });
+    expect(nextHopOf(sip('sips:[2001:db8::1]:7000'))).toEqual({
+      ok: true,
+      value: { transport: 'TLS', host: '2001:db8::1', port: 7000 },
+    });
+    expect(nextHopOf(sip('sip:a@b.example.com;maddr=10.1.1.1'))).toEqual({
+      ok: true,
+      value: { transport: 'TCP', host: '10.1.1.1', port: 5060 },
+    });
     expect(nextHopOf(sip('sip:a@b.example.com;transport=sctp')).ok).toBe(false);
   });
 });

@@ -36,14 +36,37 @@ interface SippRun {
 }
 
 /** Runs SIPp in a scratch directory; `args` may write files there first (e.g. an injection file). */
-async function runSipp(args: (dir: string) => readonly string[], target: string, timeoutMs = 25_000): Promise<SippRun> {
+async function runSipp(
+  args: (dir: string) => readonly string[],
+  target: string,
+  timeoutMs = 25_000,
+): Promise<SippRun> {
   const dir = mkdtempSync(join(tmpdir(), 'deskline-sipp-'));
   try {
     const statFile = join(dir, 'stats.csv');
     const errorFile = join(dir, 'errors.log');
     const child = spawn(
       SIPP,
-      [...args(dir), '-t', 't1', '-i', '127.0.0.1', '-nostdin', '-recv_timeout', '5000', '-timeout', '20s', '-timeout_error', '-trace_stat', '-stf', statFile, '-trace_err', '-error_file', errorFile, target],
+      [
+        ...args(dir),
+        '-t',
+        't1',
+        '-i',
+        '127.0.0.1',
+        '-nostdin',
+        '-recv_timeout',
+        '5000',
+        '-timeout',
+        '20s',
+        '-timeout_error',
+        '-trace_stat',
+        '-stf',
+        statFile,
+        '-trace_err',
+        '-error_file',
+        errorFile,
+        target,
+      ],
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -57,7 +80,11 @@ async function runSipp(args: (dir: string) => readonly string[], target: string,
       child.once('error', reject);
       child.once('close', (exit) => resolve(exit));
     }).finally(() => clearTimeout(killer));
-    const lines = existsSync(statFile) ? readFileSync(statFile, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+    const lines = existsSync(statFile)
+      ? readFileSync(statFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+      : [];
     const header = lines[0]?.split(';') ?? [];
     const last = lines.at(-1)?.split(';') ?? [];
     const stats = Object.fromEntries(header.map((name, i) => [name, last[i] ?? '']));
@@ -68,7 +95,8 @@ async function runSipp(args: (dir: string) => readonly string[], target: string,
   }
 }
 
-const diagnosis = (run: SippRun): string => `SIPp exit ${run.code}\n${run.errors.slice(0, 4000)}\n${run.output.slice(-3000)}`;
+const diagnosis = (run: SippRun): string =>
+  `SIPp exit ${run.code}\n${run.errors.slice(0, 4000)}\n${run.output.slice(-3000)}`;
 
 describe('SIPp against the Microsoft RCC face (TCP)', () => {
   let gateway: Gateway | undefined;
@@ -82,12 +110,27 @@ describe('SIPp against the Microsoft RCC face (TCP)', () => {
     gateway = undefined;
   });
 
-  it('msrcc-basic.xml: every user\'s session flow succeeds, twice, and nothing is left behind', async () => {
+  it("msrcc-basic.xml: every user's session flow succeeds, twice, and nothing is left behind", async () => {
     gateway = await sipGateway();
     const { host, port } = listener(gateway, 'TCP');
     const calls = USERS.length * 2;
     const run = await runSipp(
-      () => ['-sf', here('msrcc-basic.xml'), '-inf', here('msrcc-users.csv'), '-users', String(USERS.length), '-m', String(calls), '-key', 'domain', 'deskline.example', '-key', 'called', CALLED],
+      () => [
+        '-sf',
+        here('msrcc-basic.xml'),
+        '-inf',
+        here('msrcc-users.csv'),
+        '-users',
+        String(USERS.length),
+        '-m',
+        String(calls),
+        '-key',
+        'domain',
+        'deskline.example',
+        '-key',
+        'called',
+        CALLED,
+      ],
       `${host}:${port}`,
     );
     expect(run.code, diagnosis(run)).toBe(0);
@@ -111,7 +154,24 @@ describe('SIPp against the Microsoft RCC face (TCP)', () => {
   it('msrcc-refused.xml: the unlicensed user gets 403 with a Warning and a CSTAErrorCode body', async () => {
     gateway = await sipGateway();
     const { host, port } = listener(gateway, 'TCP');
-    const run = await runSipp(() => ['-sf', here('msrcc-refused.xml'), '-m', '2', '-key', 'domain', 'deskline.example', '-key', 'user', 'frank', '-key', 'dn', '1006'], `${host}:${port}`);
+    const run = await runSipp(
+      () => [
+        '-sf',
+        here('msrcc-refused.xml'),
+        '-m',
+        '2',
+        '-key',
+        'domain',
+        'deskline.example',
+        '-key',
+        'user',
+        'frank',
+        '-key',
+        'dn',
+        '1006',
+      ],
+      `${host}:${port}`,
+    );
     expect(run.code, diagnosis(run)).toBe(0);
     expect(Number(run.stats['SuccessfulCall(C)']), diagnosis(run)).toBe(2);
     expect(Number(run.stats['FailedCall(C)']), diagnosis(run)).toBe(0);
@@ -124,7 +184,22 @@ describe('SIPp against the Microsoft RCC face (TCP)', () => {
     const { host, port } = listener(gateway, 'TCP');
     const run = await runSipp((dir) => {
       writeFileSync(join(dir, 'wrong-line.csv'), 'USERS\nalice;1002;INTERNAL\n');
-      return ['-sf', here('msrcc-basic.xml'), '-inf', join(dir, 'wrong-line.csv'), '-users', '1', '-m', '1', '-key', 'domain', 'deskline.example', '-key', 'called', CALLED];
+      return [
+        '-sf',
+        here('msrcc-basic.xml'),
+        '-inf',
+        join(dir, 'wrong-line.csv'),
+        '-users',
+        '1',
+        '-m',
+        '1',
+        '-key',
+        'domain',
+        'deskline.example',
+        '-key',
+        'called',
+        CALLED,
+      ];
     }, `${host}:${port}`);
     expect(run.code, diagnosis(run)).not.toBe(0);
     expect(Number(run.stats['FailedCall(C)']), diagnosis(run)).toBe(1);

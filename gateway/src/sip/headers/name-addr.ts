@@ -67,7 +67,8 @@ export function parseNameAddr(scanner: Scanner, options: ParseNameAddrOptions = 
     if (close < 0) fail('missing ">"');
     const uriText = scanner.text.slice(scanner.pos, close);
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the angle brackets.
-    for (let i = 0; i < uriText.length; i++) if (isWsp(uriText.charCodeAt(i))) fail('whitespace inside <addr-spec>');
+    for (let i = 0; i < uriText.length; i++)
+      if (isWsp(uriText.charCodeAt(i))) fail('whitespace inside <addr-spec>');
     uri = parseUriOrThrow(uriText);
     scanner.pos = close + 1;
   } else {

@@ -32,8 +32,8 @@ const SPECIAL_CASE: Readonly<Record<string, string>> = {
   'www-authenticate': 'WWW-Authenticate',
   'min-se': 'Min-SE',
   'mime-version': 'MIME-Version',
-  'rack': 'RAck',
-  'rseq': 'RSeq',
+  rack: 'RAck',
+  rseq: 'RSeq',
   'sip-etag': 'SIP-ETag',
   'sip-if-match': 'SIP-If-Match',
 };

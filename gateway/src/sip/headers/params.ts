@@ -54,7 +54,10 @@ export function parseGenValue(scanner: Scanner): string {
  * Parses `*( SEMI generic-param )` until the scanner reaches a character that is not a SEMI
  * (a COMMA or the end). `special` lets a header check known parameters (Via received, ttl...).
  */
-export function parseParams(scanner: Scanner, special?: (name: string, scanner: Scanner) => string | null | undefined): SipParams {
+export function parseParams(
+  scanner: Scanner,
+  special?: (name: string, scanner: Scanner) => string | null | undefined,
+): SipParams {
   let params: SipParams | undefined;
   while (scanner.eatSeparator(0x3b /* ; */)) {
     const name = scanner.token('parameter name');

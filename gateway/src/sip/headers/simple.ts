@@ -118,7 +118,8 @@ export function acceptsMediaType(ranges: readonly MediaType[], essence: string):
   const slash = essence.indexOf('/');
   const type = essence.slice(0, slash);
   for (const range of ranges) {
-    const matches = range.type === '*' || (range.type === type && (range.subtype === '*' || range.essence === essence));
+    const matches =
+      range.type === '*' || (range.type === type && (range.subtype === '*' || range.essence === essence));
     if (!matches) continue;
     const q = range.params.get('q');
     if (typeof q === 'string' && Number(q) === 0) continue;
@@ -143,7 +144,11 @@ export function parseContentDisposition(value: string): ContentDisposition {
   const params = parseParams(scanner);
   scanner.expectEnd('Content-Disposition');
   const handling = params.get('handling');
-  return { type, params, handlingRequired: typeof handling !== 'string' || handling.toLowerCase() !== 'optional' };
+  return {
+    type,
+    params,
+    handlingRequired: typeof handling !== 'string' || handling.toLowerCase() !== 'optional',
+  };
 }
 
 /**

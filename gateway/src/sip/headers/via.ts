@@ -30,7 +30,8 @@ function viaSpecialParam(name: string, scanner: Scanner): string | null | undefi
       // the IPv6 address with or without brackets.
       scanner.expectSeparator(0x3d, '"=" after received');
       const start = scanner.pos;
-      while (!scanner.done && scanner.peek() !== 0x3b && scanner.peek() !== 0x2c && !isWsp(scanner.peek())) scanner.pos++;
+      while (!scanner.done && scanner.peek() !== 0x3b && scanner.peek() !== 0x2c && !isWsp(scanner.peek()))
+        scanner.pos++;
       const value = scanner.text.slice(start, scanner.pos);
       const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
       if (!isIPv4Address(bare) && !isIPv6Address(bare)) fail(`invalid received parameter "${value}"`);

@@ -17,7 +17,10 @@ export type SipTransportProtocol = 'TCP' | 'TLS' | 'WS' | 'WSS';
 
 export interface ConnectionSink {
   /** A message (or why it cannot be accepted) arrived on `connection`. */
-  receiveFromTransport(connection: SipConnection, result: Result<SipRequest | SipResponse, SipParseError>): void;
+  receiveFromTransport(
+    connection: SipConnection,
+    result: Result<SipRequest | SipResponse, SipParseError>,
+  ): void;
   /** The stream can no longer be framed: answer if `error.status` is set; the connection then closes. */
   receiveFramingError(connection: SipConnection, error: SipParseError): void;
   connectionClosed(connection: SipConnection, reason: string): void;
@@ -88,7 +91,14 @@ export abstract class SipConnection implements ConnectionInfo {
   private closeReason = '';
 
   protected constructor(
-    init: { id: number; remoteAddress: string; remotePort: number; localAddress: string; localPort: number; outbound: boolean },
+    init: {
+      id: number;
+      remoteAddress: string;
+      remotePort: number;
+      localAddress: string;
+      localPort: number;
+      outbound: boolean;
+    },
     protected readonly sink: ConnectionSink,
     protected readonly clock: Clock,
     protected readonly logger: Logger,
@@ -118,7 +128,10 @@ export abstract class SipConnection implements ConnectionInfo {
     const buffered = this.write(bytes);
     if (buffered > this.limits.maxWriteBufferBytes) {
       // The peer is not reading: cut it off instead of buffering without bound.
-      this.logger.warn({ connection: this.id, buffered, limit: this.limits.maxWriteBufferBytes }, 'SIP peer not reading; connection cut off');
+      this.logger.warn(
+        { connection: this.id, buffered, limit: this.limits.maxWriteBufferBytes },
+        'SIP peer not reading; connection cut off',
+      );
       this.destroy('write buffer limit exceeded');
       return false;
     }
@@ -161,14 +174,18 @@ export abstract class SipConnection implements ConnectionInfo {
 
   // STYLE habit 5: one guarded transition that owns the timers.
   private transition(to: ConnectionState, reason: string): void {
-    if (!LEGAL[this.stateValue].includes(to)) throw new Error(`connection ${this.id}: illegal transition ${this.stateValue} → ${to}`);
+    if (!LEGAL[this.stateValue].includes(to))
+      throw new Error(`connection ${this.id}: illegal transition ${this.stateValue} → ${to}`);
     this.stateValue = to;
     switch (to) {
       case ConnectionState.Closing:
         this.closeReason = reason;
         this.clock.clearTimeout(this.idleTimer);
         this.idleTimer = undefined;
-        this.closeTimer = this.clock.setTimeout(() => this.destroy('close grace period elapsed'), this.limits.closeGraceMs);
+        this.closeTimer = this.clock.setTimeout(
+          () => this.destroy('close grace period elapsed'),
+          this.limits.closeGraceMs,
+        );
         break;
       case ConnectionState.Closed:
         this.clock.clearTimeout(this.idleTimer);
@@ -256,7 +273,10 @@ export class StreamConnection extends SipConnection {
         // RFC 5626 §3.5.1: "the server ... MUST respond to a ping with a pong" (a single CRLF).
         onPing: () => void this.send(PONG),
         onFatal: (error) => {
-          this.logger.info({ connection: this.id, reason: error.message }, 'SIP stream framing error; closing connection');
+          this.logger.info(
+            { connection: this.id, reason: error.message },
+            'SIP stream framing error; closing connection',
+          );
           this.sink.receiveFramingError(this, error);
           this.close(`framing error: ${error.message}`);
         },
@@ -338,7 +358,10 @@ export class WebSocketConnection extends SipConnection {
       const result = parseDatagram(bytes);
       if (!result.ok && result.error.startLine === 'garbage') {
         // Not SIP at all: nothing can be answered, and the peer is not speaking our protocol.
-        this.logger.info({ connection: this.id, reason: result.error.message }, 'non-SIP WebSocket message; closing connection');
+        this.logger.info(
+          { connection: this.id, reason: result.error.message },
+          'non-SIP WebSocket message; closing connection',
+        );
         this.close('not SIP');
         return;
       }

@@ -5,7 +5,14 @@
 // the layer above never touches a socket.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect as netConnect, createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import {
+  connect as netConnect,
+  createServer as createNetServer,
+  isIP,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { TLSSocket, connect as tlsConnect, createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -87,7 +94,12 @@ const CIPHERS = [
 
 type Listener =
   | { readonly protocol: 'TCP' | 'TLS'; readonly server: NetServer; bound: BoundListener | undefined }
-  | { readonly protocol: 'WS' | 'WSS'; readonly server: HttpServer; readonly wss: WebSocketServer; bound: BoundListener | undefined };
+  | {
+      readonly protocol: 'WS' | 'WSS';
+      readonly server: HttpServer;
+      readonly wss: WebSocketServer;
+      bound: BoundListener | undefined;
+    };
 
 export class SipTransportLayer {
   private readonly limits: ConnectionLimits;
@@ -120,7 +132,10 @@ export class SipTransportLayer {
     this.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.connectTimeoutMs = config.connectTimeoutMs ?? 10_000;
     if ((config.tls?.length ?? 0) + (config.wss?.length ?? 0) > 0 && config.tlsConfig === undefined) {
-      throw new DesklineError(ErrorCode.ConfigInvalid, 'TLS and WSS listeners need tlsConfig (certificate and key)');
+      throw new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'TLS and WSS listeners need tlsConfig (certificate and key)',
+      );
     }
   }
 
@@ -181,7 +196,10 @@ export class SipTransportLayer {
       tlsServer.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, 'TLS'));
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
         this.handshaking.delete(socket);
-        this.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'TLS handshake refused');
+        this.logger.warn(
+          { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
+          'TLS handshake refused',
+        );
       });
       // Count sockets while they handshake so that dispose() can destroy them.
       tlsServer.on('connection', (socket: Socket) => {
@@ -197,7 +215,9 @@ export class SipTransportLayer {
     } else {
       server = createNetServer((socket) => this.acceptTcp(socket));
     }
-    server.on('error', (error) => this.logger.error({ error: error.message, protocol }, 'SIP listener error'));
+    server.on('error', (error) =>
+      this.logger.error({ error: error.message, protocol }, 'SIP listener error'),
+    );
     const listener: Listener = { protocol, server, bound: undefined };
     this.listeners.push(listener);
     listener.bound = await listen(server, address, protocol);
@@ -217,11 +237,18 @@ export class SipTransportLayer {
       // RFC 7118 §4.1: the "sip" subprotocol is negotiated (checked in the upgrade handler).
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(protocol, wss, request, socket, head));
-    server.on('error', (error) => this.logger.error({ error: error.message, protocol }, 'SIP listener error'));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(protocol, wss, request, socket, head),
+    );
+    server.on('error', (error) =>
+      this.logger.error({ error: error.message, protocol }, 'SIP listener error'),
+    );
     if (protocol === 'WSS') {
       server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        this.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'TLS handshake refused');
+        this.logger.warn(
+          { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
+          'TLS handshake refused',
+        );
       });
     }
     const listener: Listener = { protocol, server, wss, bound: undefined };
@@ -230,17 +257,30 @@ export class SipTransportLayer {
     this.logger.info({ ...listener.bound }, 'SIP listener started');
   }
 
-  private upgrade(protocol: 'WS' | 'WSS', wss: WebSocketServer, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(
+    protocol: 'WS' | 'WSS',
+    wss: WebSocketServer,
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): void {
     const refuse = (status: number, text: string, reason: string, level: 'info' | 'warn' = 'info'): void => {
-      this.logger[level]({ remote: `${request.socket.remoteAddress}:${request.socket.remotePort}`, reason }, 'SIP WebSocket upgrade refused');
+      this.logger[level](
+        { remote: `${request.socket.remoteAddress}:${request.socket.remotePort}`, reason },
+        'SIP WebSocket upgrade refused',
+      );
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
     if (this.disposed) return refuse(503, 'Service Unavailable', 'shutting down');
     // RFC 7118 §4.1: the client MUST include "sip" in Sec-WebSocket-Protocol; we do not accept others.
-    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
-    if (!offered.includes('sip')) return refuse(400, 'Bad Request', 'WebSocket subprotocol "sip" not offered');
-    if (this.connections.size >= this.maxConnections) return refuse(503, 'Service Unavailable', 'too many connections');
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim().toLowerCase());
+    if (!offered.includes('sip'))
+      return refuse(400, 'Bad Request', 'WebSocket subprotocol "sip" not offered');
+    if (this.connections.size >= this.maxConnections)
+      return refuse(503, 'Service Unavailable', 'too many connections');
     const tlsSocket = request.socket instanceof TLSSocket ? request.socket : undefined;
     if (protocol === 'WSS') {
       if (tlsSocket === undefined) return refuse(400, 'Bad Request', 'not a TLS socket');
@@ -275,7 +315,18 @@ export class SipTransportLayer {
       socket.destroy();
       return;
     }
-    this.register(new StreamConnection(this.nextId++, 'TCP', socket, false, this.sink, this.clock, this.logger, this.limits));
+    this.register(
+      new StreamConnection(
+        this.nextId++,
+        'TCP',
+        socket,
+        false,
+        this.sink,
+        this.clock,
+        this.logger,
+        this.limits,
+      ),
+    );
   }
 
   /** Returns why a TLS peer is refused, or undefined if it is acceptable. */
@@ -283,10 +334,12 @@ export class SipTransportLayer {
     const trusted = this.config.tlsConfig?.trustedPeers ?? [];
     if (trusted.length === 0) return undefined;
     const certificate = socket.getPeerCertificate();
-    if (Object.keys(certificate).length === 0) return 'no client certificate presented (mutual TLS is required)';
+    if (Object.keys(certificate).length === 0)
+      return 'no client certificate presented (mutual TLS is required)';
     if (!socket.authorized) return `peer certificate not verified: ${String(socket.authorizationError)}`;
     const names = certificateNames(certificate);
-    if (!isTrustedPeer(names, trusted)) return `peer certificate names [${names.join(', ')}] match no trusted peer`;
+    if (!isTrustedPeer(names, trusted))
+      return `peer certificate names [${names.join(', ')}] match no trusted peer`;
     return undefined;
   }
 
@@ -299,11 +352,23 @@ export class SipTransportLayer {
     const verdict = this.checkTrustedPeer(socket);
     if (verdict !== undefined) {
       // Refused before any SIP byte is read; the reason goes to the log, not to the peer.
-      this.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: verdict }, 'TLS peer refused');
+      this.logger.warn(
+        { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: verdict },
+        'TLS peer refused',
+      );
       socket.destroy();
       return;
     }
-    const connection = new StreamConnection(this.nextId++, protocol, socket, false, this.sink, this.clock, this.logger, this.limits);
+    const connection = new StreamConnection(
+      this.nextId++,
+      protocol,
+      socket,
+      false,
+      this.sink,
+      this.clock,
+      this.logger,
+      this.limits,
+    );
     connection.peerNames = certificateNames(socket.getPeerCertificate());
     this.register(connection);
   }
@@ -311,7 +376,11 @@ export class SipTransportLayer {
   private register(connection: SipConnection): void {
     this.connections.set(connection.id, connection);
     this.logger.debug(
-      { connection: connection.id, protocol: connection.protocol, remote: `${connection.remoteAddress}:${connection.remotePort}` },
+      {
+        connection: connection.id,
+        protocol: connection.protocol,
+        remote: `${connection.remoteAddress}:${connection.remotePort}`,
+      },
       'SIP connection opened',
     );
   }
@@ -330,7 +399,9 @@ export class SipTransportLayer {
   connect(target: { transport: SipTransportProtocol; host: string; port: number }): Promise<SipConnection> {
     if (this.disposed) return Promise.reject(new DesklineError(ErrorCode.Disposed, 'SIP transport disposed'));
     if (target.transport === 'WS' || target.transport === 'WSS') {
-      return Promise.reject(new DesklineError(ErrorCode.SipTransport, 'cannot open a WebSocket connection to a SIP client'));
+      return Promise.reject(
+        new DesklineError(ErrorCode.SipTransport, 'cannot open a WebSocket connection to a SIP client'),
+      );
     }
     const key = `${target.transport}:${target.host}:${target.port}`;
     const existing = this.outbound.get(key);
@@ -340,7 +411,9 @@ export class SipTransportLayer {
     if (this.connections.size >= this.maxConnections) {
       return Promise.reject(new DesklineError(ErrorCode.SipTransport, 'too many connections'));
     }
-    const promise = this.openOutbound(target.transport, target.host, target.port).finally(() => this.pendingConnects.delete(key));
+    const promise = this.openOutbound(target.transport, target.host, target.port).finally(() =>
+      this.pendingConnects.delete(key),
+    );
     this.pendingConnects.set(key, promise);
     return promise.then((connection) => {
       this.outbound.set(key, connection);
@@ -404,7 +477,16 @@ export class SipTransportLayer {
             return;
           }
         }
-        const connection = new StreamConnection(this.nextId++, protocol, socket, true, this.sink, this.clock, this.logger, this.limits);
+        const connection = new StreamConnection(
+          this.nextId++,
+          protocol,
+          socket,
+          true,
+          this.sink,
+          this.clock,
+          this.logger,
+          this.limits,
+        );
         if (socket instanceof TLSSocket) connection.peerNames = certificateNames(socket.getPeerCertificate());
         this.register(connection);
         resolve(connection);
@@ -446,7 +528,11 @@ function caOption(ca: SipTlsConfig['ca']): string | Buffer | (string | Buffer)[]
   return [...ca];
 }
 
-function listen(server: NetServer | HttpServer, address: ListenAddress, protocol: SipTransportProtocol): Promise<BoundListener> {
+function listen(
+  server: NetServer | HttpServer,
+  address: ListenAddress,
+  protocol: SipTransportProtocol,
+): Promise<BoundListener> {
   return new Promise<BoundListener>((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);

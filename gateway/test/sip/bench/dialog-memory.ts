@@ -4,7 +4,11 @@
 // Run: npx tsx --expose-gc gateway/test/sip/bench/dialog-memory.ts [N]
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { nullLogger } from '../../../src/util/logger.js';
-import { SipConnection, type ConnectionLimits, type ConnectionSink } from '../../../src/sip/transport/connection.js';
+import {
+  SipConnection,
+  type ConnectionLimits,
+  type ConnectionSink,
+} from '../../../src/sip/transport/connection.js';
 import { SipUserAgentCore, type SipUserAgentCoreDelegate } from '../../../src/sip/user-agent-core.js';
 import { parseMessage } from '../../../src/sip/parser.js';
 import type { ServerDialog } from '../../../src/sip/dialog.js';
@@ -16,7 +20,20 @@ class NullConnection extends SipConnection {
   readonly protocol = 'TCP' as const;
   written = 0;
   constructor(id: number, sink: ConnectionSink, clock: Clock, logger: Logger, limits: ConnectionLimits) {
-    super({ id, remoteAddress: '192.0.2.10', remotePort: 5061, localAddress: '192.0.2.1', localPort: 5060, outbound: false }, sink, clock, logger, limits);
+    super(
+      {
+        id,
+        remoteAddress: '192.0.2.10',
+        remotePort: 5061,
+        localAddress: '192.0.2.1',
+        localPort: 5060,
+        outbound: false,
+      },
+      sink,
+      clock,
+      logger,
+      limits,
+    );
   }
   protected write(bytes: Buffer): number {
     this.written += bytes.length;
@@ -42,15 +59,28 @@ const clock = new FakeClock();
 const dialogs: ServerDialog[] = [];
 const delegate: SipUserAgentCoreDelegate = {
   onInvite: (invite) => {
-    dialogs.push(invite.accept({ body: '<RequestSystemStatusResponse><systemStatus>normal</systemStatus></RequestSystemStatusResponse>' }));
+    dialogs.push(
+      invite.accept({
+        body: '<RequestSystemStatusResponse><systemStatus>normal</systemStatus></RequestSystemStatusResponse>',
+      }),
+    );
   },
   onRequest: (_dialog, request) => request.respond(200),
   onDialogTerminated: () => undefined,
 };
 const core = new SipUserAgentCore({ transports: {}, delegate, clock, logger: nullLogger });
-const limits: ConnectionLimits = { idleTimeoutMs: 3_600_000, maxWriteBufferBytes: 1 << 30, maxHeaderBytes: 16384, maxBodyBytes: 65536, closeGraceMs: 1000 };
+const limits: ConnectionLimits = {
+  idleTimeoutMs: 3_600_000,
+  maxWriteBufferBytes: 1 << 30,
+  maxHeaderBytes: 16384,
+  maxBodyBytes: 65536,
+  closeGraceMs: 1000,
+};
 // Behind a load balancer many dialogs share few connections; use 100 of them.
-const connections = Array.from({ length: 100 }, (_, i) => new NullConnection(i + 1, core, clock, nullLogger, limits));
+const connections = Array.from(
+  { length: 100 },
+  (_, i) => new NullConnection(i + 1, core, clock, nullLogger, limits),
+);
 
 function invite(i: number): Buffer {
   return Buffer.from(
@@ -91,6 +121,10 @@ clock.advance(33_000); // Timer L and the ACK waits are over; only dialogs remai
 collect();
 const after = process.memoryUsage().heapUsed;
 const stats = core.stats();
-console.log(`${stats.dialogs} dialogs, ${stats.serverTransactions} server transactions left, ${clock.pendingTimers()} timers (session timers)`);
-console.log(`heap: ${((after - before) / 1024 / 1024).toFixed(1)} MiB for ${N} dialogs → ${Math.round((after - before) / N)} bytes per dialog (incl. the delegate's array of dialogs)`);
+console.log(
+  `${stats.dialogs} dialogs, ${stats.serverTransactions} server transactions left, ${clock.pendingTimers()} timers (session timers)`,
+);
+console.log(
+  `heap: ${((after - before) / 1024 / 1024).toFixed(1)} MiB for ${N} dialogs → ${Math.round((after - before) / N)} bytes per dialog (incl. the delegate's array of dialogs)`,
+);
 await core.dispose();

@@ -55,7 +55,9 @@ const loggerFactory = new LoggerFactory();
 loggerFactory.builtinEnabled = false;
 const logger = loggerFactory.getLogger('bench');
 
-console.log(`INFO with CSTA body: ${message.length} bytes; ${DURATION_MS} ms per measurement; node ${process.version}`);
+console.log(
+  `INFO with CSTA body: ${message.length} bytes; ${DURATION_MS} ms per measurement; node ${process.version}`,
+);
 rate('Deskline StreamFramer (frame + parse head)', () => framer.push(message));
 rate('Deskline StreamFramer + validateRequest', () => framerValidating.push(message));
 rate('Deskline parseDatagram (WebSocket path)', () => {

@@ -23,20 +23,33 @@ function sipjs(bytes: Buffer): string {
 
 function ours(bytes: Buffer): string {
   const result = parseDatagram(bytes);
-  if (!result.ok) return result.error.status === undefined ? 'rejected (drop)' : `rejected (${result.error.status})`;
+  if (!result.ok)
+    return result.error.status === undefined ? 'rejected (drop)' : `rejected (${result.error.status})`;
   const message = result.value;
   const valid = message instanceof SipRequest ? validateRequest(message) : validateResponse(message);
-  if (!valid.ok) return valid.error.status === undefined ? 'rejected (drop)' : `rejected (${valid.error.status})`;
-  return message instanceof SipRequest ? `accepted (${message.method.slice(0, 12)})` : `accepted (${message.status})`;
+  if (!valid.ok)
+    return valid.error.status === undefined ? 'rejected (drop)' : `rejected (${valid.error.status})`;
+  return message instanceof SipRequest
+    ? `accepted (${message.method.slice(0, 12)})`
+    : `accepted (${message.status})`;
 }
 
 console.log('| vector | RFC expectation | sip.js 0.21 | Deskline parser |');
 console.log('| --- | --- | --- | --- |');
 for (const vector of TORTURE_VECTORS) {
   const bytes = vectorBytes(vector.file);
-  console.log(`| ${vector.file} | ${vector.valid ? 'valid' : 'invalid'} | ${sipjs(bytes)} | ${ours(bytes)} |`);
+  console.log(
+    `| ${vector.file} | ${vector.valid ? 'valid' : 'invalid'} | ${sipjs(bytes)} | ${ours(bytes)} |`,
+  );
 }
 // sip.js's grammar on its own, for the URI cases it leaves to later stages.
-for (const uri of ['sip:user@[2001:db8:::192.0.2.1]', 'sip:2001:db8::10', '<sip:user@example.com>', 'sip:user@example.com; lr']) {
-  console.log(`Grammar.parse(${JSON.stringify(uri)}, 'SIP_URI') → ${Grammar.parse(uri, 'SIP_URI') === -1 ? 'rejected' : 'accepted'}`);
+for (const uri of [
+  'sip:user@[2001:db8:::192.0.2.1]',
+  'sip:2001:db8::10',
+  '<sip:user@example.com>',
+  'sip:user@example.com; lr',
+]) {
+  console.log(
+    `Grammar.parse(${JSON.stringify(uri)}, 'SIP_URI') → ${Grammar.parse(uri, 'SIP_URI') === -1 ? 'rejected' : 'accepted'}`,
+  );
 }
