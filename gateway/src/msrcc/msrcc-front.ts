@@ -753,6 +753,23 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         return;
       }
       edition = editionOf(decoded.value.edition);
+      const lineChange = this.lineChangeIn(rcc, decoded.value.message);
+      if (lineChange !== undefined) {
+        // A session controls the line it was opened for (authorized then); a re-INVITE naming
+        // another one is refused and the session goes on unchanged (a 403 to a re-INVITE
+        // leaves the dialog alone, RFC 5057 §5.2). Switching lines is a new session.
+        request.respond(403, {
+          reason: `Forbidden (${lineChange})`.slice(0, 240),
+          headers: [['Warning', warning(lineChange)]],
+        });
+        this.metrics.refusal(ErrorCode.LineNotOwned);
+        this.metrics.sipRequest('INVITE', 403);
+        this.log.warn(
+          { dialog: rcc.dialog.id, user: rcc.core.user.id, reason: lineChange },
+          're-INVITE refused',
+        );
+        return;
+      }
       rcc.edition = edition;
     }
     const session = rcc.core;
@@ -775,6 +792,23 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     }
     request.respond(200, this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'normal' }, edition));
     this.metrics.sipRequest('INVITE', 200);
+  }
+
+  /** Why a re-INVITE's RequestSystemStatus cannot be accepted for this session's line, if it
+   *  names another (or an unreadable) line; undefined when it names none or the same one. */
+  private lineChangeIn(rcc: RccSession, message: CstaMessage): string | undefined {
+    if (message.type !== 'RequestSystemStatus') return undefined;
+    const lcsLine = getLcsLine(message);
+    if (lcsLine === undefined || lcsLine.trim() === '' || lcsLine === rcc.lineUri) return undefined;
+    const own = rcc.core.appearance.line;
+    const key = lineKeyOf(lcsLine, this.rules);
+    if (!key.ok) return `line URI ${lcsLine}: ${key.error.message}`;
+    if (
+      key.value.dn === own.dn &&
+      (key.value.partition === undefined || key.value.partition === own.partition)
+    )
+      return undefined;
+    return `this session controls ${rcc.lineUri}; the line of a session cannot change (re-INVITE named ${lcsLine}): end it and open a new session for that line`;
   }
 
   // ------------------------------------------------------------------ ending

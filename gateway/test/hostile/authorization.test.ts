@@ -216,8 +216,10 @@ describe('requests for other users’ lines', () => {
     expect(bobSide()).toBe(bobBefore);
   });
 
-  it("a re-INVITE naming Bob's line does not move Alice's session to it", async () => {
-    await alice.session.reInvite(body.requestSystemStatus(LINES.bob));
+  it("a re-INVITE naming Bob's line is refused and does not move Alice's session to it", async () => {
+    const refused = await alice.session.reInvite(body.requestSystemStatus(LINES.bob));
+    expect(refused.status).toBe(403);
+    expect(refused.header('Warning')).toMatch(/the line of a session cannot change/);
     expect(csta(await alice.session.info(body.makeCall(LINES.bob, FAR_END)))).toEqual(PRIVILEGE);
     expect(csta(await alice.session.info(body.monitorStart(LINES.bob)))).toEqual(PRIVILEGE);
     expect([...rig.gateway.core.allSessions()].find((s) => s.user.id === 'alice')?.appearance.id).toBe(

@@ -130,6 +130,32 @@ describe('Microsoft RCC over SIP/TCP', () => {
     expect((await session.bye()).status).toBe(200);
   });
 
+  it('refuses a re-INVITE that names another line, and the session goes on with its own', async () => {
+    gateway = await sipGateway();
+    client = await rawClient(gateway);
+    const session = await openRcc(client, 'alice', ALICE_LINE);
+    expect(session.inviteResponse.status).toBe(200);
+
+    const foreign = await session.reInvite(
+      body.requestSystemStatus('tel:1002;phone-context=dialstring;partition=INTERNAL'),
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.header('Warning')).toMatch(/the line of a session cannot change/);
+    const unreadable = await session.reInvite(body.requestSystemStatus('mailto:alice@example.com'));
+    expect(unreadable.status).toBe(403);
+    expect(unreadable.header('Warning')).toMatch(/line URI mailto:alice@example.com/);
+
+    // Still her session, on her line; the same line written another way refreshes.
+    const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
+    expect(monitor.type).toBe('MonitorStartResponse');
+    expect(
+      (await session.reInvite(body.requestSystemStatus('tel:1001;phone-context=dialstring'))).status,
+    ).toBe(200);
+    expect(gateway.core.sessionCount).toBe(1);
+    expect(gateway.simulator?.nodes.reduce((n, node) => n + node.monitors, 0)).toBe(1);
+    expect((await session.bye()).status).toBe(200);
+  });
+
   it('refuses INVITEs with a status and a reason: unknown user, unlicensed, foreign line, CTI disallowed', async () => {
     gateway = await sipGateway();
     client = await rawClient(gateway);
