@@ -251,7 +251,8 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
         (cpuBound
           ? '.'
           : ` — it was not CPU-bound: the rest of the machine set the pace (load average ${ctx.machine().loadAverage1m.toFixed(1)} at the start). At ${saturation.serverCpuUsPerRequest ?? '–'} µs of CPU per request, one whole core would carry ≈ ${oneCoreEstimate === null ? '–' : formatRate(oneCoreEstimate)} requests/s (an estimate, not a measurement).`),
-      `After the run: ${after.sessions - plan.probeSessions} sessions and ${after.sip.dialogs - plan.probeSessions} dialogs left besides the probe's (0 expected).`,
+      `After the run: ${after.sessions - plan.probeSessions} sessions and ${after.sip.dialogs - plan.probeSessions} dialogs left besides the probe's (0 expected). ` +
+        `SIP read pauses (a connection at sip.maxPendingRequestsPerConnection unanswered): ${after.sip.readPauses}.`,
       '',
       '| step | offered | calls | CSTA req/s | SIPp p50 / p99 / p99.9 | probe p50 / p99 / p99.9 | gateway CPU | gateway RSS | simulator CPU | SIPp CPU | gateway µs CPU/request | gateway GC (pauses > 10 ms) |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -282,6 +283,7 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchResult> {
           sessions: after.sessions - plan.probeSessions,
           dialogs: after.sip.dialogs - plan.probeSessions,
         },
+        sipReadPauses: after.sip.readPauses,
         steps: { setup: setupRun, saturation, levels },
       },
       targets,

@@ -72,7 +72,7 @@ export interface GatewayHealthView {
   sessions: number;
   directory: { users: number; loadedAt: number | null };
   cti: { overall: string; nodes: { address: string; state: string; connectionId?: string | null }[] };
-  sip: { dialogs: number };
+  sip: { dialogs: number; readPauses: number };
 }
 
 let bundle: Promise<string> | undefined;

@@ -42,7 +42,13 @@ export interface GatewayHealth {
   sessions: number;
   directory: { users: number; devices: number; lines: number; appearances: number; loadedAt: number | null };
   cti: CtiHealthView;
-  sip: { listeners: { transport: string; address: string }[]; dialogs: number };
+  sip: {
+    listeners: { transport: string; address: string }[];
+    dialogs: number;
+    connections: number;
+    /** Times a connection stopped reading at sip.maxPendingRequestsPerConnection, since start. */
+    readPauses: number;
+  };
   demo: { nodes: string[]; adminUrl: string | null } | null;
 }
 
@@ -163,6 +169,12 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     }
   }
 
+  const sipCounters = (): { connections: number; readPauses: number } => {
+    const stats = sip?.userAgent.stats();
+    return { connections: stats?.connections ?? 0, readPauses: stats?.readPauses ?? 0 };
+  };
+  metrics.bindSip(sipCounters);
+
   let disposed = false;
   const gateway: Gateway = {
     config,
@@ -196,7 +208,11 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
         sessions: sessionCore.sessionCount,
         directory: { ...directory.size, loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt },
         cti,
-        sip: { listeners: sip?.listenerAddresses() ?? [], dialogs: sip?.dialogCount ?? 0 },
+        sip: {
+          listeners: sip?.listenerAddresses() ?? [],
+          dialogs: sip?.dialogCount ?? 0,
+          ...sipCounters(),
+        },
         demo:
           simulator === undefined
             ? null

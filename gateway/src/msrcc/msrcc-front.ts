@@ -314,6 +314,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       maxConnections: sip.maxConnections,
       idleTimeoutMs: sip.idleTimeoutSec * 1000,
       maxBodyBytes: sip.maxMessageBytes,
+      maxPendingRequests: sip.maxPendingRequestsPerConnection,
       ...(tls === undefined
         ? {}
         : {

@@ -59,6 +59,10 @@ export const GatewayConfigSchema = z.strictObject({
       maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
       maxConnections: z.number().int().min(1).max(1_000_000).default(100_000),
       idleTimeoutSec: z.number().int().min(10).max(86_400).default(7200),
+      /** Unanswered requests per SIP connection before it stops reading until half are answered
+       *  (backpressure: one client's burst cannot swamp the CTI link). Behind a load balancer all
+       *  of its clients share a few connections: size it for the balancer's share. */
+      maxPendingRequestsPerConnection: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
   cti: z

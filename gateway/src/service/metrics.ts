@@ -11,6 +11,8 @@ export interface GatewayMetrics extends CoreMetrics {
   refusal(code: string): void;
   /** Samples CTI state just before a scrape. */
   bindPool(pool: CtiPool, sessionCount: () => number): void;
+  /** Samples the SIP transport just before a scrape. */
+  bindSip(counters: () => { connections: number; readPauses: number }): void;
 }
 
 const NODE_STATES = ['connecting', 'up', 'degraded', 'down', 'disabled'] as const;
@@ -111,8 +113,33 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
   });
 
+  let sipCounters: (() => { connections: number; readPauses: number }) | undefined;
+  let readPausesReported = 0;
+  new Gauge({
+    name: 'deskline_sip_connections',
+    help: 'Open SIP connections (TCP, TLS, WebSocket)',
+    registers: [registry],
+    collect() {
+      this.set(sipCounters?.().connections ?? 0);
+    },
+  });
+  new Counter({
+    name: 'deskline_sip_read_pauses_total',
+    help: 'Times a SIP connection stopped reading at sip.maxPendingRequestsPerConnection unanswered requests',
+    registers: [registry],
+    collect() {
+      // Follows the transport's own monotonic count.
+      const total = sipCounters?.().readPauses ?? 0;
+      if (total > readPausesReported) this.inc(total - readPausesReported);
+      readPausesReported = Math.max(readPausesReported, total);
+    },
+  });
+
   return {
     registry,
+    bindSip(counters) {
+      sipCounters = counters;
+    },
     requestCompleted(type, outcome, durationMs) {
       requests.inc({ type, outcome });
       latency.observe({ type }, durationMs / 1000);

@@ -33,6 +33,8 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/** Unanswered requests per connection before it stops reading (ConnectionLimits.maxPendingRequests). */
+export const DEFAULT_MAX_PENDING_REQUESTS = 256;
 
 /** The body type a CSTA gateway speaks (ECMA TR/87 §7; IANA application/csta+xml). */
 export const CSTA_CONTENT_TYPE = 'application/csta+xml';

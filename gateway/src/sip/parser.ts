@@ -314,13 +314,39 @@ export function completeMessage(
  * is optional; when present and shorter than the bytes, the rest is discarded, and when
  * longer, the message is an error (the RFC 3261 §18.3 rules for datagrams).
  */
-export function parseDatagram(buf: Buffer): Result<SipRequest | SipResponse, SipParseError> {
+export function parseDatagram(
+  buf: Buffer,
+  limits: { readonly maxHeaderBytes?: number } = {},
+): Result<SipRequest | SipResponse, SipParseError> {
   const headEnd = findHeadEnd(buf);
   const headBytesEnd = headEnd < 0 ? buf.length : headEnd;
+  const maxHeaderBytes = limits.maxHeaderBytes;
+  if (maxHeaderBytes !== undefined && headBytesEnd > maxHeaderBytes) {
+    // The same limit and answer as over a stream (framing.ts): read what fits of the head so the
+    // 400 can copy Via, From, To, Call-ID and CSeq.
+    const lastLine = buf.lastIndexOf('\r\n', maxHeaderBytes, 'latin1');
+    const head = parseHead(buf.toString('latin1', 0, lastLine > 0 ? lastLine : maxHeaderBytes));
+    return err(
+      new SipParseError(`header section exceeds ${maxHeaderBytes} bytes`, {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+        code: ErrorCode.SipTooLarge,
+      }),
+    );
+  }
   const text = decodeHead(buf, 0, headBytesEnd);
   if (text === undefined) {
+    // As over a stream: the fields are read as Latin-1 so that a request still gets its 400.
+    const head = parseHead(buf.toString('latin1', 0, headBytesEnd));
     return err(
-      new SipParseError('header section is not valid UTF-8', { status: undefined, startLine: 'garbage' }),
+      new SipParseError('header section is not valid UTF-8', {
+        status: statusFor(head),
+        startLine: head.startLine,
+        headers: head.headers,
+        method: head.method,
+      }),
     );
   }
   const head = parseHead(text);

@@ -117,6 +117,7 @@ export class ServerTransaction {
     // RFC 3261 §17.2.1: an INVITE server transaction starts in Proceeding; §17.2.2 non-INVITE in Trying.
     this.stateValue = this.isInvite ? ServerTransactionState.Proceeding : ServerTransactionState.Trying;
     layer.applicationDeadline.add(this);
+    connection.requestStarted();
   }
 
   get state(): ServerTransactionState {
@@ -235,7 +236,10 @@ export class ServerTransaction {
       throw new Error(`server transaction ${this.method}: illegal transition ${this.stateValue} → ${to}`);
     }
     const layer = this.layer;
+    const wasAwaiting = this.awaitingFinalResponse;
     this.stateValue = to;
+    // Answered, or ended without an answer: no longer pending on its connection.
+    if (wasAwaiting && !this.awaitingFinalResponse) this.connection.requestFinished();
     switch (to) {
       case ServerTransactionState.Proceeding:
         return;

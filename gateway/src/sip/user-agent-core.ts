@@ -241,9 +241,16 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   }
 
   /** Counters for health and tests. */
-  stats(): { connections: number; dialogs: number; serverTransactions: number; clientTransactions: number } {
+  stats(): {
+    connections: number;
+    dialogs: number;
+    serverTransactions: number;
+    clientTransactions: number;
+    readPauses: number;
+  } {
     return {
       connections: this.transport.connectionCount,
+      readPauses: this.transport.readPauses,
       dialogs: this.dialogs.size,
       serverTransactions: this.transactions.serverCount,
       clientTransactions: this.transactions.clientCount,

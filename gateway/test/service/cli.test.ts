@@ -86,6 +86,13 @@ describe('npm run gateway', () => {
     const client = await SipRawClient.connect({ transport: 'TCP', host: '127.0.0.1', port: Number(sipPort) });
     const session = await openRcc(client, 'alice', ALICE_LINE);
     expect(session.inviteResponse.status).toBe(200);
+    const withSession = (await (await fetch(`${healthUrl}/health`)).json()) as {
+      sip: { dialogs: number; connections: number; readPauses: number };
+    };
+    expect(withSession.sip).toMatchObject({ dialogs: 1, connections: 1, readPauses: 0 });
+    const sipMetrics = await (await fetch(`${healthUrl}/metrics`)).text();
+    expect(sipMetrics).toMatch(/deskline_sip_connections\{gateway="gw1"\} 1/);
+    expect(sipMetrics).toMatch(/deskline_sip_read_pauses_total\{gateway="gw1"\} 0/);
     service.child.kill('SIGTERM');
     const bye = await client.nextRequest('BYE');
     expect(bye.header('Call-ID')).toBe(session.callId);

@@ -7,7 +7,12 @@ import { isDesklineError } from '../../src/util/errors.js';
 import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
+import type { IncomingDialogRequest } from '../../src/sip/user-agent-core.js';
+import type { SipResponse } from '../../src/sip/message.js';
+import type { SipConnection } from '../../src/sip/transport/connection.js';
 import {
+  MONITOR_START_BODY,
+  MONITOR_START_RESPONSE_BODY,
   RecordingDelegate,
   RSS_BODY,
   activeResources,
@@ -47,6 +52,52 @@ describe('transport limits', () => {
     );
     client.destroy();
   });
+
+  it.each(['TCP', 'WS'] as const)(
+    '%s: stops reading at maxPendingRequests unanswered, resumes at half; other connections go on',
+    async (protocol) => {
+      gateway = await startGateway({ transports: { maxPendingRequests: 8 } });
+      const held: IncomingDialogRequest[] = [];
+      gateway.delegate.requestHandler = (_dialog, request) => {
+        if (request.method === 'INFO') held.push(request);
+        else request.respond(200);
+      };
+      const client = await gateway.connect(protocol);
+      const session = await client.openSession({ uri: GATEWAY_URI, body: RSS_BODY });
+      expect(session.inviteResponse.status).toBe(200);
+      const answers: Promise<SipResponse>[] = [];
+      for (let i = 0; i < 8; i++) answers.push(session.info(MONITOR_START_BODY));
+      await until(() => held.length === 8, 'eight INFOs held by the TU');
+      const connection = gateway.core.connections()[0] as SipConnection;
+      expect(connection.isReadingPaused).toBe(true);
+      // Sent one by one after the pause: none is read while eight are unanswered.
+      for (let i = 0; i < 12; i++) {
+        answers.push(session.info(MONITOR_START_BODY));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const other = await gateway.connect(protocol);
+      expect((await other.request({ method: 'OPTIONS', uri: GATEWAY_URI })).status).toBe(200);
+      expect(held.length).toBe(8);
+
+      // Answering three leaves five (> 8/2): still paused. The fourth resumes reading.
+      for (const request of held.splice(0, 3)) request.respond(200, { body: MONITOR_START_RESPONSE_BODY });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(held.length).toBe(5);
+      held.shift()?.respond(200, { body: MONITOR_START_RESPONSE_BODY });
+      await until(() => held.length > 4, 'reading resumed');
+      // Answer everything as it comes; all twenty get their 200.
+      gateway.delegate.requestHandler = (_dialog, request) =>
+        request.respond(200, { body: MONITOR_START_RESPONSE_BODY });
+      for (const request of held.splice(0)) request.respond(200, { body: MONITOR_START_RESPONSE_BODY });
+      await until(() => connection.pending === 0 && !connection.isReadingPaused, 'nothing pending');
+      for (const request of held.splice(0)) request.respond(200, { body: MONITOR_START_RESPONSE_BODY });
+      const statuses = (await Promise.all(answers)).map((a) => a.status);
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+      expect(gateway.core.stats().readPauses).toBeGreaterThanOrEqual(1);
+      expect(connection.pending).toBe(0);
+      await other.close();
+    },
+  );
 
   it('refuses a header section over 16 KiB with 400, then closes', async () => {
     gateway = await startGateway();
@@ -196,6 +247,7 @@ describe('dispose', () => {
       dialogs: 0,
       serverTransactions: 0,
       clientTransactions: 0,
+      readPauses: 0,
     });
     expect(delegate.terminated.map((t) => t.reason)).toEqual(['disposed', 'disposed']);
     await Promise.all(clients.map((client) => client.closed()));

@@ -33,6 +33,14 @@ export interface ConnectionLimits {
   readonly maxBodyBytes: number;
   /** How long a graceful close may take before the socket is destroyed. */
   readonly closeGraceMs: number;
+  /**
+   * Requests received on one connection and not yet finally answered. At this many the
+   * connection stops reading until half of them are answered: a client pipelining thousands
+   * of requests waits in its own socket buffers instead of queueing them all on the CTI link,
+   * where they would delay every other session's requests and the CTI heartbeats. The bound is
+   * soft by at most the requests of one read already taken from the socket.
+   */
+  readonly maxPendingRequests: number;
 }
 
 export const ConnectionState = {
@@ -84,6 +92,10 @@ export abstract class SipConnection implements ConnectionInfo {
   dialogRefs = 0;
   bytesIn = 0;
   messagesIn = 0;
+  /** Times reading stopped because `maxPendingRequests` were unanswered. */
+  readPauses = 0;
+  private pendingRequests = 0;
+  private readingPaused = false;
   private stateValue: ConnectionState = ConnectionState.Open;
   private lastActivity: number;
   private idleTimer: TimerHandle | undefined;
@@ -160,12 +172,45 @@ export abstract class SipConnection implements ConnectionInfo {
     this.transition(ConnectionState.Closed, this.closeReason || reason);
   }
 
+  /** Requests received and not yet finally answered. */
+  get pending(): number {
+    return this.pendingRequests;
+  }
+
+  get isReadingPaused(): boolean {
+    return this.readingPaused;
+  }
+
+  /** A server transaction began for a request read from this connection. */
+  requestStarted(): void {
+    this.pendingRequests++;
+    if (this.readingPaused || this.pendingRequests < this.limits.maxPendingRequests) return;
+    if (this.stateValue !== ConnectionState.Open) return;
+    this.readingPaused = true;
+    this.readPauses++;
+    this.logger.debug(
+      { connection: this.id, pending: this.pendingRequests },
+      'SIP connection: too many requests unanswered; reading paused',
+    );
+    this.pauseReading();
+  }
+
+  /** That transaction sent its final response (or ended without one). */
+  requestFinished(): void {
+    this.pendingRequests--;
+    if (!this.readingPaused || this.pendingRequests > this.limits.maxPendingRequests >> 1) return;
+    this.readingPaused = false;
+    if (this.stateValue === ConnectionState.Open) this.resumeReading();
+  }
+
   protected touch(bytes: number): void {
     this.bytesIn += bytes;
     this.lastActivity = this.clock.monotonic();
   }
 
   protected abstract write(bytes: Buffer): number;
+  protected abstract pauseReading(): void;
+  protected abstract resumeReading(): void;
   protected abstract end(): void;
   protected abstract kill(): void;
   /** True while part of a message is buffered. */
@@ -318,6 +363,14 @@ export class StreamConnection extends SipConnection {
     return this.socket.writableLength;
   }
 
+  protected pauseReading(): void {
+    this.socket.pause();
+  }
+
+  protected resumeReading(): void {
+    this.socket.resume();
+  }
+
   protected end(): void {
     this.socket.end();
   }
@@ -355,7 +408,7 @@ export class WebSocketConnection extends SipConnection {
       // Whitespace-only messages carry no SIP (some clients send them as keep-alives).
       if (isOnlyCrlf(bytes)) return;
       this.messagesIn++;
-      const result = parseDatagram(bytes);
+      const result = parseDatagram(bytes, { maxHeaderBytes: this.limits.maxHeaderBytes });
       if (!result.ok && result.error.startLine === 'garbage') {
         // Not SIP at all: nothing can be answered, and the peer is not speaking our protocol.
         this.logger.info(
@@ -385,6 +438,14 @@ export class WebSocketConnection extends SipConnection {
     // RFC 7118 §5.1: a SIP message that is valid UTF-8 may be sent as a text message.
     this.ws.send(bytes, { binary: false });
     return this.ws.bufferedAmount;
+  }
+
+  protected pauseReading(): void {
+    this.ws.pause();
+  }
+
+  protected resumeReading(): void {
+    this.ws.resume();
   }
 
   protected end(): void {

@@ -23,6 +23,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_WRITE_BUFFER_BYTES,
 } from '../constants.js';
@@ -71,6 +72,8 @@ export interface SipTransportConfig {
   readonly maxBodyBytes?: number | undefined;
   readonly closeGraceMs?: number | undefined;
   readonly connectTimeoutMs?: number | undefined;
+  /** Per connection; see ConnectionLimits.maxPendingRequests. */
+  readonly maxPendingRequests?: number | undefined;
 }
 
 export interface BoundListener {
@@ -111,6 +114,7 @@ export class SipTransportLayer {
   private readonly pendingConnects = new Map<string, Promise<SipConnection>>();
   private readonly handshaking = new Set<Socket>();
   private nextId = 1;
+  private readPausesOfClosed = 0;
   private started = false;
   private disposed = false;
   private readonly logger: Logger;
@@ -128,6 +132,7 @@ export class SipTransportLayer {
       maxHeaderBytes: config.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       closeGraceMs: config.closeGraceMs ?? 5_000,
+      maxPendingRequests: config.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     };
     this.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.connectTimeoutMs = config.connectTimeoutMs ?? 10_000;
@@ -141,6 +146,13 @@ export class SipTransportLayer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Times a connection stopped reading at its limit of unanswered requests, since start. */
+  get readPauses(): number {
+    let live = 0;
+    for (const connection of this.connections.values()) live += connection.readPauses;
+    return this.readPausesOfClosed + live;
   }
 
   /** Open connections (a snapshot, for health and tests). */
@@ -387,7 +399,7 @@ export class SipTransportLayer {
 
   /** Called by the core's sink when a connection has closed. */
   forget(connection: SipConnection): void {
-    this.connections.delete(connection.id);
+    if (this.connections.delete(connection.id)) this.readPausesOfClosed += connection.readPauses;
     for (const [key, value] of this.outbound) if (value === connection) this.outbound.delete(key);
   }
 

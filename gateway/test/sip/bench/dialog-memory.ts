@@ -35,6 +35,8 @@ class NullConnection extends SipConnection {
       limits,
     );
   }
+  protected pauseReading(): void {}
+  protected resumeReading(): void {}
   protected write(bytes: Buffer): number {
     this.written += bytes.length;
     return 0;
@@ -75,6 +77,7 @@ const limits: ConnectionLimits = {
   maxHeaderBytes: 16384,
   maxBodyBytes: 65536,
   closeGraceMs: 1000,
+  maxPendingRequests: 1 << 30,
 };
 // Behind a load balancer many dialogs share few connections; use 100 of them.
 const connections = Array.from(
