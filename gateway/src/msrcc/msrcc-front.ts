@@ -19,6 +19,8 @@
 //     disallowed, 404 unknown user or line, 503 + Retry-After when no CTI Manager is available), the
 //     reason in the reason phrase and a Warning header, and a CSTAErrorCode body.
 import {
+  CALL_CONTROL_EVENTS,
+  CALL_CONTROL_SERVICES,
   decodeCsta,
   encodeCsta,
   getLcsLine,
@@ -28,7 +30,6 @@ import {
   type CstaEvent,
   type CstaMessage,
   type CstaXmlEdition,
-  type FeatureLists,
 } from '../csta/index.js';
 import { toCstaError } from '../core/csta-errors.js';
 import type { AppearanceRecord } from '../core/directory.js';
@@ -60,49 +61,6 @@ import { readFileSync } from 'node:fs';
 import { DeviceTranslator } from './translate.js';
 
 const CSTA_HEADERS: [string, string][] = [['Content-Disposition', 'signal;handling=required']];
-
-/** What GetCSTAFeaturesResponse lists: exactly what this gateway answers. */
-export const SUPPORTED_SERVICES: FeatureLists = {
-  capExchangeServList: ['getCSTAFeatures'],
-  systemServList: ['requestSystemStatus'],
-  monitoringServList: ['monitorStart', 'monitorStop'],
-  snapshotServList: ['snapshotDevice'],
-  callControlServList: [
-    'alternateCall',
-    'answerCall',
-    'clearCall',
-    'clearConnection',
-    'conferenceCall',
-    'consultationCall',
-    'deflectCall',
-    'holdCall',
-    'makeCall',
-    'reconnectCall',
-    'retrieveCall',
-    'singleStepTransfer',
-    'transferCall',
-  ],
-  callAssociatedServList: ['generateDigits'],
-  logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
-};
-export const SUPPORTED_EVENTS: FeatureLists = {
-  callControlEvtsList: [
-    'callCleared',
-    'conferenced',
-    'connectionCleared',
-    'delivered',
-    'diverted',
-    'established',
-    'failed',
-    'held',
-    'originated',
-    'retrieved',
-    'serviceInitiated',
-    'transferred',
-  ],
-  callAssociatedEvtsList: ['digitsGenerated'],
-  logicalDeviceFeatureEvtsList: ['doNotDisturb', 'forwarding'],
-};
 
 const editionOf = (edition: CstaEdition): CstaXmlEdition =>
   edition.startsWith('ed') ? (edition as CstaXmlEdition) : 'ed3';
@@ -647,8 +605,8 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       case 'GetCSTAFeatures':
         return {
           type: 'GetCSTAFeaturesResponse',
-          supportedServices: SUPPORTED_SERVICES,
-          supportedEvents: SUPPORTED_EVENTS,
+          supportedServices: CALL_CONTROL_SERVICES,
+          supportedEvents: CALL_CONTROL_EVENTS,
         };
       case 'MonitorStart': {
         const device = message.monitorObject.deviceObject;

@@ -12,6 +12,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
+  CALL_CONTROL_EVENTS,
+  CALL_CONTROL_SERVICES,
   cstaError,
   cstaNamespace,
   decodeCsta,
@@ -22,6 +24,7 @@ import {
   type ConnectionID,
   type CstaMessage,
   type CstaRequest,
+  withFeatures,
 } from '../csta/index.js';
 import {
   switchingFunctionDevicesMessage,
@@ -1106,49 +1109,13 @@ class CtiConnection implements MonitorOwner {
   }
 }
 
+/** The gateway's call control, plus what only a CTI link client asks for (the directory). */
 const FEATURES: CstaMessage = {
   type: 'GetCSTAFeaturesResponse',
-  supportedServices: {
-    capExchangeServList: ['getCSTAFeatures'],
-    systemServList: ['requestSystemStatus', 'systemStatus', 'getSwitchingFunctionDevices'],
-    monitoringServList: ['monitorStart', 'monitorStop'],
-    snapshotServList: ['snapshotDevice'],
-    callControlServList: [
-      'alternateCall',
-      'answerCall',
-      'clearCall',
-      'clearConnection',
-      'conferenceCall',
-      'consultationCall',
-      'deflectCall',
-      'holdCall',
-      'makeCall',
-      'reconnectCall',
-      'retrieveCall',
-      'singleStepTransfer',
-      'transferCall',
-    ],
-    callAssociatedServList: ['generateDigits'],
-    logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
-  },
-  supportedEvents: {
-    callControlEvtsList: [
-      'callCleared',
-      'conferenced',
-      'connectionCleared',
-      'delivered',
-      'diverted',
-      'established',
-      'failed',
-      'held',
-      'originated',
-      'retrieved',
-      'serviceInitiated',
-      'transferred',
-    ],
-    callAssociatedEvtsList: ['digitsGenerated'],
-    logicalEvtsList: ['doNotDisturb', 'forwarding'],
-  },
+  supportedServices: withFeatures(CALL_CONTROL_SERVICES, {
+    systemServList: ['systemStatus', 'getSwitchingFunctionDevices'],
+  }),
+  supportedEvents: CALL_CONTROL_EVENTS,
 };
 
 function isSupportedForwarding(type: string): type is ForwardingType {

@@ -28,7 +28,16 @@ describe('Microsoft RCC over SIP/TCP', () => {
     expect(session.inviteResponse.header('Session-Expires')).toMatch(/refresher=uac/);
 
     const features = csta(await session.info(body.getCstaFeatures(ALICE_LINE)));
-    expect(features.type).toBe('GetCSTAFeaturesResponse');
+    expect(features).toMatchObject({
+      type: 'GetCSTAFeaturesResponse',
+      supportedServices: {
+        callControlServList: expect.arrayContaining(['makeCall', 'singleStepTransfer', 'conferenceCall']),
+        logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
+      },
+      // ECMA-285's component names (csta/features.ts); the directory service stays on the CTI side.
+      supportedEvents: { logicalEvtsList: ['doNotDisturb', 'forwarding'] },
+    });
+    expect(JSON.stringify(features)).not.toMatch(/getSwitchingFunctionDevices/);
 
     const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
     if (monitor.type !== 'MonitorStartResponse') throw new Error(`unexpected ${monitor.type}`);

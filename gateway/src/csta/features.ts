@@ -1,0 +1,59 @@
+// What Deskline's call control offers, as GetCSTAFeaturesResponse lists it (ECMA-269 capability
+// exchange). One list for both sides: the MS-RCC front answers its clients with it, and the
+// simulator answers the gateway with it plus the services only a CTI link client uses.
+//
+// List and item names are the ASN.1 component names of ECMA-285's CSTA-capability-exchange
+// module (ECMA-323 derives its element names from them): `logicalEvtsList`, not
+// `logicalDeviceFeatureEvtsList`.
+import type { FeatureLists } from './dsl.js';
+
+export const CALL_CONTROL_SERVICES: FeatureLists = Object.freeze({
+  capExchangeServList: ['getCSTAFeatures'],
+  systemServList: ['requestSystemStatus'],
+  monitoringServList: ['monitorStart', 'monitorStop'],
+  snapshotServList: ['snapshotDevice'],
+  callControlServList: [
+    'alternateCall',
+    'answerCall',
+    'clearCall',
+    'clearConnection',
+    'conferenceCall',
+    'consultationCall',
+    'deflectCall',
+    'holdCall',
+    'makeCall',
+    'reconnectCall',
+    'retrieveCall',
+    'singleStepTransfer',
+    'transferCall',
+  ],
+  callAssociatedServList: ['generateDigits'],
+  logicalServList: ['getDoNotDisturb', 'getForwarding', 'setDoNotDisturb', 'setForwarding'],
+});
+
+export const CALL_CONTROL_EVENTS: FeatureLists = Object.freeze({
+  callControlEvtsList: [
+    'callCleared',
+    'conferenced',
+    'connectionCleared',
+    'delivered',
+    'diverted',
+    'established',
+    'failed',
+    'held',
+    'originated',
+    'retrieved',
+    'serviceInitiated',
+    'transferred',
+  ],
+  callAssociatedEvtsList: ['digitsGenerated'],
+  logicalEvtsList: ['doNotDisturb', 'forwarding'],
+});
+
+/** Adds items to some lists of a feature set (a new object; the inputs are left alone). */
+export function withFeatures(base: FeatureLists, extra: FeatureLists): FeatureLists {
+  const merged: FeatureLists = {};
+  for (const [list, items] of Object.entries(base)) merged[list] = [...items];
+  for (const [list, items] of Object.entries(extra)) merged[list] = [...(merged[list] ?? []), ...items];
+  return merged;
+}
