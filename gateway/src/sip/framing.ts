@@ -11,8 +11,8 @@ import {
   SipParseError,
   completeMessage,
   contentLengthOf,
-  decodeHead,
-  parseHead,
+  headerTooLarge,
+  readHead,
   type ParsedHead,
 } from './parser.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES } from './constants.js';
@@ -167,14 +167,14 @@ export class StreamFramer {
         // Up to 3 bytes of the CRLFCRLF may already be here: only beyond them is the header section
         // known to be over the limit (else the verdict would depend on where TCP cut the stream).
         if (length - offset > this.maxHeaderBytes + 3) {
-          this.fatalHeaderTooLarge(buf, offset, length);
+          this.fail(headerTooLarge(buf, offset, length, this.maxHeaderBytes));
           return length;
         }
         this.scanFrom = Math.max(offset, length - 3);
         return offset;
       }
       if (headEnd - offset > this.maxHeaderBytes) {
-        this.fatalHeaderTooLarge(buf, offset, headEnd);
+        this.fail(headerTooLarge(buf, offset, headEnd, this.maxHeaderBytes));
         return length;
       }
       const head = readHead(buf, offset, headEnd);
@@ -234,42 +234,10 @@ export class StreamFramer {
     return offset;
   }
 
-  private fatalHeaderTooLarge(buf: Buffer, offset: number, end: number): void {
-    // Read what we can of the oversized head so the 400 can copy Via, From, To, Call-ID, CSeq.
-    const limit = Math.min(end, offset + this.maxHeaderBytes);
-    const lastLine = buf.lastIndexOf('\r\n', limit, 'latin1');
-    const head = readHead(buf, offset, lastLine > offset ? lastLine : limit);
-    this.fail(
-      new SipParseError(`header section exceeds ${this.maxHeaderBytes} bytes`, {
-        status: head.startLine === 'request' ? 400 : undefined,
-        startLine: head.startLine,
-        headers: head.headers,
-        method: head.method,
-        code: ErrorCode.SipTooLarge,
-      }),
-    );
-  }
-
   private fail(error: SipParseError): void {
     this.dispose();
     this.sink.onFatal(error);
   }
-}
-
-function readHead(buf: Buffer, start: number, end: number): ParsedHead {
-  const text = decodeHead(buf, start, end);
-  if (text !== undefined) return parseHead(text);
-  // Not UTF-8: still read the fields (as Latin-1) so that a 400 can be built and framing kept.
-  const head = parseHead(buf.toString('latin1', start, end));
-  return head.fault !== undefined
-    ? head
-    : {
-        ...head,
-        fault: {
-          status: head.startLine === 'request' ? 400 : undefined,
-          message: 'header section is not valid UTF-8',
-        },
-      };
 }
 
 /** Copies the body out so that a message never pins a large socket read buffer. */

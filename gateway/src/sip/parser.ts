@@ -310,6 +310,39 @@ export function completeMessage(
 }
 
 /**
+ * Reads a header section: as UTF-8, or when it is not, as Latin-1 with a fault, so that the fields
+ * are still there to build a 400 (and, on a stream, framing is kept).
+ */
+export function readHead(buf: Buffer, start: number, end: number): ParsedHead {
+  const text = decodeHead(buf, start, end);
+  if (text !== undefined) return parseHead(text);
+  const head = parseHead(buf.toString('latin1', start, end));
+  return head.fault !== undefined
+    ? head
+    : { ...head, fault: { status: statusFor(head), message: 'header section is not valid UTF-8' } };
+}
+
+/** The error for a header section (`buf[start..end)`) over `maxHeaderBytes`: what fits of it is
+ *  read so that the 400 can copy Via, From, To, Call-ID and CSeq. */
+export function headerTooLarge(
+  buf: Buffer,
+  start: number,
+  end: number,
+  maxHeaderBytes: number,
+): SipParseError {
+  const limit = Math.min(end, start + maxHeaderBytes);
+  const lastLine = buf.lastIndexOf('\r\n', limit, 'latin1');
+  const head = readHead(buf, start, lastLine > start ? lastLine : limit);
+  return new SipParseError(`header section exceeds ${maxHeaderBytes} bytes`, {
+    status: statusFor(head),
+    startLine: head.startLine,
+    headers: head.headers,
+    method: head.method,
+    code: ErrorCode.SipTooLarge,
+  });
+}
+
+/**
  * Parses one whole message that arrived as a unit (a WebSocket message, RFC 7118 §5). Content-Length
  * is optional; when present and shorter than the bytes, the rest is discarded, and when
  * longer, the message is an error (the RFC 3261 §18.3 rules for datagrams).
@@ -320,36 +353,10 @@ export function parseDatagram(
 ): Result<SipRequest | SipResponse, SipParseError> {
   const headEnd = findHeadEnd(buf);
   const headBytesEnd = headEnd < 0 ? buf.length : headEnd;
-  const maxHeaderBytes = limits.maxHeaderBytes;
-  if (maxHeaderBytes !== undefined && headBytesEnd > maxHeaderBytes) {
-    // The same limit and answer as over a stream (framing.ts): read what fits of the head so the
-    // 400 can copy Via, From, To, Call-ID and CSeq.
-    const lastLine = buf.lastIndexOf('\r\n', maxHeaderBytes, 'latin1');
-    const head = parseHead(buf.toString('latin1', 0, lastLine > 0 ? lastLine : maxHeaderBytes));
-    return err(
-      new SipParseError(`header section exceeds ${maxHeaderBytes} bytes`, {
-        status: statusFor(head),
-        startLine: head.startLine,
-        headers: head.headers,
-        method: head.method,
-        code: ErrorCode.SipTooLarge,
-      }),
-    );
-  }
-  const text = decodeHead(buf, 0, headBytesEnd);
-  if (text === undefined) {
-    // As over a stream: the fields are read as Latin-1 so that a request still gets its 400.
-    const head = parseHead(buf.toString('latin1', 0, headBytesEnd));
-    return err(
-      new SipParseError('header section is not valid UTF-8', {
-        status: statusFor(head),
-        startLine: head.startLine,
-        headers: head.headers,
-        method: head.method,
-      }),
-    );
-  }
-  const head = parseHead(text);
+  if (limits.maxHeaderBytes !== undefined && headBytesEnd > limits.maxHeaderBytes)
+    return err(headerTooLarge(buf, 0, headBytesEnd, limits.maxHeaderBytes));
+  // A head that is not UTF-8 is read as Latin-1 and answered 400, as over a stream.
+  const head = readHead(buf, 0, headBytesEnd);
   if (head.startLine === 'garbage') return completeMessage(head, EMPTY_BODY);
   if (headEnd < 0) {
     // RFC 3261 §7: the header section ends with an empty line (RFC 4475 §3.1.2.15 baddn as archived).
