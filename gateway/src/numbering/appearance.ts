@@ -120,13 +120,18 @@ export function validatePartition(partition: string): Result<string> {
 
 /** The CTI device ID of a line appearance: `<deviceName>/<dn>/<partition>` (docs/cti-link.md §5). */
 export function appearanceId(device: string, dn: string, partition: string): Result<string> {
+  const parts = validateParts(device, dn, partition);
+  return parts.ok ? ok(`${device}/${dn}/${partition}`) : parts;
+}
+
+function validateParts(device: string, dn: string, partition: string): Result<LineAppearanceKey> {
   const d = validateDeviceName(device);
   if (!d.ok) return d;
   const n = validateDn(dn);
   if (!n.ok) return n;
   const p = validatePartition(partition);
   if (!p.ok) return p;
-  return ok(`${device}/${dn}/${partition}`);
+  return ok({ device, dn, partition });
 }
 
 /** Parses `<deviceName>/<dn>/<partition>` (docs/cti-link.md §5), validating every part. Never throws. */
@@ -145,13 +150,7 @@ export function parseAppearanceId(id: string): Result<LineAppearanceKey> {
   const device = id.slice(0, first);
   const dn = id.slice(first + 1, second);
   const partition = id.slice(second + 1);
-  const d = validateDeviceName(device);
-  if (!d.ok) return d;
-  const n = validateDn(dn);
-  if (!n.ok) return n;
-  const p = validatePartition(partition);
-  if (!p.ok) return p;
-  return ok({ device, dn, partition });
+  return validateParts(device, dn, partition);
 }
 
 /**

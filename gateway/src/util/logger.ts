@@ -79,16 +79,21 @@ export interface LogRecord {
   fields: LogFields;
 }
 
-/** Keeps records in memory (tests, and the app's recent-log view). */
+const LEVEL_RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
+
+/** Keeps records in memory (tests, and the app's recent-log view); below `minLevel` is dropped. */
 export class MemoryLogger implements Logger {
   constructor(
     readonly records: LogRecord[] = [],
     private readonly bindings: LogFields = {},
     private readonly limit = 10_000,
+    private readonly minLevel: LogLevel = 'trace',
   ) {}
   private push(level: LogLevel, fields: LogFields, message: string): void {
+    if (LEVEL_RANK[level] < LEVEL_RANK[this.minLevel]) return;
     this.records.push({ level, message, fields: redact({ ...this.bindings, ...fields }) });
-    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    // Drop the oldest half at once: amortised O(1) per record under load.
+    if (this.records.length > this.limit) this.records.splice(0, Math.ceil(this.limit / 2));
   }
   trace(fields: LogFields, message: string): void {
     this.push('trace', fields, message);
@@ -106,7 +111,13 @@ export class MemoryLogger implements Logger {
     this.push('error', fields, message);
   }
   child(bindings: LogFields): Logger {
-    return new MemoryLogger(this.records, { ...this.bindings, ...bindings }, this.limit);
+    return new MemoryLogger(this.records, { ...this.bindings, ...bindings }, this.limit, this.minLevel);
+  }
+  /** Records whose message equals (or matches) `message`. */
+  find(message: string | RegExp): LogRecord[] {
+    return this.records.filter((r) =>
+      typeof message === 'string' ? r.message === message : message.test(r.message),
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
 import type { GatewayConfigInput } from '../../src/service/config.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
-import { redact, type LogFields, type Logger, type LogRecord } from '../../src/util/logger.js';
+import { MemoryLogger } from '../../src/util/logger.js';
 
 /**
  * The real clock, counting the timers it has running. The engine takes every timer from its
@@ -51,36 +51,9 @@ export class CountingClock implements Clock {
 }
 
 /** Keeps info-and-above records (what an operator would see); debug chatter under load is dropped. */
-export class OperatorLogger implements Logger {
-  constructor(
-    readonly records: LogRecord[] = [],
-    private readonly bindings: LogFields = {},
-    private readonly limit = 20_000,
-  ) {}
-  private push(level: LogRecord['level'], fields: LogFields, message: string): void {
-    this.records.push({ level, message, fields: redact({ ...this.bindings, ...fields }) });
-    // Drop the oldest half at once: amortised O(1) per record under load.
-    if (this.records.length > this.limit) this.records.splice(0, this.limit / 2);
-  }
-  trace(): void {}
-  debug(): void {}
-  info(fields: LogFields, message: string): void {
-    this.push('info', fields, message);
-  }
-  warn(fields: LogFields, message: string): void {
-    this.push('warn', fields, message);
-  }
-  error(fields: LogFields, message: string): void {
-    this.push('error', fields, message);
-  }
-  child(bindings: LogFields): Logger {
-    return new OperatorLogger(this.records, { ...this.bindings, ...bindings }, this.limit);
-  }
-  /** Records whose message matches. */
-  find(message: string | RegExp): LogRecord[] {
-    return this.records.filter((r) =>
-      typeof message === 'string' ? r.message === message : message.test(r.message),
-    );
+export class OperatorLogger extends MemoryLogger {
+  constructor() {
+    super([], {}, 20_000, 'info');
   }
 }
 

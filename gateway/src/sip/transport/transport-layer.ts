@@ -185,12 +185,7 @@ export class SipTransportLayer {
     const tls = this.config.tlsConfig!;
     const trusted = tls.trustedPeers ?? [];
     return {
-      cert: tls.cert,
-      key: tls.key,
-      passphrase: tls.passphrase,
-      ca: caOption(tls.ca),
-      minVersion: tls.minVersion ?? 'TLSv1.2',
-      ciphers: CIPHERS,
+      ...tlsIdentity(tls),
       honorCipherOrder: true,
       // Mutual TLS is required as soon as trusted peers are configured. The certificate is
       // judged in checkTrustedPeer() right after the handshake, before a single SIP byte is
@@ -446,12 +441,7 @@ export class SipTransportLayer {
           host,
           port,
           servername: isIP(host) === 0 ? host : undefined,
-          cert: tls.cert,
-          key: tls.key,
-          passphrase: tls.passphrase,
-          ca: caOption(tls.ca),
-          minVersion: tls.minVersion ?? 'TLSv1.2',
-          ciphers: CIPHERS,
+          ...tlsIdentity(tls),
           rejectUnauthorized: true,
         });
       } else {
@@ -535,6 +525,20 @@ export class SipTransportLayer {
 }
 
 /** Node wants a mutable array; our config is read-only. */
+/** What our TLS side is and accepts, the same as server and as client: certificate, CA, versions, suites. */
+function tlsIdentity(
+  tls: SipTlsConfig,
+): Pick<TlsOptions, 'cert' | 'key' | 'passphrase' | 'ca' | 'minVersion' | 'ciphers'> {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    passphrase: tls.passphrase,
+    ca: caOption(tls.ca),
+    minVersion: tls.minVersion ?? 'TLSv1.2',
+    ciphers: CIPHERS,
+  };
+}
+
 function caOption(ca: SipTlsConfig['ca']): string | Buffer | (string | Buffer)[] | undefined {
   if (ca === undefined || typeof ca === 'string' || Buffer.isBuffer(ca)) return ca;
   return [...ca];
