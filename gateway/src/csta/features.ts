@@ -49,11 +49,3 @@ export const CALL_CONTROL_EVENTS: FeatureLists = Object.freeze({
   callAssociatedEvtsList: ['digitsGenerated'],
   logicalEvtsList: ['doNotDisturb', 'forwarding'],
 });
-
-/** Adds items to some lists of a feature set (a new object; the inputs are left alone). */
-export function withFeatures(base: FeatureLists, extra: FeatureLists): FeatureLists {
-  const merged: FeatureLists = {};
-  for (const [list, items] of Object.entries(base)) merged[list] = [...items];
-  for (const [list, items] of Object.entries(extra)) merged[list] = [...(merged[list] ?? []), ...items];
-  return merged;
-}

@@ -1,5 +1,5 @@
 // Public API of the CSTA codec (docs/csta-codec.md). Import from here, not from the files behind it.
-export { CALL_CONTROL_EVENTS, CALL_CONTROL_SERVICES, withFeatures } from './features.js';
+export { CALL_CONTROL_EVENTS, CALL_CONTROL_SERVICES } from './features.js';
 export {
   decodeCsta,
   encodeCsta,

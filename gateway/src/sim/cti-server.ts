@@ -24,7 +24,6 @@ import {
   type ConnectionID,
   type CstaMessage,
   type CstaRequest,
-  withFeatures,
 } from '../csta/index.js';
 import {
   switchingFunctionDevicesMessage,
@@ -1112,9 +1111,14 @@ class CtiConnection implements MonitorOwner {
 /** The gateway's call control, plus what only a CTI link client asks for (the directory). */
 const FEATURES: CstaMessage = {
   type: 'GetCSTAFeaturesResponse',
-  supportedServices: withFeatures(CALL_CONTROL_SERVICES, {
-    systemServList: ['systemStatus', 'getSwitchingFunctionDevices'],
-  }),
+  supportedServices: {
+    ...CALL_CONTROL_SERVICES,
+    systemServList: [
+      ...(CALL_CONTROL_SERVICES['systemServList'] ?? []),
+      'systemStatus',
+      'getSwitchingFunctionDevices',
+    ],
+  },
   supportedEvents: CALL_CONTROL_EVENTS,
 };
 
