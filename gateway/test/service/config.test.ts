@@ -49,6 +49,9 @@ describe('gateway configuration', () => {
     expect(error({ sip: { tcp: [{ host: '0.0.0.0', port: 'x' }] }, demo: { enabled: true } })).toMatch(
       /sip\.tcp\[0\]\.port/,
     );
+    expect(error({ cti: { addresses: ['a:1'] }, sip: { maxPendingRequestsPerConnection: 0 } })).toMatch(
+      /sip\.maxPendingRequestsPerConnection/,
+    );
     expect(error({ cti: { addresses: ['a:1'] }, bogus: 1 })).toMatch(/bogus/);
     expect(error({})).toMatch(/cti\.addresses: at least one CTI Manager address is required/);
     expect(error({ cti: { addresses: ['a:1'], password: 'x', passwordFile: '/p' } })).toMatch(
