@@ -18,6 +18,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { Directory, type AppearanceRecord, type UserIdentityMode } from './directory.js';
 import { refusal } from './csta-errors.js';
 import { cstaError } from '../csta/index.js';
+import { CallLedger } from './call-ledger.js';
 
 export const CoreSessionState = {
   /** Bound to a CTI connection that is up with the connection ID the session started on. */
@@ -82,17 +83,15 @@ export type ForwardedRequestType = (typeof FORWARDED_REQUESTS)[number];
 export type ForwardedRequest = CstaMessageOf<ForwardedRequestType>;
 const FORWARDED = new Set<string>(FORWARDED_REQUESTS);
 
-const KNOWN_CALLS_LIMIT = 64;
-
 export class CoreSession {
   readonly id: string;
   private stateValue: CoreSessionState = CoreSessionState.Active;
   private connectionValue: CtiConnection;
   private boundConnectionIdValue: string;
   private readonly monitors = new Map<string, MonitorEntry>();
-  /** Calls the session's device takes part in (learned from events and responses): a
-   *  connection of another party may be addressed only within one of these. */
-  private readonly knownCalls = new Set<string>();
+  /** The calls the session's own appearances take part in, with their connections (learned from
+   *  events and responses): what authorization by ownership consults (docs/robustness.md §5). */
+  private readonly ledger: CallLedger;
   private rebinding: Promise<void> | undefined;
   private nextMonitor = 1;
   readonly openedAt: number;
@@ -111,6 +110,7 @@ export class CoreSession {
     this.boundConnectionIdValue = connectionId;
     this.openedAt = core.clock.now();
     connection.boundSessions++;
+    this.ledger = new CallLedger((deviceId) => this.ownsDevice(deviceId));
   }
 
   get state(): CoreSessionState {
@@ -243,33 +243,8 @@ export class CoreSession {
 
   private receiveEvent(entry: MonitorEntry, event: CstaEvent): void {
     if (this.stateValue === CoreSessionState.Closed) return;
-    this.learnCalls(event);
+    this.ledger.learnEvent(event);
     this.face.onCtiEvent(this, { ...event, monitorCrossRefID: entry.faceId } as CstaEvent);
-  }
-
-  // The helpers below are methods, not closures made on every call: the service runs under tsx,
-  // whose esbuild keepNames wraps each named closure in __name() at creation — a few per request
-  // added up to ~3 % of the gateway's CPU (docs/benchmarks.md, "Profile findings").
-
-  /** Remembers a call the session's device takes part in; the oldest is forgotten past the limit. */
-  private rememberCall(callID: string | undefined): void {
-    if (callID === undefined) return;
-    if (this.knownCalls.has(callID)) return;
-    this.knownCalls.add(callID);
-    if (this.knownCalls.size > KNOWN_CALLS_LIMIT)
-      this.knownCalls.delete(this.knownCalls.values().next().value as string);
-  }
-
-  private learnCalls(event: CstaEvent): void {
-    for (const value of Object.values(event)) {
-      if (value !== null && typeof value === 'object' && 'callID' in value)
-        this.rememberCall((value as { callID?: string }).callID);
-    }
-    if (event.type === 'TransferedEvent' || event.type === 'ConferencedEvent') {
-      const list =
-        event.type === 'TransferedEvent' ? event.transferredConnections : event.conferenceConnections;
-      for (const item of list) this.rememberCall(item.newConnection?.callID);
-    }
   }
 
   // ------------------------------------------------------------------ call control
@@ -291,7 +266,7 @@ export class CoreSession {
         message as CstaMessageOf<'MakeCall'>,
         responseTypeOf(message.type as 'MakeCall'),
       )) as CstaResponse;
-      this.learnFromResponse(response);
+      this.ledger.learnResponse(message as CstaRequest, response);
       this.core.metrics?.requestCompleted(message.type, 'ok', this.core.clock.monotonic() - started);
       return response;
     } catch (cause) {
@@ -299,16 +274,6 @@ export class CoreSession {
       this.core.metrics?.requestCompleted(message.type, error.code, this.core.clock.monotonic() - started);
       throw error;
     }
-  }
-
-  private learnFromResponse(response: CstaResponse): void {
-    // Bounded like the calls learned from events (a session that dials without a monitor never
-    // sees the events that would push old calls out).
-    if (response.type === 'MakeCallResponse') this.rememberCall(response.callingDevice.callID);
-    else if (response.type === 'ConsultationCallResponse') this.rememberCall(response.initiatedCall.callID);
-    else if (response.type === 'SingleStepTransferCallResponse' || response.type === 'TransferCallResponse')
-      this.rememberCall(response.transferredCall.callID);
-    else if (response.type === 'ConferenceCallResponse') this.rememberCall(response.conferenceCall.callID);
   }
 
   /** A device the request names as the user's own. */
@@ -324,55 +289,122 @@ export class CoreSession {
     return this.core.authorizeDevice(this.user, deviceId);
   }
 
-  /** A connection the request acts on: the user's own, or another party's within a known call. */
-  private authorizeConnection(
+  /** A connection of one of the user's own line appearances, on a device CTI may control. The
+   *  services that act on a party's connection (answer, hold, retrieve, deflect, send digits,
+   *  consult, transfer, conference, alternate, reconnect) act for that party: only its owner may
+   *  ask (ECMA-269 §17.1; docs/robustness.md §5). */
+  private authorizeOwnConnection(
     type: string,
     c: { callID?: string; deviceID?: string },
     what: string,
   ): Result<void> {
-    if (c.deviceID !== undefined && this.ownsDevice(c.deviceID))
-      return this.core.authorizeDevice(this.user, c.deviceID);
-    // Another party's connection (e.g. dropping a conference member): only within a call we are in.
-    if (c.callID !== undefined && this.knownCalls.has(c.callID)) return ok(undefined);
-    return err(
-      refusal(
-        ErrorCode.LineNotOwned,
-        `${type}: ${what} is not a connection of ${this.user.id}'s own line`,
-        cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
-      ),
+    if (c.deviceID === undefined || c.deviceID === '')
+      return err(
+        refusal(
+          ErrorCode.InvalidArgument,
+          `${type}: ${what} names no device`,
+          cstaError('operation', 'invalidConnectionID'),
+        ),
+      );
+    if (!this.ownsDevice(c.deviceID)) return err(this.notOwn(type, what, c.deviceID));
+    return this.core.authorizeDevice(this.user, c.deviceID);
+  }
+
+  private notOwn(type: string, what: string, deviceId: string | undefined, why?: string): DesklineError {
+    return refusal(
+      ErrorCode.LineNotOwned,
+      `${type}: ${what}${deviceId === undefined ? '' : ` (${deviceId})`} is not a connection of ${this.user.id}'s own line${why === undefined ? '' : `: ${why}`}`,
+      cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
     );
   }
 
-  /** "A session controls only the line appearances of its own user" (DESIGN §5). */
+  /**
+   * ClearConnection: the session's own connection (hang up), or another party's connection only
+   * as the controller of a conference its own device set up and is still in — "drop a party"
+   * (ECMA-269 §17.1.9 with §17.1.6).
+   */
+  private authorizeClearConnection(c: { callID?: string; deviceID?: string }): Result<void> {
+    const type = 'ClearConnection';
+    if (c.deviceID !== undefined && this.ownsDevice(c.deviceID))
+      return this.authorizeOwnConnection(type, c, 'connectionToBeCleared');
+    const call = this.ledger.call(c.callID);
+    if (call === undefined || call.own.size === 0)
+      return err(this.notOwn(type, 'connectionToBeCleared', c.deviceID, 'the session is not in that call'));
+    if (!call.controller)
+      return err(
+        this.notOwn(
+          type,
+          'connectionToBeCleared',
+          c.deviceID,
+          'only the party who set up a conference may drop others',
+        ),
+      );
+    if (c.deviceID === undefined || !call.parties.has(c.deviceID))
+      return err(this.notOwn(type, 'connectionToBeCleared', c.deviceID, 'no such party in the conference'));
+    return this.authorizeOwnConnection(
+      type,
+      { deviceID: [...call.own][0] as string },
+      'conference controller',
+    );
+  }
+
+  /**
+   * ClearCall releases every party (ECMA-269 §17.1.8): only for a call the session's own device is
+   * still in, and for a conference only by its controller.
+   */
+  private authorizeClearCall(c: { callID?: string; deviceID?: string }): Result<void> {
+    const type = 'ClearCall';
+    if (c.deviceID !== undefined && !this.ownsDevice(c.deviceID))
+      return err(this.notOwn(type, 'callToBeCleared', c.deviceID));
+    const call = this.ledger.call(c.callID);
+    if (call === undefined || call.own.size === 0)
+      return err(this.notOwn(type, 'callToBeCleared', c.deviceID, 'the session is not in that call'));
+    if (call.conference && !call.controller)
+      return err(
+        this.notOwn(
+          type,
+          'callToBeCleared',
+          c.deviceID,
+          'only the party who set up a conference may end it for all',
+        ),
+      );
+    return this.authorizeOwnConnection(
+      type,
+      { deviceID: c.deviceID ?? ([...call.own][0] as string) },
+      'callToBeCleared',
+    );
+  }
+
+  /** "A session controls only the line appearances of its own user" (docs/robustness.md §5). */
   private authorize(message: CstaRequest): Result<void> {
     const type = message.type;
     switch (message.type) {
       case 'MakeCall':
         return this.authorizeOwn(type, message.callingDevice, 'callingDevice');
       case 'AnswerCall':
-        return this.authorizeConnection(type, message.callToBeAnswered, 'callToBeAnswered');
+        return this.authorizeOwnConnection(type, message.callToBeAnswered, 'callToBeAnswered');
       case 'ClearConnection':
-        return this.authorizeConnection(type, message.connectionToBeCleared, 'connectionToBeCleared');
+        return this.authorizeClearConnection(message.connectionToBeCleared);
       case 'ClearCall':
-        return this.authorizeConnection(type, message.callToBeCleared, 'callToBeCleared');
+        return this.authorizeClearCall(message.callToBeCleared);
       case 'HoldCall':
-        return this.authorizeConnection(type, message.callToBeHeld, 'callToBeHeld');
+        return this.authorizeOwnConnection(type, message.callToBeHeld, 'callToBeHeld');
       case 'RetrieveCall':
-        return this.authorizeConnection(type, message.callToBeRetrieved, 'callToBeRetrieved');
+        return this.authorizeOwnConnection(type, message.callToBeRetrieved, 'callToBeRetrieved');
       case 'ConsultationCall':
-        return this.authorizeConnection(type, message.existingCall, 'existingCall');
+        return this.authorizeOwnConnection(type, message.existingCall, 'existingCall');
       case 'SingleStepTransferCall':
-        return this.authorizeConnection(type, message.activeCall, 'activeCall');
+        return this.authorizeOwnConnection(type, message.activeCall, 'activeCall');
       case 'DeflectCall':
-        return this.authorizeConnection(type, message.callToBeDiverted, 'callToBeDiverted');
+        return this.authorizeOwnConnection(type, message.callToBeDiverted, 'callToBeDiverted');
       case 'GenerateDigits':
-        return this.authorizeConnection(type, message.connectionToSendDigits, 'connectionToSendDigits');
+        return this.authorizeOwnConnection(type, message.connectionToSendDigits, 'connectionToSendDigits');
       case 'TransferCall':
       case 'ConferenceCall':
       case 'AlternateCall':
       case 'ReconnectCall': {
-        const held = this.authorizeConnection(type, message.heldCall, 'heldCall');
-        return held.ok ? this.authorizeConnection(type, message.activeCall, 'activeCall') : held;
+        const held = this.authorizeOwnConnection(type, message.heldCall, 'heldCall');
+        return held.ok ? this.authorizeOwnConnection(type, message.activeCall, 'activeCall') : held;
       }
       case 'SetForwarding':
       case 'GetForwarding':
@@ -497,7 +529,7 @@ export class CoreSession {
         );
     }
     this.monitors.clear();
-    this.knownCalls.clear();
+    this.ledger.clear();
     this.transition(CoreSessionState.Closed, reason);
     this.core.forget(this);
     await Promise.all(stops);

@@ -115,6 +115,16 @@ function ownDevice(t: DeviceTranslator, north: string): string {
   return cti.value;
 }
 
+/** A connection's device: one the session owns or was told of, else refused. */
+function connectionDevice(t: DeviceTranslator, north: string): string {
+  const cti = t.connectionToCti(north);
+  if (!cti.ok)
+    throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, {
+      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } },
+    });
+  return cti.value;
+}
+
 /** A destination the user dialled. */
 function destination(t: DeviceTranslator, north: string): string {
   const cti = t.destinationToCti(north);
@@ -129,7 +139,7 @@ function connectionOf(
 ): { callID?: string; deviceID?: string } {
   return {
     ...(c.callID === undefined ? {} : { callID: c.callID }),
-    ...(c.deviceID === undefined ? {} : { deviceID: t.connectionToCti(c.deviceID) }),
+    ...(c.deviceID === undefined ? {} : { deviceID: connectionDevice(t, c.deviceID) }),
   };
 }
 

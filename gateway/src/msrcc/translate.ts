@@ -69,11 +69,20 @@ export class DeviceTranslator {
     return ok(match.id);
   }
 
-  /** A connection's deviceID: the own line, or an ID this session handed out in an event. */
-  connectionToCti(north: string): string {
+  /** A connection's deviceID: the own line, or an ID this session handed out in an event or a
+   *  response. Anything else names no connection the session knows: refused, never passed through
+   *  to the CTI link as written (docs/robustness.md §5). */
+  connectionToCti(north: string): Result<string> {
     const own = this.ownToCti(north);
-    if (own.ok) return own.value;
-    return this.learned.get(north) ?? north;
+    if (own.ok) return own;
+    const learned = this.learned.get(north);
+    if (learned !== undefined) return ok(learned);
+    return err(
+      new DesklineError(
+        ErrorCode.LineNotOwned,
+        `${north} names no connection of this session (neither its own line nor a party it was told of)`,
+      ),
+    );
   }
 
   /** A destination the user dialled (calledDirectoryNumber, consultedDevice, transferredTo, ...). */
