@@ -1,5 +1,6 @@
 // The composition of the engine: `createGateway({ config, clock, logger })` runs from a plain
 // Node test, from the headless service and from Electron's main process alike (STYLE habit 2).
+import type { XmlLimits } from './csta/index.js';
 import { CtiPool } from './cti/cti-pool.js';
 import { SessionCore } from './core/session-core.js';
 import { DeskSession } from './desk/desk-session.js';
@@ -67,6 +68,12 @@ export interface Gateway {
   dispose(): Promise<void>;
 }
 
+/** The CSTA parser's hostile-input caps from the config (csta.*), for the CTI side (the MS-RCC
+ *  face reads the same fields). */
+function xmlLimitsOf(config: GatewayConfig): Partial<XmlLimits> {
+  return { maxAttributes: config.csta.maxAttributesPerElement, maxElements: config.csta.maxElements };
+}
+
 function rulesFor(config: GatewayConfig): NumberingRules {
   const source = config.numbering ?? (config.demo.enabled ? DEFAULT_NUMBERING_RULES_CONFIG : {});
   const compiled = NumberingRules.compile(source);
@@ -121,6 +128,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       reconnectInitialMs: config.cti.reconnectInitialMs,
       reconnectMaxMs: config.cti.reconnectMaxMs,
       maxFrameBytes: config.cti.maxFrameBytes,
+      xmlLimits: xmlLimitsOf(config),
       clock,
       logger,
     },
@@ -140,6 +148,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     moveSessionsOnFailure: config.cti.moveSessionsOnFailure,
     directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
     metrics,
+    limits: {
+      maxSessionsPerUser: config.users.maxSessionsPerUser,
+      maxMonitorsPerUser: config.users.maxMonitorsPerUser,
+    },
   });
   late.core = sessionCore;
   metrics.bindPool(pool, () => sessionCore.sessionCount);

@@ -47,6 +47,9 @@ export interface SessionFace {
   /** A CTI event for one of the session's monitors; `monitorCrossRefID` is already the face's ID. */
   onCtiEvent(session: CoreSession, event: CstaEvent): void;
   onStateChange?(session: CoreSession, state: CoreSessionState, reason: string | undefined): void;
+  /** The session's client is gone for now (its connection closed) and it may be ended to make room
+   *  for the same user's new session (users.maxSessionsPerUser). */
+  isAbandoned?(session: CoreSession): boolean;
 }
 
 interface MonitorEntry {
@@ -102,7 +105,7 @@ export class CoreSession {
     readonly appearance: AppearanceRecord,
     connection: CtiConnection,
     connectionId: string,
-    private readonly face: SessionFace,
+    readonly face: SessionFace,
     sequence: number,
   ) {
     this.id = `s${sequence.toString(36)}`;
@@ -192,6 +195,15 @@ export class CoreSession {
   async monitorStart(deviceId: string): Promise<string> {
     const check = this.core.authorizeDevice(this.user, deviceId);
     if (!check.ok) throw check.error;
+    const limit = this.core.limits.maxMonitorsPerUser;
+    if (this.core.monitorsOfUser(this.user.id) >= limit) {
+      this.core.metrics?.limitRefused('users.maxMonitorsPerUser');
+      throw refusal(
+        ErrorCode.LimitExceeded,
+        `user ${this.user.id} already has ${limit} monitors (users.maxMonitorsPerUser)`,
+        cstaError('systemResourceAvailability', 'overallMonitorLimitExceeded'),
+      );
+    }
     const connection = await this.ready();
     const response = await connection.request(
       { type: 'MonitorStart', monitorObject: { deviceObject: deviceId } },
@@ -540,7 +552,21 @@ export interface CoreMetrics {
   requestCompleted(type: string, outcome: string, durationMs: number): void;
   sessionOpened(): void;
   sessionClosed(): void;
+  /** A request refused at a configured limit, named by its config field. */
+  limitRefused(limit: string): void;
 }
+
+export interface SessionLimits {
+  /** users.maxSessionsPerUser */
+  readonly maxSessionsPerUser: number;
+  /** users.maxMonitorsPerUser */
+  readonly maxMonitorsPerUser: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
+  maxSessionsPerUser: 4,
+  maxMonitorsPerUser: 16,
+});
 
 export interface SessionCoreOptions {
   pool: CtiPool;
@@ -550,6 +576,7 @@ export interface SessionCoreOptions {
   moveSessionsOnFailure: boolean;
   directoryRefreshMs: number;
   metrics?: CoreMetrics;
+  limits?: SessionLimits;
 }
 
 /** What a session-initiating request resolved to. */
@@ -563,8 +590,11 @@ export class SessionCore {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: CoreMetrics | undefined;
+  readonly limits: SessionLimits;
   private directoryValue = Directory.empty();
   private readonly sessions = new Set<CoreSession>();
+  /** Open sessions by user ID (lower case), oldest first. */
+  private readonly byUser = new Map<string, Set<CoreSession>>();
   private readonly byConnection = new Map<CtiConnection, Set<CoreSession>>();
   private sequence = 0;
   private directoryTimer: TimerHandle | undefined;
@@ -578,6 +608,7 @@ export class SessionCore {
     this.clock = options.clock;
     this.log = options.logger.child({ component: 'session-core' });
     this.metrics = options.metrics;
+    this.limits = options.limits ?? DEFAULT_SESSION_LIMITS;
   }
 
   get directory(): Directory {
@@ -588,6 +619,41 @@ export class SessionCore {
   }
   allSessions(): IterableIterator<CoreSession> {
     return this.sessions.values();
+  }
+
+  /** CTI monitors held by the user's sessions, all faces together. */
+  monitorsOfUser(userId: string): number {
+    let n = 0;
+    for (const session of this.byUser.get(userId.toLowerCase()) ?? []) n += session.monitorCount;
+    return n;
+  }
+
+  /**
+   * users.maxSessionsPerUser: at the limit, the oldest session whose client is gone makes room
+   * (a client that restarted without BYE, over TCP, leaves a dialog until its session timer);
+   * otherwise the new session is refused.
+   */
+  private admit(user: DirectoryUser): Result<void> {
+    const mine = this.byUser.get(user.id.toLowerCase());
+    const limit = this.limits.maxSessionsPerUser;
+    if (mine === undefined || mine.size < limit) return ok(undefined);
+    for (const session of mine) {
+      if (session.face.isAbandoned?.(session) !== true) continue;
+      this.log.info(
+        { session: session.id, user: user.id, limit },
+        'session ended to make room: its client is gone and the user opened a new one',
+      );
+      void session.close('replaced by a new session of the same user (its client was gone)');
+      return ok(undefined);
+    }
+    this.metrics?.limitRefused('users.maxSessionsPerUser');
+    return err(
+      refusal(
+        ErrorCode.LimitExceeded,
+        `user ${user.id} already has ${limit} open sessions (users.maxSessionsPerUser)`,
+        cstaError('systemResourceAvailability', 'generic'),
+      ),
+    );
   }
 
   /** Subscribe to "a CTI connection came up" (faces use it to recover). */
@@ -787,6 +853,8 @@ export class SessionCore {
   /** Opens a session on the next healthy CTI connection (round-robin). */
   openSession(authorization: SessionAuthorization, face: SessionFace): Result<CoreSession> {
     if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'gateway is shutting down'));
+    const admitted = this.admit(authorization.user);
+    if (!admitted.ok) return admitted;
     const connection = this.pool.pick();
     if (connection === undefined || connection.connectionId === undefined)
       return err(
@@ -807,6 +875,10 @@ export class SessionCore {
     );
     this.sessions.add(session);
     this.index(session, connection);
+    const userKey = authorization.user.id.toLowerCase();
+    let mine = this.byUser.get(userKey);
+    if (mine === undefined) this.byUser.set(userKey, (mine = new Set()));
+    mine.add(session);
     this.metrics?.sessionOpened();
     this.log.info(
       {
@@ -837,6 +909,10 @@ export class SessionCore {
   forget(session: CoreSession): void {
     if (!this.sessions.delete(session)) return;
     this.byConnection.get(session.connection)?.delete(session);
+    const userKey = session.user.id.toLowerCase();
+    const mine = this.byUser.get(userKey);
+    mine?.delete(session);
+    if (mine?.size === 0) this.byUser.delete(userKey);
     this.metrics?.sessionClosed();
     this.log.info({ session: session.id, user: session.user.id }, 'session closed');
   }

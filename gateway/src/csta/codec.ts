@@ -156,13 +156,27 @@ export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimit
         }),
       );
     }
+    // A root in a namespace is CSTA only in an ECMA-323 (or, for application sessions, ECMA-354)
+    // one: `<MonitorStart xmlns="urn:evil">` or an `ed3:` prefix bound to another URI is not
+    // ECMA-323, whatever its local name says. A root in no namespace decodes (edition `unknown`:
+    // some call servers send that); the MS-RCC face refuses it (docs/csta-codec.md "Namespaces").
+    const edition = editionOfNamespace(root.ns);
+    if (edition === 'unknown' && root.ns !== '') {
+      return err(
+        new DesklineError(
+          ErrorCode.CstaUnknownMessage,
+          `<${clip(root.local)}> is in namespace "${clip(root.ns)}", which is no edition of ECMA-323`,
+          { detail: { element: clip(root.local), namespace: clip(root.ns) } },
+        ),
+      );
+    }
     const context: DecodeContext = { homeNs: root.ns, path: [descriptor.type] };
     const body: Record<string, unknown> = { type: descriptor.type };
     decodeStruct(root, descriptor.body, context, body);
     // decodeStruct filled `body` exactly as descriptor.body prescribes, which is how CstaMessage
     // is derived (MessageValue<descriptor>): TypeScript cannot follow a runtime table.
     const message = body as CstaMessage;
-    return ok({ message, namespace: root.ns, edition: editionOfNamespace(root.ns) });
+    return ok({ message, namespace: root.ns, edition });
   } catch (e) {
     if (e instanceof DecodeFailure) return err(e.error);
     return err(

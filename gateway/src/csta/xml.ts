@@ -26,9 +26,28 @@ export interface XmlLimits {
   maxBytes: number;
   /** Deepest accepted element nesting (the root is depth 1). */
   maxDepth: number;
+  /** Most attributes (namespace declarations included) on one element. */
+  maxAttributes: number;
+  /** Most elements in one document. */
+  maxElements: number;
 }
 
-export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ maxBytes: 65_536, maxDepth: 24 });
+/**
+ * Far above any legitimate CSTA document (docs/csta-codec.md "Limits"): ECMA-323 elements carry
+ * at most a few namespace declarations, and the largest document either side sends — a full
+ * directory segment on the CTI link — holds about 2,500 elements in 64 KiB. What the caps stop is
+ * hostile input that costs more to parse than its size suggests (docs/robustness.md §6).
+ */
+export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
+  maxBytes: 65_536,
+  maxDepth: 24,
+  maxAttributes: 64,
+  maxElements: 8_192,
+});
+
+/** Past this many attributes on one element, duplicates are found with a set (a pairwise scan is
+ *  quadratic: 8,000 attributes cost 142 ms that way). Below it, the scan is cheaper. */
+const ATTRIBUTE_SET_THRESHOLD = 8;
 
 /**
  * A generic XML element kept as-is: unknown children and private data travel through the codec
@@ -153,7 +172,7 @@ export function parseXml(text: string, limits: XmlLimits): Result<XmlElement> {
       );
     }
   }
-  return new Parser(text, limits.maxDepth).parse();
+  return new Parser(text, limits).parse();
 }
 
 /** Thrown inside the parser only; parse() converts it to a Result. */
@@ -237,10 +256,19 @@ class Parser {
   private root: XmlElement | undefined;
   private rootClosed = false;
 
+  private readonly maxDepth: number;
+  private readonly maxAttributes: number;
+  private readonly maxElements: number;
+  private elements = 0;
+
   constructor(
     private readonly s: string,
-    private readonly maxDepth: number,
-  ) {}
+    limits: XmlLimits,
+  ) {
+    this.maxDepth = limits.maxDepth;
+    this.maxAttributes = limits.maxAttributes;
+    this.maxElements = limits.maxElements;
+  }
 
   parse(): Result<XmlElement> {
     try {
@@ -486,10 +514,13 @@ class Parser {
   private startTag(lt: number): void {
     const s = this.s;
     if (this.rootClosed) this.fail('a second root element', lt);
+    if (++this.elements > this.maxElements)
+      this.fail(`more than ${this.maxElements} elements`, lt, ErrorCode.XmlTooLarge);
     const nameEnd = this.readName(lt + 1);
     const name = s.slice(lt + 1, nameEnd);
     let i = nameEnd;
     let attrs: string[] | undefined;
+    let seen: Set<string> | undefined;
     let scope: Record<string, string> | undefined;
     const parentScope: NsScope =
       this.stack.length === 0 ? ROOT_SCOPE : (this.stack[this.stack.length - 1] as XmlElement).scope;
@@ -531,8 +562,21 @@ class Parser {
       if (value.indexOf('&') !== -1) value = this.decodeReferences(value, i + 1);
       i = close + 1;
       if (attrs === undefined) attrs = [];
-      for (let k = 0; k < attrs.length; k += 2)
-        if (attrs[k] === attrName) this.fail(`duplicate attribute ${attrName}`, before);
+      // XML 1.0 §3.1 "Unique Att Spec", in linear time whatever the count.
+      if (seen !== undefined) {
+        if (seen.has(attrName)) this.fail(`duplicate attribute ${attrName}`, before);
+        seen.add(attrName);
+      } else {
+        for (let k = 0; k < attrs.length; k += 2)
+          if (attrs[k] === attrName) this.fail(`duplicate attribute ${attrName}`, before);
+        if (attrs.length >= ATTRIBUTE_SET_THRESHOLD * 2) {
+          seen = new Set<string>();
+          for (let k = 0; k < attrs.length; k += 2) seen.add(attrs[k] as string);
+          seen.add(attrName);
+        }
+      }
+      if (attrs.length >= this.maxAttributes * 2)
+        this.fail(`more than ${this.maxAttributes} attributes on <${name}>`, before, ErrorCode.XmlTooLarge);
       attrs.push(attrName, value);
       if (attrName === 'xmlns' || attrName.startsWith('xmlns:')) {
         const prefix = attrName === 'xmlns' ? '' : attrName.slice(6);
@@ -571,6 +615,9 @@ class Parser {
     const ns = colon === -1 ? (elScope[''] ?? '') : elScope[prefix];
     if (ns === undefined) this.fail(`namespace prefix "${prefix}" is not declared`, lt);
     if (attrs !== undefined) {
+      // Namespaces in XML §6.3: no two attributes with the same local name in the same namespace
+      // (a:x and b:x with a and b bound to one URI). One pass, a set only when prefixes are used.
+      let expanded: Set<string> | undefined;
       for (let k = 0; k < attrs.length; k += 2) {
         const an = attrs[k] as string;
         const ac = an.indexOf(':');
@@ -578,7 +625,12 @@ class Parser {
         const ap = an.slice(0, ac);
         if (ap === '' || ac === an.length - 1 || an.indexOf(':', ac + 1) !== -1)
           this.fail(`malformed attribute name ${an}`, lt);
-        if (elScope[ap] === undefined) this.fail(`namespace prefix "${ap}" is not declared`, lt);
+        const uri = elScope[ap];
+        if (uri === undefined) this.fail(`namespace prefix "${ap}" is not declared`, lt);
+        const key = uri + '\u0000' + an.slice(ac + 1);
+        if (expanded === undefined) expanded = new Set<string>();
+        else if (expanded.has(key)) this.fail(`attribute ${an} duplicates another in the same namespace`, lt);
+        expanded.add(key);
       }
     }
     const el: XmlElement = {

@@ -15,6 +15,7 @@ import {
   type CstaRequest,
   type CstaRequestType,
   type ResponseTypeOf,
+  type XmlLimits,
 } from '../csta/index.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -77,6 +78,8 @@ export interface CtiConnectionOptions {
   reconnectInitialMs: number;
   reconnectMaxMs: number;
   maxFrameBytes?: number;
+  /** The CSTA parser's hostile-input caps (csta.* in the config); defaults otherwise. */
+  xmlLimits?: Partial<XmlLimits>;
   clock: Clock;
   logger: Logger;
   /** Socket factory (tests may inject); default net.connect. */
@@ -646,7 +649,7 @@ export class CtiConnection {
   }
 
   private receiveFrame(frame: Frame): void {
-    const decoded = decodeCsta(frame.payload);
+    const decoded = decodeCsta(frame.payload, this.options.xmlLimits);
     if (frame.isEvent || frame.invokeId === EVENT_INVOKE_ID) {
       if (!decoded.ok) {
         this.log.warn(

@@ -30,6 +30,8 @@ import {
   type CstaEvent,
   type CstaMessage,
   type CstaXmlEdition,
+  type DecodedCsta,
+  type XmlLimits,
 } from '../csta/index.js';
 import { toCstaError } from '../core/csta-errors.js';
 import type { AppearanceRecord } from '../core/directory.js';
@@ -72,6 +74,9 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
     case ErrorCode.LineNotOwned:
     case ErrorCode.CtiControlDisallowed:
       return { status: 403, phrase: 'Forbidden' };
+    case ErrorCode.LimitExceeded:
+      // A limit of this user (users.maxSessionsPerUser) is not lifted by retrying elsewhere.
+      return { status: 403, phrase: 'Forbidden' };
     case ErrorCode.UnknownUser:
     case ErrorCode.UnknownLine:
       return { status: 404, phrase: 'Not Found' };
@@ -97,6 +102,27 @@ const DIALOG_TERMINATING: ReadonlySet<number> = new Set([
 
 /** Events held behind a pending response, at most (beyond, they go out without waiting for it). */
 const HELD_EVENTS_LIMIT = 256;
+
+/**
+ * A body from a Microsoft RCC client: ECMA-323 only, under the configured parser caps. A root in
+ * no namespace (or in ECMA-354's) is not an RCC request (docs/msrcc.md §6); foreign namespaces are
+ * already refused by the codec.
+ */
+function decodeNorthbound(body: Uint8Array | string, limits: Partial<XmlLimits>): Result<DecodedCsta> {
+  const decoded = decodeCsta(body, limits);
+  if (!decoded.ok) return decoded;
+  const { edition, message } = decoded.value;
+  if (edition === 'unknown' || edition === 'ecma354')
+    return err(
+      new DesklineError(
+        ErrorCode.CstaUnknownMessage,
+        edition === 'unknown'
+          ? `<${message.type}> is in no namespace: an RCC body must be ECMA-323 XML`
+          : `<${message.type}> is an ECMA-354 application-session message, not an RCC request`,
+      ),
+    );
+  return decoded;
+}
 
 /** Warning header text (RFC 3261 §20.43: 399 = miscellaneous warning). Quotes and controls removed. */
 const warning = (text: string): string => `399 deskline "${text.replace(/["\\\r\n]/g, "'").slice(0, 200)}"`;
@@ -238,6 +264,12 @@ class RccSession implements SessionFace {
       );
   }
 
+  /** Over TCP or TLS a dialog outlives its connection (events open a new one, docs/msrcc.md §2);
+   *  while it has none, a new session of the same user may take its place. */
+  isAbandoned(): boolean {
+    return this.closed || this.dialog.isTerminated || this.dialog.connection === undefined;
+  }
+
   onStateChange(_session: CoreSession, state: CoreSessionState, reason: string | undefined): void {
     if (state === CoreSessionState.Closed && !this.closed) {
       // Closed by the core (authorization revoked by a directory change, gateway shutdown).
@@ -261,6 +293,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   private readonly sessions = new Map<string, RccSession>();
+  private readonly xmlLimits: Partial<XmlLimits>;
   private sip!: SipUserAgentCore;
   private disposing = false;
 
@@ -269,6 +302,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.rules = options.rules;
     this.metrics = options.metrics;
     this.log = options.logger.child({ component: 'msrcc' });
+    this.xmlLimits = {
+      maxAttributes: options.config.csta.maxAttributesPerElement,
+      maxElements: options.config.csta.maxElements,
+    };
   }
 
   static async start(options: MsRccFrontOptions): Promise<MsRccFront> {
@@ -394,7 +431,29 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         new DesklineError(ErrorCode.Disposed, 'the gateway is shutting down'),
         'ed3',
       );
-    const decoded = decodeCsta(invite.message.body);
+    // Who is asking comes first, from the headers: the body is parsed only for a licensed user
+    // (parsing is the costly part of a hostile INVITE, docs/robustness.md §6). Refusals before the
+    // body is read go out in ed3, what every Microsoft client speaks.
+    const from = invite.message.from();
+    if (!from.ok) return this.refuse(invite, from.error, 'ed3');
+    const fromUri =
+      from.value.uri.kind === 'sip'
+        ? `${from.value.uri.scheme}:${from.value.uri.user ?? ''}@${from.value.uri.host}`
+        : from.value.uri.text;
+    if (!(await this.core.whenDirectoryReady(3000))) {
+      return this.refuse(
+        invite,
+        new DesklineError(
+          ErrorCode.NoHealthyCtiConnection,
+          'the user directory is not loaded yet (no CTI Manager reachable)',
+        ),
+        'ed3',
+      );
+    }
+    const identified = this.identify(fromUri);
+    if (!identified.ok) return this.refuse(invite, identified.error, 'ed3');
+    const user = identified.value;
+    const decoded = decodeNorthbound(invite.message.body, this.xmlLimits);
     if (!decoded.ok) return this.refuse(invite, decoded.error, 'ed3');
     const edition = editionOf(decoded.value.edition);
     const request = decoded.value.message;
@@ -409,25 +468,9 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         cstaError('operation', 'invalidObjectType'),
       );
     }
-    if (!(await this.core.whenDirectoryReady(3000))) {
-      return this.refuse(
-        invite,
-        new DesklineError(
-          ErrorCode.NoHealthyCtiConnection,
-          'the user directory is not loaded yet (no CTI Manager reachable)',
-        ),
-        edition,
-      );
-    }
-    const from = invite.message.from();
-    if (!from.ok) return this.refuse(invite, from.error, edition);
-    const fromUri =
-      from.value.uri.kind === 'sip'
-        ? `${from.value.uri.scheme}:${from.value.uri.user ?? ''}@${from.value.uri.host}`
-        : from.value.uri.text;
-    const authorization = this.authorize(fromUri, getLcsLine(request));
+    const authorization = this.authorizeLine(user, getLcsLine(request));
     if (!authorization.ok) return this.refuse(invite, authorization.error, edition);
-    const { user, appearance, lineUri } = authorization.value;
+    const { appearance, lineUri } = authorization.value;
     if (invite.canceled) return;
 
     // The face exists before the dialog (the core session is opened first); events can only
@@ -436,6 +479,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     const face: SessionFace = {
       onCtiEvent: (s, e) => late.rcc?.onCtiEvent(s, e),
       onStateChange: (s, state, reason) => late.rcc?.onStateChange(s, state, reason),
+      isAbandoned: () => late.rcc?.isAbandoned() ?? false,
     };
     const opened = this.core.openSession({ user, appearance }, face);
     if (!opened.ok) return this.refuse(invite, opened.error, edition);
@@ -467,23 +511,27 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     );
   }
 
-  /** From user → licensed directory user; lcs:line → one of their appearances. */
-  private authorize(
-    fromUri: string,
-    lcsLine: string | undefined,
-  ): Result<{ user: DirectoryUser; appearance: AppearanceRecord; lineUri: string }> {
-    const directory = this.core.directory;
-    const user = directory.userBySipUri(fromUri, this.options.config.users.identity);
+  /** From user → licensed directory user. */
+  private identify(fromUri: string): Result<DirectoryUser> {
+    const user = this.core.directory.userBySipUri(fromUri, this.options.config.users.identity);
     if (user === undefined)
       return err(new DesklineError(ErrorCode.UnknownUser, `no CUCM user for ${fromUri}`));
     const licensed = this.core.authorizeUser(user);
     if (!licensed.ok) return licensed;
+    return ok(user);
+  }
+
+  /** lcs:line → one of the user's appearances. */
+  private authorizeLine(
+    user: DirectoryUser,
+    lcsLine: string | undefined,
+  ): Result<{ appearance: AppearanceRecord; lineUri: string }> {
+    const directory = this.core.directory;
     if (lcsLine === undefined || lcsLine.trim() === '') {
       // Not what Communicator sends, but a client with one line needs no line URI to be useful.
       const mine = directory.appearancesOfUser(user).filter((a) => a.device.ctiAllowed);
       if (mine.length === 1)
         return ok({
-          user,
           appearance: mine[0] as AppearanceRecord,
           lineUri: `tel:${(mine[0] as AppearanceRecord).line.dn};phone-context=dialstring`,
         });
@@ -504,7 +552,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       );
     const resolved = this.core.authorizeLine(user, key.value.dn, key.value.partition);
     if (!resolved.ok) return resolved;
-    return ok({ user, appearance: resolved.value.appearance, lineUri: lcsLine });
+    return ok({ appearance: resolved.value.appearance, lineUri: lcsLine });
   }
 
   // ------------------------------------------------------------------ in-dialog requests
@@ -545,7 +593,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   }
 
   private async receiveInfo(rcc: RccSession, request: IncomingDialogRequest): Promise<void> {
-    const decoded = decodeCsta(request.message.body);
+    const decoded = decodeNorthbound(request.message.body, this.xmlLimits);
     if (!decoded.ok) {
       this.metrics.refusal(decoded.error.code);
       this.log.info(
@@ -712,7 +760,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   private async receiveReInvite(rcc: RccSession, request: IncomingDialogRequest): Promise<void> {
     let edition = rcc.edition;
     if (request.message.body.length > 0) {
-      const decoded = decodeCsta(request.message.body);
+      const decoded = decodeNorthbound(request.message.body, this.xmlLimits);
       if (!decoded.ok) {
         request.respond(400, {
           reason: `Bad Request (${decoded.error.message})`.slice(0, 240),

@@ -99,6 +99,21 @@ export const GatewayConfigSchema = z.strictObject({
       identity: z.enum(['userPart', 'sipUri']).default('userPart'),
       /** Line URI style offered to UIs: CUCM dialstring with partition, or E.164 with ext. */
       lineUriStyle: z.enum(['dialstring', 'e164']).default('dialstring'),
+      /** Open sessions per user, all faces together (a user signed in on a few PCs and the desktop
+       *  app). At the limit, a session whose client is gone (its TCP connection closed) makes room
+       *  for the new one; otherwise the new one is refused (403). */
+      maxSessionsPerUser: z.number().int().min(1).max(1000).default(4),
+      /** CTI monitors per user, all sessions together (a CUCM limits monitors per application user:
+       *  one user must not use up the gateway's share). */
+      maxMonitorsPerUser: z.number().int().min(1).max(10_000).default(16),
+    })
+    .prefault({}),
+  csta: z
+    .strictObject({
+      /** Hostile-input caps of the CSTA XML parser, on SIP bodies and CTI frames alike
+       *  (docs/csta-codec.md "Limits"); far above any legitimate message. */
+      maxAttributesPerElement: z.number().int().min(8).max(10_000).default(64),
+      maxElements: z.number().int().min(256).max(100_000).default(8192),
     })
     .prefault({}),
   /** Line URI and dial rules (docs/numbering.md). Absent: pass-through rules, or the demo

@@ -64,6 +64,12 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     labelNames: ['code'],
     registers: [registry],
   });
+  const limits = new Counter({
+    name: 'deskline_limit_refusals_total',
+    help: 'Requests refused at a configured limit, by the config field that sets it',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   const ctiState = new Gauge({
     name: 'deskline_cti_connection_state',
     help: '1 for the current state of each CTI connection',
@@ -158,6 +164,9 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
     refusal(code) {
       refusals.inc({ code });
+    },
+    limitRefused(limit) {
+      limits.inc({ limit });
     },
     bindPool(p, c) {
       pool = p;

@@ -45,6 +45,8 @@ export const ErrorCode = {
   SenderRefused: 'SENDER_REFUSED',
   StorageFailed: 'STORAGE_FAILED',
   Internal: 'INTERNAL',
+  // resource limits (docs/robustness.md §6)
+  LimitExceeded: 'LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

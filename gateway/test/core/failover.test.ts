@@ -51,7 +51,8 @@ const DAVE = 'SEP00AABB000004/1004/INTERNAL';
 
 describe('CTI pool and sessions under failure', () => {
   it('spreads new sessions round-robin over the CTI connections', async () => {
-    gateway = await demoGateway({ demo: { enabled: true, nodes: 3 } });
+    // Six sessions of one user: above the default users.maxSessionsPerUser (4).
+    gateway = await demoGateway({ demo: { enabled: true, nodes: 3 }, users: { maxSessionsPerUser: 6 } });
     const indexes = Array.from(
       { length: 6 },
       () => open(gateway as Gateway, 'alice', ALICE).session.connection.index,

@@ -128,11 +128,25 @@ describe('editions', () => {
     );
   });
 
-  it('a foreign or missing namespace decodes by local names, edition unknown, and is answered in ed3', () => {
-    const foreign = decodeOk(body.replace('NS', 'urn:someone-else'));
-    expect(foreign.edition).toBe('unknown');
-    expect(foreign.message.type).toBe('MakeCall');
-    expect(encodeCsta(foreign.message, { edition: foreign.edition })).toContain('/csta/ed3"');
+  it('a foreign namespace is refused: the local name alone does not make a CSTA message', () => {
+    for (const xml of [
+      body.replace('NS', 'urn:evil'),
+      body.replace('<MakeCall xmlns="NS">', '<ed3:MakeCall xmlns:ed3="urn:evil">').replace('</MakeCall>', '</ed3:MakeCall>'),
+    ]) {
+      const decoded = decodeCsta(xml);
+      expect(decoded.ok, xml).toBe(false);
+      if (!decoded.ok) {
+        expect(decoded.error.code).toBe('CSTA_UNKNOWN_MESSAGE');
+        expect(decoded.error.message).toContain('urn:evil');
+      }
+    }
+  });
+
+  it('a missing namespace decodes by local names, edition unknown, and is answered in ed3', () => {
+    const bare = decodeOk(body.replace(' xmlns="NS"', ''));
+    expect(bare.edition).toBe('unknown');
+    expect(bare.message.type).toBe('MakeCall');
+    expect(encodeCsta(bare.message, { edition: bare.edition })).toContain('/csta/ed3"');
   });
 
   it('ECMA-354 messages are always in the ECMA-354 namespace', () => {
