@@ -94,7 +94,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['gateway/**/*.ts'],
+    files: ['{gateway,simulator,host,service}/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-restricted-globals': ['error', ...DOM_GLOBALS],

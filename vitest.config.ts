@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: [
       'gateway/test/**/*.test.ts',
+      'simulator/test/**/*.test.ts',
+      'host/test/**/*.test.ts',
+      'service/test/**/*.test.ts',
       'common/test/**/*.test.ts',
       'main/test/**/*.test.ts',
       'renderer/test/**/*.test.ts',

@@ -10,7 +10,7 @@
 //   - a CTI link frame (docs/cti-link.md): encodeFrame + FrameDecoder.push.
 import { readFileSync } from 'node:fs';
 import { decodeCsta, encodeCsta, type CstaMessage } from '../gateway/src/csta/index.js';
-import { encodeFrame, FrameDecoder } from '../gateway/src/cti/framing.js';
+import { encodeFrame, FrameDecoder } from '../gateway/src/cti-link/framing.js';
 import { parseMessage, validateRequest, SipRequest } from '../gateway/src/sip/index.js';
 import type { BenchContext } from './lib/context.js';
 import type { BenchResult } from './lib/results.js';

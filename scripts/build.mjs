@@ -73,7 +73,7 @@ export async function buildRenderer() {
 export async function buildService({ outFile = join(root, 'dist', 'service', 'gateway.mjs') } = {}) {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [join(root, 'gateway', 'src', 'service', 'cli.ts')],
+    entryPoints: [join(root, 'service', 'src', 'cli.ts')],
     outfile: outFile,
     bundle: true,
     platform: 'node',

@@ -2,22 +2,22 @@
 // Node test, from the headless service and from Electron's main process alike (STYLE habit 2).
 import { CtiPool } from './cti/cti-pool.js';
 import { SessionCore } from './core/session-core.js';
-import { DeskSession } from './desk/desk-session.js';
+import { DeskSession } from './faces/desk/desk-session.js';
 import { NumberingRules, DEFAULT_NUMBERING_RULES_CONFIG } from './numbering/index.js';
 import {
   parseGatewayConfig,
   readCtiPassword,
   type GatewayConfig,
   type GatewayConfigInput,
-} from './service/config.js';
-import { createGatewayMetrics, type GatewayMetrics } from './service/metrics.js';
-import { startSimulator, type Simulator } from './sim/index.js';
+} from './config/config.js';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { startSimulator, type Simulator } from '../../simulator/src/index.js';
 import { DesklineError, ErrorCode, wrapError } from './util/errors.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { nullLogger, type Logger } from './util/logger.js';
 import { unwrap } from './util/result.js';
 import type { CtiHealthView } from '../../common/src/api/views.js';
-import { MsRccFront } from './msrcc/msrcc-front.js';
+import { MsRccFront } from './faces/msrcc/msrcc-front.js';
 
 export const DESKLINE_VERSION = '0.1.0';
 

@@ -13,7 +13,7 @@ export {
   type DeskHandlers,
   type DeskEventListener,
   type DeskEventName,
-} from './desk/desk-session.js';
+} from './faces/desk/desk-session.js';
 export {
   parseGatewayConfig,
   loadGatewayConfigFile,
@@ -21,9 +21,9 @@ export {
   MAX_CTI_ADDRESSES,
   type GatewayConfig,
   type GatewayConfigInput,
-} from './service/config.js';
+} from './config/config.js';
 export { troubleshoot, type TroubleshootReport, type TroubleshootInput } from './core/troubleshoot.js';
-export { startSimulator, type Simulator, type SimulatorOptions } from './sim/index.js';
+export { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/src/index.js';
 export { DesklineError, ErrorCode, isDesklineError } from './util/errors.js';
 export { systemClock, type Clock } from './util/clock.js';
 export { createPinoLogger, MemoryLogger, nullLogger, type Logger } from './util/logger.js';

@@ -9,12 +9,12 @@ import {
   parseGatewayConfig,
   type GatewayConfig,
   type GatewayConfigInput,
-} from '../../gateway/src/service/config.js';
+} from '../../gateway/src/config/config.js';
 import {
   DEMO_APPLICATION_PASSWORD,
   DEMO_APPLICATION_USER,
   startSimulator,
-} from '../../gateway/src/sim/index.js';
+} from '../../simulator/src/index.js';
 import type { Clock, TimerHandle } from '../../gateway/src/util/clock.js';
 import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/util/errors.js';
 import type { Logger } from '../../gateway/src/util/logger.js';

@@ -18,7 +18,7 @@ import {
   type MethodName,
 } from '../../common/src/api/contract.js';
 import { ErrorCode } from '../../gateway/src/util/errors.js';
-import { callMethod, toErrorView as sharedToErrorView } from '../../gateway/src/shell/dispatch.js';
+import { callMethod, toErrorView as sharedToErrorView } from '../../host/src/dispatch.js';
 import type { Logger } from '../../gateway/src/util/logger.js';
 import { senderRefusal, type SenderFrameLike, type SenderPolicy } from './security.js';
 

@@ -31,10 +31,10 @@ import {
 } from 'electron';
 import type { EventName, EventPayload } from '../../common/src/api/contract.js';
 import type { NoticeView, SettingsView } from '../../common/src/api/views.js';
-import { createAppHandlers } from '../../gateway/src/app/app-handlers.js';
-import { HistoryStore } from '../../gateway/src/app/history-store.js';
-import { FileSecretStore, plainCipher, type SecretCipher } from '../../gateway/src/app/secret-store.js';
-import { SettingsStore, type SettingsField } from '../../gateway/src/app/settings-store.js';
+import { createAppHandlers } from '../../host/src/app-handlers.js';
+import { HistoryStore } from '../../host/src/stores/history-store.js';
+import { FileSecretStore, plainCipher, type SecretCipher } from '../../host/src/stores/secret-store.js';
+import { SettingsStore, type SettingsField } from '../../host/src/stores/settings-store.js';
 import { systemClock, type TimerHandle } from '../../gateway/src/util/clock.js';
 import { createPinoLogger, type Logger } from '../../gateway/src/util/logger.js';
 import { createActions, type Actions } from './actions.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../gateway/src/testing/fake-clock.js';
+import { FakeClock } from '../../gateway/test/support/fake-clock.js';
 import {
   BLUR_TOGGLE_GRACE_MS,
   PopupController,

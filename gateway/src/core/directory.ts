@@ -2,7 +2,7 @@
 // CTI Manager side reports them (docs/cti-link.md §4). Built once per load into
 // indexes so that every session-initiating request is a few map lookups, not a scan:
 // at 1,000 set-ups/s over 100,000 users a scan per INVITE would dominate.
-import type { DirectoryDevice, DirectoryLine, DirectoryUser } from '../cti/directory-codec.js';
+import type { DirectoryDevice, DirectoryLine, DirectoryUser } from '../cti-link/directory-codec.js';
 import type { LineAppearanceView } from '../../../common/src/api/views.js';
 
 export type { DirectoryDevice, DirectoryLine, DirectoryUser };

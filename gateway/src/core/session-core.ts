@@ -10,7 +10,7 @@ import type { CstaEvent, CstaMessageOf, CstaRequest, CstaRequestType, CstaRespon
 import { responseTypeOf } from '../csta/index.js';
 import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
-import type { DirectoryUser } from '../cti/directory-codec.js';
+import type { DirectoryUser } from '../cti-link/directory-codec.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

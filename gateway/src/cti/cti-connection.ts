@@ -19,9 +19,9 @@ import {
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
-import { EVENT_INVOKE_ID, InvokeIdAllocator } from './invoke-id.js';
-import { directoryFromPrivateData, type DirectorySegment } from './directory-codec.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../cti-link/framing.js';
+import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
+import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
 import type { CtiNodeState, CtiNodeView } from '../../../common/src/api/views.js';
 
 export const CtiConnectionState = {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is gateway/test/cluster/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const GATEWAY_CLI = fileURLToPath(new URL('../../src/service/cli.ts', import.meta.url));
+export const GATEWAY_CLI = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 export const KAMAILIO_CFG = fileURLToPath(new URL('../../../deploy/kamailio/kamailio.cfg', import.meta.url));
 
 const OUTPUT_LINES = 400;

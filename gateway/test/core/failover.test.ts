@@ -7,7 +7,7 @@ import type { Gateway } from '../../src/gateway.js';
 import type { CstaEvent } from '../../src/csta/index.js';
 import type { CoreSession, CoreSessionState, SessionFace } from '../../src/core/session-core.js';
 import { unwrap } from '../../src/util/result.js';
-import { demoGateway, waitForState } from '../desk/helpers.js';
+import { demoGateway, waitForState } from '../faces/desk/helpers.js';
 
 let gateway: Gateway | undefined;
 afterEach(async () => {

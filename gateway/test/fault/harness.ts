@@ -7,8 +7,8 @@
 import { expect } from 'vitest';
 import { createGateway, DEMO_CTI_PASSWORD, DEMO_CTI_USER, type Gateway } from '../../src/gateway.js';
 import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
-import type { GatewayConfigInput } from '../../src/service/config.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { GatewayConfigInput } from '../../src/config/config.js';
+import { startSimulator, type Simulator } from '../../../simulator/src/index.js';
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 

@@ -7,10 +7,10 @@
 // outlives its connection, RFC 3261 §18.1.1). Every outcome is counted, so a test can say what
 // the client saw and check that it kept making progress.
 import { decodeCsta, type CstaMessage } from '../../src/csta/index.js';
-import { buildRequest, SipRawClient, type RawSession } from '../../src/testing/sip-raw-client.js';
+import { buildRequest, SipRawClient, type RawSession } from '../support/sip-raw-client.js';
 import { isDesklineError, ErrorCode } from '../../src/util/errors.js';
 import { SipRequest, type SipResponse } from '../../src/sip/index.js';
-import { body } from '../msrcc/helpers.js';
+import { body } from '../faces/msrcc/helpers.js';
 import { expect } from 'vitest';
 import { FAR_END, LOAD_USERS, type Listener, type Rig } from './harness.js';
 

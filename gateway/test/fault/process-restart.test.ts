@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DEMO_CTI_PASSWORD, DEMO_CTI_USER } from '../../src/gateway.js';
 import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { startSimulator, type Simulator } from '../../../simulator/src/index.js';
 import {
   CountingClock,
   LOAD_DEVICES,
@@ -30,7 +30,7 @@ import {
 import { LoadClient } from './load-client.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/service/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 
 interface ServiceProcess {
   readonly child: ChildProcess;

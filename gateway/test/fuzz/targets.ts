@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { decodeCsta, encodeCsta, type CstaEdition } from '../../src/csta/index.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../src/cti/framing.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../src/cti-link/framing.js';
 import { StreamFramer, type FramerLimits } from '../../src/sip/framing.js';
 import { SipRequest, SipResponse, type SipMessageKind } from '../../src/sip/message.js';
 import { parseDatagram, validateRequest, validateResponse, SipParseError } from '../../src/sip/parser.js';

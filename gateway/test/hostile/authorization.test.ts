@@ -7,8 +7,8 @@
 // with 403), each refusal is logged with its reason, and nothing changes on Bob's side: no monitor,
 // no call, no forwarding, his call untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest } from '../../src/testing/sip-raw-client.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { buildRequest } from '../support/sip-raw-client.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { FAR_END, Rig, until } from '../fault/harness.js';
 import { snapshotDeviceBody } from '../fault/load-client.js';
 import { connect, invite, LINES, signIn, signOut, warningText, type SignedIn } from './helpers.js';

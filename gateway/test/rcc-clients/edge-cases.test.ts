@@ -3,9 +3,9 @@
 // Line URIs in E.164 form, OPTIONS probes in and out of dialogs.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, DEMO_CTI_PASSWORD, DEMO_CTI_USER, type Gateway } from '../../src/gateway.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
-import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { startSimulator, type Simulator } from '../../../simulator/src/index.js';
+import { SipJsCstaClient } from '../support/sip-sipjs-client.js';
+import { SipRawClient } from '../support/sip-raw-client.js';
 import { SipRequest, type SipResponse } from '../../src/sip/index.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { unwrap } from '../../src/util/result.js';
@@ -18,7 +18,7 @@ import {
   openRcc,
   rawClient,
   sipGateway,
-} from '../msrcc/helpers.js';
+} from '../faces/msrcc/helpers.js';
 import {
   SERVER_URI,
   answerOf,

@@ -11,9 +11,9 @@ import {
   type CstaMessageType,
 } from '../../src/csta/index.js';
 import type { Gateway } from '../../src/gateway.js';
-import type { Simulator } from '../../src/sim/index.js';
-import type { SipJsAnswer, SipJsSession } from '../../src/testing/sip-sipjs-client.js';
-import { listener } from '../msrcc/helpers.js';
+import type { Simulator } from '../../../simulator/src/index.js';
+import type { SipJsAnswer, SipJsSession } from '../support/sip-sipjs-client.js';
+import { listener } from '../faces/msrcc/helpers.js';
 
 export const ED3 = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
 

@@ -13,11 +13,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { expiryDelayMs } from '../../src/sip/session-timer.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import type { RawSession, SipRawClient } from '../../src/testing/sip-raw-client.js';
-import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
+import { FakeClock } from '../support/fake-clock.js';
+import type { RawSession, SipRawClient } from '../support/sip-raw-client.js';
+import { SipJsCstaClient } from '../support/sip-sipjs-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
-import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from '../msrcc/helpers.js';
+import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from '../faces/msrcc/helpers.js';
 import {
   SERVER_URI,
   answerOf,

@@ -9,9 +9,9 @@
 // events in that edition.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cstaNamespace, type CstaXmlEdition } from '../../src/csta/index.js';
-import { RawSession, SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { RawSession, SipRawClient } from '../support/sip-raw-client.js';
 import type { SipRequest } from '../../src/sip/index.js';
-import { listener } from '../msrcc/helpers.js';
+import { listener } from '../faces/msrcc/helpers.js';
 import { ED3, decoded, expectAllReleased, expectCsta, simulatorMonitors, until, vector } from './helpers.js';
 import { SIPE, sipeSite, type SipeSite } from './sipe-cluster.js';
 

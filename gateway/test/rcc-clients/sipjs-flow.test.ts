@@ -5,8 +5,8 @@
 // consultation + transfer, conference, forwarding, do-not-disturb, MonitorStop, BYE.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { SipJsCstaClient, type SipJsSession } from '../../src/testing/sip-sipjs-client.js';
-import { ALICE_LINE, body, sipGateway } from '../msrcc/helpers.js';
+import { SipJsCstaClient, type SipJsSession } from '../support/sip-sipjs-client.js';
+import { ALICE_LINE, body, sipGateway } from '../faces/msrcc/helpers.js';
 import {
   ED3,
   SERVER_URI,

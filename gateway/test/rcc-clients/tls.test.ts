@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { SipRawClient } from '../support/sip-raw-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
-import { demoGateway } from '../desk/helpers.js';
-import { ALICE_LINE, body, csta, nextEvent } from '../msrcc/helpers.js';
+import { demoGateway } from '../faces/desk/helpers.js';
+import { ALICE_LINE, body, csta, nextEvent } from '../faces/msrcc/helpers.js';
 import { SERVER_URI, expectAllReleased, until } from './helpers.js';
 
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { DEMO_NUMBERS } from '../../src/sim/index.js';
-import { listener, sipGateway } from '../msrcc/helpers.js';
+import { DEMO_NUMBERS } from '../../../simulator/src/index.js';
+import { listener, sipGateway } from '../faces/msrcc/helpers.js';
 
 const SIPP = '/usr/bin/sipp';
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));

@@ -2,7 +2,7 @@
 // transactions, dialogs, session timers) over an in-memory connection, lets the transactions
 // expire, and reports heap bytes per live dialog. Not a test.
 // Run: npx tsx --expose-gc gateway/test/sip/bench/dialog-memory.ts [N]
-import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { nullLogger } from '../../../src/util/logger.js';
 import {
   SipConnection,

@@ -1,0 +1,143 @@
+// Device identifiers between a Microsoft RCC client and the CTI link (DESIGN §2, docs/cti-link.md §5).
+//
+// The client names its own line by its Line URI (`tel:73124;phone-context=dialstring;partition=P`,
+// `tel:+14085551001;ext=1001`) or by a deviceID it learned from events; parties by tel URIs built
+// from whatever the user clicked. The CTI side names a line appearance `<device>/<dn>/<partition>`
+// and parties by number. A session translates both ways; the IDs it hands out are remembered so that
+// what a client sends back (sipe reuses event deviceIDs in ClearConnection) maps to the same CTI ID.
+import type { CstaMessage } from '../../csta/index.js';
+import type { Directory, AppearanceRecord } from '../../core/directory.js';
+import { parsePartyAddress, normalizeDialString, type NumberingRules } from '../../numbering/index.js';
+import { DesklineError, ErrorCode } from '../../util/errors.js';
+import { err, ok, type Result } from '../../util/result.js';
+
+const LEARNED_LIMIT = 256;
+
+export class DeviceTranslator {
+  /** north ID → CTI ID, for IDs this session handed out. */
+  private readonly learned = new Map<string, string>();
+
+  constructor(
+    private readonly directory: () => Directory,
+    private readonly rules: NumberingRules,
+    /** The session's own appearance and the Line URI exactly as the client gave it. */
+    private readonly appearance: AppearanceRecord,
+    private readonly lineUri: string,
+    /** The user's appearances (any of them may be addressed by line URI). */
+    private readonly userAppearances: () => readonly AppearanceRecord[],
+  ) {}
+
+  private remember(north: string, cti: string): string {
+    if (!this.learned.has(north)) {
+      this.learned.set(north, cti);
+      if (this.learned.size > LEARNED_LIMIT) this.learned.delete(this.learned.keys().next().value as string);
+    }
+    return north;
+  }
+
+  /** CTI → client. The session's own appearance is always the client's Line URI verbatim. */
+  toNorth(cti: string): string {
+    if (cti === this.appearance.id) return this.lineUri;
+    const appearance = this.directory().appearances.get(cti);
+    if (appearance !== undefined)
+      return this.remember(`tel:${appearance.line.dn};phone-context=dialstring`, cti);
+    if (cti.startsWith('+')) return this.remember(`tel:${cti}`, cti);
+    if (/^[0-9*#]+$/.test(cti)) return this.remember(`tel:${cti};phone-context=dialstring`, cti);
+    return this.remember(cti, cti);
+  }
+
+  /** A device the client names as its own (callingDevice, monitorObject, device of a feature). */
+  ownToCti(north: string): Result<string> {
+    if (north === this.lineUri || north === this.appearance.id) return ok(this.appearance.id);
+    const learned = this.learned.get(north);
+    if (learned !== undefined) return ok(learned);
+    const party = parsePartyAddress(north);
+    if (!party.ok) return err(party.error);
+    const dn = party.value.ext ?? party.value.number;
+    const mine = this.userAppearances();
+    const match =
+      mine.find(
+        (a) => a.id === this.appearance.id && (a.line.dn === dn || a.line.e164 === party.value.number),
+      ) ??
+      mine.find(
+        (a) =>
+          (a.line.dn === dn || a.line.e164 === party.value.number) &&
+          (party.value.partition === undefined || a.line.partition === party.value.partition),
+      );
+    if (match === undefined)
+      return err(new DesklineError(ErrorCode.LineNotOwned, `${north} is not one of this user's lines`));
+    return ok(match.id);
+  }
+
+  /** A connection's deviceID: the own line, or an ID this session handed out in an event. */
+  connectionToCti(north: string): string {
+    const own = this.ownToCti(north);
+    if (own.ok) return own.value;
+    return this.learned.get(north) ?? north;
+  }
+
+  /** A destination the user dialled (calledDirectoryNumber, consultedDevice, transferredTo, ...). */
+  destinationToCti(north: string): Result<string> {
+    const learned = this.learned.get(north);
+    if (learned !== undefined && !learned.includes('/')) return ok(learned);
+    const party = parsePartyAddress(north);
+    if (!party.ok)
+      return err(
+        new DesklineError(
+          ErrorCode.NumberInvalid,
+          `cannot dial ${JSON.stringify(north)}: ${party.error.message}`,
+        ),
+      );
+    const view = normalizeDialString(party.value.number, this.rules);
+    if (!view.valid)
+      return err(
+        new DesklineError(
+          ErrorCode.NumberInvalid,
+          `cannot dial ${JSON.stringify(north)}: ${view.reason ?? 'not dialable'}`,
+        ),
+      );
+    return ok(view.dialString);
+  }
+
+  /** Rewrites every device ID in a CTI message (event or response) for the client. */
+  messageToNorth<M extends CstaMessage>(message: M): M {
+    return walk(message, this) as M;
+  }
+}
+
+const SKIP = new Set([
+  'unknown',
+  'extensions',
+  'type',
+  'monitorCrossRefID',
+  'cause',
+  'localConnectionInfo',
+  'serviceCrossRefID',
+]);
+/** Plain-text fields that carry a device ID in events and responses. */
+const TEXT_DEVICE_FIELDS = new Set([
+  'calledDevice',
+  'forwardTo',
+  'forwardDN',
+  'originatingDevice',
+  'deviceObject',
+  'snapshotObject',
+]);
+
+function walk(value: unknown, t: DeviceTranslator, key?: string): unknown {
+  if (typeof value === 'string')
+    return key !== undefined && TEXT_DEVICE_FIELDS.has(key) ? t.toNorth(value) : value;
+  if (Array.isArray(value)) return value.map((item) => walk(item, t));
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(object)) {
+    if (SKIP.has(k)) out[k] = v;
+    else if (k === 'deviceID' && typeof v === 'string')
+      out[k] = t.toNorth(v); // ConnectionID, deviceEntry
+    else if (k === 'id' && typeof v === 'string' && Object.keys(object).length === 1)
+      out[k] = t.toNorth(v); // DeviceRef
+    else out[k] = walk(v, t, k);
+  }
+  return out;
+}
