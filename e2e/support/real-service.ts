@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { GatewayHealth } from '../../gateway/src/gateway.js';
+import type { ServiceHealth as GatewayHealth } from '../../host/src/demo.js';
 import type { CallSnapshot, NodeView } from '../../simulator/src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

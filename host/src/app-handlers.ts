@@ -3,7 +3,7 @@
 // parseRequest at the boundary (IPC or WebSocket); failures throw DesklineErrors, which the
 // boundary turns into { code, message }.
 import type { MethodHandlers, MethodName } from '../../common/src/api/contract.js';
-import { unwrap } from '../../gateway/src/util/result.js';
+import { unwrap } from '../../gateway/src/index.js';
 import type { HistoryStore } from './stores/history-store.js';
 import type { SettingsStore } from './stores/settings-store.js';
 

@@ -11,8 +11,8 @@ import {
   type MethodName,
   type MethodResponse,
 } from '../../common/src/api/contract.js';
-import { ErrorCode } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import { ErrorCode } from '../../gateway/src/index.js';
+import type { Logger } from '../../gateway/src/index.js';
 
 const isErrorWithCode = (value: unknown): value is Error & { code: string } =>
   value instanceof Error && typeof (value as { code?: unknown }).code === 'string';

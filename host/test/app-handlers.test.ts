@@ -8,8 +8,8 @@ import { HistoryStore } from '../src/stores/history-store.js';
 import { MemorySecretStore } from '../src/stores/secret-store.js';
 import { SettingsStore } from '../src/stores/settings-store.js';
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
-import { isDesklineError } from '../../gateway/src/util/errors.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { isDesklineError } from '../../gateway/src/index.js';
+import { MemoryLogger } from '../../gateway/src/index.js';
 
 let dir: string;
 let settings: SettingsStore;

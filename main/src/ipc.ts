@@ -17,9 +17,9 @@ import {
   type MethodHandlers,
   type MethodName,
 } from '../../common/src/api/contract.js';
-import { ErrorCode } from '../../gateway/src/util/errors.js';
+import { ErrorCode } from '../../gateway/src/index.js';
 import { callMethod, toErrorView as sharedToErrorView } from '../../host/src/dispatch.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import type { Logger } from '../../gateway/src/index.js';
 import { senderRefusal, type SenderFrameLike, type SenderPolicy } from './security.js';
 
 /** Code of a call refused because of who sent it. */

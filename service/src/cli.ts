@@ -16,18 +16,19 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGateway, type Gateway } from '../../gateway/src/gateway.js';
-import { troubleshoot } from '../../gateway/src/core/troubleshoot.js';
-import { systemClock } from '../../gateway/src/util/clock.js';
-import { createPinoLogger, type LogLevel } from '../../gateway/src/util/logger.js';
 import {
+  createPinoLogger,
   loadGatewayConfigFile,
   parseGatewayConfig,
+  systemClock,
+  troubleshoot,
+  wrapError,
   type GatewayConfig,
-} from '../../gateway/src/config/config.js';
-import { startHttpServer, type HttpServer } from './http-server.js';
+  type LogLevel,
+} from '../../gateway/src/index.js';
+import { DEMO_USER_ID, startGateway, type HostedGateway } from '../../host/src/demo.js';
 import { startShellHost, type ShellHost } from '../../host/src/shell/shell-host.js';
-import { wrapError } from '../../gateway/src/util/errors.js';
+import { startHttpServer, type HttpServer } from './http-server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The built UI: next to the sources (service/src → dist/renderer) or next to the
@@ -105,9 +106,9 @@ async function main(): Promise<void> {
   if (config.shell.enabled && !existsSync(join(staticDir, 'index.html')))
     fail('the browser shell needs the built UI: run `npm run build:renderer` first (npm run shell does it)');
 
-  let gateway: Gateway;
+  let gateway: HostedGateway;
   try {
-    gateway = await createGateway({ config, clock: systemClock, logger });
+    gateway = await startGateway({ config, clock: systemClock, logger });
   } catch (cause) {
     fail(wrapError(cause).message);
   }
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     if (config.http.port !== null)
       http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, logger });
     if (config.shell.enabled) {
-      const userId = args.user ?? config.shell.userId ?? (config.demo.enabled ? 'alice' : undefined);
+      const userId = args.user ?? config.shell.userId ?? (config.demo.enabled ? DEMO_USER_ID : undefined);
       if (userId === undefined)
         throw new Error("shell.userId (or --user): which user's phone the browser shell controls");
       const dataDir =

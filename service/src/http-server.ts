@@ -3,10 +3,8 @@
 // Read-only; bound to what the config says (default 127.0.0.1).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gateway } from '../../gateway/src/gateway.js';
-import { troubleshoot } from '../../gateway/src/core/troubleshoot.js';
-import { wrapError } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import { troubleshoot, wrapError, type Logger } from '../../gateway/src/index.js';
+import type { HostedGateway } from '../../host/src/demo.js';
 
 export interface HttpServer {
   readonly url: string;
@@ -27,7 +25,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startHttpServer(
-  gateway: Gateway,
+  gateway: HostedGateway,
   options: { host: string; port: number; logger: Logger },
 ): Promise<HttpServer> {
   const log = options.logger.child({ component: 'http' });

@@ -11,11 +11,11 @@
 //
 // Device identifiers (docs/cti-link.md §5): a line appearance is `<device>/<dn>/<partition>`; a
 // party outside the cluster is the number as dialled or presented.
-import type { Clock, TimerHandle } from '../../gateway/src/util/clock.js';
-import { DesklineError, ErrorCode, assert, assertNever } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
-import { nullLogger } from '../../gateway/src/util/logger.js';
-import { err, ok, type Result } from '../../gateway/src/util/result.js';
+import type { Clock, CstaErrorClass, TimerHandle } from '../../gateway/src/protocol.js';
+import { DesklineError, ErrorCode, assert, assertNever } from '../../gateway/src/protocol.js';
+import type { Logger } from '../../gateway/src/protocol.js';
+import { nullLogger } from '../../gateway/src/protocol.js';
+import { err, ok, type Result } from '../../gateway/src/protocol.js';
 import {
   DIALABLE_RE,
   type AppearanceRecord,
@@ -212,17 +212,7 @@ export type CallModelListener = (event: CallModelEvent) => void;
 
 // ---------------------------------------------------------------- errors
 
-/** The error classes of ECMA-323 §9 (CSTAErrorCode). */
-export type CstaErrorClass =
-  | 'operation'
-  | 'security'
-  | 'stateIncompatibility'
-  | 'systemResourceAvailability'
-  | 'subscribedResourceAvailability'
-  | 'performanceManagement'
-  | 'privateData'
-  | 'unspecified';
-
+/** A CSTAErrorCode: its class (the codec's CSTA_ERROR_CLASSES, ECMA-323 §9) and value. */
 export interface CstaErrorValue {
   readonly errorClass: CstaErrorClass;
   readonly value: string;

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/util/errors.js';
-import { createPinoLogger, type LogLevel } from '../../gateway/src/util/logger.js';
-import { err, ok, type Result } from '../../gateway/src/util/result.js';
+import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/protocol.js';
+import { createPinoLogger, type LogLevel } from '../../gateway/src/protocol.js';
+import { err, ok, type Result } from '../../gateway/src/protocol.js';
 import { loadClusterFile } from './cluster-file.js';
 import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from './demo-cluster.js';
 import {

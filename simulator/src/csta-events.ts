@@ -1,7 +1,7 @@
 // Domain events of the call model → ECMA-323 event messages, as one monitor sees them: the
 // same event reads the same for every monitor except for `monitorCrossRefID` and
 // `localConnectionInfo` (the monitored device's own connection state, ECMA-269 §12.2.17).
-import type { CstaMessage, DeviceRef } from '../../gateway/src/csta/index.js';
+import type { CstaMessage, DeviceRef } from '../../gateway/src/protocol.js';
 import type { CallEvent, ConnectionRef, ConnectionState, DeviceEvent } from './call-model.js';
 
 /** ECMA-269 rings are counted; the model keeps milliseconds. One North American ring cycle (2 s on, 4 s off). */

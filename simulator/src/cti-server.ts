@@ -24,18 +24,18 @@ import {
   type ConnectionID,
   type CstaMessage,
   type CstaRequest,
-} from '../../gateway/src/csta/index.js';
+} from '../../gateway/src/protocol.js';
 import {
   switchingFunctionDevicesMessage,
   segmentDirectory,
   type DirectorySegment,
-} from '../../gateway/src/cti-link/directory-codec.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../gateway/src/cti-link/framing.js';
-import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../../gateway/src/cti-link/invoke-id.js';
-import type { Clock, TimerHandle } from '../../gateway/src/util/clock.js';
-import { DesklineError, ErrorCode, assert, assertNever, wrapError } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
-import { err, ok, type Result } from '../../gateway/src/util/result.js';
+} from '../../gateway/src/protocol.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../gateway/src/protocol.js';
+import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../../gateway/src/protocol.js';
+import type { Clock, TimerHandle } from '../../gateway/src/protocol.js';
+import { DesklineError, ErrorCode, assert, assertNever, wrapError } from '../../gateway/src/protocol.js';
+import type { Logger } from '../../gateway/src/protocol.js';
+import { err, ok, type Result } from '../../gateway/src/protocol.js';
 import {
   CallModelError,
   FORWARDING_TYPES,

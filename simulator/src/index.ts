@@ -12,6 +12,8 @@ export {
   DEMO_APPLICATION_PASSWORD,
   DEMO_APPLICATION_USER,
   DEMO_NUMBERS,
+  DEMO_NUMBERING_RULES,
+  DEMO_USER_ID,
   demoCluster,
   demoClusterConfig,
   generateCluster,

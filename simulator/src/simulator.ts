@@ -1,9 +1,9 @@
 // startSimulator(): the CTI Manager simulator in-process (DESIGN §4). Used by the gateway's
 // --demo mode, the desktop app and the tests; the CLI (cli.ts) wraps it for a terminal.
-import { systemClock, type Clock } from '../../gateway/src/util/clock.js';
-import { DesklineError, ErrorCode } from '../../gateway/src/util/errors.js';
-import { nullLogger, type Logger } from '../../gateway/src/util/logger.js';
-import { err, ok, unwrap, type Result } from '../../gateway/src/util/result.js';
+import { MAX_CTI_NODES, systemClock, type Clock } from '../../gateway/src/protocol.js';
+import { DesklineError, ErrorCode } from '../../gateway/src/protocol.js';
+import { nullLogger, type Logger } from '../../gateway/src/protocol.js';
+import { err, ok, unwrap, type Result } from '../../gateway/src/protocol.js';
 import { startAdminApi, type AdminApi, type AdminTarget } from './admin-api.js';
 import { CallModel, type CallSnapshot } from './call-model.js';
 import { CtiNode, CtiService, type NodeView } from './cti-server.js';
@@ -12,7 +12,8 @@ import { buildClusterModel, ClusterModel, type ClusterConfig } from './model.js'
 
 export const DEFAULT_CTI_PORT = 2748;
 export const DEFAULT_ADMIN_PORT = 8748;
-export const MAX_NODES = 8;
+/** CTI Manager nodes, at most: the gateway's limit (one definition, in the CTI link). */
+export const MAX_NODES = MAX_CTI_NODES;
 
 export interface SimulatorOptions {
   /** The cluster: 'demo' (default), a configuration (cluster file, generateCluster) or a built model. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unwrap } from '../../gateway/src/util/result.js';
+import { unwrap } from '../../gateway/src/protocol.js';
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
 import { CallModel } from '../src/call-model.js';
 import { buildClusterModel } from '../src/model.js';

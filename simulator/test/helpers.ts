@@ -1,7 +1,7 @@
 // Shared by the simulator tests: a call model over the demo cluster on a fake clock, with every
 // event recorded, and views of those events from one device's point of view.
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
-import { unwrap, type Result } from '../../gateway/src/util/result.js';
+import { unwrap, type Result } from '../../gateway/src/protocol.js';
 import {
   CallModel,
   CallModelError,

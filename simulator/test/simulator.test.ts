@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
-import { ErrorCode, isDesklineError } from '../../gateway/src/util/errors.js';
+import { ErrorCode, isDesklineError } from '../../gateway/src/protocol.js';
 import { DEMO_NUMBERS, generateCluster, startSimulator } from '../src/index.js';
 import { ALICE, BOB, HENRY } from './helpers.js';
 import { eventually, tcpHandles, TestCtiClient } from './cti-test-client.js';

@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import { NumberingRulesConfig } from '../numbering/rules.js';
-
-export const MAX_CTI_ADDRESSES = 8;
+import { MAX_CTI_NODES } from '../cti-link/limits.js';
 
 const HostPort = z
   .string()
@@ -71,7 +70,7 @@ export const GatewayConfigSchema = z.strictObject({
        *  `demo: true` = the embedded simulator. */
       addresses: z
         .array(HostPort)
-        .max(MAX_CTI_ADDRESSES, `at most ${MAX_CTI_ADDRESSES} CTI connection addresses`)
+        .max(MAX_CTI_NODES, `at most ${MAX_CTI_NODES} CTI connection addresses`)
         .default([]),
       applicationUser: z.string().min(1).max(128).default('deskline'),
       /** Prefer passwordFile; an inline password is accepted for development. Never logged. */
@@ -130,7 +129,7 @@ export const GatewayConfigSchema = z.strictObject({
     .strictObject({
       /** Start the CTI Manager simulator in-process with the demo cluster and use it. */
       enabled: z.boolean().default(false),
-      nodes: z.number().int().min(1).max(MAX_CTI_ADDRESSES).default(2),
+      nodes: z.number().int().min(1).max(MAX_CTI_NODES).default(2),
       /** The simulator's admin HTTP API (stop/freeze nodes, inbound calls) on 127.0.0.1:
        *  a port (0 = any free one, shown in /health), or null for none. */
       adminPort: z.number().int().min(0).max(65535).nullable().default(null),

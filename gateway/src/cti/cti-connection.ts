@@ -22,7 +22,28 @@ import type { Logger } from '../util/logger.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../cti-link/framing.js';
 import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
 import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
-import type { CtiNodeState, CtiNodeView } from '../../../common/src/api/views.js';
+
+/** A connection's health as operators and UIs read it (mapped to the UI's CtiNodeView by the
+ *  faces, docs/architecture.md "Layers"). */
+export type CtiNodeState = 'connecting' | 'up' | 'degraded' | 'down' | 'disabled';
+
+export interface CtiNodeHealth {
+  /** Priority order, 0 first. */
+  index: number;
+  address: string;
+  state: CtiNodeState;
+  /** The CTI connection ID (application session ID); new after each reconnect. */
+  connectionId?: string;
+  rttMs?: number;
+  /** Recent heartbeat round-trip times, oldest first. */
+  rttHistory: number[];
+  /** Epoch ms of the current connection's start; absent while not up. */
+  upSince?: number;
+  failures: number;
+  missedHeartbeats: number;
+  sessions: number;
+  lastError?: string;
+}
 
 export const CtiConnectionState = {
   /** Created, not started. */
@@ -807,8 +828,8 @@ export class CtiConnection {
     }
   }
 
-  view(): CtiNodeView {
-    const view: CtiNodeView = {
+  view(): CtiNodeHealth {
+    const view: CtiNodeHealth = {
       index: this.index,
       address: this.addressText,
       state: this.viewState,

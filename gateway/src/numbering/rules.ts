@@ -8,7 +8,7 @@
 // is allocation-light and never throws.
 import { z } from 'zod';
 import type { NumberView } from '../../../common/src/api/views.js';
-import { assert, DesklineError, ErrorCode } from '../util/errors.js';
+import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import { validateDn, validatePartition } from './appearance.js';
 import { parsePartyAddress, type PartyAddress } from './party.js';
@@ -322,117 +322,6 @@ export const NumberingRulesConfig = z.strictObject({
 export type NumberingRulesConfig = z.infer<typeof NumberingRulesConfig>;
 export type NumberingRulesConfigInput = z.input<typeof NumberingRulesConfig>;
 
-// ============================================================================ the default rule set
-
-/**
- * The demo cluster's numbering (docs/numbering.md §4): 4-digit internal extensions 1000-8999, site DIDs
- * +1 408 555 1xxx (extension = last 4 digits), 9 for an outside line, bare 10-digit and 1+10-digit NANP
- * numbers and 011 international as dialled from a North American desk, and `+` E.164 as is.
- */
-export const DEFAULT_NUMBERING_RULES_CONFIG: NumberingRulesConfigInput = {
-  lineUri: {
-    rewrites: [
-      {
-        name: 'site-did-line',
-        description: 'E.164 line URI of a site DID → its extension',
-        match: '^\\+14085551(\\d{3})$',
-        replace: '1$1',
-      },
-    ],
-    defaultPartition: 'INTERNAL',
-    unmatched: 'useNumber',
-  },
-  dial: {
-    unmatched: 'dialAsIs',
-    rules: [
-      {
-        name: 'internal-extension',
-        description: '4-digit extension, dialled as is',
-        match: '^[1-8]\\d{3}$',
-        replace: '$&',
-      },
-      {
-        name: 'outside-international',
-        description: '9 011 + international → +',
-        match: '^9011([1-9]\\d{6,14})$',
-        replace: '+$1',
-        continue: true,
-      },
-      {
-        name: 'outside-long-distance',
-        description: '9 1 + 10 digits → +1',
-        match: '^91([2-9]\\d{2}[2-9]\\d{6})$',
-        replace: '+1$1',
-        continue: true,
-      },
-      {
-        name: 'outside-national',
-        description: '9 + 10 digits → +1',
-        match: '^9([2-9]\\d{2}[2-9]\\d{6})$',
-        replace: '+1$1',
-        continue: true,
-      },
-      {
-        name: 'outside-local',
-        description: '9 + 7 digits → +1 408',
-        match: '^9([2-9]\\d{6})$',
-        replace: '+1408$1',
-        continue: true,
-      },
-      {
-        name: 'international-011',
-        description: '011 + international → + (Cisco style)',
-        beginsWith: '011',
-        removeDigits: 3,
-        prefix: '+',
-        continue: true,
-      },
-      {
-        name: 'long-distance',
-        description: '1 + 10 digits → +1 (Cisco style)',
-        beginsWith: '1',
-        numberOfDigits: 11,
-        removeDigits: 0,
-        prefix: '+',
-        continue: true,
-      },
-      {
-        name: 'national',
-        description: '10 digits → +1',
-        match: '^[2-9]\\d{2}[2-9]\\d{6}$',
-        replace: '+1$&',
-        continue: true,
-      },
-      {
-        name: 'site-did',
-        description: 'our own DIDs stay internal: +1 408 555 1xxx → 1xxx (Cisco style)',
-        beginsWith: '+14085551',
-        numberOfDigits: 12,
-        removeDigits: 8,
-        prefix: '',
-      },
-    ],
-  },
-  directoryLookup: {
-    rules: [
-      {
-        name: 'site-did',
-        description: 'a caller on one of our DIDs is the user of that extension',
-        beginsWith: '+14085551',
-        numberOfDigits: 12,
-        removeDigits: 8,
-        prefix: '',
-      },
-      {
-        name: 'national',
-        description: '10 digits presented by the carrier → +1',
-        match: '^[2-9]\\d{2}[2-9]\\d{6}$',
-        replace: '+1$&',
-      },
-    ],
-  },
-};
-
 // ============================================================================ compiled rules
 
 interface CompiledCisco {
@@ -522,18 +411,6 @@ export class NumberingRules {
 /** Same as NumberingRules.compile(). */
 export const compileNumberingRules = (config: unknown): Result<NumberingRules> =>
   NumberingRules.compile(config);
-
-let defaultRules: NumberingRules | undefined;
-/** The compiled DEFAULT_NUMBERING_RULES_CONFIG (compiled once). */
-export function defaultNumberingRules(): NumberingRules {
-  if (defaultRules === undefined) {
-    const compiled = NumberingRules.compile(DEFAULT_NUMBERING_RULES_CONFIG);
-    // A bug, not an expected condition: the default set is a constant checked by the tests.
-    assert(compiled.ok, `default numbering rules: ${compiled.ok ? '' : compiled.error.message}`);
-    defaultRules = compiled.value;
-  }
-  return defaultRules;
-}
 
 // ============================================================================ running a rule list
 

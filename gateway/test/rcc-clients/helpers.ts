@@ -78,7 +78,7 @@ export async function sipJsEvent<T extends CstaMessageType>(
 
 /** Monitors the simulator holds for the gateway's CTI connections, over all nodes. */
 export function simulatorMonitors(
-  gateway: Gateway,
+  gateway: Gateway & { simulator?: Simulator | undefined },
   simulator: Simulator | undefined = gateway.simulator,
 ): number {
   if (simulator === undefined) throw new Error('no simulator to count monitors in');
@@ -87,7 +87,7 @@ export function simulatorMonitors(
 
 /** Waits until every RCC session, SIP dialog, core session and CTI monitor is gone. */
 export async function expectAllReleased(
-  gateway: Gateway,
+  gateway: Gateway & { simulator?: Simulator | undefined },
   simulator: Simulator | undefined = gateway.simulator,
 ): Promise<void> {
   const state = (): string => {

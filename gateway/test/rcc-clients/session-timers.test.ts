@@ -11,7 +11,7 @@
 // the CTI heartbeat interval and directory refresh are set above the time the test moves, and
 // sockets still carry real bytes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { startGateway, type HostedGateway } from '../../../host/src/demo.js';
 import { expiryDelayMs } from '../../src/sip/session-timer.js';
 import { FakeClock } from '../support/fake-clock.js';
 import type { RawSession, SipRawClient } from '../support/sip-raw-client.js';
@@ -31,7 +31,7 @@ import {
 
 const INTERVAL_S = 90;
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let raw: SipRawClient | undefined;
 let sipjs: SipJsCstaClient | undefined;
 afterEach(async () => {
@@ -44,8 +44,8 @@ afterEach(async () => {
 });
 
 /** The demo gateway on a fake clock, with a 90 s session interval (the RFC 4028 minimum). */
-async function gatewayOnFakeClock(clock: FakeClock, logger = new MemoryLogger()): Promise<Gateway> {
-  return createGateway({
+async function gatewayOnFakeClock(clock: FakeClock, logger = new MemoryLogger()): Promise<HostedGateway> {
+  return startGateway({
     clock,
     logger,
     config: {

@@ -4,7 +4,7 @@
 // INVITE + RequestSystemStatus, GetCSTAFeatures, MonitorStart, click-to-dial with its events,
 // consultation + transfer, conference, forwarding, do-not-disturb, MonitorStop, BYE.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { HostedGateway } from '../../../host/src/demo.js';
 import { SipJsCstaClient, type SipJsSession } from '../support/sip-sipjs-client.js';
 import { ALICE_LINE, body, sipGateway } from '../faces/msrcc/helpers.js';
 import {
@@ -33,7 +33,7 @@ const dnd = {
 const getForwarding = (device: string): string =>
   `<?xml version="1.0"?><GetForwarding xmlns="${ED3}"><device>${device}</device></GetForwarding>`;
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let client: SipJsCstaClient | undefined;
 afterEach(async () => {
   await client?.close();
@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 /** Opens alice's session over WS, starts her monitor; returns the session and cross-reference ID. */
-async function aliceMonitored(gw: Gateway): Promise<{ session: SipJsSession; xref: string }> {
+async function aliceMonitored(gw: HostedGateway): Promise<{ session: SipJsSession; xref: string }> {
   client = await SipJsCstaClient.connect({ url: wsUrl(gw), aor: 'sip:alice@deskline.example' });
   const session = await client.openSession(SERVER_URI, body.requestSystemStatus(ALICE_LINE));
   const monitor = answerOf(await session.info(body.monitorStart(ALICE_LINE)), 'MonitorStartResponse');

@@ -17,8 +17,8 @@ import {
   type EventName,
   type MethodName,
 } from '../../../common/src/api/contract.js';
-import { ErrorCode, DesklineError } from '../../../gateway/src/util/errors.js';
-import { err, ok, type Result } from '../../../gateway/src/util/result.js';
+import { ErrorCode, DesklineError } from '../../../gateway/src/index.js';
+import { err, ok, type Result } from '../../../gateway/src/index.js';
 
 /** Path of the WebSocket endpoint on the shell's origin. */
 export const SHELL_WS_PATH = '/ws';

@@ -4,7 +4,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
-import { DesklineError, ErrorCode } from '../../../gateway/src/util/errors.js';
+import { DesklineError, ErrorCode } from '../../../gateway/src/index.js';
 
 /** The renderer's CSP (the same as renderer/index.html's meta). Sent as a header too, because
  *  `frame-ancestors` only works from a header (CSP3 §6.4.2: ignored in a meta element). */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { EventName, MethodHandlers } from '../../../common/src/api/contract.js';
 import type { DeskStateView, SettingsView } from '../../../common/src/api/views.js';
-import { DesklineError, ErrorCode } from '../../../gateway/src/util/errors.js';
+import { DesklineError, ErrorCode } from '../../../gateway/src/index.js';
 
 export const DESK_STATE: DeskStateView = {
   user: null,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AtomicJsonFile } from '../../src/stores/atomic-json-file.js';
-import { MemoryLogger } from '../../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../../gateway/src/index.js';
 import { FaultyFs } from './support/faulty-fs.js';
 
 const Doc = z.object({ version: z.literal(1), name: z.string(), count: z.number().int() });

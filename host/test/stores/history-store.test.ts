@@ -11,7 +11,7 @@ import {
 } from '../../../common/src/api/views.js';
 import { HistoryStore } from '../../src/stores/history-store.js';
 import { FakeClock } from '../../../gateway/test/support/fake-clock.js';
-import { MemoryLogger } from '../../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../../gateway/src/index.js';
 import { FaultyFs } from './support/faulty-fs.js';
 
 let dir: string;

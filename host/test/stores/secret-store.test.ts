@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSecretStore, MemorySecretStore, type SecretCipher } from '../../src/stores/secret-store.js';
-import { MemoryLogger } from '../../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../../gateway/src/index.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -11,7 +11,7 @@ import {
   SettingsStore,
   type SettingsField,
 } from '../../src/stores/settings-store.js';
-import { MemoryLogger } from '../../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../../gateway/src/index.js';
 import { FaultyFs } from './support/faulty-fs.js';
 
 let dir: string;

@@ -1,10 +1,10 @@
 // The desk API end to end against the real simulator over real TCP: pick a line, dial,
 // ringing → connected, hold, resume, consultative transfer, conference, hang up, refusals.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../src/gateway.js';
+import type { HostedGateway } from '../../../../host/src/demo.js';
 import { callIn, demoGateway, waitForState } from './helpers.js';
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 afterEach(async () => {
   await gateway?.dispose();
   gateway = undefined;

@@ -1,6 +1,7 @@
-// Helpers for engine tests: a gateway on the in-process demo simulator, and waiting on
+// Helpers for engine tests: a gateway on the in-process demo simulator (demo mode as the
+// hosts start it, host/src/demo.ts), and waiting on
 // desk state (named events, never sleeps).
-import { createGateway, type Gateway } from '../../../src/gateway.js';
+import { startGateway, type HostedGateway } from '../../../../host/src/demo.js';
 import type { GatewayConfigInput } from '../../../src/config/config.js';
 import type { DeskSession } from '../../../src/faces/desk/desk-session.js';
 import type { CallView, DeskStateView } from '../../../../common/src/api/views.js';
@@ -9,8 +10,8 @@ import { MemoryLogger } from '../../../src/util/logger.js';
 export async function demoGateway(
   overrides: Partial<GatewayConfigInput> = {},
   logger = new MemoryLogger(),
-): Promise<Gateway> {
-  return createGateway({
+): Promise<HostedGateway> {
+  return startGateway({
     config: {
       demo: { enabled: true, nodes: 2 },
       http: { port: null },

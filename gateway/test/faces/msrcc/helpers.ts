@@ -2,6 +2,7 @@
 // pidgin-sipe's are), and a gateway with SIP listeners on the demo cluster.
 import { decodeCsta, type CstaMessage } from '../../../src/csta/index.js';
 import type { Gateway } from '../../../src/gateway.js';
+import type { HostedGateway } from '../../../../host/src/demo.js';
 import type { GatewayConfigInput } from '../../../src/config/config.js';
 import { SipRawClient, type RawSession } from '../../support/sip-raw-client.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/index.js';
@@ -33,7 +34,7 @@ export const body = {
     `<?xml version="1.0"?><SetForwarding xmlns="${NS}"><device>${device}</device><forwardingType>forwardImmediate</forwardingType><activateForward>${on}</activateForward><forwardDN>${to}</forwardDN></SetForwarding>`,
 };
 
-export async function sipGateway(overrides: Partial<GatewayConfigInput> = {}): Promise<Gateway> {
+export async function sipGateway(overrides: Partial<GatewayConfigInput> = {}): Promise<HostedGateway> {
   return demoGateway({
     sip: {
       domain: 'gw.deskline.test',

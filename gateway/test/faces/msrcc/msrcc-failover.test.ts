@@ -3,12 +3,12 @@
 // a new INVITE (or an in-dialog re-INVITE) restores the session without signing in again,
 // round-robin skips the dead node, and with no CTI Manager at all the INVITE gets 503.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../src/gateway.js';
+import type { HostedGateway } from '../../../../host/src/demo.js';
 import type { SipRawClient } from '../../support/sip-raw-client.js';
 import { unwrap } from '../../../src/util/result.js';
 import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from './helpers.js';
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let client: SipRawClient | undefined;
 afterEach(async () => {
   await client?.close().catch(() => undefined);

@@ -2,11 +2,11 @@
 // INVITE + RequestSystemStatus, GetCSTAFeatures, MonitorStart, MakeCall, events as INFO,
 // consultation + transfer, forwarding, ClearConnection, MonitorStop, UPDATE / re-INVITE refresh, BYE.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../src/gateway.js';
+import type { HostedGateway } from '../../../../host/src/demo.js';
 import type { SipRawClient } from '../../support/sip-raw-client.js';
 import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from './helpers.js';
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let client: SipRawClient | undefined;
 afterEach(async () => {
   await client?.close().catch(() => undefined);

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { nodeDurableFs, type DurableFs } from '../../../src/stores/durable-fs.js';
 import { MemorySecretStore } from '../../../src/stores/secret-store.js';
 import { SettingsStore } from '../../../src/stores/settings-store.js';
-import { nullLogger } from '../../../../gateway/src/util/logger.js';
+import { nullLogger } from '../../../../gateway/src/index.js';
 
 const [dir, point, userId] = process.argv.slice(2);
 if (dir === undefined || point === undefined || userId === undefined) {
