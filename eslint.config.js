@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { layersConfig } from './eslint.layers.js';
 
 const NODE_BUILTINS = [
   'assert',
@@ -153,4 +154,5 @@ export default tseslint.config(
     files: ['e2e/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,js,mjs}', '*.config.{ts,js}'],
     languageOptions: { globals: { ...globals.node } },
   },
+  layersConfig(),
 );

@@ -6,7 +6,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
-import { NumberingRulesConfig } from '../numbering/rules.js';
+import { NumberingRulesConfig } from '../numbering/rule-schema.js';
 import { MAX_CTI_NODES } from '../cti-link/limits.js';
 
 const HostPort = z

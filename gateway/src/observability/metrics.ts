@@ -1,16 +1,35 @@
 // Prometheus metrics (prom-client), one registry per gateway instance so that several
-// gateways can live in one process (tests, the Kamailio integration test).
+// gateways can live in one process (tests, the Kamailio integration test). Each layer receives
+// only the narrow interface it reports through (SessionMetrics for the session core,
+// SipFaceMetrics for the MS-RCC face); the composition (gateway.ts) holds GatewayMetrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CoreMetrics } from '../core/session-core.js';
-import type { CtiPool } from '../cti/cti-pool.js';
 
-export interface GatewayMetrics extends CoreMetrics {
-  readonly registry: Registry;
+/** What the session core reports (it declares the same port as CoreMetrics). */
+export interface SessionMetrics {
+  requestCompleted(type: string, outcome: string, durationMs: number): void;
+  sessionOpened(): void;
+  sessionClosed(): void;
+}
+
+/** What the Microsoft RCC face reports. */
+export interface SipFaceMetrics {
   sipRequest(method: string, status: number): void;
   cstaEventSent(type: string): void;
   refusal(code: string): void;
+}
+
+/** The CTI state sampled before a scrape (the CTI pool provides it). */
+export interface CtiSampler {
+  readonly upCount: number;
+  health(): {
+    nodes: readonly { address: string; state: string; rttMs?: number; failures: number; sessions: number }[];
+  };
+}
+
+export interface GatewayMetrics extends SessionMetrics, SipFaceMetrics {
+  readonly registry: Registry;
   /** Samples CTI state just before a scrape. */
-  bindPool(pool: CtiPool, sessionCount: () => number): void;
+  bindPool(pool: CtiSampler, sessionCount: () => number): void;
   /** Samples the SIP transport just before a scrape. */
   bindSip(counters: () => { connections: number; readPauses: number }): void;
 }
@@ -89,7 +108,7 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     registers: [registry],
   });
 
-  let pool: CtiPool | undefined;
+  let pool: CtiSampler | undefined;
   let count: (() => number) | undefined;
   const sample = (): void => {
     if (pool === undefined) return;

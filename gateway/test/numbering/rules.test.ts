@@ -20,7 +20,7 @@ import {
   NumberingRulesConfig,
   regexProblem,
   type RuleStep,
-} from '../../src/numbering/rules.js';
+} from '../../src/numbering/index.js';
 import { ErrorCode } from '../../src/util/errors.js';
 import { unwrap } from '../../src/util/result.js';
 import { loadVectors } from './vectors.js';

@@ -30,6 +30,7 @@ import type {
 } from '../../../../common/src/api/views.js';
 import type { MethodHandlers, MethodName } from '../../../../common/src/api/contract.js';
 import { CallTracker, callViewOf, type PartyInfo, type TrackedCall } from './call-tracker.js';
+import { lineAppearanceViews } from './line-views.js';
 import { callActions } from './call-actions.js';
 
 type DeskMethod = Extract<MethodName, `desk.${string}`>;
@@ -153,7 +154,7 @@ export class DeskSession implements SessionFace {
   listLines(): LineAppearanceView[] {
     const user = this.user();
     if (user === undefined) return [];
-    const views = this.options.core.directory.lineAppearanceViews(user, this.lineUri);
+    const views = lineAppearanceViews(this.options.core.directory, user, this.lineUri);
     if (user.licence === null) {
       for (const view of views) {
         view.controllable = false;

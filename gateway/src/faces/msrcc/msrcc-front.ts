@@ -43,7 +43,7 @@ import {
 } from '../../core/session-core.js';
 import { lineKeyOf, type NumberingRules } from '../../numbering/index.js';
 import type { GatewayConfig } from '../../config/config.js';
-import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { SipFaceMetrics } from '../../observability/metrics.js';
 import {
   SipUserAgentCore,
   type IncomingDialogRequest,
@@ -242,13 +242,13 @@ export interface MsRccFrontOptions {
   rules: NumberingRules;
   clock: Clock;
   logger: Logger;
-  metrics: GatewayMetrics;
+  metrics: SipFaceMetrics;
 }
 
 export class MsRccFront implements SipUserAgentCoreDelegate {
   readonly core: SessionCore;
   readonly rules: NumberingRules;
-  readonly metrics: GatewayMetrics;
+  readonly metrics: SipFaceMetrics;
   readonly log: Logger;
   private readonly sessions = new Map<string, RccSession>();
   private sip!: SipUserAgentCore;

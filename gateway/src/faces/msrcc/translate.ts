@@ -5,9 +5,14 @@
 // from whatever the user clicked. The CTI side names a line appearance `<device>/<dn>/<partition>`
 // and parties by number. A session translates both ways; the IDs it hands out are remembered so that
 // what a client sends back (sipe reuses event deviceIDs in ClearConnection) maps to the same CTI ID.
-import type { CstaMessage } from '../../csta/index.js';
+import { descriptorOf, type CstaMessage, type FieldKind } from '../../csta/index.js';
 import type { Directory, AppearanceRecord } from '../../core/directory.js';
-import { parsePartyAddress, normalizeDialString, type NumberingRules } from '../../numbering/index.js';
+import {
+  lineKeyOf,
+  normalizeDialString,
+  parsePartyAddress,
+  type NumberingRules,
+} from '../../numbering/index.js';
 import { DesklineError, ErrorCode } from '../../util/errors.js';
 import { err, ok, type Result } from '../../util/result.js';
 
@@ -46,24 +51,20 @@ export class DeviceTranslator {
     return this.remember(cti, cti);
   }
 
-  /** A device the client names as its own (callingDevice, monitorObject, device of a feature). */
+  /** A device the client names as its own (callingDevice, monitorObject, device of a feature):
+   *  its session line's URI or appearance ID, an ID this session handed out, or any line URI of
+   *  one of the user's lines — read as the INVITE's was (numbering/line-uri.ts). */
   ownToCti(north: string): Result<string> {
     if (north === this.lineUri || north === this.appearance.id) return ok(this.appearance.id);
     const learned = this.learned.get(north);
     if (learned !== undefined) return ok(learned);
-    const party = parsePartyAddress(north);
-    if (!party.ok) return err(party.error);
-    const dn = party.value.ext ?? party.value.number;
+    const key = lineKeyOf(north, this.rules);
+    if (!key.ok) return err(key.error);
+    const { dn, partition } = key.value;
+    const names = (a: AppearanceRecord): boolean =>
+      a.line.dn === dn && (partition === undefined || a.line.partition === partition);
     const mine = this.userAppearances();
-    const match =
-      mine.find(
-        (a) => a.id === this.appearance.id && (a.line.dn === dn || a.line.e164 === party.value.number),
-      ) ??
-      mine.find(
-        (a) =>
-          (a.line.dn === dn || a.line.e164 === party.value.number) &&
-          (party.value.partition === undefined || a.line.partition === party.value.partition),
-      );
+    const match = mine.find((a) => a.id === this.appearance.id && names(a)) ?? mine.find(names);
     if (match === undefined)
       return err(new DesklineError(ErrorCode.LineNotOwned, `${north} is not one of this user's lines`));
     return ok(match.id);
@@ -101,43 +102,39 @@ export class DeviceTranslator {
 
   /** Rewrites every device ID in a CTI message (event or response) for the client. */
   messageToNorth<M extends CstaMessage>(message: M): M {
-    return walk(message, this) as M;
+    const descriptor = descriptorOf(message.type);
+    // Every decoded message has its descriptor; one without is passed on untouched.
+    return descriptor === undefined ? message : (walk(message, descriptor.body, this) as M);
   }
 }
 
-const SKIP = new Set([
-  'unknown',
-  'extensions',
-  'type',
-  'monitorCrossRefID',
-  'cause',
-  'localConnectionInfo',
-  'serviceCrossRefID',
-]);
-/** Plain-text fields that carry a device ID in events and responses. */
-const TEXT_DEVICE_FIELDS = new Set([
-  'calledDevice',
-  'forwardTo',
-  'forwardDN',
-  'originatingDevice',
-  'deviceObject',
-  'snapshotObject',
-]);
-
-function walk(value: unknown, t: DeviceTranslator, key?: string): unknown {
-  if (typeof value === 'string')
-    return key !== undefined && TEXT_DEVICE_FIELDS.has(key) ? t.toNorth(value) : value;
-  if (Array.isArray(value)) return value.map((item) => walk(item, t));
-  if (value === null || typeof value !== 'object') return value;
-  const object = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(object)) {
-    if (SKIP.has(k)) out[k] = v;
-    else if (k === 'deviceID' && typeof v === 'string')
-      out[k] = t.toNorth(v); // ConnectionID, deviceEntry
-    else if (k === 'id' && typeof v === 'string' && Object.keys(object).length === 1)
-      out[k] = t.toNorth(v); // DeviceRef
-    else out[k] = walk(v, t, k);
+/**
+ * A value of `kind` with every device ID in it translated. Which fields are device IDs is the
+ * codec's knowledge (csta/messages.ts): DeviceRef fields (`device()`) and text marked
+ * `deviceId()`. Anything else (cross references, causes, `unknown` and `extensions` nodes) is
+ * copied as it is.
+ */
+function walk(value: unknown, kind: FieldKind, t: DeviceTranslator): unknown {
+  switch (kind.k) {
+    case 'text':
+      return kind.deviceId === true && typeof value === 'string' ? t.toNorth(value) : value;
+    case 'device':
+      // DeviceRef: { id } or { absent }.
+      return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'string'
+        ? { ...value, id: t.toNorth(value.id) }
+        : value;
+    case 'list':
+      return Array.isArray(value) ? value.map((item) => walk(item, kind.of, t)) : value;
+    case 'struct': {
+      if (typeof value !== 'object' || value === null) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(value)) {
+        const entry = kind.fields[key];
+        out[key] = entry === undefined ? field : walk(field, entry.kind, t);
+      }
+      return out;
+    }
+    default:
+      return value;
   }
-  return out;
 }
