@@ -19,9 +19,10 @@ import {
   DEMO_APPLICATION_USER,
   DEMO_NUMBERING_RULES,
   DEMO_USER_ID,
-  startSimulator,
-  type Simulator,
-} from '../../simulator/src/index.js';
+} from '../../simulator/src/demo-facts.js';
+// The simulator itself is loaded only when demo mode starts (a dynamic import): the production
+// service bundle keeps it in a chunk of its own (scripts/build.mjs).
+import type { Simulator } from '../../simulator/src/index.js';
 
 export { DEMO_USER_ID };
 
@@ -44,10 +45,11 @@ export interface DemoSimulator {
 }
 
 /** The simulator on the demo cluster, with the demo CTI application credentials. */
-export function startDemoSimulator(
+export async function startDemoSimulator(
   options: DemoSimulatorOptions,
   ports: Pick<CreateGatewayOptions, 'clock' | 'logger'> = {},
 ): Promise<Simulator> {
+  const { startSimulator } = await import('../../simulator/src/index.js');
   return startSimulator({
     ...options,
     applicationUser: DEMO_APPLICATION_USER,

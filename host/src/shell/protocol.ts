@@ -1,33 +1,24 @@
-// The browser shell's WebSocket protocol, version 1 (docs/ui.md §5). One JSON object per
-// text frame. The renderer's client (renderer/src/bridge/ws-bridge.ts) speaks the same
-// shapes; the two cannot share a module (lint direction rules, STYLE habit 1), so the doc
-// is the single statement of the format and both sides are tested against each other.
-//
-//   client → server   { id, method, request }        call a contract method
-//                     { subscribe: [eventName...] }   (re)declare the events wanted; replaces the set
-//   server → client   { id, envelope }                the Envelope answering request `id`
-//                     { event, payload }              a pushed event
-//
-// A client that sends anything else (not JSON, not one of these shapes, an unknown method
-// or event name, a frame over the size limit) is closed with 1008/1009: a correct client
-// never does, so there is nothing to recover.
+// Decoding the browser shell's client frames (the shapes: common/src/api/shell-protocol.ts,
+// docs/ui.md §5). A client that sends anything else (not JSON, not one of these shapes, an
+// unknown method or event name, a frame over the size limit) is closed with 1008/1009: a
+// correct client never does, so there is nothing to recover.
 import {
   isEventName,
   isMethodName,
   type EventName,
   type MethodName,
 } from '../../../common/src/api/contract.js';
-import { ErrorCode, DesklineError } from '../../../gateway/src/index.js';
-import { err, ok, type Result } from '../../../gateway/src/index.js';
+import {
+  SHELL_MAX_REQUEST_ID,
+  SHELL_MAX_SUBSCRIBED,
+  SHELL_TOKEN_PARAM,
+  SHELL_WS_PATH,
+} from '../../../common/src/api/shell-protocol.js';
+import { DesklineError, ErrorCode, err, ok, type Result } from '../../../gateway/src/index.js';
 
-/** Path of the WebSocket endpoint on the shell's origin. */
-export const SHELL_WS_PATH = '/ws';
-/** Query parameter carrying the per-start token on the upgrade request. */
-export const SHELL_TOKEN_PARAM = 'token';
+export { SHELL_TOKEN_PARAM, SHELL_WS_PATH };
 
-/** Request IDs are positive integers a client picks; 2^31 keeps them small in JSON. */
-const MAX_REQUEST_ID = 2 ** 31 - 1;
-
+/** A decoded client frame (ShellClientFrame, told apart by `kind`). */
 export type ClientMessage =
   | { kind: 'call'; id: number; method: MethodName; request: unknown }
   | { kind: 'subscribe'; events: EventName[] };
@@ -48,7 +39,7 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
 
   if ('subscribe' in value) {
     const names = value.subscribe;
-    if (!Array.isArray(names) || names.length > 64) {
+    if (!Array.isArray(names) || names.length > SHELL_MAX_SUBSCRIBED) {
       return err(new DesklineError(ErrorCode.InvalidArgument, 'subscribe: expected an array of event names'));
     }
     const events: EventName[] = [];
@@ -67,7 +58,7 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
   }
 
   const { id, method } = value;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_REQUEST_ID) {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > SHELL_MAX_REQUEST_ID) {
     return err(new DesklineError(ErrorCode.InvalidArgument, 'call: id must be an integer from 1 to 2^31-1'));
   }
   if (typeof method !== 'string' || !isMethodName(method)) {

@@ -14,6 +14,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../../gateway/src/
 import { DesklineError, ErrorCode, wrapError } from '../../../gateway/src/index.js';
 import { nullLogger, type Logger } from '../../../gateway/src/index.js';
 import { callMethod } from '../dispatch.js';
+import type { ShellEventFrame, ShellResponseFrame } from '../../../common/src/api/shell-protocol.js';
 import { decodeClientMessage, SHELL_TOKEN_PARAM, SHELL_WS_PATH } from './protocol.js';
 import { createStaticHandler, SECURITY_HEADERS, sendPlain } from './static-files.js';
 
@@ -193,7 +194,7 @@ export async function startShellServer(options: ShellServerOptions): Promise<She
     try {
       const envelope = await callMethod(options.handlers, method, request, logger);
       try {
-        frame = JSON.stringify({ id, envelope });
+        frame = JSON.stringify({ id, envelope } satisfies ShellResponseFrame);
       } catch (error) {
         logger.error({ method, err: wrapError(error).message }, 'shell: response not serialisable');
         frame = JSON.stringify({
@@ -202,7 +203,7 @@ export async function startShellServer(options: ShellServerOptions): Promise<She
             ok: false,
             error: { code: ErrorCode.Internal, message: `${method} failed unexpectedly` },
           },
-        });
+        } satisfies ShellResponseFrame);
       }
     } finally {
       client.inFlight -= 1;
@@ -287,7 +288,7 @@ export async function startShellServer(options: ShellServerOptions): Promise<She
       if (frame === undefined) {
         // Serialised once for all clients.
         try {
-          frame = JSON.stringify({ event: name, payload });
+          frame = JSON.stringify({ event: name, payload } satisfies ShellEventFrame);
         } catch (error) {
           logger.error(
             { event: name, err: wrapError(error).message },
