@@ -6,7 +6,14 @@
 // connection it started on (round-robin, DESIGN §5). Everything it sends to and receives from
 // the CTI Manager is in CTI form (device IDs `<device>/<dn>/<partition>`, docs/cti-link.md §5);
 // faces translate to their own forms.
-import type { CstaEvent, CstaMessageOf, CstaRequest, CstaRequestType, CstaResponse } from '../csta/index.js';
+import type {
+  CstaEvent,
+  CstaMessageOf,
+  CstaRequest,
+  CstaRequestType,
+  CstaResponse,
+  ResponseTypeOf,
+} from '../csta/index.js';
 import { responseTypeOf } from '../csta/index.js';
 import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
@@ -274,8 +281,11 @@ export class CoreSession {
 
   // ------------------------------------------------------------------ call control
 
-  /** Forwards a call-control / logical-device request (CTI form) after authorization. */
-  async request(message: ForwardedRequest): Promise<CstaResponse> {
+  /** Forwards a call-control / logical-device request (CTI form) after authorization; resolves
+   *  with that request's own response type (MakeCall → MakeCallResponse, ...). */
+  async request<T extends ForwardedRequestType>(
+    message: ForwardedRequest & { type: T },
+  ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
     if (!FORWARDED.has(message.type))
       throw refusal(
         ErrorCode.InvalidArgument,
@@ -287,10 +297,7 @@ export class CoreSession {
     const connection = await this.ready();
     const started = this.core.clock.monotonic();
     try {
-      const response = (await connection.request(
-        message as CstaMessageOf<'MakeCall'>,
-        responseTypeOf(message.type as 'MakeCall'),
-      )) as CstaResponse;
+      const response = await connection.request(message, responseTypeOf(message.type));
       this.learnFromResponse(response);
       this.core.metrics?.requestCompleted(message.type, 'ok', this.core.clock.monotonic() - started);
       return response;

@@ -528,7 +528,7 @@ export class CtiConnection {
    * answer rejects with CtiError carrying the CSTA error in `detail.cstaError`.
    */
   request<T extends CstaRequestType>(
-    message: CstaMessageOf<T>,
+    message: CstaRequest & { type: T },
     expected: ResponseTypeOf<T>,
     timeoutMs?: number,
   ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
@@ -539,11 +539,9 @@ export class CtiConnection {
         }),
       );
     }
-    return this.sendRequestRaw(
-      message as CstaRequest,
-      expected,
-      timeoutMs ?? this.options.requestTimeoutMs,
-    ) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
+    return this.sendRequestRaw(message, expected, timeoutMs ?? this.options.requestTimeoutMs) as Promise<
+      CstaMessageOf<ResponseTypeOf<T>>
+    >;
   }
 
   private sendRequestRaw(

@@ -3,11 +3,12 @@
 // choose one, and control calls on it; call and device state stream out as DeskStateView
 // snapshots. It recovers by itself when its CTI connection fails or comes back with a new
 // connection ID — the user never signs in again.
-import type { CstaEvent, CstaResponse } from '../../csta/index.js';
+import type { CstaEvent, CstaMessageOf, ResponseTypeOf } from '../../csta/index.js';
 import type {
   CoreSession,
   CoreSessionState,
   ForwardedRequest,
+  ForwardedRequestType,
   SessionCore,
   SessionFace,
 } from '../../core/session-core.js';
@@ -16,7 +17,7 @@ import type { DirectoryUser } from '../../cti-link/directory-codec.js';
 import { normalizeDialString, type NumberingRules } from '../../numbering/index.js';
 import { lineUriOf, type LineUriStyle } from '../../numbering/index.js';
 import type { LineRecord } from '../../core/directory.js';
-import { DesklineError, ErrorCode, wrapError } from '../../util/errors.js';
+import { assert, DesklineError, ErrorCode, wrapError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type {
@@ -79,6 +80,24 @@ function friendly(action: string, cause: unknown): DesklineError {
     detail: { cstaError: { errorClass: csta.errorClass, value: csta.value } },
   });
 }
+
+/**
+ * The desk's legal state changes (docs/architecture.md, "State machines"). A state may also be
+ * entered again to update its reason (recovering: "reconnecting" → the last failure).
+ *   noLine → starting                   a line is chosen
+ *   starting → active | recovering | failed
+ *   active → recovering | failed        CTI connection lost or stale / session closed
+ *   recovering → active | failed        recovered / session closed
+ *   failed → recovering                 a CTI Manager came back
+ *   any but noLine → starting           another line is chosen
+ */
+const DESK_TRANSITIONS: Readonly<Record<DeskSessionState, readonly DeskSessionState[]>> = {
+  noLine: ['starting'],
+  starting: ['starting', 'active', 'recovering', 'failed'],
+  active: ['starting', 'active', 'recovering', 'failed'],
+  recovering: ['starting', 'recovering', 'active', 'failed'],
+  failed: ['starting', 'recovering', 'failed', 'active'],
+};
 
 export class DeskSession implements SessionFace {
   private readonly listeners = new Set<DeskEventListener>();
@@ -209,12 +228,12 @@ export class DeskSession implements SessionFace {
     if (!allowed.ok) throw allowed.error;
     await this.closeSession('another line chosen');
     this.selected = lineId;
-    this.setState('starting');
+    this.transition('starting');
     try {
       await this.open(lineId);
     } catch (cause) {
       const error = wrapError(cause);
-      this.setState(
+      this.transition(
         error.code === ErrorCode.NoHealthyCtiConnection || error.code === ErrorCode.CtiNotConnected
           ? 'recovering'
           : 'failed',
@@ -243,7 +262,7 @@ export class DeskSession implements SessionFace {
       if (this.session === session) this.session = undefined;
       throw cause;
     }
-    this.setState('active');
+    this.transition('active');
   }
 
   /** Loads the calls and features the phone has now (after choosing a line, or a recovery). */
@@ -296,8 +315,14 @@ export class DeskSession implements SessionFace {
     this.queueEmit();
   }
 
-  private setState(state: DeskSessionState, reason?: string): void {
-    this.stateValue = state;
+  /** The only way the desk's state changes: checks DESK_TRANSITIONS, keeps the reason the UI
+   *  shows, and pushes the new state (an illegal change is a bug: assert). */
+  private transition(to: DeskSessionState, reason?: string): void {
+    assert(
+      DESK_TRANSITIONS[this.stateValue].includes(to),
+      `desk ${this.userId}: illegal transition ${this.stateValue} → ${to}`,
+    );
+    this.stateValue = to;
     this.reason = reason;
     this.queueEmit();
   }
@@ -318,7 +343,7 @@ export class DeskSession implements SessionFace {
     this.recovering = (async () => {
       const lineId = this.selected;
       if (lineId === null || this.disposed) return;
-      this.setState('recovering', 'reconnecting to the CTI Manager');
+      this.transition('recovering', 'reconnecting to the CTI Manager');
       try {
         const session = this.session;
         if (session !== undefined && session.state !== 'closed') {
@@ -327,11 +352,11 @@ export class DeskSession implements SessionFace {
         } else {
           await this.open(lineId);
         }
-        this.setState('active');
+        this.transition('active');
         this.log.info({ line: lineId }, 'desk session recovered');
       } catch (cause) {
         const error = wrapError(cause);
-        this.setState('recovering', error.message);
+        this.transition('recovering', error.message);
         this.log.info({ error: error.message }, 'desk session not recovered yet (waiting for a CTI Manager)');
       }
     })().finally(() => {
@@ -372,13 +397,13 @@ export class DeskSession implements SessionFace {
     switch (state) {
       case 'ctiDown':
       case 'stale':
-        this.setState('recovering', reason);
+        this.transition('recovering', reason);
         void this.recover();
         break;
       case 'closed':
         if (this.session === session) {
           this.session = undefined;
-          this.setState('failed', reason);
+          this.transition('failed', reason);
         }
         break;
       case 'active':
@@ -425,7 +450,10 @@ export class DeskSession implements SessionFace {
     return view.dialString;
   }
 
-  private async send(action: string, message: ForwardedRequest): Promise<CstaResponse> {
+  private async send(
+    action: string,
+    message: ForwardedRequest,
+  ): Promise<CstaMessageOf<ResponseTypeOf<ForwardedRequestType>>> {
     const { session } = this.active();
     try {
       return await session.request(message);
