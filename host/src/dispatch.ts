@@ -11,8 +11,7 @@ import {
   type MethodName,
   type MethodResponse,
 } from '../../common/src/api/contract.js';
-import { ErrorCode } from '../../gateway/src/index.js';
-import type { Logger } from '../../gateway/src/index.js';
+import { ErrorCode, type Logger } from '../../gateway/src/index.js';
 
 const isErrorWithCode = (value: unknown): value is Error & { code: string } =>
   value instanceof Error && typeof (value as { code?: unknown }).code === 'string';

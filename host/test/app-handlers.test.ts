@@ -8,8 +8,7 @@ import { HistoryStore } from '../src/stores/history-store.js';
 import { MemorySecretStore } from '../src/stores/secret-store.js';
 import { SettingsStore } from '../src/stores/settings-store.js';
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
-import { isDesklineError } from '../../gateway/src/index.js';
-import { MemoryLogger } from '../../gateway/src/index.js';
+import { isDesklineError, MemoryLogger } from '../../gateway/src/index.js';
 
 let dir: string;
 let settings: SettingsStore;

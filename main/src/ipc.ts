@@ -17,9 +17,8 @@ import {
   type MethodHandlers,
   type MethodName,
 } from '../../common/src/api/contract.js';
-import { ErrorCode } from '../../gateway/src/index.js';
+import { ErrorCode, type Logger } from '../../gateway/src/index.js';
 import { callMethod, toErrorView as sharedToErrorView } from '../../host/src/dispatch.js';
-import type { Logger } from '../../gateway/src/index.js';
 import { senderRefusal, type SenderFrameLike, type SenderPolicy } from './security.js';
 
 /** Code of a call refused because of who sent it. */

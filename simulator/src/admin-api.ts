@@ -7,9 +7,7 @@
 // (which a cross-site form cannot send without a CORS preflight, which is never granted).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ErrorCode, wrapError } from '../../gateway/src/protocol.js';
-import type { Logger } from '../../gateway/src/protocol.js';
-import type { Result } from '../../gateway/src/protocol.js';
+import { ErrorCode, wrapError, type Logger, type Result } from '../../gateway/src/protocol.js';
 import { CallModelError, type CallSnapshot } from './call-model.js';
 import type { NodeView } from './cti-server.js';
 import type { ClusterModel } from './model.js';

@@ -11,11 +11,20 @@
 //
 // Device identifiers (docs/cti-link.md §5): a line appearance is `<device>/<dn>/<partition>`; a
 // party outside the cluster is the number as dialled or presented.
-import type { Clock, CstaErrorClass, TimerHandle } from '../../gateway/src/protocol.js';
-import { DesklineError, ErrorCode, assert, assertNever } from '../../gateway/src/protocol.js';
-import type { Logger } from '../../gateway/src/protocol.js';
-import { nullLogger } from '../../gateway/src/protocol.js';
-import { err, ok, type Result } from '../../gateway/src/protocol.js';
+import {
+  type Clock,
+  type CstaErrorClass,
+  type TimerHandle,
+  DesklineError,
+  ErrorCode,
+  assert,
+  assertNever,
+  type Logger,
+  nullLogger,
+  err,
+  ok,
+  type Result,
+} from '../../gateway/src/protocol.js';
 import {
   DIALABLE_RE,
   type AppearanceRecord,

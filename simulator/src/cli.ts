@@ -4,9 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/protocol.js';
-import { createPinoLogger, type LogLevel } from '../../gateway/src/protocol.js';
-import { err, ok, type Result } from '../../gateway/src/protocol.js';
+import {
+  DesklineError,
+  ErrorCode,
+  wrapError,
+  createPinoLogger,
+  type LogLevel,
+  err,
+  ok,
+  type Result,
+} from '../../gateway/src/protocol.js';
 import { loadClusterFile } from './cluster-file.js';
 import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from './demo-cluster.js';
 import {

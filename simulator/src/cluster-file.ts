@@ -7,8 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/protocol.js';
-import { err, ok, type Result } from '../../gateway/src/protocol.js';
+import { DesklineError, ErrorCode, wrapError, err, ok, type Result } from '../../gateway/src/protocol.js';
 import {
   buildClusterModel,
   clusterInvalid,

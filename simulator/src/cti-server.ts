@@ -24,18 +24,26 @@ import {
   type ConnectionID,
   type CstaMessage,
   type CstaRequest,
-} from '../../gateway/src/protocol.js';
-import {
   switchingFunctionDevicesMessage,
   segmentDirectory,
   type DirectorySegment,
+  encodeFrame,
+  FrameDecoder,
+  type Frame,
+  EVENT_INVOKE_ID,
+  InvokeIdAllocator,
+  type Clock,
+  type TimerHandle,
+  DesklineError,
+  ErrorCode,
+  assert,
+  assertNever,
+  wrapError,
+  type Logger,
+  err,
+  ok,
+  type Result,
 } from '../../gateway/src/protocol.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../gateway/src/protocol.js';
-import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../../gateway/src/protocol.js';
-import type { Clock, TimerHandle } from '../../gateway/src/protocol.js';
-import { DesklineError, ErrorCode, assert, assertNever, wrapError } from '../../gateway/src/protocol.js';
-import type { Logger } from '../../gateway/src/protocol.js';
-import { err, ok, type Result } from '../../gateway/src/protocol.js';
 import {
   CallModelError,
   FORWARDING_TYPES,

@@ -7,8 +7,7 @@
 //  - ClusterModel: the indexed, immutable form the call model and the CTI server read. Built by
 //    buildClusterModel(), which checks everything that needs more than one record at a time
 //    (references, duplicates, limits) and names the offending field path in every message.
-import { DesklineError, ErrorCode } from '../../gateway/src/protocol.js';
-import { err, ok, type Result } from '../../gateway/src/protocol.js';
+import { DesklineError, ErrorCode, err, ok, type Result } from '../../gateway/src/protocol.js';
 
 // ---------------------------------------------------------------- configuration (plain data)
 

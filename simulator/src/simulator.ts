@@ -1,9 +1,18 @@
 // startSimulator(): the CTI Manager simulator in-process (DESIGN §4). Used by the gateway's
 // --demo mode, the desktop app and the tests; the CLI (cli.ts) wraps it for a terminal.
-import { MAX_CTI_NODES, systemClock, type Clock } from '../../gateway/src/protocol.js';
-import { DesklineError, ErrorCode } from '../../gateway/src/protocol.js';
-import { nullLogger, type Logger } from '../../gateway/src/protocol.js';
-import { err, ok, unwrap, type Result } from '../../gateway/src/protocol.js';
+import {
+  MAX_CTI_NODES,
+  systemClock,
+  type Clock,
+  DesklineError,
+  ErrorCode,
+  nullLogger,
+  type Logger,
+  err,
+  ok,
+  unwrap,
+  type Result,
+} from '../../gateway/src/protocol.js';
 import { startAdminApi, type AdminApi, type AdminTarget } from './admin-api.js';
 import { CallModel, type CallSnapshot } from './call-model.js';
 import { CtiNode, CtiService, type NodeView } from './cti-server.js';

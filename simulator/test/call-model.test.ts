@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unwrap } from '../../gateway/src/protocol.js';
-import { ErrorCode } from '../../gateway/src/protocol.js';
+import { unwrap, ErrorCode } from '../../gateway/src/protocol.js';
 import { FAILED_CALL_CLEAR_MS, isLegalTransition, MAX_CALLS_PER_APPEARANCE } from '../src/call-model.js';
 import { DEMO_NUMBERS, demoClusterConfig } from '../src/demo-cluster.js';
 import {

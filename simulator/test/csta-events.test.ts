@@ -3,8 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeCsta, encodeCsta } from '../../gateway/src/protocol.js';
-import { unwrap } from '../../gateway/src/protocol.js';
+import { decodeCsta, encodeCsta, unwrap } from '../../gateway/src/protocol.js';
 import { callEventMessage, deviceEventMessage, ringCountOf } from '../src/csta-events.js';
 import type { CallModelEvent } from '../src/call-model.js';
 import { DEMO_NUMBERS } from '../src/demo-cluster.js';

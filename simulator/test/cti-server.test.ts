@@ -2,15 +2,17 @@
 // codec and framing. The simulator runs on a fake clock: far ends, auto answer and session timers
 // move only when a test says so.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../gateway/src/protocol.js';
-import { directoryFromPrivateData } from '../../gateway/src/protocol.js';
+import {
+  encodeFrame,
+  directoryFromPrivateData,
+  MemoryLogger,
+  type CstaMessage,
+} from '../../gateway/src/protocol.js';
 import { FakeClock } from '../../gateway/test/support/fake-clock.js';
-import { MemoryLogger } from '../../gateway/src/protocol.js';
 import { startSimulator, type Simulator } from '../src/index.js';
 import { DEMO_NUMBERS } from '../src/demo-cluster.js';
 import { ALICE, CAROL_DAVE, CAROL_DESK, DAVE, EMMA, GRACE_LAB } from './helpers.js';
 import { pause, TestCtiClient } from './cti-test-client.js';
-import type { CstaMessage } from '../../gateway/src/protocol.js';
 
 let sim: Simulator;
 let clock: FakeClock;

@@ -9,9 +9,11 @@ import {
   type CstaMessageOf,
   type CstaMessageType,
   type CstaRequest,
+  encodeFrame,
+  FrameDecoder,
+  EVENT_INVOKE_ID,
+  InvokeIdAllocator,
 } from '../../gateway/src/protocol.js';
-import { encodeFrame, FrameDecoder } from '../../gateway/src/protocol.js';
-import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../../gateway/src/protocol.js';
 
 /** How long a test waits for something before failing (it never asserts on durations). */
 export const WAIT_MS = 5_000;

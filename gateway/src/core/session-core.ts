@@ -6,15 +6,16 @@
 // connection it started on (round-robin, DESIGN §5). Everything it sends to and receives from
 // the CTI Manager is in CTI form (device IDs `<device>/<dn>/<partition>`, docs/cti-link.md §5);
 // faces translate to their own forms.
-import type {
-  CstaEvent,
-  CstaMessageOf,
-  CstaRequest,
-  CstaRequestType,
-  CstaResponse,
-  ResponseTypeOf,
+import {
+  type CstaEvent,
+  type CstaMessageOf,
+  type CstaRequest,
+  type CstaRequestType,
+  type CstaResponse,
+  type ResponseTypeOf,
+  responseTypeOf,
+  cstaError,
 } from '../csta/index.js';
-import { responseTypeOf } from '../csta/index.js';
 import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
 import type { DirectoryUser } from '../cti-link/directory-codec.js';
@@ -24,7 +25,6 @@ import type { Logger } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
 import { Directory, type AppearanceRecord, type UserIdentityMode } from './directory.js';
 import { refusal } from './csta-errors.js';
-import { cstaError } from '../csta/index.js';
 
 export const CoreSessionState = {
   /** Bound to a CTI connection that is up with the connection ID the session started on. */

@@ -5,11 +5,9 @@
 // dialogs with its 2xx to an INVITE, and gives each dialog a narrow port (DialogPort): the
 // dialog owns its in-dialog behaviour (dialog.ts). RFC clauses are quoted where each branch is
 // taken.
-import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
-import { nullLogger } from '../util/logger.js';
+import { type Logger, nullLogger } from '../util/logger.js';
 import type { Result } from '../util/result.js';
 import {
   ACK_WAIT_MS,
@@ -34,8 +32,7 @@ import {
 import { ExpiryQueue } from './expiry-queue.js';
 import { acceptsMediaType } from './headers/simple.js';
 import type { Via } from './headers/via.js';
-import type { SipHeaderList } from './message.js';
-import { SipRequest, SipResponse } from './message.js';
+import { type SipHeaderList, SipRequest, SipResponse } from './message.js';
 import { SipParseError, validateRequest, validateResponse } from './parser.js';
 import { newTag } from './random.js';
 import { buildResponse, type Body, type HeaderFields } from './serializer.js';

@@ -6,13 +6,13 @@ import { FakeClock } from '../support/fake-clock.js';
 import { SipRawClient, type RawClientOptions, type RawTransport } from '../support/sip-raw-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import type { ServerDialog, DialogTerminationReason } from '../../src/sip/dialog.js';
-import type {
-  IncomingDialogRequest,
-  IncomingInvite,
-  SipUserAgentCoreDelegate,
-  SipUserAgentCoreOptions,
+import {
+  type IncomingDialogRequest,
+  type IncomingInvite,
+  type SipUserAgentCoreDelegate,
+  type SipUserAgentCoreOptions,
+  SipUserAgentCore,
 } from '../../src/sip/user-agent-core.js';
-import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
 import type { SipTransportConfig } from '../../src/sip/transport/transport-layer.js';
 import { msRccBody } from './vectors.js';
 

@@ -4,10 +4,9 @@
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDesklineError } from '../../src/util/errors.js';
-import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
+import { SipUserAgentCore, type IncomingDialogRequest } from '../../src/sip/user-agent-core.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
-import type { IncomingDialogRequest } from '../../src/sip/user-agent-core.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import type { SipConnection } from '../../src/sip/transport/connection.js';
 import {

@@ -3,14 +3,12 @@
 // history stores), carried over a token-protected WebSocket (gateway/src/shell/).
 import { mkdirSync } from 'node:fs';
 import type { EventName, MethodHandlers } from '../../../common/src/api/contract.js';
-import type { Gateway } from '../../../gateway/src/index.js';
+import type { Gateway, Clock, Logger } from '../../../gateway/src/index.js';
 import { createAppHandlers } from '../app-handlers.js';
 import { HistoryStore } from '../stores/history-store.js';
 import { MemorySecretStore } from '../stores/secret-store.js';
 import { SettingsStore } from '../stores/settings-store.js';
 import { startShellServer, type ShellServer } from '../shell/shell-server.js';
-import type { Clock } from '../../../gateway/src/index.js';
-import type { Logger } from '../../../gateway/src/index.js';
 import type { DeskStateView } from '../../../common/src/api/views.js';
 
 export interface ShellHost {

@@ -10,9 +10,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { EventName, MethodHandlers, MethodName } from '../../../common/src/api/contract.js';
-import { systemClock, type Clock, type TimerHandle } from '../../../gateway/src/index.js';
-import { DesklineError, ErrorCode, wrapError } from '../../../gateway/src/index.js';
-import { nullLogger, type Logger } from '../../../gateway/src/index.js';
+import {
+  systemClock,
+  type Clock,
+  type TimerHandle,
+  DesklineError,
+  ErrorCode,
+  wrapError,
+  nullLogger,
+  type Logger,
+} from '../../../gateway/src/index.js';
 import { callMethod } from '../dispatch.js';
 import type { ShellEventFrame, ShellResponseFrame } from '../../../common/src/api/shell-protocol.js';
 import { decodeClientMessage, SHELL_TOKEN_PARAM, SHELL_WS_PATH } from './protocol.js';

@@ -13,9 +13,15 @@
 // one) is durable.
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
-import { DesklineError, ErrorCode, wrapError } from '../../../gateway/src/index.js';
-import type { Logger } from '../../../gateway/src/index.js';
-import { err, ok, type Result } from '../../../gateway/src/index.js';
+import {
+  DesklineError,
+  ErrorCode,
+  wrapError,
+  type Logger,
+  err,
+  ok,
+  type Result,
+} from '../../../gateway/src/index.js';
 import { fsErrorCode, nodeDurableFs, type DurableFs } from './durable-fs.js';
 
 /** Where a loaded document came from. */

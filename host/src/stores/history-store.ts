@@ -14,10 +14,15 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HistoryEntryView, type CallView, type DeskStateView } from '../../../common/src/api/views.js';
-import type { Clock } from '../../../gateway/src/index.js';
-import { DesklineError, ErrorCode } from '../../../gateway/src/index.js';
-import type { Logger } from '../../../gateway/src/index.js';
-import { err, ok, type Result } from '../../../gateway/src/index.js';
+import {
+  type Clock,
+  DesklineError,
+  ErrorCode,
+  type Logger,
+  err,
+  ok,
+  type Result,
+} from '../../../gateway/src/index.js';
 import { AtomicJsonFile, type LoadSource } from './atomic-json-file.js';
 import type { DurableFs } from './durable-fs.js';
 

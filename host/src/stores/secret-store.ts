@@ -3,8 +3,7 @@
 // (OS keychain / DPAPI / libsecret); the headless shell uses the in-memory store or the
 // 0600 file without a cipher.
 import { z } from 'zod';
-import { DesklineError, wrapError } from '../../../gateway/src/index.js';
-import type { Logger } from '../../../gateway/src/index.js';
+import { DesklineError, wrapError, type Logger } from '../../../gateway/src/index.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import type { DurableFs } from './durable-fs.js';
 

@@ -10,9 +10,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SettingsPatch, SettingsView } from '../../../common/src/api/views.js';
-import { DesklineError, ErrorCode } from '../../../gateway/src/index.js';
-import type { Logger } from '../../../gateway/src/index.js';
-import { err, ok, type Result } from '../../../gateway/src/index.js';
+import { DesklineError, ErrorCode, type Logger, err, ok, type Result } from '../../../gateway/src/index.js';
 import { acceleratorProblem } from '../../../common/src/accelerator.js';
 import { AtomicJsonFile, describeIssues, type LoadSource } from './atomic-json-file.js';
 import type { DurableFs } from './durable-fs.js';

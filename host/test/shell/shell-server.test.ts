@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SHELL_CSP } from '../../src/shell/static-files.js';
 import { startShellServer, type ShellServer, type ShellServerOptions } from '../../src/shell/shell-server.js';
 import { FakeClock } from '../../../gateway/test/support/fake-clock.js';
-import { DesklineError, ErrorCode } from '../../../gateway/src/index.js';
-import { MemoryLogger } from '../../../gateway/src/index.js';
+import { DesklineError, ErrorCode, MemoryLogger } from '../../../gateway/src/index.js';
 import {
   DESK_STATE,
   INDEX_HTML,

@@ -14,8 +14,12 @@ import type {
 } from '../../core/session-core.js';
 import { cstaErrorOf } from '../../core/csta-errors.js';
 import type { DirectoryUser } from '../../cti-link/directory-codec.js';
-import { normalizeDialString, type NumberingRules } from '../../numbering/index.js';
-import { lineUriOf, type LineUriStyle } from '../../numbering/index.js';
+import {
+  normalizeDialString,
+  type NumberingRules,
+  lineUriOf,
+  type LineUriStyle,
+} from '../../numbering/index.js';
 import type { LineRecord } from '../../core/directory.js';
 import { assert, DesklineError, ErrorCode, wrapError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
