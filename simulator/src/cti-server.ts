@@ -4,7 +4,8 @@
 //                node, session and cross-reference IDs, credentials, and the fan-out of call
 //                model events to every monitor of every affected device (on any node).
 //   CtiNode      one TCP listener; can be stopped, started, frozen and thawed (DESIGN §4).
-//   CtiConnection one TCP connection = one ECMA-354 application session.
+//   ApplicationSession  one TCP connection = one ECMA-354 application session (the server side
+//                of what the engine's CtiConnection is the client side of).
 //
 // Requests are answered before the events they cause (the model's events are held while a
 // request is served), so a client always knows a call ID from its MakeCallResponse before the
@@ -313,7 +314,7 @@ export class CtiNode {
   private _state: NodeState = NodeState.Stopped;
   private port: number;
   private server: Server | undefined;
-  private readonly connections = new Set<CtiConnection>();
+  private readonly connections = new Set<ApplicationSession>();
   private readonly service: CtiService;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -436,7 +437,7 @@ export class CtiNode {
   }
 
   /** Called by a connection once it is closed. */
-  forget(connection: CtiConnection): void {
+  forget(connection: ApplicationSession): void {
     this.connections.delete(connection);
   }
 
@@ -454,7 +455,7 @@ export class CtiNode {
       socket.destroy();
       return;
     }
-    const connection = new CtiConnection({
+    const connection = new ApplicationSession({
       node: this,
       socket,
       service: this.service,
@@ -502,7 +503,7 @@ const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]
   closed: [],
 };
 
-interface CtiConnectionOptions {
+interface ApplicationSessionOptions {
   node: CtiNode;
   socket: Socket;
   service: CtiService;
@@ -511,7 +512,7 @@ interface CtiConnectionOptions {
   frozen: boolean;
 }
 
-class CtiConnection implements MonitorOwner {
+class ApplicationSession implements MonitorOwner {
   private state: SessionState = SessionState.AwaitingSession;
   private sessionId: string | undefined;
   private sessionDurationS = DEFAULT_SESSION_DURATION_S;
@@ -529,7 +530,7 @@ class CtiConnection implements MonitorOwner {
   private readonly clock: Clock;
   private logger: Logger;
 
-  constructor(options: CtiConnectionOptions) {
+  constructor(options: ApplicationSessionOptions) {
     this.node = options.node;
     this.socket = options.socket;
     this.service = options.service;
