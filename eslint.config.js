@@ -1,4 +1,4 @@
-// ESLint flat config. The folder says where code runs (STYLE habit 1), and these
+// ESLint flat config. The folder says where code runs (docs/architecture.md §2–3), and these
 // rules reject imports in the wrong direction:
 //   common/   pure TypeScript shared by every side: no Node, no DOM, no Electron, no gateway
 //   gateway/  plain Node library and headless service: no Electron, no React, no DOM
@@ -42,7 +42,7 @@ const NODE_BUILTINS = [
 ];
 
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement'].map(
-  (name) => ({ name, message: 'gateway/ and common/ never touch the DOM (STYLE habit 1).' }),
+  (name) => ({ name, message: 'gateway/ and common/ never touch the DOM (docs/architecture.md §2–3).' }),
 );
 
 export default tseslint.config(

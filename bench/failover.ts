@@ -1,5 +1,5 @@
 // Benchmark 5 — failover: what clients see when a CTI Manager node hangs or dies, and when it
-// comes back (DESIGN §5, docs/cti-link.md).
+// comes back (docs/architecture.md §6, docs/cti-link.md).
 //
 // Gateway (own process) on a 2-node simulator (own process, admin API on), S RCC sessions from the
 // Node load client, spread round-robin over both nodes, each probing in a loop (GetDoNotDisturb,

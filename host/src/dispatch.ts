@@ -1,6 +1,6 @@
 // Host-side dispatch of one contract method: validate with the contract's schema, call the
-// handler, and answer an Envelope. Errors cross as { code, message } (STYLE habit 3); an
-// unexpected throw is wrapped here, at the boundary (STYLE habit 6), and its text is not
+// handler, and answer an Envelope. Errors cross as { code, message } (docs/architecture.md §4.3); an
+// unexpected throw is wrapped here, at the boundary (docs/architecture.md §4.6), and its text is not
 // sent to the client — it may describe internals — only logged.
 import {
   methods,

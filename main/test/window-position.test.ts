@@ -216,7 +216,7 @@ describe('popupPosition: several displays', () => {
   });
 });
 
-/** A window fake that records what the controller did (STYLE habit 9: WindowLike). */
+/** A window fake that records what the controller did (docs/architecture.md §4.9: WindowLike). */
 class FakeWindow implements PopupWindowLike {
   visible = false;
   destroyed = false;

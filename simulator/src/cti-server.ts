@@ -3,7 +3,7 @@
 //   CtiService   what every node shares: the cluster, the call model, the monitors of every
 //                node, session and cross-reference IDs, credentials, and the fan-out of call
 //                model events to every monitor of every affected device (on any node).
-//   CtiNode      one TCP listener; can be stopped, started, frozen and thawed (DESIGN §4).
+//   CtiNode      one TCP listener; can be stopped, started, frozen and thawed (docs/simulator.md).
 //   ApplicationSession  one TCP connection = one ECMA-354 application session (the server side
 //                of what the engine's CtiConnection is the client side of).
 //
@@ -267,7 +267,7 @@ export class CtiService {
 
 // ---------------------------------------------------------------- nodes
 
-/** Node lifecycle (DESIGN §4): running answers; frozen keeps sockets open and answers nothing. */
+/** Node lifecycle (docs/simulator.md): running answers; frozen keeps sockets open and answers nothing. */
 export const NodeState = {
   Stopped: 'stopped',
   Starting: 'starting',

@@ -1,4 +1,4 @@
-// The CUCM cluster model the CTI Manager simulator serves (DESIGN §4, docs/cti-link.md §4–5):
+// The CUCM cluster model the CTI Manager simulator serves (docs/simulator.md, docs/cti-link.md §4–5):
 // users, devices, lines, line appearances (device × line, many-to-many) and far-end rules.
 //
 // Two layers:

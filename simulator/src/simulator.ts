@@ -1,4 +1,4 @@
-// startSimulator(): the CTI Manager simulator in-process (DESIGN §4). Used by the gateway's
+// startSimulator(): the CTI Manager simulator in-process (docs/simulator.md). Used by the gateway's
 // --demo mode, the desktop app and the tests; the CLI (cli.ts) wraps it for a terminal.
 import {
   MAX_CTI_NODES,

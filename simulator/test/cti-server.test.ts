@@ -597,7 +597,7 @@ describe('errors (docs/cti-link.md §6)', () => {
   });
 });
 
-describe('node lifecycle (DESIGN §4)', () => {
+describe('node lifecycle (docs/simulator.md)', () => {
   it('stop closes the listener and every connection, releasing their monitors; start listens on the same port again', async () => {
     const c = await session(0);
     await monitor(c, ALICE);

@@ -1,6 +1,6 @@
 // The plain view objects that cross from the engine to any UI (Electron IPC or the
 // browser shell's WebSocket). Every one is a zod schema so both ends validate at the
-// boundary (STYLE habit 3); the TypeScript types are inferred from the schemas.
+// boundary (docs/architecture.md §4.3); the TypeScript types are inferred from the schemas.
 import { z } from 'zod';
 import { MAX_CTI_NODES } from '../limits.js';
 

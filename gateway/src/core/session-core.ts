@@ -3,7 +3,7 @@
 // desk API (the desktop app, in-process) — and both get the same rules and the same errors.
 //
 // A CoreSession belongs to one user and controls one line appearance, bound to the CTI
-// connection it started on (round-robin, DESIGN §5). Everything it sends to and receives from
+// connection it started on (round-robin, docs/architecture.md §6). Everything it sends to and receives from
 // the CTI Manager is in CTI form (device IDs `<device>/<dn>/<partition>`, docs/cti-link.md §5);
 // faces translate to their own forms.
 import {
@@ -350,7 +350,7 @@ export class CoreSession {
     );
   }
 
-  /** "A session controls only the line appearances of its own user" (DESIGN §5). */
+  /** "A session controls only the line appearances of its own user" (docs/architecture.md §6). */
   private authorize(message: CstaRequest): Result<void> {
     const type = message.type;
     switch (message.type) {

@@ -1,7 +1,7 @@
 // One CTI connection: a TCP link to one CTI Manager node, with its application session
 // (the session ID is the CTI connection ID), heartbeats, request/response correlation by
 // invoke ID, event routing by monitorCrossRefID, and reconnection with capped backoff.
-// The protocol is docs/cti-link.md; the state machine follows STYLE habit 5.
+// The protocol is docs/cti-link.md; the state machine follows docs/architecture.md §5.
 import { connect as netConnect, type Socket } from 'node:net';
 import {
   decodeCsta,
@@ -106,7 +106,7 @@ export interface CtiConnectionOptions {
   random?: () => number;
 }
 
-/** The narrow upward interface (STYLE: SIP.js-core style delegate). */
+/** The narrow upward interface (SIP.js-core style: docs/architecture.md §4). */
 export interface CtiConnectionDelegate {
   /** The application session is open; `connectionId` is new after every reconnect. */
   onUp(connection: CtiConnection, connectionId: string): void;

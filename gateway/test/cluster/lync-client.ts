@@ -1,5 +1,5 @@
 // A client that behaves like Lync / Skype for Business remote call control towards a load
-// balancer (DESIGN §2, §5), built on the raw SIP client (real bytes over TCP or WebSocket):
+// balancer (docs/msrcc.md; docs/architecture.md §6), built on the raw SIP client (real bytes over TCP or WebSocket):
 //   - sign-in: INVITE with RequestSystemStatus{lcs:line}, ACK, MonitorStart on the line;
 //   - in-dialog requests follow the route set learnt from Record-Route (RFC 3261 §12.1.2: the
 //     Record-Route values of the 2xx, in reverse order), so every INFO passes the balancer;

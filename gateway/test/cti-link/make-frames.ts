@@ -1,5 +1,5 @@
 // Writes the byte-stream vectors gateway/test/vectors/cti-frames/<name>.{bin,json} (not a test).
-// Run: npx tsx gateway/test/cti-framing/make-frames.ts — then review the diff: the files are golden.
+// Run: npx tsx gateway/test/cti-link/make-frames.ts — then review the diff: the files are golden.
 // Headers are written by hand here (not with encodeFrame) so the vectors check the codec
 // against docs/cti-link.md §1 rather than against itself.
 import { createHash } from 'node:crypto';

@@ -19,7 +19,7 @@ import { MemoryLogger } from '../../src/util/logger.js';
 
 /**
  * The real clock, counting the timers it has running. The engine takes every timer from its
- * injected clock (STYLE habit 2), so after dispose() this count must be back to zero.
+ * injected clock (docs/architecture.md §4.2), so after dispose() this count must be back to zero.
  */
 export class CountingClock implements Clock {
   private readonly live = new Set<NodeJS.Timeout>();

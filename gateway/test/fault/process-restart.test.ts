@@ -1,5 +1,5 @@
 // The gateway *process* killed under load and started again. The headless service
-// (gateway/src/service/cli.ts, --config with a temporary YAML file) runs as its own Node process
+// (service/src/cli.ts, --config with a temporary YAML file) runs as its own Node process
 // against a CTI Manager simulator in this test process; four RCC clients (TCP and WebSocket) keep
 // it busy. SIGKILL — no drain, no BYE: the simulator must notice the dead CTI connections and drop
 // their application sessions and monitors by itself; the calls the phones have stay (a phone keeps

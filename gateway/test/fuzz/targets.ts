@@ -277,7 +277,7 @@ function checkSip({ bytes, cuts, variant }: FuzzCase): void {
   }
 }
 
-// ─────────────────────────────────────────── CTI frame decoder (gateway/src/cti/framing.ts)
+// ─────────────────────────────────────────── CTI frame decoder (gateway/src/cti-link/framing.ts)
 
 const CTI_DICTIONARY: readonly Buffer[] = [
   Buffer.from([0x00, 0x00]),

@@ -1,4 +1,4 @@
-// Reaching for other users' lines, against the whole gateway (DESIGN §5: "only their own line
+// Reaching for other users' lines, against the whole gateway (docs/architecture.md §6: "only their own line
 // appearances"). Alice is signed in on her line; Bob on his, with a live call. Alice asks for Bob's
 // line in every form a client could write it (dialstring tel URI, E.164, the CTI device ID, a
 // shared line that is not hers) in every request that names a device, and for Bob's connections in

@@ -1,5 +1,5 @@
 // Shared support for the "real clients" suites: the Microsoft RCC face driven by sip.js over
-// WebSocket, by pidgin-sipe's exact bodies over TCP, by TLS peers and by SIPp (DESIGN §2, §6).
+// WebSocket, by pidgin-sipe's exact bodies over TCP, by TLS peers and by SIPp (docs/msrcc.md; docs/sip-stack.md §10).
 // Nothing here sleeps for a fixed time: waits poll a condition with a deadline.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';

@@ -102,7 +102,7 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
 
     const made = answerOf(await session.info(body.makeCall(ALICE_LINE, BOARD_ROOM)), 'MakeCallResponse');
     const callId = made.callingDevice.callID ?? '';
-    // sipe matches events by this callID and reuses this deviceID (DESIGN §2).
+    // sipe matches events by this callID and reuses this deviceID (docs/msrcc.md).
     expect(made.callingDevice.deviceID).toBe(ALICE_LINE);
 
     const originated = await sipJsEvent(session, 'OriginatedEvent');

@@ -1,5 +1,5 @@
 // The RCC face over TLS with trusted peers, configured as an operator would (sip.tls with cert,
-// key, ca and trustedPeers; DESIGN §2 "Transport"): the Lync/Skype pool's certificate is trusted
+// key, ca and trustedPeers; docs/msrcc.md §2): the Lync/Skype pool's certificate is trusted
 // and its users' sessions work end to end; any other peer is refused at the TLS layer — before a
 // single SIP byte is read — and the log says why. Certificates: gateway/test/fixtures/tls
 // (scripts/gen-test-certs.sh).

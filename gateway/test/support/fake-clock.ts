@@ -1,4 +1,4 @@
-// A deterministic clock for tests (STYLE habit 8): time moves only when the test says.
+// A deterministic clock for tests (docs/architecture.md §4.8): time moves only when the test says.
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
 
 interface PendingTimer {

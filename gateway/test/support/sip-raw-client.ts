@@ -1,4 +1,4 @@
-// A raw SIP client for tests (STYLE habit 8: the engine ships its own fakes): it speaks real
+// A raw SIP client for tests (docs/architecture.md §4.8: the engine ships its own fakes): it speaks real
 // bytes over TCP, TLS, WS or WSS, frames what comes back with the same StreamFramer as the
 // server, matches responses to requests by branch and method (RFC 3261 §17.1.3), and answers
 // requests the server originates (CSTA events in INFO, BYE). A RawSession drives one
@@ -308,7 +308,7 @@ export class SipRawClient {
     else this.ws?.terminate();
   }
 
-  /** Same as destroy(): every stateful unit has dispose() (STYLE habit 8). */
+  /** Same as destroy(): every stateful unit has dispose() (docs/architecture.md §4.8). */
   dispose(): void {
     this.destroy();
   }

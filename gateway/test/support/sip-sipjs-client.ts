@@ -1,6 +1,6 @@
 // A CSTA-over-SIP client built on sip.js 0.21's core, running in Node over WebSocket (RFC 7118)
 // with the `ws` package — an independent SIP implementation to test the gateway against.
-// sip.js's high-level Inviter treats a 200 OK without SDP as a failed session (DESIGN §6), so
+// sip.js's high-level Inviter treats a 200 OK without SDP as a failed session (docs/sip-stack.md §1), so
 // this drives the core directly: UserAgentCore, makeOutgoingRequestMessage, the SessionDialog's
 // INFO/re-INVITE/BYE, and UPDATE through a plain UserAgentClient.
 import { WebSocket } from 'ws';

@@ -1,6 +1,6 @@
 // The browser shell host: the desktop UI served by the headless gateway over loopback, with the
 // same domain API as Electron's preload (desk.* from the engine, app.* from the settings and
-// history stores), carried over a token-protected WebSocket (gateway/src/shell/).
+// history stores), carried over a token-protected WebSocket (host/src/shell/).
 import { mkdirSync } from 'node:fs';
 import type { EventName, MethodHandlers } from '../../../common/src/api/contract.js';
 import type { Gateway, Clock, Logger } from '../../../gateway/src/index.js';

@@ -1,4 +1,4 @@
-// The file-system port of the app's persistent stores (STYLE habit 2: injected ports).
+// The file-system port of the app's persistent stores (docs/architecture.md §4.2: injected ports).
 // Only the handful of operations an atomic replace needs, so a test can fail or "crash"
 // at any one of them and check that nothing was lost.
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';

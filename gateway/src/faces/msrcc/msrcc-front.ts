@@ -1,4 +1,4 @@
-// The Microsoft Remote Call Control face (DESIGN §2): CSTA XML (ECMA-323) inside SIP, as
+// The Microsoft Remote Call Control face (docs/msrcc.md): CSTA XML (ECMA-323) inside SIP, as
 // Communicator / Lync / Skype for Business (and pidgin-sipe) speak it.
 //
 //   INVITE + RequestSystemStatus{lcs:line}  → a session for the From user and that line; the 200 OK
@@ -9,7 +9,7 @@
 //                                             session whose CTI connection came back with a new ID
 //   BYE / session expiry                    → the monitors and the session are released
 //
-// SIP status decisions (DESIGN §2 leaves them to us; docs/msrcc.md says the same):
+// SIP status decisions (ours to choose; docs/msrcc.md §3–4 records them):
 //   - A CSTA-level refusal of an INFO request is a 200 OK whose body is CSTAErrorCode: the SIP
 //     transaction succeeded, the CSTA service did not (ECMA TR/87 carries CSTA responses, positive or
 //     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailability).
@@ -135,7 +135,7 @@ function connectionOf(
 
 class RccSession implements SessionFace {
   readonly translator: DeviceTranslator;
-  /** The edition the client spoke in its INVITE: events go out in it (DESIGN §2). */
+  /** The edition the client spoke in its INVITE: events go out in it (docs/msrcc.md). */
   edition: CstaXmlEdition;
   closed = false;
   /**

@@ -1,4 +1,4 @@
-// Device identifiers between a Microsoft RCC client and the CTI link (DESIGN §2, docs/cti-link.md §5).
+// Device identifiers between a Microsoft RCC client and the CTI link (docs/msrcc.md, docs/cti-link.md §5).
 //
 // The client names its own line by its Line URI (`tel:73124;phone-context=dialstring;partition=P`,
 // `tel:+14085551001;ext=1001`) or by a deviceID it learned from events; parties by tel URIs built

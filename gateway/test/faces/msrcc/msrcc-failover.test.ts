@@ -1,4 +1,4 @@
-// A CTI Manager stopped and frozen under live RCC sessions (DESIGN §5, issue "gateway engine"
+// A CTI Manager stopped and frozen under live RCC sessions (docs/architecture.md §6, issue "gateway engine"
 // item 3): requests fail fast with a CSTA error, after reconnection in-session INFO gets 481,
 // a new INVITE (or an in-dialog re-INVITE) restores the session without signing in again,
 // round-robin skips the dead node, and with no CTI Manager at all the INVITE gets 503.

@@ -1,4 +1,4 @@
-// The Microsoft RCC flow end to end over raw SIP/TCP against the demo simulator (DESIGN §2):
+// The Microsoft RCC flow end to end over raw SIP/TCP against the demo simulator (docs/msrcc.md):
 // INVITE + RequestSystemStatus, GetCSTAFeatures, MonitorStart, MakeCall, events as INFO,
 // consultation + transfer, forwarding, ClearConnection, MonitorStop, UPDATE / re-INVITE refresh, BYE.
 import { afterEach, describe, expect, it } from 'vitest';

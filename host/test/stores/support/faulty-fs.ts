@@ -1,4 +1,4 @@
-// A DurableFs that behaves like the real one until told to fail at a step (STYLE habit 8:
+// A DurableFs that behaves like the real one until told to fail at a step (docs/architecture.md §4.8:
 // fakes before mocks). Each call is recorded, so tests can say "fail the 2nd rename".
 import { nodeDurableFs, type DurableFs } from '../../../src/stores/durable-fs.js';
 
