@@ -124,4 +124,3 @@ type Writable<T> = { -readonly [K in keyof T]: Writable<T[K]> };
 /** DEMO_RULES as plain data: literal types kept (the schema's enums accept them), arrays
  *  writable like a parsed YAML file's (the simulator does not see the engine's types). */
 export const DEMO_NUMBERING_RULES = DEMO_RULES as Writable<typeof DEMO_RULES>;
-
