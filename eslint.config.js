@@ -1,4 +1,4 @@
-// ESLint flat config. The folder says where code runs (STYLE habit 1), and these
+// ESLint flat config. The folder says where code runs (docs/architecture.md §2–3), and these
 // rules reject imports in the wrong direction:
 //   common/   pure TypeScript shared by every side: no Node, no DOM, no Electron, no gateway
 //   gateway/  plain Node library and headless service: no Electron, no React, no DOM
@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { layersConfig } from './eslint.layers.js';
 
 const NODE_BUILTINS = [
   'assert',
@@ -41,7 +42,7 @@ const NODE_BUILTINS = [
 ];
 
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement'].map(
-  (name) => ({ name, message: 'gateway/ and common/ never touch the DOM (STYLE habit 1).' }),
+  (name) => ({ name, message: 'gateway/ and common/ never touch the DOM (docs/architecture.md §2–3).' }),
 );
 
 export default tseslint.config(
@@ -94,7 +95,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['gateway/**/*.ts'],
+    files: ['{gateway,simulator,host,service}/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-restricted-globals': ['error', ...DOM_GLOBALS],
@@ -153,4 +154,5 @@ export default tseslint.config(
     files: ['e2e/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,js,mjs}', '*.config.{ts,js}'],
     languageOptions: { globals: { ...globals.node } },
   },
+  layersConfig(),
 );

@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Engine and main-process tests in plain Node with real loopback sockets (STYLE habit 9).
+// Engine and main-process tests in plain Node with real loopback sockets (docs/architecture.md §4.9).
 // Browser end-to-end tests are Playwright's (playwright.config.ts).
 export default defineConfig({
   test: {
     include: [
       'gateway/test/**/*.test.ts',
+      'simulator/test/**/*.test.ts',
+      'host/test/**/*.test.ts',
+      'service/test/**/*.test.ts',
       'common/test/**/*.test.ts',
       'main/test/**/*.test.ts',
       'renderer/test/**/*.test.ts',

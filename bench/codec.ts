@@ -9,9 +9,16 @@
 //     followed by decodeCsta of its body (what one INFO costs before the session layer);
 //   - a CTI link frame (docs/cti-link.md): encodeFrame + FrameDecoder.push.
 import { readFileSync } from 'node:fs';
-import { decodeCsta, encodeCsta, type CstaMessage } from '../gateway/src/csta/index.js';
-import { encodeFrame, FrameDecoder } from '../gateway/src/cti/framing.js';
-import { parseMessage, validateRequest, SipRequest } from '../gateway/src/sip/index.js';
+import {
+  decodeCsta,
+  encodeCsta,
+  type CstaMessage,
+  encodeFrame,
+  FrameDecoder,
+  parseMessage,
+  validateRequest,
+  SipRequest,
+} from '../gateway/src/index.js';
 import type { BenchContext } from './lib/context.js';
 import type { BenchResult } from './lib/results.js';
 import { formatRate } from './lib/stats.js';

@@ -1,5 +1,5 @@
 // Benchmark 2 — end to end: SIPp clients doing the Microsoft RCC flow over TCP against the
-// gateway service (its own process, `gateway/src/service/cli.ts --config <generated YAML>`), on
+// gateway service (its own process, `service/src/cli.ts --config <generated YAML>`), on
 // the CTI Manager simulator (its own process, a generated cluster; bench/processes/simulator.ts
 // says why it is not the gateway's in-process demo simulator). Every CSTA request travels
 // SIP → session → CTI link → simulator → back. One distinct user per call (SIPp injection CSV).
@@ -36,7 +36,7 @@ import {
 } from './lib/services.js';
 import { formatBytes, formatMs, formatRate } from './lib/stats.js';
 import { availableParallelism } from 'node:os';
-import { generatedDn } from '../gateway/src/sim/index.js';
+import { generatedDn } from '../simulator/src/index.js';
 
 interface Plan {
   users: number;

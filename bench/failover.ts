@@ -1,5 +1,5 @@
 // Benchmark 5 — failover: what clients see when a CTI Manager node hangs or dies, and when it
-// comes back (DESIGN §5, docs/cti-link.md).
+// comes back (docs/architecture.md §6, docs/cti-link.md).
 //
 // Gateway (own process) on a 2-node simulator (own process, admin API on), S RCC sessions from the
 // Node load client, spread round-robin over both nodes, each probing in a loop (GetDoNotDisturb,
@@ -10,7 +10,7 @@
 //   - fail fast: how long requests on the dead node's sessions take to be refused once detected;
 //   - restore: from the node's return to each affected session working again (the client gets
 //     481, opens the session again with a new INVITE + MonitorStart, as Communicator does).
-import { generatedDn } from '../gateway/src/sim/index.js';
+import { generatedDn } from '../simulator/src/index.js';
 import { LoadProcess } from './load/load-process.js';
 import { ProbeOutcome, type LoadUser, type ProbeRecords } from './load/rcc-load-client.js';
 import type { BenchContext } from './lib/context.js';

@@ -12,8 +12,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import type { BenchContext } from './lib/context.js';
-import { REPO_ROOT } from './lib/context.js';
+import { type BenchContext, REPO_ROOT } from './lib/context.js';
 import { startChild, type Child } from './lib/children.js';
 import {
   DIAL,

@@ -11,7 +11,7 @@
 // /proc after the sessions are open and the gateway has been idle for a few seconds. The
 // gateway's V8 heap (from its /metrics) is reported beside it. The baseline already holds the
 // directory of the whole cluster (100,000 users).
-import { generatedDn } from '../gateway/src/sim/index.js';
+import { generatedDn } from '../simulator/src/index.js';
 import { LoadProcess } from './load/load-process.js';
 import { RccRequestKind, type LoadUser } from './load/rcc-load-client.js';
 import type { BenchContext } from './lib/context.js';

@@ -8,7 +8,7 @@
 // sleep. Demo cluster (docs/simulator.md): Bob's 1002 answers by itself after 2 s, the help
 // desk 1200 after 1.5 s, the board room 1300 after 1 s. Screenshots: real-*.png.
 import type { Page } from '@playwright/test';
-import type { CallSnapshot } from '../gateway/src/sim/index.js';
+import type { CallSnapshot } from '../simulator/src/index.js';
 import {
   aliceAtHerDesk,
   ALICE_LINE,

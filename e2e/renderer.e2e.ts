@@ -1,5 +1,5 @@
 // The renderer in Chromium. The renderer is built fresh (vite) into a temporary directory
-// and served by the real shell server (gateway/src/shell). Two ways to drive it:
+// and served by the real shell server (host/src/shell). Two ways to drive it:
 //  - in-page fixture: renderer/test/fixture-bridge.ts is bundled and injected as
 //    window.deskline (the role of the Electron preload); window.__deskFixture drives the
 //    in-memory desk (ring a call, take a CTI node down, refuse the next action...);
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild } from 'vite';
 import type { MethodName } from '../common/src/api/contract.js';
-import { startShellServer, type ShellServer } from '../gateway/src/shell/shell-server.js';
+import { startShellServer, type ShellServer } from '../host/src/shell/shell-server.js';
 import { createFixtureDesk, type FixtureDesk, type FixtureScenario } from '../renderer/test/fixture-desk.js';
 
 declare global {

@@ -5,10 +5,11 @@
 //   dist/main/preload.cjs   preload (one file: a sandboxed preload can require only 'electron')
 //   dist/renderer/          the UI (renderer/vite.config.ts)
 //   dist/service/gateway.mjs  the headless gateway service (--service): runs with plain `node`
-//                             and the production dependencies only (npm ci --omit=dev)
+//                             and the production dependencies only (npm ci --omit=dev); the
+//                             simulator sits in gateway-chunks/, loaded by demo mode only
 // Flags: --main-only (skip the renderer), --service (only the service bundle), --quiet.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,13 +69,19 @@ export async function buildRenderer() {
   log(`built ${join('dist', 'renderer')}`);
 }
 
-/** The headless service as one ESM file; npm dependencies stay external (installed with
- *  `npm ci --omit=dev`), so the bundle is our code only and needs neither tsx nor dev tools. */
+/** The headless service as ESM: dist/service/gateway.mjs, plus the simulator in a chunk of its
+ *  own that only demo mode loads (host/src/demo.ts imports it dynamically). npm dependencies stay
+ *  external (installed with `npm ci --omit=dev`), so the bundle is our code only and needs
+ *  neither tsx nor dev tools. */
 export async function buildService({ outFile = join(root, 'dist', 'service', 'gateway.mjs') } = {}) {
   const { build } = await import('esbuild');
+  const entryName = basename(outFile).replace(/\.mjs$/, '');
   await build({
-    entryPoints: [join(root, 'gateway', 'src', 'service', 'cli.ts')],
-    outfile: outFile,
+    entryPoints: { [entryName]: join(root, 'service', 'src', 'cli.ts') },
+    outdir: dirname(outFile),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: `${entryName}-chunks/[name]-[hash]`,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -2,11 +2,10 @@
 // CSTA request rate and response times (SIPp -trace_rtt), session set-ups, and the CPU and RSS of
 // the processes that matter (from /proc). Shared by the end-to-end and side-by-side benchmarks.
 import { join } from 'node:path';
-import { generatedDn } from '../../gateway/src/sim/index.js';
+import { generatedDn } from '../../simulator/src/index.js';
 import type { LoadProcess } from '../load/load-process.js';
 import { RccRequestKind } from '../load/rcc-load-client.js';
-import type { BenchContext } from './context.js';
-import { REPO_ROOT } from './context.js';
+import { type BenchContext, REPO_ROOT } from './context.js';
 import { round, type ProcessMonitor, type WindowStats } from './proc-stats.js';
 import { formatGc, gcDelta, readGc, type GcFigures } from './gc.js';
 import { runSipp, type SippResult } from './sipp.js';

@@ -1,5 +1,5 @@
 // The system under test as real processes: the CTI Manager simulator (bench/processes/simulator.ts)
-// and the gateway service (gateway/src/service/cli.ts --config <generated YAML>), both on 127.0.0.1
+// and the gateway service (service/src/cli.ts --config <generated YAML>), both on 127.0.0.1
 // with port 0 everywhere; addresses are read from what each prints at start.
 //
 // The gateway runs as production does: the esbuild bundle `npm run build:service` makes
@@ -117,7 +117,7 @@ export async function startGatewayProcess(
   await writeFile(configFile, stringify(config));
   const entry =
     process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1'
-      ? ['--import', 'tsx', join(REPO_ROOT, 'gateway/src/service/cli.ts')]
+      ? ['--import', 'tsx', join(REPO_ROOT, 'service/src/cli.ts')]
       : [await gatewayBundle()];
   const child = startChild(
     'gateway',

@@ -13,7 +13,7 @@
 // Prints one line `SIMULATOR {json}` with the node addresses and the admin URL, then serves until
 // SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { generateCluster, startSimulator } from '../../gateway/src/sim/index.js';
+import { generateCluster, startSimulator } from '../../simulator/src/index.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,5 +1,5 @@
 // The real Deskline service for end-to-end tests: the headless gateway CLI
-// (gateway/src/service/cli.ts) started as a child process exactly as a person starts it —
+// (service/src/cli.ts) started as a child process exactly as a person starts it —
 // a generated YAML config, `--shell --user <id> --data-dir <dir>` — with the CTI Manager
 // simulator in-process (demo cluster) and its admin API on a free loopback port.
 //
@@ -14,11 +14,11 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { GatewayHealth } from '../../gateway/src/gateway.js';
-import type { CallSnapshot, NodeView } from '../../gateway/src/sim/index.js';
+import type { ServiceHealth as GatewayHealth } from '../../host/src/demo.js';
+import type { CallSnapshot, NodeView } from '../../simulator/src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../gateway/src/service/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../service/src/cli.ts', import.meta.url));
 
 /** Bounds, not sleeps: how long start-up and a graceful stop may take on a busy 2-core box. */
 const START_TIMEOUT_MS = 30_000;
@@ -105,7 +105,7 @@ export const makeTempDir = (prefix: string): Promise<string> => mkdtemp(join(tmp
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
 
 /**
- * Starts `gateway/src/service/cli.ts --config <generated> --shell --user <user> --data-dir <dir>`.
+ * Starts `service/src/cli.ts --config <generated> --shell --user <user> --data-dir <dir>`.
  * The renderer must already be built into dist/renderer (the CLI refuses to start the shell
  * otherwise, with a message saying so).
  */

@@ -1,30 +1,27 @@
 // The composition of the engine: `createGateway({ config, clock, logger })` runs from a plain
-// Node test, from the headless service and from Electron's main process alike (STYLE habit 2).
+// Node test, from the headless service and from Electron's main process alike, with its ports
+// injected (docs/architecture.md, "Conventions"). It connects to the CTI Manager addresses of
+// its configuration; demo mode (the simulator on those addresses) is the hosts' business
+// (host/src/demo.ts).
 import type { XmlLimits } from './csta/index.js';
-import { CtiPool } from './cti/cti-pool.js';
+import { CtiPool, type CtiPoolHealth } from './cti/cti-pool.js';
 import { SessionCore } from './core/session-core.js';
-import { DeskSession } from './desk/desk-session.js';
-import { NumberingRules, DEFAULT_NUMBERING_RULES_CONFIG } from './numbering/index.js';
+import { DeskSession } from './faces/desk/desk-session.js';
+import { NumberingRules } from './numbering/index.js';
 import {
   parseGatewayConfig,
   readCtiPassword,
   type GatewayConfig,
   type GatewayConfigInput,
-} from './service/config.js';
-import { createGatewayMetrics, type GatewayMetrics } from './service/metrics.js';
-import { startSimulator, type Simulator } from './sim/index.js';
+} from './config/config.js';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { DesklineError, ErrorCode, wrapError } from './util/errors.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { nullLogger, type Logger } from './util/logger.js';
 import { unwrap } from './util/result.js';
-import type { CtiHealthView } from '../../common/src/api/views.js';
-import { MsRccFront } from './msrcc/msrcc-front.js';
+import { MsRccFront } from './faces/msrcc/msrcc-front.js';
 
 export const DESKLINE_VERSION = '0.1.0';
-
-/** Demo-only credentials of the simulator's CTI application user (docs/simulator.md). */
-export const DEMO_CTI_USER = 'deskline';
-export const DEMO_CTI_PASSWORD = 'deskline';
 
 export interface CreateGatewayOptions {
   /** A validated config, or raw input validated here. */
@@ -42,7 +39,7 @@ export interface GatewayHealth {
   uptimeSec: number;
   sessions: number;
   directory: { users: number; devices: number; lines: number; appearances: number; loadedAt: number | null };
-  cti: CtiHealthView;
+  cti: CtiPoolHealth;
   sip: {
     listeners: { transport: string; address: string }[];
     dialogs: number;
@@ -50,7 +47,6 @@ export interface GatewayHealth {
     /** Times a connection stopped reading at sip.maxPendingRequestsPerConnection, since start. */
     readPauses: number;
   };
-  demo: { nodes: string[]; adminUrl: string | null } | null;
 }
 
 export interface Gateway {
@@ -60,11 +56,10 @@ export interface Gateway {
   readonly rules: NumberingRules;
   readonly metrics: GatewayMetrics;
   readonly sip: MsRccFront | undefined;
-  readonly simulator: Simulator | undefined;
   /** The desk API of one user (one session per user, created on first use). */
   desk(userId: string): DeskSession;
   health(): GatewayHealth;
-  /** Graceful stop: BYE to every SIP session (drain), close desk sessions, stop CTI, stop the simulator. */
+  /** Graceful stop: BYE to every SIP session (drain), close desk sessions, stop CTI. */
   dispose(): Promise<void>;
 }
 
@@ -75,8 +70,7 @@ function xmlLimitsOf(config: GatewayConfig): Partial<XmlLimits> {
 }
 
 function rulesFor(config: GatewayConfig): NumberingRules {
-  const source = config.numbering ?? (config.demo.enabled ? DEFAULT_NUMBERING_RULES_CONFIG : {});
-  const compiled = NumberingRules.compile(source);
+  const compiled = NumberingRules.compile(config.numbering ?? {});
   if (!compiled.ok) throw new DesklineError(ErrorCode.ConfigInvalid, `numbering: ${compiled.error.message}`);
   return compiled.value;
 }
@@ -88,27 +82,9 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const rules = rulesFor(config);
   const started = clock.now();
 
-  let simulator: Simulator | undefined;
-  let addresses = config.cti.addresses;
-  let applicationUser = config.cti.applicationUser;
-  let password = unwrap(readCtiPassword(config));
-  if (config.demo.enabled && addresses.length === 0) {
-    simulator = await startSimulator({
-      cluster: 'demo',
-      nodes: config.demo.nodes,
-      host: '127.0.0.1',
-      port: 0,
-      adminPort: config.demo.adminPort,
-      applicationUser: DEMO_CTI_USER,
-      applicationPassword: DEMO_CTI_PASSWORD,
-      clock,
-      logger: logger.child({ component: 'cucm-sim' }),
-    });
-    addresses = simulator.nodes.map((n) => n.address);
-    applicationUser = DEMO_CTI_USER;
-    password = DEMO_CTI_PASSWORD;
-    logger.info({ nodes: addresses }, 'demo: CTI Manager simulator started in-process');
-  }
+  const addresses = config.cti.addresses;
+  const applicationUser = config.cti.applicationUser;
+  const password = unwrap(readCtiPassword(config));
 
   const metrics = createGatewayMetrics({ nodeId: config.node.id });
   // The pool's delegate needs the core, the core needs the pool: tie the knot through a holder.
@@ -176,7 +152,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       sip = await MsRccFront.start({ config, core: sessionCore, rules, clock, logger, metrics });
     } catch (cause) {
       await pool.dispose();
-      await simulator?.dispose();
       throw wrapError(cause, ErrorCode.ConfigInvalid, 'cannot start the SIP listeners');
     }
   }
@@ -195,7 +170,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     rules,
     metrics,
     sip,
-    simulator,
     desk(userId: string): DeskSession {
       if (disposed) throw new DesklineError(ErrorCode.Disposed, 'gateway disposed');
       const key = userId.toLowerCase();
@@ -225,10 +199,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
           dialogs: sip?.dialogCount ?? 0,
           ...sipCounters(),
         },
-        demo:
-          simulator === undefined
-            ? null
-            : { nodes: simulator.nodes.map((n) => n.address), adminUrl: simulator.adminUrl ?? null },
       };
     },
     async dispose(): Promise<void> {
@@ -240,7 +210,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       desks.clear();
       await sessionCore.dispose();
       await pool.dispose();
-      await simulator?.dispose();
     },
   };
   return gateway;

@@ -1,9 +1,8 @@
-// The engine's public API: what Electron's main process, the headless service and tests import.
+// The engine's public API: the only import path into gateway/src for the hosts (host/, service/,
+// main/) and for bench/ (docs/architecture.md, "Layers"; the lint rules enforce it).
 export {
   createGateway,
   DESKLINE_VERSION,
-  DEMO_CTI_USER,
-  DEMO_CTI_PASSWORD,
   type Gateway,
   type GatewayHealth,
   type CreateGatewayOptions,
@@ -13,17 +12,18 @@ export {
   type DeskHandlers,
   type DeskEventListener,
   type DeskEventName,
-} from './desk/desk-session.js';
+} from './faces/desk/desk-session.js';
 export {
   parseGatewayConfig,
   loadGatewayConfigFile,
   GatewayConfigSchema,
-  MAX_CTI_ADDRESSES,
   type GatewayConfig,
   type GatewayConfigInput,
-} from './service/config.js';
+} from './config/config.js';
+export { NumberingRulesConfig, type NumberingRulesConfigInput } from './numbering/index.js';
 export { troubleshoot, type TroubleshootReport, type TroubleshootInput } from './core/troubleshoot.js';
-export { startSimulator, type Simulator, type SimulatorOptions } from './sim/index.js';
-export { DesklineError, ErrorCode, isDesklineError } from './util/errors.js';
-export { systemClock, type Clock } from './util/clock.js';
-export { createPinoLogger, MemoryLogger, nullLogger, type Logger } from './util/logger.js';
+export type { CtiPoolHealth, CtiNodeHealth, CtiNodeState } from './cti/index.js';
+// The util base, the CSTA codec and the CTI link protocol (the simulator's narrow entry).
+export * from './protocol.js';
+// The SIP message codec, for benchmarks and tools.
+export { parseMessage, validateRequest, SipRequest, SipResponse } from './sip/index.js';

@@ -3,8 +3,7 @@
 // throws: a refused action becomes a notice the user sees, with the engine's error code.
 import type { MethodHandlers } from '../../common/src/api/contract.js';
 import type { DeskStateView, NoticeView } from '../../common/src/api/views.js';
-import { ErrorCode } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import { ErrorCode, type Logger } from '../../gateway/src/index.js';
 import { parseDialText, type DialTarget } from './links.js';
 import { dialBlocker, type Screen, type TrayAction } from './tray-menu.js';
 

@@ -5,7 +5,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { APP_HOST, APP_SCHEME, SECURITY_HEADERS } from './security.js';
-import { MIME_TYPES } from '../../gateway/src/shell/static-files.js';
+import { MIME_TYPES } from '../../host/src/shell/static-files.js';
 
 export type AssetResolution =
   { ok: true; relative: string; contentType: string } | { ok: false; status: 400 | 403 | 404 | 405 };

@@ -4,8 +4,7 @@
 // says down, and every command is refused with INVALID_STATE and the reason.
 import type { EventPayload, MethodHandlers } from '../../common/src/api/contract.js';
 import type { CtiHealthView, DeskStateView } from '../../common/src/api/views.js';
-import { DesklineError, ErrorCode } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import { DesklineError, ErrorCode, type Logger } from '../../gateway/src/index.js';
 import type { DeskApi, DeskEvent, DeskEventName, DeskMethodName } from './engine.js';
 
 export type DeskHandlers = Pick<MethodHandlers, DeskMethodName>;

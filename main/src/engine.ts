@@ -1,66 +1,70 @@
-// The one place main/ meets the engine's entry points (createGateway, startSimulator): a
-// rename on the engine side costs this file only. Also maps the user's settings to the
-// gateway's configuration, and starts the embedded CTI Manager simulator (demo cluster)
-// when no CTI address is configured.
-import type { EventPayload, MethodHandlers, MethodName } from '../../common/src/api/contract.js';
+// The one place main/ meets the engine (gateway/src/index.ts) and demo mode (host/src/demo.ts):
+// maps the user's settings to the gateway's configuration, and starts the embedded CTI Manager
+// simulator (demo cluster) when no CTI address is configured. The engine's entry points come in
+// as EngineModules, so that tests can drive the start-up order and its failures.
+import type { EventPayload } from '../../common/src/api/contract.js';
 import type { SettingsView } from '../../common/src/api/views.js';
-import { createGateway as createEngineGateway } from '../../gateway/src/gateway.js';
 import {
+  createGateway as createEngineGateway,
+  DesklineError,
+  ErrorCode,
+  err,
+  ok,
   parseGatewayConfig,
+  wrapError,
+  type Clock,
+  type CreateGatewayOptions,
+  type DeskEventName,
+  type DeskHandlers,
+  type DeskSession,
+  type Gateway as EngineGateway,
   type GatewayConfig,
   type GatewayConfigInput,
-} from '../../gateway/src/service/config.js';
+  type Logger,
+  type Result,
+  type TimerHandle,
+} from '../../gateway/src/index.js';
 import {
-  DEMO_APPLICATION_PASSWORD,
-  DEMO_APPLICATION_USER,
-  startSimulator,
-} from '../../gateway/src/sim/index.js';
-import type { Clock, TimerHandle } from '../../gateway/src/util/clock.js';
-import { DesklineError, ErrorCode, wrapError } from '../../gateway/src/util/errors.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
-import { err, ok, type Result } from '../../gateway/src/util/result.js';
+  DEMO_USER_ID,
+  demoCtiSettings,
+  startDemoSimulator,
+  type DemoSimulator,
+  type DemoSimulatorOptions,
+} from '../../host/src/demo.js';
 
-// ------------------------------------------------------------------ the engine's shapes
+// ------------------------------------------------------------------ the engine's shapes, as main uses them
 
-export type DeskMethodName = Extract<MethodName, `desk.${string}`>;
-export type DeskEventName = 'desk.state' | 'desk.incomingCall';
+export { DEMO_USER_ID, type DeskEventName };
+export type DeskMethodName = keyof DeskHandlers;
 /** An event of the desk, name and payload paired. */
 export type DeskEvent = { [E in DeskEventName]: { name: E; payload: EventPayload<E> } }[DeskEventName];
 
-/** One user's desk: the `desk.*` handlers of the contract plus its events. */
-export interface DeskApi extends Pick<MethodHandlers, DeskMethodName> {
-  onEvent(listener: (name: DeskEventName, payload: EventPayload<DeskEventName>) => void): () => void;
+/** One user's desk: the engine's `desk.*` handlers (DeskSession.handlers) flattened beside its
+ *  events. A port, not a copy of the engine: disposers may be synchronous in tests' fakes. */
+export type DeskApi = DeskHandlers & {
+  onEvent: (listener: Parameters<DeskSession['onEvent']>[0]) => () => void;
   dispose(): void | Promise<void>;
-}
+};
 
+/** The engine's gateway (gateway/src/index.ts) as main holds it: its desks flattened into DeskApi. */
 export interface Gateway {
   desk(userId: string): DeskApi;
-  dispose(): void | Promise<void>;
+  dispose(): ReturnType<EngineGateway['dispose']> | void;
 }
 
-export interface SimulatorOptions {
-  cluster: 'demo';
-  nodes: number;
-  host: string;
-  port: number;
-  adminPort: number | null;
-}
+export type SimulatorOptions = DemoSimulatorOptions;
+export type Simulator = DemoSimulator;
 
-export interface Simulator {
-  nodes: ReadonlyArray<{ address: string }>;
-  dispose(): void | Promise<void>;
-}
-
-/** The engine's entry points (gateway/src/gateway.ts and gateway/src/sim/index.ts). */
+/** The entry points main starts the engine with (gateway/src/index.ts, host/src/demo.ts). */
 export interface EngineModules {
-  createGateway(options: { config: GatewayConfig; clock?: Clock; logger?: Logger }): Promise<Gateway>;
+  createGateway(
+    options: Pick<CreateGatewayOptions, 'clock' | 'logger'> & { config: GatewayConfig },
+  ): Promise<Gateway>;
   startSimulator(options: SimulatorOptions): Simulator | Promise<Simulator>;
 }
 
 // ------------------------------------------------------------------ settings → configuration
 
-/** The demo cluster's user the app controls when no user ID is set (gateway/src/sim/demo-cluster.ts). */
-export const DEMO_USER_ID = 'alice';
 /** CTI Manager nodes of the embedded simulator (two, so failover can be tried). */
 export const DEMO_NODES = 2;
 /** Where the optional SIP (Microsoft RCC) listener of the desktop app listens. Loopback
@@ -100,11 +104,11 @@ export function gatewayConfigFor(
     cti: {
       addresses: [...addresses],
       applicationUser: demo
-        ? DEMO_APPLICATION_USER
+        ? demoCtiSettings(addresses).applicationUser
         : settings.applicationUser === ''
           ? undefined
           : settings.applicationUser,
-      password: demo ? DEMO_APPLICATION_PASSWORD : (password ?? ''),
+      password: demo ? demoCtiSettings(addresses).password : (password ?? ''),
       heartbeatIntervalMs: settings.heartbeatIntervalSec * 1000,
     },
     // The desktop app has no metrics endpoint and no browser shell of its own.
@@ -259,5 +263,5 @@ export const engineModules: EngineModules = {
       dispose: () => gateway.dispose(),
     };
   },
-  startSimulator,
+  startSimulator: startDemoSimulator,
 };

@@ -5,7 +5,7 @@
 // long the page takes; the others (incomingCall, notice, navigate) are kept in order, up to
 // a bound. A reload or a crashed renderer makes it not-ready again until it re-sends READY.
 import { EVENT_CHANNEL, type EventName, type EventPayload } from '../../common/src/api/contract.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import type { Logger } from '../../gateway/src/index.js';
 
 /** What travels on EVENT_CHANNEL. */
 export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];

@@ -1,4 +1,4 @@
-// Main's side of the typed IPC contract (STYLE habit 3): one `ipcMain.handle` per method of
+// Main's side of the typed IPC contract (docs/architecture.md §4.3): one `ipcMain.handle` per method of
 // the contract's table, each of which
 //   1. checks the sender: the frame must be a top-level page of our app (VS Code's habit),
 //      else the call is refused and logged;
@@ -17,9 +17,8 @@ import {
   type MethodHandlers,
   type MethodName,
 } from '../../common/src/api/contract.js';
-import { ErrorCode } from '../../gateway/src/util/errors.js';
-import { callMethod, toErrorView as sharedToErrorView } from '../../gateway/src/shell/dispatch.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import { ErrorCode, type Logger } from '../../gateway/src/index.js';
+import { callMethod, toErrorView as sharedToErrorView } from '../../host/src/dispatch.js';
 import { senderRefusal, type SenderFrameLike, type SenderPolicy } from './security.js';
 
 /** Code of a call refused because of who sent it. */
@@ -31,7 +30,7 @@ export interface IpcEventLike {
   readonly sender: { readonly id: number };
 }
 
-/** Electron's ipcMain, reduced to what registration uses (STYLE habit 9: small adapters). */
+/** Electron's ipcMain, reduced to what registration uses (docs/architecture.md §4.9: small adapters). */
 export interface IpcMainLike {
   handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => unknown): void;
   removeHandler(channel: string): void;

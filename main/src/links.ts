@@ -3,8 +3,7 @@
 // one number to dial — or refused with a reason. Input reaches us from web pages (the OS
 // hands us links), other apps' command lines and the clipboard: anything that is not clearly
 // a phone number is garbage and is refused, never "cleaned" into something else.
-import { DesklineError, ErrorCode } from '../../gateway/src/util/errors.js';
-import { err, ok, type Result } from '../../gateway/src/util/result.js';
+import { DesklineError, ErrorCode, err, ok, type Result } from '../../gateway/src/index.js';
 
 export type DialSource = 'tel' | 'callto' | 'sip' | 'text';
 

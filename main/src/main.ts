@@ -1,6 +1,7 @@
-// Electron main: the composition root (STYLE habit 1). Wiring only — every decision lives in
-// a pure, tested module (tray-menu, tray-icon, window-position/popup, links, ipc, event-queue,
-// notifications, security, app-protocol, actions) or in the engine and the app services.
+// Electron main: the composition root (docs/architecture.md, "Where code runs"). Wiring only:
+// start() is a list of named steps, and every decision lives in a pure, tested module
+// (tray-menu, tray-icon, window-position/popup, links, ipc, event-queue, notifications,
+// security, app-protocol, actions) or in the engine (gateway/) and the hosts' services (host/).
 //
 // Life of the process:
 //   before ready   single-instance lock; privileged app scheme; open-url queue (macOS)
@@ -31,12 +32,11 @@ import {
 } from 'electron';
 import type { EventName, EventPayload } from '../../common/src/api/contract.js';
 import type { NoticeView, SettingsView } from '../../common/src/api/views.js';
-import { createAppHandlers } from '../../gateway/src/app/app-handlers.js';
-import { HistoryStore } from '../../gateway/src/app/history-store.js';
-import { FileSecretStore, plainCipher, type SecretCipher } from '../../gateway/src/app/secret-store.js';
-import { SettingsStore, type SettingsField } from '../../gateway/src/app/settings-store.js';
-import { systemClock, type TimerHandle } from '../../gateway/src/util/clock.js';
-import { createPinoLogger, type Logger } from '../../gateway/src/util/logger.js';
+import { createAppHandlers } from '../../host/src/app-handlers.js';
+import { HistoryStore } from '../../host/src/stores/history-store.js';
+import { FileSecretStore, plainCipher, type SecretCipher } from '../../host/src/stores/secret-store.js';
+import { SettingsStore, type SettingsField } from '../../host/src/stores/settings-store.js';
+import { systemClock, type TimerHandle, createPinoLogger, type Logger } from '../../gateway/src/index.js';
 import { createActions, type Actions } from './actions.js';
 import { AppEventLog } from './app-events.js';
 import { DEMO_ARG, HIDDEN_ARG } from './args.js';
@@ -123,6 +123,26 @@ if (!app.requestSingleInstanceLock()) {
 
 // ------------------------------------------------------------------ ready
 
+/** What the steps of start() share: filled in as they run, in this order. */
+interface Parts {
+  readonly logger: Logger;
+  readonly paths: AppPaths;
+  readonly policy: ReturnType<typeof senderPolicy>;
+  /** Set by createTray(); the popup asks for its bounds. */
+  tray: Tray | undefined;
+  shuttingDown: boolean;
+}
+
+interface AppPaths {
+  userData: string;
+  appRoot: string;
+  rendererDir: string;
+  preloadPath: string;
+  trayIconDir: string;
+  devServer: string | undefined;
+}
+
+/** Ready: each step below, in order (the life of the process in the header comment). */
 async function start(inbox: LaunchInbox): Promise<void> {
   const userData = app.getPath('userData');
   const logger = await createLogger(userData);
@@ -131,27 +151,74 @@ async function start(inbox: LaunchInbox): Promise<void> {
     'deskline starting',
   );
   app.dock?.hide(); // a tray app: no dock icon on macOS
+  const paths = appPaths(userData);
+  const parts: Parts = {
+    logger,
+    paths,
+    policy: senderPolicy(paths.devServer),
+    tray: undefined,
+    shuttingDown: false,
+  };
 
+  const stores = await openStores(parts);
+  // A dial link from window.open is handled by the link handlers made below (late binding:
+  // no page is loaded before they exist).
+  const late: { links?: LinkHandlers } = {};
+  hardenSession(parts, (url, source) => late.links?.handleLink(url, source));
+  const ui = createPopup(parts);
+  const desk = new DeskProxy(logger);
+  const actions = createDeskActions(parts, ui, desk);
+  const unregisterIpc = registerIpcHandlers(parts, ui, desk, stores);
+  const trayParts = createTray(parts, ui, desk, actions, stores);
+  const notifier = createNotifier(parts, ui, actions);
+  wireFlows(desk, ui, stores, notifier, trayParts);
+  const shortcuts = createShortcutAndLoginItem(parts, ui, actions);
+  const engine = createEngineRunner(parts, ui, desk, stores);
+  watchSettings(stores, ui, trayParts, shortcuts, engine);
+  const links = createLinkHandlers(ui, desk, actions);
+  late.links = links;
+  await go(parts, ui, stores, shortcuts, engine, links, inbox);
+  onQuit(parts, { stores, ui, unregisterIpc, trayParts, notifier, desk, engine });
+}
+
+function appPaths(userData: string): AppPaths {
   const appRoot = app.getAppPath();
-  const rendererDir = join(appRoot, 'dist', 'renderer');
-  const preloadPath = join(appRoot, 'dist', 'main', 'preload.cjs');
-  // Packaged: electron-builder's extraResources (resources/tray); in development: the sources.
-  const trayIconDir = app.isPackaged ? join(process.resourcesPath, 'tray') : join(appRoot, 'build', 'tray');
-  const devServer = app.isPackaged ? undefined : process.env['DESKLINE_RENDERER_URL'];
-  const policy = senderPolicy(devServer);
+  return {
+    userData,
+    appRoot,
+    rendererDir: join(appRoot, 'dist', 'renderer'),
+    preloadPath: join(appRoot, 'dist', 'main', 'preload.cjs'),
+    // Packaged: electron-builder's extraResources (resources/tray); in development: the sources.
+    trayIconDir: app.isPackaged ? join(process.resourcesPath, 'tray') : join(appRoot, 'build', 'tray'),
+    devServer: app.isPackaged ? undefined : process.env['DESKLINE_RENDERER_URL'],
+  };
+}
 
-  // ---- stores
+interface Stores {
+  secrets: FileSecretStore;
+  settings: SettingsStore;
+  history: HistoryStore;
+}
+
+async function openStores({ paths, logger }: Parts): Promise<Stores> {
   const secrets = new FileSecretStore({
-    path: join(userData, 'secrets.json'),
+    path: join(paths.userData, 'secrets.json'),
     logger,
     cipher: await secretCipher(logger),
   });
-  const settings = await SettingsStore.open({ dir: userData, secrets, logger });
-  const history = await HistoryStore.open({ dir: userData, clock, logger });
+  const settings = await SettingsStore.open({ dir: paths.userData, secrets, logger });
+  const history = await HistoryStore.open({ dir: paths.userData, clock, logger });
   events.emit('app.storesOpened', { settingsFrom: settings.loadedFrom });
   nativeTheme.themeSource = settings.get().theme;
+  return { secrets, settings, history };
+}
 
-  // ---- session hardening (checklist §5, §7, §13–§15)
+/** Session hardening (checklist §5, §7, §13–§15) and the app protocol. */
+function hardenSession(
+  { paths, policy, logger }: Parts,
+  onDialLink: (url: string, source: string) => void,
+): void {
+  const { devServer } = paths;
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(permissionAllowed(permission, details.requestingUrl, policy)),
@@ -167,7 +234,7 @@ async function start(inbox: LaunchInbox): Promise<void> {
       }),
     );
   }
-  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, paths.rendererDir));
 
   // Every web contents — registered before the first window exists: no navigation away, no
   // new windows, no <webview> (checklist §12–§15).
@@ -183,15 +250,24 @@ async function start(inbox: LaunchInbox): Promise<void> {
     contents.setWindowOpenHandler(({ url }) => {
       const decision = openDecision(url);
       if (decision.action === 'external') void shell.openExternal(decision.url);
-      else if (decision.action === 'dial') handleLink(decision.url, 'window.open');
+      else if (decision.action === 'dial') onDialLink(decision.url, 'window.open');
       return { action: 'deny' };
     });
   });
+}
 
-  let tray: Tray | undefined;
-  let shuttingDown = false;
+interface Popup {
+  window: BrowserWindow;
+  queue: RendererEventQueue;
+  popup: PopupController;
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  notice(level: NoticeView['level'], message: string, code?: string): void;
+  navigate(screenName: Screen, number?: string): void;
+}
 
-  // ---- the popup window: created hidden, shown next to the tray icon (menubar's habit)
+/** The popup window: created hidden, shown next to the tray icon (menubar's habit). */
+function createPopup(parts: Parts): Popup {
+  const { paths, logger } = parts;
   const window = new BrowserWindow({
     ...POPUP_SIZE,
     show: false,
@@ -205,7 +281,7 @@ async function start(inbox: LaunchInbox): Promise<void> {
     alwaysOnTop: true,
     title: 'Deskline',
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#1e1f22' : '#ffffff',
-    webPreferences: secureWebPreferences(preloadPath, { devTools: !app.isPackaged }),
+    webPreferences: secureWebPreferences(paths.preloadPath, { devTools: !app.isPackaged }),
   });
   const queue = new RendererEventQueue(window.webContents, logger);
   const emit = <E extends EventName>(name: E, payload: EventPayload<E>): void => queue.emit(name, payload);
@@ -221,13 +297,13 @@ async function start(inbox: LaunchInbox): Promise<void> {
     {
       displays: () => screen.getAllDisplays(),
       cursor: () => screen.getCursorScreenPoint(),
-      trayBounds: () => tray?.getBounds(),
+      trayBounds: () => parts.tray?.getBounds(),
     },
     clock,
   );
   // Closing the popup (Alt+F4, a window manager's close) hides it: the app lives in the tray.
   window.on('close', (event) => {
-    if (shuttingDown) return;
+    if (parts.shuttingDown) return;
     event.preventDefault();
     popup.hide();
   });
@@ -253,38 +329,61 @@ async function start(inbox: LaunchInbox): Promise<void> {
     popup.show();
     emit('app.navigate', number === undefined ? { screen: screenName } : { screen: screenName, number });
   };
+  return { window, queue, popup, emit, notice, navigate };
+}
 
-  // ---- the desk: the proxy stands in front of an engine that comes and goes
-  const desk = new DeskProxy(logger);
-  const actions: Actions = createActions({
+/** The desk's actions (tray menu, shortcuts, links, notifications): the proxy stands in front of
+ *  an engine that comes and goes. */
+function createDeskActions({ logger }: Parts, ui: Popup, desk: DeskProxy): Actions {
+  return createActions({
     desk: () => desk.attached,
     state: () => desk.state,
-    show: () => popup.show(),
-    navigate,
-    notice,
+    show: () => ui.popup.show(),
+    navigate: ui.navigate,
+    notice: ui.notice,
     readClipboard: () => clipboard.readText(),
     readSelection: async () => (process.platform === 'linux' ? clipboard.selection.readText() : ''),
     quit: () => app.quit(),
     logger,
   });
+}
 
-  // ---- IPC
-  const appHandlers = createAppHandlers({ settings, history, hideWindow: () => popup.hide() });
-  const unregisterIpc = registerIpc(ipcMain, {
+/** IPC: the desk's and the app's handlers, behind the sender policy. Returns the unregister. */
+function registerIpcHandlers(
+  { policy, logger }: Parts,
+  ui: Popup,
+  desk: DeskProxy,
+  { settings, history }: Stores,
+): () => void {
+  const appHandlers = createAppHandlers({ settings, history, hideWindow: () => ui.popup.hide() });
+  return registerIpc(ipcMain, {
     handlers: { ...desk.handlers(), ...appHandlers },
     policy,
     logger,
     onReady: (event) => {
-      if (event.sender.id !== window.webContents.id) return;
-      queue.markReady();
-      events.emit('app.windowReady', { url: window.webContents.getURL() });
+      if (event.sender.id !== ui.window.webContents.id) return;
+      ui.queue.markReady();
+      events.emit('app.windowReady', { url: ui.window.webContents.getURL() });
     },
   });
+}
 
-  // ---- tray
-  const iconFile = (file: string): string => join(trayIconDir, file);
+interface TrayParts {
+  refreshTray(): void;
+  dispose(): void;
+}
+
+function createTray(
+  parts: Parts,
+  ui: Popup,
+  desk: DeskProxy,
+  actions: Actions,
+  { settings, history }: Stores,
+): TrayParts {
+  const iconFile = (file: string): string => join(parts.paths.trayIconDir, file);
   const initialIcon = trayIconFor(null);
-  tray = new Tray(nativeImage.createFromPath(iconFile(initialIcon.file)));
+  const tray = new Tray(nativeImage.createFromPath(iconFile(initialIcon.file)));
+  parts.tray = tray;
   tray.setToolTip(initialIcon.tooltip);
   let trayTimer: TimerHandle | undefined;
   let lastIconFile = initialIcon.file;
@@ -305,23 +404,32 @@ async function start(inbox: LaunchInbox): Promise<void> {
     if (trayTimer !== undefined) return;
     trayTimer = clock.setTimeout(() => {
       trayTimer = undefined;
-      if (tray === undefined || tray.isDestroyed()) return;
+      const current = parts.tray;
+      if (current === undefined || current.isDestroyed()) return;
       const icon = trayIconFor(desk.state);
       if (icon.file !== lastIconFile) {
-        tray.setImage(nativeImage.createFromPath(iconFile(icon.file)));
+        current.setImage(nativeImage.createFromPath(iconFile(icon.file)));
         lastIconFile = icon.file;
       }
-      tray.setToolTip(icon.tooltip);
+      current.setToolTip(icon.tooltip);
       // Linux (AppIndicator) shows only a menu set in advance; elsewhere it is built on right-click.
-      if (process.platform === 'linux') tray.setContextMenu(buildMenu());
+      if (process.platform === 'linux') current.setContextMenu(buildMenu());
     }, TRAY_REFRESH_MS);
   };
-  tray.on('click', () => popup.toggle());
-  tray.on('right-click', () => tray?.popUpContextMenu(buildMenu()));
+  tray.on('click', () => ui.popup.toggle());
+  tray.on('right-click', () => parts.tray?.popUpContextMenu(buildMenu()));
   if (process.platform === 'linux') tray.setContextMenu(buildMenu());
   events.emit('app.trayCreated', { platform: process.platform });
+  return {
+    refreshTray,
+    dispose: () => {
+      if (trayTimer !== undefined) clock.clearTimeout(trayTimer);
+    },
+  };
+}
 
-  // ---- notifications of incoming calls
+/** Notifications of incoming calls. */
+function createNotifier({ logger }: Parts, ui: Popup, actions: Actions): IncomingCallNotifier {
   const notifierPort: NotifierPort = {
     show(model, handlers) {
       if (!Notification.isSupported()) return { close: () => undefined };
@@ -341,33 +449,48 @@ async function start(inbox: LaunchInbox): Promise<void> {
       return { close: () => notification.close() };
     },
   };
-  const notifier = new IncomingCallNotifier({
+  return new IncomingCallNotifier({
     port: notifierPort,
     answer: (callId) => void actions.dispatch({ type: 'answer', callId }),
     decline: (callId) => void actions.dispatch({ type: 'decline', callId }),
-    open: () => navigate('calls'),
+    open: () => ui.navigate('calls'),
     logger,
   });
+}
 
-  // ---- flows between the parts
+/** The flows between the parts: desk state to the renderer, history, notifications and tray. */
+function wireFlows(
+  desk: DeskProxy,
+  ui: Popup,
+  { history }: Stores,
+  notifier: IncomingCallNotifier,
+  trayParts: TrayParts,
+): void {
   desk.onEvent((event) => {
     if (event.name === 'desk.state') {
-      emit('desk.state', event.payload);
+      ui.emit('desk.state', event.payload);
       // The offline state of a detached desk (engine restarting) says nothing about the calls:
       // they may well continue on the phone. History follows the engine's own states only.
       if (desk.attached !== undefined) history.observe(event.payload);
       notifier.observe(event.payload);
-      refreshTray();
+      trayParts.refreshTray();
     } else {
-      emit('desk.incomingCall', event.payload);
+      ui.emit('desk.incomingCall', event.payload);
     }
   });
   history.onChange((entries) => {
-    emit('app.history', [...entries]);
-    refreshTray();
+    ui.emit('app.history', [...entries]);
+    trayParts.refreshTray();
   });
+}
 
-  // ---- global shortcut and login item, from the settings
+interface Shortcuts {
+  applyShortcut(accelerator: string): void;
+  applyLoginItem(enabled: boolean): Promise<void>;
+}
+
+/** The global shortcut and the login item, from the settings. */
+function createShortcutAndLoginItem({ paths }: Parts, ui: Popup, actions: Actions): Shortcuts {
   let registeredShortcut = '';
   const applyShortcut = (accelerator: string): void => {
     if (registeredShortcut !== '') globalShortcut.unregister(registeredShortcut);
@@ -376,7 +499,7 @@ async function start(inbox: LaunchInbox): Promise<void> {
     if (globalShortcut.register(accelerator, () => void actions.dialSelectionOrClipboard()))
       registeredShortcut = accelerator;
     else
-      notice(
+      ui.notice(
         'warning',
         `The shortcut ${accelerator} is taken by another application: choose another in Settings`,
       );
@@ -388,7 +511,10 @@ async function start(inbox: LaunchInbox): Promise<void> {
         await mkdir(join(path, '..'), { recursive: true });
         await writeFile(
           path,
-          autostartDesktopEntry(process.env['APPIMAGE'] ?? process.execPath, app.isPackaged ? [] : [appRoot]),
+          autostartDesktopEntry(
+            process.env['APPIMAGE'] ?? process.execPath,
+            app.isPackaged ? [] : [paths.appRoot],
+          ),
           { mode: 0o644 },
         );
       } else {
@@ -398,12 +524,23 @@ async function start(inbox: LaunchInbox): Promise<void> {
       app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] });
     }
   };
+  return { applyShortcut, applyLoginItem };
+}
 
-  // ---- the engine: (re)started from the settings, one start at a time
+interface EngineRunner {
+  restartEngine(why: string): Promise<void>;
+  /** The restart in progress (or the last one). */
+  readonly queue: Promise<void>;
+  readonly engine: Engine | undefined;
+}
+
+/** The engine: (re)started from the settings, one start at a time. */
+function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings }: Stores): EngineRunner {
+  const { logger } = parts;
   let engine: Engine | undefined;
   let engineQueue: Promise<void> = Promise.resolve();
   const restartEngine = (why: string): Promise<void> => {
-    if (shuttingDown) return engineQueue;
+    if (parts.shuttingDown) return engineQueue;
     engineQueue = engineQueue
       .then(async () => {
         const previous = engine;
@@ -419,7 +556,7 @@ async function start(inbox: LaunchInbox): Promise<void> {
         });
         if (!started.ok) {
           desk.detach(started.error.message);
-          notice('error', started.error.message, started.error.code);
+          ui.notice('error', started.error.message, started.error.code);
           events.emit('engine.failed', { code: started.error.code, message: started.error.message });
           return;
         }
@@ -442,20 +579,47 @@ async function start(inbox: LaunchInbox): Promise<void> {
       });
     return engineQueue;
   };
+  return {
+    restartEngine,
+    get queue() {
+      return engineQueue;
+    },
+    get engine() {
+      return engine;
+    },
+  };
+}
 
+/** What a settings change sets off. */
+function watchSettings(
+  { settings }: Stores,
+  ui: Popup,
+  trayParts: TrayParts,
+  shortcuts: Shortcuts,
+  engine: EngineRunner,
+): void {
   settings.onChange((view: SettingsView, changed: ReadonlySet<SettingsField>) => {
-    emit('app.settings', view);
+    ui.emit('app.settings', view);
     if (changed.has('theme')) nativeTheme.themeSource = view.theme;
-    if (changed.has('globalShortcut')) applyShortcut(view.globalShortcut);
+    if (changed.has('globalShortcut')) shortcuts.applyShortcut(view.globalShortcut);
     if (changed.has('startAtLogin'))
-      applyLoginItem(view.startAtLogin).catch((error: unknown) =>
-        notice('error', `Start at login could not be changed: ${String(error)}`),
-      );
-    if (changed.has('favourites')) refreshTray();
-    if ([...changed].some((field) => ENGINE_FIELDS.has(field))) void restartEngine('settings changed');
+      shortcuts
+        .applyLoginItem(view.startAtLogin)
+        .catch((error: unknown) =>
+          ui.notice('error', `Start at login could not be changed: ${String(error)}`),
+        );
+    if (changed.has('favourites')) trayParts.refreshTray();
+    if ([...changed].some((field) => ENGINE_FIELDS.has(field))) void engine.restartEngine('settings changed');
   });
+}
 
-  // ---- dial links: at launch (argv), from a second instance, macOS open-url, window.open
+interface LinkHandlers {
+  handleLink(url: string, source: string): void;
+  handleArgv(argv: readonly string[], source: string): void;
+}
+
+/** Dial links: at launch (argv), from a second instance, macOS open-url, window.open. */
+function createLinkHandlers(ui: Popup, desk: DeskProxy, actions: Actions): LinkHandlers {
   const dialWhenReady = async (target: DialTarget, source: string): Promise<void> => {
     events.emit('dial.requested', { number: target.number, source });
     await waitForLine(desk, LAUNCH_DIAL_WAIT_MS);
@@ -463,71 +627,96 @@ async function start(inbox: LaunchInbox): Promise<void> {
       events.emit('dial.started', { number: target.number, source });
     else events.emit('dial.refused', { number: target.number, source });
   };
-  function handleLink(url: string, source: string): void {
+  const handleLink = (url: string, source: string): void => {
     const parsed = parseDialLink(url);
     if (!parsed.ok) {
       events.emit('dial.refused', { source, code: parsed.error.code });
-      notice('error', `Not dialled: ${parsed.error.message}`, parsed.error.code);
+      ui.notice('error', `Not dialled: ${parsed.error.message}`, parsed.error.code);
       return;
     }
     void dialWhenReady(parsed.value, source);
-  }
+  };
   const handleArgv = (argv: readonly string[], source: string): void => {
     const request = findDialRequest(argv);
     if (request === undefined) return;
     if (!request.ok) {
       events.emit('dial.refused', { source, code: request.error.code });
-      notice('error', `Not dialled: ${request.error.message}`, request.error.code);
+      ui.notice('error', `Not dialled: ${request.error.message}`, request.error.code);
       return;
     }
     void dialWhenReady(request.value, source);
   };
   if (app.isPackaged) for (const scheme of DIAL_SCHEMES) app.setAsDefaultProtocolClient(scheme);
+  return { handleLink, handleArgv };
+}
 
-  // ---- go
-  await window
-    .loadURL(devServer ?? APP_ENTRY_URL)
+/** Go: the page, the popup, the shortcut, the engine, then the links that waited. */
+async function go(
+  { logger, paths }: Parts,
+  ui: Popup,
+  { settings }: Stores,
+  shortcuts: Shortcuts,
+  engine: EngineRunner,
+  links: LinkHandlers,
+  inbox: LaunchInbox,
+): Promise<void> {
+  await ui.window
+    .loadURL(paths.devServer ?? APP_ENTRY_URL)
     .catch((error: unknown) => logger.error({ err: String(error) }, 'window: page failed to load'));
-  if (!process.argv.includes(HIDDEN_ARG)) popup.show();
-  applyShortcut(settings.get().globalShortcut);
+  if (!process.argv.includes(HIDDEN_ARG)) ui.popup.show();
+  shortcuts.applyShortcut(settings.get().globalShortcut);
   if (settings.loadedFrom === 'backup')
-    notice('warning', 'Your settings file was damaged; the last good copy was restored');
-  void restartEngine('starting');
-  handleArgv(process.argv.slice(1), 'argv');
+    ui.notice('warning', 'Your settings file was damaged; the last good copy was restored');
+  void engine.restartEngine('starting');
+  links.handleArgv(process.argv.slice(1), 'argv');
   inbox.drain((item) => {
     if (item.kind === 'url') {
-      handleLink(item.url, 'open-url');
+      links.handleLink(item.url, 'open-url');
     } else {
       // A second launch: show ourselves, and dial what it was asked to.
-      popup.show();
-      handleArgv(item.argv, 'second-instance');
+      ui.popup.show();
+      links.handleArgv(item.argv, 'second-instance');
     }
   });
+}
 
-  // ---- shutdown
-  // A tray app stays alive with no window open.
+/** Shutdown: a tray app stays alive with no window open; on quit, everything is disposed in
+ *  reverse, the stores flushed, within a deadline. */
+function onQuit(
+  parts: Parts,
+  p: {
+    stores: Stores;
+    ui: Popup;
+    unregisterIpc: () => void;
+    trayParts: TrayParts;
+    notifier: IncomingCallNotifier;
+    desk: DeskProxy;
+    engine: EngineRunner;
+  },
+): void {
+  const { logger } = parts;
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', (event) => {
-    if (shuttingDown) return;
+    if (parts.shuttingDown) return;
     // Electron does not wait for async before-quit work: hold the quit, clean up, then exit.
     event.preventDefault();
-    shuttingDown = true;
+    parts.shuttingDown = true;
     events.emit('app.shutdown', {});
     const cleanup = async (): Promise<void> => {
       globalShortcut.unregisterAll();
-      if (trayTimer !== undefined) clock.clearTimeout(trayTimer);
-      notifier.dispose();
-      queue.dispose();
-      unregisterIpc();
-      popup.dispose();
-      await engineQueue.catch(() => undefined);
-      desk.dispose();
-      await engine?.dispose();
-      await settings.dispose();
-      await history.dispose();
-      await secrets.dispose();
-      tray?.destroy();
-      tray = undefined;
+      p.trayParts.dispose();
+      p.notifier.dispose();
+      p.ui.queue.dispose();
+      p.unregisterIpc();
+      p.ui.popup.dispose();
+      await p.engine.queue.catch(() => undefined);
+      p.desk.dispose();
+      await p.engine.engine?.dispose();
+      await p.stores.settings.dispose();
+      await p.stores.history.dispose();
+      await p.stores.secrets.dispose();
+      parts.tray?.destroy();
+      parts.tray = undefined;
       events.dispose();
     };
     const deadline = new Promise<'timeout'>((resolve) =>

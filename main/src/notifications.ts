@@ -4,7 +4,7 @@
 // elsewhere; declined; gone). Electron shows the actions as buttons on macOS; on Windows and
 // Linux a click on the notification opens the popup on the calls screen instead.
 import type { CallView, DeskStateView, LineAppearanceView } from '../../common/src/api/views.js';
-import type { Logger } from '../../gateway/src/util/logger.js';
+import type { Logger } from '../../gateway/src/index.js';
 import { lineName, partyName } from './tray-icon.js';
 
 export type NotificationActionId = 'answer' | 'decline';

@@ -1,7 +1,7 @@
 // The tray popup's behaviour (max-mapper/menubar's habit): created hidden, positioned by
 // popupPosition() each time it is shown, hidden when it loses focus. Driven through small
-// adapters (STYLE habit 9: `WindowLike`) so it is tested without Electron.
-import type { Clock } from '../../gateway/src/util/clock.js';
+// adapters (docs/architecture.md §4.9: `WindowLike`) so it is tested without Electron.
+import type { Clock } from '../../gateway/src/index.js';
 import { popupPosition, type DisplayLike, type Point, type Rect } from './window-position.js';
 
 /** The BrowserWindow methods the popup uses. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeskStateView, NoticeView } from '../../common/src/api/views.js';
-import { DesklineError, ErrorCode } from '../../gateway/src/util/errors.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { DesklineError, ErrorCode, MemoryLogger } from '../../gateway/src/index.js';
 import { createActions, type DeskCommands } from '../src/actions.js';
 import type { Screen } from '../src/tray-menu.js';
 import { call, desk } from './support/views.js';

@@ -4,8 +4,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { DeskStateView } from '../../common/src/api/views.js';
-import { systemClock } from '../../gateway/src/util/clock.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { systemClock, MemoryLogger } from '../../gateway/src/index.js';
 import { DeskProxy } from '../src/desk-proxy.js';
 import { DEMO_USER_ID, engineModules, startEngine } from '../src/engine.js';
 

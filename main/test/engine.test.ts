@@ -2,9 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../common/src/api/contract.js';
 import type { SettingsView } from '../../common/src/api/views.js';
-import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from '../../gateway/src/sim/demo-cluster.js';
-import { FakeClock } from '../../gateway/src/testing/fake-clock.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from '../../simulator/src/demo-cluster.js';
+import { FakeClock } from '../../gateway/test/support/fake-clock.js';
+import { MemoryLogger } from '../../gateway/src/index.js';
 import { DeskProxy, offlineDeskState } from '../src/desk-proxy.js';
 import {
   DEMO_USER_ID,
@@ -268,7 +268,7 @@ function dial(address: string): Promise<Socket> {
 
 describe('startEngine with the real simulator', () => {
   it('demo mode: the gateway is configured with live loopback nodes, and dispose closes them', async () => {
-    const { startSimulator } = await import('../../gateway/src/sim/index.js');
+    const { startDemoSimulator: startSimulator } = await import('../../host/src/demo.js');
     expect(engineModules.startSimulator).toBe(startSimulator);
     const sockets: Socket[] = [];
     let addresses: readonly string[] = [];

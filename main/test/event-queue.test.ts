@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_CHANNEL } from '../../common/src/api/contract.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../gateway/src/index.js';
 import { RendererEventQueue, type EventMessage, type EventSink } from '../src/event-queue.js';
 import { call, desk } from './support/views.js';
 

@@ -7,8 +7,7 @@ import {
   type MethodHandlers,
   type MethodName,
 } from '../../common/src/api/contract.js';
-import { DesklineError, ErrorCode } from '../../gateway/src/util/errors.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { DesklineError, ErrorCode, MemoryLogger } from '../../gateway/src/index.js';
 import { DeskProxy } from '../src/desk-proxy.js';
 import {
   SENDER_REFUSED,

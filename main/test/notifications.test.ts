@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../gateway/src/index.js';
 import {
   IncomingCallNotifier,
   incomingCallNotification,

@@ -14,7 +14,7 @@ import {
   type MethodHandlers,
 } from '../../common/src/api/contract.js';
 import type { SettingsView } from '../../common/src/api/views.js';
-import { MemoryLogger } from '../../gateway/src/util/logger.js';
+import { MemoryLogger } from '../../gateway/src/index.js';
 import { buildMain } from '../../scripts/build.mjs';
 import { DeskProxy } from '../src/desk-proxy.js';
 import { registerIpc, type IpcEventLike, type IpcMainLike } from '../src/ipc.js';

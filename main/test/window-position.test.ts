@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../gateway/src/testing/fake-clock.js';
+import { FakeClock } from '../../gateway/test/support/fake-clock.js';
 import {
   BLUR_TOGGLE_GRACE_MS,
   PopupController,
@@ -216,7 +216,7 @@ describe('popupPosition: several displays', () => {
   });
 });
 
-/** A window fake that records what the controller did (STYLE habit 9: WindowLike). */
+/** A window fake that records what the controller did (docs/architecture.md §4.9: WindowLike). */
 class FakeWindow implements PopupWindowLike {
   visible = false;
   destroyed = false;

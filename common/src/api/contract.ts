@@ -1,5 +1,5 @@
 // The one typed contract between the engine side (Electron main, or the gateway's
-// browser shell) and the renderer (STYLE habit 3). The preload's domain API, main's
+// browser shell) and the renderer (docs/architecture.md §4.3). The preload's domain API, main's
 // IPC handlers and the browser shell's WebSocket server are all derived from these
 // two tables, so a method cannot exist on one side only. Payloads are validated with
 // the schemas at both boundaries; errors cross as { code, message }.

@@ -1,7 +1,8 @@
 // The plain view objects that cross from the engine to any UI (Electron IPC or the
 // browser shell's WebSocket). Every one is a zod schema so both ends validate at the
-// boundary (STYLE habit 3); the TypeScript types are inferred from the schemas.
+// boundary (docs/architecture.md §4.3); the TypeScript types are inferred from the schemas.
 import { z } from 'zod';
+import { MAX_CTI_NODES } from '../limits.js';
 
 // ---------------------------------------------------------------- directory and lines
 
@@ -122,7 +123,11 @@ export type CtiNodeState = z.infer<typeof CtiNodeState>;
 
 export const CtiNodeView = z.object({
   /** Priority order, 0 first. */
-  index: z.number().int().min(0).max(7),
+  index: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_CTI_NODES - 1),
   address: z.string(),
   state: CtiNodeState,
   /** The CTI connection ID (application session ID); new after each reconnect. */

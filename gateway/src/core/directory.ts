@@ -2,8 +2,7 @@
 // CTI Manager side reports them (docs/cti-link.md §4). Built once per load into
 // indexes so that every session-initiating request is a few map lookups, not a scan:
 // at 1,000 set-ups/s over 100,000 users a scan per INVITE would dominate.
-import type { DirectoryDevice, DirectoryLine, DirectoryUser } from '../cti/directory-codec.js';
-import type { LineAppearanceView } from '../../../common/src/api/views.js';
+import type { DirectoryDevice, DirectoryLine, DirectoryUser } from '../cti-link/directory-codec.js';
 
 export type { DirectoryDevice, DirectoryLine, DirectoryUser };
 
@@ -140,31 +139,6 @@ export class Directory {
 
   findLineByE164(e164: string): LineRecord | undefined {
     return this.linesByE164.get(e164);
-  }
-
-  /** The view a UI shows for each of the user's appearances, with why one cannot be controlled. */
-  lineAppearanceViews(user: DirectoryUser, lineUriOf: (line: LineRecord) => string): LineAppearanceView[] {
-    return this.appearancesOfUser(user).map((a) => {
-      const others = a.line.appearances
-        .filter((o) => o.device.name !== a.device.name)
-        .map((o) => o.device.name);
-      const view: LineAppearanceView = {
-        id: a.id,
-        deviceName: a.device.name,
-        deviceModel: a.device.model,
-        deviceDescription: a.device.description,
-        dn: a.line.dn,
-        partition: a.line.partition,
-        lineUri: lineUriOf(a.line),
-        label: a.label,
-        shared: others.length > 0,
-        sharedWith: others,
-        controllable: a.device.ctiAllowed,
-      };
-      if (!a.device.ctiAllowed)
-        view.notControllableReason = `CTI control is not allowed on ${a.device.name} (ask your administrator to enable "Allow Control of Device from CTI")`;
-      return view;
-    });
   }
 }
 

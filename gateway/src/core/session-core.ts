@@ -3,21 +3,28 @@
 // desk API (the desktop app, in-process) — and both get the same rules and the same errors.
 //
 // A CoreSession belongs to one user and controls one line appearance, bound to the CTI
-// connection it started on (round-robin, DESIGN §5). Everything it sends to and receives from
+// connection it started on (round-robin, docs/architecture.md §6). Everything it sends to and receives from
 // the CTI Manager is in CTI form (device IDs `<device>/<dn>/<partition>`, docs/cti-link.md §5);
 // faces translate to their own forms.
-import type { CstaEvent, CstaMessageOf, CstaRequest, CstaRequestType, CstaResponse } from '../csta/index.js';
-import { responseTypeOf } from '../csta/index.js';
+import {
+  type CstaEvent,
+  type CstaMessageOf,
+  type CstaRequest,
+  type CstaRequestType,
+  type CstaResponse,
+  type ResponseTypeOf,
+  responseTypeOf,
+  cstaError,
+} from '../csta/index.js';
 import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
-import type { DirectoryUser } from '../cti/directory-codec.js';
+import type { DirectoryUser } from '../cti-link/directory-codec.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
 import { Directory, type AppearanceRecord, type UserIdentityMode } from './directory.js';
 import { refusal } from './csta-errors.js';
-import { cstaError } from '../csta/index.js';
 import { CallLedger } from './call-ledger.js';
 
 export const CoreSessionState = {
@@ -261,8 +268,11 @@ export class CoreSession {
 
   // ------------------------------------------------------------------ call control
 
-  /** Forwards a call-control / logical-device request (CTI form) after authorization. */
-  async request(message: ForwardedRequest): Promise<CstaResponse> {
+  /** Forwards a call-control / logical-device request (CTI form) after authorization; resolves
+   *  with that request's own response type (MakeCall → MakeCallResponse, ...). */
+  async request<T extends ForwardedRequestType>(
+    message: ForwardedRequest & { type: T },
+  ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
     if (!FORWARDED.has(message.type))
       throw refusal(
         ErrorCode.InvalidArgument,
@@ -274,11 +284,8 @@ export class CoreSession {
     const connection = await this.ready();
     const started = this.core.clock.monotonic();
     try {
-      const response = (await connection.request(
-        message as CstaMessageOf<'MakeCall'>,
-        responseTypeOf(message.type as 'MakeCall'),
-      )) as CstaResponse;
-      this.ledger.learnResponse(message as CstaRequest, response);
+      const response = await connection.request(message, responseTypeOf(message.type));
+      this.ledger.learnResponse(message as CstaRequest, response as CstaResponse);
       this.core.metrics?.requestCompleted(message.type, 'ok', this.core.clock.monotonic() - started);
       return response;
     } catch (cause) {

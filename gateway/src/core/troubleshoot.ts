@@ -1,4 +1,4 @@
-// The per-user troubleshooter (DESIGN §5): why can this user (not) use remote call control?
+// The per-user troubleshooter (docs/architecture.md §6): why can this user (not) use remote call control?
 // Every check says what it looked at and what it found, in the order an admin would check:
 // user → licence → line appearances → CTI control → line URI → CTI connections → TLS peer.
 import type { SessionCore } from './session-core.js';

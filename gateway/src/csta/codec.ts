@@ -1,7 +1,7 @@
 // The ECMA-323 / ECMA-354 codec, driven by the descriptor table (messages.ts). One codec serves
-// both faces (DESIGN §2, §3): SIP INFO bodies and CTI link frames.
+// both faces (docs/msrcc.md, docs/cti-link.md): SIP INFO bodies and CTI link frames.
 //  - decode matches elements by local name whatever the prefix or edition, and reports the
-//    edition of the root's namespace (DESIGN §2 "Clients differ");
+//    edition of the root's namespace (docs/msrcc.md §6);
 //  - encode writes the requested ECMA-323 edition (ed3 by default, docs/cti-link.md §2) and
 //    ECMA-354 messages always in the ECMA-354 namespace;
 //  - unknown children and extensions/privateData/private/* survive decode -> encode as
@@ -614,7 +614,7 @@ export function xmlNodeNamespace(node: XmlNode): string | undefined {
   return node.attributes?.[colon === -1 ? 'xmlns' : 'xmlns:' + node.name.slice(0, colon)];
 }
 
-/** The Microsoft line URI (`extensions/privateData/private/lcs:line`, DESIGN §2), if present. */
+/** The Microsoft line URI (`extensions/privateData/private/lcs:line`, docs/msrcc.md), if present. */
 export function getLcsLine(message: CstaMessage): string | undefined {
   const nodes = message.extensions?.privateData;
   if (nodes === undefined) return undefined;

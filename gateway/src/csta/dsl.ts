@@ -38,6 +38,10 @@ export interface NsBinding {
 
 export interface TextKind {
   readonly k: 'text';
+  /** The text is a device identifier (ECMA-269 §12.3 DeviceID as plain text: `deviceID` of a
+   *  ConnectionID, `deviceObject`, `callingDevice` of MakeCall, ...). Encoded and decoded as
+   *  any text; faces that translate device IDs find them by this mark (faces/msrcc/translate.ts). */
+  readonly deviceId?: true;
 }
 export interface IntKind {
   readonly k: 'int';
@@ -173,6 +177,7 @@ export type StructValue<F extends Fields> = Simplify<
 // ---- builders ---------------------------------------------------------------------------------
 
 const TEXT: TextKind = Object.freeze({ k: 'text' });
+const DEVICE_ID: TextKind = Object.freeze({ k: 'text', deviceId: true });
 const BOOL: BoolKind = Object.freeze({ k: 'bool' });
 const FLAG: FlagKind = Object.freeze({ k: 'flag' });
 const FEATURES: FeaturesKind = Object.freeze({ k: 'features' });
@@ -182,6 +187,8 @@ const DEVICE: DeviceRefKind = Object.freeze({ k: 'device', idElement: 'deviceIde
 const REDIRECTION_DEVICE: DeviceRefKind = Object.freeze({ k: 'device', idElement: 'numberDialed' });
 
 export const text = (): TextKind => TEXT;
+/** A device identifier written as plain text (see TextKind.deviceId). */
+export const deviceId = (): TextKind => DEVICE_ID;
 export const bool = (): BoolKind => BOOL;
 export const flag = (): FlagKind => FLAG;
 export const features = (): FeaturesKind => FEATURES;

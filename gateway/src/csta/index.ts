@@ -66,6 +66,7 @@ export {
   type DeviceAbsent,
   type CstaExtensions,
   type FeatureLists,
+  type FieldKind,
   type MessageRole,
 } from './dsl.js';
 export { DEFAULT_XML_LIMITS, encodeXmlNode, type XmlLimits, type XmlNode } from './xml.js';

@@ -9,6 +9,7 @@
 import {
   bool,
   device,
+  deviceId,
   enumOf,
   features,
   flag,
@@ -247,14 +248,14 @@ const DL = Object.freeze({ prefix: 'dl', uri: DESKLINE_NAMESPACE });
 // ---- shared types (ECMA-269 §12) --------------------------------------------------------------
 
 /** ECMA-269 §12.3.8 ConnectionID: `<x><callID>…</callID><deviceID>…</deviceID></x>`. */
-export const connectionId = struct({ callID: opt(text()), deviceID: opt(text()) });
+export const connectionId = struct({ callID: opt(text()), deviceID: opt(deviceId()) });
 export type ConnectionID = StructValue<typeof connectionId.fields>;
 
 /** ECMA-269 §12.3.9 ConnectionList, as ECMA-323 writes it. */
 const connectionListItem = struct({
   newConnection: opt(connectionId),
   oldConnection: opt(connectionId),
-  endpoint: opt(struct({ deviceID: opt(text()), notKnown: opt(flag()) })),
+  endpoint: opt(struct({ deviceID: opt(deviceId()), notKnown: opt(flag()) })),
 });
 const connectionList = list('connectionListItem', connectionListItem);
 export type ConnectionListItem = StructValue<typeof connectionListItem.fields>;
@@ -289,7 +290,7 @@ export const DESCRIPTORS = [
   message(
     'GetSwitchingFunctionDevices',
     'request',
-    { requestedDeviceID: opt(text()), requestedDeviceCategory: opt(openEnum(DEVICE_CATEGORIES)) },
+    { requestedDeviceID: opt(deviceId()), requestedDeviceCategory: opt(openEnum(DEVICE_CATEGORIES)) },
     { response: 'GetSwitchingFunctionDevicesResponse' },
   ),
   message('GetSwitchingFunctionDevicesResponse', 'response', { serviceCrossRefID: req(text()) }),
@@ -300,7 +301,7 @@ export const DESCRIPTORS = [
     deviceList: opt(
       list(
         'deviceEntry',
-        struct({ deviceID: req(text()), deviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }),
+        struct({ deviceID: req(deviceId()), deviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }),
       ),
     ),
   }),
@@ -310,7 +311,7 @@ export const DESCRIPTORS = [
     'MonitorStart',
     'request',
     {
-      monitorObject: req(struct({ deviceObject: opt(text()), callObject: opt(connectionId) })),
+      monitorObject: req(struct({ deviceObject: opt(deviceId()), callObject: opt(connectionId) })),
       monitorType: opt(enumOf(MONITOR_TYPES)),
     },
     { response: 'MonitorStartResponse' },
@@ -323,7 +324,7 @@ export const DESCRIPTORS = [
   message(
     'SnapshotDevice',
     'request',
-    { snapshotObject: req(text()) },
+    { snapshotObject: req(deviceId()) },
     { response: 'SnapshotDeviceResponse' },
   ),
   message('SnapshotDeviceResponse', 'response', {
@@ -380,7 +381,7 @@ export const DESCRIPTORS = [
     'request',
     {
       existingCall: conn,
-      consultedDevice: req(text()),
+      consultedDevice: req(deviceId()),
       connectionReservation: opt(bool()),
       accountCode: opt(text()),
       authCode: opt(text()),
@@ -392,7 +393,7 @@ export const DESCRIPTORS = [
   message(
     'DeflectCall',
     'request',
-    { callToBeDiverted: conn, newDestination: req(text()) },
+    { callToBeDiverted: conn, newDestination: req(deviceId()) },
     { response: 'DeflectCallResponse' },
   ),
   message('DeflectCallResponse', 'response', empty),
@@ -407,8 +408,8 @@ export const DESCRIPTORS = [
     'MakeCall',
     'request',
     {
-      callingDevice: req(text()),
-      calledDirectoryNumber: req(text()),
+      callingDevice: req(deviceId()),
+      calledDirectoryNumber: req(deviceId()),
       accountCode: opt(text()),
       authCode: opt(text()),
       autoOriginate: opt(enumOf(AUTO_ORIGINATE)),
@@ -417,7 +418,7 @@ export const DESCRIPTORS = [
   ),
   // calledDevice: not in ECMA-269's MakeCallResult, but gateways send it (Zultys MX, see
   // gateway/test/vectors/ms-rcc/README.md) and sipe tolerates it.
-  message('MakeCallResponse', 'response', { callingDevice: conn, calledDevice: opt(text()) }),
+  message('MakeCallResponse', 'response', { callingDevice: conn, calledDevice: opt(deviceId()) }),
   message(
     'ReconnectCall',
     'request',
@@ -432,7 +433,7 @@ export const DESCRIPTORS = [
     'request',
     {
       activeCall: conn,
-      transferredTo: req(text()),
+      transferredTo: req(deviceId()),
       accountCode: opt(text()),
       authCode: opt(text()),
     },
@@ -466,16 +467,16 @@ export const DESCRIPTORS = [
     'SetForwarding',
     'request',
     {
-      device: req(text()),
+      device: req(deviceId()),
       forwardingType: opt(enumOf(FORWARDING_TYPES)),
       activateForward: req(bool()),
-      forwardDN: opt(text()),
+      forwardDN: opt(deviceId()),
       ringCount: opt(int(1, 100)),
     },
     { response: 'SetForwardingResponse' },
   ),
   message('SetForwardingResponse', 'response', empty),
-  message('GetForwarding', 'request', { device: req(text()) }, { response: 'GetForwardingResponse' }),
+  message('GetForwarding', 'request', { device: req(deviceId()) }, { response: 'GetForwardingResponse' }),
   message('GetForwardingResponse', 'response', {
     forwardingList: opt(
       list(
@@ -483,7 +484,7 @@ export const DESCRIPTORS = [
         struct({
           forwardingType: req(enumOf(FORWARDING_TYPES)),
           forwardStatus: req(bool()),
-          forwardDN: opt(text()),
+          forwardDN: opt(deviceId()),
           ringCount: opt(int(1, 100)),
         }),
       ),
@@ -492,11 +493,11 @@ export const DESCRIPTORS = [
   message(
     'SetDoNotDisturb',
     'request',
-    { device: req(text()), doNotDisturbOn: req(bool()) },
+    { device: req(deviceId()), doNotDisturbOn: req(bool()) },
     { response: 'SetDoNotDisturbResponse' },
   ),
   message('SetDoNotDisturbResponse', 'response', empty),
-  message('GetDoNotDisturb', 'request', { device: req(text()) }, { response: 'GetDoNotDisturbResponse' }),
+  message('GetDoNotDisturb', 'request', { device: req(deviceId()) }, { response: 'GetDoNotDisturbResponse' }),
   message('GetDoNotDisturbResponse', 'response', { doNotDisturbOn: req(bool()) }),
 
   // -- call control events (ECMA-269 §17.2; all carry the monitor's cross reference first) --
@@ -574,7 +575,7 @@ export const DESCRIPTORS = [
     originatedConnection: conn,
     callingDevice: req(device()),
     calledDevice: req(device()),
-    originatingDevice: opt(text()),
+    originatingDevice: opt(deviceId()),
     localConnectionInfo,
     cause,
   }),
@@ -621,7 +622,7 @@ export const DESCRIPTORS = [
     device: req(device()),
     forwardingType: opt(enumOf(FORWARDING_TYPES)),
     forwardStatus: req(bool()),
-    forwardTo: opt(text()),
+    forwardTo: opt(deviceId()),
     ringCount: opt(int(1, 100)),
   }),
 

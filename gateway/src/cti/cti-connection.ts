@@ -1,7 +1,7 @@
 // One CTI connection: a TCP link to one CTI Manager node, with its application session
 // (the session ID is the CTI connection ID), heartbeats, request/response correlation by
 // invoke ID, event routing by monitorCrossRefID, and reconnection with capped backoff.
-// The protocol is docs/cti-link.md; the state machine follows STYLE habit 5.
+// The protocol is docs/cti-link.md; the state machine follows docs/architecture.md §5.
 import { connect as netConnect, type Socket } from 'node:net';
 import {
   decodeCsta,
@@ -20,10 +20,31 @@ import {
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { encodeFrame, FrameDecoder, type Frame } from './framing.js';
-import { EVENT_INVOKE_ID, InvokeIdAllocator } from './invoke-id.js';
-import { directoryFromPrivateData, type DirectorySegment } from './directory-codec.js';
-import type { CtiNodeState, CtiNodeView } from '../../../common/src/api/views.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../cti-link/framing.js';
+import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
+import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
+
+/** A connection's health as operators and UIs read it (mapped to the UI's CtiNodeView by the
+ *  faces, docs/architecture.md "Layers"). */
+export type CtiNodeState = 'connecting' | 'up' | 'degraded' | 'down' | 'disabled';
+
+export interface CtiNodeHealth {
+  /** Priority order, 0 first. */
+  index: number;
+  address: string;
+  state: CtiNodeState;
+  /** The CTI connection ID (application session ID); new after each reconnect. */
+  connectionId?: string;
+  rttMs?: number;
+  /** Recent heartbeat round-trip times, oldest first. */
+  rttHistory: number[];
+  /** Epoch ms of the current connection's start; absent while not up. */
+  upSince?: number;
+  failures: number;
+  missedHeartbeats: number;
+  sessions: number;
+  lastError?: string;
+}
 
 export const CtiConnectionState = {
   /** Created, not started. */
@@ -88,7 +109,7 @@ export interface CtiConnectionOptions {
   random?: () => number;
 }
 
-/** The narrow upward interface (STYLE: SIP.js-core style delegate). */
+/** The narrow upward interface (SIP.js-core style: docs/architecture.md §4). */
 export interface CtiConnectionDelegate {
   /** The application session is open; `connectionId` is new after every reconnect. */
   onUp(connection: CtiConnection, connectionId: string): void;
@@ -510,7 +531,7 @@ export class CtiConnection {
    * answer rejects with CtiError carrying the CSTA error in `detail.cstaError`.
    */
   request<T extends CstaRequestType>(
-    message: CstaMessageOf<T>,
+    message: CstaRequest & { type: T },
     expected: ResponseTypeOf<T>,
     timeoutMs?: number,
   ): Promise<CstaMessageOf<ResponseTypeOf<T>>> {
@@ -521,11 +542,9 @@ export class CtiConnection {
         }),
       );
     }
-    return this.sendRequestRaw(
-      message as CstaRequest,
-      expected,
-      timeoutMs ?? this.options.requestTimeoutMs,
-    ) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
+    return this.sendRequestRaw(message, expected, timeoutMs ?? this.options.requestTimeoutMs) as Promise<
+      CstaMessageOf<ResponseTypeOf<T>>
+    >;
   }
 
   private sendRequestRaw(
@@ -810,8 +829,8 @@ export class CtiConnection {
     }
   }
 
-  view(): CtiNodeView {
-    const view: CtiNodeView = {
+  view(): CtiNodeHealth {
+    const view: CtiNodeHealth = {
       index: this.index,
       address: this.addressText,
       state: this.viewState,

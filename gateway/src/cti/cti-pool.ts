@@ -2,22 +2,40 @@
 // at start, each watched by heartbeats (cti-connection.ts). Session-initiating requests are
 // spread round-robin over healthy connections (undici's pool habit: skip the unhealthy ones);
 // a session then stays on the connection it started on.
-import type { CtiHealthView } from '../../../common/src/api/views.js';
+import { MAX_CTI_NODES } from '../cti-link/limits.js';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
   CtiConnection,
   parseCtiAddress,
+  type CtiNodeHealth,
   type CtiConnectionDelegate,
   type CtiConnectionOptions,
 } from './cti-connection.js';
 
-export const MAX_CTI_CONNECTIONS = 8;
+/** The pool's health: every connection's, and an overall state. */
+export interface CtiPoolHealth {
+  overall: 'up' | 'degraded' | 'down';
+  nodes: CtiNodeHealth[];
+}
+
+/**
+ * Makes the pool's connections (undici's Pool `factory` habit): the default opens real CTI
+ * connections; a host or a test may wrap or replace them.
+ */
+export type CtiConnectionFactory = (
+  options: CtiConnectionOptions,
+  delegate: CtiConnectionDelegate,
+) => CtiConnection;
+
+const defaultFactory: CtiConnectionFactory = (options, delegate) => new CtiConnection(options, delegate);
 
 export interface CtiPoolOptions extends Omit<CtiConnectionOptions, 'index' | 'address'> {
   /** `host:port` in priority order. */
   addresses: readonly string[];
+  /** Default: real CTI connections over TCP. */
+  factory?: CtiConnectionFactory;
 }
 
 export interface CtiPoolDelegate {
@@ -47,14 +65,14 @@ export class CtiPool implements CtiConnectionDelegate {
         ErrorCode.ConfigInvalid,
         'cti.addresses: at least one CTI Manager address is required',
       );
-    if (options.addresses.length > MAX_CTI_CONNECTIONS)
+    if (options.addresses.length > MAX_CTI_NODES)
       throw new DesklineError(
         ErrorCode.ConfigInvalid,
-        `cti.addresses: at most ${MAX_CTI_CONNECTIONS} CTI connection addresses (got ${options.addresses.length})`,
+        `cti.addresses: at most ${MAX_CTI_NODES} CTI connection addresses (got ${options.addresses.length})`,
       );
-    const { addresses, ...common } = options;
-    this.connections = addresses.map(
-      (text, index) => new CtiConnection({ ...common, index, address: parseCtiAddress(text) }, this),
+    const { addresses, factory = defaultFactory, ...common } = options;
+    this.connections = addresses.map((text, index) =>
+      factory({ ...common, index, address: parseCtiAddress(text) }, this),
     );
   }
 
@@ -109,7 +127,7 @@ export class CtiPool implements CtiConnectionDelegate {
     });
   }
 
-  health(): CtiHealthView {
+  health(): CtiPoolHealth {
     const nodes = this.connections.map((c) => c.view());
     const up = nodes.filter((n) => n.state === 'up').length;
     const anyUp = nodes.some((n) => n.state === 'up' || n.state === 'degraded');

@@ -154,7 +154,7 @@ export function parseAppearanceId(id: string): Result<LineAppearanceKey> {
 }
 
 /**
- * The line URI a Microsoft client would be provisioned with for this line (DESIGN.md §2).
+ * The line URI a Microsoft client would be provisioned with for this line (docs/msrcc.md §10).
  * `dialstring` keeps the partition (omitted for `<None>`); a DN that is itself E.164 is written as a global
  * number, without phone-context (RFC 3966 §5.1.4). `e164` needs the line's E.164 number and a DN that is
  * digits only (RFC 3966 §3: ext = 1*phonedigit).

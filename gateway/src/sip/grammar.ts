@@ -1,6 +1,6 @@
 // The RFC 3261 §25 ABNF building blocks, by hand: character classes as a lookup table and a
 // small scanner over a header value. Header parsers throw SipSyntaxError internally; every
-// public parse function catches it and returns a Result (STYLE habit 6).
+// public parse function catches it and returns a Result (docs/architecture.md §4.6).
 import { isIPv6 } from 'node:net';
 
 // Character-class bits (RFC 3261 §25.1).

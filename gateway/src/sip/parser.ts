@@ -4,7 +4,7 @@
 //  2. validateRequest / validateResponse: the headers every request or response must carry,
 //     parsed with their grammar, so that the UAS core answers 400 naming the problem
 //     (RFC 4475 §3.1.2) before anything else looks at the message.
-// Results, never sentinels (STYLE habit 6); nothing here throws on any input.
+// Results, never sentinels (docs/architecture.md §4.6); nothing here throws on any input.
 import { isUtf8 } from 'node:buffer';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';

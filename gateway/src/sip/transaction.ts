@@ -2,7 +2,7 @@
 // transactions (§17.2.1 with RFC 6026's Accepted state, §17.2.2), the client non-INVITE
 // transaction (§17.1.2) the gateway uses for INFO and BYE, and request/response matching
 // (§17.2.3 with the RFC 2543 fallback, §17.1.3). Each transaction is a string-enum state
-// machine with one guarded transition() that owns its timers (STYLE habit 5); the timers are
+// machine with one guarded transition() that owns its timers (docs/architecture.md §5); the timers are
 // shared ExpiryQueues, since every Timer F (or H, L, J) lasts the same time.
 import type { Clock } from '../util/clock.js';
 import { DesklineError, ErrorCode, assertNever } from '../util/errors.js';
@@ -229,7 +229,7 @@ export class ServerTransaction {
     this.transition(ServerTransactionState.Terminated);
   }
 
-  // STYLE habit 5: one guarded transition, owner of the timers.
+  // docs/architecture.md §5: one guarded transition, owner of the timers.
   private transition(to: ServerTransactionState): void {
     const legal = this.isInvite ? INVITE_LEGAL : NON_INVITE_LEGAL;
     if (!legal[this.stateValue].includes(to)) {

@@ -1,12 +1,13 @@
-// The UAS core (RFC 3261 §8.2, §12, §13.3, §14.2, §15; RFC 3311; RFC 4028) of the gateway's SIP
-// face, in SIP.js-core style: the layer above sees a narrow delegate — onInvite, onRequest,
+// The UAS core (RFC 3261 §8.2, §13.3; RFC 4028 negotiation) of the gateway's SIP face, in
+// SIP.js-core style: the layer above sees a narrow delegate — onInvite, onRequest,
 // onDialogTerminated — and ServerDialog objects; it never touches sockets, transactions or
-// timers. RFC clauses are quoted where each branch is taken.
-import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+// timers. The core checks and routes requests, answers those outside any dialog, creates
+// dialogs with its 2xx to an INVITE, and gives each dialog a narrow port (DialogPort): the
+// dialog owns its in-dialog behaviour (dialog.ts). RFC clauses are quoted where each branch is
+// taken.
+import { type Clock, systemClock } from '../util/clock.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
-import { nullLogger } from '../util/logger.js';
+import { type Logger, nullLogger } from '../util/logger.js';
 import type { Result } from '../util/result.js';
 import {
   ACK_WAIT_MS,
@@ -19,23 +20,22 @@ import {
   T1_MS,
 } from './constants.js';
 import {
-  DialogState,
   ServerDialog,
+  checkFields,
+  checkReason,
   dialogId,
-  type DialogHost,
-  type DialogRequestOptions,
+  warning,
+  type DialogPort,
+  type DialogRequestHandle,
   type DialogTerminationReason,
 } from './dialog.js';
 import { ExpiryQueue } from './expiry-queue.js';
-import { isToken } from './grammar.js';
-import { parseNameAddrList } from './headers/name-addr.js';
 import { acceptsMediaType } from './headers/simple.js';
 import type { Via } from './headers/via.js';
-import type { SipHeaderList } from './message.js';
-import { SipRequest, SipResponse } from './message.js';
+import { type SipHeaderList, SipRequest, SipResponse } from './message.js';
 import { SipParseError, validateRequest, validateResponse } from './parser.js';
-import { initialCSeq, newBranch, newTag } from './random.js';
-import { buildResponse, serializeRequest, type Body, type HeaderFields } from './serializer.js';
+import { newTag } from './random.js';
+import { buildResponse, type Body, type HeaderFields } from './serializer.js';
 import {
   DEFAULT_SESSION_TIMER_POLICY,
   negotiateSessionTimer,
@@ -56,7 +56,7 @@ import {
   type BoundListener,
   type SipTransportConfig,
 } from './transport/transport-layer.js';
-import { nextHopOf, parseUriOrThrow } from './uri.js';
+import type { NextHop } from './uri.js';
 
 /** What the layer above (the CSTA session layer) implements. */
 export interface SipUserAgentCoreDelegate {
@@ -104,7 +104,6 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set<string>([
   ...ALLOWED_METHODS,
   ...KNOWN_UNSUPPORTED_METHODS,
 ]);
-const WARN_AGENT = 'deskline';
 
 export class IncomingInvite {
   /** Set by the delegate to learn of a CANCEL (RFC 3261 §9.2) before it answered. */
@@ -163,10 +162,9 @@ export class IncomingInvite {
   }
 }
 
-export class IncomingDialogRequest {
+export class IncomingDialogRequest implements DialogRequestHandle {
   /** @internal */
   constructor(
-    private readonly core: SipUserAgentCore,
     /** @internal */ readonly transaction: ServerTransaction,
     readonly dialog: ServerDialog,
     readonly message: SipRequest,
@@ -187,13 +185,13 @@ export class IncomingDialogRequest {
   respond(status: number, init: ResponseInit = {}): void {
     if (status < 200 || status > 699)
       throw new DesklineError(ErrorCode.InvalidArgument, `respond() takes 200-699, not ${status}`);
-    this.core.answerDialogRequest(this, status, init);
+    this.dialog.answer(this, status, init);
   }
 }
 
-export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, DialogHost {
+export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, DialogPort {
   readonly clock: Clock;
-  private readonly logger: Logger;
+  readonly logger: Logger;
   private readonly delegate: SipUserAgentCoreDelegate;
   private readonly transport: SipTransportLayer;
   private readonly transactions: TransactionLayer;
@@ -205,7 +203,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   private readonly acceptHeader: string;
   private readonly contactHost: string | undefined;
   private readonly serverHeader: string | undefined;
-  private disposed = false;
+  private disposedValue = false;
 
   constructor(options: SipUserAgentCoreOptions) {
     this.clock = options.clock ?? systemClock;
@@ -226,9 +224,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
     this.transactions = new TransactionLayer(this.clock, this.logger, this, options.timers);
     const t1 = options.timers?.t1Ms ?? T1_MS;
-    this.ackWait = new ExpiryQueue(this.clock, (ACK_WAIT_MS / T1_MS) * t1, (dialog) =>
-      this.ackTimedOut(dialog),
-    );
+    this.ackWait = new ExpiryQueue(this.clock, (ACK_WAIT_MS / T1_MS) * t1, (dialog) => dialog.ackTimedOut());
   }
 
   /** Starts the listeners; returns their bound addresses (port 0 resolved). */
@@ -271,11 +267,16 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     return this.dialogs.get(id);
   }
 
+  /** DialogPort: nothing is sent once the core is disposed. */
+  get disposed(): boolean {
+    return this.disposedValue;
+  }
+
   /** Ends every dialog (no BYE), every transaction and every socket. */
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const dialog of [...this.dialogs.values()]) this.terminateDialog(dialog, 'disposed');
+    if (this.disposedValue) return;
+    this.disposedValue = true;
+    for (const dialog of [...this.dialogs.values()]) dialog.terminate('disposed');
     this.transactions.dispose();
     this.ackWait.dispose();
     await this.transport.dispose();
@@ -287,7 +288,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     connection: SipConnection,
     result: Result<SipRequest | SipResponse, SipParseError>,
   ): void {
-    if (this.disposed) return;
+    if (this.disposedValue) return;
     try {
       if (!result.ok) {
         this.receiveParseError(connection, result.error);
@@ -323,7 +324,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       // an RFC 4028 session timer bounds it. Without one (a UAC that supports neither timers
       // nor UPDATE, §9) a peer that vanished would hold the dialog for ever.
       if (connection.protocol === 'WS' || connection.protocol === 'WSS' || dialog.sessionInterval === 0)
-        this.terminateDialog(dialog, 'transport');
+        dialog.terminate('transport');
     }
     this.logger.debug({ connection: connection.id, reason, dialogs: bound.size }, 'SIP connection closed');
   }
@@ -573,7 +574,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     } else if (owner instanceof IncomingDialogRequest) {
       const original = invite.request;
       if (original !== undefined) this.respond(invite, original, 487);
-      owner.dialog.pendingReInvite = 0;
+      owner.dialog.reInviteCanceled();
     }
   }
 
@@ -594,82 +595,24 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       this.respond(transaction, request, 481);
       return;
     }
-    // RFC 3261 §12.2.2: "If the remote sequence number was not empty, but the sequence number of
-    // the request is lower than the remote sequence number, the request is out of order and MUST
-    // be rejected with a 500". An equal number is a request we already processed: refused the same
-    // way, so that a CSTA request is never executed twice.
-    if (cseq.value.seq <= dialog.remoteSeq) {
-      this.respond(transaction, request, 500, {
-        headers: [warning(`CSeq ${cseq.value.seq} is not above ${dialog.remoteSeq}`)],
-      });
-      return;
-    }
-    dialog.remoteSeq = cseq.value.seq;
-    if (dialog.connection !== connection) this.bindDialog(dialog, connection);
-    switch (request.method) {
-      case 'BYE':
-        // RFC 3261 §15.1.2: "the UAS MUST ... generate a 2xx response to the BYE, and terminate the session".
-        this.respond(transaction, request, 200);
-        this.terminateDialog(dialog, 'bye');
-        return;
-      case 'OPTIONS':
-        this.respond(transaction, request, 200, { headers: this.capabilityFields() });
-        return;
-      case 'INFO':
-        if (!this.checkContent(transaction, request)) return;
-        this.handToDelegate(transaction, dialog, request, undefined);
-        return;
-      case 'UPDATE': {
-        // RFC 3311 §5.2; a body, if any, must be one we understand.
-        if (!this.checkContent(transaction, request)) return;
-        const sessionTimer = this.negotiate(transaction, request);
-        if (sessionTimer === undefined) return;
-        this.handToDelegate(transaction, dialog, request, sessionTimer);
-        return;
-      }
-      case 'INVITE': {
-        // RFC 3261 §14.2: "A UAS that receives a second INVITE before it sends the final response
-        // to a first INVITE with a lower CSeq sequence number on the same dialog MUST return a 500
-        // ... and MUST include a Retry-After header field with a randomly chosen value of between 0
-        // and 10 seconds."
-        if (dialog.pendingReInvite !== 0) {
-          this.respond(transaction, request, 500, {
-            headers: [['Retry-After', String(Math.floor(Math.random() * 11))]],
-          });
-          return;
-        }
-        // Our 2xx to the previous INVITE is not yet acknowledged: that offer/answer exchange is
-        // still open (RFC 3261 §14.2 glare), so the UAC is asked to retry later with 491.
-        if (dialog.awaitingAckFor !== 0) {
-          this.respond(transaction, request, 491);
-          return;
-        }
-        if (!this.checkContent(transaction, request)) return;
-        const sessionTimer = this.negotiate(transaction, request);
-        if (sessionTimer === undefined) return;
-        dialog.pendingReInvite = cseq.value.seq;
-        this.handToDelegate(transaction, dialog, request, sessionTimer);
-        return;
-      }
-      default:
-        this.respond(transaction, request, 405, { headers: [['Allow', ALLOW_HEADER_VALUE]] });
-    }
+    dialog.receiveRequest(transaction, request, cseq.value.seq, connection);
   }
 
-  private handToDelegate(
+  /** DialogPort: INFO, UPDATE or re-INVITE for the delegate. */
+  handToDelegate(
     transaction: ServerTransaction,
     dialog: ServerDialog,
     request: SipRequest,
     sessionTimer: SessionTimerDecision | undefined,
   ): void {
-    const incoming = new IncomingDialogRequest(this, transaction, dialog, request, sessionTimer);
+    const incoming = new IncomingDialogRequest(transaction, dialog, request, sessionTimer);
     transaction.owner = incoming;
     try {
       this.delegate.onRequest(dialog, incoming);
     } catch (error) {
       this.logger.error({ error: wrapError(error).message, method: request.method }, 'onRequest failed');
       if (transaction.awaitingFinalResponse)
-        this.answerDialogRequest(incoming, 500, { headers: [warning('internal error')] });
+        dialog.answer(incoming, 500, { headers: [warning('internal error')] });
     }
   }
 
@@ -679,7 +622,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
    * sdp01 expects 406). An absent Accept is not read as "application/sdp only" (§20.1's default
    * is for SDP sessions; Microsoft RCC clients send no Accept and take application/csta+xml).
    */
-  private checkContent(transaction: ServerTransaction, request: SipRequest): boolean {
+  /** DialogPort too. */
+  checkContent(transaction: ServerTransaction, request: SipRequest): boolean {
     if (METHODS_ANSWERED_WITH_BODY.has(request.method)) {
       const accept = request.accept();
       if (!accept.ok) {
@@ -739,7 +683,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   }
 
   /** RFC 4028 §9 for INVITE, re-INVITE and UPDATE; answers 400/422 itself and returns undefined then. */
-  private negotiate(transaction: ServerTransaction, request: SipRequest): SessionTimerDecision | undefined {
+  negotiate(transaction: ServerTransaction, request: SipRequest): SessionTimerDecision | undefined {
     const sessionExpires = request.sessionExpires();
     if (!sessionExpires.ok) {
       this.respond(transaction, request, 400, { headers: [warning(sessionExpires.error.message)] });
@@ -779,12 +723,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const dialog = this.dialogs.get(dialogId(callId, toTag, fromTag));
     // RFC 3261 §13.3.1.4 / §17.1.1.3: the ACK for a 2xx is its own transaction, matched to the
     // dialog; an ACK that matches nothing is discarded.
-    if (dialog === undefined || dialog.awaitingAckFor !== cseq) {
+    if (dialog === undefined || !dialog.receiveAck(cseq))
       this.logger.debug({ callId, cseq, method: request.method }, 'stray ACK discarded');
-      return;
-    }
-    dialog.awaitingAckFor = 0;
-    this.ackWait.delete(dialog);
   }
 
   // ───────────────────────── answers from the delegate ─────────────────────────
@@ -875,9 +815,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       connection,
     });
     this.dialogs.set(dialog.id, dialog);
-    this.bindDialog(dialog, connection);
-    dialog.awaitingAckFor = cseq.value.seq;
-    this.ackWait.add(dialog);
+    this.bind(dialog, connection);
+    dialog.awaitAck(cseq.value.seq);
     if (decision.kind === 'use') dialog.startSessionTimer(decision.interval, decision.refresher);
     transaction.respond(200, bytes);
     this.logger.debug(
@@ -885,69 +824,6 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       'SIP dialog created',
     );
     return dialog;
-  }
-
-  /** @internal */
-  answerDialogRequest(incoming: IncomingDialogRequest, status: number, init: ResponseInit): void {
-    const transaction = incoming.transaction;
-    if (!transaction.awaitingFinalResponse) {
-      throw new DesklineError(
-        ErrorCode.InvalidState,
-        `${incoming.method} already answered with ${transaction.finalStatus}`,
-      );
-    }
-    const dialog = incoming.dialog;
-    const request = incoming.message;
-    const method = request.method;
-    const extra = checkFields(init.headers);
-    const fields: (readonly [string, string])[] = [];
-    const success = status >= 200 && status < 300;
-    const decision = incoming.sessionTimer;
-    const refreshes = method === 'INVITE' || method === 'UPDATE';
-    if (success && refreshes && !dialog.isTerminated) {
-      // RFC 3261 §12.2.2 / RFC 3311 §5.2: a target refresh answered 2xx carries our Contact and
-      // replaces the remote target with the request's Contact.
-      fields.push(['Contact', this.contactFor(transaction.connection, request)]);
-      const contact = request.contact();
-      if (
-        contact.ok &&
-        contact.value !== '*' &&
-        contact.value.length === 1 &&
-        contact.value[0]!.uri.kind === 'sip'
-      ) {
-        dialog.setRemoteTarget(contact.value[0]!.uri.text);
-      }
-      // RFC 4028 §10: a 2xx to a session refresh restarts the session timer.
-      if (decision !== undefined && decision.kind === 'use') {
-        fields.push(['Session-Expires', sessionExpiresHeader(decision.interval, decision.refresher)]);
-        if (decision.requireTimer) fields.push(['Require', 'timer']);
-        dialog.startSessionTimer(decision.interval, decision.refresher);
-      } else if (decision !== undefined && decision.kind === 'none') {
-        dialog.stopSessionTimer();
-      }
-    }
-    fields.push(...this.serverFields(), ...extra);
-    if (method === 'INVITE') {
-      dialog.pendingReInvite = 0;
-      const cseq = request.cseq();
-      if (success && !dialog.isTerminated && cseq.ok) {
-        // RFC 3261 §13.3.1.4: the 2xx to a re-INVITE also waits for its ACK.
-        dialog.awaitingAckFor = cseq.value.seq;
-        this.ackWait.add(dialog);
-      }
-    }
-    const bytes = buildResponse(request.headers, true, status, {
-      reason: checkReason(init.reason),
-      headers: fields,
-      body: init.body,
-      contentType: init.contentType ?? CSTA_CONTENT_TYPE,
-    });
-    transaction.respond(status, bytes);
-    // RFC 5057 §5.1: a 481 to a request inside the dialog tells the peer the dialog no longer
-    // exists, and the peer destroys it; we must not keep our side of it alive until its session
-    // timer runs out (the delegate answers 481 when its session is gone, e.g. stale after a CTI
-    // reconnect).
-    if (status === 481 && !dialog.isTerminated) this.terminateDialog(dialog, '481');
   }
 
   // ───────────────────────── responses and our own requests ─────────────────────────
@@ -972,174 +848,41 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  /** DialogHost: a request inside the dialog (RFC 3261 §12.2.1.1). */
-  sendInDialog(dialog: ServerDialog, method: string, options: DialogRequestOptions): Promise<SipResponse> {
-    if (dialog.isTerminated)
-      return Promise.reject(new DesklineError(ErrorCode.InvalidState, 'dialog terminated'));
-    if (
-      !isToken(method) ||
-      method === 'INVITE' ||
-      method === 'ACK' ||
-      method === 'CANCEL' ||
-      method === 'BYE'
-    ) {
-      return Promise.reject(
-        new DesklineError(ErrorCode.InvalidArgument, `sendRequest cannot send ${method} (use bye() for BYE)`),
-      );
-    }
-    return this.sendRequestInDialog(dialog, method, options);
+  // ───────────────────────── DialogPort ─────────────────────────
+
+  /** DialogPort: a connection to the next hop (RFC 3261 §18.1.1). */
+  connect(hop: NextHop): Promise<SipConnection> {
+    return this.transport.connect(hop);
   }
 
-  /** DialogHost: RFC 3261 §15.1.1 — BYE ends the dialog at once; the promise settles with the answer. */
-  async byeDialog(dialog: ServerDialog, options: DialogRequestOptions): Promise<void> {
-    if (dialog.isTerminated) return;
-    this.terminateDialog(dialog, 'local-bye');
-    try {
-      await this.sendRequestInDialog(dialog, 'BYE', options);
-    } catch (error) {
-      this.logger.debug({ dialog: dialog.callId, error: wrapError(error).message }, 'BYE not answered');
-    }
-  }
-
-  /** DialogHost: RFC 4028 §10. */
-  sessionTimerFired(dialog: ServerDialog, phase: 'refresh' | 'expire'): void {
-    if (dialog.isTerminated || this.disposed) return;
-    if (phase === 'expire') {
-      // RFC 4028 §10: "If the side not performing refreshes does not receive a session refresh
-      // request before the session expiration, it SHOULD send a BYE to terminate the session".
-      this.logger.info(
-        { dialog: dialog.callId, interval: dialog.sessionInterval },
-        'SIP session expired (no refresh)',
-      );
-      this.terminateDialog(dialog, 'expired');
-      this.sendRequestInDialog(dialog, 'BYE', {}).catch(() => undefined);
-      return;
-    }
-    // We are the refresher (RFC 4028 §9 refresher=uas): refresh with UPDATE (RFC 3311).
-    const interval = dialog.sessionInterval;
-    this.sendRequestInDialog(dialog, 'UPDATE', {
-      headers: [
-        ['Session-Expires', sessionExpiresHeader(interval, 'uas')],
-        ['Supported', SUPPORTED_HEADER_VALUE],
-      ],
-    }).then(
-      (response) => {
-        if (dialog.isTerminated) return;
-        if (response.status >= 200 && response.status < 300) {
-          const answered = response.sessionExpires();
-          const next = answered.ok && answered.value !== undefined ? answered.value : undefined;
-          dialog.startSessionTimer(next?.deltaSeconds ?? interval, next?.refresher ?? 'uas');
-        } else {
-          // RFC 4028 §10: other failures leave the session to expire at its time.
-          dialog.keepExpiryOnly();
-        }
-      },
-      () => undefined,
-    );
-  }
-
-  private async sendRequestInDialog(
-    dialog: ServerDialog,
+  /** DialogPort: a request of a dialog in its own client transaction. */
+  sendRequest(
+    connection: SipConnection,
+    branch: string,
     method: string,
-    options: DialogRequestOptions,
+    bytes: Buffer,
   ): Promise<SipResponse> {
-    if (this.disposed) throw new DesklineError(ErrorCode.Disposed, 'SIP user agent disposed');
-    const extra = checkFields(options.headers);
-    let connection: SipConnection;
-    try {
-      connection = await this.connectionFor(dialog);
-    } catch (error) {
-      const failure = wrapError(error, ErrorCode.SipTransport);
-      if (method !== 'BYE') this.terminateDialog(dialog, 'transport');
-      throw failure;
-    }
-    if (method !== 'BYE' && dialog.isTerminated)
-      throw new DesklineError(ErrorCode.InvalidState, 'dialog terminated');
-    // RFC 3261 §12.2.1.1: "the local sequence number MUST be incremented by one" (chosen at random when empty).
-    dialog.localSeq = dialog.localSeq === 0 ? initialCSeq() : dialog.localSeq + 1;
-    const branch = newBranch();
-    const { requestUri, routes } = this.routing(dialog);
-    const fields: (readonly [string, string])[] = [
-      ['Via', `SIP/2.0/${connection.protocol} ${this.hostPort(connection)};branch=${branch};rport`],
-      ['Max-Forwards', '70'],
-      ['From', `${dialog.localUri};tag=${dialog.localTag}`],
-      ['To', dialog.remoteUri],
-      ['Call-ID', dialog.callId],
-      ['CSeq', `${dialog.localSeq} ${method}`],
-    ];
-    for (const route of routes) fields.push(['Route', route]);
-    // RFC 3311 §5.1: UPDATE is a target refresh request and carries a Contact.
-    if (method === 'UPDATE') fields.push(['Contact', this.contactFor(connection, undefined)]);
-    const hasBody = options.body !== undefined && options.body.length > 0;
-    if (hasBody) fields.push(['Content-Type', options.contentType ?? CSTA_CONTENT_TYPE]);
-    fields.push(...extra);
-    const bytes = serializeRequest(method, requestUri, fields, options.body);
     return new Promise<SipResponse>((resolve, reject) => {
-      const transaction = this.transactions.createClient(
-        branch,
-        method,
-        connection,
-        (response) => {
-          // RFC 3261 §12.2.1.2: "If the response for a request within a dialog is a 481 ... or a
-          // 408 ..., the UAC SHOULD terminate the dialog."
-          if (method !== 'BYE' && (response.status === 481 || response.status === 408)) {
-            this.terminateDialog(dialog, response.status === 481 ? '481' : 'timeout');
-          }
-          resolve(response);
-        },
-        (error) => {
-          // §12.2.1.2: "A UAC SHOULD also terminate a dialog if no response at all is received".
-          if (method !== 'BYE' && error.code === ErrorCode.SipTimeout)
-            this.terminateDialog(dialog, 'timeout');
-          reject(error);
-        },
-      );
+      const transaction = this.transactions.createClient(branch, method, connection, resolve, reject);
       if (!connection.send(bytes)) transaction.transportError('connection not writable');
     });
   }
 
-  /** RFC 3261 §12.2.1.1: Request-URI and Route from the route set (loose or strict routing). */
-  private routing(dialog: ServerDialog): { requestUri: string; routes: string[] } {
-    if (dialog.routeSet.length === 0) return { requestUri: dialog.remoteTarget, routes: [] };
-    const first = parseNameAddrList(dialog.routeSet[0]!, { requireBrackets: true })[0]!;
-    if (first.uri.kind === 'sip' && first.uri.params.has('lr')) {
-      // "If the route set is not empty, and the first URI in the route set contains the lr
-      // parameter ..., the UAC MUST place the remote target URI into the Request-URI and MUST
-      // include a Route header field containing the route set values in order".
-      return { requestUri: dialog.remoteTarget, routes: [...dialog.routeSet] };
-    }
-    // "... the UAC MUST place the first URI from the route set into the Request-URI, stripping
-    // any parameters that are not allowed in a Request-URI ... [and] MUST add the remote target
-    // URI as the last value in the Route header field."
-    const text = first.uri.text;
-    const question = text.indexOf('?');
-    return {
-      requestUri: question >= 0 ? text.slice(0, question) : text,
-      routes: [...dialog.routeSet.slice(1), `<${dialog.remoteTarget}>`],
-    };
+  /** DialogPort: a response the dialog built. */
+  send(transaction: ServerTransaction, status: number, bytes: Buffer): void {
+    transaction.respond(status, bytes);
   }
 
-  /** RFC 3261 §18.1.1: the dialog's connection if still open, else a new one to the next hop. */
-  private async connectionFor(dialog: ServerDialog): Promise<SipConnection> {
-    const current = dialog.connection;
-    if (current !== undefined && current.isOpen) return current;
-    const { requestUri, routes } = this.routing(dialog);
-    const target =
-      routes.length > 0 && dialog.routeSet.length > 0
-        ? parseNameAddrList(dialog.routeSet[0]!, { requireBrackets: true })[0]!.uri
-        : parseUriOrThrow(requestUri);
-    if (target.kind !== 'sip')
-      throw new DesklineError(ErrorCode.SipTransport, `cannot route to ${target.text}`);
-    const hop = nextHopOf(target);
-    if (!hop.ok) throw hop.error;
-    const connection = await this.transport.connect(hop.value);
-    if (!dialog.isTerminated) this.bindDialog(dialog, connection);
-    return connection;
+  /** DialogPort: the ACK of a 2xx is awaited (64*T1), or no longer. */
+  watchAck(dialog: ServerDialog, on: boolean): void {
+    if (on) this.ackWait.add(dialog);
+    else this.ackWait.delete(dialog);
   }
 
   // ───────────────────────── dialogs ─────────────────────────
 
-  private bindDialog(dialog: ServerDialog, connection: SipConnection): void {
+  /** DialogPort: the dialog travels on `connection` now. */
+  bind(dialog: ServerDialog, connection: SipConnection): void {
     const previous = dialog.connection;
     if (previous !== undefined && previous !== connection) {
       const set = this.dialogsByConnection.get(previous);
@@ -1157,11 +900,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  private terminateDialog(dialog: ServerDialog, reason: DialogTerminationReason): void {
-    if (dialog.state === DialogState.Terminated) return;
-    dialog.transition(DialogState.Terminated);
+  /** DialogPort: the dialog ended (dialog.terminate()): forget it, and tell the delegate once. */
+  terminated(dialog: ServerDialog, reason: DialogTerminationReason): void {
     this.dialogs.delete(dialog.id);
-    this.ackWait.delete(dialog);
     const connection = dialog.connection;
     if (connection !== undefined) {
       const set = this.dialogsByConnection.get(connection);
@@ -1178,18 +919,6 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
   }
 
-  private ackTimedOut(dialog: ServerDialog): void {
-    if (dialog.isTerminated || dialog.awaitingAckFor === 0) return;
-    const cseq = dialog.awaitingAckFor;
-    dialog.awaitingAckFor = 0;
-    // RFC 3261 §13.3.1.4: "If the server retransmits the 2xx response for 64*T1 seconds without
-    // receiving an ACK, the dialog is confirmed, but the session SHOULD be terminated. This is
-    // accomplished with a BYE".
-    this.logger.info({ dialog: dialog.callId, cseq }, 'no ACK for our 2xx; ending the session');
-    this.terminateDialog(dialog, 'ack-timeout');
-    this.sendRequestInDialog(dialog, 'BYE', {}).catch(() => undefined);
-  }
-
   // ───────────────────────── ServerTransactionUser ─────────────────────────
 
   applicationTimeout(transaction: ServerTransaction): void {
@@ -1201,7 +930,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     );
     const owner = transaction.owner;
     if (owner instanceof IncomingDialogRequest) {
-      this.answerDialogRequest(owner, 500, { headers: [warning('application did not answer in time')] });
+      owner.dialog.answer(owner, 500, { headers: [warning('application did not answer in time')] });
       return;
     }
     this.respond(transaction, request, 500, {
@@ -1212,13 +941,13 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
 
   transportError(transaction: ServerTransaction): void {
     const owner = transaction.owner;
-    if (owner instanceof IncomingInvite && owner.dialog !== undefined)
-      this.terminateDialog(owner.dialog, 'transport');
+    if (owner instanceof IncomingInvite && owner.dialog !== undefined) owner.dialog.terminate('transport');
   }
 
   // ───────────────────────── helpers ─────────────────────────
 
-  private respond(
+  /** DialogPort too. */
+  respond(
     transaction: ServerTransaction,
     request: SipRequest,
     status: number,
@@ -1244,7 +973,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     transaction.respond(status, bytes);
   }
 
-  private capabilityFields(): [string, string][] {
+  capabilityFields(): [string, string][] {
     return [
       ['Allow', ALLOW_HEADER_VALUE],
       ['Accept', this.acceptHeader],
@@ -1252,18 +981,18 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     ];
   }
 
-  private serverFields(): [string, string][] {
+  serverFields(): [string, string][] {
     return this.serverHeader === undefined ? [] : [['Server', this.serverHeader]];
   }
 
-  private hostPort(connection: SipConnection): string {
+  hostPort(connection: SipConnection): string {
     const host = this.contactHost ?? connection.localAddress;
     const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
     return `${bracketed}:${connection.localPort}`;
   }
 
   /** Our Contact (RFC 3261 §8.1.1.8): the user of the Request-URI at this connection's address. */
-  private contactFor(connection: SipConnection, request: SipRequest | undefined): string {
+  contactFor(connection: SipConnection, request: SipRequest | undefined): string {
     const uri = request?.requestUri;
     const user =
       uri !== undefined && uri.kind === 'sip' && uri.user !== undefined ? `${escapeUser(uri.user)}@` : '';
@@ -1312,38 +1041,10 @@ function toHasTag(headers: SipHeaderList): boolean {
   return value !== undefined && /;\s*tag\s*=/i.test(value);
 }
 
-/** RFC 3261 §20.43: Warning: 399 agent "text" (399 = miscellaneous warning). */
-function warning(text: string): [string, string] {
-  // warn-text is a quoted-string: no control characters (qdtext), quotes and backslashes escaped.
-  const safe = text
-    // eslint-disable-next-line no-control-regex -- qdtext excludes control characters
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]+/g, ' ')
-    .replace(/["\\]/g, (c) => `\\${c}`)
-    .slice(0, 200);
-  return ['Warning', `399 ${WARN_AGENT} "${safe}"`];
-}
-
 /** User part escaping for our Contact (RFC 3261 §25.1 user = unreserved / escaped / user-unreserved). */
 function escapeUser(user: string): string {
   return user.replace(
     /[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
-}
-
-/** Header fields from the delegate: names must be tokens, values free of CR/LF (no header injection). */
-function checkFields(fields: HeaderFields | undefined): HeaderFields {
-  if (fields === undefined) return [];
-  for (const [name, value] of fields) {
-    if (!isToken(name)) throw new DesklineError(ErrorCode.InvalidArgument, `invalid header name "${name}"`);
-    if (/[\r\n\0]/.test(value))
-      throw new DesklineError(ErrorCode.InvalidArgument, `header ${name} contains CR, LF or NUL`);
-  }
-  return fields;
-}
-
-function checkReason(reason: string | undefined): string | undefined {
-  if (reason !== undefined && /[\r\n\0]/.test(reason))
-    throw new DesklineError(ErrorCode.InvalidArgument, 'reason phrase contains CR, LF or NUL');
-  return reason;
 }

@@ -1,4 +1,4 @@
-// The injected clock port (STYLE habit 2): the engine never calls the global timers
+// The injected clock port (docs/architecture.md §4.2): the engine never calls the global timers
 // directly, so tests can drive time with FakeClock and check that nothing leaks.
 
 export interface TimerHandle {

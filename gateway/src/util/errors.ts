@@ -1,4 +1,4 @@
-// One root error type with stable codes (STYLE habit 6). Expected conditions are
+// One root error type with stable codes (docs/architecture.md §4.6). Expected conditions are
 // DesklineErrors with a code a caller can switch on; bugs are assertions.
 
 /** Stable error codes. Append only: codes are part of logs, metrics and the IPC contract. */
@@ -93,7 +93,7 @@ export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
-/** Exhaustiveness check for `default:` branches of switches over string enums (STYLE habit 5). */
+/** Exhaustiveness check for `default:` branches of switches over string enums (docs/architecture.md §5). */
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }

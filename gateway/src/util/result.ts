@@ -1,4 +1,4 @@
-// Parsers return results, never sentinels (STYLE habit 6).
+// Parsers return results, never sentinels (docs/architecture.md §4.6).
 import type { DesklineError } from './errors.js';
 
 export type Result<T, E = DesklineError> = { ok: true; value: T } | { ok: false; error: E };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
-import { generateCluster, startSimulator, type Simulator } from '../../src/sim/index.js';
+import { generateCluster, startSimulator, type Simulator } from '../../../simulator/src/index.js';
 import { fileURLToPath } from 'node:url';
 import {
   Child,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfigFile } from '../../src/service/config.js';
+import { loadGatewayConfigFile } from '../../src/config/config.js';
 import { NumberingRules } from '../../src/numbering/index.js';
 import { KAMAILIO_CFG, kamailioBinary } from './processes.js';
 import { TEST_TLS } from './cluster.js';

@@ -17,8 +17,8 @@
 // Bounded: processes start in parallel; every wait has a deadline (~15 s in all).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { body } from '../msrcc/helpers.js';
-import { generatedDn } from '../../src/sim/index.js';
+import { body } from '../faces/msrcc/helpers.js';
+import { generatedDn } from '../../../simulator/src/index.js';
 import { TEST_TLS, TestCluster, type KamailioInstance } from './cluster.js';
 import { LyncClient } from './lync-client.js';
 import { runningChildren } from './processes.js';

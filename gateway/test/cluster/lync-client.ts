@@ -1,5 +1,5 @@
 // A client that behaves like Lync / Skype for Business remote call control towards a load
-// balancer (DESIGN §2, §5), built on the raw SIP client (real bytes over TCP or WebSocket):
+// balancer (docs/msrcc.md; docs/architecture.md §6), built on the raw SIP client (real bytes over TCP or WebSocket):
 //   - sign-in: INVITE with RequestSystemStatus{lcs:line}, ACK, MonitorStart on the line;
 //   - in-dialog requests follow the route set learnt from Record-Route (RFC 3261 §12.1.2: the
 //     Record-Route values of the 2xx, in reverse order), so every INFO passes the balancer;
@@ -7,11 +7,11 @@
 //     dead (RFC 5057 §5.1, RFC 3261 §12.2.1.2): the client re-INVITEs in a NEW dialog and starts
 //     its monitor again, without the user signing in again, then repeats the request once.
 // The gateway node that serves a dialog is read from its 2xx Server header ("Deskline/<node id>").
-import { csta, body as rccBody } from '../msrcc/helpers.js';
+import { csta, body as rccBody } from '../faces/msrcc/helpers.js';
 import type { CstaMessage } from '../../src/csta/index.js';
 import type { SipResponse } from '../../src/sip/index.js';
 import type { HeaderFields } from '../../src/sip/serializer.js';
-import { RawSession, SipRawClient, type RawTransport } from '../../src/testing/sip-raw-client.js';
+import { RawSession, SipRawClient, type RawTransport } from '../support/sip-raw-client.js';
 
 /** Final statuses after which an RCC client treats the dialog as gone and re-INVITEs. */
 export const DIALOG_FAILURE_STATUSES: ReadonlySet<number> = new Set([408, 480, 481, 503]);

@@ -1,7 +1,7 @@
-// Child processes for the cluster test: gateway nodes (`gateway/src/service/cli.ts`, the same
+// Child processes for the cluster test: gateway nodes (`service/src/cli.ts`, the same
 // entry point as `npm run gateway`) and Kamailio in the foreground. Each child's output is kept
 // (bounded) for the failure message; every child started is killed when the test process exits,
-// whatever happens (STYLE habit 8: nothing leaks, not even a process).
+// whatever happens (docs/architecture.md §4.8: nothing leaks, not even a process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is gateway/test/cluster/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const GATEWAY_CLI = fileURLToPath(new URL('../../src/service/cli.ts', import.meta.url));
+export const GATEWAY_CLI = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 export const KAMAILIO_CFG = fileURLToPath(new URL('../../../deploy/kamailio/kamailio.cfg', import.meta.url));
 
 const OUTPUT_LINES = 400;

@@ -3,13 +3,13 @@
 // reconnection (stale session, restored by rebind), freeze detection, and the optional
 // transparent move to a healthy connection.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { HostedGateway } from '../../../host/src/demo.js';
 import type { CstaEvent } from '../../src/csta/index.js';
 import type { CoreSession, CoreSessionState, SessionFace } from '../../src/core/session-core.js';
 import { unwrap } from '../../src/util/result.js';
-import { demoGateway, waitForState } from '../desk/helpers.js';
+import { demoGateway, waitForState } from '../faces/desk/helpers.js';
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 afterEach(async () => {
   await gateway?.dispose();
   gateway = undefined;
@@ -27,7 +27,7 @@ class RecordingFace implements SessionFace {
 }
 
 function open(
-  gw: Gateway,
+  gw: HostedGateway,
   userId: string,
   lineId: string,
   face = new RecordingFace(),
@@ -55,7 +55,7 @@ describe('CTI pool and sessions under failure', () => {
     gateway = await demoGateway({ demo: { enabled: true, nodes: 3 }, users: { maxSessionsPerUser: 6 } });
     const indexes = Array.from(
       { length: 6 },
-      () => open(gateway as Gateway, 'alice', ALICE).session.connection.index,
+      () => open(gateway as HostedGateway, 'alice', ALICE).session.connection.index,
     );
     expect(new Set(indexes).size).toBe(3);
     expect(indexes.slice(0, 3).sort()).toEqual([0, 1, 2]);

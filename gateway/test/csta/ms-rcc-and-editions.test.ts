@@ -1,5 +1,5 @@
 // Microsoft RCC bodies (gateway/test/vectors/ms-rcc/README.md): the VERBATIM ones come from a real
-// client and must decode unchanged; and edition handling (DESIGN §2 "answer in the edition the
+// client and must decode unchanged; and edition handling (docs/msrcc.md §6: "answer in the edition the
 // client spoke").
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

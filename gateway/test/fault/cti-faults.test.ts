@@ -1,4 +1,4 @@
-// CTI Manager nodes failing under steady SIP load (DESIGN §5): stopped, frozen, restarted, and
+// CTI Manager nodes failing under steady SIP load (docs/architecture.md §6): stopped, frozen, restarted, and
 // flapping (stop/start every few hundred ms). Four RCC clients — two over TCP, two over
 // WebSocket — loop MakeCall / ClearConnection / SnapshotDevice throughout. While a node is down its
 // sessions get CSTAErrorCode systemResourceAvailability at once; after it returns with a new

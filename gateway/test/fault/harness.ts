@@ -5,16 +5,21 @@
 // CTI side. `finish()` drains, disposes and checks for leaks: sessions, dialogs, monitors,
 // simulator calls, sockets and timers.
 import { expect } from 'vitest';
-import { createGateway, DEMO_CTI_PASSWORD, DEMO_CTI_USER, type Gateway } from '../../src/gateway.js';
-import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
-import type { GatewayConfigInput } from '../../src/service/config.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { GatewayConfigInput } from '../../src/config/config.js';
+import {
+  DEMO_APPLICATION_PASSWORD,
+  DEMO_APPLICATION_USER,
+  startSimulator,
+  DEMO_NUMBERING_RULES,
+  type Simulator,
+} from '../../../simulator/src/index.js';
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 
 /**
  * The real clock, counting the timers it has running. The engine takes every timer from its
- * injected clock (STYLE habit 2), so after dispose() this count must be back to zero.
+ * injected clock (docs/architecture.md §4.2), so after dispose() this count must be back to zero.
  */
 export class CountingClock implements Clock {
   private readonly live = new Set<NodeJS.Timeout>();
@@ -155,8 +160,8 @@ export class Rig {
           node: { id: 'fault-gw' },
           cti: {
             addresses: sim.nodes.map((n) => n.address),
-            applicationUser: DEMO_CTI_USER,
-            password: DEMO_CTI_PASSWORD,
+            applicationUser: DEMO_APPLICATION_USER,
+            password: DEMO_APPLICATION_PASSWORD,
             // Frequent heartbeats find a dead or frozen node within about two seconds, and a
             // generous timeout keeps a CPU-starved 2-core CI machine from declaring a live one dead.
             heartbeatIntervalMs: 300,
@@ -166,7 +171,7 @@ export class Rig {
             requestTimeoutMs: 1500,
             ...options.cti,
           },
-          numbering: DEFAULT_NUMBERING_RULES_CONFIG,
+          numbering: DEMO_NUMBERING_RULES,
           sip: {
             domain: 'gw.deskline.test',
             tcp: [{ host: '127.0.0.1', port: 0 }],

@@ -1,16 +1,16 @@
 // A Microsoft RCC client that keeps the gateway busy while faults are injected: over raw SIP (TCP
 // or WebSocket) it opens a session (INVITE + RequestSystemStatus, MonitorStart), then loops
 // MakeCall → ClearConnection → SnapshotDevice (clearing whatever calls the snapshot still shows).
-// It recovers the way Communicator does: a 481 → a new INVITE (DESIGN §2, Cisco's behaviour after
+// It recovers the way Communicator does: a 481 → a new INVITE (docs/msrcc.md, Cisco's behaviour after
 // a CTI reconnect); a CSTAErrorCode → retry later; a lost connection or a silent gateway → a new
 // connection and a new INVITE, after BYE-ing the old dialog over the new connection (a TCP dialog
 // outlives its connection, RFC 3261 §18.1.1). Every outcome is counted, so a test can say what
 // the client saw and check that it kept making progress.
 import { decodeCsta, type CstaMessage } from '../../src/csta/index.js';
-import { buildRequest, SipRawClient, type RawSession } from '../../src/testing/sip-raw-client.js';
+import { buildRequest, SipRawClient, type RawSession } from '../support/sip-raw-client.js';
 import { isDesklineError, ErrorCode } from '../../src/util/errors.js';
 import { SipRequest, type SipResponse } from '../../src/sip/index.js';
-import { body } from '../msrcc/helpers.js';
+import { body } from '../faces/msrcc/helpers.js';
 import { expect } from 'vitest';
 import { FAR_END, LOAD_USERS, type Listener, type Rig } from './harness.js';
 
@@ -41,7 +41,7 @@ export interface LoadClientOptions {
   readonly waitTimeoutMs?: number;
   /**
    * After this many CSTA "resource out of service" answers in a row, refresh the session with an
-   * in-dialog re-INVITE (what older Communicator and sipe do periodically, DESIGN §2): the gateway
+   * in-dialog re-INVITE (what older Communicator and sipe do periodically, docs/msrcc.md): the gateway
    * rebinds the session to a healthy CTI connection. Default 8; 0 = never.
    */
   readonly refreshAfterOutages?: number;
@@ -116,7 +116,7 @@ export class LoadClient {
       try {
         const session = await this.ensureSession();
         await this.clearMyCalls(session);
-        // Sign-out as Communicator does it: MonitorStop, then BYE (DESIGN §2).
+        // Sign-out as Communicator does it: MonitorStop, then BYE (docs/msrcc.md).
         if (this.monitorId !== undefined) await this.info(session, body.monitorStop(this.monitorId));
         await this.byeQuietly(session);
         break;

@@ -1,5 +1,5 @@
 // The gateway *process* killed under load and started again. The headless service
-// (gateway/src/service/cli.ts, --config with a temporary YAML file) runs as its own Node process
+// (service/src/cli.ts, --config with a temporary YAML file) runs as its own Node process
 // against a CTI Manager simulator in this test process; four RCC clients (TCP and WebSocket) keep
 // it busy. SIGKILL — no drain, no BYE: the simulator must notice the dead CTI connections and drop
 // their application sessions and monitors by itself; the calls the phones have stay (a phone keeps
@@ -13,9 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEMO_CTI_PASSWORD, DEMO_CTI_USER } from '../../src/gateway.js';
-import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import {
+  DEMO_APPLICATION_PASSWORD,
+  DEMO_APPLICATION_USER,
+  startSimulator,
+  DEMO_NUMBERING_RULES,
+  type Simulator,
+} from '../../../simulator/src/index.js';
 import {
   CountingClock,
   LOAD_DEVICES,
@@ -30,7 +34,7 @@ import {
 import { LoadClient } from './load-client.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/service/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 
 interface ServiceProcess {
   readonly child: ChildProcess;
@@ -121,15 +125,15 @@ describe('the gateway process restarted under load', () => {
         },
         cti: {
           addresses: s.nodes.map((n) => n.address),
-          applicationUser: DEMO_CTI_USER,
-          password: DEMO_CTI_PASSWORD,
+          applicationUser: DEMO_APPLICATION_USER,
+          password: DEMO_APPLICATION_PASSWORD,
           heartbeatIntervalMs: 300,
           heartbeatTimeoutMs: 1_000,
           reconnectInitialMs: 100,
           reconnectMaxMs: 400,
           requestTimeoutMs: 1500,
         },
-        numbering: DEFAULT_NUMBERING_RULES_CONFIG,
+        numbering: DEMO_NUMBERING_RULES,
         http: { port: null },
         log: { level: 'error' },
       });

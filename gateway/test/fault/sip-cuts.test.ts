@@ -5,9 +5,9 @@
 // call a cut client placed is still in the simulator (a phone keeps its call when the CTI
 // application goes) and is cleared when the client comes back, and the load never notices.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SipRawClient, RawSession, type RawTransport } from '../../src/testing/sip-raw-client.js';
+import { SipRawClient, RawSession, type RawTransport } from '../support/sip-raw-client.js';
 import { unwrap } from '../../src/util/result.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { FAR_END, LOAD_USERS, Rig, until } from './harness.js';
 import { drainAndCheck, LoadClient, snapshotDeviceBody, startLoad } from './load-client.js';
 

@@ -4,8 +4,8 @@
 // stuck peer is bounded, and the other clients never notice. Over TCP and over WebSocket.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_WRITE_BUFFER_BYTES } from '../../src/sip/constants.js';
-import { SipRawClient, RawSession } from '../../src/testing/sip-raw-client.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { SipRawClient, RawSession } from '../support/sip-raw-client.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { LOAD_USERS, Rig, until } from './harness.js';
 import { drainAndCheck, LoadClient, startLoad } from './load-client.js';
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { decodeCsta, encodeCsta, type CstaEdition } from '../../src/csta/index.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../src/cti/framing.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../src/cti-link/framing.js';
 import { StreamFramer, type FramerLimits } from '../../src/sip/framing.js';
 import { SipRequest, SipResponse, type SipMessageKind } from '../../src/sip/message.js';
 import { parseDatagram, validateRequest, validateResponse, SipParseError } from '../../src/sip/parser.js';
@@ -277,7 +277,7 @@ function checkSip({ bytes, cuts, variant }: FuzzCase): void {
   }
 }
 
-// ─────────────────────────────────────────── CTI frame decoder (gateway/src/cti/framing.ts)
+// ─────────────────────────────────────────── CTI frame decoder (gateway/src/cti-link/framing.ts)
 
 const CTI_DICTIONARY: readonly Buffer[] = [
   Buffer.from([0x00, 0x00]),

@@ -1,4 +1,4 @@
-// Reaching for other users' lines, against the whole gateway (DESIGN §5: "only their own line
+// Reaching for other users' lines, against the whole gateway (docs/architecture.md §6: "only their own line
 // appearances"). Alice is signed in on her line; Bob on his, with a live call. Alice asks for Bob's
 // line in every form a client could write it (dialstring tel URI, E.164, the CTI device ID, a
 // shared line that is not hers) in every request that names a device, and for Bob's connections in
@@ -7,8 +7,8 @@
 // with 403), each refusal is logged with its reason, and nothing changes on Bob's side: no monitor,
 // no call, no forwarding, his call untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest } from '../../src/testing/sip-raw-client.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { buildRequest } from '../support/sip-raw-client.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { FAR_END, Rig, until } from '../fault/harness.js';
 import { snapshotDeviceBody } from '../fault/load-client.js';
 import { connect, invite, LINES, signIn, signOut, warningText, type SignedIn } from './helpers.js';

@@ -6,7 +6,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { buildRequest } from '../../src/testing/sip-raw-client.js';
+import { buildRequest } from '../support/sip-raw-client.js';
 import { Rig, until, type Listener } from '../fault/harness.js';
 import { drainAndCheck, startLoad, type LoadClient } from '../fault/load-client.js';
 import { connect } from './helpers.js';

@@ -2,9 +2,9 @@
 // TCP and WebSocket listeners), signed-in RCC sessions that must keep working whatever else
 // arrives, and a snapshot of everything hostile input must not change.
 import { expect } from 'vitest';
-import { buildRequest, SipRawClient, type RawSession } from '../../src/testing/sip-raw-client.js';
+import { buildRequest, SipRawClient, type RawSession } from '../support/sip-raw-client.js';
 import type { SipResponse } from '../../src/sip/index.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { FAR_END, Rig, until } from '../fault/harness.js';
 import { snapshotDeviceBody } from '../fault/load-client.js';
 

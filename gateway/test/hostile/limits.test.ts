@@ -7,9 +7,9 @@
 //  - the parser's caps (attributes per element, elements per body) and namespaces;
 //  - sessions per user (with an abandoned session making room) and CTI monitors per user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, type SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { buildRequest, type SipRawClient } from '../support/sip-raw-client.js';
 import type { SipResponse } from '../../src/sip/index.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { Rig, until } from '../fault/harness.js';
 import { snapshotDeviceBody } from '../fault/load-client.js';
 import {

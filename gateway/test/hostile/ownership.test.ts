@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CstaMessage } from '../../src/csta/index.js';
 import type { SipResponse } from '../../src/sip/index.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { FAR_END, Rig, until } from '../fault/harness.js';
 import { connect, invite, LINES, signIn, warningText, type SignedIn } from './helpers.js';
 

@@ -4,9 +4,9 @@
 // gets its SIP status (or, where the stream cannot be framed any more, the connection closes), and
 // changes nothing: the sessions already open keep working and no state is left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, type SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { buildRequest, type SipRawClient } from '../support/sip-raw-client.js';
 import { DEFAULT_MAX_HEADER_BYTES, MAX_SESSION_EXPIRES_S } from '../../src/sip/constants.js';
-import { body, csta } from '../msrcc/helpers.js';
+import { body, csta } from '../faces/msrcc/helpers.js';
 import { Rig, until } from '../fault/harness.js';
 import {
   connect,

@@ -5,7 +5,7 @@
 // the connection stays usable or is closed as prescribed, none reaches the application, and the
 // RCC sessions already open — one per transport — never notice.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import type { SipRawClient } from '../support/sip-raw-client.js';
 import type { SipResponse } from '../../src/sip/index.js';
 import {
   TORTURE_VECTORS,

@@ -7,7 +7,7 @@
 // nothing is executed, no state changes, and the sessions already open keep working.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csta } from '../msrcc/helpers.js';
+import { csta } from '../faces/msrcc/helpers.js';
 import { Rig } from '../fault/harness.js';
 import {
   connect,

@@ -15,7 +15,7 @@ import {
   validatePartition,
   type LineUriStyle,
 } from '../../src/numbering/appearance.js';
-import { compileNumberingRules, lineKeyOf, type NumberingRules } from '../../src/numbering/rules.js';
+import { compileNumberingRules, lineKeyOf, type NumberingRules } from '../../src/numbering/index.js';
 import { parseTelUri } from '../../src/numbering/tel.js';
 import { ErrorCode } from '../../src/util/errors.js';
 import { unwrap } from '../../src/util/result.js';

@@ -2,10 +2,15 @@
 // one user signed in twice on the same line, a client that forgot the dialog (481 to an event),
 // Line URIs in E.164 form, OPTIONS probes in and out of dialogs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, DEMO_CTI_PASSWORD, DEMO_CTI_USER, type Gateway } from '../../src/gateway.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
-import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import {
+  DEMO_APPLICATION_PASSWORD,
+  DEMO_APPLICATION_USER,
+  startSimulator,
+  type Simulator,
+} from '../../../simulator/src/index.js';
+import { SipJsCstaClient } from '../support/sip-sipjs-client.js';
+import { SipRawClient } from '../support/sip-raw-client.js';
 import { SipRequest, type SipResponse } from '../../src/sip/index.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { unwrap } from '../../src/util/result.js';
@@ -18,7 +23,7 @@ import {
   openRcc,
   rawClient,
   sipGateway,
-} from '../msrcc/helpers.js';
+} from '../faces/msrcc/helpers.js';
 import {
   SERVER_URI,
   answerOf,
@@ -29,7 +34,7 @@ import {
   wsUrl,
 } from './helpers.js';
 
-let gateway: Gateway | undefined;
+let gateway: (Gateway & { simulator?: Simulator }) | undefined;
 let simulator: Simulator | undefined;
 const clients: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -67,8 +72,8 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
       host: '127.0.0.1',
       port: 0,
       adminPort: null,
-      applicationUser: DEMO_CTI_USER,
-      applicationPassword: DEMO_CTI_PASSWORD,
+      applicationUser: DEMO_APPLICATION_USER,
+      applicationPassword: DEMO_APPLICATION_PASSWORD,
     });
     simulator = sim;
     unwrap(await sim.stopNode(0));
@@ -80,8 +85,8 @@ describe('CANCEL of a pending INVITE (RFC 3261 §9.2)', () => {
         sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port: 0 }] },
         cti: {
           addresses: sim.nodes.map((n) => n.address),
-          applicationUser: DEMO_CTI_USER,
-          password: DEMO_CTI_PASSWORD,
+          applicationUser: DEMO_APPLICATION_USER,
+          password: DEMO_APPLICATION_PASSWORD,
           reconnectInitialMs: 50,
           reconnectMaxMs: 100,
         },

@@ -1,5 +1,5 @@
 // Shared support for the "real clients" suites: the Microsoft RCC face driven by sip.js over
-// WebSocket, by pidgin-sipe's exact bodies over TCP, by TLS peers and by SIPp (DESIGN §2, §6).
+// WebSocket, by pidgin-sipe's exact bodies over TCP, by TLS peers and by SIPp (docs/msrcc.md; docs/sip-stack.md §10).
 // Nothing here sleeps for a fixed time: waits poll a condition with a deadline.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
@@ -11,9 +11,9 @@ import {
   type CstaMessageType,
 } from '../../src/csta/index.js';
 import type { Gateway } from '../../src/gateway.js';
-import type { Simulator } from '../../src/sim/index.js';
-import type { SipJsAnswer, SipJsSession } from '../../src/testing/sip-sipjs-client.js';
-import { listener } from '../msrcc/helpers.js';
+import type { Simulator } from '../../../simulator/src/index.js';
+import type { SipJsAnswer, SipJsSession } from '../support/sip-sipjs-client.js';
+import { listener } from '../faces/msrcc/helpers.js';
 
 export const ED3 = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
 
@@ -78,7 +78,7 @@ export async function sipJsEvent<T extends CstaMessageType>(
 
 /** Monitors the simulator holds for the gateway's CTI connections, over all nodes. */
 export function simulatorMonitors(
-  gateway: Gateway,
+  gateway: Gateway & { simulator?: Simulator | undefined },
   simulator: Simulator | undefined = gateway.simulator,
 ): number {
   if (simulator === undefined) throw new Error('no simulator to count monitors in');
@@ -87,7 +87,7 @@ export function simulatorMonitors(
 
 /** Waits until every RCC session, SIP dialog, core session and CTI monitor is gone. */
 export async function expectAllReleased(
-  gateway: Gateway,
+  gateway: Gateway & { simulator?: Simulator | undefined },
   simulator: Simulator | undefined = gateway.simulator,
 ): Promise<void> {
   const state = (): string => {

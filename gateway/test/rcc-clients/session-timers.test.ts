@@ -1,4 +1,4 @@
-// Keep-alive and expiry of RCC sessions (RFC 4028; DESIGN §2 "Keep-alive"): Communicator 2007 R2
+// Keep-alive and expiry of RCC sessions (RFC 4028; docs/msrcc.md §7): Communicator 2007 R2
 // refreshes with UPDATE, older clients and sipe with a re-INVITE carrying RequestSystemStatus;
 // both are answered and keep the session. A session whose refresh never comes is torn down: BYE
 // from the gateway, the core session closed, the CTI monitor stopped in the simulator.
@@ -6,18 +6,18 @@
 // Expiry needs time to pass: sip.sessionExpiresSec cannot go below RFC 4028's 90 s minimum (the
 // config schema and the SIP core both refuse less), and the BYE comes min(32 s, 90/3) = 30 s before
 // the end, i.e. 60 s in — too long for a suite. So those tests inject a FakeClock into
-// createGateway({ clock }), the engine's own port for this (STYLE habit 2): no test-only knob in
+// createGateway({ clock }), the engine's own port for this (docs/architecture.md §4.2): no test-only knob in
 // the product. The whole gateway runs on that clock — SIP, session core, CTI pool, simulator — so
 // the CTI heartbeat interval and directory refresh are set above the time the test moves, and
 // sockets still carry real bytes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { startGateway, type HostedGateway } from '../../../host/src/demo.js';
 import { expiryDelayMs } from '../../src/sip/session-timer.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import type { RawSession, SipRawClient } from '../../src/testing/sip-raw-client.js';
-import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
+import { FakeClock } from '../support/fake-clock.js';
+import type { RawSession, SipRawClient } from '../support/sip-raw-client.js';
+import { SipJsCstaClient } from '../support/sip-sipjs-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
-import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from '../msrcc/helpers.js';
+import { ALICE_LINE, body, csta, nextEvent, openRcc, rawClient, sipGateway } from '../faces/msrcc/helpers.js';
 import {
   SERVER_URI,
   answerOf,
@@ -31,7 +31,7 @@ import {
 
 const INTERVAL_S = 90;
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let raw: SipRawClient | undefined;
 let sipjs: SipJsCstaClient | undefined;
 afterEach(async () => {
@@ -44,8 +44,8 @@ afterEach(async () => {
 });
 
 /** The demo gateway on a fake clock, with a 90 s session interval (the RFC 4028 minimum). */
-async function gatewayOnFakeClock(clock: FakeClock, logger = new MemoryLogger()): Promise<Gateway> {
-  return createGateway({
+async function gatewayOnFakeClock(clock: FakeClock, logger = new MemoryLogger()): Promise<HostedGateway> {
+  return startGateway({
     clock,
     logger,
     config: {

@@ -4,8 +4,8 @@
 // byte for byte — no line URI substituted. The gateway is configured as in production
 // (cti.addresses + application user), not in demo mode, with the default numbering rules.
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { startSimulator, type ClusterConfig, type Simulator } from '../../src/sim/index.js';
-import { DEFAULT_LIMITS } from '../../src/sim/model.js';
+import { startSimulator, type ClusterConfig, type Simulator } from '../../../simulator/src/index.js';
+import { DEFAULT_LIMITS } from '../../../simulator/src/model.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 
 /** The values written in the comments of pidgin-sipe src/core/sip-csta.{c,h}. */

@@ -5,13 +5,13 @@
 // answers — the callID of MakeCallResponse (ClearConnection) and the monitorCrossRefID of
 // MonitorStartResponse (MonitorStop) — exactly as sipe fills them in.
 //
-// Then the edition rule (DESIGN §2): a client that speaks ed2, ed4 or ed5 gets responses and
+// Then the edition rule (docs/msrcc.md): a client that speaks ed2, ed4 or ed5 gets responses and
 // events in that edition.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cstaNamespace, type CstaXmlEdition } from '../../src/csta/index.js';
-import { RawSession, SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { RawSession, SipRawClient } from '../support/sip-raw-client.js';
 import type { SipRequest } from '../../src/sip/index.js';
-import { listener } from '../msrcc/helpers.js';
+import { listener } from '../faces/msrcc/helpers.js';
 import { ED3, decoded, expectAllReleased, expectCsta, simulatorMonitors, until, vector } from './helpers.js';
 import { SIPE, sipeSite, type SipeSite } from './sipe-cluster.js';
 
@@ -237,7 +237,7 @@ describe('pidgin-sipe VERBATIM bodies over SIP/TCP', () => {
   });
 });
 
-describe('answers in the edition the client spoke (DESIGN §2)', () => {
+describe('answers in the edition the client spoke (docs/msrcc.md §6)', () => {
   const editions: [string, string, CstaXmlEdition][] = [
     ['ed2', cstaNamespace('ed2'), 'ed2'],
     ['ed4', cstaNamespace('ed4'), 'ed4'],

@@ -4,9 +4,9 @@
 // INVITE + RequestSystemStatus, GetCSTAFeatures, MonitorStart, click-to-dial with its events,
 // consultation + transfer, conference, forwarding, do-not-disturb, MonitorStop, BYE.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
-import { SipJsCstaClient, type SipJsSession } from '../../src/testing/sip-sipjs-client.js';
-import { ALICE_LINE, body, sipGateway } from '../msrcc/helpers.js';
+import type { HostedGateway } from '../../../host/src/demo.js';
+import { SipJsCstaClient, type SipJsSession } from '../support/sip-sipjs-client.js';
+import { ALICE_LINE, body, sipGateway } from '../faces/msrcc/helpers.js';
 import {
   ED3,
   SERVER_URI,
@@ -33,7 +33,7 @@ const dnd = {
 const getForwarding = (device: string): string =>
   `<?xml version="1.0"?><GetForwarding xmlns="${ED3}"><device>${device}</device></GetForwarding>`;
 
-let gateway: Gateway | undefined;
+let gateway: HostedGateway | undefined;
 let client: SipJsCstaClient | undefined;
 afterEach(async () => {
   await client?.close();
@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 /** Opens alice's session over WS, starts her monitor; returns the session and cross-reference ID. */
-async function aliceMonitored(gw: Gateway): Promise<{ session: SipJsSession; xref: string }> {
+async function aliceMonitored(gw: HostedGateway): Promise<{ session: SipJsSession; xref: string }> {
   client = await SipJsCstaClient.connect({ url: wsUrl(gw), aor: 'sip:alice@deskline.example' });
   const session = await client.openSession(SERVER_URI, body.requestSystemStatus(ALICE_LINE));
   const monitor = answerOf(await session.info(body.monitorStart(ALICE_LINE)), 'MonitorStartResponse');
@@ -102,7 +102,7 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
 
     const made = answerOf(await session.info(body.makeCall(ALICE_LINE, BOARD_ROOM)), 'MakeCallResponse');
     const callId = made.callingDevice.callID ?? '';
-    // sipe matches events by this callID and reuses this deviceID (DESIGN §2).
+    // sipe matches events by this callID and reuses this deviceID (docs/msrcc.md).
     expect(made.callingDevice.deviceID).toBe(ALICE_LINE);
 
     const originated = await sipJsEvent(session, 'OriginatedEvent');

@@ -1,5 +1,5 @@
 // The RCC face over TLS with trusted peers, configured as an operator would (sip.tls with cert,
-// key, ca and trustedPeers; DESIGN §2 "Transport"): the Lync/Skype pool's certificate is trusted
+// key, ca and trustedPeers; docs/msrcc.md §2): the Lync/Skype pool's certificate is trusted
 // and its users' sessions work end to end; any other peer is refused at the TLS layer — before a
 // single SIP byte is read — and the log says why. Certificates: gateway/test/fixtures/tls
 // (scripts/gen-test-certs.sh).
@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { SipRawClient } from '../support/sip-raw-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
-import { demoGateway } from '../desk/helpers.js';
-import { ALICE_LINE, body, csta, nextEvent } from '../msrcc/helpers.js';
+import { demoGateway } from '../faces/desk/helpers.js';
+import { ALICE_LINE, body, csta, nextEvent } from '../faces/msrcc/helpers.js';
 import { SERVER_URI, expectAllReleased, until } from './helpers.js';
 
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);

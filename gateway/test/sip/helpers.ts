@@ -2,17 +2,17 @@
 // delegate, a fake clock, and raw clients. No sleeping: tests wait on conditions.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { FakeClock } from '../../src/testing/fake-clock.js';
-import { SipRawClient, type RawClientOptions, type RawTransport } from '../../src/testing/sip-raw-client.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { SipRawClient, type RawClientOptions, type RawTransport } from '../support/sip-raw-client.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import type { ServerDialog, DialogTerminationReason } from '../../src/sip/dialog.js';
-import type {
-  IncomingDialogRequest,
-  IncomingInvite,
-  SipUserAgentCoreDelegate,
-  SipUserAgentCoreOptions,
+import {
+  type IncomingDialogRequest,
+  type IncomingInvite,
+  type SipUserAgentCoreDelegate,
+  type SipUserAgentCoreOptions,
+  SipUserAgentCore,
 } from '../../src/sip/user-agent-core.js';
-import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
 import type { SipTransportConfig } from '../../src/sip/transport/transport-layer.js';
 import { msRccBody } from './vectors.js';
 

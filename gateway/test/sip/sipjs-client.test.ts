@@ -2,7 +2,7 @@
 // WebSocket (RFC 7118) — open a CSTA session with RequestSystemStatus, INFO both ways, refresh
 // by UPDATE and re-INVITE, BYE from either side.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SipJsCstaClient } from '../../src/testing/sip-sipjs-client.js';
+import { SipJsCstaClient } from '../support/sip-sipjs-client.js';
 import {
   DELIVERED_EVENT_BODY,
   MONITOR_START_BODY,

@@ -4,7 +4,7 @@
 // committed fixtures from scripts/gen-test-certs.sh.
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import { SipRawClient } from '../support/sip-raw-client.js';
 import { certificateNames, isTrustedPeer } from '../../src/sip/transport/tls-peers.js';
 import { RSS_BODY, startGateway, tlsFile, until, type TestGateway } from './helpers.js';
 

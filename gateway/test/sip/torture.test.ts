@@ -3,7 +3,7 @@
 // (our choices where it allows several are named in vectors.ts): the status answered, and
 // whether the connection stays usable (an OPTIONS probe gets its 200) or is closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SipRawClient, RawTransport } from '../../src/testing/sip-raw-client.js';
+import type { SipRawClient, RawTransport } from '../support/sip-raw-client.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import { PROBE_URI, startGateway, until, type TestGateway } from './helpers.js';

@@ -2,7 +2,7 @@
 // the last response resent, CANCEL (§9.2), RFC 2543 matching, Timer F, Timer H, and the guard
 // that answers for an application that never does.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SipRawClient } from '../../src/testing/sip-raw-client.js';
+import type { SipRawClient } from '../support/sip-raw-client.js';
 import {
   DELIVERED_EVENT_BODY,
   MONITOR_START_BODY,

@@ -4,10 +4,9 @@
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDesklineError } from '../../src/util/errors.js';
-import { SipUserAgentCore } from '../../src/sip/user-agent-core.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
+import { SipUserAgentCore, type IncomingDialogRequest } from '../../src/sip/user-agent-core.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '../../src/sip/constants.js';
-import type { IncomingDialogRequest } from '../../src/sip/user-agent-core.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import type { SipConnection } from '../../src/sip/transport/connection.js';
 import {
@@ -203,7 +202,7 @@ describe('transport limits', () => {
     const client = await gateway.connect('WS');
     const built = client.send({ method: 'OPTIONS', uri: GATEWAY_URI });
     expect((await client.finalResponse(built.branch, 'OPTIONS')).status).toBe(200);
-    const binary = (await import('../../src/testing/sip-raw-client.js')).buildRequest(
+    const binary = (await import('../support/sip-raw-client.js')).buildRequest(
       { method: 'OPTIONS', uri: GATEWAY_URI },
       'WS',
     );
@@ -226,7 +225,7 @@ describe('dispose', () => {
       timers: { timerJMs: 32_000 },
     });
     const [tcp, ws] = await core.start();
-    const { SipRawClient } = await import('../../src/testing/sip-raw-client.js');
+    const { SipRawClient } = await import('../support/sip-raw-client.js');
     const clients = await Promise.all([
       SipRawClient.connect({ transport: 'TCP', host: '127.0.0.1', port: tcp!.port }),
       SipRawClient.connect({ transport: 'WS', host: '127.0.0.1', port: ws!.port }),

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
-import { DEMO_NUMBERS } from '../../src/sim/index.js';
-import { listener, sipGateway } from '../msrcc/helpers.js';
+import type { HostedGateway } from '../../../host/src/demo.js';
+import { DEMO_NUMBERS } from '../../../simulator/src/index.js';
+import { listener, sipGateway } from '../faces/msrcc/helpers.js';
 
 const SIPP = '/usr/bin/sipp';
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
@@ -99,7 +99,7 @@ const diagnosis = (run: SippRun): string =>
   `SIPp exit ${run.code}\n${run.errors.slice(0, 4000)}\n${run.output.slice(-3000)}`;
 
 describe('SIPp against the Microsoft RCC face (TCP)', () => {
-  let gateway: Gateway | undefined;
+  let gateway: HostedGateway | undefined;
   beforeAll(() => {
     // A missing peer is a failure, never a skip (scripts/ensure-system-deps.mjs installs it for `npm test`).
     expect(existsSync(SIPP), `${SIPP} is missing: apt-get install sip-tester`).toBe(true);

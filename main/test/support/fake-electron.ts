@@ -1,7 +1,7 @@
 // A stand-in for the 'electron' module, enough to run the bundled main process (dist/main/
 // main.cjs) in plain Node: every object main.ts uses, recording what main does with it and
 // letting the test play the user and the OS (ready, a second instance, a tray click, READY
-// from the page, quit). Not a mock of our code: a fake of the platform (STYLE habit 8).
+// from the page, quit). Not a mock of our code: a fake of the platform (docs/architecture.md §4.8).
 import { EventEmitter } from 'node:events';
 
 type Listener = (...args: never[]) => unknown;

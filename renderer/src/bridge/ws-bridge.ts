@@ -1,6 +1,6 @@
 // The browser shell's DesklineBridge: the same domain API the Electron preload exposes,
-// carried over one WebSocket to the gateway's shell server (gateway/src/shell/). Protocol
-// v1, docs/ui.md §5:
+// carried over one WebSocket to the shell server (host/src/shell/). Protocol v1, docs/ui.md §5,
+// frame shapes in common/src/api/shell-protocol.ts:
 //   → { id, method, request }     ← { id, envelope }
 //   → { subscribe: [names] }      ← { event, payload }
 // Every response and event is validated before the UI sees it (createDomainApi checks
@@ -17,6 +17,11 @@ import {
   type EventPayload,
   type MethodName,
 } from '../../../common/src/api/contract.js';
+import {
+  SHELL_TOKEN_PARAM,
+  type ShellCallFrame,
+  type ShellSubscribeFrame,
+} from '../../../common/src/api/shell-protocol.js';
 
 /** Error codes the transport itself produces (the engine's own codes pass through untouched). */
 export const BridgeErrorCode = {
@@ -153,7 +158,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
 
   const sendSubscribe = (): void => {
     if (socket === null || socket.readyState !== OPEN || !isReady) return;
-    socket.send(JSON.stringify({ subscribe: [...listeners.keys()] }));
+    socket.send(JSON.stringify({ subscribe: [...listeners.keys()] } satisfies ShellSubscribeFrame));
   };
 
   const dispatch = (name: EventName, payload: unknown): void => {
@@ -293,7 +298,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
     return new Promise((resolve) => {
       const entry: Pending = {
         method,
-        frame: JSON.stringify({ id, method, request }),
+        frame: JSON.stringify({ id, method, request } satisfies ShellCallFrame),
         resolve,
         timer: undefined,
         sent: false,
@@ -380,7 +385,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
 
 // ---------------------------------------------------------------- page plumbing
 
-export const SHELL_TOKEN_PARAM = 'token';
+export { SHELL_TOKEN_PARAM };
 const TOKEN_STORAGE_KEY = 'deskline.shellToken';
 
 export interface PageLike {

@@ -2,8 +2,9 @@
 // SettingsPatch of only what changed. Errors are keyed by field path ("ctiAddresses.2",
 // "favourites.0.number") so each one is shown next to its field.
 import { CtiAddress, SettingsPatch, type SettingsView } from '../../../common/src/api/views.js';
+import { MAX_CTI_NODES } from '../../../common/src/limits.js';
 
-export const MAX_CTI_ADDRESSES = 8;
+export const MAX_CTI_ADDRESSES = MAX_CTI_NODES;
 export const MAX_FAVOURITES = 50;
 
 export type ThemeChoice = SettingsView['theme'];

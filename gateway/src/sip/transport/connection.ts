@@ -1,7 +1,7 @@
 // One SIP connection: a TCP or TLS stream (framed by StreamFramer) or a WebSocket (one SIP
 // message per WebSocket message, RFC 7118 §5). Every connection has an idle timer, a bounded
 // write buffer (a peer that never reads is cut off rather than allowed to grow our memory),
-// and a small state machine (STYLE habit 5).
+// and a small state machine (docs/architecture.md §5).
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket, RawData } from 'ws';
@@ -217,7 +217,7 @@ export abstract class SipConnection implements ConnectionInfo {
   protected abstract get hasPartialMessage(): boolean;
   abstract get bufferedBytes(): number;
 
-  // STYLE habit 5: one guarded transition that owns the timers.
+  // docs/architecture.md §5: one guarded transition that owns the timers.
   private transition(to: ConnectionState, reason: string): void {
     if (!LEGAL[this.stateValue].includes(to))
       throw new Error(`connection ${this.id}: illegal transition ${this.stateValue} → ${to}`);

@@ -1,5 +1,5 @@
 // Trusted TLS peers: the gateway accepts a TLS connection only from a peer whose certificate
-// subject CN or a DNS/IP subjectAltName matches a configured name (DESIGN §2 "Transport";
+// subject CN or a DNS/IP subjectAltName matches a configured name (docs/msrcc.md §2;
 // Cisco's CTI gateway does the same with its "TLS peer subjects"). Pure functions, so the
 // rule is testable without sockets.
 import type { PeerCertificate } from 'node:tls';

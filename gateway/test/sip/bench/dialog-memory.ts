@@ -2,8 +2,8 @@
 // transactions, dialogs, session timers) over an in-memory connection, lets the transactions
 // expire, and reports heap bytes per live dialog. Not a test.
 // Run: npx tsx --expose-gc gateway/test/sip/bench/dialog-memory.ts [N]
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { nullLogger } from '../../../src/util/logger.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { nullLogger, type Logger } from '../../../src/util/logger.js';
 import {
   SipConnection,
   type ConnectionLimits,
@@ -13,7 +13,6 @@ import { SipUserAgentCore, type SipUserAgentCoreDelegate } from '../../../src/si
 import { parseMessage } from '../../../src/sip/parser.js';
 import type { ServerDialog } from '../../../src/sip/dialog.js';
 import type { Clock } from '../../../src/util/clock.js';
-import type { Logger } from '../../../src/util/logger.js';
 
 /** A connection that goes nowhere: what the core writes is counted and dropped. */
 class NullConnection extends SipConnection {

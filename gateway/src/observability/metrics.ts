@@ -1,0 +1,197 @@
+// Prometheus metrics (prom-client), one registry per gateway instance so that several
+// gateways can live in one process (tests, the Kamailio integration test). Each layer receives
+// only the narrow interface it reports through (SessionMetrics for the session core,
+// SipFaceMetrics for the MS-RCC face); the composition (gateway.ts) holds GatewayMetrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the session core reports (it declares the same port as CoreMetrics). */
+export interface SessionMetrics {
+  requestCompleted(type: string, outcome: string, durationMs: number): void;
+  sessionOpened(): void;
+  sessionClosed(): void;
+  /** A request refused at a configured limit, named by its config field. */
+  limitRefused(limit: string): void;
+}
+
+/** What the Microsoft RCC face reports. */
+export interface SipFaceMetrics {
+  sipRequest(method: string, status: number): void;
+  cstaEventSent(type: string): void;
+  refusal(code: string): void;
+}
+
+/** The CTI state sampled before a scrape (the CTI pool provides it). */
+export interface CtiSampler {
+  readonly upCount: number;
+  health(): {
+    nodes: readonly { address: string; state: string; rttMs?: number; failures: number; sessions: number }[];
+  };
+}
+
+export interface GatewayMetrics extends SessionMetrics, SipFaceMetrics {
+  readonly registry: Registry;
+  /** Samples CTI state just before a scrape. */
+  bindPool(pool: CtiSampler, sessionCount: () => number): void;
+  /** Samples the SIP transport just before a scrape. */
+  bindSip(counters: () => { connections: number; readPauses: number }): void;
+}
+
+const NODE_STATES = ['connecting', 'up', 'degraded', 'down', 'disabled'] as const;
+
+export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?: boolean }): GatewayMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ gateway: options.nodeId });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'deskline_' });
+
+  const requests = new Counter({
+    name: 'deskline_csta_requests_total',
+    help: 'CSTA requests forwarded to a CTI Manager, by type and outcome',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'deskline_csta_request_seconds',
+    help: 'CSTA request round trip through the CTI Manager',
+    labelNames: ['type'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const opened = new Counter({
+    name: 'deskline_sessions_opened_total',
+    help: 'Sessions opened',
+    registers: [registry],
+  });
+  const closed = new Counter({
+    name: 'deskline_sessions_closed_total',
+    help: 'Sessions closed',
+    registers: [registry],
+  });
+  const sessions = new Gauge({ name: 'deskline_sessions', help: 'Live sessions', registers: [registry] });
+  const sip = new Counter({
+    name: 'deskline_sip_requests_total',
+    help: 'SIP requests answered, by method and final status',
+    labelNames: ['method', 'status'],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'deskline_csta_events_sent_total',
+    help: 'CSTA events sent to clients',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'deskline_refusals_total',
+    help: 'Requests refused by the gateway, by error code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const limits = new Counter({
+    name: 'deskline_limit_refusals_total',
+    help: 'Requests refused at a configured limit, by the config field that sets it',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
+  const ctiState = new Gauge({
+    name: 'deskline_cti_connection_state',
+    help: '1 for the current state of each CTI connection',
+    labelNames: ['address', 'state'],
+    registers: [registry],
+  });
+  const ctiRtt = new Gauge({
+    name: 'deskline_cti_heartbeat_rtt_seconds',
+    help: 'Last heartbeat round trip per CTI connection',
+    labelNames: ['address'],
+    registers: [registry],
+  });
+  const ctiFailures = new Gauge({
+    name: 'deskline_cti_connection_failures',
+    help: 'Connection failures per CTI connection since start',
+    labelNames: ['address'],
+    registers: [registry],
+  });
+  const ctiSessions = new Gauge({
+    name: 'deskline_cti_connection_sessions',
+    help: 'Sessions bound per CTI connection',
+    labelNames: ['address'],
+    registers: [registry],
+  });
+
+  let pool: CtiSampler | undefined;
+  let count: (() => number) | undefined;
+  const sample = (): void => {
+    if (pool === undefined) return;
+    for (const node of pool.health().nodes) {
+      for (const state of NODE_STATES)
+        ctiState.set({ address: node.address, state }, node.state === state ? 1 : 0);
+      if (node.rttMs !== undefined) ctiRtt.set({ address: node.address }, node.rttMs / 1000);
+      ctiFailures.set({ address: node.address }, node.failures);
+      ctiSessions.set({ address: node.address }, node.sessions);
+    }
+    if (count !== undefined) sessions.set(count());
+  };
+  // prom-client calls collect() of a metric before a scrape: sample the pool there.
+  new Gauge({
+    name: 'deskline_cti_connections_up',
+    help: 'CTI connections up',
+    registers: [registry],
+    collect() {
+      sample();
+      this.set(pool?.upCount ?? 0);
+    },
+  });
+
+  let sipCounters: (() => { connections: number; readPauses: number }) | undefined;
+  let readPausesReported = 0;
+  new Gauge({
+    name: 'deskline_sip_connections',
+    help: 'Open SIP connections (TCP, TLS, WebSocket)',
+    registers: [registry],
+    collect() {
+      this.set(sipCounters?.().connections ?? 0);
+    },
+  });
+  new Counter({
+    name: 'deskline_sip_read_pauses_total',
+    help: 'Times a SIP connection stopped reading at sip.maxPendingRequestsPerConnection unanswered requests',
+    registers: [registry],
+    collect() {
+      // Follows the transport's own monotonic count.
+      const total = sipCounters?.().readPauses ?? 0;
+      if (total > readPausesReported) this.inc(total - readPausesReported);
+      readPausesReported = Math.max(readPausesReported, total);
+    },
+  });
+
+  return {
+    registry,
+    bindSip(counters) {
+      sipCounters = counters;
+    },
+    requestCompleted(type, outcome, durationMs) {
+      requests.inc({ type, outcome });
+      latency.observe({ type }, durationMs / 1000);
+    },
+    sessionOpened() {
+      opened.inc();
+    },
+    sessionClosed() {
+      closed.inc();
+    },
+    sipRequest(method, status) {
+      sip.inc({ method, status: String(status) });
+    },
+    cstaEventSent(type) {
+      events.inc({ type });
+    },
+    refusal(code) {
+      refusals.inc({ code });
+    },
+    limitRefused(limit) {
+      limits.inc({ limit });
+    },
+    bindPool(p, c) {
+      pool = p;
+      count = c;
+    },
+  };
+}

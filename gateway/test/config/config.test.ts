@@ -1,0 +1,84 @@
+// The gateway configuration: the README's example is valid, and bad input stops start-up with a
+// message naming the field.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfigFile, parseGatewayConfig } from '../../src/config/config.js';
+import { NumberingRules } from '../../src/numbering/index.js';
+
+const README = new URL('../../../README.md', import.meta.url);
+
+function readmeExample(): string {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf("```yaml\n# gateway.yaml — the README's example config");
+  expect(start, 'README example config block').toBeGreaterThan(0);
+  const body = text.slice(text.indexOf('\n', start) + 1);
+  return body.slice(0, body.indexOf('```'));
+}
+
+const error = (input: unknown): string => {
+  const result = parseGatewayConfig(input);
+  if (result.ok) throw new Error('expected an invalid configuration');
+  return result.error.message;
+};
+
+describe('gateway configuration', () => {
+  it('accepts the README example, every field, and compiles its numbering rules', () => {
+    const result = parseGatewayConfig(parse(readmeExample()));
+    if (!result.ok) throw result.error;
+    expect(result.value.cti.addresses).toHaveLength(2);
+    expect(result.value.sip.tls[0]?.trustedPeers).toEqual(['lyncpool.example.com']);
+    expect(NumberingRules.compile(result.value.numbering).ok).toBe(true);
+  });
+
+  it('names the field of every mistake', () => {
+    expect(
+      error({ cti: { addresses: Array.from({ length: 9 }, (_, i) => `cucm${i}.example.com:2748`) } }),
+    ).toMatch(/^invalid configuration: cti\.addresses: at most 8 CTI connection addresses/);
+    expect(error({ cti: { addresses: ['cucm:notaport'] } })).toMatch(
+      /cti\.addresses\[0\]: expected "host:port"/,
+    );
+    expect(error({ cti: { addresses: ['cucm:99999'] } })).toMatch(
+      /cti\.addresses\[0\]: port must be 1-65535/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], heartbeatIntervalMs: 10 } })).toMatch(
+      /cti\.heartbeatIntervalMs/,
+    );
+    expect(error({ sip: { tcp: [{ host: '0.0.0.0', port: 'x' }] }, demo: { enabled: true } })).toMatch(
+      /sip\.tcp\[0\]\.port/,
+    );
+    expect(error({ cti: { addresses: ['a:1'] }, sip: { maxPendingRequestsPerConnection: 0 } })).toMatch(
+      /sip\.maxPendingRequestsPerConnection/,
+    );
+    expect(error({ cti: { addresses: ['a:1'] }, bogus: 1 })).toMatch(/bogus/);
+    expect(error({})).toMatch(/cti\.addresses: at least one CTI Manager address is required/);
+    expect(error({ cti: { addresses: ['a:1'], password: 'x', passwordFile: '/p' } })).toMatch(
+      /cti\.password and cti\.passwordFile/,
+    );
+  });
+
+  it('reports YAML syntax errors with the line, and never echoes the password', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskline-config-'));
+    try {
+      const bad = join(dir, 'bad.yaml');
+      writeFileSync(bad, 'cti:\n  addresses: [a:1\n  password: hunter2\n');
+      const result = loadGatewayConfigFile(bad);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error.message).toMatch(/not valid YAML \(line \d+\)/);
+      }
+      const wrongType = join(dir, 'wrong.yaml');
+      writeFileSync(wrongType, 'cti:\n  addresses: ["a:1"]\n  password: 12345\n');
+      const typed = loadGatewayConfigFile(wrongType);
+      expect(typed.ok).toBe(false);
+      if (!typed.ok) {
+        expect(typed.error.message).toMatch(/cti\.password/);
+        expect(typed.error.message).not.toMatch(/12345/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

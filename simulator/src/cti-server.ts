@@ -1,0 +1,1152 @@
+// The CTI Manager nodes of the simulator, on the wire (docs/cti-link.md is the contract).
+//
+//   CtiService   what every node shares: the cluster, the call model, the monitors of every
+//                node, session and cross-reference IDs, credentials, and the fan-out of call
+//                model events to every monitor of every affected device (on any node).
+//   CtiNode      one TCP listener; can be stopped, started, frozen and thawed (docs/simulator.md).
+//   ApplicationSession  one TCP connection = one ECMA-354 application session (the server side
+//                of what the engine's CtiConnection is the client side of).
+//
+// Requests are answered before the events they cause (the model's events are held while a
+// request is served), so a client always knows a call ID from its MakeCallResponse before the
+// events that carry it.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  CALL_CONTROL_EVENTS,
+  CALL_CONTROL_SERVICES,
+  cstaError,
+  cstaNamespace,
+  decodeCsta,
+  editionOfNamespace,
+  encodeCsta,
+  isCstaRequest,
+  roleOf,
+  type ConnectionID,
+  type CstaMessage,
+  type CstaRequest,
+  switchingFunctionDevicesMessage,
+  segmentDirectory,
+  type DirectorySegment,
+  encodeFrame,
+  FrameDecoder,
+  type Frame,
+  EVENT_INVOKE_ID,
+  InvokeIdAllocator,
+  type Clock,
+  type TimerHandle,
+  DesklineError,
+  ErrorCode,
+  assert,
+  assertNever,
+  wrapError,
+  type Logger,
+  err,
+  ok,
+  type Result,
+} from '../../gateway/src/protocol.js';
+import {
+  CallModelError,
+  FORWARDING_TYPES,
+  type CallModel,
+  type CallModelEvent,
+  type ConnectionRef,
+  type ForwardingType,
+} from './call-model.js';
+import { callEventMessage, deviceEventMessage, RING_CYCLE_MS, ringCountOf } from './csta-events.js';
+import type { ClusterModel } from './model.js';
+
+/** Session timer when the client asks for none (seconds), and the bounds of what it may ask. */
+export const DEFAULT_SESSION_DURATION_S = 60;
+export const MIN_SESSION_DURATION_S = 5;
+export const MAX_SESSION_DURATION_S = 3_600;
+/** A connection that has not opened a session within this time is closed. */
+export const SESSION_START_TIMEOUT_MS = 30_000;
+/** Wrong credentials this many times on one connection: the connection is closed. */
+export const MAX_FAILED_LOGINS = 3;
+/** Monitors one session may hold (the gateway monitors every line of every signed-in user). */
+export const MAX_MONITORS_PER_SESSION = 250_000;
+/** A peer that lets this much output pile up is not reading: it is disconnected. */
+export const MAX_PENDING_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Directory segments are written while less than this is waiting in the socket. */
+const DIRECTORY_HIGH_WATER_BYTES = 1024 * 1024;
+
+const ED3 = cstaNamespace('ed3');
+
+// ---------------------------------------------------------------- monitors
+
+export interface MonitorOwner {
+  /** Sends an event (invoke ID 9999); dropped when the owner's node is frozen or the connection closing. */
+  sendEvent(message: CstaMessage): void;
+}
+
+export interface Monitor {
+  readonly crossRefId: string;
+  readonly deviceId: string;
+  readonly owner: MonitorOwner;
+}
+
+/** Monitors of every node, by device (event fan-out) and by cross-reference ID (MonitorStop). */
+export class MonitorRegistry {
+  private readonly byDevice = new Map<string, Set<Monitor>>();
+  private readonly byId = new Map<string, Monitor>();
+
+  add(monitor: Monitor): void {
+    let set = this.byDevice.get(monitor.deviceId);
+    if (set === undefined) this.byDevice.set(monitor.deviceId, (set = new Set()));
+    set.add(monitor);
+    this.byId.set(monitor.crossRefId, monitor);
+  }
+
+  remove(monitor: Monitor): void {
+    this.byId.delete(monitor.crossRefId);
+    const set = this.byDevice.get(monitor.deviceId);
+    if (set === undefined) return;
+    set.delete(monitor);
+    if (set.size === 0) this.byDevice.delete(monitor.deviceId);
+  }
+
+  get(crossRefId: string): Monitor | undefined {
+    return this.byId.get(crossRefId);
+  }
+
+  forDevice(deviceId: string): ReadonlySet<Monitor> | undefined {
+    return this.byDevice.get(deviceId);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+// ---------------------------------------------------------------- the shared service
+
+export interface CtiServiceOptions {
+  cluster: ClusterModel;
+  model: CallModel;
+  applicationUser: string;
+  applicationPassword: string;
+  logger: Logger;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+export class CtiService {
+  readonly cluster: ClusterModel;
+  readonly model: CallModel;
+  readonly monitors = new MonitorRegistry();
+  private readonly logger: Logger;
+  private readonly userDigest: Buffer;
+  private readonly passwordDigest: Buffer;
+  /** Session IDs are never reused: a random per-simulator prefix and a counter. */
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private sessionCounter = 0;
+  private monitorCounter = 0;
+  private serviceCrossRefCounter = 0;
+  private holdDepth = 0;
+  private held: CallModelEvent[] = [];
+  private directoryCache: DirectorySegment[] | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(options: CtiServiceOptions) {
+    this.cluster = options.cluster;
+    this.model = options.model;
+    this.logger = options.logger;
+    this.userDigest = digest(options.applicationUser);
+    this.passwordDigest = digest(options.applicationPassword);
+    this.unsubscribe = this.model.subscribe((event) => this.receiveFromModel(event));
+  }
+
+  /** Constant-time on both fields: neither the user name nor the password leaks through timing. */
+  checkCredentials(userName: string, password: string): boolean {
+    const userOk = timingSafeEqual(digest(userName), this.userDigest);
+    const passwordOk = timingSafeEqual(digest(password), this.passwordDigest);
+    return userOk && passwordOk;
+  }
+
+  newSessionId(): string {
+    return `${this.idPrefix}-${(++this.sessionCounter).toString().padStart(6, '0')}`;
+  }
+
+  newMonitorCrossRefId(): string {
+    return `m${++this.monitorCounter}`;
+  }
+
+  newServiceCrossRefId(): string {
+    return `sfd${++this.serviceCrossRefCounter}`;
+  }
+
+  /** The directory in frame-sized segments, built on first use (the cluster never changes). */
+  directory(): DirectorySegment[] {
+    if (this.directoryCache === undefined) {
+      const segment: DirectorySegment = { users: [], devices: [] };
+      for (const u of this.cluster.users) {
+        segment.users.push({
+          id: u.id,
+          displayName: u.displayName,
+          licence: u.licence,
+          sipUri: u.sipUri,
+          controlledDevices: u.controlledDevices.map((d) => d.name),
+        });
+      }
+      for (const d of this.cluster.devices) {
+        segment.devices.push({
+          name: d.name,
+          model: d.model,
+          description: d.description,
+          ctiAllowed: d.ctiAllowed,
+          lines: d.appearances.map((a) =>
+            a.line.e164 === undefined
+              ? { index: a.index, dn: a.line.dn, partition: a.line.partition, label: a.label }
+              : {
+                  index: a.index,
+                  dn: a.line.dn,
+                  partition: a.line.partition,
+                  label: a.label,
+                  e164: a.line.e164,
+                },
+          ),
+        });
+      }
+      this.directoryCache = segmentDirectory(segment);
+    }
+    return this.directoryCache;
+  }
+
+  /**
+   * Serves one request: `run` calls the model, `respond` writes the response; the events the
+   * model reported meanwhile go out afterwards, to every monitor concerned.
+   */
+  serve<T>(run: () => T, respond: (result: T) => void): void {
+    this.holdDepth++;
+    try {
+      respond(run());
+    } finally {
+      this.holdDepth--;
+      if (this.holdDepth === 0 && this.held.length > 0) {
+        const events = this.held;
+        this.held = [];
+        for (const event of events) this.dispatch(event);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.held = [];
+  }
+
+  private receiveFromModel(event: CallModelEvent): void {
+    if (this.holdDepth > 0) this.held.push(event);
+    else this.dispatch(event);
+  }
+
+  /** docs/cti-link.md §6: every monitor of every affected device, with that monitor's cross reference. */
+  private dispatch(event: CallModelEvent): void {
+    try {
+      if ('parties' in event) {
+        for (const party of event.parties) {
+          const monitors = this.monitors.forDevice(party.deviceId);
+          if (monitors === undefined) continue;
+          for (const m of monitors) m.owner.sendEvent(callEventMessage(event, m.crossRefId, party.state));
+        }
+      } else {
+        for (const deviceId of event.devices) {
+          const monitors = this.monitors.forDevice(deviceId);
+          if (monitors === undefined) continue;
+          for (const m of monitors) m.owner.sendEvent(deviceEventMessage(event, m.crossRefId, deviceId));
+        }
+      }
+    } catch (cause) {
+      this.logger.error({ err: wrapError(cause).message, event: event.type }, 'sim: event dispatch failed');
+    }
+  }
+}
+
+// ---------------------------------------------------------------- nodes
+
+/** Node lifecycle (docs/simulator.md): running answers; frozen keeps sockets open and answers nothing. */
+export const NodeState = {
+  Stopped: 'stopped',
+  Starting: 'starting',
+  Running: 'running',
+  Frozen: 'frozen',
+  Stopping: 'stopping',
+} as const;
+export type NodeState = (typeof NodeState)[keyof typeof NodeState];
+
+const NODE_TRANSITIONS: Readonly<Record<NodeState, readonly NodeState[]>> = {
+  stopped: ['starting'],
+  starting: ['running', 'stopped'],
+  running: ['frozen', 'stopping'],
+  frozen: ['running', 'stopping'],
+  stopping: ['stopped'],
+};
+
+export interface NodeView {
+  index: number;
+  state: NodeState;
+  host: string;
+  /** The port it listens on (0 before the first start when any port was asked for). */
+  port: number;
+  /** `host:port`, what a gateway is configured with. */
+  address: string;
+  connections: number;
+  sessions: number;
+  monitors: number;
+}
+
+export interface CtiNodeOptions {
+  index: number;
+  host: string;
+  /** 0 = any free port; kept across restarts once bound. */
+  port: number;
+  service: CtiService;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class CtiNode {
+  readonly index: number;
+  readonly host: string;
+  private _state: NodeState = NodeState.Stopped;
+  private port: number;
+  private server: Server | undefined;
+  private readonly connections = new Set<ApplicationSession>();
+  private readonly service: CtiService;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+
+  constructor(options: CtiNodeOptions) {
+    this.index = options.index;
+    this.host = options.host;
+    this.port = options.port;
+    this.service = options.service;
+    this.clock = options.clock;
+    this.logger = options.logger.child({ node: options.index });
+  }
+
+  get state(): NodeState {
+    return this._state;
+  }
+
+  get frozen(): boolean {
+    return this._state === NodeState.Frozen;
+  }
+
+  view(): NodeView {
+    let sessions = 0;
+    let monitors = 0;
+    for (const c of this.connections) {
+      if (c.hasSession) sessions++;
+      monitors += c.monitorCount;
+    }
+    return {
+      index: this.index,
+      state: this._state,
+      host: this.host,
+      port: this.port,
+      address: formatAddress(this.host, this.port),
+      connections: this.connections.size,
+      sessions,
+      monitors,
+    };
+  }
+
+  /** Listens again on the same port as before (a gateway keeps its configured address). */
+  async start(): Promise<Result<NodeView>> {
+    if (this._state === NodeState.Running || this._state === NodeState.Frozen) return ok(this.view());
+    if (this._state !== NodeState.Stopped) return err(this.busy('start'));
+    this.transition(NodeState.Starting);
+    const server = createServer({ noDelay: true });
+    server.on('connection', (socket) => this.accept(socket));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: this.host, port: this.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (cause) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      this.transition(NodeState.Stopped);
+      return err(
+        wrapError(
+          cause,
+          ErrorCode.Internal,
+          `CTI node ${this.index} cannot listen on ${formatAddress(this.host, this.port)}`,
+        ),
+      );
+    }
+    server.on('error', (cause) =>
+      this.logger.error({ err: wrapError(cause).message }, 'sim: listener error'),
+    );
+    const address = server.address();
+    if (address !== null && typeof address === 'object') this.port = address.port;
+    this.server = server;
+    this.transition(NodeState.Running);
+    this.logger.info({ address: formatAddress(this.host, this.port) }, 'sim: CTI node listening');
+    return ok(this.view());
+  }
+
+  /** Closes the listener and every connection; their sessions and monitors are released. */
+  async stop(): Promise<Result<NodeView>> {
+    if (this._state === NodeState.Stopped) return ok(this.view());
+    if (this._state !== NodeState.Running && this._state !== NodeState.Frozen) return err(this.busy('stop'));
+    this.transition(NodeState.Stopping);
+    const server = this.server;
+    this.server = undefined;
+    for (const c of [...this.connections]) c.close('node stopped', true);
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.transition(NodeState.Stopped);
+    this.logger.info({}, 'sim: CTI node stopped');
+    return ok(this.view());
+  }
+
+  /** Stops answering anything, heartbeats included; sockets stay open, new ones are accepted but never served. */
+  freeze(): Result<NodeView> {
+    if (this._state === NodeState.Frozen) return ok(this.view());
+    if (this._state !== NodeState.Running) return err(this.wrongState('freeze', 'it is not running'));
+    this.transition(NodeState.Frozen);
+    for (const c of this.connections) c.freeze();
+    this.logger.info({}, 'sim: CTI node frozen');
+    return ok(this.view());
+  }
+
+  thaw(): Result<NodeView> {
+    if (this._state === NodeState.Running) return ok(this.view());
+    if (this._state !== NodeState.Frozen) return err(this.wrongState('thaw', 'it is not frozen'));
+    this.transition(NodeState.Running);
+    for (const c of this.connections) c.thaw();
+    this.logger.info({}, 'sim: CTI node thawed');
+    return ok(this.view());
+  }
+
+  async dispose(): Promise<void> {
+    // A start or stop in progress finishes first (listen and close always complete).
+    for (
+      let turns = 0;
+      (this._state === NodeState.Starting || this._state === NodeState.Stopping) && turns < 10_000;
+      turns++
+    )
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.stop();
+  }
+
+  /** Called by a connection once it is closed. */
+  forget(connection: ApplicationSession): void {
+    this.connections.delete(connection);
+  }
+
+  /** The one guarded state change of a node. */
+  private transition(to: NodeState): void {
+    assert(
+      NODE_TRANSITIONS[this._state].includes(to),
+      `CTI node ${this.index}: ${this._state} -> ${to} is not a legal transition`,
+    );
+    this._state = to;
+  }
+
+  private accept(socket: Socket): void {
+    if (this._state !== NodeState.Running && this._state !== NodeState.Frozen) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ApplicationSession({
+      node: this,
+      socket,
+      service: this.service,
+      clock: this.clock,
+      logger: this.logger,
+      frozen: this.frozen,
+    });
+    this.connections.add(connection);
+  }
+
+  private busy(what: string): DesklineError {
+    return new DesklineError(
+      ErrorCode.InvalidState,
+      `CTI node ${this.index} cannot ${what} while ${this._state}`,
+      { detail: { node: this.index, state: this._state } },
+    );
+  }
+
+  private wrongState(what: string, why: string): DesklineError {
+    return new DesklineError(
+      ErrorCode.InvalidState,
+      `CTI node ${this.index} cannot ${what}: ${why} (${this._state})`,
+      { detail: { node: this.index, state: this._state } },
+    );
+  }
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+// ---------------------------------------------------------------- connections (application sessions)
+
+/** ECMA-354 application session on one connection (docs/cti-link.md §3). */
+const SessionState = {
+  AwaitingSession: 'awaitingSession',
+  Active: 'active',
+  Closed: 'closed',
+} as const;
+type SessionState = (typeof SessionState)[keyof typeof SessionState];
+
+const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+  awaitingSession: ['active', 'closed'],
+  active: ['closed'],
+  closed: [],
+};
+
+interface ApplicationSessionOptions {
+  node: CtiNode;
+  socket: Socket;
+  service: CtiService;
+  clock: Clock;
+  logger: Logger;
+  frozen: boolean;
+}
+
+class ApplicationSession implements MonitorOwner {
+  private state: SessionState = SessionState.AwaitingSession;
+  private sessionId: string | undefined;
+  private sessionDurationS = DEFAULT_SESSION_DURATION_S;
+  /** Session-start timeout, then the session timer. */
+  private timer: TimerHandle | undefined;
+  private frozen = false;
+  private corked = false;
+  private failedLogins = 0;
+  private readonly decoder = new FrameDecoder();
+  private readonly invokeIds = new InvokeIdAllocator();
+  private readonly monitors = new Set<Monitor>();
+  private readonly node: CtiNode;
+  private readonly socket: Socket;
+  private readonly service: CtiService;
+  private readonly clock: Clock;
+  private logger: Logger;
+
+  constructor(options: ApplicationSessionOptions) {
+    this.node = options.node;
+    this.socket = options.socket;
+    this.service = options.service;
+    this.clock = options.clock;
+    this.logger = options.logger.child({
+      peer: `${options.socket.remoteAddress ?? '?'}:${options.socket.remotePort ?? '?'}`,
+    });
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.receiveFromTransport(chunk));
+    this.socket.on('error', (cause) => this.logger.debug({ err: cause.message }, 'sim: socket error'));
+    this.socket.on('close', () => this.close('peer closed', false));
+    this.armTimer(SESSION_START_TIMEOUT_MS, () => this.close('no application session started in time', true));
+    if (options.frozen) this.freeze();
+  }
+
+  get hasSession(): boolean {
+    return this.state === SessionState.Active;
+  }
+
+  get monitorCount(): number {
+    return this.monitors.size;
+  }
+
+  /** A method, not a comparison: TypeScript keeps a narrowed `this.state` across calls that change it. */
+  private isClosed(): boolean {
+    return this.state === SessionState.Closed;
+  }
+
+  freeze(): void {
+    if (this.state === SessionState.Closed) return;
+    this.frozen = true;
+    // A hung process reads nothing: what the peer sends waits in the socket until thawed.
+    this.socket.pause();
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  thaw(): void {
+    if (this.state === SessionState.Closed) return;
+    this.frozen = false;
+    if (this.state === SessionState.Active) this.armSessionTimer();
+    else
+      this.armTimer(SESSION_START_TIMEOUT_MS, () =>
+        this.close('no application session started in time', true),
+      );
+    this.socket.resume();
+  }
+
+  sendEvent(message: CstaMessage): void {
+    if (this.frozen || this.state !== SessionState.Active) return;
+    this.send(EVENT_INVOKE_ID, message);
+  }
+
+  /** Releases the session (monitors included) and the socket. `destroy` = the server drops it. */
+  close(reason: string, destroy: boolean): void {
+    if (this.state === SessionState.Closed) return;
+    this.transition(SessionState.Closed);
+    this.logger.debug({ reason, sessionId: this.sessionId }, 'sim: connection closed');
+    if (destroy) this.socket.destroy();
+    this.node.forget(this);
+  }
+
+  /** The one guarded state change of a session; owns its timers and its monitors. */
+  private transition(to: SessionState): void {
+    assert(
+      SESSION_TRANSITIONS[this.state].includes(to),
+      `CTI session: ${this.state} -> ${to} is not a legal transition`,
+    );
+    this.state = to;
+    switch (to) {
+      case SessionState.Active:
+        this.armSessionTimer();
+        break;
+      case SessionState.Closed:
+        this.clock.clearTimeout(this.timer);
+        this.timer = undefined;
+        for (const m of this.monitors) this.service.monitors.remove(m);
+        this.monitors.clear();
+        this.decoder.dispose();
+        this.invokeIds.dispose();
+        break;
+      case SessionState.AwaitingSession:
+        break;
+      default:
+        assertNever(to, 'session state');
+    }
+  }
+
+  private armTimer(ms: number, action: () => void): void {
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      action();
+    }, ms);
+  }
+
+  /** ECMA-354 session timer: reset by every request; on expiry the server ends the session. */
+  private armSessionTimer(): void {
+    this.armTimer(this.sessionDurationS * 1000, () => this.expire());
+  }
+
+  private expire(): void {
+    if (this.state !== SessionState.Active || this.sessionId === undefined) return;
+    this.logger.info({ sessionId: this.sessionId }, 'sim: application session timer expired');
+    const id = this.invokeIds.tryNext();
+    if (id.ok)
+      this.send(id.value, {
+        type: 'StopApplicationSession',
+        sessionID: this.sessionId,
+        sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+      });
+    this.uncork();
+    // Flush what is written, then close whatever the peer does (a half-open peer must not pin the socket).
+    this.socket.destroySoon();
+    this.close('session timer expired', false);
+  }
+
+  // ------------------------------------------------------------ input
+
+  private receiveFromTransport(chunk: Buffer): void {
+    if (this.state === SessionState.Closed) return;
+    const frames = this.decoder.push(chunk);
+    if (!frames.ok) {
+      // docs/cti-link.md §1: a corrupt header is unrecoverable on a stream.
+      this.logger.warn(
+        { err: frames.error.message, code: frames.error.code },
+        'sim: corrupt frame, closing the connection',
+      );
+      this.close('corrupt frame', true);
+      return;
+    }
+    for (const frame of frames.value) {
+      if (this.isClosed()) return;
+      try {
+        this.receiveFrame(frame);
+      } catch (cause) {
+        // A bug in a service must not take the node down: answer what we can and log it.
+        this.logger.error(
+          { err: wrapError(cause).message, invokeId: frame.invokeId },
+          'sim: request handling failed',
+        );
+        if (!frame.isEvent && !this.isClosed())
+          this.send(frame.invokeId, cstaError('unspecified', 'generic'));
+      }
+    }
+  }
+
+  private receiveFrame(frame: Frame): void {
+    const decoded = decodeCsta(frame.payload);
+    if (!decoded.ok) {
+      // The frame was well formed, only its document is not: answer it and carry on.
+      this.logger.warn(
+        { err: decoded.error.message, code: decoded.error.code, invokeId: frame.invokeId },
+        'sim: undecodable request',
+      );
+      if (!frame.isEvent) this.send(frame.invokeId, cstaError('operation', 'generic'));
+      return;
+    }
+    const message = decoded.value.message;
+    const role = roleOf(message.type);
+    switch (role) {
+      case 'response':
+        // Only StopApplicationSession is ever sent by the server; its answer needs no action.
+        this.invokeIds.release(frame.invokeId);
+        return;
+      case 'event':
+        this.logger.debug({ type: message.type }, 'sim: ignoring an event sent by the client');
+        return;
+      case 'request':
+        if (frame.isEvent || !isCstaRequest(message)) {
+          this.logger.warn({ type: message.type }, 'sim: request on the event invoke ID 9999 ignored');
+          return;
+        }
+        this.receiveRequest(frame.invokeId, message);
+        return;
+      default:
+        assertNever(role, 'message role');
+    }
+  }
+
+  private receiveRequest(invokeId: number, request: CstaRequest): void {
+    if (this.state === SessionState.AwaitingSession) {
+      if (request.type === 'StartApplicationSession') return this.startSession(invokeId, request);
+      this.logger.warn({ type: request.type }, 'sim: request before an application session, refused');
+      if (request.type === 'ResetApplicationSessionTimer')
+        return this.send(invokeId, {
+          type: 'ResetApplicationSessionTimerNegResponse',
+          errorCode: { definedError: 'invalidSessionID' },
+        });
+      if (request.type === 'StopApplicationSession')
+        return this.send(invokeId, {
+          type: 'StopApplicationSessionNegResponse',
+          errorCode: { definedError: 'invalidSessionID' },
+        });
+      return this.send(invokeId, cstaError('security', 'unspecified'));
+    }
+    // docs/cti-link.md §3: any request resets the session timer.
+    this.armSessionTimer();
+    this.serveRequest(invokeId, request);
+  }
+
+  private startSession(
+    invokeId: number,
+    request: Extract<CstaRequest, { type: 'StartApplicationSession' }>,
+  ): void {
+    const credentials = request.applicationInfo.applicationSpecificInfo?.credentials;
+    if (
+      credentials === undefined ||
+      !this.service.checkCredentials(credentials.userName, credentials.password)
+    ) {
+      this.failedLogins++;
+      // Never the password; the user name helps whoever configures the gateway.
+      this.logger.warn(
+        { userName: credentials?.userName, attempt: this.failedLogins },
+        'sim: application session refused: bad credentials',
+      );
+      this.send(invokeId, {
+        type: 'StartApplicationSessionNegResponse',
+        errorCode: { definedError: 'invalidApplicationInfo' },
+      });
+      if (this.failedLogins >= MAX_FAILED_LOGINS) {
+        this.uncork();
+        this.socket.destroySoon();
+        this.close('too many failed logins', false);
+      }
+      return;
+    }
+    const versions = request.requestedProtocolVersions;
+    const csta = versions.filter((v) => {
+      const edition = editionOfNamespace(v);
+      return edition !== 'unknown' && edition !== 'ecma354';
+    });
+    if (csta.length === 0) {
+      this.send(invokeId, {
+        type: 'StartApplicationSessionNegResponse',
+        errorCode: { definedError: 'noProtocolVersionsSupported' },
+      });
+      return;
+    }
+    const requested = request.requestedSessionDuration ?? DEFAULT_SESSION_DURATION_S;
+    this.sessionDurationS = Math.min(MAX_SESSION_DURATION_S, Math.max(MIN_SESSION_DURATION_S, requested));
+    this.sessionId = this.service.newSessionId();
+    this.logger = this.logger.child({ sessionId: this.sessionId });
+    this.transition(SessionState.Active);
+    this.logger.info(
+      { applicationID: request.applicationInfo.applicationID, durationS: this.sessionDurationS },
+      'sim: application session started',
+    );
+    this.send(invokeId, {
+      type: 'StartApplicationSessionPosResponse',
+      sessionID: this.sessionId,
+      actualProtocolVersion: csta.includes(ED3) ? ED3 : (csta[0] as string),
+      actualSessionDuration: this.sessionDurationS,
+    });
+  }
+
+  /** Every request once a session exists. */
+  private serveRequest(invokeId: number, request: CstaRequest): void {
+    const model = this.service.model;
+    switch (request.type) {
+      case 'StartApplicationSession':
+        return this.send(invokeId, {
+          type: 'StartApplicationSessionNegResponse',
+          errorCode: { definedError: 'applicationSessionLimitExceeded' },
+        });
+      case 'ResetApplicationSessionTimer':
+        if (request.sessionID !== this.sessionId)
+          return this.send(invokeId, {
+            type: 'ResetApplicationSessionTimerNegResponse',
+            errorCode: { definedError: 'invalidSessionID' },
+          });
+        if (request.requestedSessionDuration > 0) {
+          this.sessionDurationS = Math.min(
+            MAX_SESSION_DURATION_S,
+            Math.max(MIN_SESSION_DURATION_S, request.requestedSessionDuration),
+          );
+          this.armSessionTimer();
+        }
+        return this.send(invokeId, {
+          type: 'ResetApplicationSessionTimerPosResponse',
+          actualSessionDuration: this.sessionDurationS,
+        });
+      case 'StopApplicationSession':
+        if (request.sessionID !== this.sessionId)
+          return this.send(invokeId, {
+            type: 'StopApplicationSessionNegResponse',
+            errorCode: { definedError: 'invalidSessionID' },
+          });
+        this.send(invokeId, { type: 'StopApplicationSessionPosResponse' });
+        this.uncork();
+        this.socket.destroySoon();
+        return this.close('application session stopped by the client', false);
+      case 'RequestSystemStatus':
+        return this.send(invokeId, { type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
+      case 'SystemStatus':
+        return this.send(invokeId, { type: 'SystemStatusResponse' });
+      case 'GetCSTAFeatures':
+        return this.send(invokeId, FEATURES);
+      case 'GetSwitchingFunctionDevices':
+        return this.sendDirectory(invokeId, request.requestedDeviceID, request.requestedDeviceCategory);
+      case 'MonitorStart':
+        return this.monitorStart(invokeId, request);
+      case 'MonitorStop': {
+        const monitor = this.service.monitors.get(request.monitorCrossRefID);
+        if (monitor === undefined || !this.monitors.has(monitor))
+          return this.send(invokeId, cstaError('operation', 'invalidCrossRefID'));
+        this.monitors.delete(monitor);
+        this.service.monitors.remove(monitor);
+        return this.send(invokeId, { type: 'MonitorStopResponse' });
+      }
+      case 'SnapshotDevice':
+        return this.call(
+          invokeId,
+          () => model.snapshotDevice(request.snapshotObject),
+          (items) => ({
+            type: 'SnapshotDeviceResponse',
+            crossRefIDorSnapshotData: {
+              snapshotData: items.map((i) => ({
+                connectionIdentifier: cid(i.connection),
+                localCallState: { compoundCallState: [i.state] },
+              })),
+            },
+          }),
+        );
+      case 'MakeCall':
+        return this.call(
+          invokeId,
+          () => model.makeCall(request.callingDevice, request.calledDirectoryNumber),
+          (r) => ({
+            type: 'MakeCallResponse',
+            callingDevice: cid(r.callingDevice),
+          }),
+        );
+      case 'AnswerCall':
+        return this.call(
+          invokeId,
+          () => model.answerCall(ref(request.callToBeAnswered)),
+          () => ({ type: 'AnswerCallResponse' }),
+        );
+      case 'ClearConnection':
+        return this.call(
+          invokeId,
+          () => model.clearConnection(ref(request.connectionToBeCleared)),
+          () => ({ type: 'ClearConnectionResponse' }),
+        );
+      case 'ClearCall':
+        return this.call(
+          invokeId,
+          () => model.clearCall(ref(request.callToBeCleared)),
+          () => ({ type: 'ClearCallResponse' }),
+        );
+      case 'HoldCall':
+        return this.call(
+          invokeId,
+          () => model.holdCall(ref(request.callToBeHeld)),
+          () => ({ type: 'HoldCallResponse' }),
+        );
+      case 'RetrieveCall':
+        return this.call(
+          invokeId,
+          () => model.retrieveCall(ref(request.callToBeRetrieved)),
+          () => ({ type: 'RetrieveCallResponse' }),
+        );
+      case 'ConsultationCall':
+        return this.call(
+          invokeId,
+          () => model.consultationCall(ref(request.existingCall), request.consultedDevice),
+          (r) => ({
+            type: 'ConsultationCallResponse',
+            initiatedCall: cid(r.initiatedCall),
+          }),
+        );
+      case 'TransferCall':
+        return this.call(
+          invokeId,
+          () => model.transferCall(ref(request.heldCall), ref(request.activeCall)),
+          (r) => ({
+            type: 'TransferCallResponse',
+            transferredCall: cid(r.transferredCall),
+          }),
+        );
+      case 'SingleStepTransferCall':
+        return this.call(
+          invokeId,
+          () => model.singleStepTransferCall(ref(request.activeCall), request.transferredTo),
+          (r) => ({
+            type: 'SingleStepTransferCallResponse',
+            transferredCall: cid(r.transferredCall),
+          }),
+        );
+      case 'ConferenceCall':
+        return this.call(
+          invokeId,
+          () => model.conferenceCall(ref(request.heldCall), ref(request.activeCall)),
+          (r) => ({
+            type: 'ConferenceCallResponse',
+            conferenceCall: cid(r.conferenceCall),
+          }),
+        );
+      case 'AlternateCall':
+        return this.call(
+          invokeId,
+          () => model.alternateCall(ref(request.heldCall), ref(request.activeCall)),
+          () => ({ type: 'AlternateCallResponse' }),
+        );
+      case 'ReconnectCall':
+        return this.call(
+          invokeId,
+          () => model.reconnectCall(ref(request.heldCall), ref(request.activeCall)),
+          () => ({ type: 'ReconnectCallResponse' }),
+        );
+      case 'DeflectCall':
+        return this.call(
+          invokeId,
+          () => model.deflectCall(ref(request.callToBeDiverted), request.newDestination),
+          () => ({ type: 'DeflectCallResponse' }),
+        );
+      case 'GenerateDigits':
+        return this.call(
+          invokeId,
+          () => model.generateDigits(ref(request.connectionToSendDigits), request.charactersToSend),
+          () => ({ type: 'GenerateDigitsResponse' }),
+        );
+      case 'SetForwarding': {
+        const type = request.forwardingType ?? 'forwardImmediate';
+        if (!isSupportedForwarding(type))
+          return this.send(invokeId, cstaError('operation', 'invalidFeature'));
+        const ringMs = request.ringCount === undefined ? undefined : request.ringCount * RING_CYCLE_MS;
+        return this.call(
+          invokeId,
+          () => model.setForwarding(request.device, type, request.activateForward, request.forwardDN, ringMs),
+          () => ({
+            type: 'SetForwardingResponse',
+          }),
+        );
+      }
+      case 'GetForwarding':
+        return this.call(
+          invokeId,
+          () => model.getForwarding(request.device),
+          (settings) => ({
+            type: 'GetForwardingResponse',
+            forwardingList: settings.map((s) => {
+              const item: {
+                forwardingType: ForwardingType;
+                forwardStatus: boolean;
+                forwardDN?: string;
+                ringCount?: number;
+              } = { forwardingType: s.type, forwardStatus: s.on };
+              if (s.to !== undefined) item.forwardDN = s.to;
+              if (s.ringDurationMs !== undefined) item.ringCount = ringCountOf(s.ringDurationMs);
+              return item;
+            }),
+          }),
+        );
+      case 'SetDoNotDisturb':
+        return this.call(
+          invokeId,
+          () => model.setDoNotDisturb(request.device, request.doNotDisturbOn),
+          () => ({ type: 'SetDoNotDisturbResponse' }),
+        );
+      case 'GetDoNotDisturb':
+        return this.call(
+          invokeId,
+          () => model.getDoNotDisturb(request.device),
+          (on) => ({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: on }),
+        );
+      default:
+        return assertNever(request, 'CSTA request');
+    }
+  }
+
+  /** A call-model service: its response (or CSTAErrorCode), then the events it caused. */
+  private call<T>(invokeId: number, run: () => Result<T>, toResponse: (value: T) => CstaMessage): void {
+    this.service.serve(run, (result) =>
+      this.send(invokeId, result.ok ? toResponse(result.value) : errorFor(result.error)),
+    );
+  }
+
+  private monitorStart(invokeId: number, request: Extract<CstaRequest, { type: 'MonitorStart' }>): void {
+    const deviceId = request.monitorObject.deviceObject;
+    // Call-type monitors are not offered: Deskline monitors line appearances (docs/cti-link.md §6).
+    if (deviceId === undefined || request.monitorType === 'call')
+      return this.send(invokeId, cstaError('operation', 'invalidObjectType'));
+    const appearance = this.service.cluster.appearance(deviceId);
+    if (appearance === undefined) return this.send(invokeId, cstaError('operation', 'invalidMonitorObject'));
+    if (!appearance.device.ctiAllowed)
+      return this.send(invokeId, cstaError('operation', 'privilegeViolationOnSpecifiedDevice'));
+    if (this.monitors.size >= MAX_MONITORS_PER_SESSION)
+      return this.send(invokeId, cstaError('systemResourceAvailability', 'objectMonitorLimitExceeded'));
+    const monitor: Monitor = { crossRefId: this.service.newMonitorCrossRefId(), deviceId, owner: this };
+    this.monitors.add(monitor);
+    this.service.monitors.add(monitor);
+    this.send(invokeId, { type: 'MonitorStartResponse', monitorCrossRefID: monitor.crossRefId });
+  }
+
+  /** docs/cti-link.md §4: response with a cross reference, then the segments as events. */
+  private sendDirectory(
+    invokeId: number,
+    requestedDeviceID: string | undefined,
+    category: string | undefined,
+  ): void {
+    let segments: DirectorySegment[];
+    if (category !== undefined && category !== 'station') segments = [{ users: [], devices: [] }];
+    else if (requestedDeviceID !== undefined) {
+      const name = requestedDeviceID.split('/')[0] ?? '';
+      const all = this.service.directory();
+      let found: DirectorySegment | undefined;
+      for (const s of all) {
+        const device = s.devices.find((d) => d.name === name);
+        if (device !== undefined) found = { users: [], devices: [device] };
+      }
+      if (found === undefined) return this.send(invokeId, cstaError('operation', 'invalidDeviceID'));
+      segments = [found];
+    } else segments = this.service.directory();
+    const serviceCrossRefID = this.service.newServiceCrossRefId();
+    this.send(invokeId, { type: 'GetSwitchingFunctionDevicesResponse', serviceCrossRefID });
+    this.writeSegments(segments, serviceCrossRefID).catch((cause: unknown) =>
+      this.logger.error({ err: wrapError(cause).message }, 'sim: directory segments failed'),
+    );
+  }
+
+  private async writeSegments(segments: DirectorySegment[], serviceCrossRefID: string): Promise<void> {
+    for (let i = 0; i < segments.length; i++) {
+      // A frozen node sends nothing, a closed connection nothing more: the client re-requests.
+      if (this.state !== SessionState.Active || this.frozen) return;
+      const message = switchingFunctionDevicesMessage(segments[i] as DirectorySegment, {
+        serviceCrossRefID,
+        segmentID: i + 1,
+        lastSegment: i === segments.length - 1,
+      });
+      this.send(EVENT_INVOKE_ID, message);
+      if (this.socket.writableLength > DIRECTORY_HIGH_WATER_BYTES) {
+        this.uncork();
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            this.socket.off('drain', done);
+            this.socket.off('close', done);
+            resolve();
+          };
+          this.socket.on('drain', done);
+          this.socket.on('close', done);
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ output
+
+  private send(invokeId: number, message: CstaMessage): void {
+    if (this.state === SessionState.Closed || this.socket.destroyed) return;
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(invokeId, encodeCsta(message));
+    } catch (cause) {
+      // Only a bug can get here (a message over 64 KiB, a malformed value): skip it, keep serving.
+      this.logger.error(
+        { err: wrapError(cause).message, type: message.type },
+        'sim: cannot encode a message',
+      );
+      return;
+    }
+    if (this.socket.writableLength > MAX_PENDING_OUTPUT_BYTES) {
+      this.logger.warn(
+        { pendingBytes: this.socket.writableLength },
+        'sim: peer is not reading, disconnecting it',
+      );
+      this.close('peer not reading', true);
+      return;
+    }
+    // Everything written in one turn of the event loop leaves in as few TCP segments as possible.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => this.uncork());
+    }
+    this.socket.write(frame);
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+/** The gateway's call control, plus what only a CTI link client asks for (the directory). */
+const FEATURES: CstaMessage = {
+  type: 'GetCSTAFeaturesResponse',
+  supportedServices: {
+    ...CALL_CONTROL_SERVICES,
+    systemServList: [
+      ...(CALL_CONTROL_SERVICES['systemServList'] ?? []),
+      'systemStatus',
+      'getSwitchingFunctionDevices',
+    ],
+  },
+  supportedEvents: CALL_CONTROL_EVENTS,
+};
+
+function isSupportedForwarding(type: string): type is ForwardingType {
+  return (FORWARDING_TYPES as readonly string[]).includes(type);
+}
+
+function cid(ref: ConnectionRef): { callID: string; deviceID: string } {
+  return { callID: ref.callId, deviceID: ref.deviceId };
+}
+
+/** A ConnectionID missing a part names no connection: the model answers invalidConnectionID. */
+function ref(c: ConnectionID): ConnectionRef {
+  return { callId: c.callID ?? '', deviceId: c.deviceID ?? '' };
+}
+
+function errorFor(error: DesklineError): CstaMessage {
+  if (error instanceof CallModelError) return cstaError(error.csta.errorClass, error.csta.value);
+  if (error.code === ErrorCode.Disposed)
+    return cstaError('systemResourceAvailability', 'resourceOutOfService');
+  return cstaError('unspecified', 'generic');
+}
