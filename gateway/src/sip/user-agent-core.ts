@@ -538,7 +538,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       this.respond(transaction, request, 503, {
         headers: [
           ['Retry-After', String(DIALOG_LIMIT_RETRY_AFTER_S)],
-          warning(`this connection carries ${this.maxDialogsPerConnection} sessions, the most allowed per connection`),
+          warning(
+            `this connection carries ${this.maxDialogsPerConnection} sessions, the most allowed per connection`,
+          ),
         ],
       });
       return;

@@ -381,7 +381,12 @@ export abstract class SipConnection implements ConnectionInfo, ScheduledSource {
     this.deadlineUnits = -1;
     if (this.stateValue !== ConnectionState.Open) return;
     this.logger.info(
-      { connection: this.id, remote: `${this.remoteAddress}:${this.remotePort}`, timeoutMs, buffered: this.bufferedBytes },
+      {
+        connection: this.id,
+        remote: `${this.remoteAddress}:${this.remotePort}`,
+        timeoutMs,
+        buffered: this.bufferedBytes,
+      },
       'SIP connection closed: message not complete in time',
     );
     // No answer over a stream (docs/robustness.md, "SIP transport limits"); WebSocket close 1008.

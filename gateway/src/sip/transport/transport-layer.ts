@@ -285,14 +285,17 @@ export class SipTransportLayer {
   private async listenStream(protocol: 'TCP' | 'TLS', address: ListenAddress): Promise<void> {
     let server: NetServer;
     if (protocol === 'TLS') {
-      const tlsServer = createTlsServer(this.serverTlsOptions());
+      // allowHalfOpen: a peer's FIN does not end our side at once; messages of its still waiting
+      // for their turn are answered first (connection.ts, peerEnded).
+      const tlsServer = createTlsServer({ ...this.serverTlsOptions(), allowHalfOpen: true });
       tlsServer.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, 'TLS'));
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        this.handshaking.delete(socket);
         this.logger.warn(
           { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
           'TLS handshake refused',
         );
+        // Node leaves the socket open on some of these (a handshake timeout among them).
+        socket.destroy();
       });
       // Count sockets while they handshake so that dispose() can destroy them.
       tlsServer.on('connection', (socket: Socket) => {
@@ -305,7 +308,7 @@ export class SipTransportLayer {
       });
       server = tlsServer;
     } else {
-      server = createNetServer((socket) => this.acceptTcp(socket));
+      server = createNetServer({ allowHalfOpen: true }, (socket) => this.acceptTcp(socket));
     }
     server.on('error', (error) =>
       this.logger.error({ error: error.message, protocol }, 'SIP listener error'),
@@ -351,6 +354,7 @@ export class SipTransportLayer {
           { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
           'TLS handshake refused',
         );
+        socket.destroy();
       });
     }
     const listener: Listener = { protocol, server, wss, bound: undefined };
@@ -444,7 +448,12 @@ export class SipTransportLayer {
   private admitInbound(socket: Socket, open: number): boolean {
     const source = sourceOf(socket.remoteAddress);
     if (open >= this.maxConnections) {
-      this.refused('maxConnections', source, this.maxConnections, 'SIP connection refused: too many connections');
+      this.refused(
+        'maxConnections',
+        source,
+        this.maxConnections,
+        'SIP connection refused: too many connections',
+      );
       return false;
     }
     const count = this.sources.get(source) ?? 0;
@@ -466,7 +475,12 @@ export class SipTransportLayer {
     return true;
   }
 
-  private refused(limit: keyof SipTransportLimitCounts, source: string, value: number, message: string): void {
+  private refused(
+    limit: keyof SipTransportLimitCounts,
+    source: string,
+    value: number,
+    message: string,
+  ): void {
     this.limitCounts[limit]++;
     const now = this.clock.monotonic();
     const last = this.refusalLoggedAt.get(limit);
@@ -585,7 +599,7 @@ export class SipTransportLayer {
           rejectUnauthorized: true,
         });
       } else {
-        socket = netConnect({ host, port });
+        socket = netConnect({ host, port, allowHalfOpen: true });
       }
       const event = protocol === 'TLS' ? 'secureConnect' : 'connect';
       let settled = false;
