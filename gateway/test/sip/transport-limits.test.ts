@@ -3,8 +3,6 @@
 // WebSocket, the WebSocket upgrade and the TLS handshake), connections per source address, dialogs
 // per connection, and the fair scheduling of received messages (several flooding connections and
 // a well-behaved client, fairness asserted by counts, never by wall-clock thresholds).
-import { randomBytes } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { SipRequest, SipResponse } from '../../src/sip/message.js';
@@ -21,83 +19,33 @@ import {
   untilServerRead,
   type TestGateway,
 } from './helpers.js';
+import { closeFrame, destroyRawSockets, rawSocket, rawWebSocket, wsFrame } from './raw-sockets.js';
 
 const GATEWAY_URI = 'sip:73124@127.0.0.1';
 /** Long enough that only the message deadline can close a connection in these tests. */
 const NO_IDLE = 3_600_000;
 
 let gateway: TestGateway | undefined;
-const sockets: (Socket | WebSocket)[] = [];
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) {
-    if (socket instanceof WebSocket) socket.terminate();
-    else socket.destroy();
-  }
+  destroyRawSockets();
   await gateway?.stop();
   gateway = undefined;
 });
 
-/** A raw TCP socket to `port` (from `localAddress` if given); resolves once connected. */
-function rawSocket(port: number, localAddress?: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({
-      host: '127.0.0.1',
-      port,
-      ...(localAddress === undefined ? {} : { localAddress }),
+/** A WebSocket client (the ws library) whose upgrade answer is awaited: 'open' or the refusal status. */
+function upgradeStatus(port: number): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['sip']);
+    ws.on('open', () => {
+      resolve('open');
+      ws.terminate();
     });
-    sockets.push(socket);
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolve(socket);
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
     });
+    ws.on('error', () => undefined);
   });
-}
-
-/** Everything a raw socket receives, and whether it was closed. */
-function record(socket: Socket): { data: () => Buffer; closed: Promise<void>; isClosed: () => boolean } {
-  const chunks: Buffer[] = [];
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<void>((resolve) =>
-    socket.once('close', () => {
-      closed = true;
-      resolve();
-    }),
-  );
-  return { data: () => Buffer.concat(chunks), closed: done, isClosed: () => closed };
-}
-
-/** One masked client WebSocket text frame (RFC 6455 §5.2) carrying `payload`. */
-function wsFrame(payload: Buffer): Buffer {
-  const mask = randomBytes(4);
-  const length = payload.length;
-  const head =
-    length < 126
-      ? Buffer.from([0x81, 0x80 | length])
-      : Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff]);
-  const masked = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) masked[i] = payload[i]! ^ mask[i % 4]!;
-  return Buffer.concat([head, mask, masked]);
-}
-
-/** A raw WebSocket (RFC 6455 handshake by hand, subprotocol "sip") on which frames can be cut anywhere. */
-async function rawWebSocket(
-  port: number,
-): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
-  const socket = await rawSocket(port);
-  const rec = record(socket);
-  socket.write(
-    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-      'Sec-WebSocket-Protocol: sip\r\n\r\n',
-  );
-  await until(() => rec.data().includes('\r\n\r\n'), 'upgrade answered');
-  const head = rec.data().toString('latin1');
-  expect(head.startsWith('HTTP/1.1 101')).toBe(true);
-  const headLength = head.indexOf('\r\n\r\n') + 4;
-  return { socket, received: () => rec.data().subarray(headLength), closed: rec.closed };
 }
 
 describe('message deadline (sip.messageTimeoutSec): a message must be complete within it of its first byte', () => {
@@ -187,7 +135,7 @@ describe('message deadline (sip.messageTimeoutSec): a message must be complete w
     expect(gateway.core.stats().connections).toBe(1);
     gateway.clock.advance(1_000);
     // RFC 6455 §5.5.1: a Close frame from the server (unmasked), status code 1008 (policy violation).
-    await until(() => ws.received().includes(Buffer.from([0x88, 0x02, 0x03, 0xf0])), 'close frame 1008');
+    await until(() => ws.received().includes(closeFrame(1008)), 'close frame 1008');
     expect(gateway.core.stats().limits.messageTimeout).toBe(1);
   });
 
@@ -197,10 +145,9 @@ describe('message deadline (sip.messageTimeoutSec): a message must be complete w
       transports: { idleTimeoutMs: NO_IDLE, messageTimeoutMs: 1_000 },
     });
     // Node enforces these with its own (real) timers: the HTTP head timeout and handshakeTimeout.
-    const upgradeSocket = await rawSocket(gateway.port('WS'));
-    const upgrade = record(upgradeSocket);
-    upgradeSocket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    const tls = record(await rawSocket(gateway.port('TLS')));
+    const upgrade = await rawSocket(gateway.port('WS'));
+    upgrade.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const tls = await rawSocket(gateway.port('TLS'));
     await Promise.all([upgrade.closed, tls.closed]);
     expect(upgrade.data().toString('latin1')).toMatch(/^HTTP\/1\.1 408 /);
     expect(gateway.logger.records.some((r) => r.message === 'TLS handshake refused')).toBe(true);
@@ -215,27 +162,21 @@ describe('connections per source address (sip.maxConnectionsPerSource)', () => {
     const held = [await g.connect('TCP'), await g.connect('TCP'), await g.connect('WS')];
     await until(() => g.core.stats().connections === 3, 'three registered');
     // TCP: accepted by the kernel, closed by the gateway before a byte is read.
-    const over = record(await rawSocket(g.port('TCP')));
-    (sockets.at(-1) as Socket).write(buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }).bytes);
+    const over = await rawSocket(g.port('TCP'));
+    over.socket.write(buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }).bytes);
     await over.closed;
     expect(over.data().length).toBe(0);
     // TLS: refused before the handshake.
-    const tls = record(await rawSocket(g.port('TLS')));
+    const tls = await rawSocket(g.port('TLS'));
     await tls.closed;
     // WebSocket: 503 to the upgrade.
-    const status = await new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${g.port('WS')}/`, ['sip']);
-      sockets.push(ws);
-      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-      ws.on('open', () => reject(new Error('upgrade accepted over the limit')));
-      ws.on('error', () => undefined);
-    });
+    const status = await upgradeStatus(g.port('WS'));
     expect(status).toBe(503);
     expect(g.core.stats().limits.maxConnectionsPerSource).toBe(3);
     expect(g.core.stats().limits.maxConnections).toBe(0);
     // Another source address (127.0.0.2 is loopback too) is served meanwhile.
-    const other = record(await rawSocket(g.port('TCP'), '127.0.0.2'));
-    (sockets.at(-1) as Socket).write(buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }).bytes);
+    const other = await rawSocket(g.port('TCP'), '127.0.0.2');
+    other.socket.write(buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }).bytes);
     await until(() => other.data().toString('latin1').startsWith('SIP/2.0 200'), 'other source answered');
     // The held ones still work; once one closes, the source gets a slot again.
     expect((await held[2]!.request({ method: 'OPTIONS', uri: GATEWAY_URI })).status).toBe(200);
@@ -255,7 +196,7 @@ describe('connections per source address (sip.maxConnectionsPerSource)', () => {
     const g = gateway;
     for (let round = 0; round < 5; round++) {
       const clients = await Promise.all([g.connect('TCP'), g.connect('WS')]);
-      const refused = record(await rawSocket(g.port('TCP')));
+      const refused = await rawSocket(g.port('TCP'));
       await refused.closed;
       await Promise.all(clients.map((client) => client.close()));
       await until(() => g.core.stats().connections === 0 && g.core.stats().sources === 0, 'released');
@@ -448,8 +389,8 @@ describe('fair scheduling of received messages (sip.maxMessagesPerTurn, sip.maxM
       transports: { maxMessagesPerTurn: 4, maxMessagesPerTurnPerConnection: 2 },
     });
     const g = gateway;
-    const socket = await rawSocket(g.port('TCP'));
-    const rec = record(socket);
+    const rec = await rawSocket(g.port('TCP'));
+    const socket = rec.socket;
     const requests = Array.from({ length: 20 }, () => buildRequest({ method: 'OPTIONS', uri: GATEWAY_URI }));
     socket.end(Buffer.concat(requests.map((r) => r.bytes)));
     await rec.closed;
