@@ -15,6 +15,7 @@ import {
   RSS_BODY,
   RSS_RESPONSE_BODY,
   startGateway,
+  tlsFile,
   until,
   untilServerRead,
   type TestGateway,
@@ -191,17 +192,28 @@ describe('connections per source address (sip.maxConnectionsPerSource)', () => {
     ).toBe(true);
   });
 
-  it('slots are released with their sockets: after many refusals and closes, nothing is counted', async () => {
-    gateway = await startGateway({ transports: { maxConnectionsPerSource: 2 } });
+  it('slots are released with their sockets, on every transport: after many refusals and closes, nothing is counted', async () => {
+    gateway = await startGateway({ tls: true, transports: { maxConnectionsPerSource: 4 } });
     const g = gateway;
-    for (let round = 0; round < 5; round++) {
-      const clients = await Promise.all([g.connect('TCP'), g.connect('WS')]);
+    const tls = {
+      ca: tlsFile('ca.crt'),
+      cert: tlsFile('trusted-client.crt'),
+      key: tlsFile('trusted-client.key'),
+    };
+    for (let round = 0; round < 4; round++) {
+      const clients = await Promise.all([
+        g.connect('TCP'),
+        g.connect('WS'),
+        g.connect('TLS', { tls }),
+        g.connect('WSS', { tls }),
+      ]);
       const refused = await rawSocket(g.port('TCP'));
       await refused.closed;
+      expect((await clients[2]!.request({ method: 'OPTIONS', uri: GATEWAY_URI })).status).toBe(200);
       await Promise.all(clients.map((client) => client.close()));
       await until(() => g.core.stats().connections === 0 && g.core.stats().sources === 0, 'released');
     }
-    expect(g.core.stats().limits.maxConnectionsPerSource).toBe(5);
+    expect(g.core.stats().limits.maxConnectionsPerSource).toBe(4);
   });
 });
 
