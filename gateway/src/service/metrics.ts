@@ -166,7 +166,10 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     labelNames: ['limit'],
     registers: [registry],
     collect() {
-      for (const { limit, follow: update } of limitHits) update((by) => this.inc({ limit }, by));
+      for (const { limit, follow: update } of limitHits) {
+        this.inc({ limit }, 0); // every limit has a series, 0 until it is hit (for rate() and alerts)
+        update((by) => this.inc({ limit }, by));
+      }
     },
   });
   new Gauge({
