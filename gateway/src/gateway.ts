@@ -14,7 +14,12 @@ import {
   type GatewayConfig,
   type GatewayConfigInput,
 } from './config/config.js';
-import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
+import {
+  createGatewayMetrics,
+  type GatewayMetrics,
+  type SipLimitName,
+  type SipTransportCounters,
+} from './observability/metrics.js';
 import { DesklineError, ErrorCode, wrapError } from './util/errors.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { nullLogger, type Logger } from './util/logger.js';
@@ -46,6 +51,11 @@ export interface GatewayHealth {
     connections: number;
     /** Times a connection stopped reading at sip.maxPendingRequestsPerConnection, since start. */
     readPauses: number;
+    /** Received messages waiting for their turn (sip.maxMessagesPerTurn), and how many ever had to. */
+    queuedMessages: number;
+    deferredMessages: number;
+    /** Peers refused or cut by each SIP transport limit, since start (docs/robustness.md). */
+    limits: Record<SipLimitName, number>;
   };
 }
 
@@ -156,9 +166,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     }
   }
 
-  const sipCounters = (): { connections: number; readPauses: number } => {
+  const sipCounters = (): SipTransportCounters & { limits: Record<SipLimitName, number> } => {
     const stats = sip?.userAgent.stats();
-    return { connections: stats?.connections ?? 0, readPauses: stats?.readPauses ?? 0 };
+    return {
+      connections: stats?.connections ?? 0,
+      readPauses: stats?.readPauses ?? 0,
+      queuedMessages: stats?.queuedMessages ?? 0,
+      deferredMessages: stats?.deferredMessages ?? 0,
+      limits: {
+        maxConnections: stats?.limits.maxConnections ?? 0,
+        maxConnectionsPerSource: stats?.limits.maxConnectionsPerSource ?? 0,
+        maxSessionsPerConnection: stats?.limits.maxDialogsPerConnection ?? 0,
+        messageTimeout: stats?.limits.messageTimeout ?? 0,
+      },
+    };
   };
   metrics.bindSip(sipCounters);
 

@@ -57,11 +57,26 @@ export const GatewayConfigSchema = z.strictObject({
       minSessionExpiresSec: z.number().int().min(90).max(86_400).default(90),
       maxMessageBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
       maxConnections: z.number().int().min(1).max(1_000_000).default(100_000),
-      idleTimeoutSec: z.number().int().min(10).max(86_400).default(7200),
+      /** Inbound connections from one source address (docs/robustness.md, "SIP transport limits"):
+       *  refused at once beyond it. Behind a balancer or a Lync pool each peer opens a few. */
+      maxConnectionsPerSource: z.number().int().min(1).max(1_000_000).default(256),
+      /** A connection with no dialog, nothing unanswered and no message or keep-alive this long is
+       *  closed; one that carries a dialog never is (docs/robustness.md). */
+      idleTimeoutSec: z.number().int().min(10).max(86_400).default(300),
+      /** From a message's first byte to its last (head and body); also bounds TLS handshakes and
+       *  WebSocket upgrade requests. A slower peer is cut without an answer (slowloris). */
+      messageTimeoutSec: z.number().int().min(1).max(300).default(10),
       /** Unanswered requests per SIP connection before it stops reading until half are answered
        *  (backpressure: one client's burst cannot swamp the CTI link). Behind a load balancer all
        *  of its clients share a few connections: size it for the balancer's share. */
       maxPendingRequestsPerConnection: z.number().int().min(1).max(100_000).default(256),
+      /** RCC sessions (dialogs) on one SIP connection; an INVITE beyond gets 503 + Retry-After.
+       *  Behind a balancer all of a node's sessions may share one connection: raise it there. */
+      maxSessionsPerConnection: z.number().int().min(1).max(1_000_000).default(20_000),
+      /** Fair scheduling of received SIP messages: at most this many are handled per event-loop
+       *  turn in all, and per connection; the rest wait their turn, round-robin. */
+      maxMessagesPerTurn: z.number().int().min(1).max(100_000).default(256),
+      maxMessagesPerTurnPerConnection: z.number().int().min(1).max(100_000).default(32),
     })
     .prefault({}),
   cti: z
@@ -193,6 +208,13 @@ export function parseGatewayConfig(input: unknown, baseDir?: string): Result<Gat
       new DesklineError(
         ErrorCode.ConfigInvalid,
         'invalid configuration: sip.minSessionExpiresSec: must not exceed sip.sessionExpiresSec',
+      ),
+    );
+  if (config.sip.maxMessagesPerTurnPerConnection > config.sip.maxMessagesPerTurn)
+    return err(
+      new DesklineError(
+        ErrorCode.ConfigInvalid,
+        'invalid configuration: sip.maxMessagesPerTurnPerConnection: must not exceed sip.maxMessagesPerTurn',
       ),
     );
   if (baseDir !== undefined) {

@@ -13,6 +13,25 @@ export interface SessionMetrics {
   limitRefused(limit: string): void;
 }
 
+/** What the SIP transport reports at a scrape (monotonic counts since start, and gauges). */
+export interface SipTransportCounters {
+  connections: number;
+  readPauses: number;
+  queuedMessages: number;
+  deferredMessages: number;
+  /** Peers refused or cut, by limit (docs/robustness.md §6). */
+  limits: Readonly<Record<SipLimitName, number>>;
+}
+
+/** The SIP transport limits counted in deskline_sip_limit_hits_total, by the config field that sets them. */
+export const SIP_LIMIT_NAMES = [
+  'maxConnections',
+  'maxConnectionsPerSource',
+  'maxSessionsPerConnection',
+  'messageTimeout',
+] as const;
+export type SipLimitName = (typeof SIP_LIMIT_NAMES)[number];
+
 /** What the Microsoft RCC face reports. */
 export interface SipFaceMetrics {
   sipRequest(method: string, status: number): void;
@@ -33,7 +52,7 @@ export interface GatewayMetrics extends SessionMetrics, SipFaceMetrics {
   /** Samples CTI state just before a scrape. */
   bindPool(pool: CtiSampler, sessionCount: () => number): void;
   /** Samples the SIP transport just before a scrape. */
-  bindSip(counters: () => { connections: number; readPauses: number }): void;
+  bindSip(counters: () => SipTransportCounters): void;
 }
 
 const NODE_STATES = ['connecting', 'up', 'degraded', 'down', 'disabled'] as const;
@@ -140,8 +159,16 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
   });
 
-  let sipCounters: (() => { connections: number; readPauses: number }) | undefined;
-  let readPausesReported = 0;
+  let sipCounters: (() => SipTransportCounters) | undefined;
+  // The transport keeps its own monotonic counts; these counters follow them at each scrape.
+  const follow = (read: (c: SipTransportCounters) => number): ((inc: (by: number) => void) => void) => {
+    let reported = 0;
+    return (inc) => {
+      const current = sipCounters === undefined ? 0 : read(sipCounters());
+      if (current > reported) inc(current - reported);
+      reported = Math.max(reported, current);
+    };
+  };
   new Gauge({
     name: 'deskline_sip_connections',
     help: 'Open SIP connections (TCP, TLS, WebSocket)',
@@ -150,15 +177,43 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
       this.set(sipCounters?.().connections ?? 0);
     },
   });
+  const readPauses = follow((c) => c.readPauses);
   new Counter({
     name: 'deskline_sip_read_pauses_total',
     help: 'Times a SIP connection stopped reading at sip.maxPendingRequestsPerConnection unanswered requests',
     registers: [registry],
     collect() {
-      // Follows the transport's own monotonic count.
-      const total = sipCounters?.().readPauses ?? 0;
-      if (total > readPausesReported) this.inc(total - readPausesReported);
-      readPausesReported = Math.max(readPausesReported, total);
+      readPauses((by) => this.inc(by));
+    },
+  });
+  const limitHits = SIP_LIMIT_NAMES.map((limit) => ({ limit, follow: follow((c) => c.limits[limit]) }));
+  new Counter({
+    name: 'deskline_sip_limit_hits_total',
+    help: 'SIP peers refused (connections, INVITEs) or cut (messages not complete in time), by the limit (sip.<limit>, messageTimeout = sip.messageTimeoutSec)',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      for (const { limit, follow: update } of limitHits) {
+        this.inc({ limit }, 0); // every limit has a series, 0 until it is hit (for rate() and alerts)
+        update((by) => this.inc({ limit }, by));
+      }
+    },
+  });
+  new Gauge({
+    name: 'deskline_sip_messages_queued',
+    help: 'Received SIP messages waiting for their turn (fair scheduling, sip.maxMessagesPerTurn)',
+    registers: [registry],
+    collect() {
+      this.set(sipCounters?.().queuedMessages ?? 0);
+    },
+  });
+  const deferred = follow((c) => c.deferredMessages);
+  new Counter({
+    name: 'deskline_sip_messages_deferred_total',
+    help: 'Received SIP messages handled in a later event-loop turn than the one they arrived in (a per-turn budget was spent)',
+    registers: [registry],
+    collect() {
+      deferred((by) => this.inc(by));
     },
   });
 

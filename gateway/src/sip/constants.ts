@@ -32,9 +32,35 @@ export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/**
+ * A connection with no dialog, nothing unanswered and no message or keep-alive for this long is
+ * closed. Above the RFC 5626 §4.4.1 keep-alive interval for connection-oriented transports (a
+ * CRLFCRLF every 95–120 s) so that a keeping-alive client is never cut; connections that carry a
+ * dialog are never closed for quietness (docs/robustness.md, "SIP transport limits").
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** Unanswered requests per connection before it stops reading (ConnectionLimits.maxPendingRequests). */
 export const DEFAULT_MAX_PENDING_REQUESTS = 256;
+/**
+ * How long a message may take from its first byte to its last (head and body). A peer that
+ * trickles a message (slowloris) is cut when it runs out, however steadily it sends.
+ */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 10_000;
+/**
+ * Inbound connections from one source address. Far above what a Lync front-end server or a
+ * Kamailio balancer opens (a few each), so that only a peer hoarding connections meets it.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 256;
+/**
+ * Dialogs (RCC sessions) bound to one connection. A Lync front-end pool multiplexes thousands of
+ * users over a few connections; behind a balancer every session of a node may share one
+ * connection (raise it to the node's session capacity there, docs/running-at-scale.md).
+ */
+export const DEFAULT_MAX_DIALOGS_PER_CONNECTION = 20_000;
+/** Fair scheduling (transport/scheduler.ts): messages of one connection per event-loop turn. */
+export const DEFAULT_MAX_MESSAGES_PER_TURN_PER_CONNECTION = 32;
+/** Fair scheduling: messages of all connections together per event-loop turn. */
+export const DEFAULT_MAX_MESSAGES_PER_TURN = 256;
 
 /** The body type a CSTA gateway speaks (ECMA TR/87 §7; IANA application/csta+xml). */
 export const CSTA_CONTENT_TYPE = 'application/csta+xml';

@@ -67,6 +67,22 @@ export class StreamFramer {
     return this.accLength;
   }
 
+  /**
+   * True once the first byte of a message has arrived and until it is complete: what the
+   * message deadline measures. Up to 3 CR/LF bytes held back between messages (the framer waits
+   * to tell a CRLF from a CRLFCRLF keep-alive) are not a message.
+   */
+  get messageInProgress(): boolean {
+    const length = this.accLength;
+    if (length === 0) return false;
+    if (length > 3) return true;
+    for (let i = 0; i < length; i++) {
+      const byte = this.acc[i];
+      if (byte !== CR && byte !== LF) return true;
+    }
+    return false;
+  }
+
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
     if (this.accLength === 0) {

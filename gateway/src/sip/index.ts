@@ -1,6 +1,11 @@
 // The gateway's SIP stack (server side). See docs/sip-stack.md.
 export { SipUserAgentCore, IncomingInvite, IncomingDialogRequest } from './user-agent-core.js';
-export type { SipUserAgentCoreDelegate, SipUserAgentCoreOptions, ResponseInit } from './user-agent-core.js';
+export type {
+  SipUserAgentCoreDelegate,
+  SipUserAgentCoreOptions,
+  ResponseInit,
+  SipCoreStats,
+} from './user-agent-core.js';
 export { ServerDialog, DialogState } from './dialog.js';
 export type { DialogTerminationReason, DialogRequestOptions } from './dialog.js';
 export { SipRequest, SipResponse, SipHeaderList } from './message.js';
@@ -27,6 +32,7 @@ export type {
   SipTlsConfig,
   ListenAddress,
   BoundListener,
+  SipTransportLimitCounts,
 } from './transport/transport-layer.js';
 export type { ConnectionInfo, SipTransportProtocol } from './transport/connection.js';
 export { certificateNames, isTrustedPeer } from './transport/tls-peers.js';

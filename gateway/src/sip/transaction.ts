@@ -103,6 +103,8 @@ export class ServerTransaction {
   toTag: string | undefined;
   /** Set by the core: what the TU hangs on this transaction (e.g. the IncomingInvite). */
   owner: unknown;
+  /** Set by the core: a dialog-creating INVITE counted in its connection's `dialogsOpening`. */
+  opensDialog = false;
 
   constructor(
     private readonly layer: TransactionLayer,
@@ -239,7 +241,7 @@ export class ServerTransaction {
     const wasAwaiting = this.awaitingFinalResponse;
     this.stateValue = to;
     // Answered, or ended without an answer: no longer pending on its connection.
-    if (wasAwaiting && !this.awaitingFinalResponse) this.connection.requestFinished();
+    if (wasAwaiting && !this.awaitingFinalResponse) this.connection.requestFinished(this.opensDialog);
     switch (to) {
       case ServerTransactionState.Proceeding:
         return;

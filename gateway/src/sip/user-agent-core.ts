@@ -14,6 +14,7 @@ import {
   ALLOW_HEADER_VALUE,
   ALLOWED_METHODS,
   CSTA_CONTENT_TYPE,
+  DEFAULT_MAX_DIALOGS_PER_CONNECTION,
   KNOWN_UNSUPPORTED_METHODS,
   SUPPORTED_HEADER_VALUE,
   SUPPORTED_OPTION_TAGS,
@@ -55,6 +56,7 @@ import {
   SipTransportLayer,
   type BoundListener,
   type SipTransportConfig,
+  type SipTransportLimitCounts,
 } from './transport/transport-layer.js';
 import type { NextHop } from './uri.js';
 
@@ -87,7 +89,15 @@ export interface SipUserAgentCoreOptions {
   readonly serverHeader?: string | undefined;
   /** Body types accepted in requests (default application/csta+xml; RFC 3261 §8.2.3). */
   readonly acceptedContentTypes?: readonly string[] | undefined;
+  /**
+   * Dialogs bound to one connection, counting the INVITEs being decided (default 20,000). A new
+   * INVITE beyond it gets 503 with Retry-After, so that a balancer or a pool tries another node.
+   */
+  readonly maxDialogsPerConnection?: number | undefined;
 }
+
+/** Retry-After (RFC 3261 §20.33) of the 503 to an INVITE over `maxDialogsPerConnection`. */
+const DIALOG_LIMIT_RETRY_AFTER_S = 30;
 
 /** How the delegate answers. Content-Length is always computed; Content-Type defaults to application/csta+xml. */
 export interface ResponseInit {
@@ -189,6 +199,24 @@ export class IncomingDialogRequest implements DialogRequestHandle {
   }
 }
 
+/** SipUserAgentCore.stats(): gauges and counters since start, for health, metrics and tests. */
+export interface SipCoreStats {
+  connections: number;
+  dialogs: number;
+  serverTransactions: number;
+  clientTransactions: number;
+  /** Times a connection stopped reading (backpressure), since start. */
+  readPauses: number;
+  /** Source addresses with inbound connections open. */
+  sources: number;
+  /** Received messages waiting for their turn (fair scheduling). */
+  queuedMessages: number;
+  /** Messages that waited for a later event-loop turn, since start. */
+  deferredMessages: number;
+  /** Peers refused or cut by each limit, since start (docs/robustness.md §6). */
+  limits: SipTransportLimitCounts & { maxDialogsPerConnection: number };
+}
+
 export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, DialogPort {
   readonly clock: Clock;
   readonly logger: Logger;
@@ -203,6 +231,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   private readonly acceptHeader: string;
   private readonly contactHost: string | undefined;
   private readonly serverHeader: string | undefined;
+  private readonly maxDialogsPerConnection: number;
+  /** INVITEs refused at `maxDialogsPerConnection`, since start. */
+  private dialogLimitRefusals = 0;
   private disposedValue = false;
 
   constructor(options: SipUserAgentCoreOptions) {
@@ -221,6 +252,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.acceptHeader = this.acceptedTypes.join(', ');
     this.contactHost = options.contactHost;
     this.serverHeader = options.serverHeader;
+    this.maxDialogsPerConnection = options.maxDialogsPerConnection ?? DEFAULT_MAX_DIALOGS_PER_CONNECTION;
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
     this.transactions = new TransactionLayer(this.clock, this.logger, this, options.timers);
     const t1 = options.timers?.t1Ms ?? T1_MS;
@@ -237,19 +269,17 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   }
 
   /** Counters for health and tests. */
-  stats(): {
-    connections: number;
-    dialogs: number;
-    serverTransactions: number;
-    clientTransactions: number;
-    readPauses: number;
-  } {
+  stats(): SipCoreStats {
     return {
       connections: this.transport.connectionCount,
       readPauses: this.transport.readPauses,
       dialogs: this.dialogs.size,
       serverTransactions: this.transactions.serverCount,
       clientTransactions: this.transactions.clientCount,
+      sources: this.transport.sourceCount,
+      queuedMessages: this.transport.queuedMessages,
+      deferredMessages: this.transport.deferredMessages,
+      limits: { ...this.transport.limitHits, maxDialogsPerConnection: this.dialogLimitRefusals },
     };
   }
 
@@ -492,6 +522,30 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     request: SipRequest,
     connection: SipConnection,
   ): void {
+    // A cap on the sessions one connection carries, counting the INVITEs still being decided
+    // (docs/robustness.md, "SIP transport limits"). RFC 3261 §21.5.4: 503 with Retry-After, which a
+    // proxy or balancer in front takes as "try another server" (§16.7); checked first, before any
+    // work is spent on the request.
+    if (connection.dialogRefs + connection.dialogsOpening >= this.maxDialogsPerConnection) {
+      this.dialogLimitRefusals++;
+      this.logger.warn(
+        {
+          connection: connection.id,
+          remote: `${connection.remoteAddress}:${connection.remotePort}`,
+          limit: this.maxDialogsPerConnection,
+        },
+        'SIP session refused: too many sessions on this connection',
+      );
+      this.respond(transaction, request, 503, {
+        headers: [
+          ['Retry-After', String(DIALOG_LIMIT_RETRY_AFTER_S)],
+          warning(
+            `this connection carries ${this.maxDialogsPerConnection} sessions, the most allowed per connection`,
+          ),
+        ],
+      });
+      return;
+    }
     if (!this.checkContent(transaction, request)) return;
     // RFC 3261 §8.1.1.8: a request that can establish a dialog carries exactly one SIP or SIPS Contact URI.
     const contact = request.contact();
@@ -517,6 +571,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     transaction.toTag = toTag;
     const invite = new IncomingInvite(this, transaction, request, toTag, sessionTimer, connection);
     transaction.owner = invite;
+    // Counted until its final response (ServerTransaction → requestFinished).
+    transaction.opensDialog = true;
+    connection.dialogsOpening++;
     try {
       this.delegate.onInvite(invite);
     } catch (error) {

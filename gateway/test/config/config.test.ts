@@ -82,3 +82,41 @@ describe('gateway configuration', () => {
     }
   });
 });
+
+describe('SIP transport limits (docs/robustness.md, "SIP transport limits")', () => {
+  const base = { cti: { addresses: ['a:1'] } };
+  it('have their documented defaults', () => {
+    const result = parseGatewayConfig(base);
+    if (!result.ok) throw result.error;
+    expect(result.value.sip).toMatchObject({
+      maxConnections: 100_000,
+      maxConnectionsPerSource: 256,
+      idleTimeoutSec: 300,
+      messageTimeoutSec: 10,
+      maxPendingRequestsPerConnection: 256,
+      maxSessionsPerConnection: 20_000,
+      maxMessagesPerTurn: 256,
+      maxMessagesPerTurnPerConnection: 32,
+    });
+  });
+
+  it('name the field when out of range', () => {
+    for (const [field, value] of [
+      ['maxConnectionsPerSource', 0],
+      ['messageTimeoutSec', 0],
+      ['messageTimeoutSec', 301],
+      ['maxSessionsPerConnection', 0],
+      ['maxSessionsPerConnection', 1.5],
+      ['maxMessagesPerTurn', 0],
+      ['maxMessagesPerTurnPerConnection', 0],
+      ['idleTimeoutSec', 5],
+    ] as const) {
+      expect(error({ ...base, sip: { [field]: value } }), `${field}: ${value}`).toMatch(
+        new RegExp(`^invalid configuration: sip\\.${field}: `),
+      );
+    }
+    expect(error({ ...base, sip: { maxMessagesPerTurn: 10, maxMessagesPerTurnPerConnection: 11 } })).toMatch(
+      /sip\.maxMessagesPerTurnPerConnection: must not exceed sip\.maxMessagesPerTurn/,
+    );
+  });
+});

@@ -91,7 +91,7 @@ describe.each(['TCP', 'WS'] as const)('fuzz over %s', (transport) => {
         client.sendBytes(bytes, { binary: true });
         // The gateway handles what it has read synchronously: once it has read everything (or
         // closed), its responses are written. If part of a message is left over (a mutated
-        // Content-Length promising more), only the idle timer can end the wait.
+        // Content-Length promising more), only the message deadline can end the wait.
         const connection = () => gateway.core.connections().find((c) => c.remotePort === port);
         await until(() => {
           const c = connection();

@@ -79,8 +79,8 @@ async function run(
       await expectProbeAnswered(client);
       break;
     case 'wait-close': {
-      // Wait until the gateway has read every byte, check it said nothing, then let the idle
-      // timer run out: the connection closes without a word (RFC 4475 clerr over a stream).
+      // Wait until the gateway has read every byte, check it said nothing, then let the message
+      // deadline run out: the connection closes without a word (RFC 4475 clerr over a stream).
       const port = client.localPort;
       await until(
         () => gateway.core.connections().some((c) => c.remotePort === port && c.bytesIn === bytes.length),

@@ -247,6 +247,15 @@ describe('dispose', () => {
       serverTransactions: 0,
       clientTransactions: 0,
       readPauses: 0,
+      sources: 0,
+      queuedMessages: 0,
+      deferredMessages: 0,
+      limits: {
+        maxConnections: 0,
+        maxConnectionsPerSource: 0,
+        maxDialogsPerConnection: 0,
+        messageTimeout: 0,
+      },
     });
     expect(delegate.terminated.map((t) => t.reason)).toEqual(['disposed', 'disposed']);
     await Promise.all(clients.map((client) => client.closed()));

@@ -11,7 +11,7 @@ export type Outcome =
   | { readonly kind: 'answer-close'; readonly statuses: readonly number[] }
   /** Says nothing, keeps the connection (responses that match nothing). */
   | { readonly kind: 'drop' }
-  /** Says nothing and waits for the rest of the message until the idle timeout closes the connection. */
+  /** Says nothing and waits for the rest of the message until its deadline closes the connection. */
   | { readonly kind: 'wait-close' };
 
 export interface TortureVector {

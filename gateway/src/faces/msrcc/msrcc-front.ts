@@ -320,6 +320,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       idleTimeoutMs: sip.idleTimeoutSec * 1000,
       maxBodyBytes: sip.maxMessageBytes,
       maxPendingRequests: sip.maxPendingRequestsPerConnection,
+      maxConnectionsPerSource: sip.maxConnectionsPerSource,
+      messageTimeoutMs: sip.messageTimeoutSec * 1000,
+      maxMessagesPerTurn: sip.maxMessagesPerTurn,
+      maxMessagesPerTurnPerConnection: sip.maxMessagesPerTurnPerConnection,
       ...(tls === undefined
         ? {}
         : {
@@ -338,6 +342,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       logger: options.logger.child({ component: 'sip' }),
       sessionTimer: { defaultSeconds: sip.sessionExpiresSec, minSeconds: sip.minSessionExpiresSec },
       serverHeader: `Deskline/${options.config.node.id}`,
+      maxDialogsPerConnection: sip.maxSessionsPerConnection,
     });
     const bound = await front.sip.start();
     front.log.info({ listeners: bound.map((b) => `${b.protocol} ${b.host}:${b.port}`) }, 'SIP listeners up');

@@ -1,7 +1,9 @@
 // One SIP connection: a TCP or TLS stream (framed by StreamFramer) or a WebSocket (one SIP
-// message per WebSocket message, RFC 7118 §5). Every connection has an idle timer, a bounded
-// write buffer (a peer that never reads is cut off rather than allowed to grow our memory),
-// and a small state machine (docs/architecture.md §5).
+// message per WebSocket message, RFC 7118 §5). Every connection has an idle timer, a deadline
+// for completing a message once its first byte arrived, a bounded write buffer (a peer that
+// never reads is cut off rather than allowed to grow our memory), a queue of received messages
+// handed to the core by the transport's fair scheduler, and a small state machine (docs/architecture.md §5).
+// The limits are listed in docs/robustness.md, §6.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket, RawData } from 'ws';
@@ -12,6 +14,7 @@ import type { Result } from '../../util/result.js';
 import { StreamFramer } from '../framing.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { SipParseError, parseDatagram } from '../parser.js';
+import type { InboundScheduler, ScheduledSource } from './scheduler.js';
 
 export type SipTransportProtocol = 'TCP' | 'TLS' | 'WS' | 'WSS';
 
@@ -42,6 +45,33 @@ export interface ConnectionLimits {
    */
   readonly maxPendingRequests: number;
 }
+
+/**
+ * What the transport layer lends its connections (absent for in-memory test connections, which
+ * then hand every message to the core at once and have no message deadline).
+ */
+export interface ConnectionHost {
+  /** The fair scheduler shared by all connections of the transport layer. */
+  readonly scheduler: InboundScheduler;
+  /** A message began (its first byte arrived): start its completion deadline. */
+  messageStarted(connection: SipConnection): void;
+  /** No message is in progress any more (completed, or reading paused): stop the deadline. */
+  messageStopped(connection: SipConnection): void;
+}
+
+/**
+ * Input that ends a connection, queued behind the messages received before it so that they are
+ * handled (and answered) first: a framing error on a stream, or a WebSocket message that is not SIP.
+ */
+class EndOfInput {
+  constructor(
+    readonly reason: string,
+    /** A framing error the core may answer (status set) before the connection closes. */
+    readonly error: SipParseError | undefined,
+  ) {}
+}
+
+type Inbound = Result<SipRequest | SipResponse, SipParseError> | EndOfInput;
 
 export const ConnectionState = {
   Open: 'Open',
@@ -79,7 +109,7 @@ export interface ConnectionInfo {
   readonly dialogRefs: number;
 }
 
-export abstract class SipConnection implements ConnectionInfo {
+export abstract class SipConnection implements ConnectionInfo, ScheduledSource {
   readonly id: number;
   abstract readonly protocol: SipTransportProtocol;
   readonly remoteAddress: string;
@@ -94,13 +124,32 @@ export abstract class SipConnection implements ConnectionInfo {
   messagesIn = 0;
   /** Times reading stopped because `maxPendingRequests` were unanswered. */
   readPauses = 0;
+  /** Dialog-creating INVITEs received here and not yet finally answered (the core counts them). */
+  dialogsOpening = 0;
+  // ScheduledSource bookkeeping, owned by the scheduler.
+  turn = 0;
+  turnUsed = 0;
+  waiting = false;
+  nextWaiting: ScheduledSource | undefined;
   private pendingRequests = 0;
   private readingPaused = false;
   private stateValue: ConnectionState = ConnectionState.Open;
+  /** Last complete message or keep-alive (not any byte: a trickle of bytes is not activity). */
   private lastActivity: number;
   private idleTimer: TimerHandle | undefined;
   private closeTimer: TimerHandle | undefined;
   private closeReason = '';
+  /** Messages received and not yet handed to the core, from `inboundHead` on. */
+  private inbound: (Inbound | undefined)[] | undefined;
+  private inboundHead = 0;
+  /** No more input is taken (an EndOfInput is queued). */
+  private inputEnded = false;
+  /** The peer half-closed while messages were queued: close once they are handled. */
+  private closeWhenDrained: string | undefined;
+  /** Messages and keep-alives completed so far; the deadline restarts when this moves on. */
+  private unitsIn = 0;
+  /** `unitsIn` when the running message deadline started; -1 when none runs. */
+  private deadlineUnits = -1;
 
   protected constructor(
     init: {
@@ -115,6 +164,7 @@ export abstract class SipConnection implements ConnectionInfo {
     protected readonly clock: Clock,
     protected readonly logger: Logger,
     protected readonly limits: ConnectionLimits,
+    protected readonly host?: ConnectionHost,
   ) {
     this.id = init.id;
     this.remoteAddress = init.remoteAddress;
@@ -150,11 +200,14 @@ export abstract class SipConnection implements ConnectionInfo {
     return true;
   }
 
-  /** Graceful close: flush what is written, then end; destroyed if the peer does not cooperate in time. */
-  close(reason: string): void {
+  /**
+   * Graceful close: flush what is written, then end; destroyed if the peer does not cooperate in
+   * time. `webSocketCode`: the RFC 6455 §7.4.1 status code a WebSocket closes with (1000 by default).
+   */
+  close(reason: string, webSocketCode?: number): void {
     if (this.stateValue !== ConnectionState.Open) return;
     this.transition(ConnectionState.Closing, reason);
-    this.end();
+    this.end(webSocketCode);
   }
 
   /** Immediate close. */
@@ -184,34 +237,170 @@ export abstract class SipConnection implements ConnectionInfo {
   /** A server transaction began for a request read from this connection. */
   requestStarted(): void {
     this.pendingRequests++;
-    if (this.readingPaused || this.pendingRequests < this.limits.maxPendingRequests) return;
-    if (this.stateValue !== ConnectionState.Open) return;
-    this.readingPaused = true;
-    this.readPauses++;
-    this.logger.debug(
-      { connection: this.id, pending: this.pendingRequests },
-      'SIP connection: too many requests unanswered; reading paused',
-    );
-    this.pauseReading();
+    this.updateReading();
   }
 
-  /** That transaction sent its final response (or ended without one). */
-  requestFinished(): void {
+  /** That transaction sent its final response (or ended without one); `opensDialog`: it was a dialog-creating INVITE. */
+  requestFinished(opensDialog = false): void {
     this.pendingRequests--;
-    if (!this.readingPaused || this.pendingRequests > this.limits.maxPendingRequests >> 1) return;
+    if (opensDialog) this.dialogsOpening--;
+    this.updateReading();
+  }
+
+  /** Messages received and waiting for their turn (ScheduledSource). */
+  get queued(): number {
+    return this.inbound === undefined ? 0 : this.inbound.length - this.inboundHead;
+  }
+
+  /** ScheduledSource: false once closing (what waits is dropped). */
+  get accepting(): boolean {
+    return this.stateValue === ConnectionState.Open;
+  }
+
+  /**
+   * Backpressure (docs/robustness.md): requests unanswered plus messages still queued. At
+   * `maxPendingRequests` the connection stops reading; at half of it, it reads again. The peer's
+   * further messages wait in its own socket buffers.
+   */
+  private updateReading(): void {
+    const load = this.pendingRequests + this.queued;
+    if (!this.readingPaused) {
+      if (load < this.limits.maxPendingRequests || this.stateValue !== ConnectionState.Open) return;
+      this.readingPaused = true;
+      this.readPauses++;
+      this.logger.debug(
+        { connection: this.id, pending: this.pendingRequests, queued: this.queued },
+        'SIP connection: too many requests unanswered; reading paused',
+      );
+      this.pauseReading();
+      // The peer cannot finish a message we do not read: its deadline waits for us.
+      if (this.deadlineUnits >= 0) {
+        this.deadlineUnits = -1;
+        this.host?.messageStopped(this);
+      }
+      return;
+    }
+    if (load > this.limits.maxPendingRequests >> 1) return;
     this.readingPaused = false;
-    if (this.stateValue === ConnectionState.Open) this.resumeReading();
+    if (this.stateValue !== ConnectionState.Open) return;
+    this.resumeReading();
+    this.checkMessageProgress();
+  }
+
+  /**
+   * A message (or the reason it cannot be accepted) was framed: handed to the core now if the
+   * scheduler's budget allows and nothing of this connection waits before it, else queued.
+   */
+  protected receive(item: Inbound): void {
+    if (this.inputEnded) return;
+    if (item instanceof EndOfInput) this.inputEnded = true;
+    else {
+      this.unitsIn++;
+      this.lastActivity = this.clock.monotonic();
+    }
+    const scheduler = this.host?.scheduler;
+    if (scheduler === undefined || (this.queued === 0 && scheduler.admit(this))) {
+      this.handle(item);
+      return;
+    }
+    (this.inbound ??= []).push(item);
+    scheduler.wait(this);
+    this.updateReading();
+  }
+
+  /** A keep-alive (RFC 5626 CRLFCRLF, or a WebSocket message of CRLFs) completed. */
+  protected keepAliveReceived(): void {
+    this.unitsIn++;
+    this.lastActivity = this.clock.monotonic();
+  }
+
+  /** ScheduledSource: hands up to `max` queued messages to the core, in order. */
+  deliverQueued(max: number): number {
+    const inbound = this.inbound;
+    if (inbound === undefined) return 0;
+    let handed = 0;
+    while (handed < max && this.inboundHead < inbound.length && this.stateValue === ConnectionState.Open) {
+      const item = inbound[this.inboundHead] as Inbound;
+      inbound[this.inboundHead++] = undefined;
+      handed++;
+      this.handle(item);
+    }
+    if (this.inbound === inbound) {
+      if (this.inboundHead === inbound.length) {
+        this.inbound = undefined;
+        this.inboundHead = 0;
+      } else if (this.inboundHead >= 64 && this.inboundHead * 2 >= inbound.length) {
+        // Under a steady flood the queue never empties: drop the handed prefix now and then.
+        this.inbound = inbound.slice(this.inboundHead);
+        this.inboundHead = 0;
+      }
+    }
+    this.updateReading();
+    if (this.closeWhenDrained !== undefined && this.queued === 0) this.close(this.closeWhenDrained);
+    return handed;
+  }
+
+  private handle(item: Inbound): void {
+    if (!(item instanceof EndOfInput)) {
+      this.sink.receiveFromTransport(this, item);
+      return;
+    }
+    if (item.error !== undefined) this.sink.receiveFramingError(this, item.error);
+    this.close(item.reason);
+  }
+
+  /** The peer will send nothing more (half-close): close once what it sent is handled. */
+  protected peerEnded(reason: string): void {
+    if (this.queued === 0) this.close(reason);
+    else this.closeWhenDrained = reason;
+  }
+
+  /**
+   * After each read: is a message in progress, and since when? Starts the completion deadline
+   * at the first byte of a message and stops it when no message is in progress.
+   */
+  protected checkMessageProgress(): void {
+    const host = this.host;
+    if (host === undefined || this.stateValue !== ConnectionState.Open || this.readingPaused) return;
+    if (!this.hasPartialMessage) {
+      if (this.deadlineUnits >= 0) {
+        this.deadlineUnits = -1;
+        host.messageStopped(this);
+      }
+      return;
+    }
+    // A new message began since the deadline started (or none was running): it gets its own.
+    if (this.deadlineUnits !== this.unitsIn) {
+      this.deadlineUnits = this.unitsIn;
+      host.messageStarted(this);
+    }
+  }
+
+  /** The transport's message deadline ran out: the peer is too slow to finish a message. */
+  messageTimedOut(timeoutMs: number): void {
+    this.deadlineUnits = -1;
+    if (this.stateValue !== ConnectionState.Open) return;
+    this.logger.info(
+      {
+        connection: this.id,
+        remote: `${this.remoteAddress}:${this.remotePort}`,
+        timeoutMs,
+        buffered: this.bufferedBytes,
+      },
+      'SIP connection closed: message not complete in time',
+    );
+    // No answer over a stream (docs/robustness.md, "SIP transport limits"); WebSocket close 1008.
+    this.close('message not complete in time', 1008);
   }
 
   protected touch(bytes: number): void {
     this.bytesIn += bytes;
-    this.lastActivity = this.clock.monotonic();
   }
 
   protected abstract write(bytes: Buffer): number;
   protected abstract pauseReading(): void;
   protected abstract resumeReading(): void;
-  protected abstract end(): void;
+  protected abstract end(webSocketCode?: number): void;
   protected abstract kill(): void;
   /** True while part of a message is buffered. */
   protected abstract get hasPartialMessage(): boolean;
@@ -222,6 +411,15 @@ export abstract class SipConnection implements ConnectionInfo {
     if (!LEGAL[this.stateValue].includes(to))
       throw new Error(`connection ${this.id}: illegal transition ${this.stateValue} → ${to}`);
     this.stateValue = to;
+    // Whatever still waits for its turn is dropped with the connection (a response to it could
+    // not be sent any more); the deadline goes too.
+    this.inbound = undefined;
+    this.inboundHead = 0;
+    this.closeWhenDrained = undefined;
+    if (this.deadlineUnits >= 0) {
+      this.deadlineUnits = -1;
+      this.host?.messageStopped(this);
+    }
     switch (to) {
       case ConnectionState.Closing:
         this.closeReason = reason;
@@ -264,7 +462,11 @@ export abstract class SipConnection implements ConnectionInfo {
       this.close('incomplete message timed out');
       return;
     }
-    if (this.dialogRefs === 0) {
+    // Idle: no dialog bound here, nothing unanswered or queued, no message or keep-alive for the
+    // whole timeout. A connection that carries a dialog is never closed for quietness: a
+    // WebSocket dialog would end with it, and a TCP/TLS one would need a new connection the peer
+    // may not accept (docs/sip-stack.md §5).
+    if (this.dialogRefs === 0 && this.pendingRequests === 0 && this.queued === 0) {
       this.logger.debug({ connection: this.id }, 'SIP connection closed: idle');
       this.close('idle timeout');
       return;
@@ -293,6 +495,7 @@ export class StreamConnection extends SipConnection {
     clock: Clock,
     logger: Logger,
     limits: ConnectionLimits,
+    host?: ConnectionHost,
   ) {
     super(
       {
@@ -307,23 +510,27 @@ export class StreamConnection extends SipConnection {
       clock,
       logger,
       limits,
+      host,
     );
     this.protocol = protocol;
     this.framer = new StreamFramer(
       {
         onMessage: (result) => {
           this.messagesIn++;
-          this.sink.receiveFromTransport(this, result);
+          this.receive(result);
         },
         // RFC 5626 §3.5.1: "the server ... MUST respond to a ping with a pong" (a single CRLF).
-        onPing: () => void this.send(PONG),
+        onPing: () => {
+          this.keepAliveReceived();
+          this.send(PONG);
+        },
         onFatal: (error) => {
           this.logger.info(
             { connection: this.id, reason: error.message },
             'SIP stream framing error; closing connection',
           );
-          this.sink.receiveFramingError(this, error);
-          this.close(`framing error: ${error.message}`);
+          // Behind the messages framed before it: they are handled and answered first.
+          this.receive(new EndOfInput(`framing error: ${error.message}`, error));
         },
       },
       { maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes },
@@ -333,17 +540,19 @@ export class StreamConnection extends SipConnection {
       if (!this.isOpen) return;
       this.touch(chunk.length);
       this.framer.push(chunk);
+      this.checkMessageProgress();
     });
     socket.on('error', (error: Error) => {
       this.logger.debug({ connection: this.id, error: error.message }, 'SIP socket error');
     });
     socket.on('close', () => this.closed('socket closed'));
-    // A half-closed peer can still read our responses; end our side once the writes are flushed.
-    socket.on('end', () => this.close('peer ended the connection'));
+    // A half-closed peer can still read our responses; end our side once they are all written.
+    socket.on('end', () => this.peerEnded('peer ended the connection'));
   }
 
   protected get hasPartialMessage(): boolean {
-    return this.framer.hasPartialMessage;
+    // Not a lone CRLF (a keep-alive whose second half may never come, RFC 5626 §4.4.1).
+    return this.framer.messageInProgress;
   }
 
   get bufferedBytes(): number {
@@ -393,20 +602,25 @@ export class WebSocketConnection extends SipConnection {
     id: number,
     protocol: 'WS' | 'WSS',
     private readonly ws: WebSocket,
+    raw: Socket,
     address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number },
     sink: ConnectionSink,
     clock: Clock,
     logger: Logger,
     limits: ConnectionLimits,
+    host?: ConnectionHost,
   ) {
-    super({ id, ...address, outbound: false }, sink, clock, logger, limits);
+    super({ id, ...address, outbound: false }, sink, clock, logger, limits, host);
     this.protocol = protocol;
     ws.on('message', (data: RawData) => {
       if (!this.isOpen) return;
       const bytes = toBuffer(data);
       this.touch(bytes.length);
       // Whitespace-only messages carry no SIP (some clients send them as keep-alives).
-      if (isOnlyCrlf(bytes)) return;
+      if (isOnlyCrlf(bytes)) {
+        this.keepAliveReceived();
+        return;
+      }
       this.messagesIn++;
       const result = parseDatagram(bytes, { maxHeaderBytes: this.limits.maxHeaderBytes });
       if (!result.ok && result.error.startLine === 'garbage') {
@@ -415,11 +629,14 @@ export class WebSocketConnection extends SipConnection {
           { connection: this.id, reason: result.error.message },
           'non-SIP WebSocket message; closing connection',
         );
-        this.close('not SIP');
+        this.receive(new EndOfInput('not SIP', undefined));
         return;
       }
-      this.sink.receiveFromTransport(this, result);
+      this.receive(result);
     });
+    // After ws has read a chunk (its own 'data' listener was added first, at the upgrade, and
+    // emits the complete messages synchronously): is part of a frame left over?
+    raw.on('data', () => this.checkMessageProgress());
     ws.on('error', (error: Error) => {
       this.logger.debug({ connection: this.id, error: error.message }, 'SIP WebSocket error');
     });
@@ -427,7 +644,7 @@ export class WebSocketConnection extends SipConnection {
   }
 
   protected get hasPartialMessage(): boolean {
-    return false;
+    return webSocketHasPartialMessage(this.ws);
   }
 
   get bufferedBytes(): number {
@@ -448,8 +665,8 @@ export class WebSocketConnection extends SipConnection {
     this.ws.resume();
   }
 
-  protected end(): void {
-    this.ws.close(1000);
+  protected end(webSocketCode = 1000): void {
+    this.ws.close(webSocketCode);
   }
 
   protected kill(): void {
@@ -459,6 +676,21 @@ export class WebSocketConnection extends SipConnection {
   protected override onClosed(): void {
     if (this.ws.readyState !== this.ws.CLOSED) this.ws.terminate();
   }
+}
+
+/**
+ * True while ws holds part of a frame, or the fragments of an unfinished message. ws 8 has no
+ * public accessor for it; its Receiver keeps the unparsed bytes count in `_bufferedBytes` and the
+ * fragments in `_fragments` (node_modules/ws/lib/receiver.js). Read defensively: if a later ws
+ * renames them this returns false (no deadline, as before), and the WebSocket test of the message
+ * deadline in gateway/test/sip/transport-limits.test.ts fails.
+ */
+function webSocketHasPartialMessage(ws: WebSocket): boolean {
+  const receiver: unknown = Reflect.get(ws, '_receiver');
+  if (typeof receiver !== 'object' || receiver === null) return false;
+  const buffered: unknown = Reflect.get(receiver, '_bufferedBytes');
+  const fragments: unknown = Reflect.get(receiver, '_fragments');
+  return (typeof buffered === 'number' && buffered > 0) || (Array.isArray(fragments) && fragments.length > 0);
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -1,8 +1,9 @@
 // The SIP transport layer (RFC 3261 §18): listeners for TCP, TLS, WebSocket and secure
 // WebSocket (RFC 7118), each a list of { host, port }; outbound connections for requests the
-// gateway originates when a dialog's connection is gone; connection limits; and the TLS
-// trusted-peer rule. It frames and parses, and hands messages up through ConnectionSink —
-// the layer above never touches a socket.
+// gateway originates when a dialog's connection is gone; connection limits (in all and per
+// source address), the message deadline and the fair scheduler of received messages
+// (docs/robustness.md, "SIP transport limits"); and the TLS trusted-peer rule. It frames and
+// parses, and hands messages up through ConnectionSink — the layer above never touches a socket.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
@@ -23,18 +24,25 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_MAX_MESSAGES_PER_TURN,
+  DEFAULT_MAX_MESSAGES_PER_TURN_PER_CONNECTION,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_WRITE_BUFFER_BYTES,
+  DEFAULT_MESSAGE_TIMEOUT_MS,
 } from '../constants.js';
+import { ExpiryQueue } from '../expiry-queue.js';
 import {
   StreamConnection,
   WebSocketConnection,
+  type ConnectionHost,
   type ConnectionLimits,
   type ConnectionSink,
   type SipConnection,
   type SipTransportProtocol,
 } from './connection.js';
+import { InboundScheduler } from './scheduler.js';
 import { certificateNames, isTrustedPeer } from './tls-peers.js';
 
 export interface ListenAddress {
@@ -74,7 +82,31 @@ export interface SipTransportConfig {
   readonly connectTimeoutMs?: number | undefined;
   /** Per connection; see ConnectionLimits.maxPendingRequests. */
   readonly maxPendingRequests?: number | undefined;
+  /** Inbound connections from one source address, over all listeners (default 256). */
+  readonly maxConnectionsPerSource?: number | undefined;
+  /**
+   * From the first byte of a message to its last, head and body (default 10 s); also bounds a
+   * TLS handshake and the HTTP upgrade request of a WebSocket.
+   */
+  readonly messageTimeoutMs?: number | undefined;
+  /** Fair scheduling: messages handed to the core per event-loop turn, in all (default 256) … */
+  readonly maxMessagesPerTurn?: number | undefined;
+  /** … and per connection (default 32). */
+  readonly maxMessagesPerTurnPerConnection?: number | undefined;
 }
+
+/** The transport limits that refuse or cut a peer, as counted for metrics and /health. */
+export interface SipTransportLimitCounts {
+  /** Inbound connections refused at `maxConnections`. */
+  maxConnections: number;
+  /** Inbound connections refused at `maxConnectionsPerSource`. */
+  maxConnectionsPerSource: number;
+  /** Connections cut because a message was not complete within `messageTimeoutMs`. */
+  messageTimeout: number;
+}
+
+/** A refusal is logged at most this often per limit (a flood of them must not flood the log too). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface BoundListener {
   readonly protocol: SipTransportProtocol;
@@ -107,7 +139,20 @@ type Listener =
 export class SipTransportLayer {
   private readonly limits: ConnectionLimits;
   private readonly maxConnections: number;
+  private readonly maxConnectionsPerSource: number;
+  private readonly messageTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly scheduler: InboundScheduler;
+  private readonly messageDeadlines: ExpiryQueue<SipConnection>;
+  private readonly host: ConnectionHost;
+  /** Inbound connections (and TLS handshakes) per source address. */
+  private readonly sources = new Map<string, number>();
+  private readonly limitCounts: SipTransportLimitCounts = {
+    maxConnections: 0,
+    maxConnectionsPerSource: 0,
+    messageTimeout: 0,
+  };
+  private readonly refusalLoggedAt = new Map<keyof SipTransportLimitCounts, number>();
   private readonly listeners: Listener[] = [];
   private readonly connections = new Map<number, SipConnection>();
   private readonly outbound = new Map<string, SipConnection>();
@@ -135,7 +180,24 @@ export class SipTransportLayer {
       maxPendingRequests: config.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     };
     this.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxConnectionsPerSource = config.maxConnectionsPerSource ?? DEFAULT_MAX_CONNECTIONS_PER_SOURCE;
+    this.messageTimeoutMs = config.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
     this.connectTimeoutMs = config.connectTimeoutMs ?? 10_000;
+    this.scheduler = new InboundScheduler({
+      perTurn: config.maxMessagesPerTurn ?? DEFAULT_MAX_MESSAGES_PER_TURN,
+      perConnection: config.maxMessagesPerTurnPerConnection ?? DEFAULT_MAX_MESSAGES_PER_TURN_PER_CONNECTION,
+    });
+    // Every message deadline lasts the same: one clock timer for all of them (expiry-queue.ts).
+    this.messageDeadlines = new ExpiryQueue(clock, this.messageTimeoutMs, (connection) => {
+      this.limitCounts.messageTimeout++;
+      connection.messageTimedOut(this.messageTimeoutMs);
+    });
+    const deadlines = this.messageDeadlines;
+    this.host = {
+      scheduler: this.scheduler,
+      messageStarted: (connection) => deadlines.add(connection),
+      messageStopped: (connection) => deadlines.delete(connection),
+    };
     if ((config.tls?.length ?? 0) + (config.wss?.length ?? 0) > 0 && config.tlsConfig === undefined) {
       throw new DesklineError(
         ErrorCode.ConfigInvalid,
@@ -153,6 +215,28 @@ export class SipTransportLayer {
     let live = 0;
     for (const connection of this.connections.values()) live += connection.readPauses;
     return this.readPausesOfClosed + live;
+  }
+
+  /** Refusals and cuts by limit, since start. */
+  get limitHits(): Readonly<SipTransportLimitCounts> {
+    return this.limitCounts;
+  }
+
+  /** Messages received and waiting for their turn (fair scheduling), on all connections. */
+  get queuedMessages(): number {
+    let queued = 0;
+    for (const connection of this.connections.values()) queued += connection.queued;
+    return queued;
+  }
+
+  /** Messages that waited for a later event-loop turn than the one they arrived in, since start. */
+  get deferredMessages(): number {
+    return this.scheduler.deferred;
+  }
+
+  /** Source addresses with inbound connections (or TLS handshakes) open. */
+  get sourceCount(): number {
+    return this.sources.size;
   }
 
   /** Open connections (a snapshot, for health and tests). */
@@ -193,25 +277,29 @@ export class SipTransportLayer {
       // and the operator needs to know why a peer was turned away.
       requestCert: trusted.length > 0 || tls.ca !== undefined,
       rejectUnauthorized: false,
+      // A handshake trickled byte by byte is bounded like a message (Node's default is 120 s).
+      handshakeTimeout: this.messageTimeoutMs,
     };
   }
 
   private async listenStream(protocol: 'TCP' | 'TLS', address: ListenAddress): Promise<void> {
     let server: NetServer;
     if (protocol === 'TLS') {
-      const tlsServer = createTlsServer(this.serverTlsOptions());
+      // allowHalfOpen: a peer's FIN does not end our side at once; messages of its still waiting
+      // for their turn are answered first (connection.ts, peerEnded).
+      const tlsServer = createTlsServer({ ...this.serverTlsOptions(), allowHalfOpen: true });
       tlsServer.on('secureConnection', (socket: TLSSocket) => this.acceptTls(socket, 'TLS'));
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        this.handshaking.delete(socket);
         this.logger.warn(
           { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
           'TLS handshake refused',
         );
+        // Node leaves the socket open on some of these (a handshake timeout among them).
+        socket.destroy();
       });
       // Count sockets while they handshake so that dispose() can destroy them.
       tlsServer.on('connection', (socket: Socket) => {
-        if (this.connections.size + this.handshaking.size >= this.maxConnections) {
-          this.logger.warn({ limit: this.maxConnections }, 'SIP connection refused: too many connections');
+        if (!this.admitInbound(socket, this.connections.size + this.handshaking.size)) {
           socket.destroy();
           return;
         }
@@ -220,7 +308,7 @@ export class SipTransportLayer {
       });
       server = tlsServer;
     } else {
-      server = createNetServer((socket) => this.acceptTcp(socket));
+      server = createNetServer({ allowHalfOpen: true }, (socket) => this.acceptTcp(socket));
     }
     server.on('error', (error) =>
       this.logger.error({ error: error.message, protocol }, 'SIP listener error'),
@@ -232,7 +320,17 @@ export class SipTransportLayer {
   }
 
   private async listenWebSocket(protocol: 'WS' | 'WSS', address: ListenAddress): Promise<void> {
-    const server = protocol === 'WSS' ? createHttpsServer(this.serverTlsOptions()) : createHttpServer();
+    // The upgrade request itself is bounded like a message (a slowly trickled HTTP head); Node
+    // checks its request timeouts every connectionsCheckingInterval.
+    const httpOptions = {
+      headersTimeout: this.messageTimeoutMs,
+      requestTimeout: this.messageTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, this.messageTimeoutMs >> 2)),
+    };
+    const server =
+      protocol === 'WSS'
+        ? createHttpsServer({ ...this.serverTlsOptions(), ...httpOptions })
+        : createHttpServer(httpOptions);
     // Plain HTTP requests get nothing but a 426: this port only speaks SIP over WebSocket.
     server.on('request', (_request, response) => {
       response.writeHead(426, { Connection: 'close', Upgrade: 'websocket' });
@@ -256,6 +354,7 @@ export class SipTransportLayer {
           { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message },
           'TLS handshake refused',
         );
+        socket.destroy();
       });
     }
     const listener: Listener = { protocol, server, wss, bound: undefined };
@@ -286,7 +385,9 @@ export class SipTransportLayer {
       .map((p) => p.trim().toLowerCase());
     if (!offered.includes('sip'))
       return refuse(400, 'Bad Request', 'WebSocket subprotocol "sip" not offered');
-    if (this.connections.size >= this.maxConnections)
+    // Over a connection limit: 503, as RFC 7118 lets the upgrade's HTTP status say (§4.1 refers to
+    // RFC 6455 §4.2.2 for refusals); the client tries another server.
+    if (!this.admitInbound(request.socket, this.connections.size))
       return refuse(503, 'Service Unavailable', 'too many connections');
     const tlsSocket = request.socket instanceof TLSSocket ? request.socket : undefined;
     if (protocol === 'WSS') {
@@ -300,6 +401,7 @@ export class SipTransportLayer {
         this.nextId++,
         protocol,
         ws,
+        raw,
         {
           remoteAddress: raw.remoteAddress ?? '',
           remotePort: raw.remotePort ?? 0,
@@ -310,6 +412,7 @@ export class SipTransportLayer {
         this.clock,
         this.logger,
         this.limits,
+        this.host,
       );
       if (tlsSocket !== undefined) connection.peerNames = certificateNames(tlsSocket.getPeerCertificate());
       this.register(connection);
@@ -317,8 +420,7 @@ export class SipTransportLayer {
   }
 
   private acceptTcp(socket: Socket): void {
-    if (this.disposed || this.connections.size >= this.maxConnections) {
-      this.logger.warn({ limit: this.maxConnections }, 'SIP connection refused: too many connections');
+    if (this.disposed || !this.admitInbound(socket, this.connections.size)) {
       socket.destroy();
       return;
     }
@@ -332,8 +434,59 @@ export class SipTransportLayer {
         this.clock,
         this.logger,
         this.limits,
+        this.host,
       ),
     );
+  }
+
+  /**
+   * An inbound socket wants a connection slot: refused (false, counted, logged) at `maxConnections`
+   * (`open` = connections already counted against it) or at `maxConnectionsPerSource` from its
+   * address; otherwise its source slot is taken until the socket closes. Refused at once, before
+   * a byte is read: a peer cannot hold the slots of the others.
+   */
+  private admitInbound(socket: Socket, open: number): boolean {
+    const source = sourceOf(socket.remoteAddress);
+    if (open >= this.maxConnections) {
+      this.refused(
+        'maxConnections',
+        source,
+        this.maxConnections,
+        'SIP connection refused: too many connections',
+      );
+      return false;
+    }
+    const count = this.sources.get(source) ?? 0;
+    if (count >= this.maxConnectionsPerSource) {
+      this.refused(
+        'maxConnectionsPerSource',
+        source,
+        this.maxConnectionsPerSource,
+        'SIP connection refused: too many connections from one source',
+      );
+      return false;
+    }
+    this.sources.set(source, count + 1);
+    socket.once('close', () => {
+      const left = (this.sources.get(source) ?? 1) - 1;
+      if (left > 0) this.sources.set(source, left);
+      else this.sources.delete(source);
+    });
+    return true;
+  }
+
+  private refused(
+    limit: keyof SipTransportLimitCounts,
+    source: string,
+    value: number,
+    message: string,
+  ): void {
+    this.limitCounts[limit]++;
+    const now = this.clock.monotonic();
+    const last = this.refusalLoggedAt.get(limit);
+    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
+    this.refusalLoggedAt.set(limit, now);
+    this.logger.warn({ source, limit: value, refusedSinceStart: this.limitCounts[limit] }, message);
   }
 
   /** Returns why a TLS peer is refused, or undefined if it is acceptable. */
@@ -375,6 +528,7 @@ export class SipTransportLayer {
       this.clock,
       this.logger,
       this.limits,
+      this.host,
     );
     connection.peerNames = certificateNames(socket.getPeerCertificate());
     this.register(connection);
@@ -445,7 +599,7 @@ export class SipTransportLayer {
           rejectUnauthorized: true,
         });
       } else {
-        socket = netConnect({ host, port });
+        socket = netConnect({ host, port, allowHalfOpen: true });
       }
       const event = protocol === 'TLS' ? 'secureConnect' : 'connect';
       let settled = false;
@@ -488,6 +642,7 @@ export class SipTransportLayer {
           this.clock,
           this.logger,
           this.limits,
+          this.host,
         );
         if (socket instanceof TLSSocket) connection.peerNames = certificateNames(socket.getPeerCertificate());
         this.register(connection);
@@ -500,6 +655,8 @@ export class SipTransportLayer {
     if (this.disposed) return;
     this.disposed = true;
     for (const connection of [...this.connections.values()]) connection.destroy('transport disposed');
+    this.scheduler.dispose();
+    this.messageDeadlines.dispose();
     for (const socket of this.handshaking) socket.destroy();
     this.handshaking.clear();
     await Promise.all(
@@ -521,10 +678,16 @@ export class SipTransportLayer {
     );
     this.connections.clear();
     this.outbound.clear();
+    this.sources.clear();
   }
 }
 
-/** Node wants a mutable array; our config is read-only. */
+/** The source a connection counts against: its address, an IPv4-mapped IPv6 one as IPv4. */
+function sourceOf(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
 /** What our TLS side is and accepts, the same as server and as client: certificate, CA, versions, suites. */
 function tlsIdentity(
   tls: SipTlsConfig,
@@ -539,6 +702,7 @@ function tlsIdentity(
   };
 }
 
+/** Node wants a mutable array; our config is read-only. */
 function caOption(ca: SipTlsConfig['ca']): string | Buffer | (string | Buffer)[] | undefined {
   if (ca === undefined || typeof ca === 'string' || Buffer.isBuffer(ca)) return ca;
   return [...ca];
