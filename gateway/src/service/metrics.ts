@@ -2,6 +2,7 @@
 // gateways can live in one process (tests, the Kamailio integration test).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CoreMetrics } from '../core/session-core.js';
+import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
 
 export interface GatewayMetrics extends CoreMetrics {
@@ -113,6 +114,57 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
   });
 
+  const directoryRefusals = new Counter({
+    name: 'deskline_directory_refusals_total',
+    help: 'Directory loads not taken from a CTI Manager: empty, shrunk beyond cti.directoryMaxShrinkPercent, or failed',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Counters that follow each CTI connection's own monotonic count (sampled before a scrape).
+  const perConnection = (name: string, help: string, read: (c: CtiConnection) => number): void => {
+    const reported = new Map<string, number>();
+    new Counter({
+      name,
+      help,
+      labelNames: ['address'],
+      registers: [registry],
+      collect() {
+        for (const connection of pool?.connections ?? []) {
+          const address = connection.addressText;
+          const total = read(connection);
+          const before = reported.get(address) ?? 0;
+          if (total > before) this.inc({ address }, total - before);
+          reported.set(address, Math.max(before, total));
+        }
+      },
+    });
+  };
+  perConnection(
+    'deskline_cti_unrequested_segments_total',
+    'SwitchingFunctionDevices segments a CTI Manager sent for no directory load of ours (dropped undecoded)',
+    (c) => c.unrequestedSegments,
+  );
+  perConnection(
+    'deskline_cti_unrequested_segment_bytes_total',
+    'Bytes of those dropped segments',
+    (c) => c.unrequestedSegmentBytes,
+  );
+  perConnection(
+    'deskline_cti_request_timeouts_total',
+    'CTI requests (heartbeats aside) that timed out',
+    (c) => c.requestTimeouts,
+  );
+  perConnection(
+    'deskline_cti_request_degradations_total',
+    'Times a CTI connection was degraded after cti.requestTimeoutLimit consecutive request timeouts',
+    (c) => c.requestDegradations,
+  );
+  perConnection(
+    'deskline_cti_deadline_stall_extensions_total',
+    'Heartbeat or request deadlines extended because this process stalled (event-loop lag), not the CTI Manager',
+    (c) => c.deadlineStallExtensions,
+  );
+
   let sipCounters: (() => { connections: number; readPauses: number }) | undefined;
   let readPausesReported = 0;
   new Gauge({
@@ -149,6 +201,9 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
     sessionClosed() {
       closed.inc();
+    },
+    directoryRefused(reason) {
+      directoryRefusals.inc({ reason });
     },
     sipRequest(method, status) {
       sip.inc({ method, status: String(status) });
