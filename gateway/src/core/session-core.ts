@@ -918,7 +918,16 @@ export class SessionCore {
   connectionUp(connection: CtiConnection, connectionId: string): void {
     const bound = this.byConnection.get(connection);
     if (bound !== undefined) for (const session of [...bound]) session.connectionRestored(connectionId);
-    if (this.directoryValue.loadedAt === 0) void this.loadDirectory();
+    if (this.directoryValue.loadedAt === 0) {
+      // No directory yet: this node may have one where the nodes tried so far had none (or
+      // refused theirs); try again once a load in progress is over.
+      const loading = this.directoryLoading;
+      if (loading === undefined) void this.loadDirectory();
+      else
+        void loading.then(() => {
+          if (this.directoryValue.loadedAt === 0) void this.loadDirectory();
+        });
+    }
     if (this.options.moveSessionsOnFailure) this.moveOrphans();
     for (const listener of this.upListeners) listener(connection);
   }

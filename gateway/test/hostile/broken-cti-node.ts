@@ -1,8 +1,8 @@
 // A broken CTI Manager node for hostile tests: a raw TCP listener on 127.0.0.1 (port 0) that
 // speaks the CTI link's framing and application session (docs/cti-link.md §1, §3) — it opens
 // sessions and answers heartbeats like a healthy node — and then misbehaves as told: it floods
-// SwitchingFunctionDevices segments nobody asked for (issue 9, finding 4), and refuses every
-// other request with a CSTA error. Built from the real codec and framing, so its bytes are what
+// SwitchingFunctionDevices segments nobody asked for (issue 9, finding 4), or answers a directory
+// request with segments that never end, and refuses every other request with a CSTA error. Built from the real codec and framing, so its bytes are what
 // a real peer would send.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +51,11 @@ export interface FloodReport {
   readonly done: Promise<void>;
 }
 
+export interface BrokenCtiNodeOptions {
+  /** Answer GetSwitchingFunctionDevices, then send this many segments of it, none the last. */
+  readonly endlessDirectorySegments?: number;
+}
+
 export class BrokenCtiNode {
   private readonly sockets = new Set<Socket>();
   private sessionCounter = 0;
@@ -59,12 +64,13 @@ export class BrokenCtiNode {
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private readonly options: BrokenCtiNodeOptions,
   ) {}
 
-  static async start(): Promise<BrokenCtiNode> {
+  static async start(options: BrokenCtiNodeOptions = {}): Promise<BrokenCtiNode> {
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const node = new BrokenCtiNode(server, (server.address() as AddressInfo).port);
+    const node = new BrokenCtiNode(server, (server.address() as AddressInfo).port, options);
     server.on('connection', (socket) => node.accept(socket));
     return node;
   }
@@ -137,7 +143,21 @@ export class BrokenCtiNode {
       for (const frame of frames.value) {
         const decoded = decodeCsta(frame.payload);
         if (!decoded.ok) continue;
-        const answer = this.answer(decoded.value.message);
+        const request = decoded.value.message;
+        const endless = this.options.endlessDirectorySegments;
+        if (request.type === 'GetSwitchingFunctionDevices' && endless !== undefined) {
+          const crossRef = `endless-${++this.sessionCounter}`;
+          socket.write(
+            encodeFrame(
+              frame.invokeId,
+              encodeCsta({ type: 'GetSwitchingFunctionDevicesResponse', serviceCrossRefID: crossRef }),
+            ),
+          );
+          const segment = unrequestedSegmentFrame(8_000, crossRef);
+          for (let i = 0; i < endless; i++) socket.write(segment);
+          continue;
+        }
+        const answer = this.answer(request);
         if (answer !== undefined) socket.write(encodeFrame(frame.invokeId, encodeCsta(answer)));
       }
     });

@@ -318,6 +318,29 @@ describe('the directory in node priority order, refused when empty or shrunk (fi
   });
 });
 
+describe('a node whose directory never ends', () => {
+  it('fails the load past directoryMaxSegments, and the next node gives the directory', async () => {
+    const broken = await BrokenCtiNode.start({ endlessDirectorySegments: 500 });
+    disposables.push(() => broken.dispose());
+    const demo = await simulator();
+    const { gateway, logger } = await gatewayOn([broken.address, demo.nodes[0]?.address ?? ''], {
+      directoryMaxSegments: 50,
+    });
+    await until(() => gateway.pool.upCount === 2, 'both up');
+    await gateway.core.loadDirectory();
+    expect(gateway.core.directory.size.users).toBe(8);
+    const refused = gateway.health().directory.refused;
+    expect(refused).toEqual([expect.objectContaining({ cti: broken.address, reason: 'error' })]);
+    expect(refused[0]?.message).toMatch(/more than 50 segments \(cti\.directoryMaxSegments\)/);
+    expect(await metric(gateway, 'deskline_directory_refusals_total', { reason: 'error' })).toBeGreaterThan(
+      0,
+    );
+    expect(logger.find('directory refused').length).toBeGreaterThan(0);
+    // What followed the 50th segment was dropped as unrequested, not collected.
+    await until(() => (gateway.pool.connections[0]?.unrequestedSegments ?? 0) >= 450, 'the rest dropped');
+  });
+});
+
 describe('a node that heartbeats but answers no request (finding 10)', () => {
   async function muteSetup(cti: NonNullable<GatewayConfigInput['cti']> = {}) {
     const sim = await simulator('demo', 2);
