@@ -7,17 +7,18 @@
 // own stall. Two measures keep that from happening:
 //  1. the verdict is deferred to setImmediate, i.e. past the poll phase of the same loop turn, so
 //     whatever is already in the sockets is read (and resolves the request) first;
-//  2. the timer's own lateness is the measured event-loop lag: when it fired more than a tolerance
-//     late, the process itself was stalled — the request may have left late, or (with an
-//     in-process simulator) the peer could not even read it — so the peer gets a fresh full
-//     window, at most MAX_STALL_EXTENSIONS times per deadline.
+//  2. the timer's own lateness, and that of the deferred verdict, is the measured event-loop lag:
+//     when either came more than a tolerance late, the process itself was stalled — the request
+//     may have left late, or (with an in-process simulator) the peer could not even read it, or
+//     the answer came in after the poll phase the verdict waited for — so the peer gets a fresh
+//     full window, at most MAX_STALL_EXTENSIONS times per deadline.
 // A peer that is really silent is still found: without a stall the verdict comes at the deadline
 // (plus one setImmediate); with stalls, at worst (1 + MAX_STALL_EXTENSIONS) windows plus the
 // stalls themselves.
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 /** Fresh windows a deadline may get because this process stalled (not the peer). */
-export const MAX_STALL_EXTENSIONS = 2;
+export const MAX_STALL_EXTENSIONS = 3;
 
 /** Lateness of a timer that counts as a stall of this process rather than scheduling jitter. */
 export function stallToleranceMs(windowMs: number): number {
@@ -69,20 +70,28 @@ export class PeerDeadline {
     this.timer = this.clock.setTimeout(() => this.fire(), this.windowMs);
   }
 
+  /** Grants a fresh window when `lagMs` is a stall and extensions remain. */
+  private extend(lagMs: number): boolean {
+    if (lagMs <= this.toleranceMs || this.extensions >= MAX_STALL_EXTENSIONS) return false;
+    this.extensions++;
+    this.arm();
+    this.stalled?.(lagMs);
+    return true;
+  }
+
   private fire(): void {
     this.timer = undefined;
     if (this.done) return;
-    const lagMs = Math.max(0, this.clock.monotonic() - this.dueAt);
-    if (lagMs > this.toleranceMs && this.extensions < MAX_STALL_EXTENSIONS) {
-      this.extensions++;
-      this.arm();
-      this.stalled?.(lagMs);
-      return;
-    }
+    const firedAt = this.clock.monotonic();
+    const lagMs = Math.max(0, firedAt - this.dueAt);
+    if (this.extend(lagMs)) return;
     // Past the poll phase: an answer already in the socket is read before the verdict.
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
       if (this.done) return;
+      // Work queued before the verdict (the rest of a busy poll phase, other immediates) is a
+      // stall too: whatever it kept us from reading deserves a fresh window.
+      if (this.extend(this.clock.monotonic() - firedAt)) return;
       this.done = true;
       this.expired({
         waitedMs: Math.round(this.clock.monotonic() - this.startedAt),

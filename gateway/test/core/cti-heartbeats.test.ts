@@ -90,6 +90,26 @@ describe('PeerDeadline', () => {
     expect(clock.fake.pendingTimers()).toBe(0);
   });
 
+  it('a stall between the timer and its deferred verdict (a busy poll phase) also earns a fresh window', async () => {
+    const clock = new StallingClock();
+    const verdicts: DeadlineExpiry[] = [];
+    const stalls: number[] = [];
+    new PeerDeadline(
+      clock,
+      200,
+      (e) => verdicts.push(e),
+      (lag) => stalls.push(lag),
+    );
+    clock.fake.advance(200); // on time: the verdict is queued for after the poll phase
+    clock.stall(1000); // ... which keeps the process busy for a second
+    await turn();
+    expect(verdicts).toEqual([]);
+    expect(stalls).toEqual([1000]);
+    clock.fake.advance(200);
+    await turn();
+    expect(verdicts).toEqual([{ waitedMs: 1400, extensions: 1, lastLagMs: 0 }]);
+  });
+
   it('after one stall, a peer that stays silent for a full window is still found', async () => {
     const clock = new StallingClock();
     const verdicts: DeadlineExpiry[] = [];

@@ -164,7 +164,7 @@ describe('a node that floods directory segments nobody requested (finding 4)', (
     while (!floodOver || bystanderRequests < 3) {
       const answer = await alice.info(snapshot);
       expect(answer.status).toBe(200);
-      expect(csta(answer).type).toBe('SnapshotDeviceResponse');
+      expect(csta(answer), 'the bystander is answered').toMatchObject({ type: 'SnapshotDeviceResponse' });
       bystanderRequests++;
     }
     await until(
