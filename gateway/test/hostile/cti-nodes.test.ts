@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGateway, DEMO_CTI_PASSWORD, DEMO_CTI_USER, type Gateway } from '../../src/gateway.js';
 import { DEFAULT_NUMBERING_RULES_CONFIG } from '../../src/numbering/index.js';
 import type { GatewayConfigInput } from '../../src/service/config.js';
+import { startHttpServer } from '../../src/service/http-server.js';
 import {
   demoClusterConfig,
   startSimulator,
@@ -222,7 +223,12 @@ describe('the directory in node priority order, refused when empty or shrunk (fi
     await until(() => gateway.pool.upCount === 2, 'both up');
     await gateway.core.loadDirectory(); // a refresh: deterministic whatever won the start
     expect(gateway.core.directory.size.users).toBe(8);
-    const health = gateway.health();
+    // The operator's view: GET /health.
+    const http = await startHttpServer(gateway, { host: '127.0.0.1', port: 0, logger });
+    disposables.push(() => http.dispose());
+    const response = await fetch(`${http.url}/health`);
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as ReturnType<Gateway['health']>;
     expect(health.directory.source).toBe(demoAddress);
     expect(health.directory.refused).toEqual([
       expect.objectContaining({ cti: emptyAddress, reason: 'empty' }),
