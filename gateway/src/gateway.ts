@@ -5,7 +5,7 @@
 // (host/src/demo.ts).
 import type { XmlLimits } from './csta/index.js';
 import { CtiPool, type CtiPoolHealth } from './cti/cti-pool.js';
-import { SessionCore } from './core/session-core.js';
+import { SessionCore, type DirectoryRefusal } from './core/session-core.js';
 import { DeskSession } from './faces/desk/desk-session.js';
 import { NumberingRules } from './numbering/index.js';
 import {
@@ -43,7 +43,18 @@ export interface GatewayHealth {
   version: string;
   uptimeSec: number;
   sessions: number;
-  directory: { users: number; devices: number; lines: number; appearances: number; loadedAt: number | null };
+  directory: {
+    users: number;
+    devices: number;
+    lines: number;
+    appearances: number;
+    loadedAt: number | null;
+    /** The CTI Manager (`host:port`) the directory in use came from. */
+    source: string | null;
+    /** Alarms: directories refused in the latest load (empty, shrunk, failed); the one in use
+     *  was kept or taken from a lower-priority node (docs/cti-link.md §4). */
+    refused: DirectoryRefusal[];
+  };
   cti: CtiPoolHealth;
   sip: {
     listeners: { transport: string; address: string }[];
@@ -111,6 +122,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
         : { heartbeatTimeoutMs: config.cti.heartbeatTimeoutMs }),
       heartbeatMissLimit: config.cti.heartbeatMissLimit,
       requestTimeoutMs: config.cti.requestTimeoutMs,
+      requestTimeoutLimit: config.cti.requestTimeoutLimit,
+      directoryMaxSegments: config.cti.directoryMaxSegments,
       reconnectInitialMs: config.cti.reconnectInitialMs,
       reconnectMaxMs: config.cti.reconnectMaxMs,
       maxFrameBytes: config.cti.maxFrameBytes,
@@ -121,6 +134,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     {
       onConnectionUp: (connection, id) => late.core?.connectionUp(connection, id),
       onConnectionDown: (connection) => late.core?.connectionDown(connection),
+      onConnectionDegraded: (connection) => late.core?.connectionDegraded(connection),
+      onConnectionRestored: (connection) => late.core?.connectionRestored(connection),
       onHealth: () => {
         for (const desk of desks.values()) desk.queueEmit();
       },
@@ -133,6 +148,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     identity: config.users.identity,
     moveSessionsOnFailure: config.cti.moveSessionsOnFailure,
     directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
+    directoryMaxShrinkPercent: config.cti.directoryMaxShrinkPercent,
     metrics,
     limits: {
       maxSessionsPerUser: config.users.maxSessionsPerUser,
@@ -207,13 +223,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     health(): GatewayHealth {
       const cti = pool.health();
       const directory = sessionCore.directory;
+      const refused = [...sessionCore.directoryRefusals];
       return {
-        status: cti.overall === 'up' ? 'ok' : cti.overall,
+        // A refused directory is an alarm: degraded (still 200 for a load balancer), never down.
+        status: cti.overall === 'up' ? (refused.length === 0 ? 'ok' : 'degraded') : cti.overall,
         node: config.node.id,
         version: DESKLINE_VERSION,
         uptimeSec: Math.round((clock.now() - started) / 1000),
         sessions: sessionCore.sessionCount,
-        directory: { ...directory.size, loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt },
+        directory: {
+          ...directory.size,
+          loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt,
+          source: sessionCore.directorySource ?? null,
+          refused,
+        },
         cti,
         sip: {
           listeners: sip?.listenerAddresses() ?? [],

@@ -1,5 +1,5 @@
 // The simulator's admin HTTP API (node:http, JSON, loopback only): look at nodes, calls and the
-// directory, place inbound calls, clear calls, and stop/start/freeze/thaw nodes to drive failover.
+// directory, place inbound calls, clear calls, and stop/start/freeze/thaw/mute nodes to drive failover.
 // See docs/simulator.md for curl examples.
 //
 // Only loopback is served, and two browser tricks are closed: a Host header that is not a
@@ -24,6 +24,8 @@ export interface AdminTarget {
   startNode(index: number): Promise<Result<NodeView>>;
   freezeNode(index: number): Result<NodeView>;
   thawNode(index: number): Result<NodeView>;
+  muteRequestsNode(index: number): Result<NodeView>;
+  unmuteRequestsNode(index: number): Result<NodeView>;
   calls(): CallSnapshot[];
   call(callId: string): CallSnapshot | undefined;
   placeInboundCall(from: string, to: string): Result<CallSnapshot>;
@@ -49,7 +51,7 @@ const InboundCallBody = z.strictObject({
   to: z.string({ error: 'to must be a line of the cluster, such as "1001"' }).min(1).max(64),
 });
 
-const NODE_OPERATIONS = ['stop', 'start', 'freeze', 'thaw'] as const;
+const NODE_OPERATIONS = ['stop', 'start', 'freeze', 'thaw', 'mute-requests', 'unmute-requests'] as const;
 type NodeOperation = (typeof NODE_OPERATIONS)[number];
 
 class HttpError {
@@ -162,7 +164,7 @@ async function nodeOperation(target: AdminTarget, indexText: string, operation: 
   if (index >= target.nodeViews().length)
     throw new HttpError(404, 'NOT_FOUND', `no node ${index} (there are ${target.nodeViews().length})`);
   if (!(NODE_OPERATIONS as readonly string[]).includes(operation))
-    throw new HttpError(404, 'NOT_FOUND', `no node operation "${operation}" (stop, start, freeze, thaw)`);
+    throw new HttpError(404, 'NOT_FOUND', `no node operation "${operation}" (${NODE_OPERATIONS.join(', ')})`);
   let result: Result<NodeView>;
   switch (operation as NodeOperation) {
     case 'stop':
@@ -176,6 +178,12 @@ async function nodeOperation(target: AdminTarget, indexText: string, operation: 
       break;
     case 'thaw':
       result = target.thawNode(index);
+      break;
+    case 'mute-requests':
+      result = target.muteRequestsNode(index);
+      break;
+    case 'unmute-requests':
+      result = target.unmuteRequestsNode(index);
       break;
   }
   if (!result.ok)

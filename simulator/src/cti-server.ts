@@ -267,12 +267,14 @@ export class CtiService {
 
 // ---------------------------------------------------------------- nodes
 
-/** Node lifecycle (docs/simulator.md): running answers; frozen keeps sockets open and answers nothing. */
+/** Node lifecycle (docs/simulator.md): running answers; frozen keeps sockets open and answers nothing;
+ *  muted answers heartbeats and application-session requests only (docs/simulator.md §4). */
 export const NodeState = {
   Stopped: 'stopped',
   Starting: 'starting',
   Running: 'running',
   Frozen: 'frozen',
+  Muted: 'muted',
   Stopping: 'stopping',
 } as const;
 export type NodeState = (typeof NodeState)[keyof typeof NodeState];
@@ -280,8 +282,9 @@ export type NodeState = (typeof NodeState)[keyof typeof NodeState];
 const NODE_TRANSITIONS: Readonly<Record<NodeState, readonly NodeState[]>> = {
   stopped: ['starting'],
   starting: ['running', 'stopped'],
-  running: ['frozen', 'stopping'],
+  running: ['frozen', 'muted', 'stopping'],
   frozen: ['running', 'stopping'],
+  muted: ['running', 'stopping'],
   stopping: ['stopped'],
 };
 
@@ -336,6 +339,10 @@ export class CtiNode {
     return this._state === NodeState.Frozen;
   }
 
+  get muted(): boolean {
+    return this._state === NodeState.Muted;
+  }
+
   view(): NodeView {
     let sessions = 0;
     let monitors = 0;
@@ -357,7 +364,7 @@ export class CtiNode {
 
   /** Listens again on the same port as before (a gateway keeps its configured address). */
   async start(): Promise<Result<NodeView>> {
-    if (this._state === NodeState.Running || this._state === NodeState.Frozen) return ok(this.view());
+    if (this.serving()) return ok(this.view());
     if (this._state !== NodeState.Stopped) return err(this.busy('start'));
     this.transition(NodeState.Starting);
     const server = createServer({ noDelay: true });
@@ -395,7 +402,7 @@ export class CtiNode {
   /** Closes the listener and every connection; their sessions and monitors are released. */
   async stop(): Promise<Result<NodeView>> {
     if (this._state === NodeState.Stopped) return ok(this.view());
-    if (this._state !== NodeState.Running && this._state !== NodeState.Frozen) return err(this.busy('stop'));
+    if (!this.serving()) return err(this.busy('stop'));
     this.transition(NodeState.Stopping);
     const server = this.server;
     this.server = undefined;
@@ -425,6 +432,33 @@ export class CtiNode {
     return ok(this.view());
   }
 
+  /** Answers heartbeats (and application-session requests) but no other request, and sends no
+   *  events: a CTI Manager whose call-control side hangs while its session layer lives on. */
+  muteRequests(): Result<NodeView> {
+    if (this._state === NodeState.Muted) return ok(this.view());
+    if (this._state !== NodeState.Running) return err(this.wrongState('mute requests', 'it is not running'));
+    this.transition(NodeState.Muted);
+    for (const c of this.connections) c.setMuted(true);
+    this.logger.info({}, 'sim: CTI node answers heartbeats only');
+    return ok(this.view());
+  }
+
+  unmuteRequests(): Result<NodeView> {
+    if (this._state === NodeState.Running) return ok(this.view());
+    if (this._state !== NodeState.Muted) return err(this.wrongState('unmute requests', 'it is not muted'));
+    this.transition(NodeState.Running);
+    for (const c of this.connections) c.setMuted(false);
+    this.logger.info({}, 'sim: CTI node answers requests again');
+    return ok(this.view());
+  }
+
+  /** Listening: running, frozen or muted. */
+  private serving(): boolean {
+    return (
+      this._state === NodeState.Running || this._state === NodeState.Frozen || this._state === NodeState.Muted
+    );
+  }
+
   async dispose(): Promise<void> {
     // A start or stop in progress finishes first (listen and close always complete).
     for (
@@ -451,7 +485,7 @@ export class CtiNode {
   }
 
   private accept(socket: Socket): void {
-    if (this._state !== NodeState.Running && this._state !== NodeState.Frozen) {
+    if (!this.serving()) {
       socket.destroy();
       return;
     }
@@ -463,6 +497,7 @@ export class CtiNode {
       logger: this.logger,
       frozen: this.frozen,
     });
+    if (this.muted) connection.setMuted(true);
     this.connections.add(connection);
   }
 
@@ -519,6 +554,8 @@ class ApplicationSession implements MonitorOwner {
   /** Session-start timeout, then the session timer. */
   private timer: TimerHandle | undefined;
   private frozen = false;
+  /** Heartbeats only (NodeState.Muted). */
+  private muted = false;
   private corked = false;
   private failedLogins = 0;
   private readonly decoder = new FrameDecoder();
@@ -579,8 +616,12 @@ class ApplicationSession implements MonitorOwner {
     this.socket.resume();
   }
 
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
   sendEvent(message: CstaMessage): void {
-    if (this.frozen || this.state !== SessionState.Active) return;
+    if (this.frozen || this.muted || this.state !== SessionState.Active) return;
     this.send(EVENT_INVOKE_ID, message);
   }
 
@@ -729,6 +770,11 @@ class ApplicationSession implements MonitorOwner {
     }
     // docs/cti-link.md §3: any request resets the session timer.
     this.armSessionTimer();
+    if (this.muted && !HEARTBEAT_AND_SESSION_REQUESTS.has(request.type)) {
+      // A hung call-control side: the request is swallowed, never answered, never executed.
+      this.logger.debug({ type: request.type, invokeId }, 'sim: muted node swallowed a request');
+      return;
+    }
     this.serveRequest(invokeId, request);
   }
 
@@ -1055,8 +1101,8 @@ class ApplicationSession implements MonitorOwner {
 
   private async writeSegments(segments: DirectorySegment[], serviceCrossRefID: string): Promise<void> {
     for (let i = 0; i < segments.length; i++) {
-      // A frozen node sends nothing, a closed connection nothing more: the client re-requests.
-      if (this.state !== SessionState.Active || this.frozen) return;
+      // A frozen or muted node sends nothing, a closed connection nothing more: the client re-requests.
+      if (this.state !== SessionState.Active || this.frozen || this.muted) return;
       const message = switchingFunctionDevicesMessage(segments[i] as DirectorySegment, {
         serviceCrossRefID,
         segmentID: i + 1,
@@ -1116,6 +1162,14 @@ class ApplicationSession implements MonitorOwner {
     this.socket.uncork();
   }
 }
+
+/** What a muted node still answers: heartbeats and its application sessions (docs/simulator.md §4). */
+const HEARTBEAT_AND_SESSION_REQUESTS: ReadonlySet<string> = new Set([
+  'ResetApplicationSessionTimer',
+  'SystemStatus',
+  'StartApplicationSession',
+  'StopApplicationSession',
+]);
 
 /** The gateway's call control, plus what only a CTI link client asks for (the directory). */
 const FEATURES: CstaMessage = {

@@ -56,6 +56,9 @@ export interface Simulator {
   startNode(index: number): Promise<Result<NodeView>>;
   freezeNode(index: number): Result<NodeView>;
   thawNode(index: number): Result<NodeView>;
+  /** The node answers heartbeats only (no other request, no event) until unmuteRequestsNode. */
+  muteRequestsNode(index: number): Result<NodeView>;
+  unmuteRequestsNode(index: number): Result<NodeView>;
   /** An inbound call from a number outside the cluster to a line (DN or E.164). */
   placeInboundCall(from: string, to: string): Result<CallSnapshot>;
   /** Stops every node and the admin API, clears every call and timer. */
@@ -113,6 +116,16 @@ class RunningSimulator implements Simulator, AdminTarget {
   thawNode(index: number): Result<NodeView> {
     const node = this.node(index);
     return node.ok ? node.value.thaw() : node;
+  }
+
+  muteRequestsNode(index: number): Result<NodeView> {
+    const node = this.node(index);
+    return node.ok ? node.value.muteRequests() : node;
+  }
+
+  unmuteRequestsNode(index: number): Result<NodeView> {
+    const node = this.node(index);
+    return node.ok ? node.value.unmuteRequests() : node;
   }
 
   calls(): CallSnapshot[] {

@@ -105,6 +105,9 @@ describe('admin API', () => {
       sessions: 1,
     });
     expect((await call('POST', '/nodes/0/thaw')).json).toMatchObject({ state: 'running' });
+    expect((await call('POST', '/nodes/0/mute-requests')).json).toMatchObject({ state: 'muted' });
+    expect((await call('POST', '/nodes/0/freeze')).status).toBe(409);
+    expect((await call('POST', '/nodes/0/unmute-requests')).json).toMatchObject({ state: 'running' });
     expect((await call('POST', '/nodes/0/stop')).json).toMatchObject({ state: 'stopped', connections: 0 });
     await c.closed;
     expect((await call('GET', '/health')).json).toMatchObject({ status: 'degraded' });

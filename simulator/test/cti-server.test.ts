@@ -656,6 +656,38 @@ describe('node lifecycle (docs/simulator.md)', () => {
     expect(await frozenSide.heartbeat()).toMatchObject({ type: 'ResetApplicationSessionTimerPosResponse' });
   });
 
+  it('mute-requests answers heartbeats only: other requests are swallowed, no events; unmute answers again', async () => {
+    const mutedSide = await session(0);
+    await monitor(mutedSide, EMMA);
+    expect(sim.muteRequestsNode(0).ok).toBe(true);
+    expect(sim.nodes[0]?.state).toBe('muted');
+    const snapshotId = mutedSide.requestNoWait({ type: 'SnapshotDevice', snapshotObject: EMMA });
+    const directoryId = mutedSide.requestNoWait({ type: 'GetSwitchingFunctionDevices' });
+    sim.placeInboundCall('+14155550123', '1005');
+    // Heartbeats, in both forms, are answered; a new session opens.
+    expect(await mutedSide.heartbeat()).toMatchObject({ type: 'ResetApplicationSessionTimerPosResponse' });
+    expect(await mutedSide.request({ type: 'SystemStatus' })).toMatchObject({ type: 'SystemStatusResponse' });
+    const late = await session(0);
+    expect(late.sessionId).toBeDefined();
+    await pause(100);
+    expect(mutedSide.received.some((r) => r.invokeId === snapshotId || r.invokeId === directoryId)).toBe(
+      false,
+    );
+    expect(mutedSide.events()).toEqual([]);
+
+    expect(sim.unmuteRequestsNode(0).ok).toBe(true);
+    expect(sim.nodes[0]?.state).toBe('running');
+    // What was swallowed stays unanswered; new requests are served.
+    expect(errorOf(await mutedSide.request({ type: 'SnapshotDevice', snapshotObject: EMMA }))).toBe(
+      'SnapshotDeviceResponse',
+    );
+    expect(mutedSide.received.some((r) => r.invokeId === snapshotId)).toBe(false);
+    expect(sim.unmuteRequestsNode(0).ok).toBe(true); // already running: nothing to do
+    expect((await sim.stopNode(0)).ok).toBe(true);
+    const muted = sim.muteRequestsNode(0);
+    expect(muted.ok ? 'ok' : muted.error.code).toBe('INVALID_STATE');
+  });
+
   it('refuses impossible node operations with a typed error', async () => {
     expect((await sim.stopNode(0)).ok).toBe(true);
     const frozen = sim.freezeNode(0);

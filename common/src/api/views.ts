@@ -141,6 +141,8 @@ export const CtiNodeView = z.object({
   missedHeartbeats: z.number().int(),
   sessions: z.number().int(),
   lastError: z.string().optional(),
+  /** Why a node that is up is `degraded` (missed heartbeats, or requests left unanswered). */
+  degradedReason: z.string().optional(),
 });
 export type CtiNodeView = z.infer<typeof CtiNodeView>;
 

@@ -97,12 +97,22 @@ export const GatewayConfigSchema = z.strictObject({
       heartbeatTimeoutMs: z.number().int().min(50).max(300_000).optional(),
       heartbeatMissLimit: z.number().int().min(1).max(10).default(2),
       requestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+      /** Consecutive request timeouts (heartbeats aside) after which a connection that still
+       *  heartbeats is degraded: new sessions avoid it, its sessions move or fail fast, until it
+       *  answers a request again (docs/cti-link.md §3). */
+      requestTimeoutLimit: z.number().int().min(1).max(1000).default(3),
       reconnectInitialMs: z.number().int().min(50).max(60_000).default(500),
       reconnectMaxMs: z.number().int().min(100).max(600_000).default(30_000),
       /** Beyond Cisco (off by default for compatibility): a session whose CTI connection dies
        *  moves to a healthy one and keeps its monitors, so the client sees nothing. */
       moveSessionsOnFailure: z.boolean().default(false),
       directoryRefreshSec: z.number().int().min(10).max(86_400).default(300),
+      /** A directory with more than this share (percent) fewer users or line appearances than the
+       *  one in use is refused, as is an empty one: the last good one is kept (docs/cti-link.md §4). */
+      directoryMaxShrinkPercent: z.number().int().min(0).max(100).default(50),
+      /** Most SwitchingFunctionDevices segments one directory load may take (about 160 users
+       *  each): a node that never ends its directory cannot grow memory without bound. */
+      directoryMaxSegments: z.number().int().min(1).max(100_000).default(2000),
       maxFrameBytes: z.number().int().min(1024).max(65_535).default(65_535),
     })
     .prefault({}),

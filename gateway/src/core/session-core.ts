@@ -452,6 +452,14 @@ export class CoreSession {
       this.transition(CoreSessionState.CtiDown, 'CTI connection lost');
   }
 
+  /** The bound connection is up but answers no requests (docs/cti-link.md §3): fail fast like a
+   *  down node. Its monitors are kept — the node may still hold them and send their events —
+   *  so that when it answers again (same connection ID) the session is simply active again. */
+  connectionDegraded(): void {
+    if (this.stateValue === CoreSessionState.Active)
+      this.transition(CoreSessionState.CtiDown, 'CTI Manager answers no requests');
+  }
+
   /** The bound connection is up again, with `connectionId` (called by the core). */
   connectionRestored(connectionId: string): void {
     if (connectionId === this.boundConnectionIdValue) {
@@ -481,7 +489,7 @@ export class CoreSession {
 
   private async doRebind(): Promise<void> {
     const previousState = this.stateValue;
-    const target = this.connectionValue.isUp ? this.connectionValue : this.core.pool.pick();
+    const target = this.connectionValue.isUsable ? this.connectionValue : this.core.pool.pick();
     if (target === undefined || target.connectionId === undefined) {
       throw refusal(
         ErrorCode.NoHealthyCtiConnection,
@@ -491,8 +499,18 @@ export class CoreSession {
     }
     this.transition(CoreSessionState.Rebinding, `moving to ${target.addressText}`);
     const old = this.connectionValue;
-    for (const entry of this.monitors.values())
-      if (entry.ctiId !== undefined) old.unregisterMonitor(entry.ctiId);
+    // Leaving a node that is up but answers no requests: its monitors are still ours there; stop
+    // them (best effort: it may never answer) so that it does not keep them should it recover.
+    const releaseOnOld = old !== target && old.isUp && old.connectionId === this.boundConnectionIdValue;
+    for (const entry of this.monitors.values()) {
+      if (entry.ctiId === undefined) continue;
+      old.unregisterMonitor(entry.ctiId);
+      if (releaseOnOld)
+        void old
+          .request({ type: 'MonitorStop', monitorCrossRefID: entry.ctiId }, 'MonitorStopResponse')
+          .catch(() => undefined);
+      entry.ctiId = undefined;
+    }
     if (old !== target) {
       old.boundSessions--;
       target.boundSessions++;
@@ -561,6 +579,22 @@ export interface CoreMetrics {
   sessionClosed(): void;
   /** A request refused at a configured limit, named by its config field. */
   limitRefused(limit: string): void;
+  /** A directory load from one node was not taken (docs/cti-link.md §4). */
+  directoryRefused(reason: DirectoryRefusalReason): void;
+}
+
+/** Why a node's directory was not taken: empty, shrunk beyond `cti.directoryMaxShrinkPercent`, or
+ *  the load failed (timeout, undecodable, over `cti.directoryMaxSegments`, connection lost). */
+export type DirectoryRefusalReason = 'empty' | 'shrink' | 'error';
+
+/** An alarm for /health: one node's directory refused in the latest load. */
+export interface DirectoryRefusal {
+  /** The node's `host:port`. */
+  cti: string;
+  reason: DirectoryRefusalReason;
+  message: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 export interface SessionLimits {
@@ -582,6 +616,9 @@ export interface SessionCoreOptions {
   identity: UserIdentityMode;
   moveSessionsOnFailure: boolean;
   directoryRefreshMs: number;
+  /** A new directory with this share (percent) fewer users or line appearances than the one in
+   *  use is refused (`cti.directoryMaxShrinkPercent`); an empty one always is. */
+  directoryMaxShrinkPercent: number;
   metrics?: CoreMetrics;
   limits?: SessionLimits;
 }
@@ -607,6 +644,8 @@ export class SessionCore {
   private directoryTimer: TimerHandle | undefined;
   private directoryLoading: Promise<void> | undefined;
   private directoryWaiters: (() => void)[] = [];
+  private directoryRefusalsValue: readonly DirectoryRefusal[] = [];
+  private directorySourceValue: string | undefined;
   private readonly upListeners = new Set<(connection: CtiConnection) => void>();
   private disposed = false;
 
@@ -620,6 +659,14 @@ export class SessionCore {
 
   get directory(): Directory {
     return this.directoryValue;
+  }
+  /** Directories refused in the latest load (empty when the latest load had no refusal). */
+  get directoryRefusals(): readonly DirectoryRefusal[] {
+    return this.directoryRefusalsValue;
+  }
+  /** The `host:port` of the node the directory in use came from. */
+  get directorySource(): string | undefined {
+    return this.directorySourceValue;
   }
   get sessionCount(): number {
     return this.sessions.size;
@@ -671,46 +718,103 @@ export class SessionCore {
 
   // ------------------------------------------------------------------ directory
 
-  /** Loads the directory from the first connection that is up; keeps the previous one on failure. */
+  /**
+   * Loads the directory in node priority order (docs/cti-link.md §4): from the highest-priority
+   * node that is usable; if that load fails or its directory is refused (empty, or shrunk by more
+   * than `directoryMaxShrinkPercent`), from the next. When no node gives an acceptable one the
+   * previous directory is kept — and with it every session: a refused directory never closes one.
+   */
   loadDirectory(): Promise<void> {
     if (this.directoryLoading !== undefined) return this.directoryLoading;
-    const connection = this.pool.firstUp();
-    if (connection === undefined) return Promise.resolve();
+    const candidates = this.pool.usableByPriority();
+    if (candidates.length === 0) return Promise.resolve();
     this.directoryLoading = (async () => {
-      const started = this.clock.monotonic();
+      const refusals: DirectoryRefusal[] = [];
+      let accepted = false;
       try {
-        const segments = await connection.loadDirectory();
-        const users = segments.flatMap((s) => s.users);
-        const devices = segments.flatMap((s) => s.devices);
-        this.directoryValue = new Directory(
-          users,
-          devices,
-          this.clock.now(),
-          connection.connectionId ?? connection.addressText,
-        );
-        this.log.info(
-          {
-            ...this.directoryValue.size,
-            segments: segments.length,
-            ms: Math.round(this.clock.monotonic() - started),
-            cti: connection.addressText,
-          },
-          'directory loaded',
-        );
-        for (const waiter of this.directoryWaiters) waiter();
-        this.directoryWaiters = [];
-        await this.revalidateSessions();
+        for (const connection of candidates) {
+          if (this.disposed) return;
+          if (!connection.isUsable) continue; // changed while an earlier node was tried
+          const refusal = await this.loadDirectoryFrom(connection);
+          if (refusal === undefined) {
+            accepted = true;
+            break;
+          }
+          refusals.push(refusal);
+        }
+        if (!accepted && refusals.length > 0)
+          this.log.error(
+            {
+              refusals: refusals.map((r) => `${r.cti}: ${r.message}`),
+              kept: this.directoryValue.loadedAt === 0 ? 'none' : this.directoryValue.size,
+            },
+            'no CTI Manager gave an acceptable directory; keeping the previous one',
+          );
       } catch (cause) {
-        this.log.warn(
-          { error: wrapError(cause).message, cti: connection.addressText },
-          'directory load failed; keeping the previous directory',
-        );
+        this.log.warn({ error: wrapError(cause).message }, 'directory load failed; keeping the previous one');
       } finally {
+        this.directoryRefusalsValue = refusals;
         this.directoryLoading = undefined;
         this.scheduleDirectoryRefresh();
       }
+      if (accepted) await this.revalidateSessions();
     })();
     return this.directoryLoading;
+  }
+
+  /** One node's directory: taken (undefined) or refused (why). */
+  private async loadDirectoryFrom(connection: CtiConnection): Promise<DirectoryRefusal | undefined> {
+    const started = this.clock.monotonic();
+    const refuse = (reason: DirectoryRefusalReason, message: string): DirectoryRefusal => {
+      this.metrics?.directoryRefused(reason);
+      this.log.warn({ cti: connection.addressText, reason, message }, 'directory refused');
+      return { cti: connection.addressText, reason, message, at: this.clock.now() };
+    };
+    let candidate: Directory;
+    let segments: number;
+    try {
+      const loaded = await connection.loadDirectory();
+      segments = loaded.length;
+      candidate = new Directory(
+        loaded.flatMap((s) => s.users),
+        loaded.flatMap((s) => s.devices),
+        this.clock.now(),
+        connection.connectionId ?? connection.addressText,
+      );
+    } catch (cause) {
+      return refuse('error', `load failed: ${wrapError(cause).message}`);
+    }
+    const size = candidate.size;
+    if (size.users === 0)
+      return refuse('empty', `empty directory (0 users, ${size.appearances} line appearances)`);
+    const previous = this.directoryValue;
+    if (previous.loadedAt !== 0) {
+      const max = this.options.directoryMaxShrinkPercent;
+      const shrink = (before: number, after: number): number =>
+        before === 0 ? 0 : ((before - after) / before) * 100;
+      const users = shrink(previous.size.users, size.users);
+      const appearances = shrink(previous.size.appearances, size.appearances);
+      if (users > max || appearances > max)
+        return refuse(
+          'shrink',
+          `directory shrank from ${previous.size.users} to ${size.users} users and from ${previous.size.appearances} to ${size.appearances} line appearances, more than cti.directoryMaxShrinkPercent (${max} %)`,
+        );
+    }
+    if (this.disposed) return undefined;
+    this.directoryValue = candidate;
+    this.directorySourceValue = connection.addressText;
+    this.log.info(
+      {
+        ...size,
+        segments,
+        ms: Math.round(this.clock.monotonic() - started),
+        cti: connection.addressText,
+      },
+      'directory loaded',
+    );
+    for (const waiter of this.directoryWaiters) waiter();
+    this.directoryWaiters = [];
+    return undefined;
   }
 
   private scheduleDirectoryRefresh(): void {
@@ -929,7 +1033,38 @@ export class SessionCore {
   connectionUp(connection: CtiConnection, connectionId: string): void {
     const bound = this.byConnection.get(connection);
     if (bound !== undefined) for (const session of [...bound]) session.connectionRestored(connectionId);
-    if (this.directoryValue.loadedAt === 0) void this.loadDirectory();
+    if (this.directoryValue.loadedAt === 0) {
+      // No directory yet: this node may have one where the nodes tried so far had none (or
+      // refused theirs); try again once a load in progress is over.
+      const loading = this.directoryLoading;
+      if (loading === undefined) void this.loadDirectory();
+      else
+        void loading.then(() => {
+          if (this.directoryValue.loadedAt === 0) void this.loadDirectory();
+        });
+    }
+    if (this.options.moveSessionsOnFailure) this.moveOrphans();
+    for (const listener of this.upListeners) listener(connection);
+  }
+
+  /** Up but answering no requests (docs/cti-link.md §3): its sessions fail fast, or move. */
+  connectionDegraded(connection: CtiConnection): void {
+    const bound = this.byConnection.get(connection);
+    if (bound === undefined || bound.size === 0) return;
+    this.log.warn(
+      { cti: connection.addressText, sessions: bound.size, move: this.options.moveSessionsOnFailure },
+      'CTI connection answers no requests under live sessions',
+    );
+    for (const session of [...bound]) session.connectionDegraded();
+    if (this.options.moveSessionsOnFailure) this.moveOrphans();
+  }
+
+  /** A degraded connection answers again: its sessions (same connection ID) are active again. */
+  connectionRestored(connection: CtiConnection): void {
+    const id = connection.connectionId;
+    if (id === undefined) return;
+    const bound = this.byConnection.get(connection);
+    if (bound !== undefined) for (const session of [...bound]) session.connectionRestored(id);
     if (this.options.moveSessionsOnFailure) this.moveOrphans();
     for (const listener of this.upListeners) listener(connection);
   }

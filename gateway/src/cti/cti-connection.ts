@@ -23,6 +23,7 @@ import type { Logger } from '../util/logger.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../cti-link/framing.js';
 import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
 import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
+import { PeerDeadline, type DeadlineExpiry } from './deadline.js';
 
 /** A connection's health as operators and UIs read it (mapped to the UI's CtiNodeView by the
  *  faces, docs/architecture.md "Layers"). */
@@ -44,6 +45,8 @@ export interface CtiNodeHealth {
   missedHeartbeats: number;
   sessions: number;
   lastError?: string;
+  /** Why the node is degraded (missed heartbeats, or requests unanswered), when it is. */
+  degradedReason?: string;
 }
 
 export const CtiConnectionState = {
@@ -96,6 +99,12 @@ export interface CtiConnectionOptions {
   heartbeatTimeoutMs?: number;
   heartbeatMissLimit: number;
   requestTimeoutMs: number;
+  /** Consecutive request timeouts (heartbeats aside) that mark the connection degraded: a node
+   *  that heartbeats but answers no request (default DEFAULT_REQUEST_TIMEOUT_LIMIT). */
+  requestTimeoutLimit?: number;
+  /** Most SwitchingFunctionDevices segments one directory load may take (default
+   *  DEFAULT_DIRECTORY_MAX_SEGMENTS); beyond it the load fails. */
+  directoryMaxSegments?: number;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
   maxFrameBytes?: number;
@@ -118,17 +127,38 @@ export interface CtiConnectionDelegate {
   onDown(connection: CtiConnection, previousConnectionId: string | undefined, reason: DesklineError): void;
   /** Heartbeat RTT, misses, or state changed (for health views and metrics). */
   onHealth?(connection: CtiConnection): void;
+  /** Up, but `requestTimeoutLimit` requests in a row went unanswered: new sessions avoid it and
+   *  its sessions are moved or failed fast (docs/cti-link.md §3, "Unanswered requests"). */
+  onRequestsDegraded?(connection: CtiConnection): void;
+  /** A degraded connection answers requests again (same application session). */
+  onRequestsRestored?(connection: CtiConnection): void;
 }
 
 /** Receives the events of one monitor. */
 export type MonitorSink = (event: CstaEvent) => void;
 
+type RequestKind = 'request' | 'heartbeat' | 'session';
+
+interface SendOptions {
+  readonly kind: RequestKind;
+  /** No timeout when undefined (heartbeats: their deadline is the heartbeat's own). */
+  readonly timeoutMs: number | undefined;
+  readonly onInvokeId?: (id: number) => void;
+  readonly onAnswer?: (message: CstaMessage) => void;
+}
+
 interface PendingRequest {
   readonly type: string;
   readonly expected: string;
+  /** Only `request`s count as answered or unanswered requests (docs/cti-link.md §3): heartbeats
+   *  have their own misses, application-session requests their own handling. */
+  readonly kind: RequestKind;
   readonly resolve: (message: CstaMessage) => void;
   readonly reject: (error: DesklineError) => void;
-  timer: TimerHandle | undefined;
+  /** Runs synchronously when the expected answer is received, before the promise resolves (which
+   *  happens only after the whole TCP chunk is parsed). */
+  readonly onAnswer: ((message: CstaMessage) => void) | undefined;
+  deadline: PeerDeadline | undefined;
 }
 
 interface DirectoryCollector {
@@ -149,7 +179,13 @@ const RTT_HISTORY = 30;
 export function defaultHeartbeatTimeoutMs(heartbeatIntervalMs: number): number {
   return Math.max(50, Math.floor(heartbeatIntervalMs * 0.45));
 }
-const MAX_EARLY_SEGMENTS = 10_000;
+/** Default of `cti.requestTimeoutLimit`. */
+export const DEFAULT_REQUEST_TIMEOUT_LIMIT = 3;
+/** Default of `cti.directoryMaxSegments`: about 320,000 users with the simulator's records,
+ *  four times the largest CUCM cluster. */
+export const DEFAULT_DIRECTORY_MAX_SEGMENTS = 2_000;
+/** At most one log line per this interval about dropped unrequested directory segments. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 const ECMA323_ED3 = cstaNamespace('ed3');
 
 export class CtiConnection {
@@ -164,16 +200,33 @@ export class CtiConnection {
   private readonly invokeIds = new InvokeIdAllocator();
   private readonly pending = new Map<number, PendingRequest>();
   private readonly monitors = new Map<string, MonitorSink>();
+  /** Directory loads in flight by serviceCrossRefID. A collector is created while the
+   *  GetSwitchingFunctionDevicesResponse frame is processed, so segments that arrive in the same
+   *  TCP chunk find it; segments for no collector are dropped (docs/cti-link.md §4). */
   private readonly directoryCollectors = new Map<string, DirectoryCollector>();
-  /** Segments that arrived before their collector: the response and the first segments often
-   *  come in one TCP chunk, and the response's promise resolves only after the chunk is parsed. */
-  private readonly earlySegments = new Map<string, CstaMessageOf<'SwitchingFunctionDevices'>[]>();
+  private unrequestedSegmentsValue = 0;
+  private unrequestedSegmentBytesValue = 0;
+  private readonly rateLimitedLogs = new Map<string, { at: number; suppressed: number }>();
+  // unanswered requests (docs/cti-link.md §3)
+  private consecutiveRequestTimeouts = 0;
+  private requestTimeoutsValue = 0;
+  private requestsDegradedValue = false;
+  private requestDegradationsValue = 0;
+  private probeTimer: TimerHandle | undefined;
+  private readonly requestTimeoutLimit: number;
+  private deadlineStallExtensionsValue = 0;
+  /** A deadline granted a fresh window because this process stalled (deadline.ts). */
+  private readonly deadlineStalled = (lagMs: number): void => {
+    this.deadlineStallExtensionsValue++;
+    this.log.debug({ lagMs: Math.round(lagMs) }, 'event loop stalled: CTI deadline extended');
+  };
+  private readonly directoryMaxSegments: number;
   private connectionIdValue: string | undefined;
   private attempt = 0;
   private everUp = false;
   private reconnectTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
-  private heartbeatDeadline: TimerHandle | undefined;
+  private heartbeatDeadline: PeerDeadline | undefined;
   private heartbeatInvokeId: number | undefined;
   private heartbeatSentAt = 0;
   private sessionDurationSec = 0;
@@ -199,6 +252,8 @@ export class CtiConnection {
     this.log = options.logger.child({ cti: this.addressText, ctiIndex: options.index });
     this.heartbeatTimeoutMs =
       options.heartbeatTimeoutMs ?? defaultHeartbeatTimeoutMs(options.heartbeatIntervalMs);
+    this.requestTimeoutLimit = options.requestTimeoutLimit ?? DEFAULT_REQUEST_TIMEOUT_LIMIT;
+    this.directoryMaxSegments = options.directoryMaxSegments ?? DEFAULT_DIRECTORY_MAX_SEGMENTS;
   }
 
   get state(): CtiConnectionState {
@@ -211,9 +266,37 @@ export class CtiConnection {
   get isUp(): boolean {
     return this.stateValue === S.Up;
   }
-  /** Up with no missed heartbeat. */
+  /** Up with no missed heartbeat, and answering requests. */
   get isHealthy(): boolean {
-    return this.stateValue === S.Up && this.missed === 0;
+    return this.stateValue === S.Up && this.missed === 0 && !this.requestsDegradedValue;
+  }
+  /** Up and answering requests (it may have missed a heartbeat): new sessions and moved ones
+   *  may go here; a connection degraded by unanswered requests may not. */
+  get isUsable(): boolean {
+    return this.stateValue === S.Up && !this.requestsDegradedValue;
+  }
+  /** Up, but `requestTimeoutLimit` requests in a row timed out and none was answered since. */
+  get requestsDegraded(): boolean {
+    return this.stateValue === S.Up && this.requestsDegradedValue;
+  }
+  /** Requests (heartbeats aside) that timed out, since start. */
+  get requestTimeouts(): number {
+    return this.requestTimeoutsValue;
+  }
+  /** Times the connection was marked degraded for unanswered requests, since start. */
+  get requestDegradations(): number {
+    return this.requestDegradationsValue;
+  }
+  /** Deadlines extended because this process (not the node) stalled, since start. */
+  get deadlineStallExtensions(): number {
+    return this.deadlineStallExtensionsValue;
+  }
+  /** SwitchingFunctionDevices segments received for no directory load of ours (dropped). */
+  get unrequestedSegments(): number {
+    return this.unrequestedSegmentsValue;
+  }
+  get unrequestedSegmentBytes(): number {
+    return this.unrequestedSegmentBytesValue;
   }
   get failures(): number {
     return this.failuresValue;
@@ -243,10 +326,12 @@ export class CtiConnection {
     // Timers are owned here: leaving a state cancels what belonged to it.
     if (from === S.Up) {
       this.options.clock.clearTimeout(this.heartbeatTimer);
-      this.options.clock.clearTimeout(this.heartbeatDeadline);
+      this.heartbeatDeadline?.cancel();
       this.heartbeatTimer = undefined;
       this.heartbeatDeadline = undefined;
       this.heartbeatInvokeId = undefined;
+      this.options.clock.clearTimeout(this.probeTimer);
+      this.probeTimer = undefined;
     }
     if (from === S.Backoff) {
       this.options.clock.clearTimeout(this.reconnectTimer);
@@ -261,6 +346,9 @@ export class CtiConnection {
         this.everUp = true;
         this.attempt = 0;
         this.missed = 0;
+        // A new application session starts with a clean slate.
+        this.consecutiveRequestTimeouts = 0;
+        this.requestsDegradedValue = false;
         this.upSinceMs = this.options.clock.now();
         this.scheduleHeartbeat(this.options.heartbeatIntervalMs);
         break;
@@ -346,7 +434,10 @@ export class CtiConnection {
       requestedProtocolVersions: [ECMA323_ED3],
       requestedSessionDuration: this.sessionDurationSec,
     };
-    this.sendRequestRaw(request, 'StartApplicationSessionPosResponse', this.options.requestTimeoutMs).then(
+    this.sendRequestRaw(request, 'StartApplicationSessionPosResponse', {
+      kind: 'session',
+      timeoutMs: this.options.requestTimeoutMs,
+    }).then(
       (response) => {
         if (this.socket !== socket || this.stateValue !== S.Opening) return;
         if (response.type !== 'StartApplicationSessionPosResponse') return;
@@ -412,7 +503,7 @@ export class CtiConnection {
       { cause: reason },
     );
     for (const [id, pending] of this.pending) {
-      this.options.clock.clearTimeout(pending.timer);
+      pending.deadline?.cancel();
       this.invokeIds.release(id);
       pending.reject(error);
     }
@@ -422,7 +513,6 @@ export class CtiConnection {
       collector.reject(error);
     }
     this.directoryCollectors.clear();
-    this.earlySegments.clear();
   }
 
   // ------------------------------------------------------------------ heartbeats (docs/cti-link.md §3)
@@ -445,22 +535,25 @@ export class CtiConnection {
       requestedSessionDuration: this.sessionDurationSec,
     };
     let invokeId: number | undefined;
-    const promise = this.sendRequestRaw(
-      request,
-      'ResetApplicationSessionTimerPosResponse',
-      undefined,
-      (id) => (invokeId = id),
-    );
+    const promise = this.sendRequestRaw(request, 'ResetApplicationSessionTimerPosResponse', {
+      kind: 'heartbeat',
+      timeoutMs: undefined,
+      onInvokeId: (id) => (invokeId = id),
+    });
     this.heartbeatInvokeId = invokeId;
-    this.options.clock.clearTimeout(this.heartbeatDeadline);
-    this.heartbeatDeadline = this.options.clock.setTimeout(
-      () => this.heartbeatMissed(invokeId),
+    this.heartbeatDeadline?.cancel();
+    // A PeerDeadline, not a plain timer: a stall of this process is not the node's miss
+    // (deadline.ts; docs/cti-link.md §3).
+    this.heartbeatDeadline = new PeerDeadline(
+      this.options.clock,
       this.heartbeatTimeoutMs,
+      (expiry) => this.heartbeatMissed(invokeId, expiry),
+      this.deadlineStalled,
     );
     promise.then(
       () => {
         if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
-        this.options.clock.clearTimeout(this.heartbeatDeadline);
+        this.heartbeatDeadline?.cancel();
         this.heartbeatDeadline = undefined;
         const rtt = Math.max(0, this.options.clock.monotonic() - sentAt);
         this.rttMs = Math.round(rtt * 100) / 100;
@@ -487,7 +580,7 @@ export class CtiConnection {
     );
   }
 
-  private heartbeatMissed(invokeId: number | undefined): void {
+  private heartbeatMissed(invokeId: number | undefined, expiry: DeadlineExpiry): void {
     this.heartbeatDeadline = undefined;
     if (this.stateValue !== S.Up || this.heartbeatInvokeId !== invokeId) return;
     // Forget the request: a late answer must not count for the next heartbeat.
@@ -495,7 +588,7 @@ export class CtiConnection {
       const pending = this.pending.get(invokeId);
       this.pending.delete(invokeId);
       this.invokeIds.release(invokeId);
-      if (pending !== undefined) this.options.clock.clearTimeout(pending.timer);
+      pending?.deadline?.cancel();
     }
     this.missed++;
     this.log.warn(
@@ -503,6 +596,7 @@ export class CtiConnection {
         missed: this.missed,
         limit: this.options.heartbeatMissLimit,
         waitedMs: Math.round(this.options.clock.monotonic() - this.heartbeatSentAt),
+        stallExtensions: expiry.extensions,
       },
       'CTI heartbeat missed',
     );
@@ -521,6 +615,62 @@ export class CtiConnection {
     // Probe again at once rather than a whole interval later: detection stays within
     // interval + limit × timeout (two intervals with the defaults).
     this.sendHeartbeat();
+  }
+
+  // ------------------------------------------------------------------ unanswered requests (docs/cti-link.md §3)
+
+  /** A request (not a heartbeat) timed out. */
+  private requestTimedOut(type: string): void {
+    this.requestTimeoutsValue++;
+    if (this.stateValue !== S.Up) return;
+    this.consecutiveRequestTimeouts++;
+    if (this.requestsDegradedValue || this.consecutiveRequestTimeouts < this.requestTimeoutLimit) return;
+    this.requestsDegradedValue = true;
+    this.requestDegradationsValue++;
+    this.log.warn(
+      {
+        consecutiveTimeouts: this.consecutiveRequestTimeouts,
+        limit: this.requestTimeoutLimit,
+        lastRequest: type,
+      },
+      'CTI Manager answers heartbeats but no requests: connection degraded',
+    );
+    this.scheduleProbe();
+    this.delegate.onHealth?.(this);
+    this.delegate.onRequestsDegraded?.(this);
+  }
+
+  /** A request got an answer (positive or not). */
+  private requestAnswered(): void {
+    this.consecutiveRequestTimeouts = 0;
+    if (!this.requestsDegradedValue) return;
+    this.requestsDegradedValue = false;
+    this.options.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    if (this.stateValue !== S.Up) return;
+    this.log.info({}, 'CTI Manager answers requests again: connection usable');
+    this.delegate.onHealth?.(this);
+    this.delegate.onRequestsRestored?.(this);
+  }
+
+  /**
+   * While degraded, nothing is sent to the node but heartbeats — so a RequestSystemStatus
+   * (ECMA-269 §22.1.4, which any CSTA call server answers) goes out every heartbeat interval as a
+   * probe: its answer brings the connection back.
+   */
+  private scheduleProbe(): void {
+    this.options.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = this.options.clock.setTimeout(() => {
+      this.probeTimer = undefined;
+      if (!this.requestsDegraded) return;
+      const again = (): void => {
+        if (this.requestsDegraded && this.probeTimer === undefined) this.scheduleProbe();
+      };
+      this.sendRequestRaw({ type: 'RequestSystemStatus' }, 'RequestSystemStatusResponse', {
+        kind: 'request',
+        timeoutMs: this.options.requestTimeoutMs,
+      }).then(again, again);
+    }, this.options.heartbeatIntervalMs);
   }
 
   // ------------------------------------------------------------------ requests
@@ -542,17 +692,13 @@ export class CtiConnection {
         }),
       );
     }
-    return this.sendRequestRaw(message, expected, timeoutMs ?? this.options.requestTimeoutMs) as Promise<
-      CstaMessageOf<ResponseTypeOf<T>>
-    >;
+    return this.sendRequestRaw(message, expected, {
+      kind: 'request',
+      timeoutMs: timeoutMs ?? this.options.requestTimeoutMs,
+    }) as Promise<CstaMessageOf<ResponseTypeOf<T>>>;
   }
 
-  private sendRequestRaw(
-    message: CstaRequest,
-    expected: string,
-    timeoutMs: number | undefined,
-    onInvokeId?: (id: number) => void,
-  ): Promise<CstaMessage> {
+  private sendRequestRaw(message: CstaRequest, expected: string, send: SendOptions): Promise<CstaMessage> {
     const socket = this.socket;
     if (socket === undefined)
       return Promise.reject(
@@ -561,7 +707,7 @@ export class CtiConnection {
     const idResult = this.invokeIds.tryNext();
     if (!idResult.ok) return Promise.reject(idResult.error);
     const invokeId = idResult.value;
-    onInvokeId?.(invokeId);
+    send.onInvokeId?.(invokeId);
     let frame: Buffer;
     try {
       frame = encodeFrame(invokeId, encodeCsta(message), this.options.maxFrameBytes ?? 65_535);
@@ -570,19 +716,35 @@ export class CtiConnection {
       return Promise.reject(wrapError(cause, ErrorCode.CtiError, `cannot encode ${message.type}`));
     }
     return new Promise<CstaMessage>((resolve, reject) => {
-      const pending: PendingRequest = { type: message.type, expected, resolve, reject, timer: undefined };
+      const pending: PendingRequest = {
+        type: message.type,
+        expected,
+        kind: send.kind,
+        resolve,
+        reject,
+        onAnswer: send.onAnswer,
+        deadline: undefined,
+      };
+      const timeoutMs = send.timeoutMs;
       if (timeoutMs !== undefined) {
-        pending.timer = this.options.clock.setTimeout(() => {
-          if (this.pending.get(invokeId) !== pending) return;
-          this.pending.delete(invokeId);
-          this.invokeIds.release(invokeId);
-          reject(
-            new DesklineError(
-              ErrorCode.CtiTimeout,
-              `${message.type} to CTI Manager ${this.addressText} timed out after ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
+        // A PeerDeadline: a stall of this process does not time the request out (deadline.ts).
+        pending.deadline = new PeerDeadline(
+          this.options.clock,
+          timeoutMs,
+          (expiry) => {
+            if (this.pending.get(invokeId) !== pending) return;
+            this.pending.delete(invokeId);
+            this.invokeIds.release(invokeId);
+            reject(
+              new DesklineError(
+                ErrorCode.CtiTimeout,
+                `${message.type} to CTI Manager ${this.addressText} timed out after ${expiry.waitedMs} ms`,
+              ),
+            );
+            if (pending.kind === 'request') this.requestTimedOut(message.type);
+          },
+          this.deadlineStalled,
+        );
       }
       this.pending.set(invokeId, pending);
       this.writeFrame(socket, frame);
@@ -621,29 +783,46 @@ export class CtiConnection {
 
   /** Loads the directory: GetSwitchingFunctionDevices, then every SwitchingFunctionDevices
    *  segment until `lastSegment` (docs/cti-link.md §4). */
-  async loadDirectory(
+  loadDirectory(
     timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000),
   ): Promise<DirectorySegment[]> {
-    const response = await this.request(
-      { type: 'GetSwitchingFunctionDevices' },
-      'GetSwitchingFunctionDevicesResponse',
-    );
-    const crossRef = response.serviceCrossRefID;
+    if (this.stateValue !== S.Up)
+      return Promise.reject(
+        new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`),
+      );
     return new Promise<DirectorySegment[]>((resolve, reject) => {
-      const collector: DirectoryCollector = { segments: [], resolve, reject, timer: undefined };
-      collector.timer = this.options.clock.setTimeout(() => {
-        this.directoryCollectors.delete(crossRef);
-        reject(
-          new DesklineError(
-            ErrorCode.CtiTimeout,
-            `directory from ${this.addressText} incomplete after ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      this.directoryCollectors.set(crossRef, collector);
-      const early = this.earlySegments.get(crossRef);
-      this.earlySegments.delete(crossRef);
-      for (const segment of early ?? []) this.receiveEvent(segment);
+      // The collector is made while the response frame is processed, not when its promise
+      // resolves: the first segments often arrive in the same TCP chunk as the response, and a
+      // segment that finds no collector is dropped.
+      const onAnswer = (message: CstaMessage): void => {
+        if (message.type !== 'GetSwitchingFunctionDevicesResponse') return;
+        const crossRef = message.serviceCrossRefID;
+        if (this.directoryCollectors.has(crossRef)) {
+          reject(
+            new DesklineError(
+              ErrorCode.CtiError,
+              `CTI Manager ${this.addressText} reused serviceCrossRefID ${crossRef} of a directory load in progress`,
+            ),
+          );
+          return;
+        }
+        const collector: DirectoryCollector = { segments: [], resolve, reject, timer: undefined };
+        collector.timer = this.options.clock.setTimeout(() => {
+          this.directoryCollectors.delete(crossRef);
+          reject(
+            new DesklineError(
+              ErrorCode.CtiTimeout,
+              `directory from ${this.addressText} incomplete after ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+        this.directoryCollectors.set(crossRef, collector);
+      };
+      this.sendRequestRaw({ type: 'GetSwitchingFunctionDevices' }, 'GetSwitchingFunctionDevicesResponse', {
+        kind: 'request',
+        timeoutMs: this.options.requestTimeoutMs,
+        onAnswer,
+      }).catch(reject);
     });
   }
 
@@ -668,18 +847,11 @@ export class CtiConnection {
   }
 
   private receiveFrame(frame: Frame): void {
-    const decoded = decodeCsta(frame.payload, this.options.xmlLimits);
     if (frame.isEvent || frame.invokeId === EVENT_INVOKE_ID) {
-      if (!decoded.ok) {
-        this.log.warn(
-          { code: decoded.error.code, reason: decoded.error.message },
-          'undecodable CTI event dropped',
-        );
-        return;
-      }
-      this.receiveEvent(decoded.value.message);
+      this.receiveEventFrame(frame);
       return;
     }
+    const decoded = decodeCsta(frame.payload, this.options.xmlLimits);
     const pending = this.pending.get(frame.invokeId);
     if (pending === undefined) {
       if (decoded.ok && decoded.value.message.type === 'StopApplicationSession') {
@@ -694,7 +866,9 @@ export class CtiConnection {
     }
     this.pending.delete(frame.invokeId);
     this.invokeIds.release(frame.invokeId);
-    this.options.clock.clearTimeout(pending.timer);
+    pending.deadline?.cancel();
+    // Any answer, an error included, shows that the node serves requests (docs/cti-link.md §3).
+    if (pending.kind === 'request') this.requestAnswered();
     if (!decoded.ok) {
       pending.reject(
         new DesklineError(
@@ -707,6 +881,7 @@ export class CtiConnection {
     }
     const message = decoded.value.message;
     if (message.type === pending.expected) {
+      pending.onAnswer?.(message);
       pending.resolve(message);
       return;
     }
@@ -763,18 +938,59 @@ export class CtiConnection {
     );
   }
 
-  private receiveEvent(message: CstaMessage): void {
+  private receiveEventFrame(frame: Frame): void {
+    // docs/cti-link.md §4: with no directory load in flight a segment is unrequested; a broken or
+    // hostile node may send them by the thousand, so they are not even decoded.
+    if (
+      this.directoryCollectors.size === 0 &&
+      peekRootLocalName(frame.payload) === 'SwitchingFunctionDevices'
+    ) {
+      this.dropUnrequestedSegment(frame.payload.length, undefined);
+      return;
+    }
+    const decoded = decodeCsta(frame.payload, this.options.xmlLimits);
+    if (!decoded.ok) {
+      this.warnRateLimited(
+        'undecodable-event',
+        { code: decoded.error.code, reason: decoded.error.message },
+        'undecodable CTI event dropped',
+      );
+      return;
+    }
+    this.receiveEvent(decoded.value.message, frame.payload.length);
+  }
+
+  private dropUnrequestedSegment(bytes: number, serviceCrossRefID: string | undefined): void {
+    this.unrequestedSegmentsValue++;
+    this.unrequestedSegmentBytesValue += bytes;
+    this.warnRateLimited(
+      'unrequested-segment',
+      {
+        serviceCrossRefID,
+        totalSegments: this.unrequestedSegmentsValue,
+        totalBytes: this.unrequestedSegmentBytesValue,
+      },
+      'unrequested directory segment dropped',
+    );
+  }
+
+  /** One warning per DROP_LOG_INTERVAL_MS per kind, saying how many were not logged since. */
+  private warnRateLimited(kind: string, fields: Record<string, unknown>, message: string): void {
+    const now = this.options.clock.monotonic();
+    const last = this.rateLimitedLogs.get(kind);
+    if (last !== undefined && now - last.at < DROP_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    this.log.warn({ ...fields, notLoggedSinceLast: last?.suppressed ?? 0 }, message);
+    this.rateLimitedLogs.set(kind, { at: now, suppressed: 0 });
+  }
+
+  private receiveEvent(message: CstaMessage, bytes: number): void {
     if (message.type === 'SwitchingFunctionDevices') {
       const collector = this.directoryCollectors.get(message.serviceCrossRefID);
       if (collector === undefined) {
-        let early = this.earlySegments.get(message.serviceCrossRefID);
-        if (early === undefined) {
-          // Bounded: at most a few directory loads in flight, each at most MAX_EARLY_SEGMENTS early.
-          if (this.earlySegments.size >= 4)
-            this.earlySegments.delete(this.earlySegments.keys().next().value as string);
-          this.earlySegments.set(message.serviceCrossRefID, (early = []));
-        }
-        if (early.length < MAX_EARLY_SEGMENTS) early.push(message);
+        this.dropUnrequestedSegment(bytes, message.serviceCrossRefID);
         return;
       }
       const segment = directoryFromPrivateData(message.extensions?.privateData);
@@ -785,6 +1001,18 @@ export class CtiConnection {
         return;
       }
       collector.segments.push(segment.value);
+      if (!message.lastSegment && collector.segments.length >= this.directoryMaxSegments) {
+        // A node that never ends its directory must not grow it without bound.
+        this.directoryCollectors.delete(message.serviceCrossRefID);
+        this.options.clock.clearTimeout(collector.timer);
+        collector.reject(
+          new DesklineError(
+            ErrorCode.CtiError,
+            `directory from ${this.addressText} has more than ${this.directoryMaxSegments} segments (cti.directoryMaxSegments)`,
+          ),
+        );
+        return;
+      }
       if (message.lastSegment) {
         this.directoryCollectors.delete(message.serviceCrossRefID);
         this.options.clock.clearTimeout(collector.timer);
@@ -813,7 +1041,7 @@ export class CtiConnection {
   get viewState(): CtiNodeState {
     switch (this.stateValue) {
       case S.Up:
-        return this.missed > 0 ? 'degraded' : 'up';
+        return this.missed > 0 || this.requestsDegradedValue ? 'degraded' : 'up';
       case S.Idle:
       case S.Connecting:
       case S.Opening:
@@ -843,6 +1071,10 @@ export class CtiConnection {
     if (this.rttMs !== undefined && this.stateValue === S.Up) view.rttMs = this.rttMs;
     if (this.upSinceMs !== undefined) view.upSince = this.upSinceMs;
     if (this.lastErrorValue !== undefined) view.lastError = this.lastErrorValue;
+    if (this.requestsDegraded)
+      view.degradedReason = `${this.consecutiveRequestTimeouts} requests in a row unanswered (cti.requestTimeoutLimit ${this.requestTimeoutLimit}); new sessions avoid this node`;
+    else if (this.stateValue === S.Up && this.missed > 0)
+      view.degradedReason = `${this.missed} heartbeat${this.missed === 1 ? '' : 's'} missed (limit ${this.options.heartbeatMissLimit})`;
     return view;
   }
 
@@ -860,7 +1092,7 @@ export class CtiConnection {
           sessionEndReason: { definedEndReason: 'normal' },
         },
         'StopApplicationSessionPosResponse',
-        Math.min(1000, this.options.requestTimeoutMs),
+        { kind: 'session', timeoutMs: Math.min(1000, this.options.requestTimeoutMs) },
       );
       await stop.catch(() => undefined);
     }
@@ -882,3 +1114,48 @@ export class CtiConnection {
 
 /** The namespace our CTI link messages travel in (for logs and docs). */
 export const CTI_LINK_NAMESPACES = { csta: ECMA323_ED3, applicationSession: ECMA354_NAMESPACE } as const;
+
+/**
+ * The local name of a document's root element, read from its bytes without parsing: skips a BOM,
+ * white space, processing instructions (the XML declaration) and comments. Undefined when the
+ * document starts otherwise (a DOCTYPE, text, a cut document) — the decoder then judges it.
+ * Linear in the bytes it skips and allocation-free but for the name.
+ */
+export function peekRootLocalName(xml: Buffer): string | undefined {
+  const n = xml.length;
+  let i = n >= 3 && xml[0] === 0xef && xml[1] === 0xbb && xml[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    while (i < n && isXmlSpace(xml[i] as number)) i++;
+    if (i + 1 >= n || xml[i] !== 0x3c /* < */) return undefined;
+    const next = xml[i + 1];
+    if (next === 0x3f /* ? */) {
+      const end = xml.indexOf('?>', i + 2, 'latin1');
+      if (end < 0) return undefined;
+      i = end + 2;
+      continue;
+    }
+    if (next === 0x21 /* ! */) {
+      if (xml[i + 2] !== 0x2d || xml[i + 3] !== 0x2d) return undefined; // not a comment
+      const end = xml.indexOf('-->', i + 4, 'latin1');
+      if (end < 0) return undefined;
+      i = end + 3;
+      continue;
+    }
+    let j = i + 1;
+    const limit = Math.min(n, i + 1 + MAX_PEEKED_NAME_BYTES);
+    while (j < limit) {
+      const c = xml[j] as number;
+      if (isXmlSpace(c) || c === 0x3e /* > */ || c === 0x2f /* / */) break;
+      j++;
+    }
+    if (j === i + 1 || j === limit) return undefined;
+    const name = xml.toString('latin1', i + 1, j);
+    return name.slice(name.indexOf(':') + 1);
+  }
+}
+
+const MAX_PEEKED_NAME_BYTES = 256;
+
+function isXmlSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}

@@ -46,6 +46,9 @@ export interface CtiPoolDelegate {
     reason: DesklineError,
   ): void;
   onHealth?(connection: CtiConnection): void;
+  /** Up but answering no requests (docs/cti-link.md §3): its sessions must move or fail fast. */
+  onConnectionDegraded?(connection: CtiConnection): void;
+  onConnectionRestored?(connection: CtiConnection): void;
 }
 
 export class CtiPool implements CtiConnectionDelegate {
@@ -82,11 +85,12 @@ export class CtiPool implements CtiConnectionDelegate {
 
   /**
    * The connection for a new session: round-robin over connections that are up with no
-   * missed heartbeat; if none, over those that are up but degraded; undefined when none is up
-   * (the caller refuses the session with a clear reason).
+   * missed heartbeat; if none, over those that are up but missed a heartbeat; never one that
+   * leaves requests unanswered (docs/cti-link.md §3). Undefined when none is usable (the
+   * caller refuses the session with a clear reason).
    */
   pick(): CtiConnection | undefined {
-    return this.pickWhere((c) => c.isHealthy) ?? this.pickWhere((c) => c.isUp);
+    return this.pickWhere((c) => c.isHealthy) ?? this.pickWhere((c) => c.isUsable);
   }
 
   private pickWhere(predicate: (c: CtiConnection) => boolean): CtiConnection | undefined {
@@ -101,9 +105,10 @@ export class CtiPool implements CtiConnectionDelegate {
     return undefined;
   }
 
-  /** First connection that is up, in priority order (for directory loads). */
-  firstUp(): CtiConnection | undefined {
-    return this.connections.find((c) => c.isHealthy) ?? this.connections.find((c) => c.isUp);
+  /** The usable connections in priority order — the configured address order (directory loads:
+   *  the highest-priority node first, the next if it fails or is refused). */
+  usableByPriority(): CtiConnection[] {
+    return this.connections.filter((c) => c.isUsable);
   }
 
   get upCount(): number {
@@ -151,6 +156,14 @@ export class CtiPool implements CtiConnectionDelegate {
 
   onHealth(connection: CtiConnection): void {
     this.delegate.onHealth?.(connection);
+  }
+
+  onRequestsDegraded(connection: CtiConnection): void {
+    this.delegate.onConnectionDegraded?.(connection);
+  }
+
+  onRequestsRestored(connection: CtiConnection): void {
+    this.delegate.onConnectionRestored?.(connection);
   }
 
   async dispose(): Promise<void> {

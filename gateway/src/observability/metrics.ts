@@ -11,6 +11,8 @@ export interface SessionMetrics {
   sessionClosed(): void;
   /** A request refused at a configured limit, named by its config field. */
   limitRefused(limit: string): void;
+  /** A directory load from one node was not taken (docs/cti-link.md §4). */
+  directoryRefused(reason: string): void;
 }
 
 /** What the SIP transport reports at a scrape (monotonic counts since start, and gauges). */
@@ -39,9 +41,20 @@ export interface SipFaceMetrics {
   refusal(code: string): void;
 }
 
+/** One CTI connection's own monotonic counts, followed by counters at each scrape. */
+export interface CtiConnectionCounters {
+  readonly addressText: string;
+  readonly unrequestedSegments: number;
+  readonly unrequestedSegmentBytes: number;
+  readonly requestTimeouts: number;
+  readonly requestDegradations: number;
+  readonly deadlineStallExtensions: number;
+}
+
 /** The CTI state sampled before a scrape (the CTI pool provides it). */
 export interface CtiSampler {
   readonly upCount: number;
+  readonly connections: readonly CtiConnectionCounters[];
   health(): {
     nodes: readonly { address: string; state: string; rttMs?: number; failures: number; sessions: number }[];
   };
@@ -159,6 +172,57 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
   });
 
+  const directoryRefusals = new Counter({
+    name: 'deskline_directory_refusals_total',
+    help: 'Directory loads not taken from a CTI Manager: empty, shrunk beyond cti.directoryMaxShrinkPercent, or failed',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Counters that follow each CTI connection's own monotonic count (sampled before a scrape).
+  const perConnection = (name: string, help: string, read: (c: CtiConnectionCounters) => number): void => {
+    const reported = new Map<string, number>();
+    new Counter({
+      name,
+      help,
+      labelNames: ['address'],
+      registers: [registry],
+      collect() {
+        for (const connection of pool?.connections ?? []) {
+          const address = connection.addressText;
+          const total = read(connection);
+          const before = reported.get(address) ?? 0;
+          if (total > before) this.inc({ address }, total - before);
+          reported.set(address, Math.max(before, total));
+        }
+      },
+    });
+  };
+  perConnection(
+    'deskline_cti_unrequested_segments_total',
+    'SwitchingFunctionDevices segments a CTI Manager sent for no directory load of ours (dropped undecoded)',
+    (c) => c.unrequestedSegments,
+  );
+  perConnection(
+    'deskline_cti_unrequested_segment_bytes_total',
+    'Bytes of those dropped segments',
+    (c) => c.unrequestedSegmentBytes,
+  );
+  perConnection(
+    'deskline_cti_request_timeouts_total',
+    'CTI requests (heartbeats aside) that timed out',
+    (c) => c.requestTimeouts,
+  );
+  perConnection(
+    'deskline_cti_request_degradations_total',
+    'Times a CTI connection was degraded after cti.requestTimeoutLimit consecutive request timeouts',
+    (c) => c.requestDegradations,
+  );
+  perConnection(
+    'deskline_cti_deadline_stall_extensions_total',
+    'Heartbeat or request deadlines extended because this process stalled (event-loop lag), not the CTI Manager',
+    (c) => c.deadlineStallExtensions,
+  );
+
   let sipCounters: (() => SipTransportCounters) | undefined;
   // The transport keeps its own monotonic counts; these counters follow them at each scrape.
   const follow = (read: (c: SipTransportCounters) => number): ((inc: (by: number) => void) => void) => {
@@ -231,6 +295,9 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
     sessionClosed() {
       closed.inc();
+    },
+    directoryRefused(reason) {
+      directoryRefusals.inc({ reason });
     },
     sipRequest(method, status) {
       sip.inc({ method, status: String(status) });

@@ -30,6 +30,11 @@ describe('gateway configuration', () => {
     if (!result.ok) throw result.error;
     expect(result.value.cti.addresses).toHaveLength(2);
     expect(result.value.sip.tls[0]?.trustedPeers).toEqual(['lyncpool.example.com']);
+    expect(result.value.cti).toMatchObject({
+      requestTimeoutLimit: 3,
+      directoryMaxShrinkPercent: 50,
+      directoryMaxSegments: 2000,
+    });
     expect(NumberingRules.compile(result.value.numbering).ok).toBe(true);
   });
 
@@ -51,6 +56,18 @@ describe('gateway configuration', () => {
     );
     expect(error({ cti: { addresses: ['a:1'] }, sip: { maxPendingRequestsPerConnection: 0 } })).toMatch(
       /sip\.maxPendingRequestsPerConnection/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], requestTimeoutLimit: 0 } })).toMatch(
+      /^invalid configuration: cti\.requestTimeoutLimit: /,
+    );
+    expect(error({ cti: { addresses: ['a:1'], directoryMaxShrinkPercent: 101 } })).toMatch(
+      /^invalid configuration: cti\.directoryMaxShrinkPercent: /,
+    );
+    expect(error({ cti: { addresses: ['a:1'], directoryMaxShrinkPercent: 12.5 } })).toMatch(
+      /cti\.directoryMaxShrinkPercent: /,
+    );
+    expect(error({ cti: { addresses: ['a:1'], directoryMaxSegments: 0 } })).toMatch(
+      /^invalid configuration: cti\.directoryMaxSegments: /,
     );
     expect(error({ cti: { addresses: ['a:1'] }, bogus: 1 })).toMatch(/bogus/);
     expect(error({})).toMatch(/cti\.addresses: at least one CTI Manager address is required/);

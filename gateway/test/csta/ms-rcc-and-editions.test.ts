@@ -131,7 +131,9 @@ describe('editions', () => {
   it('a foreign namespace is refused: the local name alone does not make a CSTA message', () => {
     for (const xml of [
       body.replace('NS', 'urn:evil'),
-      body.replace('<MakeCall xmlns="NS">', '<ed3:MakeCall xmlns:ed3="urn:evil">').replace('</MakeCall>', '</ed3:MakeCall>'),
+      body
+        .replace('<MakeCall xmlns="NS">', '<ed3:MakeCall xmlns:ed3="urn:evil">')
+        .replace('</MakeCall>', '</ed3:MakeCall>'),
     ]) {
       const decoded = decodeCsta(xml);
       expect(decoded.ok, xml).toBe(false);
