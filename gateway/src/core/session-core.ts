@@ -151,7 +151,7 @@ export class CoreSession {
           refusal(
             ErrorCode.CtiNotConnected,
             `CTI Manager ${this.connectionValue.addressText} is unavailable`,
-            cstaError('systemResourceAvailability', 'resourceOutOfService'),
+            cstaError('systemResourceAvailibility', 'resourceOutOfService'),
           ),
         );
       case CoreSessionState.Stale:
@@ -166,7 +166,7 @@ export class CoreSession {
           refusal(
             ErrorCode.CtiNotConnected,
             'the session is moving to another CTI Manager',
-            cstaError('systemResourceAvailability', 'resourceBusy'),
+            cstaError('systemResourceAvailibility', 'resourceBusy'),
           ),
         );
       case CoreSessionState.Closed:
@@ -338,7 +338,7 @@ export class CoreSession {
       refusal(
         ErrorCode.LineNotOwned,
         `${type}: ${what} is not a connection of ${this.user.id}'s own line`,
-        cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+        cstaError('operation', 'privilegeViolationSpecifiedDevice'),
       ),
     );
   }
@@ -435,7 +435,7 @@ export class CoreSession {
       throw refusal(
         ErrorCode.NoHealthyCtiConnection,
         'no CTI Manager is available',
-        cstaError('systemResourceAvailability', 'resourceOutOfService'),
+        cstaError('systemResourceAvailibility', 'resourceOutOfService'),
       );
     }
     this.transition(CoreSessionState.Rebinding, `moving to ${target.addressText}`);
@@ -667,7 +667,7 @@ export class SessionCore {
         refusal(
           ErrorCode.NotLicensed,
           `user ${user.id} has no IM and Presence licence (UCL or CUWL) and may not use remote call control`,
-          cstaError('security', 'unspecified'),
+          cstaError('security', 'generic'),
         ),
       );
     return ok(undefined);
@@ -689,7 +689,7 @@ export class SessionCore {
         refusal(
           ErrorCode.LineNotOwned,
           `line appearance ${deviceId} does not belong to user ${user.id}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     if (!appearance.device.ctiAllowed)
@@ -697,7 +697,7 @@ export class SessionCore {
         refusal(
           ErrorCode.CtiControlDisallowed,
           `CTI control is not allowed on device ${appearance.device.name}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     return ok(undefined);
@@ -733,7 +733,7 @@ export class SessionCore {
         refusal(
           ErrorCode.LineNotOwned,
           `line ${dn}${partition === undefined ? '' : ` (${partition})`} is not associated with user ${user.id}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     const controllable = mine.find((a) => a.device.ctiAllowed);
@@ -743,7 +743,7 @@ export class SessionCore {
         refusal(
           ErrorCode.CtiControlDisallowed,
           `CTI control is not allowed on device ${device}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     }
@@ -761,7 +761,7 @@ export class SessionCore {
         refusal(
           ErrorCode.NoHealthyCtiConnection,
           'no CTI Manager is available',
-          cstaError('systemResourceAvailability', 'resourceOutOfService'),
+          cstaError('systemResourceAvailibility', 'resourceOutOfService'),
         ),
       );
     const session = new CoreSession(

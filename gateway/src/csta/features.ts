@@ -9,7 +9,7 @@ import type { FeatureLists } from './dsl.js';
 
 export const CALL_CONTROL_SERVICES: FeatureLists = Object.freeze({
   capExchangeServList: ['getCSTAFeatures'],
-  systemServList: ['requestSystemStatus'],
+  systemStatServList: ['requestSystemStatus'],
   monitoringServList: ['monitorStart', 'monitorStop'],
   snapshotServList: ['snapshotDevice'],
   callControlServList: [

@@ -631,7 +631,8 @@ class CtiConnection implements MonitorOwner {
       this.send(id.value, {
         type: 'StopApplicationSession',
         sessionID: this.sessionId,
-        sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+        // ECMA-354 defines only `normal`; any other reason is `appEndReason` text.
+        sessionEndReason: { appEndReason: 'sessionTimerExpired' },
       });
     this.uncork();
     // Flush what is written, then close whatever the peer does (a half-open peer must not pin the socket).
@@ -663,8 +664,7 @@ class CtiConnection implements MonitorOwner {
           { err: wrapError(cause).message, invokeId: frame.invokeId },
           'sim: request handling failed',
         );
-        if (!frame.isEvent && !this.isClosed())
-          this.send(frame.invokeId, cstaError('unspecified', 'generic'));
+        if (!frame.isEvent && !this.isClosed()) this.send(frame.invokeId, cstaError('unspecified', ''));
       }
     }
   }
@@ -716,7 +716,7 @@ class CtiConnection implements MonitorOwner {
           type: 'StopApplicationSessionNegResponse',
           errorCode: { definedError: 'invalidSessionID' },
         });
-      return this.send(invokeId, cstaError('security', 'unspecified'));
+      return this.send(invokeId, cstaError('security', 'generic'));
     }
     // docs/cti-link.md §3: any request resets the session timer.
     this.armSessionTimer();
@@ -757,7 +757,7 @@ class CtiConnection implements MonitorOwner {
     if (csta.length === 0) {
       this.send(invokeId, {
         type: 'StartApplicationSessionNegResponse',
-        errorCode: { definedError: 'noProtocolVersionsSupported' },
+        errorCode: { definedError: 'requestedProtocolVersionNotSupported' },
       });
       return;
     }
@@ -785,7 +785,7 @@ class CtiConnection implements MonitorOwner {
       case 'StartApplicationSession':
         return this.send(invokeId, {
           type: 'StartApplicationSessionNegResponse',
-          errorCode: { definedError: 'applicationSessionLimitExceeded' },
+          errorCode: { definedError: 'maxNumberSessions' },
         });
       case 'ResetApplicationSessionTimer':
         if (request.sessionID !== this.sessionId)
@@ -1009,9 +1009,9 @@ class CtiConnection implements MonitorOwner {
     const appearance = this.service.cluster.appearance(deviceId);
     if (appearance === undefined) return this.send(invokeId, cstaError('operation', 'invalidMonitorObject'));
     if (!appearance.device.ctiAllowed)
-      return this.send(invokeId, cstaError('operation', 'privilegeViolationOnSpecifiedDevice'));
+      return this.send(invokeId, cstaError('operation', 'privilegeViolationSpecifiedDevice'));
     if (this.monitors.size >= MAX_MONITORS_PER_SESSION)
-      return this.send(invokeId, cstaError('systemResourceAvailability', 'objectMonitorLimitExceeded'));
+      return this.send(invokeId, cstaError('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
     const monitor: Monitor = { crossRefId: this.service.newMonitorCrossRefId(), deviceId, owner: this };
     this.monitors.add(monitor);
     this.service.monitors.add(monitor);
@@ -1113,11 +1113,13 @@ const FEATURES: CstaMessage = {
   type: 'GetCSTAFeaturesResponse',
   supportedServices: {
     ...CALL_CONTROL_SERVICES,
-    systemServList: [
-      ...(CALL_CONTROL_SERVICES['systemServList'] ?? []),
-      'systemStatus',
+    // ECMA-323 lists the directory services under capability exchange, in this order.
+    capExchangeServList: [
+      ...(CALL_CONTROL_SERVICES['capExchangeServList'] ?? []),
       'getSwitchingFunctionDevices',
+      'switchingFunctionDevices',
     ],
+    systemStatServList: [...(CALL_CONTROL_SERVICES['systemStatServList'] ?? []), 'systemStatus'],
   },
   supportedEvents: CALL_CONTROL_EVENTS,
 };
@@ -1138,6 +1140,6 @@ function ref(c: ConnectionID): ConnectionRef {
 function errorFor(error: DesklineError): CstaMessage {
   if (error instanceof CallModelError) return cstaError(error.csta.errorClass, error.csta.value);
   if (error.code === ErrorCode.Disposed)
-    return cstaError('systemResourceAvailability', 'resourceOutOfService');
-  return cstaError('unspecified', 'generic');
+    return cstaError('systemResourceAvailibility', 'resourceOutOfService');
+  return cstaError('unspecified', '');
 }
