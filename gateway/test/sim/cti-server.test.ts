@@ -101,7 +101,7 @@ describe('application session (docs/cti-link.md §3)', () => {
   it('refuses requests before a session, answers heartbeats, and stops on request', async () => {
     const c = await connectRaw();
     expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: ALICE } }))).toBe(
-      'security/unspecified',
+      'security/generic',
     );
     expect(
       await c.request({ type: 'ResetApplicationSessionTimer', sessionID: 'x', requestedSessionDuration: 30 }),

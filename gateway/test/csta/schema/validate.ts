@@ -195,16 +195,16 @@ class Checker {
     this.elementOnly(el, path);
     const children = el.children ?? [];
     const end = this.sequence(model, children, 0, path);
-    for (let i = end; i < children.length; i++) {
-      const child = children[i]!;
-      const known = allNames(model).has(child.local);
-      this.issue(
-        `${path}/${child.local}`,
-        known
-          ? `out of order or repeated (the sequence is ${sequenceText(model)})`
-          : `not allowed here (the sequence is ${sequenceText(model)})`,
-      );
-    }
+    const child = children[end];
+    if (child === undefined) return;
+    // Matching stops at the first child that does not fit: report it (what follows is unchecked).
+    const known = allNames(model).has(child.local);
+    const rest = children.length - end - 1;
+    this.issue(
+      `${path}/${child.local}`,
+      `${known ? 'out of order or repeated' : 'not allowed here'} (the sequence is ${sequenceText(model)})` +
+        (rest > 0 ? `; ${rest} element(s) after it not checked` : ''),
+    );
   }
 
   /** Matches `particles` from children[start]; returns the index after the last child matched. */
