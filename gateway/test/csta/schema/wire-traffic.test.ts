@@ -62,8 +62,10 @@ beforeAll(async () => {
         addresses: [cti.hostPort],
         applicationUser: DEMO_CTI_USER,
         password: DEMO_CTI_PASSWORD,
-        // Heartbeats cross the link too (ResetApplicationSessionTimer / SystemStatus).
+        // Heartbeats cross the link too (ResetApplicationSessionTimer); a generous timeout keeps a
+        // busy 2-core machine from declaring the live simulator dead mid-flow.
         heartbeatIntervalMs: 500,
+        heartbeatTimeoutMs: 2000,
         requestTimeoutMs: 3000,
       },
       numbering: DEFAULT_NUMBERING_RULES_CONFIG,
