@@ -5,7 +5,7 @@
 // Node load client, spread round-robin over both nodes, each probing in a loop (GetDoNotDisturb,
 // then a short pause). Twice — node 0 frozen then thawed, node 0 stopped then started — the
 // benchmark drives the simulator's admin API and lines the client's answers up with it:
-//   - detection: first "fail fast" answer (200 + CSTAErrorCode systemResourceAvailability) after
+//   - detection: first "fail fast" answer (200 + CSTAErrorCode systemResourceAvailibility) after
 //     the node was frozen/stopped; also when /health first shows the node not up;
 //   - fail fast: how long requests on the dead node's sessions take to be refused once detected;
 //   - restore: from the node's return to each affected session working again (the client gets

@@ -274,7 +274,7 @@ export interface ClientOptions {
 
 export const ProbeOutcome = {
   Ok: 0,
-  /** 200 + CSTAErrorCode systemResourceAvailability: the gateway failing fast. */
+  /** 200 + CSTAErrorCode systemResourceAvailibility: the gateway failing fast. */
   CstaUnavailable: 1,
   CstaOther: 2,
   Sip481: 3,
@@ -561,7 +561,7 @@ export class RccLoadClient {
           await this.info(session, this.requestBody(session, RccRequestKind.GetDoNotDisturb));
         } catch (cause) {
           const message = cause instanceof Error ? cause.message : String(cause);
-          if (message.includes('systemResourceAvailability')) outcome = ProbeOutcome.CstaUnavailable;
+          if (message.includes('systemResourceAvailibility')) outcome = ProbeOutcome.CstaUnavailable;
           else if (message.startsWith('CSTA error')) outcome = ProbeOutcome.CstaOther;
           else if (message === 'INFO answered 481') {
             outcome = ProbeOutcome.Sip481;

@@ -245,10 +245,11 @@ function codeFor(csta: CstaErrorValue): ErrorCode {
     case 'stateIncompatibility':
       return ErrorCode.InvalidState;
     case 'security':
-    case 'systemResourceAvailability':
+    case 'systemResourceAvailibility':
     case 'subscribedResourceAvailability':
     case 'performanceManagement':
     case 'privateData':
+    case 'privateErrorCode':
     case 'unspecified':
       return ErrorCode.CtiError;
     default:
@@ -393,10 +394,10 @@ export class CallModel {
   /** MakeCall (ECMA-269 §17.1): originate from a line appearance; returns the calling connection. */
   makeCall(callingDevice: string, calledNumber: string): Result<{ callingDevice: ConnectionRef }> {
     return this.service(() => {
-      const appearance = this.controlledAppearance(callingDevice, 'invalidCallingDevice');
+      const appearance = this.controlledAppearance(callingDevice, 'invalidCallingDeviceID');
       if (!appearance.ok) return appearance;
       if (!DIALABLE_RE.test(calledNumber))
-        return refused('operation', 'invalidCalledDevice', `cannot dial "${calledNumber}": not a number`);
+        return refused('operation', 'invalidCalledDeviceID', `cannot dial "${calledNumber}": not a number`);
       const full = this.appearanceFull(appearance.value);
       if (full) return full;
       this.holdActiveCalls(appearance.value, undefined);
@@ -496,7 +497,11 @@ export class CallModel {
           `connection ${show(existing)} is ${conn.value.state}: consult from a connected call`,
         );
       if (!DIALABLE_RE.test(consultedNumber))
-        return refused('operation', 'invalidCalledDevice', `cannot dial "${consultedNumber}": not a number`);
+        return refused(
+          'operation',
+          'invalidCalledDeviceID',
+          `cannot dial "${consultedNumber}": not a number`,
+        );
       const appearance = conn.value.appearance as AppearanceRecord;
       const full = this.appearanceFull(appearance);
       if (full) return full;
@@ -625,7 +630,7 @@ export class CallModel {
       const size = primary.connections.size + secondary.connections.size - 1;
       if (size > this.cluster.limits.maxConferenceParties)
         return refused(
-          'systemResourceAvailability',
+          'systemResourceAvailibility',
           'conferenceMemberLimitExceeded',
           `a conference holds at most ${this.cluster.limits.maxConferenceParties} parties`,
         );
@@ -872,18 +877,18 @@ export class CallModel {
   placeInboundCall(from: string, to: string): Result<CallSnapshot> {
     return this.service(() => {
       if (!DIALABLE_RE.test(from))
-        return refused('operation', 'invalidCallingDevice', `"${from}" is not a number`);
+        return refused('operation', 'invalidCallingDeviceID', `"${from}" is not a number`);
       if (!DIALABLE_RE.test(to))
-        return refused('operation', 'invalidCalledDevice', `"${to}" is not a number`);
+        return refused('operation', 'invalidCalledDeviceID', `"${to}" is not a number`);
       if (this.cluster.resolve(from).kind === 'line')
         return refused(
           'operation',
-          'invalidCallingDevice',
+          'invalidCallingDeviceID',
           `${from} is a line of the cluster: place internal calls with MakeCall`,
         );
       const dest = this.cluster.resolve(to);
       if (dest.kind !== 'line')
-        return refused('operation', 'invalidCalledDevice', `${to} is not a line of the cluster`);
+        return refused('operation', 'invalidCalledDeviceID', `${to} is not a line of the cluster`);
       const call = this.newCall(from, to);
       const conn = this.addConnection(call, from, undefined);
       call.origin = conn;
@@ -1458,7 +1463,7 @@ export class CallModel {
   private privilegeViolation(appearance: AppearanceRecord): { ok: false; error: CallModelError } {
     return refused(
       'operation',
-      'privilegeViolationOnSpecifiedDevice',
+      'privilegeViolationSpecifiedDevice',
       `device ${appearance.device.name} does not allow control from CTI`,
     );
   }
@@ -1466,7 +1471,7 @@ export class CallModel {
   private appearanceFull(appearance: AppearanceRecord): { ok: false; error: CallModelError } | undefined {
     if ((this.atAppearance.get(appearance.id)?.size ?? 0) < MAX_CALLS_PER_APPEARANCE) return undefined;
     return refused(
-      'systemResourceAvailability',
+      'systemResourceAvailibility',
       'resourceBusy',
       `${appearance.id} already has ${MAX_CALLS_PER_APPEARANCE} calls`,
     );

@@ -681,7 +681,8 @@ class ApplicationSession implements MonitorOwner {
       this.send(id.value, {
         type: 'StopApplicationSession',
         sessionID: this.sessionId,
-        sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+        // ECMA-354 defines only `normal`; any other reason is `appEndReason` text.
+        sessionEndReason: { appEndReason: 'sessionTimerExpired' },
       });
     this.uncork();
     // Flush what is written, then close whatever the peer does (a half-open peer must not pin the socket).
@@ -713,8 +714,7 @@ class ApplicationSession implements MonitorOwner {
           { err: wrapError(cause).message, invokeId: frame.invokeId },
           'sim: request handling failed',
         );
-        if (!frame.isEvent && !this.isClosed())
-          this.send(frame.invokeId, cstaError('unspecified', 'generic'));
+        if (!frame.isEvent && !this.isClosed()) this.send(frame.invokeId, cstaError('unspecified', ''));
       }
     }
   }
@@ -766,7 +766,7 @@ class ApplicationSession implements MonitorOwner {
           type: 'StopApplicationSessionNegResponse',
           errorCode: { definedError: 'invalidSessionID' },
         });
-      return this.send(invokeId, cstaError('security', 'unspecified'));
+      return this.send(invokeId, cstaError('security', 'generic'));
     }
     // docs/cti-link.md §3: any request resets the session timer.
     this.armSessionTimer();
@@ -812,7 +812,7 @@ class ApplicationSession implements MonitorOwner {
     if (csta.length === 0) {
       this.send(invokeId, {
         type: 'StartApplicationSessionNegResponse',
-        errorCode: { definedError: 'noProtocolVersionsSupported' },
+        errorCode: { definedError: 'requestedProtocolVersionNotSupported' },
       });
       return;
     }
@@ -840,7 +840,7 @@ class ApplicationSession implements MonitorOwner {
       case 'StartApplicationSession':
         return this.send(invokeId, {
           type: 'StartApplicationSessionNegResponse',
-          errorCode: { definedError: 'applicationSessionLimitExceeded' },
+          errorCode: { definedError: 'maxNumberSessions' },
         });
       case 'ResetApplicationSessionTimer':
         if (request.sessionID !== this.sessionId)
@@ -1064,9 +1064,9 @@ class ApplicationSession implements MonitorOwner {
     const appearance = this.service.cluster.appearance(deviceId);
     if (appearance === undefined) return this.send(invokeId, cstaError('operation', 'invalidMonitorObject'));
     if (!appearance.device.ctiAllowed)
-      return this.send(invokeId, cstaError('operation', 'privilegeViolationOnSpecifiedDevice'));
+      return this.send(invokeId, cstaError('operation', 'privilegeViolationSpecifiedDevice'));
     if (this.monitors.size >= MAX_MONITORS_PER_SESSION)
-      return this.send(invokeId, cstaError('systemResourceAvailability', 'objectMonitorLimitExceeded'));
+      return this.send(invokeId, cstaError('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
     const monitor: Monitor = { crossRefId: this.service.newMonitorCrossRefId(), deviceId, owner: this };
     this.monitors.add(monitor);
     this.service.monitors.add(monitor);
@@ -1176,11 +1176,13 @@ const FEATURES: CstaMessage = {
   type: 'GetCSTAFeaturesResponse',
   supportedServices: {
     ...CALL_CONTROL_SERVICES,
-    systemServList: [
-      ...(CALL_CONTROL_SERVICES['systemServList'] ?? []),
-      'systemStatus',
+    // ECMA-323 lists the directory services under capability exchange, in this order.
+    capExchangeServList: [
+      ...(CALL_CONTROL_SERVICES['capExchangeServList'] ?? []),
       'getSwitchingFunctionDevices',
+      'switchingFunctionDevices',
     ],
+    systemStatServList: [...(CALL_CONTROL_SERVICES['systemStatServList'] ?? []), 'systemStatus'],
   },
   supportedEvents: CALL_CONTROL_EVENTS,
 };
@@ -1201,6 +1203,6 @@ function ref(c: ConnectionID): ConnectionRef {
 function errorFor(error: DesklineError): CstaMessage {
   if (error instanceof CallModelError) return cstaError(error.csta.errorClass, error.csta.value);
   if (error.code === ErrorCode.Disposed)
-    return cstaError('systemResourceAvailability', 'resourceOutOfService');
-  return cstaError('unspecified', 'generic');
+    return cstaError('systemResourceAvailibility', 'resourceOutOfService');
+  return cstaError('unspecified', '');
 }

@@ -89,7 +89,7 @@ describe('admin API', () => {
         error: {
           code: 'INVALID_ARGUMENT',
           message: '+14155550124 is not a line of the cluster',
-          csta: { errorClass: 'operation', value: 'invalidCalledDevice' },
+          csta: { errorClass: 'operation', value: 'invalidCalledDeviceID' },
         },
       },
     });

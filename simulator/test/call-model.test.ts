@@ -148,10 +148,10 @@ describe('MakeCall and AnswerCall', () => {
   it('refuses unknown calling devices, garbage numbers and unknown connections', () => {
     const h = harness();
     expect(refusal(h.model.makeCall('SEP00AABB0000FF/1001/INTERNAL', '1002'))).toBe(
-      'operation/invalidCallingDevice',
+      'operation/invalidCallingDeviceID',
     );
-    expect(refusal(h.model.makeCall(ALICE, 'call bob'))).toBe('operation/invalidCalledDevice');
-    expect(refusal(h.model.makeCall(ALICE, ''))).toBe('operation/invalidCalledDevice');
+    expect(refusal(h.model.makeCall(ALICE, 'call bob'))).toBe('operation/invalidCalledDeviceID');
+    expect(refusal(h.model.makeCall(ALICE, ''))).toBe('operation/invalidCalledDeviceID');
     expect(refusal(h.model.answerCall(conn('999', ALICE)))).toBe('operation/invalidConnectionID');
     expect(refusal(h.model.clearConnection(conn('999', ALICE)))).toBe('operation/invalidConnectionID');
     expect(refusal(h.model.clearCall(conn('999', ALICE)))).toBe('operation/invalidConnectionID');
@@ -161,7 +161,7 @@ describe('MakeCall and AnswerCall', () => {
 
   it('refuses every service on a device whose CTI control is disallowed', () => {
     const h = harness();
-    const pv = 'operation/privilegeViolationOnSpecifiedDevice';
+    const pv = 'operation/privilegeViolationSpecifiedDevice';
     expect(refusal(h.model.makeCall(GRACE_LAB, '1001'))).toBe(pv);
     expect(refusal(h.model.setDoNotDisturb(GRACE_LAB, true))).toBe(pv);
     expect(refusal(h.model.setForwarding(GRACE_LAB, 'forwardImmediate', true, '1001'))).toBe(pv);
@@ -180,7 +180,7 @@ describe('MakeCall and AnswerCall', () => {
     const h = harness();
     for (let i = 0; i < MAX_CALLS_PER_APPEARANCE; i++) unwrap(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer));
     expect(refusal(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer))).toBe(
-      'systemResourceAvailability/resourceBusy',
+      'systemResourceAvailibility/resourceBusy',
     );
   });
 
@@ -430,7 +430,7 @@ describe('ConferenceCall', () => {
     consult = unwrap(h.model.consultationCall(h.alice, '1008')).initiatedCall;
     unwrap(h.model.answerCall(conn(consult.callId, HENRY)));
     expect(refusal(h.model.conferenceCall(h.alice, consult))).toBe(
-      'systemResourceAvailability/conferenceMemberLimitExceeded',
+      'systemResourceAvailibility/conferenceMemberLimitExceeded',
     );
   });
 });
@@ -725,11 +725,11 @@ describe('inbound calls on demand', () => {
 
   it('refuses an internal caller, an external destination and garbage', () => {
     const h = harness();
-    expect(refusal(h.model.placeInboundCall('1001', '1003'))).toBe('operation/invalidCallingDevice');
+    expect(refusal(h.model.placeInboundCall('1001', '1003'))).toBe('operation/invalidCallingDeviceID');
     expect(refusal(h.model.placeInboundCall('+14155550123', '+14155550124'))).toBe(
-      'operation/invalidCalledDevice',
+      'operation/invalidCalledDeviceID',
     );
-    expect(refusal(h.model.placeInboundCall('<script>', '1003'))).toBe('operation/invalidCallingDevice');
+    expect(refusal(h.model.placeInboundCall('<script>', '1003'))).toBe('operation/invalidCallingDeviceID');
     expect(h.model.callCount()).toBe(0);
   });
 

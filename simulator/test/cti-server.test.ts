@@ -103,7 +103,7 @@ describe('application session (docs/cti-link.md §3)', () => {
   it('refuses requests before a session, answers heartbeats, and stops on request', async () => {
     const c = await connectRaw();
     expect(errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: ALICE } }))).toBe(
-      'security/unspecified',
+      'security/generic',
     );
     expect(
       await c.request({ type: 'ResetApplicationSessionTimer', sessionID: 'x', requestedSessionDuration: 30 }),
@@ -166,7 +166,7 @@ describe('application session (docs/cti-link.md §3)', () => {
     const stop = await c.waitFor((r) => r.message.type === 'StopApplicationSession');
     expect(stop.message).toMatchObject({
       sessionID: c.sessionId,
-      sessionEndReason: { definedEndReason: 'sessionTimerExpired' },
+      sessionEndReason: { appEndReason: 'sessionTimerExpired' },
     });
     await c.closed;
     expect(sim.nodes[0]?.monitors).toBe(0);
@@ -515,7 +515,7 @@ describe('errors (docs/cti-link.md §6)', () => {
     const c = await session();
     expect(
       errorOf(await c.request({ type: 'MonitorStart', monitorObject: { deviceObject: GRACE_LAB } })),
-    ).toBe('operation/privilegeViolationOnSpecifiedDevice');
+    ).toBe('operation/privilegeViolationSpecifiedDevice');
     expect(
       errorOf(
         await c.request({
@@ -529,7 +529,7 @@ describe('errors (docs/cti-link.md §6)', () => {
     );
     expect(
       errorOf(await c.request({ type: 'MakeCall', callingDevice: GRACE_LAB, calledDirectoryNumber: '1001' })),
-    ).toBe('operation/privilegeViolationOnSpecifiedDevice');
+    ).toBe('operation/privilegeViolationSpecifiedDevice');
     expect(
       errorOf(
         await c.request({ type: 'AnswerCall', callToBeAnswered: { callID: '424242', deviceID: ALICE } }),

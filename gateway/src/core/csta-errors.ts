@@ -19,15 +19,15 @@ export function toCstaError(error: DesklineError): CstaErrorCode {
     case ErrorCode.CtiNotConnected:
     case ErrorCode.CtiConnectionClosed:
     case ErrorCode.NoHealthyCtiConnection:
-      return cstaError('systemResourceAvailability', 'resourceOutOfService');
+      return cstaError('systemResourceAvailibility', 'resourceOutOfService');
     case ErrorCode.CtiTimeout:
-      return cstaError('systemResourceAvailability', 'resourceBusy');
+      return cstaError('systemResourceAvailibility', 'resourceBusy');
     case ErrorCode.LineNotOwned:
     case ErrorCode.CtiControlDisallowed:
-      return cstaError('operation', 'privilegeViolationOnSpecifiedDevice');
+      return cstaError('operation', 'privilegeViolationSpecifiedDevice');
     case ErrorCode.NotLicensed:
     case ErrorCode.UnknownUser:
-      return cstaError('security', 'unspecified');
+      return cstaError('security', 'generic');
     case ErrorCode.UnknownLine:
       return cstaError('operation', 'invalidDeviceID');
     case ErrorCode.NumberInvalid:

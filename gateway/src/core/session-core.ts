@@ -161,7 +161,7 @@ export class CoreSession {
           refusal(
             ErrorCode.CtiNotConnected,
             `CTI Manager ${this.connectionValue.addressText} is unavailable`,
-            cstaError('systemResourceAvailability', 'resourceOutOfService'),
+            cstaError('systemResourceAvailibility', 'resourceOutOfService'),
           ),
         );
       case CoreSessionState.Stale:
@@ -176,7 +176,7 @@ export class CoreSession {
           refusal(
             ErrorCode.CtiNotConnected,
             'the session is moving to another CTI Manager',
-            cstaError('systemResourceAvailability', 'resourceBusy'),
+            cstaError('systemResourceAvailibility', 'resourceBusy'),
           ),
         );
       case CoreSessionState.Closed:
@@ -208,7 +208,7 @@ export class CoreSession {
       throw refusal(
         ErrorCode.LimitExceeded,
         `user ${this.user.id} already has ${limit} monitors (users.maxMonitorsPerUser)`,
-        cstaError('systemResourceAvailability', 'overallMonitorLimitExceeded'),
+        cstaError('systemResourceAvailibility', 'overallMonitorLimitExceeded'),
       );
     }
     const connection = await this.ready();
@@ -333,7 +333,7 @@ export class CoreSession {
     return refusal(
       ErrorCode.LineNotOwned,
       `${type}: ${what}${deviceId === undefined ? '' : ` (${deviceId})`} is not a connection of ${this.user.id}'s own line${why === undefined ? '' : `: ${why}`}`,
-      cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+      cstaError('operation', 'privilegeViolationSpecifiedDevice'),
     );
   }
 
@@ -494,7 +494,7 @@ export class CoreSession {
       throw refusal(
         ErrorCode.NoHealthyCtiConnection,
         'no CTI Manager is available',
-        cstaError('systemResourceAvailability', 'resourceOutOfService'),
+        cstaError('systemResourceAvailibility', 'resourceOutOfService'),
       );
     }
     this.transition(CoreSessionState.Rebinding, `moving to ${target.addressText}`);
@@ -705,7 +705,7 @@ export class SessionCore {
       refusal(
         ErrorCode.LimitExceeded,
         `user ${user.id} already has ${limit} open sessions (users.maxSessionsPerUser)`,
-        cstaError('systemResourceAvailability', 'generic'),
+        cstaError('systemResourceAvailibility', 'generic'),
       ),
     );
   }
@@ -876,7 +876,7 @@ export class SessionCore {
         refusal(
           ErrorCode.NotLicensed,
           `user ${user.id} has no IM and Presence licence (UCL or CUWL) and may not use remote call control`,
-          cstaError('security', 'unspecified'),
+          cstaError('security', 'generic'),
         ),
       );
     return ok(undefined);
@@ -898,7 +898,7 @@ export class SessionCore {
         refusal(
           ErrorCode.LineNotOwned,
           `line appearance ${deviceId} does not belong to user ${user.id}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     if (!appearance.device.ctiAllowed)
@@ -906,7 +906,7 @@ export class SessionCore {
         refusal(
           ErrorCode.CtiControlDisallowed,
           `CTI control is not allowed on device ${appearance.device.name}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     return ok(undefined);
@@ -942,7 +942,7 @@ export class SessionCore {
         refusal(
           ErrorCode.LineNotOwned,
           `line ${dn}${partition === undefined ? '' : ` (${partition})`} is not associated with user ${user.id}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     const controllable = mine.find((a) => a.device.ctiAllowed);
@@ -952,7 +952,7 @@ export class SessionCore {
         refusal(
           ErrorCode.CtiControlDisallowed,
           `CTI control is not allowed on device ${device}`,
-          cstaError('operation', 'privilegeViolationOnSpecifiedDevice'),
+          cstaError('operation', 'privilegeViolationSpecifiedDevice'),
         ),
       );
     }
@@ -972,7 +972,7 @@ export class SessionCore {
         refusal(
           ErrorCode.NoHealthyCtiConnection,
           'no CTI Manager is available',
-          cstaError('systemResourceAvailability', 'resourceOutOfService'),
+          cstaError('systemResourceAvailibility', 'resourceOutOfService'),
         ),
       );
     const session = new CoreSession(

@@ -14,6 +14,7 @@ import {
   type DeviceAbsent,
   type DeviceRef,
   type DeviceRefKind,
+  type FeaturesKind,
   type FieldKind,
   type MessageDescriptor,
   type MessageRole,
@@ -235,15 +236,18 @@ function decodeStruct(
       const entry = kind.byLocal.get(child.local);
       if (entry === undefined) {
         const tagEntry = kind.tag;
+        const tagKind = tagEntry?.field.kind.k === 'tag' ? tagEntry.field.kind : undefined;
+        // Another spelling of a name (an older edition's, a peer's) is read as the schema's name.
+        const name = tagKind?.aliases?.get(child.local) ?? child.local;
         if (
           tagEntry !== undefined &&
-          tagEntry.field.kind.k === 'tag' &&
-          tagEntry.field.kind.valueSet.has(child.local) &&
+          tagKind?.valueSet.has(name) === true &&
           target[tagEntry.key] === undefined
         ) {
           context.path.push(child.local);
-          target[tagEntry.key] = child.local;
-          target[(kind.tagText as { key: string }).key] = leafText(child, context, false);
+          const text = leafText(child, context, false);
+          target[tagEntry.key] = name;
+          target[(kind.tagText as { key: string }).key] = tagKind.textAliases?.get(name)?.get(text) ?? text;
           context.path.pop();
           continue;
         }
@@ -314,7 +318,7 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
         for (let i = 0; i < children.length; i++) {
           const child = children[i] as XmlElement;
           // A list wrapper holds only its items (ECMA-323 SEQUENCE OF); anything else is skipped.
-          if (child.local !== kind.item) continue;
+          if (child.local !== kind.item && kind.aliases?.has(child.local) !== true) continue;
           context.path.push(kind.item);
           out.push(decodeKind(child, kind.of, secret, context));
           context.path.pop();
@@ -328,7 +332,7 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
       return target;
     }
     case 'features':
-      return decodeFeatures(el, context);
+      return decodeFeatures(el, kind, context);
     case 'extensions':
       return decodeExtensions(el, context);
     case 'tag':
@@ -374,18 +378,23 @@ function decodeDevice(el: XmlElement, context: DecodeContext): DeviceRef {
   return invalid(context, 'unknown device identifier form', child.local);
 }
 
-function decodeFeatures(el: XmlElement, context: DecodeContext): Record<string, string[]> {
+function decodeFeatures(
+  el: XmlElement,
+  kind: FeaturesKind,
+  context: DecodeContext,
+): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const lists = el.children;
   if (lists === undefined) return out;
   for (const listEl of lists) {
-    if (Object.hasOwn(out, listEl.local)) {
+    const name = kind.aliases?.get(listEl.local) ?? listEl.local;
+    if (Object.hasOwn(out, name)) {
       context.path.push(listEl.local);
       invalid(context, 'element appears more than once');
     }
     const names: string[] = [];
     if (listEl.children !== undefined) for (const item of listEl.children) names.push(item.local);
-    out[listEl.local] = names;
+    out[name] = names;
   }
   return out;
 }

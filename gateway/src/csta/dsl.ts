@@ -72,15 +72,23 @@ export interface ListKind<I extends FieldKind = FieldKind> {
   readonly k: 'list';
   readonly item: string;
   readonly of: I;
+  /** Other spellings of the item element accepted on input (encoding writes `item`). */
+  readonly aliases: ReadonlySet<string> | undefined;
 }
 export interface FeaturesKind {
   readonly k: 'features';
+  /** Other spellings of list names accepted on input → the schema's name (which is kept). */
+  readonly aliases: ReadonlyMap<string, string> | undefined;
 }
 /** The name of the one child element that is a choice of names (CSTAErrorCode's error class). */
 export interface TagKind<V extends readonly string[] = readonly string[]> {
   readonly k: 'tag';
   readonly values: V;
   readonly valueSet: ReadonlySet<string>;
+  /** Other spellings of a name accepted on input → the schema's name. */
+  readonly aliases: ReadonlyMap<string, string> | undefined;
+  /** Per (schema) name: other spellings of its text accepted on input → the schema's spelling. */
+  readonly textAliases: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined;
 }
 /** The text of that chosen child element. */
 export interface TagTextKind {
@@ -119,6 +127,8 @@ export interface Field<K extends FieldKind = FieldKind, O extends boolean = bool
   readonly optional: O;
   /** Element local name when it differs from the property name. */
   readonly element: string | undefined;
+  /** Other spellings of the element accepted on input (encoding writes `element`). */
+  readonly aliases: readonly string[] | undefined;
   /** Never echo the value in an error (passwords). */
   readonly secret: boolean;
 }
@@ -180,7 +190,6 @@ const TEXT: TextKind = Object.freeze({ k: 'text' });
 const DEVICE_ID: TextKind = Object.freeze({ k: 'text', deviceId: true });
 const BOOL: BoolKind = Object.freeze({ k: 'bool' });
 const FLAG: FlagKind = Object.freeze({ k: 'flag' });
-const FEATURES: FeaturesKind = Object.freeze({ k: 'features' });
 const TAG_TEXT: TagTextKind = Object.freeze({ k: 'tagText' });
 const EXTENSIONS: ExtensionsKind = Object.freeze({ k: 'extensions' });
 const DEVICE: DeviceRefKind = Object.freeze({ k: 'device', idElement: 'deviceIdentifier' });
@@ -191,7 +200,13 @@ export const text = (): TextKind => TEXT;
 export const deviceId = (): TextKind => DEVICE_ID;
 export const bool = (): BoolKind => BOOL;
 export const flag = (): FlagKind => FLAG;
-export const features = (): FeaturesKind => FEATURES;
+/** GetCSTAFeaturesResponse lists; `aliases`: other spellings of list names → the schema's. */
+export function features(aliases?: Readonly<Record<string, string>>): FeaturesKind {
+  return Object.freeze({
+    k: 'features',
+    aliases: aliases === undefined ? undefined : new Map(Object.entries(aliases)),
+  });
+}
 export const tagText = (): TagTextKind => TAG_TEXT;
 export const extensions = (): ExtensionsKind => EXTENSIONS;
 /** SubjectDeviceID / CallingDeviceID / CalledDeviceID / AssociatedXDeviceID. */
@@ -212,12 +227,45 @@ export function openEnum<const V extends readonly string[]>(values: V): EnumKind
   return Object.freeze({ k: 'enum', values, valueSet: new Set<string>(values), open: true as const });
 }
 
-export function tag<const V extends readonly string[]>(values: V): TagKind<V> {
-  return Object.freeze({ k: 'tag', values, valueSet: new Set<string>(values) });
+/** `aliases`: other spellings of a name → the schema's; `textAliases`: per schema name, other
+ *  spellings of its text → the schema's (both accepted on input, never written). */
+export function tag<const V extends readonly string[]>(
+  values: V,
+  options?: {
+    aliases?: Readonly<Record<string, V[number]>>;
+    textAliases?: Partial<Readonly<Record<V[number], Readonly<Record<string, string>>>>>;
+  },
+): TagKind<V> {
+  const textAliases = options?.textAliases;
+  return Object.freeze({
+    k: 'tag',
+    values,
+    valueSet: new Set<string>(values),
+    aliases:
+      options?.aliases === undefined ? undefined : new Map<string, string>(Object.entries(options.aliases)),
+    textAliases:
+      textAliases === undefined
+        ? undefined
+        : new Map(
+            Object.entries(textAliases).map(([name, map]): [string, ReadonlyMap<string, string>] => [
+              name,
+              new Map(Object.entries(map as Record<string, string>)),
+            ]),
+          ),
+  });
 }
 
-export function list<I extends FieldKind>(item: string, of: I): ListKind<I> {
-  return Object.freeze({ k: 'list', item, of });
+export function list<I extends FieldKind>(
+  item: string,
+  of: I,
+  options?: { aliases?: readonly string[] },
+): ListKind<I> {
+  return Object.freeze({
+    k: 'list',
+    item,
+    of,
+    aliases: options?.aliases === undefined ? undefined : new Set(options.aliases),
+  });
 }
 
 export function struct<const F extends Fields>(fields: F, options?: { ns?: NsBinding }): StructKind<F> {
@@ -231,7 +279,10 @@ export function struct<const F extends Fields>(fields: F, options?: { ns?: NsBin
     entries.push(entry);
     if (field.kind.k === 'tag') tagEntry = entry;
     else if (field.kind.k === 'tagText') tagTextEntry = entry;
-    else byLocal.set(entry.element, entry);
+    else {
+      byLocal.set(entry.element, entry);
+      for (const alias of field.aliases ?? []) byLocal.set(alias, entry);
+    }
   }
   if ((tagEntry === undefined) !== (tagTextEntry === undefined))
     throw new Error('descriptor: tag() and tagText() go together');
@@ -248,6 +299,8 @@ export function struct<const F extends Fields>(fields: F, options?: { ns?: NsBin
 
 interface FieldOptions {
   element?: string;
+  /** Other spellings accepted on input (another edition's or a peer's); never written. */
+  aliases?: readonly string[];
   secret?: boolean;
 }
 
@@ -257,6 +310,7 @@ export function req<K extends FieldKind>(kind: K, options?: FieldOptions): Field
     kind,
     optional: false as const,
     element: options?.element,
+    aliases: options?.aliases,
     secret: options?.secret ?? false,
   });
 }
@@ -267,6 +321,7 @@ export function opt<K extends FieldKind>(kind: K, options?: FieldOptions): Field
     kind,
     optional: true as const,
     element: options?.element,
+    aliases: options?.aliases,
     secret: options?.secret ?? false,
   });
 }

@@ -2,14 +2,13 @@
 // exchange). One list for both sides: the MS-RCC front answers its clients with it, and the
 // simulator answers the gateway with it plus the services only a CTI link client uses.
 //
-// List and item names are the ASN.1 component names of ECMA-285's CSTA-capability-exchange
-// module (ECMA-323 derives its element names from them): `logicalEvtsList`, not
-// `logicalDeviceFeatureEvtsList`.
+// List and item names, and their order (the encoder keeps object order), are the ECMA-323 ed3
+// schema's: `systemStatServList`, `logicalEvtsList` (docs/csta-codec.md, "Schema names").
 import type { FeatureLists } from './dsl.js';
 
 export const CALL_CONTROL_SERVICES: FeatureLists = Object.freeze({
   capExchangeServList: ['getCSTAFeatures'],
-  systemServList: ['requestSystemStatus'],
+  systemStatServList: ['requestSystemStatus'],
   monitoringServList: ['monitorStart', 'monitorStop'],
   snapshotServList: ['snapshotDevice'],
   callControlServList: [

@@ -104,7 +104,7 @@ export const EVENT_CAUSES = [
   'normal',
   'normalClearing',
   'noSpeechDetected',
-  'notAvaliableBearerService',
+  'notAvailableBearerService',
   'notSupportedBearerService',
   'numberChanged',
   'numberUnallocated',
@@ -177,7 +177,7 @@ export const DEVICE_CATEGORIES = [
   'group',
   'networkInterface',
   'park',
-  'routingDevice',
+  'routeingDevice',
   'station',
   'voiceUnit',
   'other',
@@ -201,40 +201,48 @@ export const SIMPLE_CALL_STATES = [
   'callBlocked',
 ] as const;
 
-/** ECMA-269 §12.2.12 error classes: the element naming the class in CSTAErrorCode. */
+/** ECMA-269 §12.2.12 error classes: the element naming the class in CSTAErrorCode, spelt as the
+ *  ECMA-323 ed3 (and ed6) schema spells them: `systemResourceAvailibility` (sic). `unspecified`
+ *  is an empty element (value ''). See docs/csta-codec.md "Schema names". */
 export const CSTA_ERROR_CLASSES = [
   'operation',
   'security',
   'stateIncompatibility',
-  'systemResourceAvailability',
+  'systemResourceAvailibility',
   'subscribedResourceAvailability',
   'performanceManagement',
   'privateData',
+  'privateErrorCode',
   'unspecified',
 ] as const;
+
+/** Other spellings of error classes and values accepted on input (earlier CSTA phases, and what
+ *  Deskline itself sent before it followed the schema), read as the schema's. */
+const CSTA_ERROR_CLASS_ALIASES = { systemResourceAvailability: 'systemResourceAvailibility' } as const;
+const CSTA_ERROR_VALUE_ALIASES = {
+  operation: {
+    privilegeViolationOnSpecifiedDevice: 'privilegeViolationSpecifiedDevice',
+    invalidCalledDevice: 'invalidCalledDeviceID',
+    invalidCallingDevice: 'invalidCallingDeviceID',
+  },
+  // SecurityErrors has no `unspecified`.
+  security: { unspecified: 'generic' },
+} as const;
 export type CstaErrorClass = (typeof CSTA_ERROR_CLASSES)[number];
 
-/** ECMA-354 §9 defined errors (open: servers add their own). */
+/** ECMA-354 defined errors of the Start/Stop/ResetApplicationSession…NegResponse, as its schema
+ *  has them (open: servers add their own; other causes travel as `applError` text). */
 export const APPLICATION_SESSION_ERRORS = [
   'invalidApplicationInfo',
-  'nonStandardApplicationInfo',
-  'noProtocolVersionsSupported',
   'requestedProtocolVersionNotSupported',
+  'serverResourcesBusy',
+  'maxNumberSessions',
   'invalidSessionID',
-  'sessionTimerNotSupported',
-  'applicationSessionLimitExceeded',
-  'applicationNotAuthorized',
-  'securityViolation',
-  'genericError',
+  'serverCannotResetSessionTimer',
 ] as const;
-/** ECMA-354 session end reasons (open). */
-export const SESSION_END_REASONS = [
-  'normal',
-  'sessionTimerExpired',
-  'serviceTerminated',
-  'resourceLimitation',
-  'securityViolation',
-] as const;
+/** ECMA-354 StopApplicationSession defined end reasons (open: the schema has only `normal`; any
+ *  other reason travels as `appEndReason` text). */
+export const SESSION_END_REASONS = ['normal'] as const;
 
 // ---- namespaces -------------------------------------------------------------------------------
 
@@ -284,7 +292,8 @@ export const DESCRIPTORS = [
   message('SystemStatusResponse', 'response', empty),
   message('GetCSTAFeatures', 'request', empty, { response: 'GetCSTAFeaturesResponse' }),
   message('GetCSTAFeaturesResponse', 'response', {
-    supportedServices: req(features()),
+    // `systemStatServList` is the ed3 schema's name; Deskline sent `systemServList` before.
+    supportedServices: req(features({ systemServList: 'systemStatServList' })),
     supportedEvents: opt(features()),
   }),
   message(
@@ -298,10 +307,14 @@ export const DESCRIPTORS = [
     serviceCrossRefID: req(text()),
     segmentID: req(int(0)),
     lastSegment: req(bool()),
+    // ed3: deviceList/device; `deviceEntry` (what Deskline sent before) is accepted on input.
     deviceList: opt(
       list(
-        'deviceEntry',
+        'device',
         struct({ deviceID: req(deviceId()), deviceCategory: opt(openEnum(DEVICE_CATEGORIES)) }),
+        {
+          aliases: ['deviceEntry'],
+        },
       ),
     ),
   }),
@@ -548,7 +561,11 @@ export const DESCRIPTORS = [
     callingDevice: req(device()),
     calledDevice: req(device()),
     lastRedirectionDevice: req(redirectionDevice()),
-    originatingNIDConnection: opt(connectionId),
+    // (sic) the ed3 and ed6 schemas spell it so in EstablishedEvent only.
+    originatingNIDConnection: opt(connectionId, {
+      element: 'originatinNIDConnection',
+      aliases: ['originatingNIDConnection'],
+    }),
     localConnectionInfo,
     cause,
   }),
@@ -608,9 +625,9 @@ export const DESCRIPTORS = [
   message('DigitsGeneratedEvent', 'event', {
     monitorCrossRefID,
     connection: conn,
-    digitGeneratedList: opt(text()),
-    digitDurationList: opt(text()),
-    pauseDurationList: opt(text()),
+    digitGeneratedList: req(text()),
+    digitDurationList: opt(list('digitDuration', int(0))),
+    pauseDurationList: opt(list('pauseDuration', int(0))),
   }),
   message('DoNotDisturbEvent', 'event', {
     monitorCrossRefID,
@@ -627,7 +644,12 @@ export const DESCRIPTORS = [
   }),
 
   // -- negative acknowledgement (ECMA-269 §9.3, ECMA-323 §8.3): one child naming the class --
-  message('CSTAErrorCode', 'response', { errorClass: req(tag(CSTA_ERROR_CLASSES)), value: req(tagText()) }),
+  message('CSTAErrorCode', 'response', {
+    errorClass: req(
+      tag(CSTA_ERROR_CLASSES, { aliases: CSTA_ERROR_CLASS_ALIASES, textAliases: CSTA_ERROR_VALUE_ALIASES }),
+    ),
+    value: req(tagText()),
+  }),
 
   // -- application sessions (ECMA-354), on the CTI link (docs/cti-link.md §3) --
   message(

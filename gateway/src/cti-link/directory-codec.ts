@@ -103,8 +103,8 @@ export function directoryToPrivateData(segment: DirectorySegment): XmlNode {
   };
 }
 
-/** The SwitchingFunctionDevices segment message: one station deviceEntry per line appearance, and
- *  the segment's records as `dl:directory` private data. */
+/** The SwitchingFunctionDevices segment message: one station `deviceList/device` per line
+ *  appearance (ECMA-323 ed3's names), and the segment's records as `dl:directory` private data. */
 export function switchingFunctionDevicesMessage(
   segment: DirectorySegment,
   ids: { serviceCrossRefID: string; segmentID: number; lastSegment: boolean },
@@ -273,7 +273,7 @@ function deviceEntriesBytes(device: DirectoryDevice): number {
   let bytes = 0;
   for (const line of device.lines) {
     bytes +=
-      '<deviceEntry><deviceID></deviceID><deviceCategory>station</deviceCategory></deviceEntry>'.length +
+      '<device><deviceID></deviceID><deviceCategory>station</deviceCategory></device>'.length +
       Buffer.byteLength(
         encodeXmlNode({ name: 'x', text: appearanceDeviceId(device.name, line.dn, line.partition) }),
         'utf8',

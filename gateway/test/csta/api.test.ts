@@ -70,8 +70,8 @@ describe('message roles', () => {
 
 describe('CSTAErrorCode', () => {
   it('encodes the class as the element name and the value as its text', () => {
-    expect(encodeCsta(cstaError('security', 'unspecified'), { declaration: false })).toBe(
-      `<CSTAErrorCode xmlns="${NS}"><security>unspecified</security></CSTAErrorCode>`,
+    expect(encodeCsta(cstaError('security', 'generic'), { declaration: false })).toBe(
+      `<CSTAErrorCode xmlns="${NS}"><security>generic</security></CSTAErrorCode>`,
     );
   });
   it('keeps an unknown value as text', () => {
@@ -238,10 +238,11 @@ describe('inferred types', () => {
       | 'operation'
       | 'security'
       | 'stateIncompatibility'
-      | 'systemResourceAvailability'
+      | 'systemResourceAvailibility'
       | 'subscribedResourceAvailability'
       | 'performanceManagement'
       | 'privateData'
+      | 'privateErrorCode'
       | 'unspecified'
     >();
     expectTypeOf<CstaMessageOf<'SwitchingFunctionDevices'>['segmentID']>().toEqualTypeOf<number>();

@@ -22,7 +22,7 @@ export const SAMPLES: CstaMessage[] = [
     type: 'GetCSTAFeaturesResponse',
     supportedServices: {
       capExchangeServList: ['getCSTAFeatures'],
-      systemServList: ['requestSystemStatus', 'systemStatus'],
+      systemStatServList: ['requestSystemStatus', 'systemStatus'],
       monitoringServList: ['monitorStart', 'monitorStop'],
       snapshotServList: ['snapshotDevice'],
       callControlServList: [
@@ -162,7 +162,8 @@ export const SAMPLES: CstaMessage[] = [
   { type: 'HoldCall', callToBeHeld: C1 },
   { type: 'HoldCallResponse' },
   { type: 'MakeCall', callingDevice: LINE, calledDirectoryNumber: FAR, autoOriginate: 'doNotPrompt' },
-  { type: 'MakeCallResponse', callingDevice: { callID: '0_99f261b4', deviceID: LINE }, calledDevice: FAR },
+  // (calledDevice, which some gateways add, is accepted on input: the ms-rcc vectors cover it.)
+  { type: 'MakeCallResponse', callingDevice: { callID: '0_99f261b4', deviceID: LINE } },
   { type: 'ReconnectCall', activeCall: C2, heldCall: C1 },
   { type: 'ReconnectCallResponse' },
   { type: 'RetrieveCall', callToBeRetrieved: C1 },
@@ -324,7 +325,14 @@ export const SAMPLES: CstaMessage[] = [
     localConnectionInfo: 'null',
     cause: 'transfer',
   },
-  { type: 'DigitsGeneratedEvent', monitorCrossRefID: XREF, connection: C1, digitGeneratedList: '1234#' },
+  {
+    type: 'DigitsGeneratedEvent',
+    monitorCrossRefID: XREF,
+    connection: C1,
+    digitGeneratedList: '1234#',
+    digitDurationList: [100, 100, 100, 100, 100],
+    pauseDurationList: [50, 50, 50, 50, 50],
+  },
   { type: 'DoNotDisturbEvent', monitorCrossRefID: XREF, device: { id: DEV }, doNotDisturbOn: true },
   {
     type: 'ForwardingEvent',

@@ -1,7 +1,7 @@
 // CTI Manager nodes failing under steady SIP load (docs/architecture.md §6): stopped, frozen, restarted, and
 // flapping (stop/start every few hundred ms). Four RCC clients — two over TCP, two over
 // WebSocket — loop MakeCall / ClearConnection / SnapshotDevice throughout. While a node is down its
-// sessions get CSTAErrorCode systemResourceAvailability at once; after it returns with a new
+// sessions get CSTAErrorCode systemResourceAvailibility at once; after it returns with a new
 // connection ID their INFOs get 481 and the clients re-INVITE; the sessions on the healthy node
 // never notice. Afterwards every client is still making progress, and nothing is left behind:
 // no session, dialog or monitor, no call in the simulator that the load did not place and clear,
@@ -65,7 +65,7 @@ describe('CTI Manager faults under SIP load', () => {
     // The clients on node 0 were refused at once while it was down, then told by 481 to INVITE again.
     for (const victim of victims) {
       expect(
-        victim.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService'),
+        victim.count('CSTAErrorCode:systemResourceAvailibility/resourceOutOfService'),
         victim.name,
       ).toBeGreaterThan(0);
       expect(victim.count('INFO 481'), victim.name).toBeGreaterThan(0);
@@ -86,7 +86,7 @@ describe('CTI Manager faults under SIP load', () => {
     await Promise.all(healthy.map((c) => c.progress(2)));
     // The frozen node's sessions are refused at once now, not left waiting on a silent socket.
     await until(
-      () => frozen.every((c) => c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') > 0),
+      () => frozen.every((c) => c.count('CSTAErrorCode:systemResourceAvailibility/resourceOutOfService') > 0),
       'frozen sessions refused with a CSTA error',
     );
     unwrap(r.sim.thawNode(1));
@@ -103,7 +103,7 @@ describe('CTI Manager faults under SIP load', () => {
       () =>
         load.every(
           (c) =>
-            c.count('CSTAErrorCode:systemResourceAvailability/resourceOutOfService') + c.count('INVITE 503') >
+            c.count('CSTAErrorCode:systemResourceAvailibility/resourceOutOfService') + c.count('INVITE 503') >
             0,
         ),
       'every client told the CTI Manager is out of service',

@@ -53,7 +53,7 @@ export class LoadClient {
   iterations = 0;
   /** Rounds completed whatever the answers (CSTA errors included). */
   rounds = 0;
-  /** What the client saw, by kind ('MakeCallResponse', 'CSTAErrorCode:systemResourceAvailability', 'INFO 481', ...). */
+  /** What the client saw, by kind ('MakeCallResponse', 'CSTAErrorCode:systemResourceAvailibility', 'INFO 481', ...). */
   readonly outcomes = new Map<string, number>();
   /** Calls the gateway told us about (MakeCallResponse and snapshots). */
   readonly callIds = new Set<string>();
@@ -230,7 +230,7 @@ export class LoadClient {
         ? `CSTAErrorCode:${message.errorClass}/${message.value}`
         : message.type,
     );
-    if (message.type === 'CSTAErrorCode' && message.errorClass === 'systemResourceAvailability') {
+    if (message.type === 'CSTAErrorCode' && message.errorClass === 'systemResourceAvailibility') {
       const limit = this.options.refreshAfterOutages ?? 8;
       if (limit > 0 && ++this.outagesInARow >= limit) {
         this.outagesInARow = 0;

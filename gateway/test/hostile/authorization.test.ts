@@ -18,7 +18,7 @@ const BOB_DEVICE = 'SEP00AABB000002/1002/INTERNAL';
 const PRIVILEGE = {
   type: 'CSTAErrorCode',
   errorClass: 'operation',
-  value: 'privilegeViolationOnSpecifiedDevice',
+  value: 'privilegeViolationSpecifiedDevice',
 };
 
 /** Bob's line as a client might write it. */

@@ -371,7 +371,7 @@ describe('a node that heartbeats but answers no request (finding 10)', () => {
     for (let i = 0; i < 3; i++)
       expect(csta(await dave.info(snapshotDeviceBody(LINES.dave)))).toEqual({
         type: 'CSTAErrorCode',
-        errorClass: 'systemResourceAvailability',
+        errorClass: 'systemResourceAvailibility',
         value: 'resourceBusy',
       });
   }
@@ -400,7 +400,7 @@ describe('a node that heartbeats but answers no request (finding 10)', () => {
     const started = performance.now();
     expect(csta(await dave.info(snapshotDeviceBody(LINES.dave)))).toEqual({
       type: 'CSTAErrorCode',
-      errorClass: 'systemResourceAvailability',
+      errorClass: 'systemResourceAvailibility',
       value: 'resourceOutOfService',
     });
     expect(performance.now() - started).toBeLessThan(500);

@@ -218,7 +218,7 @@ describe('sessions and monitors per user', () => {
     expect(warningText(refused.inviteResponse)).toMatch(/users\.maxSessionsPerUser/);
     expect(csta(refused.inviteResponse)).toMatchObject({
       type: 'CSTAErrorCode',
-      errorClass: 'systemResourceAvailability',
+      errorClass: 'systemResourceAvailibility',
     });
     expect(metricValue(rig, 'deskline_limit_refusals_total', { limit: 'users.maxSessionsPerUser' })).toBe(
       refusedBefore + 1,
@@ -253,7 +253,7 @@ describe('sessions and monitors per user', () => {
     const over = await carol.session.info(body.monitorStart(LINES.carol));
     expect(csta(over)).toEqual({
       type: 'CSTAErrorCode',
-      errorClass: 'systemResourceAvailability',
+      errorClass: 'systemResourceAvailibility',
       value: 'overallMonitorLimitExceeded',
     });
     expect(warningText(over)).toMatch(/users\.maxMonitorsPerUser/);

@@ -5,7 +5,7 @@
 // the other party or send DTMF from their phone; on a shared line the assistant could act on a call
 // her manager answered on his own phone; and a call was never forgotten. Every request below is
 // sent over SIP/TCP or WebSocket to the whole gateway, refused with CSTAErrorCode
-// operation/privilegeViolationOnSpecifiedDevice and a Warning saying why, and the victim's phone is
+// operation/privilegeViolationSpecifiedDevice and a Warning saying why, and the victim's phone is
 // checked in the simulator to be exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CstaMessage } from '../../src/csta/index.js';
@@ -22,7 +22,7 @@ const ALICE_DEVICE = 'SEP00AABB000001/1001/INTERNAL';
 const PRIVILEGE = {
   type: 'CSTAErrorCode',
   errorClass: 'operation',
-  value: 'privilegeViolationOnSpecifiedDevice',
+  value: 'privilegeViolationSpecifiedDevice',
 };
 
 const connection = (tag: string, callId: string, device: string): string =>

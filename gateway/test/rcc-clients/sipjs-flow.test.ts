@@ -252,7 +252,7 @@ describe('sip.js (core, over WebSocket) as a Microsoft RCC client', () => {
     expect(decoded(foreign.body).message).toEqual({
       type: 'CSTAErrorCode',
       errorClass: 'operation',
-      value: 'privilegeViolationOnSpecifiedDevice',
+      value: 'privilegeViolationSpecifiedDevice',
     });
 
     answerOf(await session.info(body.monitorStop(xref)), 'MonitorStopResponse');

@@ -12,7 +12,7 @@
 // SIP status decisions (ours to choose; docs/msrcc.md §3–4 records them):
 //   - A CSTA-level refusal of an INFO request is a 200 OK whose body is CSTAErrorCode: the SIP
 //     transaction succeeded, the CSTA service did not (ECMA TR/87 carries CSTA responses, positive or
-//     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailability).
+//     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailibility, sic).
 //   - An INFO on a session whose CTI connection came back with a new connection ID gets 481: the client
 //     drops the dialog and re-INVITEs (Cisco's behaviour), without the user signing in again.
 //   - A refused INVITE gets a SIP status that says why (403 not licensed / not your line / CTI control
@@ -136,7 +136,7 @@ function ownDevice(t: DeviceTranslator, north: string): string {
   const cti = t.ownToCti(north);
   if (!cti.ok)
     throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, {
-      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } },
+      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationSpecifiedDevice' } },
     });
   return cti.value;
 }
@@ -146,7 +146,7 @@ function connectionDevice(t: DeviceTranslator, north: string): string {
   const cti = t.connectionToCti(north);
   if (!cti.ok)
     throw new DesklineError(ErrorCode.LineNotOwned, cti.error.message, {
-      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationOnSpecifiedDevice' } },
+      detail: { cstaError: { errorClass: 'operation', value: 'privilegeViolationSpecifiedDevice' } },
     });
   return cti.value;
 }

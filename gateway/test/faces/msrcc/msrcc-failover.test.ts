@@ -45,7 +45,7 @@ describe('RCC sessions when a CTI Manager fails', () => {
     expect(down.status).toBe(200);
     expect(csta(down)).toEqual({
       type: 'CSTAErrorCode',
-      errorClass: 'systemResourceAvailability',
+      errorClass: 'systemResourceAvailibility',
       value: 'resourceOutOfService',
     });
 
@@ -101,7 +101,7 @@ describe('RCC sessions when a CTI Manager fails', () => {
     unwrap(sim.freezeNode(core?.connection.index ?? 0));
     await until(() => core?.state === 'ctiDown', 'frozen node declared down');
     const down = await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring'));
-    expect(csta(down)).toMatchObject({ type: 'CSTAErrorCode', errorClass: 'systemResourceAvailability' });
+    expect(csta(down)).toMatchObject({ type: 'CSTAErrorCode', errorClass: 'systemResourceAvailibility' });
     unwrap(sim.thawNode(core?.connection.index ?? 0));
   });
 

@@ -123,7 +123,7 @@ describe('Microsoft RCC over SIP/TCP', () => {
     expect(csta(foreign)).toEqual({
       type: 'CSTAErrorCode',
       errorClass: 'operation',
-      value: 'privilegeViolationOnSpecifiedDevice',
+      value: 'privilegeViolationSpecifiedDevice',
     });
     expect(foreign.header('Warning')).toMatch(/not one of this user's lines/);
 
