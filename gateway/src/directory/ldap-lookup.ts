@@ -13,7 +13,7 @@ import { DesklineError, ErrorCode } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { DirectoryError, DirectoryProblem } from './errors.js';
 import type { LdapDirectoryConfig } from './ldap-config.js';
-import { numberKey, numbersMatch, personOf, SUFFIX_MATCH_MIN_DIGITS } from './ldap-mapping.js';
+import { numberKey, numberKeys, numbersMatch, personOf, SUFFIX_MATCH_MIN_DIGITS } from './ldap-mapping.js';
 import { LdapSession } from './ldap-session.js';
 import type { DirectoryLookup, DirectoryPerson, PeopleSearchResult } from './provider.js';
 
@@ -32,10 +32,9 @@ export class PeopleIndex {
   constructor(people: Iterable<DirectoryPerson>) {
     for (const person of people) {
       for (const n of person.numbers) {
-        const key = numberKey(n.number);
-        if (key === undefined) continue;
-        if (!this.exact.has(key)) this.exact.set(key, person);
-        if (key.length >= SUFFIX_MATCH_MIN_DIGITS) {
+        for (const key of numberKeys(n.number)) {
+          if (!this.exact.has(key)) this.exact.set(key, person);
+          if (key.length < SUFFIX_MATCH_MIN_DIGITS) continue;
           const tail = key.slice(-SUFFIX_MATCH_MIN_DIGITS);
           const list = this.byTail.get(tail);
           if (list === undefined) this.byTail.set(tail, [person]);
@@ -55,10 +54,8 @@ export class PeopleIndex {
   }
 }
 
-const matchesKey = (number: string, key: string): boolean => {
-  const other = numberKey(number);
-  return other !== undefined && numbersMatch(other, key);
-};
+const matchesKey = (number: string, key: string): boolean =>
+  numberKeys(number).some((other) => numbersMatch(other, key));
 
 interface CacheEntry {
   readonly person: DirectoryPerson | undefined;

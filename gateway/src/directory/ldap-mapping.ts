@@ -70,12 +70,25 @@ export function personOf(entry: Entry, config: LdapDirectoryConfig): DirectoryPe
 }
 
 /** The digits of a telephone number as a directory may write it (`+1 (408) 555-1234`,
- *  `tel:+14085551234;ext=1234`), without the leading "+"; undefined when it is no number. */
+ *  `tel:+14085551234`), without the leading "+"; undefined when it is no number. */
 export function numberKey(text: string): string | undefined {
   const party = parsePartyAddress(text);
   if (!party.ok) return undefined;
   const digits = party.value.number.replace(/^\+/, '');
   return /^[0-9]+$/.test(digits) ? digits : undefined;
+}
+
+/** Every key a directory number is known by: its digits and, for `tel:+14085551234;ext=1234`
+ *  (RFC 3966 §5.3), the extension — what an internal caller presents. */
+export function numberKeys(text: string): string[] {
+  const party = parsePartyAddress(text);
+  if (!party.ok) return [];
+  const keys: string[] = [];
+  const digits = party.value.number.replace(/^\+/, '');
+  if (/^[0-9]+$/.test(digits)) keys.push(digits);
+  const ext = party.value.ext;
+  if (ext !== undefined && /^[0-9]+$/.test(ext) && ext !== digits) keys.push(ext);
+  return keys;
 }
 
 /** Shortest number matched by its ending (a national number against the E.164 one). */
