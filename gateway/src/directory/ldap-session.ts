@@ -98,6 +98,7 @@ export class LdapSession {
     private readonly config: LdapDirectoryConfig,
     private readonly prefix: string,
     private readonly bound: boolean,
+    private readonly liveness: { readonly alive: boolean },
   ) {}
 
   /** Opens a session on the first configured URL that answers: connect, TLS, bind. */
@@ -148,10 +149,18 @@ export class LdapSession {
     const secure = parsed.protocol === 'ldaps:';
     const tlsOptions = await tlsOptionsFor(config, prefix, host);
     // One connection per session (see the header): later attempts fail instead of reconnecting.
+    // Its end is watched here too: after StartTLS, ldapts listens for "close" on the plain socket
+    // only, which a TLS socket wrapping it never closes — a dead session would look alive and its
+    // requests wait for the operation timeout.
+    const liveness = { alive: true };
     let connections = 0;
     const refuseSecond = <T extends Socket>(make: () => T): T | Socket => {
       connections++;
-      if (connections === 1) return make();
+      if (connections === 1) {
+        const socket = make();
+        socket.once('close', () => (liveness.alive = false));
+        return socket;
+      }
       const dead = new Socket();
       process.nextTick(() => dead.destroy(new Error('connection lost (this session does not reconnect)')));
       return dead;
@@ -159,8 +168,17 @@ export class LdapSession {
     const createConnection = ((port: number, hostname: string) =>
       refuseSecond(() => netConnect({ port, host: hostname }))) as unknown as typeof netConnect;
     const createSecureConnection = ((...args: [number, string, ConnectionOptions?] | [ConnectionOptions]) => {
-      // StartTLS upgrade: ldapts passes the options with the plain socket in them.
-      if (typeof args[0] !== 'number') return tlsConnect(args[0]);
+      if (typeof args[0] !== 'number') {
+        // StartTLS upgrade: ldapts passes the options with the plain socket in them. When the TLS
+        // socket closes, close the plain one too, so that ldapts fails what is still pending.
+        const plain = args[0].socket;
+        const upgraded = tlsConnect(args[0]);
+        upgraded.once('close', () => {
+          liveness.alive = false;
+          plain?.destroy();
+        });
+        return upgraded;
+      }
       const [port, hostname, options] = args as [number, string, ConnectionOptions?];
       return refuseSecond<TLSSocket>(() => tlsConnect({ ...options, port, host: hostname }));
     }) as unknown as typeof tlsConnect;
@@ -174,7 +192,7 @@ export class LdapSession {
       // Only for ldaps://: with ldap:// any TLS option would make ldapts connect in TLS at once.
       ...(secure ? { tlsOptions } : {}),
     });
-    const session = new LdapSession(client, url, config, prefix, config.bindDn !== undefined);
+    const session = new LdapSession(client, url, config, prefix, config.bindDn !== undefined, liveness);
     try {
       if (!secure && config.startTls) {
         try {
@@ -222,7 +240,9 @@ export class LdapSession {
 
   /** Still connected (and bound, when a bind DN is configured): usable for another operation. */
   get usable(): boolean {
-    return !this.closed && this.client.isConnected && (!this.bound || this.client.isBound);
+    return (
+      !this.closed && this.liveness.alive && this.client.isConnected && (!this.bound || this.client.isBound)
+    );
   }
 
   /**

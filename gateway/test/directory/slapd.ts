@@ -446,6 +446,18 @@ export class TestSlapd {
     await this.child?.kill();
   }
 
+  /** SIGSTOP: the server keeps its sockets but answers nothing (a hung server). */
+  freeze(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.running) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.running) process.kill(pid, 'SIGCONT');
+  }
+
   /** Starts the stopped server again on the same ports, with the same data. */
   async restart(): Promise<void> {
     if (this.running) await this.stop();
@@ -453,6 +465,7 @@ export class TestSlapd {
   }
 
   async dispose(): Promise<void> {
+    this.thaw();
     await this.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
