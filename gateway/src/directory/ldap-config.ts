@@ -35,6 +35,29 @@ const LdapFilterText = z
   .min(3)
   .max(4096)
   .superRefine((text, ctx) => {
+    // RFC 4515 §3: filter = "(" filtercomp ")", and a parenthesis inside a value is escaped (\28,
+    // \29). ldapts' parser forgives a missing ")", so the shape is checked here first.
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if (depth < 0 || (depth === 0 && i < text.length - 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not an LDAP filter (RFC 4515): unbalanced parentheses at ${i + 1}`,
+        });
+        return;
+      }
+    }
+    if (!text.startsWith('(') || depth !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'not an LDAP filter (RFC 4515): it must be one parenthesised filter, such as (objectClass=user)',
+      });
+      return;
+    }
     try {
       FilterParser.parseString(text);
     } catch (cause) {
