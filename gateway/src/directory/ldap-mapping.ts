@@ -140,6 +140,137 @@ const aorKey = (uri: string): string => {
   return text.replace(/^<?sips?:/, 'sip:');
 };
 
+/**
+ * What was found about one entry, in raw facts. The words of its checks are built only when asked
+ * (the troubleshooter): a directory of 100,000 users would otherwise hold half a million sentences.
+ */
+interface EntryFacts {
+  /** Set when the user ID is held by an earlier entry. */
+  duplicateIdOf?: string;
+  /** undefined: not checked (attribute null) or not reached. */
+  lineServers?: readonly string[];
+  lineServerOk?: boolean;
+  sipUri?: string;
+  sipUriOwner?: string;
+  licensed?: boolean;
+  optionFlagsText?: string;
+  rcc?: boolean;
+  lineUri?: string;
+  lineError?: string;
+  line?: { dn: string; partition: string; device: string };
+  /** How far the checks went (an entry stops at the first failure that excludes it). */
+  reached: 'userId' | 'lineServer' | 'sipUri' | 'all';
+}
+
+class EntryFinding implements UserFinding {
+  constructor(
+    readonly userId: string,
+    readonly entry: string,
+    readonly included: boolean,
+    private readonly facts: EntryFacts,
+    private readonly config: LdapDirectoryConfig,
+  ) {}
+
+  get checks(): readonly FindingCheck[] {
+    const f = this.facts;
+    const a = this.config.attributes;
+    const out: FindingCheck[] = [];
+    if (f.duplicateIdOf !== undefined) {
+      out.push({
+        check: 'userId',
+        ok: false,
+        detail: `${a.userId} "${this.userId}" is also held by ${f.duplicateIdOf}; only that one is used`,
+      });
+      return out;
+    }
+    if (this.userId === this.entry) {
+      out.push({ check: 'userId', ok: false, detail: `the entry has no ${a.userId}` });
+      return out;
+    }
+    out.push({ check: 'userId', ok: true, detail: `${a.userId} "${this.userId}"` });
+    if (f.reached === 'userId') return out;
+    if (a.lineServer !== null && f.lineServers !== undefined) {
+      const servers = f.lineServers;
+      out.push({
+        check: 'lineServer',
+        ok: f.lineServerOk === true,
+        detail:
+          servers.length === 0
+            ? `${a.lineServer} is not set: the user's remote call control goes to no gateway`
+            : f.lineServerOk === true
+              ? `${a.lineServer} "${servers[0] ?? ''}" names this gateway`
+              : `${a.lineServer} "${servers.join('", "')}" names another gateway (this one is ${this.config.lineServers.join(', ')})`,
+      });
+    }
+    if (f.reached === 'lineServer') return out;
+    if (f.sipUri === undefined) {
+      out.push({
+        check: 'sipUri',
+        ok: true,
+        detail: `${a.sipUri} is not set: the user is found by the SIP user part only`,
+      });
+    } else if (f.sipUriOwner !== undefined) {
+      out.push({
+        check: 'sipUri',
+        ok: false,
+        detail: `${a.sipUri} "${f.sipUri}" is also held by user ${f.sipUriOwner}: a SIP identity must name one user`,
+      });
+    } else {
+      out.push({ check: 'sipUri', ok: true, detail: `${a.sipUri} "${f.sipUri}"` });
+    }
+    if (f.reached === 'sipUri') return out;
+    const licence = this.config.licence;
+    out.push({
+      check: 'licence',
+      ok: f.licensed === true,
+      detail:
+        f.licensed === true
+          ? `member of ${licence.groupDn} (licence ${licence.grants})`
+          : `not a member of ${licence.groupDn}: no licence for remote call control`,
+    });
+    if (a.optionFlags !== null) {
+      const mask = this.config.remoteCallControl.optionFlagsMask;
+      const text = f.optionFlagsText;
+      const flags = text === undefined ? undefined : parseFlags(text);
+      out.push({
+        check: 'remoteCallControl',
+        ok: f.rcc === true,
+        detail:
+          text === undefined
+            ? `${a.optionFlags} is not set: remote call control is not enabled`
+            : flags === undefined
+              ? `${a.optionFlags} "${text}" is not a number: remote call control is not enabled`
+              : f.rcc === true
+                ? `${a.optionFlags} ${flags} has the remote call control bit (${mask})`
+                : `${a.optionFlags} ${flags} lacks the remote call control bit (${mask}): enable remote call control for this user`,
+      });
+    }
+    if (f.lineUri === undefined) {
+      out.push({ check: 'lineUri', ok: false, detail: `${a.lineUri} is not set: the user has no line` });
+    } else if (f.line === undefined) {
+      out.push({
+        check: 'lineUri',
+        ok: false,
+        detail: `${a.lineUri} "${f.lineUri}" does not name a line: ${f.lineError ?? 'unknown reason'}`,
+      });
+    } else {
+      const { dn, partition, device } = f.line;
+      out.push({
+        check: 'lineUri',
+        ok: true,
+        detail: `${a.lineUri} "${f.lineUri}" is line ${dn}${partition === '' ? '' : ` in partition ${partition}`} (device ${device})`,
+      });
+    }
+    return out;
+  }
+}
+
+/** msRTCSIP-OptionFlags is a signed 32-bit integer in Active Directory. */
+function parseFlags(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^-?[0-9]{1,10}$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+
 export function mapEntries(entries: Iterable<Entry>, input: MappingInput): MappedDirectory {
   const { config, rules } = input;
   const a = config.attributes;
@@ -154,131 +285,85 @@ export function mapEntries(entries: Iterable<Entry>, input: MappingInput): Mappe
   const findings = new Map<string, UserFinding>();
   const people: DirectoryPerson[] = [];
   const sipOwners = new Map<string, string>();
+  const finding = (userId: string, entry: Entry, included: boolean, facts: EntryFacts): EntryFinding =>
+    new EntryFinding(userId, entry.dn, included, facts, config);
 
   for (const entry of entries) {
     people.push(personOf(entry, config));
-    const checks: FindingCheck[] = [];
     const userId = firstValue(entry, a.userId);
     if (userId === undefined) {
-      checks.push({ check: 'userId', ok: false, detail: `the entry has no ${a.userId}` });
-      findings.set(normalizeDn(entry.dn), { userId: entry.dn, entry: entry.dn, included: false, checks });
+      findings.set(normalizeDn(entry.dn), finding(entry.dn, entry, false, { reached: 'userId' }));
       continue;
     }
     const key = userId.toLowerCase();
     const earlier = findings.get(key);
     if (earlier !== undefined) {
-      checks.push({
-        check: 'userId',
-        ok: false,
-        detail: `${a.userId} "${userId}" is also held by ${earlier.entry}; only that one is used`,
-      });
-      findings.set(`${key} ${normalizeDn(entry.dn)}`, { userId, entry: entry.dn, included: false, checks });
+      findings.set(
+        `${key} ${normalizeDn(entry.dn)}`,
+        finding(userId, entry, false, { reached: 'userId', duplicateIdOf: earlier.entry }),
+      );
       continue;
     }
-    checks.push({ check: 'userId', ok: true, detail: `${a.userId} "${userId}"` });
+    const facts: EntryFacts = { reached: 'lineServer' };
 
     // Ours? msRTCSIP-LineServer must name this gateway.
     if (a.lineServer !== null) {
-      const servers = attributeValues(entry, a.lineServer);
-      const ours = servers.some((s) => lineServerMatches(s, accepted));
-      checks.push({
-        check: 'lineServer',
-        ok: ours,
-        detail:
-          servers.length === 0
-            ? `${a.lineServer} is not set: the user's remote call control goes to no gateway`
-            : ours
-              ? `${a.lineServer} "${servers[0]}" names this gateway`
-              : `${a.lineServer} "${servers.join('", "')}" names another gateway (this one is ${config.lineServers.join(', ')})`,
-      });
-      if (!ours) {
-        findings.set(key, { userId, entry: entry.dn, included: false, checks });
+      facts.lineServers = attributeValues(entry, a.lineServer);
+      facts.lineServerOk = facts.lineServers.some((server) => lineServerMatches(server, accepted));
+      if (!facts.lineServerOk) {
+        findings.set(key, finding(userId, entry, false, facts));
         continue;
       }
     }
 
+    facts.reached = 'sipUri';
     const sipUri = firstValue(entry, a.sipUri);
     if (sipUri !== undefined) {
+      facts.sipUri = sipUri;
       const owner = sipOwners.get(aorKey(sipUri));
       if (owner !== undefined) {
-        checks.push({
-          check: 'sipUri',
-          ok: false,
-          detail: `${a.sipUri} "${sipUri}" is also held by user ${owner}: a SIP identity must name one user`,
-        });
-        findings.set(key, { userId, entry: entry.dn, included: false, checks });
+        facts.sipUriOwner = owner;
+        findings.set(key, finding(userId, entry, false, facts));
         continue;
       }
       sipOwners.set(aorKey(sipUri), userId);
-      checks.push({ check: 'sipUri', ok: true, detail: `${a.sipUri} "${sipUri}"` });
-    } else {
-      checks.push({
-        check: 'sipUri',
-        ok: true,
-        detail: `${a.sipUri} is not set: the user is found by the SIP user part only`,
-      });
     }
+    facts.reached = 'all';
 
     // Licence: membership of the configured group.
-    let licensed: boolean;
     if (config.licence.membership === 'memberOf') {
-      licensed = attributeValues(entry, config.licence.memberOfAttribute).some(
+      facts.licensed = attributeValues(entry, config.licence.memberOfAttribute).some(
         (dn) => normalizeDn(dn) === groupDn,
       );
     } else if (config.licence.memberValue === 'dn') {
-      licensed = input.memberDns?.has(normalizeDn(entry.dn)) ?? false;
+      facts.licensed = input.memberDns?.has(normalizeDn(entry.dn)) ?? false;
     } else {
-      licensed = input.memberIds?.has(key) ?? false;
+      facts.licensed = input.memberIds?.has(key) ?? false;
     }
-    checks.push({
-      check: 'licence',
-      ok: licensed,
-      detail: licensed
-        ? `member of ${config.licence.groupDn} (licence ${config.licence.grants})`
-        : `not a member of ${config.licence.groupDn}: no licence for remote call control`,
-    });
 
-    // The remote-call-control bit of msRTCSIP-OptionFlags.
+    // The remote-call-control bit of msRTCSIP-OptionFlags (docs/directory.md §4).
     let rcc = true;
     if (a.optionFlags !== null) {
-      const text = firstValue(entry, a.optionFlags);
-      const flags =
-        text !== undefined && /^-?[0-9]{1,10}$/.test(text.trim()) ? Number(text.trim()) : undefined;
+      facts.optionFlagsText = firstValue(entry, a.optionFlags);
+      const flags = facts.optionFlagsText === undefined ? undefined : parseFlags(facts.optionFlagsText);
       rcc = flags !== undefined && (flags & mask) !== 0;
-      checks.push({
-        check: 'remoteCallControl',
-        ok: rcc,
-        detail:
-          text === undefined
-            ? `${a.optionFlags} is not set: remote call control is not enabled`
-            : flags === undefined
-              ? `${a.optionFlags} "${text}" is not a number: remote call control is not enabled`
-              : rcc
-                ? `${a.optionFlags} ${flags} has the remote call control bit (${mask})`
-                : `${a.optionFlags} ${flags} lacks the remote call control bit (${mask}): enable remote call control for this user`,
-      });
+      facts.rcc = rcc;
     }
 
     const displayName = firstValue(entry, a.displayName) ?? userId;
     const user: DirectoryUser = {
       id: userId,
       displayName,
-      licence: licensed ? config.licence.grants : null,
+      licence: facts.licensed ? config.licence.grants : null,
       controlledDevices: [],
     };
     if (sipUri !== undefined) user.sipUri = sipUri;
 
     const lineUri = firstValue(entry, a.lineUri);
+    facts.lineUri = lineUri;
     const line = lineUri === undefined ? undefined : lineKeyOf(lineUri, rules);
-    if (lineUri === undefined || line === undefined) {
-      checks.push({ check: 'lineUri', ok: false, detail: `${a.lineUri} is not set: the user has no line` });
-    } else if (!line.ok) {
-      checks.push({
-        check: 'lineUri',
-        ok: false,
-        detail: `${a.lineUri} "${lineUri}" does not name a line: ${line.error.message}`,
-      });
-    } else {
+    if (lineUri !== undefined && line !== undefined && !line.ok) facts.lineError = line.error.message;
+    if (lineUri !== undefined && line !== undefined && line.ok) {
       const party = parsePartyAddress(lineUri);
       const e164 =
         party.ok && /^\+[1-9][0-9]{5,14}$/.test(party.value.number) ? party.value.number : undefined;
@@ -300,14 +385,10 @@ export function mapEntries(entries: Iterable<Entry>, input: MappingInput): Mappe
       };
       devices.push(device);
       user.controlledDevices.push(device.name);
-      checks.push({
-        check: 'lineUri',
-        ok: true,
-        detail: `${a.lineUri} "${lineUri}" is line ${line.value.dn}${partition === '' ? '' : ` in partition ${partition}`} (device ${device.name})`,
-      });
+      facts.line = { dn: line.value.dn, partition, device: device.name };
     }
     users.push(user);
-    findings.set(key, { userId, entry: entry.dn, included: true, checks });
+    findings.set(key, finding(userId, entry, true, facts));
   }
   return { users, devices, findings, people };
 }
