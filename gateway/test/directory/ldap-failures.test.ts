@@ -323,3 +323,44 @@ describe('a server that goes away and comes back', () => {
     if (after.kind === 'failed') expect(after.error.problem).toBe(DirectoryProblem.Disposed);
   });
 });
+
+/** Polls a condition on the event loop (a socket closes a few turns after destroy()); bounded. */
+async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('resources', () => {
+  const sockets = (): number =>
+    process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap').length;
+
+  it('a disposed provider leaves no socket and no timer behind', async () => {
+    const before = sockets();
+    const { provider, clock } = providerOf();
+    provider.start();
+    await new Promise<void>((resolve) => {
+      const off = provider.onSnapshot(() => {
+        off();
+        resolve();
+      });
+    });
+    const lookup = provider.lookup;
+    if (lookup === undefined) throw new Error('no lookup');
+    await lookup.searchPeople('tester');
+    await lookup.nameForNumber('+15555550199');
+    expect(sockets()).toBeGreaterThan(before); // the lookup connection stays open between lookups
+    // ... until idle for search.idleCloseSec.
+    clock.advance(59_000);
+    expect(sockets()).toBeGreaterThan(before);
+    clock.advance(1_000);
+    await until(() => sockets() === before);
+    await lookup.searchPeople('tester'); // opened again on demand
+    expect(sockets()).toBeGreaterThan(before);
+    await provider.dispose();
+    await until(() => sockets() === before);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
