@@ -83,7 +83,10 @@ function providerOf(overrides: Partial<LdapDirectoryConfigInput> = {}): {
 }
 
 function failure(outcome: RefreshOutcome): DirectoryError {
-  if (outcome.kind !== 'failed') throw new Error(`expected a failed load, got ${outcome.kind}`);
+  if (outcome.kind !== 'failed')
+    throw new Error(
+      `expected a failed load, got ${outcome.kind}${outcome.kind === 'refused' ? `: ${outcome.alarm.message}` : ''}`,
+    );
   return outcome.error;
 }
 
@@ -301,10 +304,10 @@ describe('a server that goes away and comes back', () => {
 
   it('a server that stops answering: the operation times out, naming operationTimeoutMs', async () => {
     const { provider } = providerOf({ operationTimeoutMs: 500 });
-    slapd.freeze();
+    await slapd.freeze();
     try {
       const error = failure(await provider.load());
-      expect(error.problem).toBe(DirectoryProblem.Timeout);
+      expect(error.problem, error.message).toBe(DirectoryProblem.Timeout);
       expect(error.setting).toBe('directory.ldap.operationTimeoutMs');
     } finally {
       slapd.thaw();

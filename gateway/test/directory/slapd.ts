@@ -16,7 +16,7 @@
 // Every process started is killed when the test process exits (cluster/processes.ts).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -446,10 +446,20 @@ export class TestSlapd {
     await this.child?.kill();
   }
 
-  /** SIGSTOP: the server keeps its sockets but answers nothing (a hung server). */
-  freeze(): void {
+  /** SIGSTOP: the server keeps its sockets but answers nothing (a hung server). Resolves once
+   *  the kernel reports the process stopped (state T in /proc/<pid>/stat). */
+  async freeze(): Promise<void> {
     const pid = this.child?.pid;
-    if (pid !== undefined && this.running) process.kill(pid, 'SIGSTOP');
+    if (pid === undefined || !this.running) throw new Error('slapd is not running');
+    process.kill(pid, 'SIGSTOP');
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // pid (comm) state …: the state follows the last ")".
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T') return;
+      if (Date.now() > deadline) throw new Error(`slapd (pid ${pid}) did not stop: ${stat}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** SIGCONT after freeze(). */
