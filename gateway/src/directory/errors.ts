@@ -58,6 +58,8 @@ export class DirectoryError extends DesklineError {
   readonly problem: DirectoryProblem;
   /** The config path an operator should check, when one is to blame. */
   readonly setting: string | undefined;
+  /** The message without the "(check …)" suffix, for composing messages. */
+  readonly reason: string;
 
   constructor(
     problem: DirectoryProblem,
@@ -77,6 +79,7 @@ export class DirectoryError extends DesklineError {
     this.name = 'DirectoryError';
     this.problem = problem;
     this.setting = options.setting;
+    this.reason = message;
   }
 }
 

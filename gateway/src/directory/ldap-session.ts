@@ -129,7 +129,7 @@ export class LdapSession {
     if (failures.length === 1) throw telling.error;
     throw new DirectoryError(
       telling.error.problem,
-      `no LDAP server answered: ${failures.map((f) => `${f.url}: ${f.error.message}`).join('; ')}`,
+      `no LDAP server answered: ${failures.map((f) => `${f.url}: ${f.error.reason}`).join('; ')}`,
       {
         ...(telling.error.setting === undefined ? {} : { setting: telling.error.setting }),
         cause: telling.error,

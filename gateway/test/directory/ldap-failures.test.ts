@@ -213,6 +213,18 @@ describe('refusals name the setting', () => {
     expect(error.problem).toBe(DirectoryProblem.Unreachable);
     expect(error.setting).toBe('directory.ldap.urls');
     expect(error.message).toContain('ECONNREFUSED');
+    // Several URLs: each one's reason, the setting once.
+    const other = await closedPort();
+    const { provider: two } = providerOf({
+      urls: [`ldap://127.0.0.1:${port}`, `ldaps://127.0.0.1:${other}`],
+    });
+    const both = failure(await two.load());
+    expect(both.problem).toBe(DirectoryProblem.Unreachable);
+    expect(both.message).toMatch(
+      new RegExp(
+        `^no LDAP server answered: ldap://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED; ldaps://127\\.0\\.0\\.1:${other}: .*ECONNREFUSED \\(check directory\\.ldap\\.urls\\)$`,
+      ),
+    );
   });
 
   it('fails over to the next URL', async () => {
