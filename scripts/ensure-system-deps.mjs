@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The test suite drives real peers: Debian's Chromium (Playwright e2e), SIPp (sip-tester)
-// and Kamailio (the load balancer). This checks they are present and, when it can
+// The test suite drives real peers: Debian's Chromium (Playwright e2e), SIPp (sip-tester),
+// Kamailio (the load balancer) and OpenLDAP (slapd and ldap-utils, the directory tests).
+// This checks they are present and, when it can
 // (root, or password-less sudo), installs the missing ones with apt-get; otherwise it
 // fails loudly naming the command to run. Nothing here is silent: a missing peer is
 // never a passing test.
@@ -14,6 +15,8 @@ const NEEDED = [
   { pkg: 'kamailio-websocket-modules', probe: '/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so' },
   { pkg: 'kamailio-tls-modules', probe: '/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so' },
   { pkg: 'openssl', probe: '/usr/bin/openssl' },
+  { pkg: 'slapd', probe: '/usr/sbin/slapd' },
+  { pkg: 'ldap-utils', probe: '/usr/bin/ldapadd' },
 ];
 
 function isInstalled({ pkg, probe }) {

@@ -1,0 +1,18 @@
+// The directory layer's public surface (docs/directory.md).
+export * from './provider.js';
+export * from './errors.js';
+export { DirectoryRefresher, countsOf, type DirectoryContent, type RefresherOptions } from './refresher.js';
+export {
+  LdapDirectoryConfigSchema,
+  parseLdapDirectoryConfig,
+  parseLineServer,
+  lineServerMatches,
+  LDAP_SETTINGS_PATH,
+  AD_PEOPLE_FILTER,
+  RCC_OPTION_FLAG,
+  type LdapDirectoryConfig,
+  type LdapDirectoryConfigInput,
+  type LineServerName,
+} from './ldap-config.js';
+export { LdapDirectoryProvider, type LdapDirectoryProviderOptions } from './ldap-provider.js';
+export { deviceNameFor, numberKey, numbersMatch } from './ldap-mapping.js';
