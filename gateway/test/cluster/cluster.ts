@@ -202,7 +202,12 @@ export class TestCluster {
    */
   async startKamailio(
     name: string,
-    options: { defines?: readonly string[]; probeIntervalSec?: number } = {},
+    options: {
+      defines?: readonly string[];
+      probeIntervalSec?: number;
+      /** Dispatcher entries (`<uri> 0 0 node=<id>`) instead of this cluster's gateway nodes (e.g. test UAS nodes). */
+      dispatcher?: readonly string[];
+    } = {},
   ): Promise<KamailioInstance> {
     const defines = options.defines ?? [];
     const binary = kamailioBinary();
@@ -211,7 +216,11 @@ export class TestCluster {
     const toNodes = defines.includes('WITH_TLS') ? 'tls' : 'tcp';
     await writeFile(
       list,
-      `# generated for this test run: set 1 = the Deskline gateway nodes\n${this.gateways.map((g) => `1 ${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`).join('\n')}\n`,
+      `# generated for this test run: set 1 = the Deskline gateway nodes\n${(
+        options.dispatcher ?? this.gateways.map((g) => `${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`)
+      )
+        .map((line) => `1 ${line}`)
+        .join('\n')}\n`,
     );
     const port = await freePort();
     const ws = defines.includes('WITH_WEBSOCKET') ? await freePort() : undefined;
