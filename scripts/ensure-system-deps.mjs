@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The test suite drives real peers: Debian's Chromium (Playwright e2e), SIPp (sip-tester)
-// and Kamailio (the load balancer). This checks they are present and, when it can
+// The test suite drives real peers: Debian's Chromium (Playwright e2e), SIPp (sip-tester),
+// Kamailio (the load balancer) and pidgin-sipe (the real Microsoft RCC client, run by a small
+// libpurple host that gateway/test/real-sipe builds with the C compiler and pkg-config). This checks they are present and, when it can
 // (root, or password-less sudo), installs the missing ones with apt-get; otherwise it
 // fails loudly naming the command to run. Nothing here is silent: a missing peer is
 // never a passing test.
@@ -14,6 +15,14 @@ const NEEDED = [
   { pkg: 'kamailio-websocket-modules', probe: '/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so' },
   { pkg: 'kamailio-tls-modules', probe: '/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so' },
   { pkg: 'openssl', probe: '/usr/bin/openssl' },
+  // gateway/test/real-sipe: the sipe plugin, and what building its libpurple host needs.
+  { pkg: 'pidgin-sipe', probe: '/usr/lib/purple-2/libsipe.so' },
+  { pkg: 'libpurple-dev', probe: '/usr/include/libpurple/purple.h' },
+  { pkg: 'libglib2.0-dev', probe: '/usr/include/glib-2.0/glib.h' },
+  { pkg: 'libxml2-dev', probe: '/usr/include/libxml2/libxml/parser.h' },
+  { pkg: 'pkg-config', probe: '/usr/bin/pkg-config' },
+  { pkg: 'gcc', probe: '/usr/bin/gcc' },
+  { pkg: 'libc6-dev', probe: '/usr/include/stdio.h' },
 ];
 
 function isInstalled({ pkg, probe }) {
