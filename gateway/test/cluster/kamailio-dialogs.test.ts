@@ -43,7 +43,12 @@ afterEach(async () => {
 });
 
 /** Two test nodes behind a fresh Kamailio (round-robin, probing every second), and sipe signed in. */
-async function setUp(): Promise<{ c: SipeLikeClient; holder: TestNode; other: TestNode; k: KamailioInstance }> {
+async function setUp(): Promise<{
+  c: SipeLikeClient;
+  holder: TestNode;
+  other: TestNode;
+  k: KamailioInstance;
+}> {
   if (cluster === undefined) throw new Error('no cluster');
   nodes = [await TestNode.start('n1'), await TestNode.start('n2')];
   kamailio = await cluster.startKamailio(`kamailio-dialogs-${Date.now()}`, {
@@ -66,7 +71,8 @@ async function setUp(): Promise<{ c: SipeLikeClient; holder: TestNode; other: Te
   return { c: client, holder, other, k: kamailio };
 }
 
-const server = (response: { header(name: string): string | undefined }): string => response.header('server') ?? '';
+const server = (response: { header(name: string): string | undefined }): string =>
+  response.header('server') ?? '';
 
 describe('Kamailio and clients that rebuild their route set (pidgin-sipe)', () => {
   it('a re-INVITE is Record-Routed: the node sees the balancer in it, and the client keeps its route set', async () => {
@@ -90,9 +96,10 @@ describe('Kamailio and clients that rebuild their route set (pidgin-sipe)', () =
     expect(`${made.status} ${server(made)}`).toBe(`200 Deskline/${other.name}`);
     // The Request-URI is still the dialog's remote target (the dead node's Contact).
     expect(other.got('INFO')[0]?.uri).toBe(holder.contact);
-    expect(k.child.lines.some((l) => /in-dialog INFO from alice re-dispatched to gateway node/.test(l)), k.child.tail()).toBe(
-      true,
-    );
+    expect(
+      k.child.lines.some((l) => /in-dialog INFO from alice re-dispatched to gateway node/.test(l)),
+      k.child.tail(),
+    ).toBe(true);
     const refreshed = await c.refresh();
     expect(`${refreshed.status} ${server(refreshed)}`).toBe(`200 Deskline/${other.name}`);
     expect(c.remoteTarget).toBe(other.contact);

@@ -85,6 +85,8 @@ export class TestNode {
       copyRecordRoute = status < 300 && this.copyRecordRoute;
       if (status < 300) (headers as [string, string][]).push(['Contact', `<${this.contact}>`]);
     }
-    socket.write(buildResponse(request.headers, hasTag, status, { toTag: this.tag, copyRecordRoute, headers }));
+    socket.write(
+      buildResponse(request.headers, hasTag, status, { toTag: this.tag, copyRecordRoute, headers }),
+    );
   }
 }

@@ -196,7 +196,11 @@ describe('what the gateway owes a client like sipe (issue 10)', () => {
     const xref = c.monitorCrossRefId;
     // Restart on the same port (graceful: BYE, answered 200 and ignored by sipe).
     await s.gateway.dispose();
-    s.gateway = await createGateway({ clock: s.clock, logger: s.logger, config: gatewayConfig(s.simulator, s.port) });
+    s.gateway = await createGateway({
+      clock: s.clock,
+      logger: s.logger,
+      config: gatewayConfig(s.simulator, s.port),
+    });
     await c.reconnect();
     const refreshed = await c.refresh();
     expect(`${refreshed.status} ${refreshed.reason}`).toBe('200 OK');

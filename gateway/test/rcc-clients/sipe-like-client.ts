@@ -250,7 +250,10 @@ export class SipeLikeClient {
 
   /** Waits for a request from the gateway (e.g. BYE) received after index `from` of `requests`. */
   async nextRequest(method: string, from = 0): Promise<SipRequest> {
-    await this.until(() => this.requests.slice(from).some((r) => r.method === method), `a ${method} from the gateway`);
+    await this.until(
+      () => this.requests.slice(from).some((r) => r.method === method),
+      `a ${method} from the gateway`,
+    );
     return this.requests.slice(from).find((r) => r.method === method)!;
   }
 
@@ -275,7 +278,11 @@ export class SipeLikeClient {
   }
 
   /** sip_transport_request_timeout() for the CSTA dialog: no branch, Route per route set. */
-  private build(method: string, xml: string | undefined, extra: HeaderFields): { bytes: Buffer; key: string } {
+  private build(
+    method: string,
+    xml: string | undefined,
+    extra: HeaderFields,
+  ): { bytes: Buffer; key: string } {
     const cseq = ++this.cseq;
     const target = this.remoteTarget ?? this.options.serverUri;
     const fields: [string, string][] = [
@@ -331,7 +338,8 @@ export class SipeLikeClient {
       .map((v) => v.trim());
     this.routes = recordRoutes.reverse();
     const contact = response.header('contact');
-    this.remoteTarget = contact === undefined ? undefined : (/<([^>]+)>/.exec(contact)?.[1] ?? contact.trim());
+    this.remoteTarget =
+      contact === undefined ? undefined : (/<([^>]+)>/.exec(contact)?.[1] ?? contact.trim());
     // sipe's strict-router case (no ;lr) never occurs with our peers; it would swap the target.
   }
 
@@ -371,7 +379,8 @@ export class SipeLikeClient {
     switch (request.method) {
       case 'INFO':
         // sipe-incoming.c: a CSTA INFO is handled and never answered.
-        if ((request.header('content-type') ?? '').startsWith('application/csta+xml')) this.handleEvent(request);
+        if ((request.header('content-type') ?? '').startsWith('application/csta+xml'))
+          this.handleEvent(request);
         else this.answer(request, 200);
         return;
       case 'BYE':
@@ -396,7 +405,11 @@ export class SipeLikeClient {
     const record = message as unknown as Record<string, unknown>;
     const xref = record['monitorCrossRefID'];
     if (this.monitorCrossRefId === undefined || xref !== this.monitorCrossRefId) {
-      this.events.push({ type: message.type, accepted: false, reason: `monitorCrossRefID (${String(xref)}) does not match` });
+      this.events.push({
+        type: message.type,
+        accepted: false,
+        reason: `monitorCrossRefID (${String(xref)}) does not match`,
+      });
       return;
     }
     const element = EVENT_CONNECTION[message.type];
@@ -407,7 +420,11 @@ export class SipeLikeClient {
     const connection = record[element] as { callID?: string; deviceID?: string } | undefined;
     const callId = connection?.callID;
     if (callId !== this.cstaCallId) {
-      this.events.push({ type: message.type, accepted: false, reason: `callID (${String(callId)}) does not match` });
+      this.events.push({
+        type: message.type,
+        accepted: false,
+        reason: `callID (${String(callId)}) does not match`,
+      });
       return;
     }
     if (message.type === 'ConnectionClearedEvent') {
@@ -425,11 +442,19 @@ export class SipeLikeClient {
     for (let i = 0; i < request.headers.length; i++) {
       const name = request.headers.names[i]!;
       if (['via', 'from', 'to', 'call-id', 'cseq', 'record-route'].includes(name)) {
-        const display = name === 'call-id' ? 'Call-ID' : name === 'cseq' ? 'CSeq' : name.replace(/(^|-)\w/g, (c) => c.toUpperCase());
+        const display =
+          name === 'call-id'
+            ? 'Call-ID'
+            : name === 'cseq'
+              ? 'CSeq'
+              : name.replace(/(^|-)\w/g, (c) => c.toUpperCase());
         fields.push([display, request.headers.values[i]!]);
       }
     }
-    fields.push(['Contact', `<sip:${this.userPart}@${this.userHost}:${this.localPort};maddr=127.0.0.1;transport=tcp>;proxy=replace`]);
+    fields.push([
+      'Contact',
+      `<sip:${this.userPart}@${this.userHost}:${this.localPort};maddr=127.0.0.1;transport=tcp>;proxy=replace`,
+    ]);
     fields.push(['User-Agent', USER_AGENT]);
     this.write(serializeResponse(status, undefined, fields));
   }
@@ -441,7 +466,10 @@ export class SipeLikeClient {
   private until(check: () => boolean, what: string): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`sipe-like client: no ${what} within ${this.waitTimeoutMs} ms`)), this.waitTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`sipe-like client: no ${what} within ${this.waitTimeoutMs} ms`)),
+        this.waitTimeoutMs,
+      );
       const again = (): void => {
         if (check()) {
           clearTimeout(timer);

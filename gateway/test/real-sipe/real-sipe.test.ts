@@ -94,7 +94,10 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
         // sipe never answers an event INFO (issue 10, item 1): the premise of what follows.
         await s.step('sipe answered none of the event INFOs', async () => {
           const answered = s.fe.trace.filter(
-            (e) => e.leg === 'sipe→fe' && e.message instanceof SipResponse && /INFO$/.test(e.message.header('cseq') ?? ''),
+            (e) =>
+              e.leg === 'sipe→fe' &&
+              e.message instanceof SipResponse &&
+              /INFO$/.test(e.message.header('cseq') ?? ''),
           );
           if (answered.length > 0) throw new Error(`sipe answered ${answered.length} event INFOs`);
         });
@@ -120,7 +123,9 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           await s.step(`refresh ${n}: re-INVITE answered 200, ACKed with CSeq 1`, async () => {
             const { response, ackCSeq } = await s.refresh(REFRESH_WAIT_MS);
             if (response.status !== 200)
-              throw new Error(`the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`);
+              throw new Error(
+                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
+              );
             // sipe's quirk (issue 10, item 2): CSeq reset to 0 after the 2xx, so the ACK says 1.
             if (!/^1\s+ACK$/.test(ackCSeq)) throw new Error(`sipe ACKed with CSeq ${ackCSeq}`);
           });
@@ -136,14 +141,23 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
     let site: InProcessSite | undefined;
     await withScenario(
       'sipe-gateway-restart',
-      async () => (site = await InProcessSite.start({ name: 'gw-restart', sessionExpiresSec: SHORT_SESSION_EXPIRES_SEC })),
+      async () =>
+        (site = await InProcessSite.start({
+          name: 'gw-restart',
+          sessionExpiresSec: SHORT_SESSION_EXPIRES_SEC,
+        })),
       async (s) => {
         await s.step('sign in and open RCC', () => s.signInAndOpenRcc());
         await s.step('MakeCall and its events', () => s.call());
         await s.step('the gateway restarts (drain: BYE, which sipe answers 200 and ignores)', async () => {
           const from = s.fe.trace.length;
           await site!.restartGateway();
-          const bye = await s.fe.waitFor((e) => e.leg === 'up→fe' && isRequest(e, 'BYE'), 'the BYE of the drain', 5_000, from);
+          const bye = await s.fe.waitFor(
+            (e) => e.leg === 'up→fe' && isRequest(e, 'BYE'),
+            'the BYE of the drain',
+            5_000,
+            from,
+          );
           const answered = await s.fe.waitFor(
             (e) => e === finalResponseTo(s.fe.trace, bye, 'sipe→fe'),
             "sipe's answer to the BYE",
@@ -152,11 +166,16 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           );
           expect((answered.message as SipResponse).status).toBe(200);
         });
-        await s.step("sipe's next refresh (in-dialog re-INVITE) is accepted by the restarted gateway", async () => {
-          const { response } = await s.refresh(REFRESH_WAIT_MS);
-          if (response.status !== 200)
-            throw new Error(`the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`);
-        });
+        await s.step(
+          "sipe's next refresh (in-dialog re-INVITE) is accepted by the restarted gateway",
+          async () => {
+            const { response } = await s.refresh(REFRESH_WAIT_MS);
+            if (response.status !== 200)
+              throw new Error(
+                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
+              );
+          },
+        );
         await s.step('a call after the restart', () => s.call());
         await s.step('sign-out: MonitorStop and BYE answered 200, everything released', () => s.signOut());
         expect(s.rccDialogs).toBe(1);
@@ -193,7 +212,10 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
         await s.step('events still carry the monitorCrossRefID sipe knows', async () => {
           const events = s.fe.trace.filter((e) => e.leg === 'fe→sipe' && isRequest(e, 'INFO'));
           const last = events.at(-1);
-          if (last === undefined || !bodySummary(last.message).includes(`monitorCrossRefID=${monitorCrossRefId}`))
+          if (
+            last === undefined ||
+            !bodySummary(last.message).includes(`monitorCrossRefID=${monitorCrossRefId}`)
+          )
             throw new Error(`last event to sipe: ${last === undefined ? 'none' : bodySummary(last.message)}`);
         });
         await s.step('sign-out: MonitorStop and BYE answered 200, everything released', () => s.signOut());
@@ -206,11 +228,16 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
     let site: ClusterSite | undefined;
     await withScenario(
       'sipe-kamailio',
-      async () => (site = await ClusterSite.start({ nodes: 2, sessionExpiresSec: SHORT_SESSION_EXPIRES_SEC })),
+      async () =>
+        (site = await ClusterSite.start({ nodes: 2, sessionExpiresSec: SHORT_SESSION_EXPIRES_SEC })),
       async (s) => {
         await s.step('sign in and open RCC through Kamailio', () => s.signInAndOpenRcc());
         const invite200 = s.fe.trace.find(
-          (e) => e.leg === 'up→fe' && e.message instanceof SipResponse && e.message.status === 200 && /INVITE$/.test(e.message.header('cseq') ?? ''),
+          (e) =>
+            e.leg === 'up→fe' &&
+            e.message instanceof SipResponse &&
+            e.message.status === 200 &&
+            /INVITE$/.test(e.message.header('cseq') ?? ''),
         );
         const holder = nodeOf(invite200?.message.header('server') ?? '');
         expect(['gw1', 'gw2']).toContain(holder);
@@ -219,47 +246,64 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           const { answeredBy } = await s.call();
           expect(nodeOf(answeredBy)).toBe(holder);
         });
-        await s.step('a refresh through Kamailio: 200 with the route set (Record-Route of Kamailio and the front end)', async () => {
-          const { response } = await s.refresh(REFRESH_WAIT_MS);
-          if (response.status !== 200)
-            throw new Error(`the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`);
-          const rr = response.headers.getAll('record-route');
-          if (!rr.some((r) => r.includes(`:${site!.kamailio.port};`)))
-            throw new Error(`the 200 to the re-INVITE carries Record-Route ${rr.join(', ') || 'none'}: sipe forgets Kamailio`);
-        });
+        await s.step(
+          'a refresh through Kamailio: 200 with the route set (Record-Route of Kamailio and the front end)',
+          async () => {
+            const { response } = await s.refresh(REFRESH_WAIT_MS);
+            if (response.status !== 200)
+              throw new Error(
+                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
+              );
+            const rr = response.headers.getAll('record-route');
+            if (!rr.some((r) => r.includes(`:${site!.kamailio.port};`)))
+              throw new Error(
+                `the 200 to the re-INVITE carries Record-Route ${rr.join(', ') || 'none'}: sipe forgets Kamailio`,
+              );
+          },
+        );
         await s.step('a call after the refresh', () => s.call());
-        await s.step(`the node holding the session (${holder}) is killed`, () => site!.cluster.gateway(holder).child.kill());
-        await s.step(`the next call reaches the surviving node (${survivor}), not a dead end at Kamailio`, async () => {
-          const from = s.fe.trace.length;
-          const chosen = await s.sipe.call(FAR_END);
-          if (!chosen.ok) throw new Error(`sipe offers no call: ${chosen.reason ?? ''}`);
-          const makeCall = await s.fe.waitFor(
-            (e) => e.leg === 'sipe→fe' && isRequest(e, 'INFO') && bodySummary(e.message).startsWith('[MakeCall'),
-            "sipe's MakeCall",
-            5_000,
-            from,
-          );
-          const answer = await s.fe.waitFor(
-            (e) => e === finalResponseTo(s.fe.trace, makeCall, 'fe→sipe'),
-            'an answer to MakeCall',
-            15_000,
-            from,
-          );
-          const response = answer.message as SipResponse;
-          const server = nodeOf(response.header('server') ?? '');
-          if (server !== survivor)
-            throw new Error(`MakeCall answered ${response.status} ${response.reason} by ${server} ${bodySummary(response)}`);
-          // A node that adopts the dialog answers the call (then its events follow); one that
-          // does not answers 481 (sipe treats it as a failed call and waits for its refresh).
-          if (response.status === 200) {
-            await s.hangUpFarEnd();
-            await s.sipe.untilIdle(10_000);
-          }
-        });
+        await s.step(`the node holding the session (${holder}) is killed`, () =>
+          site!.cluster.gateway(holder).child.kill(),
+        );
+        await s.step(
+          `the next call reaches the surviving node (${survivor}), not a dead end at Kamailio`,
+          async () => {
+            const from = s.fe.trace.length;
+            const chosen = await s.sipe.call(FAR_END);
+            if (!chosen.ok) throw new Error(`sipe offers no call: ${chosen.reason ?? ''}`);
+            const makeCall = await s.fe.waitFor(
+              (e) =>
+                e.leg === 'sipe→fe' && isRequest(e, 'INFO') && bodySummary(e.message).startsWith('[MakeCall'),
+              "sipe's MakeCall",
+              5_000,
+              from,
+            );
+            const answer = await s.fe.waitFor(
+              (e) => e === finalResponseTo(s.fe.trace, makeCall, 'fe→sipe'),
+              'an answer to MakeCall',
+              15_000,
+              from,
+            );
+            const response = answer.message as SipResponse;
+            const server = nodeOf(response.header('server') ?? '');
+            if (server !== survivor)
+              throw new Error(
+                `MakeCall answered ${response.status} ${response.reason} by ${server} ${bodySummary(response)}`,
+              );
+            // A node that adopts the dialog answers the call (then its events follow); one that
+            // does not answers 481 (sipe treats it as a failed call and waits for its refresh).
+            if (response.status === 200) {
+              await s.hangUpFarEnd();
+              await s.sipe.untilIdle(10_000);
+            }
+          },
+        );
         await s.step(`the next refresh is taken over by ${survivor}`, async () => {
           const { response } = await s.refresh(REFRESH_WAIT_MS + 30_000);
           if (response.status !== 200)
-            throw new Error(`the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`);
+            throw new Error(
+              `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
+            );
           expect(nodeOf(response.header('server') ?? '')).toBe(survivor);
         });
         await s.step(`a call after it, answered by ${survivor}`, async () => {

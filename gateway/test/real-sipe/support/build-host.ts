@@ -53,11 +53,12 @@ export interface SipeHostBuild {
 
 class MissingPackage extends Error {}
 
-function missing(what: string, pkg: string, detail = ''): MissingPackage {
+function missing(what: string, pkg: string, detail = '', cause?: unknown): MissingPackage {
   return new MissingPackage(
     `the real pidgin-sipe tests need ${what}: Debian package \`${pkg}\` is missing${detail === '' ? '' : ` (${detail})`}. ` +
       `Install the test peers with \`sudo apt-get install -y --no-install-recommends ${SIPE_TEST_PACKAGES.join(' ')}\` ` +
       `(or run \`node scripts/ensure-system-deps.mjs\`).`,
+    { cause },
   );
 }
 
@@ -66,7 +67,8 @@ async function pkgConfig(args: readonly string[]): Promise<string> {
     const { stdout } = await run('pkg-config', [...args]);
     return stdout.trim();
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing('pkg-config', 'pkg-config');
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
+      throw missing('pkg-config', 'pkg-config', '', cause);
     throw cause;
   }
 }
@@ -76,7 +78,12 @@ async function flagsOf(module: string, pkg: string): Promise<string[]> {
     return (await pkgConfig(['--cflags', '--libs', module])).split(/\s+/).filter((f) => f !== '');
   } catch (cause) {
     if (cause instanceof MissingPackage) throw cause;
-    throw missing(`the ${module} development files`, pkg, `pkg-config --cflags --libs ${module} failed`);
+    throw missing(
+      `the ${module} development files`,
+      pkg,
+      `pkg-config --cflags --libs ${module} failed`,
+      cause,
+    );
   }
 }
 
@@ -85,11 +92,11 @@ async function compile(args: readonly string[]): Promise<void> {
     await run('cc', [...args], { maxBuffer: 4 * 1024 * 1024 });
   } catch (cause) {
     const error = cause as NodeJS.ErrnoException & { stderr?: string };
-    if (error.code === 'ENOENT') throw missing('a C compiler (cc)', 'gcc');
+    if (error.code === 'ENOENT') throw missing('a C compiler (cc)', 'gcc', '', cause);
     const stderr = error.stderr ?? '';
     if (/stdio\.h|crt1\.o|cannot find -lc\b/.test(stderr))
-      throw missing('the C library headers', 'libc6-dev', stderr.split('\n')[0] ?? '');
-    throw new Error(`cc ${args.join(' ')} failed:\n${stderr}`);
+      throw missing('the C library headers', 'libc6-dev', stderr.split('\n')[0] ?? '', cause);
+    throw new Error(`cc ${args.join(' ')} failed:\n${stderr}`, { cause });
   }
 }
 

@@ -129,7 +129,8 @@ export class LyncFrontEnd {
   private constructor(readonly options: FrontEndOptions) {
     this.server = createServer((socket) => this.adopt(socket, 'up'));
     this.upstreamTarget = { ...options.upstream };
-    if (hostOf(options.lineServer) === undefined) throw new Error(`lineServer ${options.lineServer} is not a SIP URI`);
+    if (hostOf(options.lineServer) === undefined)
+      throw new Error(`lineServer ${options.lineServer} is not a SIP URI`);
   }
 
   static async start(options: FrontEndOptions): Promise<LyncFrontEnd> {
@@ -163,7 +164,12 @@ export class LyncFrontEnd {
   }
 
   /** Resolves with the first trace entry (past or future) for which `check` holds. */
-  waitFor(check: (entry: TraceEntry) => boolean, what: string, timeoutMs: number, from = 0): Promise<TraceEntry> {
+  waitFor(
+    check: (entry: TraceEntry) => boolean,
+    what: string,
+    timeoutMs: number,
+    from = 0,
+  ): Promise<TraceEntry> {
     const found = this.trace.slice(from).find(check);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise<TraceEntry>((resolve, reject) => {
@@ -224,7 +230,8 @@ export class LyncFrontEnd {
     socket.on('close', () => {
       framer.dispose();
       this.connections.delete(current);
-      for (const [key, c] of this.upstreamConnections) if (c.socket === socket) this.upstreamConnections.delete(key);
+      for (const [key, c] of this.upstreamConnections)
+        if (c.socket === socket) this.upstreamConnections.delete(key);
       if (this.sipe?.socket === socket) this.sipe = undefined;
     });
     return connection;
@@ -252,7 +259,13 @@ export class LyncFrontEnd {
     if (!connection.socket.destroyed) connection.socket.write(bytes);
   }
 
-  private record(leg: TraceLeg, peer: string, local: boolean, message: SipRequest | SipResponse, bytes: Buffer): void {
+  private record(
+    leg: TraceLeg,
+    peer: string,
+    local: boolean,
+    message: SipRequest | SipResponse,
+    bytes: Buffer,
+  ): void {
     const entry: TraceEntry = { at: Date.now() - this.started, leg, peer, local, message, bytes };
     this.trace.push(entry);
     for (const waiter of [...this.traceWaiters]) {
@@ -266,7 +279,13 @@ export class LyncFrontEnd {
   // ------------------------------------------------------------------ messages
 
   private receive(from: Connection, message: SipRequest | SipResponse): void {
-    this.record(from.side === 'sipe' ? 'sipe→fe' : 'up→fe', from.peer, false, message, serializeMessage(message));
+    this.record(
+      from.side === 'sipe' ? 'sipe→fe' : 'up→fe',
+      from.peer,
+      false,
+      message,
+      serializeMessage(message),
+    );
     if (message instanceof SipResponse) {
       this.relayResponse(message);
       return;
@@ -355,7 +374,8 @@ export class LyncFrontEnd {
         timer: undefined,
         completed: false,
       };
-      const timeout = request.method === 'INVITE' ? TIMER_C_MS : (this.options.nonInviteTimeoutMs ?? TIMER_F_MS);
+      const timeout =
+        request.method === 'INVITE' ? TIMER_C_MS : (this.options.nonInviteTimeoutMs ?? TIMER_F_MS);
       transaction.timer = setTimeout(() => {
         // RFC 3261 §16.8 / §16.7 step 2: no answer on the only branch → 408 to the sender.
         if (transaction.completed) return;
@@ -500,7 +520,8 @@ export class LyncFrontEnd {
     });
     // Our own answer, parsed back for the trace (it is what went on the wire).
     const parsed = parseDatagram(bytes);
-    if (!parsed.ok || !(parsed.value instanceof SipResponse)) throw new Error('front end built an unparsable answer');
+    if (!parsed.ok || !(parsed.value instanceof SipResponse))
+      throw new Error('front end built an unparsable answer');
     const response = parsed.value;
     this.record(to.side === 'sipe' ? 'fe→sipe' : 'fe→up', to.peer, true, response, bytes);
     if (!to.socket.destroyed) to.socket.write(bytes);

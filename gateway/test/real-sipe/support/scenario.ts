@@ -184,7 +184,9 @@ export class SipeScenario {
     } catch (cause) {
       if (cause instanceof StepFailure) throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      const files = await this.writeArtifacts().catch((e: unknown) => `(could not write the trace: ${String(e)})`);
+      const files = await this.writeArtifacts().catch(
+        (e: unknown) => `(could not write the trace: ${String(e)})`,
+      );
       throw new StepFailure(
         [
           `${this.name}: step "${name}" failed at +${((Date.now() - this.started) / 1000).toFixed(1)} s: ${message}`,
@@ -234,9 +236,14 @@ export class SipeScenario {
   /** sipe signed in, found its RCC line in roaming-self, INVITEd the gateway, ACKed, monitored. */
   async signInAndOpenRcc(): Promise<{ monitorCrossRefId: string }> {
     const ready = await this.sipe.waitFor((l) => l.type === 'ready', 'start-up', 10_000);
-    if (ready['sipe'] !== '1.25.0') throw new Error(`expected pidgin-sipe 1.25.0, the host loaded ${String(ready['sipe'])}`);
+    if (ready['sipe'] !== '1.25.0')
+      throw new Error(`expected pidgin-sipe 1.25.0, the host loaded ${String(ready['sipe'])}`);
     await this.sipe.waitFor((l) => l.type === 'connection' && l['state'] === 'connected', 'sign-in', 20_000);
-    const [, line, server] = await this.sipe.waitForSipe(SIPE_SAYS.roamingLine, 'the RCC line from roaming-self', 10_000);
+    const [, line, server] = await this.sipe.waitForSipe(
+      SIPE_SAYS.roamingLine,
+      'the RCC line from roaming-self',
+      10_000,
+    );
     if (line !== SIPE.line || server !== this.backend.lineServer)
       throw new Error(`sipe read line ${line} server ${server} from roaming-self`);
     const invite = await this.fe.waitFor(
@@ -251,14 +258,21 @@ export class SipeScenario {
     );
     const response = answer.message as SipResponse;
     if (response.status !== 200)
-      throw new Error(`the RCC INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`);
+      throw new Error(
+        `the RCC INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
+      );
     const [, status] = await this.sipe.waitForSipe(SIPE_SAYS.gatewayStatus, 'the gateway status', 5_000);
     if (status !== 'normal') throw new Error(`sipe read systemStatus ${status}`);
     const [, xref] = await this.sipe.waitForSipe(SIPE_SAYS.monitor, 'its MonitorStartResponse', 10_000);
     if (xref === undefined || xref === '') throw new Error('sipe read no monitorCrossRefID');
     // On the wire: ACK with the INVITE's CSeq 1 (sipe resets to 0 and counts up: 1).
-    const ack = await this.fe.waitFor((e) => e.leg === 'fe→up' && isRequest(e, 'ACK'), 'the ACK relayed', 5_000);
-    if (!/^1\s+ACK$/.test(ack.message.header('cseq') ?? '')) throw new Error(`ACK went with CSeq ${ack.message.header('cseq')}`);
+    const ack = await this.fe.waitFor(
+      (e) => e.leg === 'fe→up' && isRequest(e, 'ACK'),
+      'the ACK relayed',
+      5_000,
+    );
+    if (!/^1\s+ACK$/.test(ack.message.header('cseq') ?? ''))
+      throw new Error(`ACK went with CSeq ${ack.message.header('cseq')}`);
     return { monitorCrossRefId: xref };
   }
 
@@ -272,7 +286,10 @@ export class SipeScenario {
     const sipeMark = this.sipe.mark();
     const traceMark = this.fe.trace.length;
     const chosen = await this.sipe.call(FAR_END);
-    if (!chosen.ok) throw new Error(`sipe offers no call: ${chosen.reason ?? ''} (menu: ${(chosen.labels ?? []).join(', ')})`);
+    if (!chosen.ok)
+      throw new Error(
+        `sipe offers no call: ${chosen.reason ?? ''} (menu: ${(chosen.labels ?? []).join(', ')})`,
+      );
     const makeCall = await this.fe.waitFor(
       (e) => e.leg === 'sipe→fe' && isRequest(e, 'INFO') && bodySummary(e.message).startsWith('[MakeCall'),
       "sipe's MakeCall",
@@ -280,21 +297,33 @@ export class SipeScenario {
       traceMark,
     );
     const answer = await this.fe
-      .waitFor((e) => e === finalResponseTo(this.fe.trace, makeCall, 'fe→sipe'), 'an answer to MakeCall', 15_000, traceMark)
+      .waitFor(
+        (e) => e === finalResponseTo(this.fe.trace, makeCall, 'fe→sipe'),
+        'an answer to MakeCall',
+        15_000,
+        traceMark,
+      )
       .catch(() => {
         throw new Error(`no final response to MakeCall within 15 s: ${describeMessage(makeCall.message)}`);
       });
     const response = answer.message as SipResponse;
     if (response.status !== 200 || !bodySummary(response).startsWith('[MakeCallResponse'))
       throw new Error(`MakeCall answered ${response.status} ${response.reason} ${bodySummary(response)}`);
-    const [, callId] = await this.sipe.waitForSipe(SIPE_SAYS.makeCallCallId, 'the callID of MakeCallResponse', 5_000, sipeMark);
+    const [, callId] = await this.sipe.waitForSipe(
+      SIPE_SAYS.makeCallCallId,
+      'the callID of MakeCallResponse',
+      5_000,
+      sipeMark,
+    );
     const answeredBy = response.header('server') ?? '';
     // Originated, Delivered, Established: three events sipe accepts for its call.
     const deadline = Date.now() + 10_000;
     while (this.sipe.sipeSaid(SIPE_SAYS.eventAccepted, sipeMark).length < 3) {
       if (Date.now() > deadline) {
         const ignored = [
-          ...this.sipe.sipeSaid(SIPE_SAYS.eventOtherMonitor, sipeMark).map((m) => `monitorCrossRefID ${m[1]} unknown to sipe`),
+          ...this.sipe
+            .sipeSaid(SIPE_SAYS.eventOtherMonitor, sipeMark)
+            .map((m) => `monitorCrossRefID ${m[1]} unknown to sipe`),
           ...this.sipe.sipeSaid(SIPE_SAYS.eventOtherCall, sipeMark).map((m) => `callID ${m[1]} not sipe's`),
         ];
         const delivered = this.fe.trace
@@ -318,7 +347,9 @@ export class SipeScenario {
     const onLine = (): string[] =>
       this.backend.simulator.model
         .snapshot()
-        .filter((c) => c.connections.some((p) => p.deviceId.includes(`/${LINE_DN}/`) || p.deviceId.endsWith(LINE_DN)))
+        .filter((c) =>
+          c.connections.some((p) => p.deviceId.includes(`/${LINE_DN}/`) || p.deviceId.endsWith(LINE_DN)),
+        )
         .map((c) => c.callId);
     const calls = onLine();
     if (calls.length === 0) throw new Error('no call on the line in the CTI Manager simulator');
@@ -352,7 +383,11 @@ export class SipeScenario {
       5_000,
       traceMark,
     );
-    return { response: answer.message as SipResponse, ackCSeq: ack.message.header('cseq') ?? '', at: reInvite.at };
+    return {
+      response: answer.message as SipResponse,
+      ackCSeq: ack.message.header('cseq') ?? '',
+      at: reInvite.at,
+    };
   }
 
   /** The gateway still holds the session and never ended it (no BYE towards sipe). */
@@ -373,7 +408,12 @@ export class SipeScenario {
       5_000,
       traceMark,
     );
-    const bye = await this.fe.waitFor((e) => e.leg === 'sipe→fe' && isRequest(e, 'BYE'), "sipe's BYE", 5_000, traceMark);
+    const bye = await this.fe.waitFor(
+      (e) => e.leg === 'sipe→fe' && isRequest(e, 'BYE'),
+      "sipe's BYE",
+      5_000,
+      traceMark,
+    );
     const stopAnswer = await this.fe.waitFor(
       (e) => e === finalResponseTo(this.fe.trace, stop, 'up→fe'),
       'the answer to MonitorStop',
@@ -396,7 +436,8 @@ export class SipeScenario {
       const sessions = await this.backend.sessions();
       const monitors = this.backend.simulator.nodes.reduce((n, node) => n + node.monitors, 0);
       if (sessions === 0 && monitors === 0) return;
-      if (Date.now() > deadline) throw new Error(`after sign-out: ${sessions} sessions, ${monitors} CTI monitors left`);
+      if (Date.now() > deadline)
+        throw new Error(`after sign-out: ${sessions} sessions, ${monitors} CTI monitors left`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -209,7 +209,9 @@ export class SipeClient {
       const labels = await this.menu();
       if (labels.some((l) => l.startsWith('Work '))) return;
       if (Date.now() > deadline)
-        throw new Error(`${this.name}: sipe's RCC line is not idle after ${timeoutMs} ms (menu: ${labels.join(', ')})`);
+        throw new Error(
+          `${this.name}: sipe's RCC line is not idle after ${timeoutMs} ms (menu: ${labels.join(', ')})`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -238,7 +240,9 @@ export class SipeClient {
       .slice(-n)
       .map((l) => {
         const text =
-          l.type === 'debug' ? `${(l as DebugLine).category}: ${(l as DebugLine).message}` : JSON.stringify(l);
+          l.type === 'debug'
+            ? `${(l as DebugLine).category}: ${(l as DebugLine).message}`
+            : JSON.stringify(l);
         return `  +${(l.at / 1000).toFixed(3)}s ${text.length > 400 ? `${text.slice(0, 400)}…` : text}`;
       })
       .join('\n');

@@ -20,9 +20,17 @@ export function bodySummary(message: SipRequest | SipResponse): string {
   const text = message.body.toString('utf8');
   if (text.trim() === '') return '';
   const root = /<(?:[\w-]+:)?([\w-]+)[\s>/]/.exec(text.replace(/^<\?xml[^>]*\?>\s*/, ''))?.[1] ?? '?';
-  const pick = (name: string): string | undefined => new RegExp(`<(?:[\\w-]+:)?${name}>([^<]*)<`).exec(text)?.[1];
+  const pick = (name: string): string | undefined =>
+    new RegExp(`<(?:[\\w-]+:)?${name}>([^<]*)<`).exec(text)?.[1];
   const details: string[] = [];
-  for (const name of ['systemStatus', 'monitorCrossRefID', 'callID', 'deviceID', 'callingDevice', 'calledDirectoryNumber']) {
+  for (const name of [
+    'systemStatus',
+    'monitorCrossRefID',
+    'callID',
+    'deviceID',
+    'callingDevice',
+    'calledDirectoryNumber',
+  ]) {
     const value = pick(name);
     if (value !== undefined) details.push(`${name}=${value}`);
   }
@@ -41,7 +49,9 @@ export function describeMessage(message: SipRequest | SipResponse): string {
   const via = message.headers.getAll('via')[0] ?? '';
   const branch = /;\s*branch=([^;,\s]+)/i.exec(via)?.[1];
   if (message.isRequest) parts.push(`via-branch:${branch === undefined ? 'NONE' : short(branch, 18)}`);
-  parts.push(`from-tag:${short(tagOf(message.header('from')), 14)} to-tag:${short(tagOf(message.header('to')), 14)}`);
+  parts.push(
+    `from-tag:${short(tagOf(message.header('from')), 14)} to-tag:${short(tagOf(message.header('to')), 14)}`,
+  );
   const routes = message.headers.getAll('route');
   if (routes.length > 0) parts.push(`Route:${routes.join(',')}`);
   else if (message.isRequest && tagOf(message.header('to')) !== '-') parts.push('Route:none');
@@ -94,6 +104,9 @@ export function renderRccTrace(trace: readonly TraceEntry[], options: { fromMs?:
 /** Every message byte for byte, for the trace file. */
 export function renderFullTrace(trace: readonly TraceEntry[]): string {
   return trace
-    .map((e) => `===== +${(e.at / 1000).toFixed(3)}s ${e.leg} ${e.peer}${e.local ? ' (front end)' : ''}\n${e.bytes.toString('utf8')}`)
+    .map(
+      (e) =>
+        `===== +${(e.at / 1000).toFixed(3)}s ${e.leg} ${e.peer}${e.local ? ' (front end)' : ''}\n${e.bytes.toString('utf8')}`,
+    )
     .join('\n');
 }
