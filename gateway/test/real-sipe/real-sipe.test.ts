@@ -19,7 +19,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SipResponse } from '../../src/sip/index.js';
 import { buildSipeHost, type SipeHostBuild } from './support/build-host.js';
 import { ClusterSite } from './support/cluster-site.js';
-import { FAR_END, InProcessSite, SipeScenario, finalResponseTo, isRequest } from './support/scenario.js';
+import {
+  FAR_END,
+  InProcessSite,
+  SipeScenario,
+  answerText,
+  finalResponseTo,
+  isRequest,
+} from './support/scenario.js';
 import { bodySummary } from './support/trace-report.js';
 
 /** The gateway's Session-Expires for the refresh scenarios: sipe re-INVITEs 60 s before, every 30 s. */
@@ -123,9 +130,7 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           await s.step(`refresh ${n}: re-INVITE answered 200, ACKed with CSeq 1`, async () => {
             const { response, ackCSeq } = await s.refresh(REFRESH_WAIT_MS);
             if (response.status !== 200)
-              throw new Error(
-                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
-              );
+              throw new Error(`the re-INVITE was answered ${answerText(response)}`);
             // sipe's quirk (issue 10, item 2): CSeq reset to 0 after the 2xx, so the ACK says 1.
             if (!/^1\s+ACK$/.test(ackCSeq)) throw new Error(`sipe ACKed with CSeq ${ackCSeq}`);
           });
@@ -171,9 +176,7 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           async () => {
             const { response } = await s.refresh(REFRESH_WAIT_MS);
             if (response.status !== 200)
-              throw new Error(
-                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
-              );
+              throw new Error(`the re-INVITE was answered ${answerText(response)}`);
           },
         );
         await s.step('a call after the restart', () => s.call());
@@ -251,9 +254,7 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
           async () => {
             const { response } = await s.refresh(REFRESH_WAIT_MS);
             if (response.status !== 200)
-              throw new Error(
-                `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
-              );
+              throw new Error(`the re-INVITE was answered ${answerText(response)}`);
             const rr = response.headers.getAll('record-route');
             if (!rr.some((r) => r.includes(`:${site!.kamailio.port};`)))
               throw new Error(
@@ -287,9 +288,7 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
             const response = answer.message as SipResponse;
             const server = nodeOf(response.header('server') ?? '');
             if (server !== survivor)
-              throw new Error(
-                `MakeCall answered ${response.status} ${response.reason} by ${server} ${bodySummary(response)}`,
-              );
+              throw new Error(`MakeCall answered ${answerText(response)} by ${server}`);
             // A node that adopts the dialog answers the call (then its events follow); one that
             // does not answers 481 (sipe treats it as a failed call and waits for its refresh).
             if (response.status === 200) {
@@ -300,10 +299,7 @@ describe.concurrent('the real pidgin-sipe 1.25 through the gateway', () => {
         );
         await s.step(`the next refresh is taken over by ${survivor}`, async () => {
           const { response } = await s.refresh(REFRESH_WAIT_MS + 30_000);
-          if (response.status !== 200)
-            throw new Error(
-              `the re-INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
-            );
+          if (response.status !== 200) throw new Error(`the re-INVITE was answered ${answerText(response)}`);
           expect(nodeOf(response.header('server') ?? '')).toBe(survivor);
         });
         await s.step(`a call after it, answered by ${survivor}`, async () => {

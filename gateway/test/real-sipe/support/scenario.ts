@@ -144,6 +144,18 @@ function finalResponseTo(
   );
 }
 
+/** An answer as evidence: status, reason, Warning header, CSTA body. */
+export function answerText(response: SipResponse): string {
+  const warning = response.header('warning');
+  return [
+    `${response.status} ${response.reason}`,
+    warning === undefined ? '' : `(Warning: ${warning})`,
+    bodySummary(response),
+  ]
+    .filter((p) => p !== '')
+    .join(' ');
+}
+
 function isRequest(entry: TraceEntry, method: string): entry is TraceEntry & { message: SipRequest } {
   return entry.message.isRequest && entry.message.method === method;
 }
@@ -187,6 +199,10 @@ export class SipeScenario {
       const files = await this.writeArtifacts().catch(
         (e: unknown) => `(could not write the trace: ${String(e)})`,
       );
+      const sessions = await this.backend.sessions().then(
+        (n) => String(n),
+        (e: unknown) => `unknown (${String(e)})`,
+      );
       throw new StepFailure(
         [
           `${this.name}: step "${name}" failed at +${((Date.now() - this.started) / 1000).toFixed(1)} s: ${message}`,
@@ -198,7 +214,7 @@ export class SipeScenario {
           'sipe (last lines):',
           this.sipe.tail(40),
           '',
-          'gateway:',
+          `gateway (RCC sessions held now: ${sessions}):`,
           this.backend.diagnostics(),
           '',
           `full trace: ${files}`,
@@ -257,10 +273,7 @@ export class SipeScenario {
       15_000,
     );
     const response = answer.message as SipResponse;
-    if (response.status !== 200)
-      throw new Error(
-        `the RCC INVITE was answered ${response.status} ${response.reason} ${bodySummary(response)}`,
-      );
+    if (response.status !== 200) throw new Error(`the RCC INVITE was answered ${answerText(response)}`);
     const [, status] = await this.sipe.waitForSipe(SIPE_SAYS.gatewayStatus, 'the gateway status', 5_000);
     if (status !== 'normal') throw new Error(`sipe read systemStatus ${status}`);
     const [, xref] = await this.sipe.waitForSipe(SIPE_SAYS.monitor, 'its MonitorStartResponse', 10_000);
@@ -308,7 +321,7 @@ export class SipeScenario {
       });
     const response = answer.message as SipResponse;
     if (response.status !== 200 || !bodySummary(response).startsWith('[MakeCallResponse'))
-      throw new Error(`MakeCall answered ${response.status} ${response.reason} ${bodySummary(response)}`);
+      throw new Error(`MakeCall answered ${answerText(response)}`);
     const [, callId] = await this.sipe.waitForSipe(
       SIPE_SAYS.makeCallCallId,
       'the callID of MakeCallResponse',
@@ -429,7 +442,7 @@ export class SipeScenario {
     const stopped = stopAnswer.message as SipResponse;
     const ended = byeAnswer.message as SipResponse;
     if (stopped.status !== 200 || !bodySummary(stopped).startsWith('[MonitorStopResponse'))
-      throw new Error(`MonitorStop answered ${stopped.status} ${stopped.reason} ${bodySummary(stopped)}`);
+      throw new Error(`MonitorStop answered ${answerText(stopped)}`);
     if (ended.status !== 200) throw new Error(`BYE answered ${ended.status} ${ended.reason}`);
     const deadline = Date.now() + 10_000;
     for (;;) {
