@@ -220,6 +220,13 @@ describe('what the gateway owes a client like sipe (issue 10)', () => {
       s.clock.advance(100); // the reconnect backoff runs on the fake clock
       return s.gateway.pool.upCount > 0;
     }, 'the CTI connection back');
+    // A gateway that restores monitors does it as the connection comes back: give it a moment
+    // (what is asserted is the call).
+    await until(
+      () => s.simulator.nodes.reduce((n, node) => n + node.monitors, 0) > 0,
+      'monitors',
+      3_000,
+    ).catch(() => undefined);
     await callAnswered(s, c);
   });
 });
