@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The test suite drives real peers: Debian's Chromium (Playwright e2e), SIPp (sip-tester),
-// Kamailio (the load balancer) and OpenLDAP (slapd and ldap-utils, the directory tests).
-// This checks they are present and, when it can
+// Kamailio (the load balancer), OpenLDAP (slapd and ldap-utils, the directory tests) and
+// pidgin-sipe (the real Microsoft RCC client, run by a small libpurple host that
+// gateway/test/real-sipe builds with the C compiler and pkg-config). This checks they are
+// present and, when it can
 // (root, or password-less sudo), installs the missing ones with apt-get; otherwise it
 // fails loudly naming the command to run. Nothing here is silent: a missing peer is
 // never a passing test.
@@ -17,6 +19,14 @@ const NEEDED = [
   { pkg: 'openssl', probe: '/usr/bin/openssl' },
   { pkg: 'slapd', probe: '/usr/sbin/slapd' },
   { pkg: 'ldap-utils', probe: '/usr/bin/ldapadd' },
+  // gateway/test/real-sipe: the sipe plugin, and what building its libpurple host needs.
+  { pkg: 'pidgin-sipe', probe: '/usr/lib/purple-2/libsipe.so' },
+  { pkg: 'libpurple-dev', probe: '/usr/include/libpurple/purple.h' },
+  { pkg: 'libglib2.0-dev', probe: '/usr/include/glib-2.0/glib.h' },
+  { pkg: 'libxml2-dev', probe: '/usr/include/libxml2/libxml/parser.h' },
+  { pkg: 'pkg-config', probe: '/usr/bin/pkg-config' },
+  { pkg: 'gcc', probe: '/usr/bin/gcc' },
+  { pkg: 'libc6-dev', probe: '/usr/include/stdio.h' },
 ];
 
 function isInstalled({ pkg, probe }) {

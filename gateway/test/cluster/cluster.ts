@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
-import { generateCluster, startSimulator, type Simulator } from '../../../simulator/src/index.js';
+import {
+  generateCluster,
+  startSimulator,
+  type ClusterConfig,
+  type Simulator,
+} from '../../../simulator/src/index.js';
 import { fileURLToPath } from 'node:url';
 import {
   Child,
@@ -81,6 +86,10 @@ export interface ClusterOptions {
   nodes: number;
   /** Users in the generated CUCM cluster: user<i>, line generatedDn(i). */
   users: number;
+  /** A cluster of its own instead of the generated one (`users` is then ignored). */
+  cluster?: ClusterConfig;
+  /** Extra `sip` settings for every node (e.g. sessionExpiresSec). */
+  sip?: Record<string, unknown>;
 }
 
 const STARTUP_MS = 45_000;
@@ -94,6 +103,7 @@ export class TestCluster {
     readonly simulator: Simulator,
     private readonly ctiUser: string,
     private readonly ctiPasswordFile: string,
+    private readonly sipSettings: Record<string, unknown> = {},
   ) {}
 
   static async start(options: ClusterOptions): Promise<TestCluster> {
@@ -107,7 +117,7 @@ export class TestCluster {
     let simulator: Simulator;
     try {
       simulator = await startSimulator({
-        cluster: generateCluster({ users: options.users }),
+        cluster: options.cluster ?? generateCluster({ users: options.users }),
         nodes: 2,
         host: '127.0.0.1',
         port: 0,
@@ -119,7 +129,7 @@ export class TestCluster {
       await rm(dir, { recursive: true, force: true });
       throw cause;
     }
-    const cluster = new TestCluster(dir, simulator, ctiUser, passwordFile);
+    const cluster = new TestCluster(dir, simulator, ctiUser, passwordFile, options.sip);
     try {
       const ids = Array.from({ length: options.nodes }, (_, i) => `gw${i + 1}`);
       const started = await Promise.all(
@@ -148,6 +158,7 @@ export class TestCluster {
     const config = {
       node: { id },
       sip: {
+        ...this.sipSettings,
         domain: 'deskline.test',
         tcp: [{ host: '127.0.0.1', port: ports.sip }],
         // Mutual TLS: only the balancer (and the Lync pool) may connect.
@@ -196,7 +207,12 @@ export class TestCluster {
    */
   async startKamailio(
     name: string,
-    options: { defines?: readonly string[]; probeIntervalSec?: number } = {},
+    options: {
+      defines?: readonly string[];
+      probeIntervalSec?: number;
+      /** Dispatcher entries (`<uri> 0 0 node=<id>`) instead of this cluster's gateway nodes (e.g. test UAS nodes). */
+      dispatcher?: readonly string[];
+    } = {},
   ): Promise<KamailioInstance> {
     const defines = options.defines ?? [];
     const binary = kamailioBinary();
@@ -205,7 +221,11 @@ export class TestCluster {
     const toNodes = defines.includes('WITH_TLS') ? 'tls' : 'tcp';
     await writeFile(
       list,
-      `# generated for this test run: set 1 = the Deskline gateway nodes\n${this.gateways.map((g) => `1 ${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`).join('\n')}\n`,
+      `# generated for this test run: set 1 = the Deskline gateway nodes\n${(
+        options.dispatcher ?? this.gateways.map((g) => `${g.dispatcherUri(toNodes)} 0 0 node=${g.id}`)
+      )
+        .map((line) => `1 ${line}`)
+        .join('\n')}\n`,
     );
     const port = await freePort();
     const ws = defines.includes('WITH_WEBSOCKET') ? await freePort() : undefined;

@@ -3,12 +3,14 @@
 // behind them, RCC clients speaking real SIP to Kamailio only. Shows:
 //   - round-robin spreads new sessions evenly (each node's /health session count);
 //   - the From-user hash (WITH_FROM_HASH) keeps a user on one node across sessions;
-//   - a KILLED node's users get a failure on their next request, re-INVITE through Kamailio and
-//     land on a live node — whether the dispatcher's OPTIONS probe already took the node out
-//     (kamailio-rr, probing every second) or not (kamailio-hash, probing every 10 minutes: its
-//     INVITE is failed over when the connection is refused) — while every session on the nodes
-//     that stay up keeps working (INFO answered, events delivered) in its original dialog; the
-//     restarted node is probed back in and takes sessions again;
+//   - a KILLED node's users: their next in-dialog request is re-dispatched by Kamailio to a live
+//     node (the dead node refuses the connection), which does not know the dialog and answers 481;
+//     they re-INVITE through Kamailio and land on a live node — whether the dispatcher's OPTIONS
+//     probe already took the node out (kamailio-rr, probing every second) or not (kamailio-hash,
+//     probing every 10 minutes: its requests are failed over when the connection is refused) —
+//     while every session on the nodes that stay up keeps working (INFO answered, events
+//     delivered) in its original dialog; the restarted node is probed back in and takes sessions
+//     again;
 //   - SIP over WebSocket to Kamailio, TCP to the gateways, events included; a client that vanishes
 //     is released by its node at the next event it cannot deliver;
 //   - mutual TLS client → Kamailio → node (the balancer's certificate in the node's trustedPeers);
@@ -192,23 +194,23 @@ describe('gateway nodes behind Kamailio', () => {
     }
     survivors.forEach((u, i) => expect(u.dialog).toBe(survivorDialogs[i]));
 
-    // Victims: the next request gets 408 from Kamailio at once (the dialog's node refuses
-    // connections), the client re-INVITEs through Kamailio, lands on a live node, and the request
-    // then succeeds.
+    // Victims: the dialog's node refuses connections, so Kamailio re-dispatches the next request
+    // to a live node; that node does not know the dialog (481), the client re-INVITEs through
+    // Kamailio, lands on a live node, and the request then succeeds.
     for (const u of [...victims, ...hashVictims]) {
-      expect(await callAndHangUp(u), u.options.user).toEqual({ recovered: true, failure: 408 });
+      expect(await callAndHangUp(u), u.options.user).toEqual({ recovered: true, failure: 481 });
       expect(u.nodes).toHaveLength(2);
       expect(['gw1', 'gw3']).toContain(u.node);
     }
     expect(
-      roundRobin.child.lines.some((l) => /in-dialog INFO to .* next hop .* unreachable/.test(l)),
+      roundRobin.child.lines.some((l) => /in-dialog INFO from user\d+ re-dispatched to gateway node/.test(l)),
       roundRobin.child.tail(),
     ).toBe(true);
-    // kamailio-hash had not probed gw2 since the kill: its INVITEs went to gw2 first and were
-    // failed over when the connection was refused.
+    // kamailio-hash had not probed gw2 since the kill: its requests (the re-dispatched INFO, or
+    // the INVITE) went to gw2 first and were failed over when the connection was refused.
     expect(
       fromHash.child.lines.some((l) =>
-        /gateway node sip:127\.0\.0\.1:\d+;transport=tcp unreachable for INVITE/.test(l),
+        /gateway node sip:127\.0\.0\.1:\d+;transport=tcp unreachable for (INVITE|in-dialog INFO)/.test(l),
       ),
       fromHash.child.tail(),
     ).toBe(true);

@@ -5,7 +5,10 @@
 // answers — the callID of MakeCallResponse (ClearConnection) and the monitorCrossRefID of
 // MonitorStartResponse (MonitorStop) — exactly as sipe fills them in.
 //
-// Then the edition rule (docs/msrcc.md): a client that speaks ed2, ed4 or ed5 gets responses and
+// Like sipe, the client never answers the gateway's event INFOs (autoAnswer: false; sipe's other
+// SIP habits are SipeLikeClient's, sipe-behaviour.test.ts).
+//
+// Then the edition rule (docs/msrcc.md §6): a client that speaks ed2, ed4 or ed5 gets responses and
 // events in that edition.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cstaNamespace, type CstaXmlEdition } from '../../src/csta/index.js';
@@ -50,7 +53,7 @@ const SIPE_EVENTS: ReadonlySet<string> = new Set([
   'ConnectionClearedEvent',
 ]);
 
-/** The next event INFO sipe would act on, skipping the ones it ignores (each answered 200 like any INFO). */
+/** The next event INFO sipe would act on, skipping the ones it ignores (sipe answers none of them). */
 async function nextEvent(
   c: SipRawClient,
 ): Promise<{ request: SipRequest; message: ReturnType<typeof decoded>['message']; edition: string }> {
@@ -65,7 +68,7 @@ describe('pidgin-sipe VERBATIM bodies over SIP/TCP', () => {
   it('the whole sipe sequence is accepted unchanged, and answered with what sipe reads', async () => {
     site = await sipeSite();
     const { host, port } = listener(site.gateway, 'TCP');
-    client = await SipRawClient.connect({ transport: 'TCP', host, port });
+    client = await SipRawClient.connect({ transport: 'TCP', host, port, autoAnswer: false });
 
     // 1. The INVITE file as stored (CONSTRUCTED headers, VERBATIM body), CRLF line ends.
     const invite = wireMessage('01-invite-request-system-status.txt');
@@ -163,7 +166,7 @@ describe('pidgin-sipe VERBATIM bodies over SIP/TCP', () => {
     // it stored from MakeCallResponse: an OriginatedEvent sent before that response is lost.
     site = await sipeSite();
     const { host, port } = listener(site.gateway, 'TCP');
-    client = await SipRawClient.connect({ transport: 'TCP', host, port });
+    client = await SipRawClient.connect({ transport: 'TCP', host, port, autoAnswer: false });
     const c = client;
     const session = await c.openSession({
       uri: 'sip:73124@gw.deskline.test',
@@ -210,7 +213,7 @@ describe('pidgin-sipe VERBATIM bodies over SIP/TCP', () => {
   it("sipe's refresh: a re-INVITE with the same VERBATIM RequestSystemStatus keeps the monitor", async () => {
     site = await sipeSite();
     const { host, port } = listener(site.gateway, 'TCP');
-    client = await SipRawClient.connect({ transport: 'TCP', host, port });
+    client = await SipRawClient.connect({ transport: 'TCP', host, port, autoAnswer: false });
     const rss = vector('01-body-request-system-status.xml');
     const session = await client.openSession({
       uri: 'sip:73124@gw.deskline.test',
