@@ -21,8 +21,10 @@
 // What it does not do: parse SIP beyond the start line and the headers a response echoes, parse
 // XML, hold sessions, check anything. It is a yardstick, not a server to deploy.
 //
-//   node bench-floor.mjs --backend HOST:PORT      (the harness bundles this file with esbuild:
-//                                                  plain JavaScript, no loader, as the gateway runs)
+//   node bench-floor.mjs --backend HOST:PORT [--error-every N]
+//     (the harness bundles this file with esbuild: plain JavaScript, no loader, as the gateway runs)
+//   --error-every N answers every Nth INFO with a 200 carrying a CSTAErrorCode: the harness's own
+//   test (gateway/test/bench/bench-checks.test.ts) uses it to prove such answers never count.
 // Prints `FLOOR {"sip":"127.0.0.1:<port>"}` once listening on 127.0.0.1, port 0.
 import { connect, createServer, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -241,7 +243,9 @@ class Backend {
   }
 }
 
-function serve(socket: Socket, backend: Backend, self: string): void {
+let infos = 0;
+
+function serve(socket: Socket, backend: Backend, self: string, errorEvery: number): void {
   socket.setNoDelay(true);
   const out = new CorkedSocket(socket);
   const dialogs = new Map<string, Dialog>();
@@ -299,8 +303,18 @@ function serve(socket: Socket, backend: Backend, self: string): void {
       }
       case 'INFO': {
         const name = rootElement(request.body);
+        const refuse = errorEvery > 0 && ++infos % errorEvery === 0;
         backend.roundTrip(request.body, () => {
           const dialog = dialogs.get(request.callId);
+          if (refuse) {
+            respond(
+              request,
+              '200 OK',
+              '',
+              `<?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="${NS}"><operation>generic</operation></CSTAErrorCode>`,
+            );
+            return;
+          }
           respond(request, '200 OK', '', responseBody(name, request, dialog));
           const events = EVENTS_AFTER[name];
           if (dialog !== undefined && events !== undefined)
@@ -321,7 +335,12 @@ function serve(socket: Socket, backend: Backend, self: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { backend: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { backend: { type: 'string' }, 'error-every': { type: 'string', default: '0' } },
+    strict: true,
+  });
+  const errorEvery = Number(values['error-every']);
+  if (!Number.isInteger(errorEvery) || errorEvery < 0) throw new Error('--error-every N: a whole number');
   const [host, port] = (values.backend ?? '').split(':');
   if (host === undefined || port === undefined || host === '' || !/^\d+$/.test(port))
     throw new Error('--backend HOST:PORT is required');
@@ -333,7 +352,7 @@ async function main(): Promise<void> {
   link.on('close', () => process.exit(1));
   const backend = new Backend(link);
   let self = '';
-  const server = createServer((socket) => serve(socket, backend, self));
+  const server = createServer((socket) => serve(socket, backend, self, errorEvery));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');

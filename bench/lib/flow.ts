@@ -66,7 +66,16 @@ export interface StepFigures {
   latency: LatencySummary;
   setupLatency: LatencySummary;
   /** The Node probe's response times (microsecond clock), when a probe ran alongside. */
-  probe: { offeredPerSec: number; succeeded: number; failed: number; latency: LatencySummary } | null;
+  probe: {
+    offeredPerSec: number;
+    succeeded: number;
+    failed: number;
+    /** Why (the first reasons, with counts). */
+    failures: Record<string, number>;
+    /** Not sent: the session still awaited its previous answer (slow, not wrong). */
+    skipped: number;
+    latency: LatencySummary;
+  } | null;
   processes: Record<string, WindowStats>;
   /** CPU time of the server process(es) per verified CSTA request (SIPp's and the probe's), µs. */
   serverCpuUsPerRequest: number | null;
@@ -211,6 +220,8 @@ export class FlowRunner {
               offeredPerSec: probeRate,
               succeeded: probe.succeeded,
               failed: probe.failed,
+              failures: probe.failures,
+              skipped: probe.skipped,
               latency: summarize(probe.latencyMs),
             },
       processes,

@@ -209,14 +209,17 @@ export interface FloorProcess {
   sip: { host: string; port: number };
 }
 
-/** Starts the Node relay floor and its echo backend (bench/floor/), both on 127.0.0.1, port 0. */
-export async function startFloorProcess(): Promise<FloorProcess> {
+/** Starts the Node relay floor and its echo backend (bench/floor/), both on 127.0.0.1, port 0.
+ *  `errorEvery` (tests of the harness only): every Nth INFO answered with a CSTAErrorCode. */
+export async function startFloorProcess(options: { errorEvery?: number } = {}): Promise<FloorProcess> {
   const files = await floorFiles();
   const echo = startChild('floor-echo', process.execPath, [files.echo], { cwd: REPO_ROOT });
   const echoInfo = JSON.parse((await echo.waitFor(/^ECHO (\{.*\})$/m, 20_000))[1] as string) as {
     address: string;
   };
-  const child = startChild('floor', process.execPath, [files.floor, '--backend', echoInfo.address], {
+  const args = [files.floor, '--backend', echoInfo.address];
+  if (options.errorEvery !== undefined) args.push('--error-every', String(options.errorEvery));
+  const child = startChild('floor', process.execPath, args, {
     cwd: REPO_ROOT,
   });
   const info = JSON.parse((await child.waitFor(/^FLOOR (\{.*\})$/m, 20_000))[1] as string) as { sip: string };

@@ -25,7 +25,7 @@ export interface TargetRow {
   measured: string;
   /** null: not measured in this run. */
   met: boolean | null;
-  /** How far from the target when missed (e.g. "+46 % over the limit"), else null. */
+  /** How far from the target when missed (e.g. "46 % over", "12 % short"), else null. */
   gap: string | null;
   source: BenchName;
 }
@@ -35,16 +35,19 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 
 /** "at most `limit`": met when value ≤ limit; the gap is how far above. */
 function atMost(value: number, limit: number): { met: boolean; gap: string | null } {
-  return value <= limit
-    ? { met: true, gap: null }
-    : { met: false, gap: `${(((value - limit) / limit) * 100).toFixed(0)} % over` };
+  return value <= limit ? { met: true, gap: null } : { met: false, gap: over(value, limit) };
+}
+
+/** "46 % over", or "3.3× the limit" when far over. */
+function over(value: number, limit: number): string {
+  return value >= 2 * limit
+    ? `${(value / limit).toFixed(1)}× the limit`
+    : `${(((value - limit) / limit) * 100).toFixed(0)} % over`;
 }
 
 /** "under `limit`" (strictly): met when value < limit; the gap is how far at or above. */
 function under(value: number, limit: number): { met: boolean; gap: string | null } {
-  return value < limit
-    ? { met: true, gap: null }
-    : { met: false, gap: `${(((value - limit) / limit) * 100).toFixed(0)} % over` };
+  return value < limit ? { met: true, gap: null } : { met: false, gap: over(value, limit) };
 }
 
 /** "at least `floor`": met when value ≥ floor; the gap is how far below. */
