@@ -117,8 +117,11 @@ export function buildPlots(results: Partial<Record<BenchName, BenchResult>>): Ma
   const scaleResult = results.scale;
   if (scaleResult !== undefined) {
     const s = scaleResult.figures as ScaleFigures;
-    const pts = (f: (l: ScaleFigures['levels'][number]) => number): Point[] =>
-      s.levels.map((l) => ({ x: l.sessions, y: f(l) / MIB }));
+    // The baseline (0 sessions, the directory loaded) is the first point: the lines' intercept.
+    const pts = (base: number | null, f: (l: ScaleFigures['levels'][number]) => number): Point[] => [
+      ...(base === null ? [] : [{ x: 0, y: base / MIB }]),
+      ...s.levels.map((l) => ({ x: l.sessions, y: f(l) / MIB })),
+    ];
     out.set(
       'memory.svg',
       lineChart({
@@ -128,9 +131,12 @@ export function buildPlots(results: Partial<Record<BenchName, BenchResult>>): Ma
         xLabel: 'monitored sessions held',
         yLabel: 'MiB',
         series: [
-          { name: 'RSS', points: pts((l) => l.gatewayRssBytes) },
-          { name: 'RSS after full GC', points: pts((l) => l.gatewayRssAfterGcBytes) },
-          { name: 'live V8 heap', points: pts((l) => l.gatewayLiveHeapBytes) },
+          { name: 'RSS', points: pts(s.baselineRssBytes, (l) => l.gatewayRssBytes) },
+          {
+            name: 'RSS after full GC',
+            points: pts(s.baselineRssAfterGcBytes, (l) => l.gatewayRssAfterGcBytes),
+          },
+          { name: 'live V8 heap', points: pts(s.baselineLiveHeapBytes, (l) => l.gatewayLiveHeapBytes) },
         ],
         footnote: footnote(scaleResult),
       }),
