@@ -118,6 +118,9 @@ export interface LegSummary {
   /** Per plan rate: CPU µs per request and the rate achieved, over the rounds that ran it. */
   byRate: { rate: number; cpuUsPerRequest: Spread | null; achievedPerSec: Spread | null }[];
   cpuUsPerRequestAtFixed: Spread | null;
+  /** Rounds in which the leg answered less than 95 % of the fixed rate (it was overloaded there:
+   *  its CPU per request at that rate is of a queue, and its latency is not comparable). */
+  fixedShortRounds: number;
   probeP99MsAtFixed: Spread | null;
   sippP99MsAtFixed: Spread | null;
   /** Failed SIPp calls and failed probe requests over every measured step of the leg. */
@@ -368,6 +371,8 @@ export async function runYardstick(ctx: BenchContext, options: YardstickOptions 
           ),
         })),
         cpuUsPerRequestAtFixed: spreadOf(all.map((lr) => fixedOf(lr)?.serverCpuUsPerRequest)),
+        fixedShortRounds: all.filter((lr) => (fixedOf(lr)?.cstaRequestsPerSec ?? 0) < 0.95 * plan.fixedRate)
+          .length,
         probeP99MsAtFixed: spreadOf(all.map((lr) => fixedOf(lr)?.probe?.latency.p99Ms)),
         sippP99MsAtFixed: spreadOf(all.map((lr) => fixedOf(lr)?.latency.p99Ms)),
         failedCalls,
@@ -429,13 +434,13 @@ export async function runYardstick(ctx: BenchContext, options: YardstickOptions 
         `and **${formatSpread(ratios.cpuGatewayOverKamailioAtFixed, x)} Kamailio's**; GC is ${formatSpread(gcAtFixed.share, pct)} of the gateway's CPU there ` +
         `(main-thread pauses alone ${formatSpread(gcAtFixed.mainThreadShare, pct)}).`,
       '',
-      `| leg | maximum (req/s) | µs CPU/request at maximum | µs CPU/request at ${formatRate(plan.fixedRate)}/s | probe p99 at ${formatRate(plan.fixedRate)}/s | SIPp p99 at ${formatRate(plan.fixedRate)}/s | failed calls | client-bound rounds |`,
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| leg | maximum (req/s) | µs CPU/request at maximum | µs CPU/request at ${formatRate(plan.fixedRate)}/s | probe p99 at ${formatRate(plan.fixedRate)}/s | SIPp p99 at ${formatRate(plan.fixedRate)}/s | failed calls | client-bound rounds | rounds short of ${formatRate(plan.fixedRate)}/s |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...LEG_IDS.map((id) => {
         const s = summaries[id];
         return (
           `| ${LEG_LABELS[id]} | ${formatSpread(s.maxRequestsPerSec, formatRate)} | ${formatSpread(s.cpuUsPerRequestAtMax, us)} | ${formatSpread(s.cpuUsPerRequestAtFixed, us)} | ` +
-          `${formatSpread(s.probeP99MsAtFixed, formatMs)} | ${formatSpread(s.sippP99MsAtFixed, formatMs)} | ${s.failedCalls + s.probeFailed > 0 ? `**${s.failedCalls} (+${s.probeFailed} probe)**` : '0'} | ${s.clientBoundRounds} |`
+          `${formatSpread(s.probeP99MsAtFixed, formatMs)} | ${formatSpread(s.sippP99MsAtFixed, formatMs)} | ${s.failedCalls + s.probeFailed > 0 ? `**${s.failedCalls} (+${s.probeFailed} probe)**` : '0'} | ${s.clientBoundRounds} | ${s.fixedShortRounds > 0 ? `**${s.fixedShortRounds}**` : '0'} |`
         );
       }),
       '',
