@@ -22,10 +22,10 @@ export const KAMAILIO_BALANCER_CFG = join(REPO_ROOT, 'deploy/kamailio/kamailio.c
  *  so 768 MB covers ~25,000 transactions/s. Reserved, not touched: TLSF only writes the pages it
  *  hands out. The run reports the peak used (`shmMaxUsedBytes`). */
 export const KAMAILIO_SHM_MB = 768;
-/** The balancer keeps the deployment's tm timers (wait 5 s): 5 s of transactions in both
- *  directions (client requests and gateway events) at the host's maximum rate. Reserved, not
- *  touched: TLSF only writes the pages it hands out. */
-export const BALANCER_SHM_MB = 768;
+/** The balancer keeps the deployment's tm timers (wait 5 s): 5 s of finished transactions in
+ *  both directions (client requests and gateway events) at ~15 KB each is ~750 MB at 10,000
+ *  transactions/s. Reserved, not touched (TLSF writes only the pages it hands out). */
+export const BALANCER_SHM_MB = 1536;
 const KAMAILIO_PKG_MB = 16;
 
 export function portOpen(port: number): Promise<boolean> {
