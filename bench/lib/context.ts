@@ -26,7 +26,7 @@ export interface BenchContext {
 
 export async function createContext(
   name: BenchName,
-  options: { quick: boolean; outDir: string; keepWorkDir: boolean; log: (m: string) => void },
+  options: { quick: boolean; outDir: string; keepWorkDir: boolean; log: (m: string) => void; runId: string },
 ): Promise<{ ctx: BenchContext; cleanup: () => Promise<void> }> {
   const workDir = await mkdtemp(join(tmpdir(), `deskline-bench-${name}-`));
   const startedAt = new Date();
@@ -42,7 +42,8 @@ export async function createContext(
     async result(benchmark, body) {
       return {
         benchmark,
-        schema: 1,
+        schema: 2,
+        runId: options.runId,
         quick: options.quick,
         machine,
         startedAt: startedAt.toISOString(),

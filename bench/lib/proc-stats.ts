@@ -24,24 +24,37 @@ export interface ProcSample {
   rssBytes: number;
   /** Peak RSS so far (VmHWM). */
   peakRssBytes: number;
+  /** user + system CPU seconds of the main thread alone (/proc/<pid>/task/<pid>/stat). The rest
+   *  of the process's CPU is its other threads': for Node, V8's platform workers (parallel and
+   *  concurrent GC, background compilation) and libuv's pool. */
+  mainThreadCpuSeconds: number;
+}
+
+function cpuOfStat(stat: string): number {
+  // The command name (field 2) may contain spaces: fields are counted after its closing ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
 /** One sample, or undefined when the process is gone (or this is not Linux). */
 export function sampleProcess(pid: number): ProcSample | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces: fields are counted after its closing ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
+    const cpuSeconds = cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    let mainThreadCpuSeconds = cpuSeconds;
+    try {
+      mainThreadCpuSeconds = cpuOfStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    } catch {
+      // no per-thread figures: count everything as the main thread's
+    }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string): number =>
       Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
     return {
       at: performance.now(),
-      cpuSeconds: (utime + stime) / clockTicks(),
+      cpuSeconds,
       rssBytes: kb('VmRSS'),
       peakRssBytes: kb('VmHWM'),
+      mainThreadCpuSeconds,
     };
   } catch {
     return undefined;
@@ -89,6 +102,8 @@ export interface WindowStats {
   cpuPercent: number;
   /** CPU seconds used in the window. */
   cpuSeconds: number;
+  /** Of which the main thread's (the rest: the process's other threads). */
+  mainThreadCpuSeconds: number;
   rssMeanBytes: number;
   rssMaxBytes: number;
 }
@@ -148,6 +163,7 @@ export class ProcessMonitor {
       out[name] = {
         cpuPercent: round(cpuPercent(first, last), 1),
         cpuSeconds: round(last.cpuSeconds - first.cpuSeconds, 3),
+        mainThreadCpuSeconds: round(last.mainThreadCpuSeconds - first.mainThreadCpuSeconds, 3),
         rssMeanBytes: Math.round(rss.reduce((a, b) => a + b, 0) / rss.length),
         rssMaxBytes: Math.max(...rss),
       };

@@ -62,6 +62,8 @@ export interface GatewayProcess {
   sip: { host: string; port: number };
   httpUrl: string;
   configFile: string;
+  /** The V8 inspector's WebSocket URL when started with --inspect (bench/lib/inspector.ts). */
+  inspectorUrl: string | null;
   health(): Promise<GatewayHealthView>;
   metricsText(): Promise<string>;
 }
@@ -89,9 +91,13 @@ function gatewayBundle(): Promise<string> {
 }
 
 export interface GatewayConfigOverrides {
+  /** node.id, and the name of its config file (default bench-gw). */
+  id?: string;
   cti?: Record<string, unknown>;
   sip?: Record<string, unknown>;
   log?: { level: string };
+  /** Extra Node flags for this gateway (after BENCH_GATEWAY_NODE_FLAGS). */
+  nodeFlags?: string[];
 }
 
 export async function startGatewayProcess(
@@ -100,7 +106,7 @@ export async function startGatewayProcess(
   overrides: GatewayConfigOverrides = {},
 ): Promise<GatewayProcess> {
   const config = {
-    node: { id: 'bench-gw' },
+    node: { id: overrides.id ?? 'bench-gw' },
     sip: { domain: BENCH_DOMAIN, tcp: [{ host: '127.0.0.1', port: 0 }], ...overrides.sip },
     cti: {
       addresses: sim.nodes,
@@ -113,16 +119,16 @@ export async function startGatewayProcess(
     // engine, not pino writing 4,000 lines/s to a pipe nobody reads (docs/benchmarks.md).
     log: overrides.log ?? { level: 'warn' },
   };
-  const configFile = join(ctx.workDir, 'gateway.yaml');
+  const configFile = join(ctx.workDir, `${overrides.id ?? 'gateway'}.yaml`);
   await writeFile(configFile, stringify(config));
   const entry =
     process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1'
       ? ['--import', 'tsx', join(REPO_ROOT, 'service/src/cli.ts')]
       : [await gatewayBundle()];
   const child = startChild(
-    'gateway',
+    overrides.id ?? 'gateway',
     process.execPath,
-    [...gatewayNodeFlags(), ...entry, '--config', configFile],
+    [...gatewayNodeFlags(), ...(overrides.nodeFlags ?? []), ...entry, '--config', configFile],
     {
       // `--import tsx` resolves from the working directory: the repository root.
       cwd: REPO_ROOT,
@@ -132,6 +138,7 @@ export async function startGatewayProcess(
   const sipMatch = await child.waitFor(/SIP TCP ([\d.]+):(\d+)/, 180_000);
   const httpMatch = await child.waitFor(/health (http:\/\/[\d.]+:\d+)\/health/, 10_000);
   const httpUrl = httpMatch[1] as string;
+  const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(child.stderr())?.[1] ?? null;
   const get = async (path: string): Promise<Response> => {
     const response = await fetch(`${httpUrl}${path}`, { signal: AbortSignal.timeout(30_000) });
     return response;
@@ -141,6 +148,7 @@ export async function startGatewayProcess(
     sip: { host: sipMatch[1] as string, port: Number(sipMatch[2]) },
     httpUrl,
     configFile,
+    inspectorUrl: inspector,
     async health() {
       return (await (await get('/health')).json()) as GatewayHealthView;
     },
@@ -167,4 +175,54 @@ export async function until(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+let floorBundle: Promise<{ floor: string; echo: string }> | undefined;
+/** Bundles the floor and its echo backend once per run: plain JavaScript under plain `node`, as
+ *  the gateway runs (no loader; in particular none of tsx's keepNames wrappers, docs/benchmarks.md). */
+function floorFiles(): Promise<{ floor: string; echo: string }> {
+  floorBundle ??= (async () => {
+    const { build } = await import('esbuild');
+    const dir = join(REPO_ROOT, 'dist', 'bench-floor');
+    const entries = { floor: 'floor-server', echo: 'echo-backend' } as const;
+    for (const name of Object.values(entries)) {
+      await build({
+        entryPoints: [join(REPO_ROOT, 'bench', 'floor', `${name}.ts`)],
+        outfile: join(dir, `${name}.mjs`),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        logLevel: 'error',
+      });
+    }
+    return { floor: join(dir, `${entries.floor}.mjs`), echo: join(dir, `${entries.echo}.mjs`) };
+  })();
+  return floorBundle;
+}
+
+export interface FloorProcess {
+  /** The floor server (its CPU is the floor's figure). */
+  child: Child;
+  /** Its backend, standing for the CTI Manager. */
+  echo: Child;
+  sip: { host: string; port: number };
+}
+
+/** Starts the Node relay floor and its echo backend (bench/floor/), both on 127.0.0.1, port 0.
+ *  `errorEvery` (tests of the harness only): every Nth INFO answered with a CSTAErrorCode. */
+export async function startFloorProcess(options: { errorEvery?: number } = {}): Promise<FloorProcess> {
+  const files = await floorFiles();
+  const echo = startChild('floor-echo', process.execPath, [files.echo], { cwd: REPO_ROOT });
+  const echoInfo = JSON.parse((await echo.waitFor(/^ECHO (\{.*\})$/m, 20_000))[1] as string) as {
+    address: string;
+  };
+  const args = [files.floor, '--backend', echoInfo.address];
+  if (options.errorEvery !== undefined) args.push('--error-every', String(options.errorEvery));
+  const child = startChild('floor', process.execPath, args, {
+    cwd: REPO_ROOT,
+  });
+  const info = JSON.parse((await child.waitFor(/^FLOOR (\{.*\})$/m, 20_000))[1] as string) as { sip: string };
+  const [host, port] = info.sip.split(':');
+  return { child, echo, sip: { host: host ?? '127.0.0.1', port: Number(port) } };
 }

@@ -82,3 +82,54 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
   return `${bytes} B`;
 }
+
+/**
+ * The middle and the spread of one figure over several rounds of a benchmark (docs/benchmarks.md:
+ * "Rounds"): median, min–max and the interquartile range, with the values themselves so that a
+ * reader can see every round. Quartiles by linear interpolation between order statistics (the
+ * usual "type 7" definition); with 3 rounds, q1/q3 fall between min, median and max.
+ */
+export interface Spread {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+  q1: number;
+  q3: number;
+  values: number[];
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (b - a) * (at - lo);
+}
+
+/** The spread of the finite values among `values` (null when there are none). */
+export function spreadOf(values: readonly (number | null | undefined)[], digits = 3): Spread | null {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (finite.length === 0) return null;
+  const sorted = [...finite].sort((a, b) => a - b);
+  const f = 10 ** digits;
+  const r = (x: number): number => Math.round(x * f) / f;
+  return {
+    n: sorted.length,
+    median: r(quantile(sorted, 0.5)),
+    min: r(sorted[0] as number),
+    max: r(sorted[sorted.length - 1] as number),
+    q1: r(quantile(sorted, 0.25)),
+    q3: r(quantile(sorted, 0.75)),
+    values: finite.map(r),
+  };
+}
+
+/** "2.19× [1.96–2.30]": a median with its min–max, formatted by `format`. */
+export function formatSpread(s: Spread | null, format: (v: number) => string): string {
+  if (s === null) return '–';
+  if (s.n === 1) return format(s.median);
+  return `${format(s.median)} [${format(s.min)}–${format(s.max)}]`;
+}

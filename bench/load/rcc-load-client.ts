@@ -38,6 +38,8 @@ interface SipMessage {
   headers: Map<string, string>;
   /** Via lines in order (a response to a request echoes them all). */
   vias: string[];
+  /** Record-Route values in order (each header line may carry several, comma-separated). */
+  recordRoutes: string[];
   body: string;
 }
 
@@ -53,6 +55,9 @@ export class RccSession {
   remoteTarget = '';
   monitorCrossRefId = '';
   open = false;
+  /** Route header lines for in-dialog requests: the 2xx's Record-Route, reversed (RFC 3261
+   *  §12.1.2); empty when the gateway is reached directly, set through a proxy (Kamailio). */
+  routeHeaders = '';
   constructor(
     readonly link: SipLink,
     readonly user: LoadUser,
@@ -222,6 +227,7 @@ function parseHead(head: string, body: string): SipMessage | undefined {
   }
   const headers = new Map<string, string>();
   const vias: string[] = [];
+  const recordRoutes: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     const colon = line.indexOf(':');
@@ -241,9 +247,28 @@ function parseHead(head: string, body: string): SipMessage | undefined {
                 ? 'contact'
                 : name;
     if (canonical === 'via') vias.push(value);
+    else if (canonical === 'record-route') recordRoutes.push(...splitRoutes(value));
     else if (!headers.has(canonical)) headers.set(canonical, value);
   }
-  return { status, method, headers, vias, body };
+  return { status, method, headers, vias, recordRoutes, body };
+}
+
+/** The name-addrs of a Record-Route value (RFC 3261 §20.30: comma-separated `<uri>;params`). */
+function splitRoutes(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start).trim());
+  return out.filter((r) => r !== '');
 }
 
 function tagOf(value: string | undefined): string {
@@ -299,6 +324,10 @@ export interface ProbeRecords {
 export interface BatchReport {
   attempted: number;
   succeeded: number;
+  /** Requests not sent because their session still waited for its previous answer (requestLoad
+   *  only): the answers come slower than the schedule, not wrongly — a latency symptom, counted
+   *  apart from failures. */
+  skipped: number;
   failed: number;
   /** The first few failure reasons, with counts. */
   failures: Record<string, number>;
@@ -373,10 +402,16 @@ export class RccLoadClient {
     }
     session.toTag = tagOf(response.headers.get('to'));
     session.remoteTarget = contactUri(response.headers.get('contact')) || uri;
+    // RFC 3261 §12.1.2: the UAC's route set is the Record-Route list in reverse order (loose
+    // routers only here: Kamailio adds ;lr, so the Request-URI stays the remote target).
+    session.routeHeaders = [...response.recordRoutes]
+      .reverse()
+      .map((r) => `Route: ${r}${CRLF}`)
+      .join('');
     session.open = true;
     this.sessions.push(session);
     link.send(
-      `ACK ${session.remoteTarget} SIP/2.0${CRLF}Via: SIP/2.0/TCP ${link.contact};branch=${branch()}${CRLF}Max-Forwards: 70${CRLF}` +
+      `ACK ${session.remoteTarget} SIP/2.0${CRLF}Via: SIP/2.0/TCP ${link.contact};branch=${branch()}${CRLF}Max-Forwards: 70${CRLF}${session.routeHeaders}` +
         `From: <sip:${user.id}@${this.options.domain}>;tag=${session.fromTag}${CRLF}To: <${uri}>;tag=${session.toTag}${CRLF}Call-ID: ${callId}${CRLF}CSeq: 1 ACK${CRLF}Content-Length: 0${CRLF}${CRLF}`,
     );
     if (monitor) {
@@ -397,7 +432,7 @@ export class RccLoadClient {
     const seq = ++session.cseq;
     const uri = `sip:${session.user.id}@${this.options.host}:${this.options.port};transport=tcp`;
     let bytes =
-      `${method} ${session.remoteTarget} SIP/2.0${CRLF}Via: SIP/2.0/TCP ${link.contact};branch=${branch()}${CRLF}Max-Forwards: 70${CRLF}` +
+      `${method} ${session.remoteTarget} SIP/2.0${CRLF}Via: SIP/2.0/TCP ${link.contact};branch=${branch()}${CRLF}Max-Forwards: 70${CRLF}${session.routeHeaders}` +
       `From: <sip:${session.user.id}@${this.options.domain}>;tag=${session.fromTag}${CRLF}To: <${uri}>;tag=${session.toTag}${CRLF}Call-ID: ${session.callId}${CRLF}CSeq: ${seq} ${method}${CRLF}`;
     bytes +=
       body === ''
@@ -406,11 +441,17 @@ export class RccLoadClient {
     return link.request(`${session.callId} ${seq}`, bytes);
   }
 
-  /** A CSTA request in an INFO; rejects unless 200 without a CSTAErrorCode. */
-  async info(session: RccSession, body: string): Promise<SipMessage> {
+  /**
+   * A CSTA request in an INFO; rejects unless 200 without a CSTAErrorCode — and, when `expected`
+   * names the request, unless the body is that request's response (`<expectedResponse`): an
+   * answer that is not what was asked for is never counted as a success.
+   */
+  async info(session: RccSession, body: string, expected?: string): Promise<SipMessage> {
     const response = await this.inDialog(session, 'INFO', body);
     if (response.status !== 200) throw new Error(`INFO answered ${response.status}`);
     if (response.body.includes('CSTAErrorCode')) throw new Error(`CSTA error: ${errorOf(response.body)}`);
+    if (expected !== undefined && !response.body.includes(`<${expected}Response`))
+      throw new Error(`not a ${expected}Response: ${firstLine(response.body)}`);
     return response;
   }
 
@@ -459,6 +500,7 @@ export class RccLoadClient {
     return {
       attempted: users.length,
       succeeded,
+      skipped: 0,
       failed,
       failures,
       elapsedMs: performance.now() - started,
@@ -469,7 +511,7 @@ export class RccLoadClient {
   /**
    * Open loop: CSTA requests at `rate` per second for `durationMs`, spread over the open
    * sessions (each session has at most one request in flight, as a real client; a session still
-   * busy is skipped and the skip counted as a failure "client: session busy").
+   * busy is skipped and the skip counted in `skipped`, not as a failure).
    */
   async requestLoad(
     rate: number,
@@ -484,6 +526,7 @@ export class RccLoadClient {
     let attempted = 0;
     let succeeded = 0;
     let failed = 0;
+    let skipped = 0;
     let cursor = 0;
     const outstanding = new Set<Promise<void>>();
     const started = performance.now();
@@ -498,14 +541,13 @@ export class RccLoadClient {
         attempted++;
         const session = open[cursor++ % open.length] as RccSession;
         if (busy.has(session)) {
-          failed++;
-          note(failures, new Error('client: session busy'));
+          skipped++;
           continue;
         }
         busy.add(session);
         const kind = kinds[issued % kinds.length] as RccRequestKind;
         const sentAt = performance.now();
-        const p = this.info(session, this.requestBody(session, kind)).then(
+        const p = this.info(session, this.requestBody(session, kind), kind).then(
           () => {
             latency.push(performance.now() - sentAt);
             succeeded++;
@@ -527,6 +569,7 @@ export class RccLoadClient {
     return {
       attempted,
       succeeded,
+      skipped,
       failed,
       failures,
       elapsedMs: performance.now() - started,
@@ -629,6 +672,7 @@ export class RccLoadClient {
     return {
       attempted: open.length,
       succeeded,
+      skipped: 0,
       failed,
       failures,
       elapsedMs: performance.now() - started,

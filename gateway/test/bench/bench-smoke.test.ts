@@ -109,6 +109,18 @@ describe('npm run bench -- --quick', () => {
       }
       expect(failover.targets.length).toBeGreaterThan(0);
 
+      // The run judged the targets from what it measured: failover's is judged, the others (their
+      // benchmarks did not run) are "not measured", never met.
+      const targets = JSON.parse(readFileSync(join(out, 'targets.json'), 'utf8')) as {
+        quick: boolean;
+        targets: { id: string; met: boolean | null }[];
+      };
+      expect(targets.quick).toBe(true);
+      const byId = new Map(targets.targets.map((t) => [t.id, t]));
+      expect(typeof byId.get('failover-detection')?.met).toBe('boolean');
+      for (const id of ['cpu-vs-floor', 'max-vs-kamailio', 'gc-share', 'marginal-memory', 'throughput'])
+        expect(byId.get(id)?.met, id).toBeNull();
+
       const latest = readFileSync(join(out, 'latest.md'), 'utf8');
       expect(latest).toContain('## codec (quick)');
       expect(latest).toContain('## failover (quick)');

@@ -1,0 +1,75 @@
+// The gateway's live heap, through the V8 inspector (Chrome DevTools Protocol over WebSocket) of
+// a gateway started with `--inspect=127.0.0.1:0`: HeapProfiler.collectGarbage forces a full
+// collection, Runtime.getHeapUsage then gives the heap that is really alive. Without it, heap
+// and RSS figures include garbage V8 has not collected yet, and memory per session is only an
+// upper bound (docs/benchmarks.md, "scale"). Loopback only; used by the scale benchmark, where
+// the inspector idles between measurements.
+import WebSocket from 'ws';
+
+export class InspectorSession {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString()) as {
+        id?: number;
+        result?: unknown;
+        error?: { message: string };
+      };
+      if (message.id === undefined) return; // an event
+      const waiter = this.waiting.get(message.id);
+      if (waiter === undefined) return;
+      this.waiting.delete(message.id);
+      if (message.error !== undefined) waiter.reject(new Error(`inspector: ${message.error.message}`));
+      else waiter.resolve(message.result);
+    });
+    socket.on('close', () => {
+      for (const w of this.waiting.values()) w.reject(new Error('inspector closed'));
+      this.waiting.clear();
+    });
+  }
+
+  /** Connects to the `ws://127.0.0.1:<port>/<uuid>` URL Node prints ("Debugger listening on ..."). */
+  static connect(url: string): Promise<InspectorSession> {
+    if (!url.startsWith('ws://127.0.0.1:'))
+      return Promise.reject(new Error(`not a loopback inspector: ${url}`));
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { perMessageDeflate: false });
+      socket.once('open', () => resolve(new InspectorSession(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private call(method: string, params: object = {}, timeoutMs = 120_000): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`inspector: ${method} timed out`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** Forces a full garbage collection, then returns the V8 heap in use (bytes). */
+  async liveHeapBytes(): Promise<number> {
+    await this.call('HeapProfiler.collectGarbage');
+    const usage = (await this.call('Runtime.getHeapUsage')) as { usedSize: number };
+    return usage.usedSize;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
