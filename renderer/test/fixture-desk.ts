@@ -58,6 +58,10 @@ export interface FixtureDesk {
   farEndAnswers(callId?: string): void;
   /** The far end hangs up. */
   farEndHangsUp(callId: string): void;
+  /** The call fails or ends with an ECMA-269 cause and stays listed (until dismissed). */
+  endCall(callId: string, state: 'failed' | 'cleared', cause: string): void;
+  /** Replaces the user (e.g. one without a licence: every line not controllable). */
+  setUser(user: DeskStateView['user'], lines?: LineAppearanceView[]): void;
   setCallAction(callId: string, action: CallAction, availability: ActionAvailability): void;
   setCti(cti: CtiHealthView): void;
   setNodeState(index: number, state: CtiNodeView['state'], lastError?: string): void;
@@ -683,6 +687,15 @@ export function createFixtureDesk(
     },
     farEndHangsUp(callId) {
       removeCall(callId, 'answered');
+      publish();
+    },
+    endCall(callId, state, cause) {
+      findCall(callId);
+      updateCall(callId, { state, cause, endedAt: now() });
+      publish();
+    },
+    setUser(user, lines) {
+      desk = { ...desk, user, ...(lines === undefined ? {} : { lines }) };
       publish();
     },
     setCallAction(callId, action, availability) {
