@@ -2,11 +2,9 @@
 // stylesheet puts on every background it puts it on, in both themes. The colours are read
 // from renderer/src/styles/app.css itself, so a changed variable is checked at once; axe in
 // the Playwright suite (e2e/a11y.e2e.ts) checks the rendered screens on top of this.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const CSS = readFileSync(fileURLToPath(new URL('../src/styles/app.css', import.meta.url)), 'utf8');
+// Vite's ?raw import: the stylesheet's text (renderer/ code has no Node file access).
+import CSS from '../src/styles/app.css?raw';
 
 function themeVariables(selector: RegExp): Record<string, string> {
   const block = selector.exec(CSS);
@@ -64,6 +62,9 @@ const TEXT_ON: ReadonlyArray<[string, string, string]> = [
   ['bad', 'surface', 'failed call reason, line reason, field error, node error'],
   ['bad', 'bg', 'dial box hint, missed call'],
   ['bad', 'bad-soft', 'danger button, down banner'],
+  ['bad', 'surface-2', 'why an unavailable line cannot be chosen'],
+  ['accent', 'surface-2', 'shared line, on an unavailable line'],
+  ['text', 'warn-soft', 'the note on a call while the link is down'],
   ['bad-text', 'bad', 'danger button hovered, missed count'],
 ];
 

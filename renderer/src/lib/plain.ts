@@ -38,7 +38,7 @@ const CODE_WORDS: Readonly<Record<string, string>> = {
     'the link to the phone system is down. Your calls go on, but cannot be controlled from here until it is back',
   CTI_CONNECTION_CLOSED:
     'the link to the phone system dropped. Deskline is reconnecting; your calls go on meanwhile',
-  CTI_TIMEOUT: 'the phone system did not answer in time. Try again',
+  CTI_TIMEOUT: 'the phone system did not answer in time',
   CTI_SESSION_REFUSED: 'the phone system refused Deskline. Ask your administrator to check its settings',
   NOT_LICENSED: 'you have no licence to control your phone from Deskline. Ask your administrator for one',
   CTI_CONTROL_DISALLOWED: 'your administrator has not allowed this phone to be controlled from a computer',
