@@ -686,7 +686,12 @@ export function createFixtureDesk(
       publish();
     },
     farEndHangsUp(callId) {
-      removeCall(callId, 'answered');
+      const call = findCall(callId);
+      // A caller who gives up before anyone answers leaves a missed call.
+      removeCall(
+        callId,
+        call.direction === 'inbound' && call.connectedAt === undefined ? 'missed' : 'answered',
+      );
       publish();
     },
     endCall(callId, state, cause) {

@@ -144,8 +144,10 @@ export function ActionButton({
         }}
       >
         {icon === undefined ? null : <Icon name={icon} />}
-        <span>{label}</span>
-        {hiddenSuffix === undefined ? null : <span className="visually-hidden"> {hiddenSuffix}</span>}
+        <span>
+          {label}
+          {hiddenSuffix === undefined ? null : <span className="name-only"> {hiddenSuffix}</span>}
+        </span>
       </button>
       {reason === undefined ? null : (
         <span id={descriptionId} hidden>

@@ -55,19 +55,25 @@ export function Header({
         <Icon name="phone" />
         {line === undefined ? (
           <span className="line-chip-text">
-            <span className="visually-hidden">No line chosen. </span>
-            <span className="line-chip-main">Choose a line</span>
+            <span className="line-chip-main">
+              <span className="name-only">No line chosen. </span>Choose a line
+            </span>
           </span>
         ) : (
           <span className="line-chip-text">
             {/* In a narrow tray the label gives way (ellipsis), never the number. */}
             <span className="line-chip-main">
               <span className="line-chip-label">{line.label === '' ? 'Line' : line.label}</span>
-              <span className="line-chip-dn"> · {line.dn}</span>
+              <span className="line-chip-dn">
+                {' '}
+                · {line.dn}
+                <span className="name-only">, </span>
+              </span>
             </span>
-            <span className="visually-hidden">, </span>
-            <span className="line-chip-sub">{phoneName(line)}</span>
-            <span className="visually-hidden">. Change line</span>
+            <span className="line-chip-sub">
+              {phoneName(line)}
+              <span className="name-only">. Change line</span>
+            </span>
           </span>
         )}
       </button>
@@ -131,9 +137,8 @@ const SCREEN_ICON: Readonly<Record<Screen, IconName>> = {
 function TabCount({ count, what, tone }: { count: number; what: string; tone: 'accent' | 'bad' }) {
   return (
     <span className="tab-count" data-tone={tone}>
-      <span className="visually-hidden">, </span>
       {count}
-      <span className="visually-hidden"> {what}</span>
+      <span className="name-only"> {what}</span>
     </span>
   );
 }
@@ -163,7 +168,12 @@ export function Tabs({
           onClick={() => onGo(s)}
         >
           <Icon name={SCREEN_ICON[s]} />
-          <span className="tab-label">{SCREEN_LABEL[s]}</span>
+          <span className="tab-label">
+            {SCREEN_LABEL[s]}
+            {(s === 'calls' && callCount > 0) || (s === 'history' && missedCount > 0) ? (
+              <span className="name-only">, </span>
+            ) : null}
+          </span>
           {s === 'calls' && callCount > 0 ? <TabCount count={callCount} what="active" tone="accent" /> : null}
           {s === 'history' && missedCount > 0 ? (
             <TabCount count={missedCount} what="missed" tone="bad" />

@@ -53,7 +53,7 @@ export function Keypad({ label, onKey, id, disabledReason }: KeypadProps) {
           <span className="key-main">{key}</span>
           {letters === '' ? null : (
             <>
-              <span className="visually-hidden"> </span>
+              <span className="name-only"> </span>
               <span className="key-sub">{letters}</span>
             </>
           )}

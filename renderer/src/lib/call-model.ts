@@ -119,6 +119,15 @@ export function controlBlocked(state: Pick<DeskStateView, 'cti' | 'session'>): s
   return undefined;
 }
 
+/** Why no call can be placed now (Call, Redial, Call back), or undefined. */
+export function dialBlocked(state: Pick<DeskStateView, 'cti' | 'session'>): string | undefined {
+  if (state.session.state === 'noLine') return 'Choose a line to control first';
+  const blocked = controlBlocked(state);
+  if (blocked !== undefined) return blocked;
+  if (state.session.state !== 'active') return 'Your line is not ready yet';
+  return undefined;
+}
+
 /** The call ids of a group (a consultation card shows two calls). */
 export const groupCallIds = (group: CallGroup): string[] =>
   group.kind === 'single' ? [group.call.callId] : [group.held.callId, group.active.callId];

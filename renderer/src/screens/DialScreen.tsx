@@ -10,6 +10,7 @@ import { Icon } from '../components/Icon.js';
 import { Keypad } from '../components/Keypad.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatNumber, numberTitle } from '../lib/phone.js';
+import { dialBlocked } from '../lib/call-model.js';
 import { suggest, type Suggestion } from '../lib/suggest.js';
 
 /** The number Redial calls: the newest call the user placed. */
@@ -22,7 +23,7 @@ export function lastDialled(history: readonly HistoryEntryView[] | null): Histor
 }
 
 export function DialScreen() {
-  const { api, run, state, settings, recent, history, nav, controlBlocked } = useDeskContext();
+  const { api, run, state, settings, recent, history, nav } = useDeskContext();
   const [input, setInput] = useState(() => nav.dialPrefill?.number ?? '');
   const [prefillSeq, setPrefillSeq] = useState(() => nav.dialPrefill?.seq ?? 0);
   const [active, setActive] = useState(-1);
@@ -52,13 +53,9 @@ export function DialScreen() {
     if (focusRequest?.target === 'dial' && claimFocus(focusRequest.seq)) inputRef.current?.focus();
   }, [focusRequest, claimFocus]);
 
-  const lineActive = state.session.state === 'active';
+  const cannotDial = dialBlocked(state);
   const lineAvailability: ActionAvailability =
-    controlBlocked !== undefined
-      ? { enabled: false, reason: controlBlocked }
-      : !lineActive
-        ? { enabled: false, reason: 'Choose a line to control first' }
-        : { enabled: true };
+    cannotDial === undefined ? { enabled: true } : { enabled: false, reason: cannotDial };
   const callAvailability: ActionAvailability = !lineAvailability.enabled
     ? lineAvailability
     : input.trim() === ''
@@ -131,8 +128,9 @@ export function DialScreen() {
   };
   const saveFavourite = async (name: string): Promise<void> => {
     const number = dialable(input, view);
-    const result = await run((a) =>
-      a.app.setFavourites({ favourites: [...favourites, { name: name.trim(), number }] }),
+    const result = await run(
+      (a) => a.app.setFavourites({ favourites: [...favourites, { name: name.trim(), number }] }),
+      'save the favourite',
     );
     if (result.ok) closeNaming();
   };
@@ -211,12 +209,12 @@ export function DialScreen() {
               onClick={() => void placeCall(s.number)}
             >
               <Icon name={s.source === 'favourite' ? 'star' : 'history'} />
-              <span className="suggestion-name">{s.name ?? formatNumber(s.number)}</span>
+              <span className="suggestion-name">
+                {s.name ?? formatNumber(s.number)}
+                {s.name === undefined ? null : <span className="name-only">, </span>}
+              </span>
               {s.name === undefined ? null : (
-                <>
-                  <span className="visually-hidden">, </span>
-                  <span className="suggestion-number">{formatNumber(s.number)}</span>
-                </>
+                <span className="suggestion-number">{formatNumber(s.number)}</span>
               )}
             </li>
           ))}
@@ -330,10 +328,10 @@ export function DialScreen() {
                 >
                   <Icon name="star" />
                   <span className="quick-name">
-                    <span className="visually-hidden">Call </span>
+                    <span className="name-only">Call </span>
                     {f.name}
+                    <span className="name-only">, </span>
                   </span>
-                  <span className="visually-hidden">, </span>
                   <span className="quick-number">{formatNumber(f.number)}</span>
                 </button>
               </li>
@@ -356,7 +354,7 @@ export function DialScreen() {
                 >
                   <Icon name="history" />
                   <span className="quick-name">
-                    <span className="visually-hidden">Call </span>
+                    <span className="name-only">Call </span>
                     {formatNumber(number)}
                   </span>
                 </button>

@@ -9,6 +9,7 @@ import { ActionButton } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatClock, formatDay, formatDuration } from '../lib/format.js';
+import { dialBlocked } from '../lib/call-model.js';
 import { formatNumber, numberTitle } from '../lib/phone.js';
 
 const OUTCOME_LABEL: Readonly<Record<HistoryEntryView['outcome'], string>> = {
@@ -21,9 +22,8 @@ const OUTCOME_LABEL: Readonly<Record<HistoryEntryView['outcome'], string>> = {
 type Filter = 'all' | 'missed';
 
 export function HistoryScreen() {
-  const { history, run, nav, state, controlBlocked } = useDeskContext();
-  const callBackReason =
-    controlBlocked ?? (state.session.state === 'active' ? undefined : 'Choose a line to control first');
+  const { history, run, nav, state } = useDeskContext();
+  const callBackReason = dialBlocked(state);
   const callBack = async (number: string): Promise<void> => {
     const result = await run((a) => a.desk.makeCall({ number }), 'call back');
     if (result.ok) nav.go('calls', { focus: { calls: [result.value.callId] } });

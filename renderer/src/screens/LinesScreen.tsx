@@ -67,16 +67,20 @@ function LineOption({
         onClick={() => void choose()}
       >
         <span className="line-main">
-          <span className="line-label">{lineTitle(line)}</span>
+          <span className="line-label">
+            {lineTitle(line)}
+            <span className="name-only">, </span>
+          </span>
           {selected ? (
             <span className="line-selected">
               <Icon name="check" />
-              <span className="visually-hidden">, </span>
-              Controlling
+              <span>
+                Controlling
+                <span className="name-only">, </span>
+              </span>
             </span>
           ) : null}
         </span>
-        <span className="visually-hidden">, </span>
         <span className="line-device">{phoneLine(line)}</span>
       </button>
       {hasDetails ? (

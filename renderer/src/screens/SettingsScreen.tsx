@@ -134,7 +134,7 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
     setErrors({});
     if (!built.changed) return;
     setSaving(true);
-    const result = await run((a) => a.app.updateSettings(built.patch));
+    const result = await run((a) => a.app.updateSettings(built.patch), 'save the settings');
     setSaving(false);
     if (result.ok) {
       setBase(result.value);
