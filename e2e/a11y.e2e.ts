@@ -3,7 +3,7 @@
 // falls to the page body after an action. The renderer runs against the in-page fixture desk
 // (e2e/support/fixture-page.ts), so each state is reached directly and deterministically.
 // Screenshots of every scene: test-results/screenshots/a11y-<scene>-<theme>.png.
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { join } from 'node:path';
 import { expectAccessible } from './support/axe.js';
 import {
@@ -371,19 +371,207 @@ const SCENES: Scene[] = [
   },
 ];
 
-for (const theme of ['light', 'dark'] as const) {
-  test.describe(`${theme} theme`, () => {
-    for (const scene of SCENES) {
-      test(`axe: ${scene.name}`, async ({ page, consoleErrors: _ }, testInfo) => {
-        await openFixture(page, build, scene.scenario);
-        await setTheme(page, theme);
-        await scene.setup(page);
-        await page.screenshot({ path: join(SCREENSHOTS, `a11y-${scene.name}-${theme}.png`), fullPage: true });
-        await expectAccessible(page, `${scene.name}-${theme}`, testInfo);
-      });
+for (const scene of SCENES) {
+  test(`axe: ${scene.name}, light and dark`, async ({ page, consoleErrors: _ }, testInfo) => {
+    await openFixture(page, build, scene.scenario);
+    await setTheme(page, 'light');
+    await scene.setup(page);
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(page, theme);
+      await page.screenshot({ path: join(SCREENSHOTS, `a11y-${scene.name}-${theme}.png`), fullPage: true });
+      await expectAccessible(page, `${scene.name}-${theme}`, testInfo);
     }
   });
 }
+
+// ---------------------------------------------------------------- 200 % zoom (WCAG 1.4.10 reflow)
+
+/** Everything that would make a person scroll sideways: the page itself, a scrolling box,
+ *  or anything drawn past the right edge. */
+async function expectNoSidewaysScroll(page: Page, where: string): Promise<void> {
+  const offenders = await page.evaluate(() => {
+    const root = document.documentElement;
+    const out: string[] = [];
+    const name = (el: Element): string =>
+      `${el.tagName.toLowerCase()}${el.className === '' ? '' : `.${String(el.className).split(' ').join('.')}`}`;
+    if (root.scrollWidth > root.clientWidth)
+      out.push(`the page: ${root.scrollWidth} > ${root.clientWidth} px`);
+    for (const el of document.querySelectorAll('body *')) {
+      const style = getComputedStyle(el);
+      if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1)
+        out.push(`${name(el)} scrolls sideways (${el.scrollWidth} > ${el.clientWidth} px)`);
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.right > root.clientWidth + 0.5)
+        out.push(`${name(el)} ends at ${Math.round(box.right)} px of ${root.clientWidth}`);
+    }
+    return out;
+  });
+  expect(offenders, `sideways scrolling at ${where}`).toEqual([]);
+}
+
+/** The states with the widest content. */
+const REFLOW_SCENES = [
+  'calls-connected-and-ringing',
+  'calls-ringing-send-to',
+  'calls-transfer-panel',
+  'calls-consultation',
+  'calls-conference',
+  'calls-link-down',
+  'calls-forwarding-on',
+  'notices',
+  'dial-suggestions',
+  'dial-new-favourite',
+  'lines',
+  'history',
+  'health-degraded',
+  'settings-errors',
+  'help',
+];
+
+test.describe('200 % zoom', () => {
+  // The 380 × 720 tray popup at 200 % is 190 × 360 CSS px; a 640 px window at 200 % is 320
+  // CSS px, WCAG 1.4.10's yardstick. Device pixels double, as zooming does.
+  test.use({ viewport: { width: 190, height: 360 }, deviceScaleFactor: 2 });
+
+  for (const name of REFLOW_SCENES) {
+    const scene = SCENES.find((s) => s.name === name);
+    if (scene === undefined) throw new Error(`no scene ${name}`);
+    test(`no sideways scrolling: ${name}`, async ({ page, consoleErrors: _ }, testInfo) => {
+      await openFixture(page, build, scene.scenario);
+      await setTheme(page, 'light');
+      await scene.setup(page);
+      for (const width of [320, 190]) {
+        await page.setViewportSize({ width, height: 360 });
+        await expectNoSidewaysScroll(page, `${width} CSS px`);
+      }
+      await page.screenshot({ path: join(SCREENSHOTS, `a11y-zoom200-${name}.png`), fullPage: true });
+      await expectAccessible(page, `zoom200-${name}`, testInfo);
+    });
+  }
+});
+
+// ---------------------------------------------------------------- focus after every action
+
+/** Focus is on `target` — and so, never on the page body. */
+async function expectFocus(page: Page, target: Locator, after: string): Promise<void> {
+  await expect(target, `focus after ${after}`).toBeFocused();
+  expect(await page.evaluate(() => document.activeElement === document.body), after).toBe(false);
+}
+
+test('focus follows every action, from the keyboard, and never falls to the page body', async ({
+  page,
+  consoleErrors: _,
+}) => {
+  await openFixture(page, build);
+  const heading = (name: string) => page.getByRole('heading', { level: 1, name });
+  const card = (name: string) => page.getByRole('article', { name: `Call with ${name}` });
+
+  // Dial: the new call's card.
+  await page.keyboard.press('/');
+  await page.keyboard.type('2002');
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002'), 'dialling');
+  await page.evaluate(() => window.__deskFixture?.farEndAnswers());
+
+  // Hold and Resume: the same button, renamed.
+  await page.keyboard.press('Tab');
+  await expectFocus(page, card('2002').getByRole('button', { name: 'Hold' }), 'Tab into the card');
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002').getByRole('button', { name: 'Resume' }), 'Hold');
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002').getByRole('button', { name: 'Hold' }), 'Resume');
+
+  // Transfer panel: opened, closed with Escape (back to its button), consult first.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002').getByRole('textbox', { name: 'Transfer to' }), 'opening Transfer');
+  await page.keyboard.press('Escape');
+  await expectFocus(page, card('2002').getByRole('button', { name: 'Transfer', exact: true }), 'Escape');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('3003');
+  await card('2002').getByRole('button', { name: 'Consult first' }).focus();
+  await page.keyboard.press('Enter');
+  const pair = page.getByRole('article', { name: 'Consultation with 3003, 2002 waiting' });
+  await expectFocus(page, pair, 'Consult first');
+
+  // Swap keeps focus on Swap; Back to returns to the first call's card.
+  await pair.getByRole('button', { name: 'Swap' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, pair.getByRole('button', { name: 'Swap' }), 'Swap');
+  await page.keyboard.press('Enter');
+  await pair.getByRole('button', { name: 'Back to 2002' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002'), 'Back to');
+
+  // A second call: hanging up the first moves focus to the other card, then to the heading.
+  await page.evaluate(async () => {
+    const desk = window.__deskFixture;
+    const call = await desk?.handlers['desk.makeCall']({ number: '4000' });
+    if (call !== undefined) desk?.farEndAnswers(call.callId);
+  });
+  await card('2002').getByRole('button', { name: 'Hang up' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('4000'), 'hanging up with another call left');
+
+  // The far end hangs up while focus is on its card's button: the heading takes focus.
+  await card('4000').getByRole('button', { name: 'Hold' }).focus();
+  await page.evaluate(() => {
+    const desk = window.__deskFixture;
+    const call = desk?.state().calls[0];
+    if (call !== undefined) desk?.farEndHangsUp(call.callId);
+  });
+  await expectFocus(page, heading('Calls'), 'the far end hanging up');
+
+  // Answer: the answered call's card. Decline: the heading.
+  await page.evaluate(() => window.__deskFixture?.ringIn('+14085550111', 'Bob Martin'));
+  const ringing = page.getByRole('region', { name: 'Incoming call from Bob Martin' });
+  await ringing.getByRole('button', { name: 'Answer' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('Bob Martin'), 'Answer');
+  await page.evaluate(() => window.__deskFixture?.ringIn('3003'));
+  await page
+    .getByRole('region', { name: 'Incoming call from 3003' })
+    .getByRole('button', { name: 'Decline' })
+    .focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, heading('Calls'), 'Decline');
+
+  // A dismissed notice: the heading (no other notice).
+  await page.evaluate(() => window.__deskFixture?.notice('warning', 'The phone is being restarted'));
+  await page.getByRole('log', { name: 'Notices' }).getByRole('button', { name: 'Dismiss notice' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, heading('Calls'), 'dismissing a notice');
+
+  // Choosing a line: the Calls heading.
+  await page.keyboard.press('Alt+Digit3');
+  await page.getByRole('button', { name: /^Sales hunt · 1050,/ }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, heading('Calls'), 'choosing a line');
+
+  // Call back from History: the new call's card. Clearing the history: the heading.
+  await page.keyboard.press('Alt+Digit4');
+  await page.getByRole('button', { name: 'Call back Carol Diaz' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, card('2002'), 'Call back');
+  await page.keyboard.press('Alt+Digit4');
+  await page.getByRole('button', { name: 'Clear history' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Confirm clear' }).focus();
+  await page.keyboard.press('Enter');
+  await expectFocus(page, heading('History'), 'clearing the history');
+
+  // A new favourite: back to "Add to favourites".
+  await page.keyboard.press('/');
+  await page.keyboard.type('7007');
+  await expect(page.getByRole('combobox', { name: 'Number or name' })).toHaveAccessibleDescription(
+    'Dials 7007',
+  );
+  await page.getByRole('button', { name: 'Add to favourites' }).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Lab bench');
+  await page.keyboard.press('Enter');
+  await expectFocus(page, page.getByRole('button', { name: 'Add to favourites' }), 'saving a favourite');
+});
 
 test('axe: the page opened without the shell token', async ({ page, consoleErrors }, testInfo) => {
   if (build === undefined) throw new Error('renderer not built');

@@ -147,17 +147,12 @@ export function App({ host }: { host: HostBridge }) {
   const layout = useMemo(() => layoutCalls(calls ?? []), [calls]);
   const blocked = state === null ? undefined : controlBlocked(state);
 
-  // The latest layout for focusAfterEnd, which runs after an action's answer.
-  const layoutRef = useRef(layout);
-  useEffect(() => {
-    layoutRef.current = layout;
-  }, [layout]);
   const focusAfterEnd = useCallback(
     (callIds: readonly string[]) => {
-      const next = neighbourOf(layoutRef.current.groups, callIds);
-      focus(next === undefined ? 'heading' : { calls: next });
+      const next = neighbourOf(layout.groups, callIds);
+      return () => focus(next === undefined ? 'heading' : { calls: next });
     },
-    [focus],
+    [layout, focus],
   );
 
   // Missed calls are "seen" once the History screen is on screen (docs/ui.md §2).

@@ -17,8 +17,10 @@ export interface Navigation {
   go: (screen: Screen, options?: { number?: string; focus?: FocusTarget }) => void;
   /** Moves focus without changing screen. */
   focus: (target: FocusTarget) => void;
-  /** After calls end or leave (hang up, transfer): focus the card next to them, else the heading. */
-  focusAfterEnd: (callIds: readonly string[]) => void;
+  /** For an action that ends calls (hang up, transfer): call before the action, run the
+   *  result after it succeeded — focus goes to the card that was next to them, else the
+   *  heading. (Planned first: the new snapshot may arrive before the action's answer.) */
+  focusAfterEnd: (callIds: readonly string[]) => () => void;
   /** Set by app.navigate to prefill the dial box; consumed by the Dial screen. */
   dialPrefill: { number: string; seq: number } | null;
   focusRequest: { target: FocusTarget; seq: number } | null;

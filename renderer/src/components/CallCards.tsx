@@ -141,6 +141,7 @@ function TransferPanel({
     }
     const number = dialable(to, view);
     if (kind === 'singleStepTransfer') {
+      const refocus = nav.focusAfterEnd([call.callId]);
       const result = await run(
         (a) => a.desk.singleStepTransfer({ callId: call.callId, to: number }),
         'transfer the call',
@@ -150,7 +151,7 @@ function TransferPanel({
       // The transfer confirmation: the call leaves the screen, so say where it went.
       notify('info', `Transferred ${name} to ${formatNumber(number)}.`);
       if (nav.screen !== 'calls') nav.go('calls');
-      nav.focusAfterEnd([call.callId]);
+      refocus();
     } else {
       const result = await run((a) => a.desk.consult({ callId: call.callId, to: number }), 'consult');
       if (!result.ok) return;
@@ -278,11 +279,12 @@ export function CallCard({ call, now }: { call: CallView; now: number }) {
   const toggle = (next: Panel) => () => setPanel((current) => (current === next ? 'none' : next));
   const can = (action: Parameters<typeof availability>[1]) => availability(call, action, controlBlocked);
   const hangUp = async (): Promise<void> => {
+    const refocus = nav.focusAfterEnd([call.callId]);
     const result = await run(
       (a) => a.desk.hangup({ callId: call.callId }),
       ended ? 'dismiss the call' : 'hang up',
     );
-    if (result.ok) nav.focusAfterEnd([call.callId]);
+    if (result.ok) refocus();
   };
   return (
     <article
@@ -431,10 +433,11 @@ export function ConsultationCard({
           icon="transfer"
           availability={act('transfer')}
           onPress={async () => {
+            const refocus = nav.focusAfterEnd([held.callId, active.callId]);
             const result = await run((a) => a.desk.transfer(pair), ACTION_VERB.transfer);
             if (!result.ok) return;
             notify('info', `Transferred: ${heldName} and ${activeName} are now talking to each other.`);
-            nav.focusAfterEnd([held.callId, active.callId]);
+            refocus();
           }}
         />
         <ActionButton

@@ -71,13 +71,12 @@ function LineOption({
             {lineTitle(line)}
             <span className="name-only">, </span>
           </span>
+          {/* Shown, not said: aria-pressed already says it, and the button's name stays the
+              line's own whether or not it is the one controlled. */}
           {selected ? (
-            <span className="line-selected">
+            <span className="line-selected" aria-hidden="true">
               <Icon name="check" />
-              <span>
-                Controlling
-                <span className="name-only">, </span>
-              </span>
+              Controlling
             </span>
           ) : null}
         </span>
