@@ -14,7 +14,7 @@ import {
   partyName,
 } from '../lib/call-model.js';
 import { shortcutFor, type Screen } from '../lib/keyboard.js';
-import { newestMissedAt, readSeenAt, unseenMissed, writeSeenAt } from '../lib/missed.js';
+import { newestMissedAt, readSeenAt, unseenMissed, writeSeenAt } from '../lib/history.js';
 import { CallsScreen } from '../screens/CallsScreen.js';
 import { DialScreen } from '../screens/DialScreen.js';
 import { HealthScreen } from '../screens/HealthScreen.js';

@@ -2,7 +2,7 @@
 // normalisation, a keypad, Redial, favourites and recent numbers. Enter dials; Enter when
 // the number cannot be called says why. After dialling, focus is on the new call's card.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { ActionAvailability, HistoryEntryView } from '../../../common/src/api/views.js';
+import type { ActionAvailability } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { dialable, useNormalizedNumber } from '../app/use-number.js';
 import { ActionButton, ActionGroup } from '../components/ActionButton.js';
@@ -11,16 +11,8 @@ import { Keypad } from '../components/Keypad.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatNumber, numberTitle } from '../lib/phone.js';
 import { dialBlocked } from '../lib/call-model.js';
+import { lastDialled } from '../lib/history.js';
 import { suggest, type Suggestion } from '../lib/suggest.js';
-
-/** The number Redial calls: the newest call the user placed. */
-export function lastDialled(history: readonly HistoryEntryView[] | null): HistoryEntryView | undefined {
-  let newest: HistoryEntryView | undefined;
-  for (const entry of history ?? [])
-    if (entry.direction === 'outbound' && (newest === undefined || entry.startedAt > newest.startedAt))
-      newest = entry;
-  return newest;
-}
 
 export function DialScreen() {
   const { api, run, state, settings, recent, history, nav } = useDeskContext();

@@ -1,6 +1,7 @@
-// The missed-call badge on the History tab: missed calls newer than the last one the user has
-// seen on the History screen. "Seen" is kept in this window's storage (the contract has no
-// field for it yet; docs/ui.md §4). Pure apart from the two storage helpers.
+// What the UI derives from the call history: the missed-call badge on the History tab (missed
+// calls newer than the last one the user has seen on the History screen; "seen" is kept in this
+// window's storage, the contract has no field for it yet: docs/ui.md §4), and what Redial
+// calls. Pure apart from the two storage helpers.
 import type { HistoryEntryView } from '../../../common/src/api/views.js';
 
 export const SEEN_KEY = 'deskline.history.missedSeenAt';
@@ -29,4 +30,13 @@ export function writeSeenAt(storage: Pick<Storage, 'setItem'> | undefined, seenA
   } catch {
     // Not kept: the badge comes back after a restart, which is the safe side.
   }
+}
+
+/** The call Redial repeats: the newest call the user placed. */
+export function lastDialled(history: readonly HistoryEntryView[] | null): HistoryEntryView | undefined {
+  let newest: HistoryEntryView | undefined;
+  for (const entry of history ?? [])
+    if (entry.direction === 'outbound' && (newest === undefined || entry.startedAt > newest.startedAt))
+      newest = entry;
+  return newest;
 }
