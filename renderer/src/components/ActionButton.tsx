@@ -55,30 +55,40 @@ export interface ActionGroupProps {
 
 /** A labelled group of actions with one line under it saying why a disabled one is disabled. */
 export function ActionGroup({ label, className, children, resetKey, announce }: ActionGroupProps) {
-  const [why, setWhy] = useState<(Why & { key: string | undefined }) | null>(null);
-  const current: Why | null =
+  // Two explanations, kept apart so that neither moves the page under the pointer:
+  //  - pressed (announced): in the flow under the group, until another one or resetKey changes;
+  //  - focused (shown only): a bubble under the group, gone on blur — were it in the flow, a
+  //    click elsewhere would blur the button, shift what is below, and miss its target.
+  const [pressed, setPressed] = useState<{ text: string; key: string | undefined } | null>(null);
+  const [focused, setFocused] = useState<string | null>(null);
+  const said =
     announce !== undefined && announce !== null
-      ? { text: announce, announce: true }
-      : why !== null && why.key === resetKey
-        ? why
-        : null;
+      ? announce
+      : pressed !== null && pressed.key === resetKey
+        ? pressed.text
+        : '';
+  const explain: Explain = (next) => {
+    if (next === null) setFocused(null);
+    else if (next.announce) {
+      setPressed({ text: next.text, key: resetKey });
+      setFocused(null);
+    } else setFocused(next.text);
+  };
   return (
     <>
-      <div className={className ?? 'actions'} role="group" aria-label={label}>
-        <ExplainContext.Provider value={(next) => setWhy(next === null ? null : { ...next, key: resetKey })}>
-          {children}
-        </ExplainContext.Provider>
+      <div className={`${className ?? 'actions'} action-group`} role="group" aria-label={label}>
+        <ExplainContext.Provider value={explain}>{children}</ExplainContext.Provider>
+        {focused !== null && focused !== said ? (
+          <p className="why why-tip" aria-hidden="true">
+            {focused}
+          </p>
+        ) : null}
       </div>
       {/* Always present, so the announcement of a pressed disabled action is heard
           (a live region must exist before its text changes). */}
       <p className="why" role="status">
-        {current?.announce === true ? current.text : ''}
+        {said}
       </p>
-      {current !== null && !current.announce ? (
-        <p className="why" aria-hidden="true">
-          {current.text}
-        </p>
-      ) : null}
     </>
   );
 }

@@ -236,21 +236,23 @@ export function DialScreen() {
           />
         </ActionGroup>
         <div ref={addFavouriteRef} className="favourite-action">
-          <ActionButton
-            label="Add to favourites"
-            action="add-favourite"
-            icon="star"
-            variant="quiet"
-            availability={
-              view === null || !view.valid
-                ? { enabled: false, reason: 'Enter a valid number first' }
-                : isFavourite
-                  ? { enabled: false, reason: 'Already a favourite' }
-                  : { enabled: true }
-            }
-            expanded={naming !== null}
-            onPress={() => setNaming('')}
-          />
+          <ActionGroup label="Favourites" className="favourite-actions">
+            <ActionButton
+              label="Add to favourites"
+              action="add-favourite"
+              icon="star"
+              variant="quiet"
+              availability={
+                view === null || !view.valid
+                  ? { enabled: false, reason: 'Enter a valid number first' }
+                  : isFavourite
+                    ? { enabled: false, reason: 'Already a favourite' }
+                    : { enabled: true }
+              }
+              expanded={naming !== null}
+              onPress={() => setNaming('')}
+            />
+          </ActionGroup>
         </div>
         {naming === null ? null : (
           <form

@@ -75,6 +75,9 @@ export function HistoryScreen() {
           </button>
         )}
       </div>
+      {callBackReason === undefined || (history ?? []).length === 0 ? null : (
+        <p className="why">Call back: {callBackReason}</p>
+      )}
       {history === null ? <p className="muted">Loading…</p> : null}
       {history !== null && entries.length === 0 ? (
         <p className="empty">{filter === 'missed' ? 'No missed calls.' : 'No calls yet.'}</p>

@@ -9,10 +9,6 @@ import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { phoneName, plainLineReason } from '../lib/plain.js';
 
-/** How the line reads on screen and in its button's name: "Alice Archer · 1001". */
-export const lineTitle = (line: LineAppearanceView): string =>
-  `${line.label === '' ? 'Line' : line.label} · ${line.dn}`;
-
 /** The phone under the line: "Alice Archer - desk · Cisco 8865". */
 const phoneLine = (line: LineAppearanceView): string => {
   const name = phoneName(line);
@@ -67,8 +63,9 @@ function LineOption({
         onClick={() => void choose()}
       >
         <span className="line-main">
+          {/* Reads "Alice Archer · 1001", on screen and in the button's name. */}
           <span className="line-label">
-            {lineTitle(line)}
+            {line.label === '' ? 'Line' : line.label} · <span className="line-dn">{line.dn}</span>
             <span className="name-only">, </span>
           </span>
           {/* Shown, not said: aria-pressed already says it, and the button's name stays the

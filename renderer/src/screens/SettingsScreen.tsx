@@ -221,17 +221,19 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
             </li>
           ))}
         </ol>
-        <ActionButton
-          label="Add address"
-          variant="quiet"
-          icon="plus"
-          availability={
-            addresses.length >= MAX_CTI_ADDRESSES
-              ? { enabled: false, reason: `At most ${MAX_CTI_ADDRESSES} addresses` }
-              : undefined
-          }
-          onPress={() => update('ctiAddresses', [...addresses, ''])}
-        />
+        <ActionGroup label="Addresses" className="list-actions">
+          <ActionButton
+            label="Add address"
+            variant="quiet"
+            icon="plus"
+            availability={
+              addresses.length >= MAX_CTI_ADDRESSES
+                ? { enabled: false, reason: `At most ${MAX_CTI_ADDRESSES} addresses` }
+                : undefined
+            }
+            onPress={() => update('ctiAddresses', [...addresses, ''])}
+          />
+        </ActionGroup>
         {errors.ctiAddresses === undefined ? null : <p className="field-error">{errors.ctiAddresses}</p>}
         <TextField
           label="Application user"
@@ -341,17 +343,19 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
             </li>
           ))}
         </ul>
-        <ActionButton
-          label="Add favourite"
-          variant="quiet"
-          icon="plus"
-          availability={
-            form.favourites.length >= MAX_FAVOURITES
-              ? { enabled: false, reason: `At most ${MAX_FAVOURITES} favourites` }
-              : undefined
-          }
-          onPress={() => update('favourites', [...form.favourites, { name: '', number: '' }])}
-        />
+        <ActionGroup label="Favourites" className="list-actions">
+          <ActionButton
+            label="Add favourite"
+            variant="quiet"
+            icon="plus"
+            availability={
+              form.favourites.length >= MAX_FAVOURITES
+                ? { enabled: false, reason: `At most ${MAX_FAVOURITES} favourites` }
+                : undefined
+            }
+            onPress={() => update('favourites', [...form.favourites, { name: '', number: '' }])}
+          />
+        </ActionGroup>
       </Fieldset>
 
       <Fieldset legend="App">
