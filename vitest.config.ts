@@ -13,6 +13,9 @@ export default defineConfig({
       'main/test/**/*.test.ts',
       'renderer/test/**/*.test.ts',
     ],
+    // The renderer's stylesheet is read as text (`?raw`) by its contrast test; vitest would
+    // otherwise hand every CSS import over as an empty string.
+    css: { include: [/renderer\/src\/styles\/[^?]*\.css/] },
     pool: 'forks',
     // 2-core machines: socket-heavy suites contend; two workers keep runs stable.
     maxWorkers: 2,

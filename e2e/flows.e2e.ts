@@ -17,11 +17,13 @@ import {
   dial,
   expect,
   goTo,
-  nav,
+  key,
   nodeCard,
+  notice,
   openShell,
   ringingCard,
   shot,
+  tab,
   test,
 } from './support/fixtures.js';
 import type { RealService } from './support/real-service.js';
@@ -34,6 +36,9 @@ const BOARD_ROOM = 'SEP00AABB000030/1300/INTERNAL';
 const CALLER = '+14085550123';
 /** A far end that answers after 3 s (DEMO_NUMBERS.answers). */
 const OUTSIDE = '+14085550100';
+/** The same numbers as the screen shows them to people (E.164 stays in the tooltip). */
+const CALLER_SHOWN = '+1 408 555 0123';
+const OUTSIDE_SHOWN = '+1 408 555 0100';
 
 // The Electron tray popup's size (main/src/main.ts POPUP_SIZE), taller for full-page shots.
 test.use({ viewport: { width: 380, height: 720 } });
@@ -58,7 +63,7 @@ test('pick a line: Alice takes her 1001 appearance', async ({ page, service, con
   await expect(page.getByText('Choose the phone line you want to control.')).toBeVisible();
 
   await goTo(page, 'Lines');
-  const list = page.getByRole('list', { name: 'Line appearances' });
+  const list = page.getByRole('list', { name: 'Your lines' });
   const line = list.getByRole('button', { name: ALICE_LINE, exact: true });
   await expect(line).toHaveAttribute('aria-pressed', 'false');
   await expect(line).toHaveAttribute('data-state', 'available');
@@ -66,11 +71,14 @@ test('pick a line: Alice takes her 1001 appearance', async ({ page, service, con
   await expect(page.getByText('Alice Archer (alice)')).toBeVisible();
   await line.click();
 
-  await expect(nav(page).getByRole('button', { name: 'Calls', exact: true })).toHaveAttribute(
-    'aria-current',
-    'page',
-  );
-  await expect(page.getByRole('button', { name: 'Line 1001 on SEP00AABB000001. Change line' })).toBeVisible();
+  await expect(tab(page, 'Calls')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
+  await expect(
+    page.getByRole('button', { name: 'Alice Archer · 1001, Alice Archer - desk. Change line', exact: true }),
+  ).toBeVisible();
+  // Words for people: no device name, no partition anywhere on screen.
+  await expect(page.locator('body')).not.toContainText('SEP00AABB');
+  await expect(page.locator('body')).not.toContainText('INTERNAL');
   await expect(page.getByRole('status', { name: 'Session: Ready' })).toBeVisible();
   await expect(page.getByText('No calls.')).toBeVisible();
   await goTo(page, 'Lines');
@@ -91,7 +99,7 @@ test('dial 1002 from the pad: ringing, connected with a running duration, hold, 
   await aliceAtHerDesk(page, service);
   await goTo(page, 'Dial');
   const pad = page.getByRole('group', { name: 'Dial pad' });
-  for (const key of '1002') await pad.getByRole('button', { name: key, exact: true }).click();
+  for (const digit of '1002') await key(pad, digit).click();
   const box = page.getByRole('combobox', { name: 'Number or name' });
   await expect(box).toHaveValue('1002');
   await expect(box).toHaveAccessibleDescription(/^Dials 1002/);
@@ -100,6 +108,8 @@ test('dial 1002 from the pad: ringing, connected with a running duration, hold, 
   // Bob's phone rings for 2 s: the checks made while it rings come first.
   const card = callCard(page, 'Bob Baker');
   await expect(card).toHaveAttribute('data-state', 'alerting');
+  // Focus follows the call: the new card, not the page body.
+  await expect(card).toBeFocused();
   expect(await simCalls(service)).toEqual([{ [ALICE]: 'connected', [BOB]: 'alerting' }]);
   await expect(card).toContainText('Ringing');
   await expect(card.getByRole('button', { name: 'Hold' })).toHaveAccessibleDescription(
@@ -128,6 +138,7 @@ test('dial 1002 from the pad: ringing, connected with a running duration, hold, 
   await card.getByRole('button', { name: 'Hang up' }).click();
   await expect(card).toHaveCount(0);
   await expect(page.getByText('No calls.')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
   expect(await service.admin.calls()).toEqual([]);
 });
 
@@ -162,6 +173,11 @@ test('consultative transfer: 1200, consult 1300, complete; the two stay connecte
   await expect(pair).toHaveCount(0);
   await expect(page.getByRole('article')).toHaveCount(0);
   await expect(page.getByText('No calls.')).toBeVisible();
+  // Confirmed, and focus is on the heading (no call left).
+  await expect(
+    notice(page, 'Transferred: Help Desk and Board Room are now talking to each other.'),
+  ).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
   // Alice is out; the help desk and the board room talk to each other.
   expect(await simCalls(service)).toEqual([{ [HELP_DESK]: 'connected', [BOARD_ROOM]: 'connected' }]);
 });
@@ -180,23 +196,25 @@ test('conference: Bob, then an outside number, joined; hang up leaves it', async
   await bob.getByRole('button', { name: 'Consult first' }).click();
 
   // The outside number rings for 3 s: Conference says why it must wait.
-  const pair = page.getByRole('article', { name: `Consultation with ${OUTSIDE}, Bob Baker waiting` });
+  const pair = page.getByRole('article', { name: `Consultation with ${OUTSIDE_SHOWN}, Bob Baker waiting` });
+  await expect(pair).toBeFocused();
   const conference = pair.getByRole('button', { name: 'Conference' });
   await expect(conference).toHaveAccessibleDescription('The consulted party has not answered yet');
-  await expect(pair.locator('.pair-row[data-state="connected"]')).toContainText(OUTSIDE);
+  await expect(pair.locator('.pair-row[data-state="connected"]')).toContainText(OUTSIDE_SHOWN);
   await expect(conference).toBeEnabled();
   await conference.click();
 
   await expect(pair).toHaveCount(0);
   await expect(page.getByRole('article')).toHaveCount(1);
-  const call = callCard(page, `${OUTSIDE} and Bob Baker`);
+  const call = callCard(page, `${OUTSIDE_SHOWN} and Bob Baker`);
   await expect(call).toHaveAttribute('data-state', 'connected');
+  await expect(call).toBeFocused();
   await expect(call.locator('.call-name')).toHaveText('Conference');
   await expect(call).toContainText('3 people');
   const members = call.getByRole('list', { name: 'Conference parties' }).getByRole('listitem');
   await expect(members).toHaveCount(2);
   await expect(members.filter({ hasText: 'Bob Baker' })).toHaveAttribute('data-state', 'connected');
-  await expect(members.filter({ hasText: OUTSIDE })).toHaveAttribute('data-state', 'connected');
+  await expect(members.filter({ hasText: OUTSIDE_SHOWN })).toHaveAttribute('data-state', 'connected');
   expect(await simCalls(service)).toEqual([
     { [ALICE]: 'connected', [BOB]: 'connected', [OUTSIDE]: 'connected' },
   ]);
@@ -219,17 +237,21 @@ test('an inbound call rings with Answer and Decline; answering connects it', asy
   await aliceAtHerDesk(page, service);
   await goTo(page, 'History');
   await service.admin.placeInboundCall(CALLER, '1001');
-  const ringing = ringingCard(page, CALLER);
+  const ringing = ringingCard(page, CALLER_SHOWN);
   await expect(ringing).toBeVisible();
   await expect(ringing.getByRole('button', { name: 'Answer' })).toBeEnabled();
   await expect(ringing.getByRole('button', { name: 'Decline' })).toBeEnabled();
+  await expect(ringing.getByRole('button', { name: 'Send to…' })).toBeEnabled();
   await shot(page, 'incoming');
 
   await ringing.getByRole('button', { name: 'Answer' }).click();
   await expect(ringing).toHaveCount(0);
-  await goTo(page, 'Calls');
-  const card = callCard(page, CALLER);
+  // Answering opens Calls with focus on the call.
+  const card = callCard(page, CALLER_SHOWN);
   await expect(card).toHaveAttribute('data-state', 'connected');
+  await expect(card).toBeFocused();
+  await expect(card.getByText(CALLER_SHOWN)).toHaveAttribute('title', `E.164: ${CALLER}`);
+  await shot(page, 'calls-answered');
   expect(await simCalls(service)).toEqual([{ [CALLER]: 'connected', [ALICE]: 'connected' }]);
   await card.getByRole('button', { name: 'Hang up' }).click();
   await expect(card).toHaveCount(0);
@@ -249,17 +271,22 @@ test.describe('a refused action shows why', () => {
     }) => {
       await openShell(page, service);
       await goTo(page, 'Lines');
-      const list = page.getByRole('list', { name: 'Line appearances' });
+      const list = page.getByRole('list', { name: 'Your lines' });
       const lab = list.getByRole('button', {
-        name: 'Grace Green (lab): 1017 on SEP00AABB000017',
+        name: 'Grace Green (lab) · 1017, Grace Green - lab bench · Cisco 7821',
         exact: true,
       });
       await expect(lab).toHaveAttribute('data-state', 'unavailable');
       await expect(lab).toHaveAttribute('aria-disabled', 'true');
-      const reason =
-        'CTI control is not allowed on SEP00AABB000017 (ask your administrator to enable "Allow Control of Device from CTI")';
+      // The engine's reason names the device and a CUCM setting: shown in plain words, with
+      // the engine's text (for the administrator) in the tooltip.
+      const reason = 'Your administrator has not allowed this phone to be controlled from a computer.';
       await expect(lab).toHaveAccessibleDescription(reason);
-      await expect(lab.getByText(reason)).toBeVisible();
+      await expect(list.getByText(reason)).toBeVisible();
+      await expect(list.getByText(reason)).toHaveAttribute(
+        'title',
+        'CTI control is not allowed on SEP00AABB000017 (ask your administrator to enable "Allow Control of Device from CTI")',
+      );
       // force: Playwright would wait for an aria-disabled button to enable. Nothing happens.
       await lab.click({ force: true });
       await expect(lab).toHaveAttribute('aria-pressed', 'false');
@@ -267,7 +294,7 @@ test.describe('a refused action shows why', () => {
       await shot(page, 'lines-refused');
 
       // Her desk line works.
-      await chooseLine(page, 'Grace Green: 1007 on SEP00AABB000007');
+      await chooseLine(page, 'Grace Green · 1007, Grace Green - desk · Cisco 8865');
     });
   });
 
@@ -291,15 +318,19 @@ test.describe('a refused action shows why', () => {
     await shot(page, 'dial-invalid');
 
     // A premium-rate number: valid to the dial rules, not obtainable for the phone system.
-    await box.fill('+19005550100');
-    await expect(box).toHaveAccessibleDescription(/^Dials /);
+    // Enter on the Call that cannot be used says why, next to it.
     await box.press('Enter');
-    const failed = callCard(page, '+19005550100');
+    await expect(page.getByRole('status').filter({ hasText: `Call: ${why}` })).toBeVisible();
+    await box.fill('+19005550100');
+    await expect(box).toHaveAccessibleDescription('Dials +1 900 555 0100');
+    await box.press('Enter');
+    const failed = callCard(page, '+1 900 555 0100');
     await expect(failed).toHaveAttribute('data-state', 'failed');
     await expect(failed).toContainText('Number not obtainable');
     await shot(page, 'dial-refused');
     await failed.getByRole('button', { name: 'Dismiss' }).click();
     await expect(failed).toHaveCount(0);
+    await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
     expect(await service.admin.calls()).toEqual([]);
   });
 });
@@ -331,9 +362,9 @@ test('Do not disturb and forward all calls: the switches, the header, and where 
   // The phone system refuses to forward a line to itself: the refusal is shown, nothing changes.
   await forwardTo.fill('1001');
   await forward.click();
-  const refusal = page.getByRole('alert').filter({ hasText: 'Cannot change forwarding' });
-  await expect(refusal).toHaveText(
-    'Cannot change forwarding: the phone system does not accept that number as a forwarding destination',
+  const refusal = notice(page, 'Cannot change forwarding');
+  await expect(refusal.locator('.notice-text')).toHaveText(
+    'Error: Cannot change forwarding: the phone system does not accept that number as a forwarding destination',
   );
   await expect(refusal).toHaveAttribute('data-code', 'CTI_ERROR');
   await expect(forward).toHaveAttribute('aria-checked', 'false');
@@ -353,6 +384,12 @@ test('Do not disturb and forward all calls: the switches, the header, and where 
   await forward.click();
   await expect(forward).toHaveAttribute('aria-checked', 'false');
   await expect(header).not.toContainText('1002');
+  // Turning forwarding off keeps its number: back on is one click.
+  await expect(forwardTo).toHaveValue('1002');
+  await forward.click();
+  await expect(forward).toHaveAccessibleDescription('To 1002');
+  await forward.click();
+  await expect(forward).toHaveAttribute('aria-checked', 'false');
   await expect(page.locator('.app')).toHaveAttribute('data-session', 'active');
 });
 
@@ -366,7 +403,7 @@ test('a CTI node goes down and comes back: Down, the degraded banner, Up with a 
   await aliceAtHerDesk(page, service);
   const [first] = await service.admin.nodes();
   if (first === undefined) throw new Error('the simulator has no node');
-  await page.getByRole('button', { name: 'CTI up. Open health' }).click();
+  await page.getByRole('button', { name: 'Phone system online. Open Health' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Health' })).toBeVisible();
   const card = nodeCard(page, first.address);
   await expect(card).toHaveAttribute('data-state', 'up');
@@ -389,7 +426,7 @@ test('a CTI node goes down and comes back: Down, the degraded banner, Up with a 
   await service.admin.node(0, 'stop');
   await expect(card).toHaveAttribute('data-state', 'down');
   await expect(page.getByRole('alert')).toHaveText('CTI link degraded: 1 of 2 CTI Managers up.');
-  await expect(page.getByRole('button', { name: 'CTI degraded. Open health' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Phone system partly online. Open Health' })).toBeVisible();
   await expect(card.locator('.node-error')).not.toBeEmpty();
   await shot(page, 'health-degraded');
 
@@ -407,7 +444,7 @@ test('a CTI node goes down and comes back: Down, the degraded banner, Up with a 
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(connectionId).not.toHaveText(before);
   await expect(connectionId).not.toHaveText('—');
-  await expect(page.getByRole('button', { name: 'CTI up. Open health' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Phone system online. Open Health' })).toBeVisible();
   await expect(page.locator('.app')).toHaveAttribute('data-session', 'active');
 });
 
@@ -428,17 +465,23 @@ test('history lists the calls, after a reload and after a restart with the same 
   await expect(duration(page, 'Bob Baker')).toHaveText(/^0:(0[1-9]|[1-5]\d)$/);
   await bob.getByRole('button', { name: 'Hang up' }).click();
   await expect(bob).toHaveCount(0);
-  await first.admin.placeInboundCall(CALLER, '1001');
-  await ringingCard(page, CALLER).getByRole('button', { name: 'Decline' }).click();
-  await expect(ringingCard(page, CALLER)).toHaveCount(0);
+  // A caller who gives up before Alice answers: a missed call, and a badge on History.
+  const missed = await first.admin.placeInboundCall(CALLER, '1001');
+  await expect(ringingCard(page, CALLER_SHOWN)).toBeVisible();
+  await first.admin.clearCall(missed.callId);
+  await expect(ringingCard(page, CALLER_SHOWN)).toHaveCount(0);
+  await expect(tab(page, 'History')).toHaveAccessibleName('History, 1 missed');
+  await shot(page, 'missed-badge');
 
   const expectHistory = async (): Promise<void> => {
     await goTo(page, 'History');
+    // Seen: the badge is gone.
+    await expect(tab(page, 'History')).toHaveAccessibleName('History');
     const items = page.getByRole('main').getByRole('listitem');
     await expect(items).toHaveCount(2);
     // Newest first.
     await expect(items.nth(0)).toHaveAttribute('data-outcome', 'missed');
-    await expect(items.nth(0)).toContainText(CALLER);
+    await expect(items.nth(0)).toContainText(CALLER_SHOWN);
     await expect(items.nth(1)).toHaveAttribute('data-outcome', 'answered');
     await expect(items.nth(1)).toContainText('Bob Baker');
     await expect(items.nth(1)).toContainText(/Answered · 0:(0[1-9]|[1-5]\d)/);
@@ -457,7 +500,23 @@ test('history lists the calls, after a reload and after a restart with the same 
   expect(await first.stop()).toBe(0);
   const second = await services.start('alice', dataDir);
   await openShell(page, second);
+  await chooseLine(page, ALICE_LINE);
   await expectHistory();
+  // Call back dials in one click; focus is on the new call.
   await page.getByRole('button', { name: 'Call back Bob Baker' }).click();
-  await expect(page.getByRole('combobox', { name: 'Number or name' })).toHaveValue('1002');
+  const again = callCard(page, 'Bob Baker');
+  await expect(again).toBeFocused();
+  await expect(again).toHaveAttribute('data-state', /alerting|connected/);
+  await shot(page, 'call-back');
+  await again.getByRole('button', { name: 'Hang up' }).click();
+  await expect(again).toHaveCount(0);
+  await expect.poll(() => second.admin.calls()).toEqual([]);
+
+  // Redial calls the last number dialled (Bob, again).
+  await goTo(page, 'Dial');
+  await expect(page.getByRole('button', { name: 'Redial' })).toHaveAttribute('title', 'Call Bob Baker again');
+  await page.getByRole('button', { name: 'Redial' }).click();
+  await expect(callCard(page, 'Bob Baker')).toBeFocused();
+  await callCard(page, 'Bob Baker').getByRole('button', { name: 'Hang up' }).click();
+  await expect(callCard(page, 'Bob Baker')).toHaveCount(0);
 });

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild } from 'vite';
+import { expectAccessible } from './axe.js';
 import { makeTempDir, removeDir, startService, type RealService } from './real-service.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,10 +114,22 @@ export { expect };
 
 export const nav = (page: Page): Locator => page.getByRole('navigation', { name: 'Screens' });
 
+/** A tab, by its label (a count may follow: "History, 1 missed"). */
+export const tab = (page: Page, screen: string): Locator =>
+  nav(page).getByRole('button', { name: new RegExp(`^${screen}(,|$)`) });
+
 export async function goTo(page: Page, screen: string): Promise<void> {
-  await nav(page).getByRole('button', { name: screen, exact: true }).click();
+  await tab(page, screen).click();
   await expect(page.getByRole('heading', { level: 1, name: screen })).toBeVisible();
 }
+
+/** A notice in the notices log (docs/ui.md §1), by its text. */
+export const notice = (page: Page, text: string | RegExp): Locator =>
+  page.getByRole('log', { name: 'Notices' }).locator('.notice').filter({ hasText: text });
+
+/** A key of a keypad, named by what it shows ("2 ABC"). */
+export const key = (pad: Locator, digit: string): Locator =>
+  pad.getByRole('button', { name: new RegExp(`^${digit.replace(/[*#]/, '\\$&')}( |$)`) });
 
 export const callCard = (page: Page, name: string): Locator =>
   page.getByRole('article', { name: `Call with ${name}`, exact: true });
@@ -139,18 +152,14 @@ export async function openShell(page: Page, service: RealService): Promise<void>
 /** Lines → the appearance button → the Calls screen with the session active. */
 export async function chooseLine(page: Page, name: string): Promise<void> {
   await goTo(page, 'Lines');
-  const line = page
-    .getByRole('list', { name: 'Line appearances' })
-    .getByRole('button', { name, exact: true });
+  const line = page.getByRole('list', { name: 'Your lines' }).getByRole('button', { name, exact: true });
   await line.click();
-  await expect(nav(page).getByRole('button', { name: 'Calls', exact: true })).toHaveAttribute(
-    'aria-current',
-    'page',
-  );
+  await expect(tab(page, 'Calls')).toHaveAttribute('aria-current', 'page');
   await expect(page.locator('.app')).toHaveAttribute('data-session', 'active');
 }
 
-export const ALICE_LINE = 'Alice Archer: 1001 on SEP00AABB000001';
+/** Alice's desk line as the Lines screen names it: label · number, then the phone. */
+export const ALICE_LINE = 'Alice Archer · 1001, Alice Archer - desk · Cisco 8865';
 
 /** Opens the shell and takes Alice's desk line: where most flows start. */
 export async function aliceAtHerDesk(page: Page, service: RealService): Promise<void> {
@@ -168,7 +177,9 @@ export async function dial(page: Page, number: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** A full-page screenshot under test-results/screenshots/real-<name>.png. */
+/** A full-page screenshot under test-results/screenshots/real-<name>.png, and axe on the
+ *  same state (no serious or critical violation: docs/ui.md §7). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `real-${name}.png`), fullPage: true });
+  await expectAccessible(page, `real-${name}`, test.info());
 }

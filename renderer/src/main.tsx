@@ -16,12 +16,15 @@ root.render(
       <App host={resolution.host} />
     ) : (
       <div className="app app-loading" data-ready="false">
-        <div className="callout callout-warn" role="alert">
-          <p>
-            <strong>Not connected to Deskline</strong>
-          </p>
-          <p>{resolution.reason}</p>
-        </div>
+        <main className="main">
+          <h1 className="visually-hidden">Deskline</h1>
+          <div className="callout callout-warn" role="alert">
+            <p>
+              <strong>Not connected to Deskline</strong>
+            </p>
+            <p>{resolution.reason}</p>
+          </div>
+        </main>
       </div>
     )}
   </StrictMode>,

@@ -58,6 +58,10 @@ export interface FixtureDesk {
   farEndAnswers(callId?: string): void;
   /** The far end hangs up. */
   farEndHangsUp(callId: string): void;
+  /** The call fails or ends with an ECMA-269 cause and stays listed (until dismissed). */
+  endCall(callId: string, state: 'failed' | 'cleared', cause: string): void;
+  /** Replaces the user (e.g. one without a licence: every line not controllable). */
+  setUser(user: DeskStateView['user'], lines?: LineAppearanceView[]): void;
   setCallAction(callId: string, action: CallAction, availability: ActionAvailability): void;
   setCti(cti: CtiHealthView): void;
   setNodeState(index: number, state: CtiNodeView['state'], lastError?: string): void;
@@ -682,7 +686,21 @@ export function createFixtureDesk(
       publish();
     },
     farEndHangsUp(callId) {
-      removeCall(callId, 'answered');
+      const call = findCall(callId);
+      // A caller who gives up before anyone answers leaves a missed call.
+      removeCall(
+        callId,
+        call.direction === 'inbound' && call.connectedAt === undefined ? 'missed' : 'answered',
+      );
+      publish();
+    },
+    endCall(callId, state, cause) {
+      findCall(callId);
+      updateCall(callId, { state, cause, endedAt: now() });
+      publish();
+    },
+    setUser(user, lines) {
+      desk = { ...desk, user, ...(lines === undefined ? {} : { lines }) };
       publish();
     },
     setCallAction(callId, action, availability) {

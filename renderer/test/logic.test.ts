@@ -1,15 +1,33 @@
 // The renderer's pure logic: formatting, call layout, keyboard map, dial suggestions,
 // notices and the settings form.
 import { describe, expect, it } from 'vitest';
-import type { CallAction, CallView, SettingsView } from '../../common/src/api/views.js';
+import type {
+  CallAction,
+  CallView,
+  DeskStateView,
+  HistoryEntryView,
+  SettingsView,
+} from '../../common/src/api/views.js';
 import {
+  ACTION_LABEL,
   availability,
   conferenceSize,
+  controlBlocked,
+  dialBlocked,
   failureReason,
   focusCall,
   layoutCalls,
+  neighbourOf,
   partyName,
 } from '../src/lib/call-model.js';
+import {
+  lastDialled,
+  newestMissedAt,
+  readSeenAt,
+  SEEN_KEY,
+  unseenMissed,
+  writeSeenAt,
+} from '../src/lib/history.js';
 import { formatDay, formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
 import { shortcutFor, type KeyLike } from '../src/lib/keyboard.js';
 import { addNotice, MAX_NOTICES, removeNotice } from '../src/lib/notices.js';
@@ -134,7 +152,8 @@ describe('call layout', () => {
       ...conference,
       parties: [bob, desk, { number: '+14085550123', state: 'connected' as const }],
     };
-    expect(partyName(four)).toBe('Help Desk, Bob Baker and +14085550123');
+    // A number is named as people write it (docs/ui.md §8).
+    expect(partyName(four)).toBe('Help Desk, Bob Baker and +1 408 555 0123');
     expect(partyName(call('2002', 'connected', { remote: { number: '2002', display: ' ' } }))).toBe('2002');
   });
 
@@ -328,5 +347,121 @@ describe('the fixture desk used by the screen tests', () => {
     const days = entries.map((e) => formatDay(e.startedAt, clock));
     expect(days).toEqual(['Today', 'Today', 'Yesterday', 'Yesterday']);
     for (const e of entries) expect(e.startedAt).toBeLessThanOrEqual(clock);
+  });
+});
+
+describe('calls while the link is down', () => {
+  const cti = (overall: DeskStateView['cti']['overall']): DeskStateView['cti'] => ({ overall, nodes: [] });
+  const active = { state: 'active' as const };
+
+  it('blocks every action with one reason while no CTI Manager is up or the line is reconnecting', () => {
+    expect(controlBlocked({ cti: cti('up'), session: active })).toBeUndefined();
+    expect(controlBlocked({ cti: cti('degraded'), session: active })).toBeUndefined();
+    const down = controlBlocked({ cti: cti('down'), session: active });
+    expect(down).toMatch(/^The link to the phone system is down/);
+    expect(controlBlocked({ cti: cti('up'), session: { state: 'recovering' } })).toBe(down);
+    const connected = call('c', 'connected', {
+      actions: { ...call('c', 'connected').actions, hold: { enabled: true } },
+    });
+    expect(availability(connected, 'hold')).toEqual({ enabled: true });
+    expect(availability(connected, 'hold', down)).toEqual({ enabled: false, reason: down });
+  });
+
+  it('says first what the user can do about dialling: choose a line, then wait for the link', () => {
+    expect(dialBlocked({ cti: cti('down'), session: { state: 'noLine' } })).toBe(
+      'Choose a line to control first',
+    );
+    expect(dialBlocked({ cti: cti('down'), session: active })).toMatch(/link to the phone system is down/);
+    expect(dialBlocked({ cti: cti('up'), session: { state: 'starting' } })).toBe(
+      'Your line is not ready yet',
+    );
+    expect(dialBlocked({ cti: cti('up'), session: active })).toBeUndefined();
+  });
+});
+
+describe('focus after calls leave', () => {
+  it('goes to the card after theirs, else the one before, else nowhere (the heading)', () => {
+    const { groups } = layoutCalls([
+      call('a', 'connected'),
+      call('h', 'held'),
+      call('b', 'connected', { consultationOf: 'h' }),
+      call('c', 'alerting'),
+    ]);
+    // Groups: the consultation (h+b) first, then a, then c.
+    expect(neighbourOf(groups, ['h', 'b'])).toEqual(['a']);
+    expect(neighbourOf(groups, ['a'])).toEqual(['c']);
+    expect(neighbourOf(groups, ['c'])).toEqual(['a']);
+    expect(neighbourOf(groups, ['gone'])).toBeUndefined();
+    expect(neighbourOf(layoutCalls([call('a', 'connected')]).groups, ['a'])).toBeUndefined();
+  });
+});
+
+describe('words on buttons', () => {
+  it('names no action after its CSTA service', () => {
+    const labels = Object.values(ACTION_LABEL);
+    for (const jargon of ['Deflect', 'Alternate', 'Reconnect', 'Consultation'])
+      expect(
+        labels.some((l) => l.includes(jargon)),
+        jargon,
+      ).toBe(false);
+    expect(ACTION_LABEL.deflect).toBe('Send to…');
+    expect(ACTION_LABEL.alternate).toBe('Swap');
+  });
+});
+
+describe('missed calls and redial', () => {
+  const entry = (id: string, extra: Partial<HistoryEntryView>): HistoryEntryView => ({
+    id,
+    callId: `c-${id}`,
+    direction: 'inbound',
+    number: '2002',
+    startedAt: 0,
+    durationMs: 0,
+    outcome: 'answered',
+    ...extra,
+  });
+  const history = [
+    entry('1', { outcome: 'missed', startedAt: 100 }),
+    entry('2', { outcome: 'answered', startedAt: 200 }),
+    entry('3', { outcome: 'missed', startedAt: 300 }),
+    entry('4', { direction: 'outbound', number: '+442071234567', startedAt: 250 }),
+    entry('5', { direction: 'outbound', number: '1002', startedAt: 150 }),
+  ];
+
+  it('counts missed calls newer than the last one seen', () => {
+    expect(unseenMissed(history, 0)).toBe(2);
+    expect(unseenMissed(history, 100)).toBe(1);
+    expect(unseenMissed(history, newestMissedAt(history))).toBe(0);
+    expect(newestMissedAt(null)).toBe(0);
+    expect(unseenMissed(null, 0)).toBe(0);
+  });
+
+  it('keeps "seen" in storage, and survives storage that refuses', () => {
+    const store = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+    };
+    expect(readSeenAt(storage)).toBe(0);
+    writeSeenAt(storage, 300);
+    expect(store.get(SEEN_KEY)).toBe('300');
+    expect(readSeenAt(storage)).toBe(300);
+    const broken = {
+      getItem: (): string => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+    };
+    expect(readSeenAt(broken)).toBe(0);
+    expect(() => writeSeenAt(broken, 1)).not.toThrow();
+    expect(readSeenAt({ getItem: () => 'garbage' })).toBe(0);
+  });
+
+  it('redials the newest outbound call', () => {
+    expect(lastDialled(history)?.number).toBe('+442071234567');
+    expect(lastDialled(history.filter((e) => e.direction === 'inbound'))).toBeUndefined();
+    expect(lastDialled(null)).toBeUndefined();
   });
 });

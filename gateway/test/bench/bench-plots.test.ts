@@ -2,12 +2,12 @@
 // well-formed XML, carries every series and its accessible title, is the same bytes for the same
 // input, and the report replaces exactly what lies between its markers.
 import { describe, expect, it } from 'vitest';
-import { parseXml } from '../../src/csta/xml.js';
+import { DEFAULT_XML_LIMITS, parseXml } from '../../src/csta/xml.js';
 import { lineChart, logTicks, niceTicks } from '../../../bench/lib/svg.js';
 import { replaceBetween, README_MARKERS } from '../../../bench/report.js';
 
 /** Well-formed by the engine's own XML parser (no DTD, so the SVG declares none). */
-const wellFormed = (svg: string): boolean => parseXml(svg, { maxBytes: 1 << 20, maxDepth: 24 }).ok;
+const wellFormed = (svg: string): boolean => parseXml(svg, { ...DEFAULT_XML_LIMITS, maxBytes: 1 << 20 }).ok;
 
 const spec = {
   title: 'CPU per request against rate',

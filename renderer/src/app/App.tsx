@@ -1,11 +1,20 @@
-// The tray window: header, notices, ringing calls, tabs and the current screen.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+// The tray window: header, tabs, ringing calls, then the main landmark with the notices and
+// the current screen.
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { CallView } from '../../../common/src/api/views.js';
 import type { HostBridge } from '../bridge/host.js';
 import { RingingCard } from '../components/CallCards.js';
 import { Header, HelpDialog, Notices, Tabs } from '../components/Chrome.js';
-import { availability, focusCall, layoutCalls } from '../lib/call-model.js';
+import {
+  availability,
+  controlBlocked,
+  focusCall,
+  layoutCalls,
+  neighbourOf,
+  partyName,
+} from '../lib/call-model.js';
 import { shortcutFor, type Screen } from '../lib/keyboard.js';
+import { newestMissedAt, readSeenAt, unseenMissed, writeSeenAt } from '../lib/history.js';
 import { CallsScreen } from '../screens/CallsScreen.js';
 import { DialScreen } from '../screens/DialScreen.js';
 import { HealthScreen } from '../screens/HealthScreen.js';
@@ -43,9 +52,53 @@ function CurrentScreen({ screen }: { screen: Screen }) {
   }
 }
 
+/** localStorage, where the page may use it (a sandboxed or opaque origin may refuse). */
+function pageStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+const subscribeVisibility = (onChange: () => void): (() => void) => {
+  document.addEventListener('visibilitychange', onChange);
+  return () => document.removeEventListener('visibilitychange', onChange);
+};
+const pageVisible = (): boolean => document.visibilityState === 'visible';
+
+/** The screen's heading: where focus goes when nothing better is left (docs/ui.md §3). */
+const focusHeading = (): void => document.getElementById('screen-heading')?.focus();
+
+/**
+ * Focus never falls to the page body: when the element that had focus leaves the page (its
+ * call ended, its panel closed, its notice was dismissed) and nothing took focus, the screen's
+ * heading takes it. Actions that know a better place (the next call card) ask for it first.
+ */
+function useFocusRescue(): void {
+  useEffect(() => {
+    let last: Element | null = null;
+    const onFocusIn = (event: FocusEvent): void => {
+      if (event.target instanceof Element) last = event.target;
+    };
+    const observer = new MutationObserver(() => {
+      if (last === null || last.isConnected) return;
+      last = null;
+      const active = document.activeElement;
+      if (active === null || active === document.body) focusHeading();
+    });
+    document.addEventListener('focusin', onFocusIn);
+    observer.observe(document.body, { childList: true, subtree: true });
+    return () => {
+      document.removeEventListener('focusin', onFocusIn);
+      observer.disconnect();
+    };
+  }, []);
+}
+
 export function App({ host }: { host: HostBridge }) {
   const desk = useDesk(host);
-  const { state, settings, run, notify } = desk;
+  const { state, settings, history, run, notify } = desk;
   const [screen, setScreen] = useState<Screen>('calls');
   const [dialPrefill, setDialPrefill] = useState<Navigation['dialPrefill']>(null);
   const [focusRequest, setFocusRequest] = useState<Navigation['focusRequest']>(null);
@@ -54,6 +107,7 @@ export function App({ host }: { host: HostBridge }) {
   const seq = useRef(0);
   const claimed = useRef(0);
   useTheme(settings?.theme);
+  useFocusRescue();
 
   const go = useCallback((next: Screen, options?: { number?: string; focus?: FocusTarget }) => {
     seq.current += 1;
@@ -61,6 +115,10 @@ export function App({ host }: { host: HostBridge }) {
     setScreen(next);
     if (options?.number !== undefined) setDialPrefill({ number: options.number, seq: id });
     if (options?.focus !== undefined) setFocusRequest({ target: options.focus, seq: id });
+  }, []);
+  const focus = useCallback((target: FocusTarget) => {
+    seq.current += 1;
+    setFocusRequest({ target, seq: seq.current });
   }, []);
   const claimFocus = useCallback((id: number): boolean => {
     if (id <= claimed.current) return false;
@@ -77,7 +135,7 @@ export function App({ host }: { host: HostBridge }) {
       );
     });
     const offIncoming = bridge.on('desk.incomingCall', (call: CallView) => {
-      setAnnouncement(`Incoming call from ${call.remote.display ?? call.remote.number}`);
+      setAnnouncement(`Incoming call from ${partyName(call)}`);
     });
     return () => {
       offNavigate();
@@ -87,6 +145,25 @@ export function App({ host }: { host: HostBridge }) {
 
   const calls = state?.calls;
   const layout = useMemo(() => layoutCalls(calls ?? []), [calls]);
+  const blocked = state === null ? undefined : controlBlocked(state);
+
+  const focusAfterEnd = useCallback(
+    (callIds: readonly string[]) => {
+      const next = neighbourOf(layout.groups, callIds);
+      return () => focus(next === undefined ? 'heading' : { calls: next });
+    },
+    [layout, focus],
+  );
+
+  // Missed calls are "seen" once the History screen is on screen (docs/ui.md §2).
+  const visible = useSyncExternalStore(subscribeVisibility, pageVisible);
+  const [seenAt, setSeenAt] = useState(() => readSeenAt(pageStorage()));
+  const newestMissed = newestMissedAt(history);
+  if (screen === 'history' && visible && history !== null && newestMissed > seenAt) setSeenAt(newestMissed);
+  useEffect(() => {
+    if (seenAt > 0) writeSeenAt(pageStorage(), seenAt);
+  }, [seenAt]);
+  const missedCount = unseenMissed(history, seenAt);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent): void => {
@@ -110,40 +187,47 @@ export function App({ host }: { host: HostBridge }) {
         case 'decline': {
           if (ringing === undefined) return notify('info', 'No call is ringing.');
           const action = shortcut.kind === 'answer' ? 'answer' : 'decline';
-          const can = availability(ringing, action);
+          const can = availability(ringing, action, blocked);
           if (!can.enabled)
             return notify(
               'warning',
               `${action === 'answer' ? 'Answer' : 'Decline'}: ${can.reason ?? 'not available'}`,
             );
-          void run((a) =>
-            action === 'answer'
-              ? a.desk.answer({ callId: ringing.callId })
-              : a.desk.hangup({ callId: ringing.callId }),
-          );
+          void (async () => {
+            const result = await run(
+              (a) =>
+                action === 'answer'
+                  ? a.desk.answer({ callId: ringing.callId })
+                  : a.desk.hangup({ callId: ringing.callId }),
+              action,
+            );
+            if (result.ok && action === 'answer') go('calls', { focus: { calls: [ringing.callId] } });
+          })();
           return;
         }
         case 'holdToggle': {
           if (current === undefined) return notify('info', 'No call to hold or resume.');
           const action = current.state === 'held' ? 'retrieve' : 'hold';
-          const can = availability(current, action);
+          const can = availability(current, action, blocked);
           if (!can.enabled)
             return notify(
               'warning',
               `${action === 'hold' ? 'Hold' : 'Resume'}: ${can.reason ?? 'not available'}`,
             );
-          void run((a) =>
-            action === 'hold'
-              ? a.desk.hold({ callId: current.callId })
-              : a.desk.retrieve({ callId: current.callId }),
+          void run(
+            (a) =>
+              action === 'hold'
+                ? a.desk.hold({ callId: current.callId })
+                : a.desk.retrieve({ callId: current.callId }),
+            action === 'hold' ? 'hold' : 'resume',
           );
           return;
         }
         case 'hangup': {
           if (current === undefined) return notify('info', 'No call to end.');
-          const can = availability(current, 'hangup');
+          const can = availability(current, 'hangup', blocked);
           if (!can.enabled) return notify('warning', `Hang up: ${can.reason ?? 'not available'}`);
-          void run((a) => a.desk.hangup({ callId: current.callId }));
+          void run((a) => a.desk.hangup({ callId: current.callId }), 'hang up');
           return;
         }
         default: {
@@ -154,21 +238,30 @@ export function App({ host }: { host: HostBridge }) {
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [calls, layout, go, run, notify]);
+  }, [calls, layout, blocked, go, run, notify]);
 
   if (state === null) {
     return (
       <div className="app app-loading" data-ready="false">
-        <p className="loading" role="status">
-          {desk.loadError ?? 'Connecting to Deskline…'}
-        </p>
-        <Notices notices={desk.notices} onDismiss={desk.dismiss} />
+        <main className="main">
+          <h1 className="visually-hidden">Deskline</h1>
+          <p className="loading" role="status">
+            {desk.loadError ?? 'Connecting to Deskline…'}
+          </p>
+          <Notices notices={desk.notices} onDismiss={desk.dismiss} />
+        </main>
       </div>
     );
   }
 
-  const nav: Navigation = { screen, go, dialPrefill, focusRequest, claimFocus };
-  const context: DeskContextValue = { ...desk, state, nav };
+  const nav: Navigation = { screen, go, focus, focusAfterEnd, dialPrefill, focusRequest, claimFocus };
+  const context: DeskContextValue = {
+    ...desk,
+    state,
+    nav,
+    controlBlocked: blocked,
+    unseenMissed: missedCount,
+  };
   const liveCalls = state.calls.filter((c) => c.state !== 'cleared').length;
 
   return (
@@ -181,8 +274,7 @@ export function App({ host }: { host: HostBridge }) {
         data-cti={state.cti.overall}
       >
         <Header state={state} link={desk.link} onGo={(s) => go(s)} />
-        <Tabs screen={screen} callCount={liveCalls} onGo={(s) => go(s)} />
-        <Notices notices={desk.notices} onDismiss={desk.dismiss} />
+        <Tabs screen={screen} callCount={liveCalls} missedCount={missedCount} onGo={(s) => go(s)} />
         {layout.ringing.length > 0 ? (
           <div className="ringing-area">
             {layout.ringing.map((call) => (
@@ -191,11 +283,12 @@ export function App({ host }: { host: HostBridge }) {
           </div>
         ) : null}
         <main className="main">
+          <Notices notices={desk.notices} onDismiss={desk.dismiss} onFocusAway={focusHeading} />
           <CurrentScreen screen={screen} />
+          <p className="visually-hidden" aria-live="assertive">
+            {announcement}
+          </p>
         </main>
-        <p className="visually-hidden" aria-live="assertive">
-          {announcement}
-        </p>
         <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       </div>
     </DeskContext.Provider>

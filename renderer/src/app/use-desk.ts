@@ -12,6 +12,7 @@ import type {
 import type { HostBridge } from '../bridge/host.js';
 import type { LinkState } from '../bridge/ws-bridge.js';
 import { addNotice, removeNotice, type UiNotice } from '../lib/notices.js';
+import { plainError } from '../lib/plain.js';
 
 export const HISTORY_LIMIT = 200;
 
@@ -27,8 +28,9 @@ export interface DeskData {
   /** 'ipc' in Electron: there is no link that can drop. */
   link: LinkState | 'ipc';
   loadError: string | null;
-  /** Runs an API call; a refusal becomes an error notice with the engine's message. */
-  run: <T>(call: (api: DomainApi) => Promise<T>) => Promise<RunResult<T>>;
+  /** Runs an API call; a refusal becomes an error notice with the engine's reason in plain
+   *  words (`action` names what was tried: "hold", "transfer the call"). */
+  run: <T>(call: (api: DomainApi) => Promise<T>, action?: string) => Promise<RunResult<T>>;
   notify: (level: NoticeView['level'], message: string, code?: string) => void;
   dismiss: (id: number) => void;
 }
@@ -47,11 +49,24 @@ export function useDesk(host: HostBridge): DeskData {
   const [loadError, setLoadError] = useState<string | null>(null);
   const noticeSeq = useRef(0);
 
-  const pushNotice = useCallback((notice: NoticeView) => {
+  const pushNotice = useCallback((notice: NoticeView & { detail?: string }) => {
     noticeSeq.current += 1;
     const id = noticeSeq.current;
     setNotices((list) => addNotice(list, notice, id));
   }, []);
+
+  /** A notice from the host (main, the engine): its message may carry technical detail. */
+  const pushHostNotice = useCallback(
+    (notice: NoticeView) => {
+      const plain = plainError({ code: notice.code ?? '', message: notice.message });
+      pushNotice({
+        ...notice,
+        message: plain.text,
+        ...(plain.detail === undefined ? {} : { detail: plain.detail }),
+      });
+    },
+    [pushNotice],
+  );
 
   const notify = useCallback(
     (level: NoticeView['level'], message: string, code?: string) =>
@@ -64,13 +79,20 @@ export function useDesk(host: HostBridge): DeskData {
   const dismiss = useCallback((id: number) => setNotices((list) => removeNotice(list, id)), []);
 
   const run = useCallback(
-    async <T>(call: (api: DomainApi) => Promise<T>): Promise<RunResult<T>> => {
+    async <T>(call: (api: DomainApi) => Promise<T>, action?: string): Promise<RunResult<T>> => {
       try {
         return { ok: true, value: await call(bridge.api) };
       } catch (error) {
         const view = toErrorView(error);
-        // "A refused action shows why": the engine's message, as it sent it.
-        pushNotice({ level: 'error', code: view.code, message: view.message, at: Date.now() });
+        // "A refused action shows why": the engine's reason, in plain words (docs/ui.md §8).
+        const plain = plainError(view, action);
+        pushNotice({
+          level: 'error',
+          code: view.code,
+          message: plain.text,
+          at: Date.now(),
+          ...(plain.detail === undefined ? {} : { detail: plain.detail }),
+        });
         return { ok: false, error: view };
       }
     },
@@ -102,11 +124,11 @@ export function useDesk(host: HostBridge): DeskData {
         setHistory(entries);
         refreshRecent();
       }),
-      bridge.on('app.notice', pushNotice),
+      bridge.on('app.notice', pushHostNotice),
     ];
     bridge.ready();
     const failed = (what: string) => (error: unknown) => {
-      if (alive) setLoadError(`${what}: ${toErrorView(error).message}`);
+      if (alive) setLoadError(`${what}: ${plainError(toErrorView(error)).text}`);
     };
     bridge.api.desk.getState({}).then((view) => {
       if (!alive) return;
@@ -124,7 +146,7 @@ export function useDesk(host: HostBridge): DeskData {
       alive = false;
       for (const off of offs) off();
     };
-  }, [bridge, pushNotice]);
+  }, [bridge, pushHostNotice]);
 
   const link = useSyncExternalStore(
     useCallback(

@@ -1,27 +1,31 @@
-// The always-visible parts: header (line, session, CTI state), screen tabs, notices,
-// the keyboard help dialog.
+// The always-visible parts: header (line, session, link to the phone system), screen tabs,
+// notices, the keyboard help dialog. Every control is named by what it shows (WCAG 2.5.3:
+// the visible label is inside the accessible name), with words for people (docs/ui.md §8).
 import { useEffect, useRef } from 'react';
 import type { DeskStateView } from '../../../common/src/api/views.js';
 import type { LinkState } from '../bridge/ws-bridge.js';
 import { SCREEN_LABEL, SCREENS, SHORTCUT_HELP, type Screen } from '../lib/keyboard.js';
 import { INFO_NOTICE_MS, type UiNotice } from '../lib/notices.js';
+import { formatNumber } from '../lib/phone.js';
+import { phoneName } from '../lib/plain.js';
 import { Icon, type IconName } from './Icon.js';
 
 const SESSION_LABEL: Readonly<Record<DeskStateView['session']['state'], string>> = {
   noLine: 'No line',
   starting: 'Starting',
   active: 'Ready',
-  recovering: 'Recovering',
-  failed: 'Failed',
+  recovering: 'Reconnecting',
+  failed: 'Not available',
 };
 
-const CTI_LABEL: Readonly<Record<DeskStateView['cti']['overall'], string>> = {
-  up: 'up',
-  degraded: 'degraded',
-  down: 'down',
+/** The link to the phone system (the CTI link) as a person reads it. */
+export const LINK_WORD: Readonly<Record<DeskStateView['cti']['overall'], string>> = {
+  up: 'Online',
+  degraded: 'Partly online',
+  down: 'Offline',
 };
 
-const LINK_LABEL: Readonly<Record<LinkState, string>> = {
+const SHELL_LINK_LABEL: Readonly<Record<LinkState, string>> = {
   connecting: 'Connecting to Deskline…',
   open: 'Connected',
   reconnecting: 'Connection lost — reconnecting…',
@@ -39,49 +43,61 @@ export function Header({
 }) {
   const line = state.lines.find((l) => l.id === state.selectedLineId);
   const forwarded = state.features.forwarding.find((f) => f.on && f.type === 'forwardImmediate');
-  // In a narrow tray the label gives way (ellipsis), never the number.
-  const lineText =
-    line === undefined ? (
-      'Choose a line'
-    ) : (
-      <>
-        <span className="line-chip-label">{line.label === '' ? line.dn : line.label}</span>
-        <span className="line-chip-dn"> · {line.dn}</span>
-      </>
-    );
   return (
     <header className="topbar">
+      {/* Named by its content: what it shows, then what it does. */}
       <button
         type="button"
         className="line-chip"
         data-state={line === undefined ? 'none' : 'selected'}
-        aria-label={
-          line === undefined
-            ? 'No line chosen. Choose a line'
-            : `Line ${line.dn} on ${line.deviceName}. Change line`
-        }
         onClick={() => onGo('lines')}
       >
         <Icon name="phone" />
-        <span className="line-chip-text">
-          <span className="line-chip-main">{lineText}</span>
-          {line === undefined ? null : <span className="line-chip-sub">{line.deviceName}</span>}
-        </span>
+        {line === undefined ? (
+          <span className="line-chip-text">
+            <span className="line-chip-main">
+              <span className="name-only">No line chosen. </span>Choose a line
+            </span>
+          </span>
+        ) : (
+          <span className="line-chip-text">
+            {/* In a narrow tray the label gives way (ellipsis), never the number. */}
+            <span className="line-chip-main">
+              <span className="line-chip-label">{line.label === '' ? 'Line' : line.label}</span>
+              <span className="line-chip-dn">
+                {' '}
+                · {line.dn}
+                <span className="name-only">, </span>
+              </span>
+            </span>
+            <span className="line-chip-sub">
+              {phoneName(line)}
+              <span className="name-only">. Change line</span>
+            </span>
+          </span>
+        )}
       </button>
       <div className="status-cluster">
         {link !== 'ipc' && link !== 'open' ? (
           <span className="badge badge-warn" role="status" data-link={link}>
-            {LINK_LABEL[link]}
+            {SHELL_LINK_LABEL[link]}
           </span>
         ) : null}
         {state.features.doNotDisturb ? (
           <span className="badge badge-warn" title="Do not disturb is on">
-            <Icon name="moon" /> DND
+            <Icon name="moon" />
+            <span aria-hidden="true">DND</span>
+            <span className="visually-hidden">Do not disturb is on</span>
           </span>
         ) : null}
         {forwarded === undefined ? null : (
-          <span className="badge badge-warn" title={`All calls forwarded to ${forwarded.to ?? ''}`}>
-            <Icon name="forward" /> {forwarded.to ?? 'Fwd'}
+          <span
+            className="badge badge-warn"
+            title={`All calls go to ${forwarded.to === undefined ? 'another number' : formatNumber(forwarded.to)}`}
+          >
+            <Icon name="forward" />
+            <span className="visually-hidden">All calls go to </span>
+            {forwarded.to === undefined ? 'Forwarded' : formatNumber(forwarded.to)}
           </span>
         )}
         <span
@@ -89,7 +105,6 @@ export function Header({
           role="status"
           data-state={state.session.state}
           aria-label={`Session: ${SESSION_LABEL[state.session.state]}`}
-          title={state.session.reason}
         >
           {SESSION_LABEL[state.session.state]}
         </span>
@@ -97,12 +112,12 @@ export function Header({
           type="button"
           className="cti-indicator"
           data-state={state.cti.overall}
-          aria-label={`CTI ${CTI_LABEL[state.cti.overall]}. Open health`}
-          title={`CTI ${CTI_LABEL[state.cti.overall]}`}
+          aria-label={`Phone system ${LINK_WORD[state.cti.overall].toLowerCase()}. Open Health`}
+          title={`Link to the phone system: ${LINK_WORD[state.cti.overall].toLowerCase()}`}
           onClick={() => onGo('health')}
         >
           <span className="dot" data-state={state.cti.overall} aria-hidden="true" />
-          <span className="cti-text">CTI</span>
+          <span className="cti-text">{LINK_WORD[state.cti.overall]}</span>
         </button>
       </div>
     </header>
@@ -118,13 +133,25 @@ const SCREEN_ICON: Readonly<Record<Screen, IconName>> = {
   settings: 'settings',
 };
 
+/** A count on a tab, named in words after the tab's own ("Calls, 2 active"). */
+function TabCount({ count, what, tone }: { count: number; what: string; tone: 'accent' | 'bad' }) {
+  return (
+    <span className="tab-count" data-tone={tone}>
+      {count}
+      <span className="name-only"> {what}</span>
+    </span>
+  );
+}
+
 export function Tabs({
   screen,
   callCount,
+  missedCount,
   onGo,
 }: {
   screen: Screen;
   callCount: number;
+  missedCount: number;
   onGo: (screen: Screen) => void;
 }) {
   return (
@@ -134,18 +161,22 @@ export function Tabs({
           key={s}
           type="button"
           className="tab"
+          data-screen={s}
           aria-current={screen === s ? 'page' : undefined}
           aria-keyshortcuts={`Alt+${i + 1}`}
-          aria-label={SCREEN_LABEL[s]}
           title={`${SCREEN_LABEL[s]} (Alt+${i + 1})`}
           onClick={() => onGo(s)}
         >
           <Icon name={SCREEN_ICON[s]} />
-          <span className="tab-label">{SCREEN_LABEL[s]}</span>
-          {s === 'calls' && callCount > 0 ? (
-            <span className="tab-count" aria-hidden="true">
-              {callCount}
-            </span>
+          <span className="tab-label">
+            {SCREEN_LABEL[s]}
+            {(s === 'calls' && callCount > 0) || (s === 'history' && missedCount > 0) ? (
+              <span className="name-only">, </span>
+            ) : null}
+          </span>
+          {s === 'calls' && callCount > 0 ? <TabCount count={callCount} what="active" tone="accent" /> : null}
+          {s === 'history' && missedCount > 0 ? (
+            <TabCount count={missedCount} what="missed" tone="bad" />
           ) : null}
         </button>
       ))}
@@ -153,21 +184,27 @@ export function Tabs({
   );
 }
 
-function NoticeItem({ notice, onDismiss }: { notice: UiNotice; onDismiss: (id: number) => void }) {
+function NoticeItem({
+  notice,
+  onDismiss,
+  onExpire,
+}: {
+  notice: UiNotice;
+  onDismiss: (id: number) => void;
+  /** Stable (the timer is not restarted by every render). */
+  onExpire: (id: number) => void;
+}) {
   useEffect(() => {
     if (notice.level !== 'info') return undefined;
-    const timer = window.setTimeout(() => onDismiss(notice.id), INFO_NOTICE_MS);
+    const timer = window.setTimeout(() => onExpire(notice.id), INFO_NOTICE_MS);
     return () => window.clearTimeout(timer);
-  }, [notice.id, notice.level, notice.at, onDismiss]);
+  }, [notice.id, notice.level, notice.at, onExpire]);
   return (
-    <div
-      className="notice"
-      data-level={notice.level}
-      data-code={notice.code}
-      role={notice.level === 'error' ? 'alert' : 'status'}
-    >
+    <div className="notice" data-level={notice.level} data-code={notice.code} data-notice-id={notice.id}>
       <Icon name={notice.level === 'info' ? 'check' : 'alert'} />
-      <p className="notice-text">
+      <p className="notice-text" title={notice.detail}>
+        {notice.level === 'error' ? <span className="visually-hidden">Error: </span> : null}
+        {notice.level === 'warning' ? <span className="visually-hidden">Warning: </span> : null}
         {notice.message}
         {notice.repeat > 1 ? <span className="notice-repeat"> ×{notice.repeat}</span> : null}
       </p>
@@ -175,6 +212,7 @@ function NoticeItem({ notice, onDismiss }: { notice: UiNotice; onDismiss: (id: n
         type="button"
         className="btn btn-quiet icon-only"
         aria-label="Dismiss notice"
+        title="Dismiss notice"
         onClick={() => onDismiss(notice.id)}
       >
         <Icon name="close" />
@@ -183,17 +221,35 @@ function NoticeItem({ notice, onDismiss }: { notice: UiNotice; onDismiss: (id: n
   );
 }
 
+/**
+ * The notices: one live region (role=log, polite: each new notice is read once, after what
+ * the user is hearing) that always exists, so the first notice is announced too. It sits in
+ * the main landmark. Dismissing one moves focus to the next notice, else to the heading.
+ */
 export function Notices({
   notices,
   onDismiss,
+  onFocusAway,
 }: {
   notices: readonly UiNotice[];
   onDismiss: (id: number) => void;
+  /** Called when the dismissed notice was the last one and had focus. */
+  onFocusAway?: () => void;
 }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const dismiss = (id: number): void => {
+    const others = notices.filter((n) => n.id !== id);
+    const index = notices.findIndex((n) => n.id === id);
+    const next = others[Math.min(index, others.length - 1)];
+    if (next !== undefined)
+      ref.current?.querySelector<HTMLButtonElement>(`[data-notice-id="${next.id}"] button`)?.focus();
+    else onFocusAway?.();
+    onDismiss(id);
+  };
   return (
-    <div className="notices" aria-label="Notices">
+    <div ref={ref} className="notices" role="log" aria-label="Notices">
       {notices.map((notice) => (
-        <NoticeItem key={notice.id} notice={notice} onDismiss={onDismiss} />
+        <NoticeItem key={notice.id} notice={notice} onDismiss={dismiss} onExpire={onDismiss} />
       ))}
     </div>
   );

@@ -1,6 +1,8 @@
 // A 12-key telephone keypad (ITU-T E.161 layout). Used to dial and to send DTMF.
-// While focus is inside it, typing 0-9 * # presses the key.
-import type { KeyboardEvent } from 'react';
+// While focus is inside it, typing 0-9 * # presses the key. Each key is named by what it
+// shows ("2 ABC", "0 +"): a visible label is part of the accessible name (WCAG 2.5.3), so
+// voice control ("click 2 ABC") and screen readers agree with the screen.
+import { useId, type KeyboardEvent } from 'react';
 
 const KEYS: ReadonlyArray<{ key: string; letters: string }> = [
   { key: '1', letters: '' },
@@ -26,6 +28,7 @@ export interface KeypadProps {
 }
 
 export function Keypad({ label, onKey, id, disabledReason }: KeypadProps) {
+  const reasonId = useId();
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (/^[0-9*#]$/.test(event.key)) {
@@ -40,19 +43,27 @@ export function Keypad({ label, onKey, id, disabledReason }: KeypadProps) {
           key={key}
           type="button"
           className="key"
-          aria-label={key}
           aria-disabled={disabledReason === undefined ? undefined : 'true'}
+          aria-describedby={disabledReason === undefined ? undefined : reasonId}
           title={disabledReason}
           onClick={() => {
             if (disabledReason === undefined) onKey(key);
           }}
         >
           <span className="key-main">{key}</span>
-          <span className="key-sub" aria-hidden="true">
-            {letters}
-          </span>
+          {letters === '' ? null : (
+            <>
+              <span className="name-only"> </span>
+              <span className="key-sub">{letters}</span>
+            </>
+          )}
         </button>
       ))}
+      {disabledReason === undefined ? null : (
+        <p id={reasonId} className="why keypad-why">
+          {disabledReason}
+        </p>
+      )}
     </div>
   );
 }

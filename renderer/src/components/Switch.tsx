@@ -1,4 +1,5 @@
-// An on/off control with the ARIA switch role (WAI-ARIA 1.2 §5.4 "switch").
+// An on/off control with the ARIA switch role (WAI-ARIA 1.2 §5.4 "switch"). A switch that
+// cannot be used now stays focusable and says why, in its description and on screen.
 import { useId } from 'react';
 
 export interface SwitchProps {
@@ -6,11 +7,16 @@ export interface SwitchProps {
   checked: boolean;
   onChange: (next: boolean) => void;
   description?: string;
-  disabled?: boolean;
+  /** Set when the switch cannot be used now: why. */
+  disabledReason?: string;
 }
 
-export function Switch({ label, checked, onChange, description, disabled = false }: SwitchProps) {
+export function Switch({ label, checked, onChange, description, disabledReason }: SwitchProps) {
   const id = useId();
+  const disabled = disabledReason !== undefined;
+  const descriptionIds = [description === undefined ? null : `${id}-d`, disabled ? `${id}-r` : null]
+    .filter((x) => x !== null)
+    .join(' ');
   return (
     <div className="switch-row">
       <button
@@ -20,8 +26,9 @@ export function Switch({ label, checked, onChange, description, disabled = false
         className="switch"
         aria-checked={checked}
         aria-disabled={disabled ? 'true' : undefined}
-        aria-describedby={description === undefined ? undefined : `${id}-d`}
+        aria-describedby={descriptionIds === '' ? undefined : descriptionIds}
         data-state={checked ? 'on' : 'off'}
+        title={disabledReason}
         onClick={() => {
           if (!disabled) onChange(!checked);
         }}
@@ -35,6 +42,11 @@ export function Switch({ label, checked, onChange, description, disabled = false
         {description === undefined ? null : (
           <span id={`${id}-d`} className="hint">
             {description}
+          </span>
+        )}
+        {disabledReason === undefined ? null : (
+          <span id={`${id}-r`} className="hint why">
+            {disabledReason}
           </span>
         )}
       </div>

@@ -1,6 +1,13 @@
 // How the Calls screen arranges the desk's calls. Pure: the engine decides what is allowed
 // (CallView.actions); this only groups calls and names things.
-import type { ActionAvailability, CallAction, CallState, CallView } from '../../../common/src/api/views.js';
+import type {
+  ActionAvailability,
+  CallAction,
+  CallState,
+  CallView,
+  DeskStateView,
+} from '../../../common/src/api/views.js';
+import { formatNumber } from './phone.js';
 
 export type CallGroup =
   | { kind: 'single'; call: CallView }
@@ -45,20 +52,39 @@ export function layoutCalls(calls: readonly CallView[]): CallLayout {
   return { ringing, groups };
 }
 
+/** What each action is called on screen: words people use, not CSTA service names
+ *  (DeflectCall, AlternateCall, ReconnectCall; docs/ui.md §8). */
 export const ACTION_LABEL: Readonly<Record<CallAction, string>> = {
   answer: 'Answer',
   decline: 'Decline',
   hold: 'Hold',
   retrieve: 'Resume',
   hangup: 'Hang up',
-  singleStepTransfer: 'Transfer',
-  consult: 'Consult',
+  singleStepTransfer: 'Transfer now',
+  consult: 'Consult first',
   transfer: 'Complete transfer',
   conference: 'Conference',
-  alternate: 'Alternate',
-  reconnect: 'Reconnect',
-  deflect: 'Deflect',
+  alternate: 'Swap',
+  reconnect: 'Back to',
+  deflect: 'Send to…',
   digits: 'Keypad',
+};
+
+/** The same, as the object of "Cannot …" in a refusal ("Cannot swap calls: …"). */
+export const ACTION_VERB: Readonly<Record<CallAction, string>> = {
+  answer: 'answer',
+  decline: 'decline',
+  hold: 'hold',
+  retrieve: 'resume',
+  hangup: 'hang up',
+  singleStepTransfer: 'transfer',
+  consult: 'consult',
+  transfer: 'transfer',
+  conference: 'conference',
+  alternate: 'swap calls',
+  reconnect: 'go back to the held call',
+  deflect: 'send the call on',
+  digits: 'send tones',
 };
 
 export const STATE_LABEL: Readonly<Record<CallState, string>> = {
@@ -73,13 +99,53 @@ export const STATE_LABEL: Readonly<Record<CallState, string>> = {
 
 const UNKNOWN_ACTION: ActionAvailability = { enabled: false, reason: 'Not offered for this call' };
 
-/** Availability of one action (the record is complete by schema; this guards old engines). */
-export function availability(call: CallView, action: CallAction): ActionAvailability {
+/** Availability of one action (the record is complete by schema; this guards old engines).
+ *  While calls cannot be controlled (`blocked`: the link to the phone system is down), every
+ *  action is disabled with that reason, whatever the last snapshot said. */
+export function availability(call: CallView, action: CallAction, blocked?: string): ActionAvailability {
+  if (blocked !== undefined) return { enabled: false, reason: blocked };
   return call.actions[action] ?? UNKNOWN_ACTION;
 }
 
-const nameOf = (party: { display?: string | undefined; number: string }): string =>
-  party.display?.trim() || party.number || 'Unknown';
+/**
+ * Why calls cannot be controlled now, or undefined. The CTI link (ECMA-269 §6.1 "switching
+ * function" link) is down when no CTI Manager is up, or while the line's session is being
+ * re-established on another one: calls go on at the phone, but no request can reach them.
+ */
+export function controlBlocked(state: Pick<DeskStateView, 'cti' | 'session'>): string | undefined {
+  if (state.cti.overall === 'down' || state.session.state === 'recovering')
+    return 'The link to the phone system is down: calls go on, but cannot be controlled from here until it is back';
+  if (state.session.state === 'failed') return 'This line cannot be controlled now';
+  return undefined;
+}
+
+/** Why no call can be placed now (Call, Redial, Call back), or undefined. */
+export function dialBlocked(state: Pick<DeskStateView, 'cti' | 'session'>): string | undefined {
+  if (state.session.state === 'noLine') return 'Choose a line to control first';
+  const blocked = controlBlocked(state);
+  if (blocked !== undefined) return blocked;
+  if (state.session.state !== 'active') return 'Your line is not ready yet';
+  return undefined;
+}
+
+/** The call ids of a group (a consultation card shows two calls). */
+export const groupCallIds = (group: CallGroup): string[] =>
+  group.kind === 'single' ? [group.call.callId] : [group.held.callId, group.active.callId];
+
+/**
+ * Where focus goes when the calls `gone` leave the screen: the card after theirs, else the
+ * one before, else nothing (the caller focuses the heading).
+ */
+export function neighbourOf(groups: readonly CallGroup[], gone: readonly string[]): string[] | undefined {
+  const index = groups.findIndex((g) => groupCallIds(g).some((id) => gone.includes(id)));
+  if (index < 0) return undefined;
+  const next = groups[index + 1] ?? groups[index - 1];
+  return next === undefined ? undefined : groupCallIds(next);
+}
+
+/** A party as people name it: the display name, else the number formatted for people. */
+export const nameOf = (party: { display?: string | undefined; number: string }): string =>
+  party.display?.trim() || formatNumber(party.number) || 'Unknown';
 
 /** "A", "A and B", "A, B and C". */
 const joinNames = (names: readonly string[]): string =>

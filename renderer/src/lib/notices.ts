@@ -3,6 +3,8 @@ import type { NoticeView } from '../../../common/src/api/views.js';
 
 export interface UiNotice extends NoticeView {
   id: number;
+  /** The technical original when the message was put in plain words (a tooltip). */
+  detail?: string;
   /** How many times the same notice arrived in a row (a flapping link says so once). */
   repeat: number;
 }
@@ -11,7 +13,11 @@ export const MAX_NOTICES = 4;
 /** Info notices fade after this; warnings and errors stay until dismissed. */
 export const INFO_NOTICE_MS = 6_000;
 
-export function addNotice(list: readonly UiNotice[], notice: NoticeView, id: number): UiNotice[] {
+export function addNotice(
+  list: readonly UiNotice[],
+  notice: NoticeView & { detail?: string },
+  id: number,
+): UiNotice[] {
   const last = list[list.length - 1];
   if (
     last !== undefined &&

@@ -5,10 +5,13 @@ import { useDeskContext } from '../app/desk-context.js';
 import { useNow } from '../app/use-desk.js';
 import { dialable, useNormalizedNumber } from '../app/use-number.js';
 import { CallCard, ConsultationCard } from '../components/CallCards.js';
+import { Icon } from '../components/Icon.js';
 import { NumberField } from '../components/NumberField.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { Switch } from '../components/Switch.js';
 import { layoutCalls } from '../lib/call-model.js';
+import { formatNumber } from '../lib/phone.js';
+import { plainSessionReason } from '../lib/plain.js';
 
 const FORWARDING_LABEL: Readonly<Record<ForwardingType, string>> = {
   forwardImmediate: 'Forward all calls',
@@ -17,22 +20,35 @@ const FORWARDING_LABEL: Readonly<Record<ForwardingType, string>> = {
 };
 const FORWARDING_TYPES: readonly ForwardingType[] = ['forwardImmediate', 'forwardBusy', 'forwardNoAns'];
 
+/**
+ * One forwarding type: a switch and its number. The number stays in the box when forwarding
+ * is turned off (the engine then reports no destination), so turning it back on is one click;
+ * while forwarding is on, a new number and Enter move it there.
+ */
 function ForwardingRow({ type, view }: { type: ForwardingType; view: ForwardingView | undefined }) {
-  const { api, run } = useDeskContext();
+  const { api, run, controlBlocked } = useDeskContext();
   const on = view?.on ?? false;
   const [to, setTo] = useState(view?.to ?? '');
+  const [reported, setReported] = useState(view?.to);
+  // The engine reported a (new) destination: show it. Its absence (forwarding off) keeps ours.
+  if (view?.to !== undefined && view.to !== reported) {
+    setReported(view.to);
+    setTo(view.to);
+  }
   const [error, setError] = useState<string | undefined>();
   const number = useNormalizedNumber(api, to);
-  const toggle = async (next: boolean): Promise<void> => {
+  const apply = async (next: boolean): Promise<void> => {
     if (next && to.trim() === '') {
       setError('Enter a number to forward to');
       return;
     }
     setError(undefined);
-    await run((a) =>
-      next
-        ? a.desk.setForwarding({ type, on: true, to: dialable(to, number) })
-        : a.desk.setForwarding({ type, on: false }),
+    await run(
+      (a) =>
+        next
+          ? a.desk.setForwarding({ type, on: true, to: dialable(to, number) })
+          : a.desk.setForwarding({ type, on: false }),
+      'change forwarding',
     );
   };
   return (
@@ -40,30 +56,29 @@ function ForwardingRow({ type, view }: { type: ForwardingType; view: ForwardingV
       <Switch
         label={FORWARDING_LABEL[type]}
         checked={on}
-        onChange={(next) => void toggle(next)}
-        description={on && view?.to ? `To ${view.to}` : undefined}
+        onChange={(next) => void apply(next)}
+        description={on && view?.to ? `To ${formatNumber(view.to)}` : undefined}
+        disabledReason={controlBlocked}
       />
-      {on ? null : (
-        <NumberField
-          label={`${FORWARDING_LABEL[type]} to`}
-          labelHidden
-          placeholder="to number"
-          value={to}
-          onChange={(value) => {
-            setTo(value);
-            setError(undefined);
-          }}
-          view={number}
-          error={error}
-          onEnter={() => void toggle(true)}
-        />
-      )}
+      <NumberField
+        label={`${FORWARDING_LABEL[type]} to`}
+        labelHidden
+        placeholder="Number"
+        value={to}
+        onChange={(value) => {
+          setTo(value);
+          setError(undefined);
+        }}
+        view={number}
+        error={error}
+        onEnter={() => void apply(true)}
+      />
     </div>
   );
 }
 
 function FeaturesPanel() {
-  const { state, run } = useDeskContext();
+  const { state, run, controlBlocked } = useDeskContext();
   const active = state.session.state === 'active';
   const byType = new Map(state.features.forwarding.map((f) => [f.type, f]));
   return (
@@ -74,15 +89,12 @@ function FeaturesPanel() {
           <Switch
             label="Do not disturb"
             checked={state.features.doNotDisturb}
-            onChange={(on) => void run((a) => a.desk.setDoNotDisturb({ on }))}
-            description="Calls to this line are not presented"
+            onChange={(on) => void run((a) => a.desk.setDoNotDisturb({ on }), 'change Do not disturb')}
+            description="Calls to this line do not ring"
+            disabledReason={controlBlocked}
           />
           {FORWARDING_TYPES.map((type) => (
-            <ForwardingRow
-              key={`${type}:${byType.get(type)?.to ?? ''}`}
-              type={type}
-              view={byType.get(type)}
-            />
+            <ForwardingRow key={type} type={type} view={byType.get(type)} />
           ))}
         </>
       ) : (
@@ -94,10 +106,11 @@ function FeaturesPanel() {
 
 export function CallsScreen() {
   const { state, nav } = useDeskContext();
-  const { groups } = layoutCalls(state.calls);
+  const { groups, ringing } = layoutCalls(state.calls);
   const ticking = state.calls.some((c) => c.state === 'connected' || c.state === 'held');
   const now = useNow(ticking);
   const session = state.session;
+  const reason = plainSessionReason(session);
   return (
     <section className="screen" aria-labelledby="screen-heading">
       <ScreenHeading>Calls</ScreenHeading>
@@ -115,12 +128,20 @@ export function CallsScreen() {
       ) : null}
       {session.state === 'failed' || session.state === 'recovering' ? (
         <div className="callout callout-warn" role="status">
-          <p>{session.state === 'failed' ? 'The line cannot be controlled' : 'Reconnecting to the line…'}</p>
-          {session.reason === undefined ? null : <p className="muted">{session.reason}</p>}
+          <p>
+            <Icon name="alert" />{' '}
+            {session.state === 'failed' ? 'This line cannot be controlled now' : 'Reconnecting to your line…'}
+          </p>
+          {reason === undefined ? null : (
+            <p className="callout-detail" title={reason.detail}>
+              {reason.text}
+            </p>
+          )}
         </div>
       ) : null}
       {groups.length === 0 ? (
-        session.state === 'active' ? (
+        // A ringing call is shown above every screen: "No calls" under it would be wrong.
+        session.state === 'active' && ringing.length === 0 ? (
           <p className="empty">
             No calls. Press <kbd>/</kbd> to dial.
           </p>

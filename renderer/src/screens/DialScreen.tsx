@@ -1,13 +1,17 @@
 // Dial: one box for numbers and names (WAI-ARIA APG combobox with a listbox popup), live
-// normalisation, a keypad, favourites and recent numbers. Enter dials.
+// normalisation, a keypad, Redial, favourites and recent numbers. Enter dials; Enter when
+// the number cannot be called says why. After dialling, focus is on the new call's card.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ActionAvailability } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { dialable, useNormalizedNumber } from '../app/use-number.js';
-import { ActionButton } from '../components/ActionButton.js';
+import { ActionButton, ActionGroup } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
 import { Keypad } from '../components/Keypad.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
+import { formatNumber, numberTitle } from '../lib/phone.js';
+import { dialBlocked } from '../lib/call-model.js';
+import { lastDialled } from '../lib/history.js';
 import { suggest, type Suggestion } from '../lib/suggest.js';
 
 export function DialScreen() {
@@ -16,6 +20,8 @@ export function DialScreen() {
   const [prefillSeq, setPrefillSeq] = useState(() => nav.dialPrefill?.seq ?? 0);
   const [active, setActive] = useState(-1);
   const [naming, setNaming] = useState<string | null>(null);
+  const [why, setWhy] = useState<string | null>(null);
+  const addFavouriteRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const listId = useId();
   const hintId = useId();
@@ -31,6 +37,7 @@ export function DialScreen() {
     setPrefillSeq(nav.dialPrefill.seq);
     setInput(nav.dialPrefill.number);
     setActive(-1);
+    setWhy(null);
   }
 
   const { focusRequest, claimFocus } = nav;
@@ -38,21 +45,26 @@ export function DialScreen() {
     if (focusRequest?.target === 'dial' && claimFocus(focusRequest.seq)) inputRef.current?.focus();
   }, [focusRequest, claimFocus]);
 
-  const lineActive = state.session.state === 'active';
-  const callAvailability: ActionAvailability = !lineActive
-    ? { enabled: false, reason: 'Choose a line to control first' }
+  const cannotDial = dialBlocked(state);
+  const lineAvailability: ActionAvailability =
+    cannotDial === undefined ? { enabled: true } : { enabled: false, reason: cannotDial };
+  const callAvailability: ActionAvailability = !lineAvailability.enabled
+    ? lineAvailability
     : input.trim() === ''
       ? { enabled: false, reason: 'Enter a number' }
       : view !== null && !view.valid
         ? { enabled: false, reason: view.reason ?? 'Not a number that can be dialled' }
         : { enabled: true };
+  const redial = lastDialled(history);
+  const redialName = redial === undefined ? undefined : redial.display?.trim() || formatNumber(redial.number);
 
   const placeCall = async (number: string): Promise<void> => {
-    const result = await run((a) => a.desk.makeCall({ number }));
+    const result = await run((a) => a.desk.makeCall({ number }), 'make the call');
     if (result.ok) {
       setInput('');
       setActive(-1);
-      nav.go('calls');
+      setWhy(null);
+      nav.go('calls', { focus: { calls: [result.value.callId] } });
     }
   };
 
@@ -63,7 +75,11 @@ export function DialScreen() {
     const only = suggestions.length === 1 ? suggestions[0] : undefined;
     if ((view === null || !view.valid) && only !== undefined && only.name !== undefined)
       return placeCall(only.number);
-    if (!callAvailability.enabled) return undefined;
+    if (!callAvailability.enabled) {
+      // Enter (or Call) when the number cannot be called says why, instead of doing nothing.
+      setWhy(`Call: ${callAvailability.reason ?? 'not available now'}`);
+      return undefined;
+    }
     return placeCall(dialable(input, view));
   };
 
@@ -97,19 +113,26 @@ export function DialScreen() {
     view !== null &&
     view.valid &&
     favourites.some((f) => f.number === view.dialString || f.number === input.trim());
+  /** The naming form closes: focus goes back to "Add to favourites" (still there, now disabled). */
+  const closeNaming = (): void => {
+    setNaming(null);
+    addFavouriteRef.current?.querySelector<HTMLButtonElement>('button')?.focus();
+  };
   const saveFavourite = async (name: string): Promise<void> => {
     const number = dialable(input, view);
-    const result = await run((a) =>
-      a.app.setFavourites({ favourites: [...favourites, { name: name.trim(), number }] }),
+    const result = await run(
+      (a) => a.app.setFavourites({ favourites: [...favourites, { name: name.trim(), number }] }),
+      'save the favourite',
     );
-    if (result.ok) setNaming(null);
+    if (result.ok) closeNaming();
   };
 
+  // What will be dialled, grouped for people; never the dial rule's name (an administrator's word).
   const hint =
     view === null
       ? ''
       : view.valid
-        ? `Dials ${view.display}${view.rule === undefined ? '' : ` · ${view.rule}`}`
+        ? `Dials ${formatNumber(view.dialString) === view.dialString ? view.display : formatNumber(view.dialString)}`
         : (view.reason ?? 'Not a number that can be dialled');
   const expanded = suggestions.length > 0;
   const activeSuggestion = suggestions[active];
@@ -144,6 +167,7 @@ export function DialScreen() {
             onChange={(event) => {
               setInput(event.target.value);
               setActive(-1);
+              setWhy(null);
             }}
             onKeyDown={onKeyDown}
           />
@@ -172,16 +196,22 @@ export function DialScreen() {
               role="option"
               aria-selected={i === active}
               className="suggestion"
+              title={numberTitle(s.number)}
               onMouseDown={(event) => event.preventDefault()}
               onClick={() => void placeCall(s.number)}
             >
               <Icon name={s.source === 'favourite' ? 'star' : 'history'} />
-              <span className="suggestion-name">{s.name ?? s.number}</span>
-              {s.name === undefined ? null : <span className="suggestion-number">{s.number}</span>}
+              <span className="suggestion-name">
+                {s.name ?? formatNumber(s.number)}
+                {s.name === undefined ? null : <span className="name-only">, </span>}
+              </span>
+              {s.name === undefined ? null : (
+                <span className="suggestion-number">{formatNumber(s.number)}</span>
+              )}
             </li>
           ))}
         </ul>
-        <div className="dial-actions">
+        <ActionGroup label="Call" className="dial-actions" announce={why}>
           <ActionButton
             label="Call"
             action="makeCall"
@@ -191,19 +221,38 @@ export function DialScreen() {
             onPress={dialInput}
           />
           <ActionButton
-            label="Add to favourites"
-            icon="star"
-            variant="quiet"
+            label="Redial"
+            action="redial"
+            icon="phoneOut"
+            title={redialName === undefined ? undefined : `Call ${redialName} again`}
             availability={
-              view === null || !view.valid
-                ? { enabled: false, reason: 'Enter a valid number first' }
-                : isFavourite
-                  ? { enabled: false, reason: 'Already a favourite' }
+              !lineAvailability.enabled
+                ? lineAvailability
+                : redial === undefined
+                  ? { enabled: false, reason: 'No number dialled yet' }
                   : { enabled: true }
             }
-            expanded={naming !== null}
-            onPress={() => setNaming('')}
+            onPress={() => (redial === undefined ? undefined : placeCall(redial.number))}
           />
+        </ActionGroup>
+        <div ref={addFavouriteRef} className="favourite-action">
+          <ActionGroup label="Favourites" className="favourite-actions">
+            <ActionButton
+              label="Add to favourites"
+              action="add-favourite"
+              icon="star"
+              variant="quiet"
+              availability={
+                view === null || !view.valid
+                  ? { enabled: false, reason: 'Enter a valid number first' }
+                  : isFavourite
+                    ? { enabled: false, reason: 'Already a favourite' }
+                    : { enabled: true }
+              }
+              expanded={naming !== null}
+              onPress={() => setNaming('')}
+            />
+          </ActionGroup>
         </div>
         {naming === null ? null : (
           <form
@@ -215,7 +264,9 @@ export function DialScreen() {
             }}
           >
             <div className="field">
-              <label htmlFor="favourite-name">Name for {view?.display ?? input}</label>
+              <label htmlFor="favourite-name">
+                Name for {view?.valid === true ? formatNumber(view.dialString) : input}
+              </label>
               <input
                 id="favourite-name"
                 type="text"
@@ -227,7 +278,7 @@ export function DialScreen() {
                   if (event.key === 'Escape') {
                     event.preventDefault();
                     event.stopPropagation();
-                    setNaming(null);
+                    closeNaming();
                   }
                 }}
               />
@@ -237,12 +288,19 @@ export function DialScreen() {
                 type="submit"
                 className="btn btn-primary"
                 aria-disabled={naming.trim() === '' ? 'true' : undefined}
+                aria-describedby={naming.trim() === '' ? 'favourite-name-why' : undefined}
+                title={naming.trim() === '' ? 'Type a name first' : undefined}
               >
                 Save favourite
               </button>
-              <button type="button" className="btn btn-quiet" onClick={() => setNaming(null)}>
+              <button type="button" className="btn btn-quiet" onClick={closeNaming}>
                 Cancel
               </button>
+              {naming.trim() === '' ? (
+                <span id="favourite-name-why" className="why">
+                  Type a name first
+                </span>
+              ) : null}
             </div>
           </form>
         )}
@@ -259,12 +317,16 @@ export function DialScreen() {
                 <button
                   type="button"
                   className="quick-item"
-                  aria-label={`Call ${f.name}`}
+                  title={numberTitle(f.number)}
                   onClick={() => void placeCall(f.number)}
                 >
                   <Icon name="star" />
-                  <span className="quick-name">{f.name}</span>
-                  <span className="quick-number">{f.number}</span>
+                  <span className="quick-name">
+                    <span className="name-only">Call </span>
+                    {f.name}
+                    <span className="name-only">, </span>
+                  </span>
+                  <span className="quick-number">{formatNumber(f.number)}</span>
                 </button>
               </li>
             ))}
@@ -281,11 +343,14 @@ export function DialScreen() {
                 <button
                   type="button"
                   className="quick-item"
-                  aria-label={`Call ${number}`}
+                  title={numberTitle(number)}
                   onClick={() => void placeCall(number)}
                 >
                   <Icon name="history" />
-                  <span className="quick-name">{number}</span>
+                  <span className="quick-name">
+                    <span className="name-only">Call </span>
+                    {formatNumber(number)}
+                  </span>
                 </button>
               </li>
             ))}

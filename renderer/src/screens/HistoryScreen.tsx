@@ -1,11 +1,16 @@
-// History: calls kept across restarts (the host stores them), newest first, by day.
+// History: calls kept across restarts (the host stores them), newest first, by day. Call
+// back dials in one click; numbers are shown for people (E.164 in the tooltip). Opening this
+// screen clears the missed-call badge on its tab (App).
 import { useState } from 'react';
 import type { HistoryEntryView } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { useNow } from '../app/use-desk.js';
+import { ActionButton } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatClock, formatDay, formatDuration } from '../lib/format.js';
+import { dialBlocked } from '../lib/call-model.js';
+import { formatNumber, numberTitle } from '../lib/phone.js';
 
 const OUTCOME_LABEL: Readonly<Record<HistoryEntryView['outcome'], string>> = {
   answered: 'Answered',
@@ -17,7 +22,12 @@ const OUTCOME_LABEL: Readonly<Record<HistoryEntryView['outcome'], string>> = {
 type Filter = 'all' | 'missed';
 
 export function HistoryScreen() {
-  const { history, run, nav } = useDeskContext();
+  const { history, run, nav, state } = useDeskContext();
+  const callBackReason = dialBlocked(state);
+  const callBack = async (number: string): Promise<void> => {
+    const result = await run((a) => a.desk.makeCall({ number }), 'call back');
+    if (result.ok) nav.go('calls', { focus: { calls: [result.value.callId] } });
+  };
   const [filter, setFilter] = useState<Filter>('all');
   const [confirming, setConfirming] = useState(false);
   // Day labels ("Today") only need to be right to the minute.
@@ -48,7 +58,8 @@ export function HistoryScreen() {
               className="btn btn-danger"
               onClick={() => {
                 setConfirming(false);
-                void run((a) => a.app.clearHistory({}));
+                nav.focus('heading');
+                void run((a) => a.app.clearHistory({}), 'clear the history');
               }}
             >
               Confirm clear
@@ -64,6 +75,9 @@ export function HistoryScreen() {
           </button>
         )}
       </div>
+      {callBackReason === undefined || (history ?? []).length === 0 ? null : (
+        <p className="why">Call back: {callBackReason}</p>
+      )}
       {history === null ? <p className="muted">Loading…</p> : null}
       {history !== null && entries.length === 0 ? (
         <p className="empty">{filter === 'missed' ? 'No missed calls.' : 'No calls yet.'}</p>
@@ -73,7 +87,8 @@ export function HistoryScreen() {
           <h2>{day}</h2>
           <ul className="history-list">
             {items.map((entry) => {
-              const who = entry.display?.trim() || entry.number;
+              const named = entry.display?.trim();
+              const who = named || formatNumber(entry.number);
               return (
                 <li key={entry.id} className="history-item" data-outcome={entry.outcome}>
                   <Icon
@@ -81,21 +96,32 @@ export function HistoryScreen() {
                     className="history-dir"
                   />
                   <div className="history-who">
-                    <span className="history-name">{who}</span>
+                    <span className="history-name" title={named ? undefined : numberTitle(entry.number)}>
+                      {who}
+                    </span>
                     <span className="history-meta">
-                      {formatClock(entry.startedAt)} · {OUTCOME_LABEL[entry.outcome]}
+                      {formatClock(entry.startedAt)} ·{' '}
+                      <span className="history-outcome">{OUTCOME_LABEL[entry.outcome]}</span>
                       {entry.outcome === 'answered' ? ` · ${formatDuration(entry.durationMs)}` : ''}
-                      {who === entry.number ? '' : ` · ${entry.number}`}
+                      {named ? (
+                        <>
+                          {' · '}
+                          <span title={numberTitle(entry.number)}>{formatNumber(entry.number)}</span>
+                        </>
+                      ) : null}
                     </span>
                   </div>
-                  <button
-                    type="button"
-                    className="btn btn-quiet"
-                    aria-label={`Call back ${who}`}
-                    onClick={() => nav.go('dial', { number: entry.number, focus: 'dial' })}
-                  >
-                    <Icon name="phone" />
-                  </button>
+                  <ActionButton
+                    label="Call back"
+                    hiddenSuffix={who}
+                    action="call-back"
+                    icon="phone"
+                    className="call-back"
+                    availability={
+                      callBackReason === undefined ? undefined : { enabled: false, reason: callBackReason }
+                    }
+                    onPress={() => callBack(entry.number)}
+                  />
                 </li>
               );
             })}

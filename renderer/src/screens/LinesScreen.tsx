@@ -1,25 +1,56 @@
-// Lines: pick the line appearance (device × line) to control. Choosing one calls
-// desk.selectLine; one that cannot be controlled says why.
+// Lines: pick the line appearance (a line on one of your phones) to control. Choosing one
+// calls desk.selectLine; one that cannot be controlled says why, in plain words. Phones are
+// named as their owner knows them (description, model), never by device name; partitions and
+// device names stay in a tooltip (docs/ui.md §8).
 import { useId } from 'react';
-import type { LineAppearanceView } from '../../../common/src/api/views.js';
+import type { DeskStateView, LineAppearanceView } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
+import { phoneName, plainLineReason } from '../lib/plain.js';
 
-export const lineName = (line: LineAppearanceView): string => `${line.dn} on ${line.deviceName}`;
+/** The phone under the line: "Alice Archer - desk · Cisco 8865". */
+const phoneLine = (line: LineAppearanceView): string => {
+  const name = phoneName(line);
+  return name === line.deviceModel ? name : `${name} · ${line.deviceModel}`;
+};
 
-function LineOption({ line, selected }: { line: LineAppearanceView; selected: boolean }) {
+/** For an administrator: where exactly this appearance is. */
+const technical = (line: LineAppearanceView): string =>
+  `Device ${line.deviceName}, line ${line.dn}${line.partition === '' ? '' : ` in partition ${line.partition}`}`;
+
+function LineOption({
+  line,
+  selected,
+  user,
+}: {
+  line: LineAppearanceView;
+  selected: boolean;
+  user: DeskStateView['user'];
+}) {
   const { run, nav } = useDeskContext();
-  const reasonId = useId();
+  const detailsId = useId();
   const unavailable = !line.controllable;
-  const reason = line.notControllableReason ?? 'This line cannot be controlled';
+  const reason = unavailable ? plainLineReason(line, user) : undefined;
+  const shared =
+    line.shared && line.sharedWith.length > 0
+      ? `Shared line: also on ${line.sharedWith.length === 1 ? 'another phone' : `${line.sharedWith.length} other phones`}`
+      : line.shared
+        ? 'Shared line'
+        : undefined;
   const choose = async (): Promise<void> => {
     if (unavailable || selected) return;
-    const result = await run((a) => a.desk.selectLine({ lineId: line.id }));
-    if (result.ok) nav.go('calls');
+    const result = await run((a) => a.desk.selectLine({ lineId: line.id }), 'choose this line');
+    if (result.ok) nav.go('calls', { focus: 'heading' });
   };
+  const hasDetails = shared !== undefined || reason !== undefined;
   return (
-    <li>
+    <li
+      className="line-item"
+      data-state={selected ? 'selected' : unavailable ? 'unavailable' : 'available'}
+      data-line-id={line.id}
+    >
+      {/* Named by what it shows (label, number, phone); the rest describes it. */}
       <button
         type="button"
         className="line-option"
@@ -27,36 +58,41 @@ function LineOption({ line, selected }: { line: LineAppearanceView; selected: bo
         data-line-id={line.id}
         aria-pressed={selected}
         aria-disabled={unavailable ? 'true' : undefined}
-        aria-describedby={unavailable ? reasonId : undefined}
-        aria-label={`${line.label === '' ? 'Line' : line.label}: ${lineName(line)}`}
-        title={unavailable ? reason : undefined}
+        aria-describedby={hasDetails ? detailsId : undefined}
+        title={technical(line)}
         onClick={() => void choose()}
       >
         <span className="line-main">
-          <span className="line-label">{line.label === '' ? line.dn : line.label}</span>
-          <span className="line-dn">{line.dn}</span>
-          {line.partition === '' ? null : <span className="line-partition">{line.partition}</span>}
+          {/* Reads "Alice Archer · 1001", on screen and in the button's name. */}
+          <span className="line-label">
+            {line.label === '' ? 'Line' : line.label} · <span className="line-dn">{line.dn}</span>
+            <span className="name-only">, </span>
+          </span>
+          {/* Shown, not said: aria-pressed already says it, and the button's name stays the
+              line's own whether or not it is the one controlled. */}
           {selected ? (
-            <span className="line-selected">
-              <Icon name="check" /> Controlling
+            <span className="line-selected" aria-hidden="true">
+              <Icon name="check" />
+              Controlling
             </span>
           ) : null}
         </span>
-        <span className="line-device">
-          {line.deviceName} · {line.deviceModel}
-          {line.deviceDescription === '' ? '' : ` · ${line.deviceDescription}`}
-        </span>
-        {line.shared ? (
-          <span className="line-shared">
-            Shared line{line.sharedWith.length > 0 ? ` · also on ${line.sharedWith.join(', ')}` : ''}
-          </span>
-        ) : null}
-        {unavailable ? <span className="line-reason">{reason}</span> : null}
+        <span className="line-device">{phoneLine(line)}</span>
       </button>
-      {unavailable ? (
-        <span id={reasonId} hidden>
-          {reason}
-        </span>
+      {hasDetails ? (
+        <p id={detailsId} className="line-details">
+          {shared === undefined ? null : (
+            <span className="line-shared" title={line.sharedWith.join(', ')}>
+              {shared}
+            </span>
+          )}
+          {shared !== undefined && reason !== undefined ? <span className="visually-hidden">. </span> : null}
+          {reason === undefined ? null : (
+            <span className="line-reason" title={reason.detail}>
+              {reason.text}
+            </span>
+          )}
+        </p>
       ) : null}
     </li>
   );
@@ -64,23 +100,31 @@ function LineOption({ line, selected }: { line: LineAppearanceView; selected: bo
 
 export function LinesScreen() {
   const { state } = useDeskContext();
+  const { user } = state;
   return (
     <section className="screen" aria-labelledby="screen-heading">
       <ScreenHeading>Lines</ScreenHeading>
-      {state.user === null ? (
-        <p className="muted">No user is configured yet: set your user ID in Settings.</p>
+      {user === null ? (
+        <p className="muted">No user is set yet: enter your user ID in Settings.</p>
       ) : (
         <p className="muted">
-          {state.user.displayName} ({state.user.userId})
-          {state.user.licence === null ? ' · no IM and Presence licence: lines cannot be controlled' : ''}
+          {user.displayName} ({user.userId})
         </p>
       )}
+      {user !== null && user.licence === null ? (
+        <div className="callout callout-warn" role="note">
+          <p>
+            You have no licence to control phones from Deskline, so none of your lines can be chosen. Ask your
+            administrator to assign one.
+          </p>
+        </div>
+      ) : null}
       {state.lines.length === 0 ? (
-        <p className="empty">No line appearances found for this user.</p>
+        <p className="empty">No lines found for you. Ask your administrator which phones you may control.</p>
       ) : (
-        <ul className="line-list" aria-label="Line appearances">
+        <ul className="line-list" aria-label="Your lines">
           {state.lines.map((line) => (
-            <LineOption key={line.id} line={line} selected={line.id === state.selectedLineId} />
+            <LineOption key={line.id} line={line} selected={line.id === state.selectedLineId} user={user} />
           ))}
         </ul>
       )}

@@ -4,6 +4,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import type { SettingsView } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
+import { ActionButton, ActionGroup } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { Switch } from '../components/Switch.js';
@@ -133,7 +134,7 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
     setErrors({});
     if (!built.changed) return;
     setSaving(true);
-    const result = await run((a) => a.app.updateSettings(built.patch));
+    const result = await run((a) => a.app.updateSettings(built.patch), 'save the settings');
     setSaving(false);
     if (result.ok) {
       setBase(result.value);
@@ -198,6 +199,7 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
                 className="btn btn-quiet icon-only"
                 aria-label={`Move address ${index + 1} up`}
                 aria-disabled={index === 0 ? 'true' : undefined}
+                title={index === 0 ? 'Already first' : `Move address ${index + 1} up`}
                 onClick={() => index > 0 && moveAddress(index, -1)}
               >
                 <Icon name="up" />
@@ -219,16 +221,19 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
             </li>
           ))}
         </ol>
-        <button
-          type="button"
-          className="btn btn-quiet"
-          aria-disabled={addresses.length >= MAX_CTI_ADDRESSES ? 'true' : undefined}
-          title={addresses.length >= MAX_CTI_ADDRESSES ? `At most ${MAX_CTI_ADDRESSES} addresses` : undefined}
-          onClick={() => addresses.length < MAX_CTI_ADDRESSES && update('ctiAddresses', [...addresses, ''])}
-        >
-          <Icon name="plus" />
-          <span>Add address</span>
-        </button>
+        <ActionGroup label="Addresses" className="list-actions">
+          <ActionButton
+            label="Add address"
+            variant="quiet"
+            icon="plus"
+            availability={
+              addresses.length >= MAX_CTI_ADDRESSES
+                ? { enabled: false, reason: `At most ${MAX_CTI_ADDRESSES} addresses` }
+                : undefined
+            }
+            onPress={() => update('ctiAddresses', [...addresses, ''])}
+          />
+        </ActionGroup>
         {errors.ctiAddresses === undefined ? null : <p className="field-error">{errors.ctiAddresses}</p>}
         <TextField
           label="Application user"
@@ -278,7 +283,7 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
           }}
           error={errors.userId}
           maxLength={128}
-          hint="Your CUCM end user ID: it decides which lines you can control."
+          hint="Your user ID on the phone system (your administrator knows it): it decides which lines you can control."
         />
       </Fieldset>
 
@@ -338,18 +343,19 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
             </li>
           ))}
         </ul>
-        <button
-          type="button"
-          className="btn btn-quiet"
-          aria-disabled={form.favourites.length >= MAX_FAVOURITES ? 'true' : undefined}
-          onClick={() =>
-            form.favourites.length < MAX_FAVOURITES &&
-            update('favourites', [...form.favourites, { name: '', number: '' }])
-          }
-        >
-          <Icon name="plus" />
-          <span>Add favourite</span>
-        </button>
+        <ActionGroup label="Favourites" className="list-actions">
+          <ActionButton
+            label="Add favourite"
+            variant="quiet"
+            icon="plus"
+            availability={
+              form.favourites.length >= MAX_FAVOURITES
+                ? { enabled: false, reason: `At most ${MAX_FAVOURITES} favourites` }
+                : undefined
+            }
+            onPress={() => update('favourites', [...form.favourites, { name: '', number: '' }])}
+          />
+        </ActionGroup>
       </Fieldset>
 
       <Fieldset legend="App">
@@ -393,31 +399,34 @@ function SettingsEditor({ settings }: { settings: SettingsView }) {
           error={errors.globalShortcut}
           maxLength={64}
           placeholder="e.g. CommandOrControl+Alt+D"
-          hint="Shows Deskline from anywhere."
+          hint="From any application: dials the number you selected or copied; with none, opens Dial."
         />
       </Fieldset>
 
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="btn btn-primary"
-          aria-disabled={pristine || saving ? 'true' : undefined}
-          aria-busy={saving ? 'true' : undefined}
-        >
-          {saving ? 'Saving…' : 'Save settings'}
-        </button>
-        <button
-          type="button"
-          className="btn btn-quiet"
-          aria-disabled={pristine ? 'true' : undefined}
-          onClick={() => {
+      <ActionGroup label="Save or revert" className="form-actions">
+        <ActionButton
+          label="Save settings"
+          submit
+          variant="primary"
+          availability={
+            saving
+              ? { enabled: false, reason: 'Saving…' }
+              : pristine
+                ? { enabled: false, reason: 'Nothing has changed' }
+                : undefined
+          }
+          onPress={save}
+        />
+        <ActionButton
+          label="Revert"
+          variant="quiet"
+          availability={pristine ? { enabled: false, reason: 'Nothing has changed' } : undefined}
+          onPress={() => {
             setForm(formFromSettings(base));
             setErrors({});
           }}
-        >
-          Revert
-        </button>
-      </div>
+        />
+      </ActionGroup>
     </form>
   );
 }
