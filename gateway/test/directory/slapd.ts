@@ -121,6 +121,9 @@ export function runTool(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A tool that exits before reading its input (a refused bind, a missing file) closes the
+    // pipe: its exit code and stderr tell the test why, the EPIPE on our write does not.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
