@@ -681,7 +681,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const id = dialogId(callId.value, toTag, tagOf(from.value.params.get('tag')));
     const dialog = this.dialogs.get(id);
     if (dialog === undefined) {
-      if (request.method === 'INVITE' && this.delegate.onDialogTakeover !== undefined) {
+      if (
+        request.method === 'INVITE' &&
+        this.delegate.onDialogTakeover !== undefined &&
+        this.mayOpenSession(request)
+      ) {
         // A re-INVITE in a dialog we do not know: the layer above may take the dialog over
         // (docs/msrcc.md §8), checked exactly as a new INVITE. One at a time per dialog.
         const pending = this.takeoversPending.get(id);
@@ -698,6 +702,18 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       return;
     }
     dialog.receiveRequest(transaction, request, cseq.value.seq, connection);
+  }
+
+  /** A re-INVITE in an unknown dialog is a take-over candidate only with a body we take
+   *  (application/csta+xml): anything else — SDP, no body — gets 481 as it always did. */
+  private mayOpenSession(request: SipRequest): boolean {
+    if (request.body.length === 0) return false;
+    const contentType = request.contentType();
+    return (
+      contentType.ok &&
+      contentType.value !== undefined &&
+      this.acceptedTypes.includes(contentType.value.essence)
+    );
   }
 
   /** DialogPort: INFO, UPDATE or re-INVITE for the delegate. */
