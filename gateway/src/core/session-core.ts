@@ -295,6 +295,11 @@ export class CoreSession {
     return this.monitors.has(faceId);
   }
 
+  /** The device (CTI form) the monitor `faceId` watches. */
+  monitoredDevice(faceId: string): string | undefined {
+    return this.monitors.get(faceId)?.deviceId;
+  }
+
   private receiveEvent(entry: MonitorEntry, event: CstaEvent): void {
     if (this.stateValue === CoreSessionState.Closed) return;
     this.ledger.learnEvent(event);

@@ -175,7 +175,7 @@ const EVENT_CONNECTION: Readonly<Partial<Record<string, string>>> = {
   DivertedEvent: 'connection',
 };
 
-/** Connections (as the client sees them) whose CTI devices a session keeps track of, at most. */
+/** Connections (as the client sees them, per monitor) whose CTI devices a session keeps track of, at most. */
 const TRACKED_CONNECTIONS_LIMIT = 256;
 
 /**
@@ -222,7 +222,7 @@ class RccSession implements SessionFace {
   private queue: CstaEvent[] | undefined;
   /** Event INFOs sent and not yet answered (or timed out): at most `sip.maxEventsInFlightPerSession`. */
   private inFlight = 0;
-  /** Client connection (callID + its deviceID) → the CTI devices behind it (docs/msrcc.md §5). */
+  /** Client connection (monitor, callID, its deviceID) → the CTI devices behind it (docs/msrcc.md §5). */
   private tracked: Map<string, Set<string>> | undefined;
 
   constructor(
@@ -281,16 +281,21 @@ class RccSession implements SessionFace {
   /**
    * One DeliveredEvent per connection the client can tell apart (docs/msrcc.md §5). Several CTI
    * connections may look the same to the client: a call alerting on two appearances of a shared
-   * line (two devices, one number) is two connections on the CTI link and one in the client's
-   * terms (same callID, same deviceID). The client sees that connection alert once, and cleared
-   * only when the last CTI connection behind it clears — when the call is answered on one phone the
-   * other stops ringing, which must not read as "your call was cleared".
+   * line (two phones, one number) is two connections on the CTI link and one in the client's terms
+   * (same callID, same deviceID). Per monitor, the client sees that connection alert once, and
+   * cleared when the last CTI connection behind it clears — when the call is answered on one phone
+   * the other stops ringing, which must not read as "the party you called hung up". Except when
+   * the phone that stops is the monitored one: its monitor sees nothing more of that call, so the
+   * client is told (and forgets the others behind it).
    */
   private distinguishable(event: CstaEvent): boolean {
+    const xref = 'monitorCrossRefID' in event ? String(event.monitorCrossRefID) : '';
     if (event.type === 'CallClearedEvent') {
       const callId = event.clearedCall.callID;
-      if (callId !== undefined && this.tracked !== undefined)
-        for (const key of this.tracked.keys()) if (key.startsWith(`${callId}\n`)) this.tracked.delete(key);
+      if (callId !== undefined && this.tracked !== undefined) {
+        const prefix = `${xref}\n${callId}\n`;
+        for (const key of this.tracked.keys()) if (key.startsWith(prefix)) this.tracked.delete(key);
+      }
       return true;
     }
     const element = EVENT_CONNECTION[event.type];
@@ -301,13 +306,13 @@ class RccSession implements SessionFace {
     const callId = connection?.callID;
     const device = connection?.deviceID;
     if (callId === undefined || device === undefined) return true;
-    const key = `${callId}\n${this.translator.toNorth(device)}`;
+    const key = `${xref}\n${callId}\n${this.translator.toNorth(device)}`;
     const tracked = (this.tracked ??= new Map());
     const devices = tracked.get(key);
     if (event.type === 'ConnectionClearedEvent') {
       if (devices === undefined) return true;
       devices.delete(device);
-      if (devices.size > 0) return false;
+      if (devices.size > 0 && device !== this.core.monitoredDevice(xref)) return false;
       tracked.delete(key);
       return true;
     }
