@@ -6,15 +6,21 @@
 //   INFO + a CSTA request                   → the CSTA response in the body of the 200 OK
 //   events                                  → new INFO requests in the dialog, with the monitorCrossRefID
 //   UPDATE / re-INVITE                      → session refresh (RFC 4028); a re-INVITE also restores a
-//                                             session whose CTI connection came back with a new ID
+//                                             session whose CTI connection is down or stale, and
+//                                             re-opens a dialog this node does not know
 //   BYE / session expiry                    → the monitors and the session are released
 //
 // SIP status decisions (ours to choose; docs/msrcc.md §3–4 records them):
 //   - A CSTA-level refusal of an INFO request is a 200 OK whose body is CSTAErrorCode: the SIP
 //     transaction succeeded, the CSTA service did not (ECMA TR/87 carries CSTA responses, positive or
 //     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailibility, sic).
-//   - An INFO on a session whose CTI connection came back with a new connection ID gets 481: the client
-//     drops the dialog and re-INVITEs (Cisco's behaviour), without the user signing in again.
+//   - A session whose CTI connection came back with a new connection ID restores its monitors itself
+//     (cti.sessionRecovery: transparent, the default); with `reinvite` its next INFO gets 481 and the
+//     client re-INVITEs (Cisco's behaviour), without the user signing in again (docs/msrcc.md §8).
+//   - A re-INVITE carrying RequestSystemStatus in a dialog this node does not know re-opens the session
+//     for that dialog, authorized as an INVITE; an INFO in such a dialog gets 481 (docs/msrcc.md §8.1).
+//   - An event INFO the client leaves unanswered (or a proxy answers 408) fails alone; events are
+//     windowed and bounded per session (docs/msrcc.md §5).
 //   - A refused INVITE gets a SIP status that says why (403 not licensed / not your line / CTI control
 //     disallowed, 404 unknown user or line, 503 + Retry-After when no CTI Manager is available), the
 //     reason in the reason phrase and a Warning header, and a CSTAErrorCode body.
