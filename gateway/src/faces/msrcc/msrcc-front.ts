@@ -1028,6 +1028,22 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         );
       } catch (cause) {
         const error = wrapError(cause);
+        if (this.core.recovery === 'transparent' && session.state !== CoreSessionState.Closed) {
+          // The SIP session is fine, only the CTI Manager is not there yet: keep it, say so in the
+          // answer (systemStatus disabled), and let transparent recovery restore it when the CTI
+          // Manager is back. A refresh refused with a status ≥ 400 would be pidgin-sipe's last one:
+          // it schedules a refresh only after a 200 (docs/msrcc.md §13).
+          this.log.info(
+            { dialog: rcc.dialog.id, user: session.user.id, reason: error.message },
+            're-INVITE kept the session; its CTI Manager is not available yet',
+          );
+          request.respond(200, {
+            ...this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'disabled' }, edition),
+            headers: [...CSTA_HEADERS, ['Warning', warning(error.message)]],
+          });
+          this.metrics.sipRequest('INVITE', 200);
+          return;
+        }
         const { status, phrase, retryAfter } = inviteStatus(error);
         const headers: [string, string][] = [['Warning', warning(error.message)]];
         if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);

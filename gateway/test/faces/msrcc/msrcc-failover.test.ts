@@ -55,6 +55,30 @@ describe('RCC sessions when a CTI Manager fails', () => {
     expect([...gateway.core.allSessions()]).toEqual([core]);
   });
 
+  it('a refresh re-INVITE while no CTI Manager is up keeps the session (200, systemStatus disabled); it restores itself when the node is back', async () => {
+    gateway = await sipGateway({ demo: { enabled: true, nodes: 1 } });
+    const sim = gateway.simulator;
+    if (sim === undefined) throw new Error('no simulator');
+    client = await rawClient(gateway);
+    const session = await openRcc(client, 'alice', ALICE_LINE);
+    const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
+    if (monitor.type !== 'MonitorStartResponse') throw new Error('no monitor');
+    const core = [...gateway.core.allSessions()][0];
+    unwrap(await sim.stopNode(0));
+    await until(() => core?.state === 'ctiDown', 'ctiDown');
+    // pidgin-sipe refreshes only after a 200: a 503 here would be its last refresh.
+    const refresh = await session.reInvite(body.requestSystemStatus(ALICE_LINE));
+    expect(refresh.status).toBe(200);
+    expect(csta(refresh)).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'disabled' });
+    expect(refresh.header('warning')).toMatch(/no CTI Manager is available/);
+    unwrap(await sim.startNode(0));
+    await until(() => core?.state === 'active' && sim.nodes[0]!.monitors === 1, 'restored');
+    csta(await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring')));
+    expect(await nextEvent(client, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: monitor.monitorCrossRefID,
+    });
+  });
+
   it('Cisco mode (cti.sessionRecovery: reinvite): fails fast while down, 481 after reconnection, and a new INVITE restores the session', async () => {
     gateway = await sipGateway({ cti: { sessionRecovery: 'reinvite' } });
     const sim = gateway.simulator;
