@@ -471,6 +471,7 @@ export class ServerDialog {
         'ACK with a restarted CSeq taken as the ACK of our 2xx; numbering re-baselined',
       );
       this.remoteSeq = seq;
+      this.cseqMayRestart = false; // restarted here: the requests that follow are checked as usual
     }
     this.awaitingAckFor = 0;
     this.port.watchAck(this, false);

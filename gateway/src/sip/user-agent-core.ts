@@ -109,6 +109,9 @@ export interface SipUserAgentCoreOptions {
   readonly tolerateCSeqReset?: boolean | undefined;
 }
 
+/** Take-over re-INVITEs remembered before those no longer being decided are swept. */
+const TAKEOVERS_SWEEP_AT = 1024;
+
 /** Retry-After (RFC 3261 §20.33) of the 503 to an INVITE over `maxDialogsPerConnection`. */
 const DIALOG_LIMIT_RETRY_AFTER_S = 30;
 
@@ -605,7 +608,14 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     // Counted until its final response (ServerTransaction → requestFinished).
     transaction.opensDialog = true;
     connection.dialogsOpening++;
-    if (takeover !== undefined) this.takeoversPending.set(takeover.dialogId, transaction);
+    if (takeover !== undefined) {
+      // Answered ones are forgotten as they are answered; one that ended without an answer (its
+      // connection closed) is swept here, so the map stays as small as the take-overs in progress.
+      if (this.takeoversPending.size >= TAKEOVERS_SWEEP_AT)
+        for (const [id, pending] of this.takeoversPending)
+          if (!pending.awaitingFinalResponse) this.takeoversPending.delete(id);
+      this.takeoversPending.set(takeover.dialogId, transaction);
+    }
     try {
       if (takeover !== undefined) this.delegate.onDialogTakeover?.(invite);
       else this.delegate.onInvite(invite);
