@@ -315,6 +315,12 @@ class RccSession implements SessionFace {
     const key = `${xref}\n${callId}\n${this.translator.toNorth(device)}`;
     const tracked = (this.tracked ??= new Map());
     const devices = tracked.get(key);
+    if (event.type === 'DivertedEvent') {
+      // The diverted connection is gone (ECMA-269: no ConnectionCleared follows for it); shown.
+      devices?.delete(device);
+      if (devices?.size === 0) tracked.delete(key);
+      return true;
+    }
     if (event.type === 'ConnectionClearedEvent') {
       if (devices === undefined) return true;
       devices.delete(device);
