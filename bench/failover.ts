@@ -8,8 +8,10 @@
 //   - detection: first "fail fast" answer (200 + CSTAErrorCode systemResourceAvailibility) after
 //     the node was frozen/stopped; also when /health first shows the node not up;
 //   - fail fast: how long requests on the dead node's sessions take to be refused once detected;
-//   - restore: from the node's return to each affected session working again (the client gets
-//     481, opens the session again with a new INVITE + MonitorStart, as Communicator does).
+//   - restore: from the node's return to each affected session working again (by default the
+//     gateway restores the session's monitors itself; with cti.sessionRecovery: reinvite the client
+//     gets 481 and opens the session again with a new INVITE + MonitorStart, as Communicator does;
+//     docs/msrcc.md §8).
 import { generatedDn } from '../simulator/src/index.js';
 import { LoadProcess } from './load/load-process.js';
 import { ProbeOutcome, type LoadUser, type ProbeRecords } from './load/rcc-load-client.js';
@@ -229,7 +231,7 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
         `node 0 seen up after ${kind}`,
         20,
       );
-      // Give every session time to meet its 481 and open again.
+      // Give every session time to be restored (or, with sessionRecovery: reinvite, to meet its 481 and open again).
       await sleep(Math.max(1000, plan.heartbeatIntervalMs * 2));
       await client.stopProbe();
       const records = await probe;
@@ -266,7 +268,7 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
       ...freezes.map(row),
       row(stop),
       '',
-      '"Restore" runs from the admin call that brought the node back to the session\'s first successful request: reconnection, the 481, the new INVITE and MonitorStart.',
+      '"Restore" runs from the admin call that brought the node back to the session\'s first successful request: reconnection and the gateway restoring the monitors (transparent recovery, the default; docs/msrcc.md §8).',
     ];
     return await ctx.result('failover', {
       parameters: {

@@ -147,6 +147,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     logger,
     identity: config.users.identity,
     moveSessionsOnFailure: config.cti.moveSessionsOnFailure,
+    sessionRecovery: config.cti.sessionRecovery,
     directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
     directoryMaxShrinkPercent: config.cti.directoryMaxShrinkPercent,
     metrics,

@@ -77,6 +77,16 @@ export const GatewayConfigSchema = z.strictObject({
        *  turn in all, and per connection; the rest wait their turn, round-robin. */
       maxMessagesPerTurn: z.number().int().min(1).max(100_000).default(256),
       maxMessagesPerTurnPerConnection: z.number().int().min(1).max(100_000).default(32),
+      /** Compatibility rule (docs/msrcc.md §14): an ACK of a dialog awaiting the ACK of our 2xx is
+       *  that ACK whatever its CSeq, and a client whose CSeq restarts after our 2xx to its
+       *  (re-)INVITE is re-baselined instead of refused with 500 (pidgin-sipe needs it). */
+      tolerateCSeqReset: z.boolean().default(true),
+      /** CSTA event INFOs of one session awaiting the client's answer; later events wait in order
+       *  (docs/msrcc.md §5). A client that never answers (pidgin-sipe) frees one per Timer F. */
+      maxEventsInFlightPerSession: z.number().int().min(1).max(10_000).default(64),
+      /** Events of one session waiting behind those (or behind the response they follow). A
+       *  session whose client lets more pile up is ended with BYE: it is not taking events. */
+      maxQueuedEventsPerSession: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
   cti: z
@@ -106,6 +116,12 @@ export const GatewayConfigSchema = z.strictObject({
       /** Beyond Cisco (off by default for compatibility): a session whose CTI connection dies
        *  moves to a healthy one and keeps its monitors, so the client sees nothing. */
       moveSessionsOnFailure: z.boolean().default(false),
+      /** What a session does when its CTI connection comes back with a new connection ID (its
+       *  monitors are gone): `transparent` (default) — the gateway restores them itself, under the
+       *  client's monitorCrossRefIDs, and the client sees nothing; `reinvite` — Cisco's behaviour:
+       *  in-session requests get 481 and the client must re-INVITE (docs/msrcc.md §8). Clients that
+       *  never re-INVITE out of dialog (pidgin-sipe) need `transparent`. */
+      sessionRecovery: z.enum(['transparent', 'reinvite']).default('transparent'),
       directoryRefreshSec: z.number().int().min(10).max(86_400).default(300),
       /** A directory with more than this share (percent) fewer users or line appearances than the
        *  one in use is refused, as is an empty one: the last good one is kept (docs/cti-link.md §4). */

@@ -32,8 +32,10 @@ export const CoreSessionState = {
   Active: 'active',
   /** Its CTI connection is down: requests fail fast with a CSTA error. */
   CtiDown: 'ctiDown',
-  /** Its CTI connection came back with a new connection ID: monitors are gone; the face must
-   *  have the client re-establish (Cisco: in-session INFO refused, the client re-INVITEs). */
+  /** Its CTI connection came back with a new connection ID and its monitors are gone: with
+   *  `cti.sessionRecovery: reinvite` the face has the client re-establish (Cisco: in-session INFO
+   *  refused, the client re-INVITEs); with `transparent` the session restores itself (rebind) and
+   *  is stale only while that fails. */
   Stale: 'stale',
   /** Moving to another connection (moveSessionsOnFailure, or a face-driven rebind). */
   Rebinding: 'rebinding',
@@ -165,6 +167,16 @@ export class CoreSession {
           ),
         );
       case CoreSessionState.Stale:
+        // Transparent recovery tried to restore the session and could not yet (ready() tries
+        // again at every request): a CSTA error, never the 481 of Cisco's way.
+        if (this.core.recovery === 'transparent')
+          return err(
+            refusal(
+              ErrorCode.CtiNotConnected,
+              `the session could not be restored on CTI Manager ${this.connectionValue.addressText} yet`,
+              cstaError('systemResourceAvailibility', 'resourceBusy'),
+            ),
+          );
         return err(
           new DesklineError(
             ErrorCode.SessionStale,
@@ -188,8 +200,15 @@ export class CoreSession {
     }
   }
 
-  /** Waits for a rebind in progress (moveSessionsOnFailure), then checks usability. */
+  /** Waits for a rebind in progress (moveSessionsOnFailure, transparent recovery), then checks
+   *  usability. With transparent recovery a stale session tries to restore itself first. */
   private async ready(): Promise<CtiConnection> {
+    if (
+      this.rebinding === undefined &&
+      this.stateValue === CoreSessionState.Stale &&
+      this.core.recovery === 'transparent'
+    )
+      void this.rebind().catch(() => undefined);
     if (this.rebinding !== undefined) await this.rebinding.catch(() => undefined);
     const usable = this.usable();
     if (!usable.ok) throw usable.error;
@@ -198,10 +217,16 @@ export class CoreSession {
 
   // ------------------------------------------------------------------ monitors (ECMA-269 §13.1)
 
-  /** MonitorStart on one of the user's own appearances; resolves with the face's cross-reference ID. */
-  async monitorStart(deviceId: string): Promise<string> {
+  /**
+   * MonitorStart on one of the user's own appearances; resolves with the face's cross-reference
+   * ID — `faceId` when the face gives one (the MS-RCC face derives it from its dialog, so that any
+   * node reproduces it: docs/msrcc.md §8), else one of the session's own.
+   */
+  async monitorStart(deviceId: string, faceId?: string): Promise<string> {
     const check = this.core.authorizeDevice(this.user, deviceId);
     if (!check.ok) throw check.error;
+    if (faceId !== undefined && this.monitors.has(faceId))
+      throw new DesklineError(ErrorCode.InvalidState, `monitorCrossRefID ${faceId} is in use already`);
     const limit = this.core.limits.maxMonitorsPerUser;
     if (this.core.monitorsOfUser(this.user.id) >= limit) {
       this.core.metrics?.limitRefused('users.maxMonitorsPerUser');
@@ -216,8 +241,8 @@ export class CoreSession {
       { type: 'MonitorStart', monitorObject: { deviceObject: deviceId } },
       'MonitorStartResponse',
     );
-    const faceId = `${this.id}m${(this.nextMonitor++).toString(36)}`;
-    const entry: MonitorEntry = { faceId, deviceId, ctiId: response.monitorCrossRefID };
+    const id = faceId ?? `${this.id}m${(this.nextMonitor++).toString(36)}`;
+    const entry: MonitorEntry = { faceId: id, deviceId, ctiId: response.monitorCrossRefID };
     if (this.stateValue === CoreSessionState.Closed || connection !== this.connectionValue) {
       // Closed or moved while the request was in flight: do not leak the CTI monitor.
       void connection
@@ -228,9 +253,19 @@ export class CoreSession {
         .catch(() => undefined);
       throw new DesklineError(ErrorCode.InvalidState, 'session changed while starting the monitor');
     }
-    this.monitors.set(faceId, entry);
+    if (this.monitors.has(id)) {
+      // Two MonitorStarts with one ID raced: keep the first.
+      void connection
+        .request(
+          { type: 'MonitorStop', monitorCrossRefID: response.monitorCrossRefID },
+          'MonitorStopResponse',
+        )
+        .catch(() => undefined);
+      throw new DesklineError(ErrorCode.InvalidState, `monitorCrossRefID ${id} is in use already`);
+    }
+    this.monitors.set(id, entry);
     connection.registerMonitor(response.monitorCrossRefID, (event) => this.receiveEvent(entry, event));
-    return faceId;
+    return id;
   }
 
   async monitorStop(faceId: string): Promise<void> {
@@ -258,6 +293,11 @@ export class CoreSession {
 
   hasMonitor(faceId: string): boolean {
     return this.monitors.has(faceId);
+  }
+
+  /** The device (CTI form) the monitor `faceId` watches. */
+  monitoredDevice(faceId: string): string | undefined {
+    return this.monitors.get(faceId)?.deviceId;
   }
 
   private receiveEvent(entry: MonitorEntry, event: CstaEvent): void {
@@ -466,8 +506,19 @@ export class CoreSession {
       if (this.stateValue === CoreSessionState.CtiDown) this.transition(CoreSessionState.Active);
       return;
     }
-    if (this.stateValue === CoreSessionState.CtiDown)
-      this.transition(CoreSessionState.Stale, 'CTI connection ID changed');
+    if (this.stateValue !== CoreSessionState.CtiDown) return;
+    this.transition(CoreSessionState.Stale, 'CTI connection ID changed');
+    // docs/msrcc.md §8: transparent recovery (the default) restores the monitors at once, under
+    // the IDs the client knows; Cisco's way (`reinvite`) leaves that to the client's re-INVITE.
+    if (this.core.recovery === 'transparent')
+      this.rebind().then(
+        () => this.core.metrics?.sessionRestored?.('cti-reconnect'),
+        (cause: unknown) =>
+          this.core.log.warn(
+            { session: this.id, user: this.user.id, error: wrapError(cause).message },
+            'session not restored after the CTI reconnect yet (retried at its next request)',
+          ),
+      );
   }
 
   /**
@@ -581,7 +632,13 @@ export interface CoreMetrics {
   limitRefused(limit: string): void;
   /** A directory load from one node was not taken (docs/cti-link.md §4). */
   directoryRefused(reason: DirectoryRefusalReason): void;
+  /** A session restored its monitors by itself (docs/msrcc.md §8). */
+  sessionRestored?(how: SessionRestoreKind): void;
 }
+
+/** How a session came back: its CTI connection returned with a new ID (transparent recovery), or a
+ *  client's in-dialog re-INVITE re-opened a dialog this node did not know (take-over). */
+export type SessionRestoreKind = 'cti-reconnect' | 'takeover';
 
 /** Why a node's directory was not taken: empty, shrunk beyond `cti.directoryMaxShrinkPercent`, or
  *  the load failed (timeout, undecodable, over `cti.directoryMaxSegments`, connection lost). */
@@ -615,6 +672,8 @@ export interface SessionCoreOptions {
   logger: Logger;
   identity: UserIdentityMode;
   moveSessionsOnFailure: boolean;
+  /** `cti.sessionRecovery` (docs/msrcc.md §8); default transparent. */
+  sessionRecovery?: SessionRecovery;
   directoryRefreshMs: number;
   /** A new directory with this share (percent) fewer users or line appearances than the one in
    *  use is refused (`cti.directoryMaxShrinkPercent`); an empty one always is. */
@@ -622,6 +681,9 @@ export interface SessionCoreOptions {
   metrics?: CoreMetrics;
   limits?: SessionLimits;
 }
+
+/** What a session does when its CTI connection returns with a new ID (docs/msrcc.md §8). */
+export type SessionRecovery = 'transparent' | 'reinvite';
 
 /** What a session-initiating request resolved to. */
 export interface SessionAuthorization {
@@ -635,6 +697,7 @@ export class SessionCore {
   readonly log: Logger;
   readonly metrics: CoreMetrics | undefined;
   readonly limits: SessionLimits;
+  readonly recovery: SessionRecovery;
   private directoryValue = Directory.empty();
   private readonly sessions = new Set<CoreSession>();
   /** Open sessions by user ID (lower case), oldest first. */
@@ -655,6 +718,7 @@ export class SessionCore {
     this.log = options.logger.child({ component: 'session-core' });
     this.metrics = options.metrics;
     this.limits = options.limits ?? DEFAULT_SESSION_LIMITS;
+    this.recovery = options.sessionRecovery ?? 'transparent';
   }
 
   get directory(): Directory {

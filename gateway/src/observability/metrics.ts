@@ -13,6 +13,8 @@ export interface SessionMetrics {
   limitRefused(limit: string): void;
   /** A directory load from one node was not taken (docs/cti-link.md §4). */
   directoryRefused(reason: string): void;
+  /** A session restored itself: after a CTI reconnect, or by taking over a dialog (docs/msrcc.md §8). */
+  sessionRestored(how: string): void;
 }
 
 /** What the SIP transport reports at a scrape (monotonic counts since start, and gauges). */
@@ -39,6 +41,12 @@ export interface SipFaceMetrics {
   sipRequest(method: string, status: number): void;
   cstaEventSent(type: string): void;
   refusal(code: string): void;
+  /** An event INFO that failed its transaction (no answer, 408, another non-2xx), by outcome. */
+  cstaEventFailed(outcome: string): void;
+  /** A session ended at a configured limit, named by its config field. */
+  limitRefused(limit: string): void;
+  /** A session restored itself (docs/msrcc.md §8). */
+  sessionRestored(how: string): void;
 }
 
 /** One CTI connection's own monotonic counts, followed by counters at each scrape. */
@@ -111,6 +119,18 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     labelNames: ['type'],
     registers: [registry],
   });
+  const eventFailures = new Counter({
+    name: 'deskline_csta_event_failures_total',
+    help: 'CSTA event INFOs that failed their transaction without ending the session (timeout = no answer within Timer F; otherwise the status), docs/msrcc.md §5',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const restored = new Counter({
+    name: 'deskline_sessions_restored_total',
+    help: 'Sessions that restored their monitors by themselves: after a CTI reconnect (cti-reconnect) or by taking over a dialog this node did not know (takeover)',
+    labelNames: ['how'],
+    registers: [registry],
+  });
   const refusals = new Counter({
     name: 'deskline_refusals_total',
     help: 'Requests refused by the gateway, by error code',
@@ -119,7 +139,7 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
   });
   const limits = new Counter({
     name: 'deskline_limit_refusals_total',
-    help: 'Requests refused at a configured limit, by the config field that sets it',
+    help: 'Requests refused (or sessions ended) at a configured limit, by the config field that sets it',
     labelNames: ['limit'],
     registers: [registry],
   });
@@ -304,6 +324,12 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     },
     cstaEventSent(type) {
       events.inc({ type });
+    },
+    cstaEventFailed(outcome) {
+      eventFailures.inc({ outcome });
+    },
+    sessionRestored(how) {
+      restored.inc({ how });
     },
     refusal(code) {
       refusals.inc({ code });

@@ -3,7 +3,10 @@
 // and it owns its in-dialog behaviour (as sipgo's and SIP.js's dialogs do): the CSeq checks of
 // incoming requests, the methods a dialog answers (BYE, OPTIONS, INFO, UPDATE, re-INVITE and its
 // glare rules), ACK matching, target refresh and session-timer restarts in its answers, the
-// requests it sends (route set, CSeq, 481/408 handling), BYE, and its refresh or expiry.
+// requests it sends (route set and next hop, CSeq, what an answer means for the dialog), BYE,
+// and its refresh or expiry. Two compatibility rules for real clients live here too
+// (docs/msrcc.md §13-14): a CSeq that restarts after our 2xx to an INVITE (pidgin-sipe), and an
+// unanswered request that fails its transaction only.
 // The user agent core (user-agent-core.ts) finds the dialog of a message and gives it a narrow
 // port to the transport and transaction layers (DialogPort): it never touches sockets itself.
 // Kept small on purpose (100,000 may be alive at once): strings and numbers, one timer, no
@@ -15,7 +18,7 @@ import { ALLOW_HEADER_VALUE, CSTA_CONTENT_TYPE, SUPPORTED_HEADER_VALUE } from '.
 import { isToken } from './grammar.js';
 import { parseNameAddrList } from './headers/name-addr.js';
 import type { SipRequest, SipResponse } from './message.js';
-import { initialCSeq, newBranch } from './random.js';
+import { initialCSeq, newBranch, takeoverCSeq } from './random.js';
 import { buildResponse, serializeRequest, type Body, type HeaderFields } from './serializer.js';
 import {
   expiryDelayMs,
@@ -50,7 +53,11 @@ export type DialogTerminationReason =
   | 'transport'
   /** The peer answered a request with 481: it no longer knows the dialog (RFC 3261 §12.2.1.2). */
   | '481'
-  /** A request in the dialog got 408 or no answer (RFC 3261 §12.2.1.2). */
+  /** The peer answered a request with another status that ends the dialog (RFC 5057 §5.1:
+   *  404, 410, 416, 480, 482-485, 502, 604). */
+  | 'rejected'
+  /** Our own session refresh (UPDATE, refresher=uas) got 408 or no answer (RFC 4028 §10). Any
+   *  other request that times out fails its transaction only (docs/msrcc.md §5). */
   | 'timeout'
   /** RFC 3261 §13.3.1.4: the ACK for our 2xx never came. */
   | 'ack-timeout'
@@ -89,6 +96,9 @@ export interface DialogPort {
   readonly logger: Logger;
   /** The core is disposed: nothing is sent any more. */
   readonly disposed: boolean;
+  /** Compatibility rule (docs/msrcc.md §14, `sip.tolerateCSeqReset`): a peer whose CSeq numbering
+   *  restarts after our 2xx to its INVITE or re-INVITE is re-baselined, not refused. */
+  readonly tolerateCSeqReset: boolean;
   /** A connection to the next hop (RFC 3261 §18.1.1). */
   connect(hop: NextHop): Promise<SipConnection>;
   /** Sends `bytes` in a new client transaction; settles with its final response or failure. */
@@ -98,7 +108,7 @@ export interface DialogPort {
     transaction: ServerTransaction,
     request: SipRequest,
     status: number,
-    options?: { headers?: HeaderFields },
+    options?: { headers?: HeaderFields; copyRecordRoute?: boolean },
   ): void;
   /** Sends an already built response on its server transaction. */
   send(transaction: ServerTransaction, status: number, bytes: Buffer): void;
@@ -140,7 +150,23 @@ export interface ServerDialogInit {
   readonly remoteSeq: number;
   readonly secure: boolean;
   readonly connection: SipConnection;
+  /** The dialog was created by a 2xx to an in-dialog re-INVITE for a dialog this node did not
+   *  know (docs/msrcc.md §8): another node (or this one before a restart) sent requests in it
+   *  with CSeq numbers we cannot know, so ours start above any it can have used. */
+  readonly takenOver?: boolean;
 }
+
+/**
+ * RFC 5057 §5.1: answers to a request inside a dialog that destroy the dialog itself — the peer
+ * (or a proxy on the path) says the dialog, or the peer, is gone. 480 is counted with them: it is
+ * what a proxy answers when the client's connection is gone (deploy/kamailio/kamailio.cfg, Lync
+ * front ends), and no later request could reach the client either. 408 and a transaction timeout
+ * are not: a proxy answers 408 for a client that is alive but never answers some requests
+ * (pidgin-sipe never answers an event INFO), so they fail that transaction only.
+ */
+export const DIALOG_TERMINATING_STATUSES: ReadonlySet<number> = new Set([
+  404, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604,
+]);
 
 export class ServerDialog {
   /** Dialog ID (RFC 3261 §12): Call-ID, local tag, remote tag. */
@@ -166,6 +192,9 @@ export class ServerDialog {
   connection: SipConnection | undefined;
   /** CSeq of an INVITE (initial or re-INVITE) answered 2xx whose ACK has not come; 0 when none. */
   private awaitingAckFor = 0;
+  /** Our 2xx to an INVITE went out and no request of the peer followed yet: with
+   *  `tolerateCSeqReset` its numbering may restart once (docs/msrcc.md §14). */
+  private cseqMayRestart = false;
   /** CSeq of a re-INVITE not yet answered; 0 when none (RFC 3261 §14.2). */
   private pendingReInvite = 0;
   /** RFC 4028 session interval in seconds; 0 when no session timer runs. */
@@ -192,6 +221,7 @@ export class ServerDialog {
     this.remoteSeq = init.remoteSeq;
     this.secure = init.secure;
     this.connection = init.connection;
+    if (init.takenOver === true) this.localSeq = takeoverCSeq(this.port.clock.now()) - 1;
   }
 
   get state(): DialogState {
@@ -281,14 +311,21 @@ export class ServerDialog {
     const bytes = serializeRequest(method, requestUri, fields, options.body);
     try {
       const response = await this.port.sendRequest(connection, branch, method, bytes);
-      // RFC 3261 §12.2.1.2: "If the response for a request within a dialog is a 481 ... or a
-      // 408 ..., the UAC SHOULD terminate the dialog."
-      if (method !== 'BYE' && (response.status === 481 || response.status === 408))
-        this.terminate(response.status === 481 ? '481' : 'timeout');
+      if (method === 'BYE') return response;
+      // RFC 3261 §12.2.1.2: "If the response for a request within a dialog is a 481 ... the UAC
+      // SHOULD terminate the dialog"; RFC 5057 §5.1 lists the other answers that destroy it.
+      if (DIALOG_TERMINATING_STATUSES.has(response.status))
+        this.terminate(response.status === 481 ? '481' : 'rejected');
+      // RFC 4028 §10: our own refresh answered 408 ends the session. §12.2.1.2 says the same of a
+      // 408 to any request, but a 408 to an INFO says nothing of the dialog: a proxy answers it
+      // for a client that is alive and never answers INFO (pidgin-sipe) — transaction only.
+      else if (response.status === 408 && method === 'UPDATE') this.terminate('timeout');
       return response;
     } catch (error) {
-      // §12.2.1.2: "A UAC SHOULD also terminate a dialog if no response at all is received".
-      if (method !== 'BYE' && error instanceof DesklineError && error.code === ErrorCode.SipTimeout)
+      // §12.2.1.2: "A UAC SHOULD also terminate a dialog if no response at all is received" —
+      // for our session refresh (RFC 4028 §10) only; an INFO without an answer (Timer F) fails
+      // its transaction only, for the same reason as a 408.
+      if (method === 'UPDATE' && error instanceof DesklineError && error.code === ErrorCode.SipTimeout)
         this.terminate('timeout');
       throw error;
     }
@@ -343,18 +380,32 @@ export class ServerDialog {
     connection: SipConnection,
   ): void {
     const port = this.port;
+    const mayRestart = this.cseqMayRestart;
+    this.cseqMayRestart = false;
     // RFC 3261 §12.2.2: "If the remote sequence number was not empty, but the sequence number of
     // the request is lower than the remote sequence number, the request is out of order and MUST
     // be rejected with a 500". An equal number is a request we already processed: refused the same
     // way, so that a CSTA request is never executed twice.
     if (seq <= this.remoteSeq) {
-      port.respond(transaction, request, 500, {
-        headers: [warning(`CSeq ${seq} is not above ${this.remoteSeq}`)],
-      });
-      return;
+      if (mayRestart && port.tolerateCSeqReset) {
+        // Compatibility rule (docs/msrcc.md §14): the first request after our 2xx to an INVITE
+        // restarts the numbering (pidgin-sipe resets its CSeq to 0 after every such 2xx). Over a
+        // stream transport a UAC never retransmits a non-INVITE request (RFC 3261 §17.1.2.2), so
+        // this is no replay: re-baseline once, here, and check every later request as usual.
+        port.logger.debug(
+          { dialog: this.callId, cseq: seq, previous: this.remoteSeq },
+          'peer restarted its CSeq after our 2xx: re-baselined',
+        );
+      } else {
+        port.respond(transaction, request, 500, {
+          headers: [warning(`CSeq ${seq} is not above ${this.remoteSeq}`)],
+          copyRecordRoute: request.method === 'INVITE',
+        });
+        return;
+      }
     }
     this.remoteSeq = seq;
-    if (this.connection !== connection) port.bind(this, connection);
+    if (this.connection !== connection && this.fromNextHop(request)) port.bind(this, connection);
     switch (request.method) {
       case 'BYE':
         // RFC 3261 §15.1.2: "the UAS MUST ... generate a 2xx response to the BYE, and terminate the session".
@@ -384,13 +435,14 @@ export class ServerDialog {
         if (this.pendingReInvite !== 0) {
           port.respond(transaction, request, 500, {
             headers: [['Retry-After', String(Math.floor(Math.random() * 11))]],
+            copyRecordRoute: true,
           });
           return;
         }
         // Our 2xx to the previous INVITE is not yet acknowledged: that offer/answer exchange is
         // still open (RFC 3261 §14.2 glare), so the UAC is asked to retry later with 491.
         if (this.awaitingAckFor !== 0) {
-          port.respond(transaction, request, 491);
+          port.respond(transaction, request, 491, { copyRecordRoute: true });
           return;
         }
         if (!port.checkContent(transaction, request)) return;
@@ -407,10 +459,48 @@ export class ServerDialog {
 
   /** An ACK with this dialog's ID (RFC 3261 §13.3.1.4, §17.1.1.3): false when it matches no 2xx of ours. */
   receiveAck(seq: number): boolean {
-    if (this.awaitingAckFor !== seq) return false;
+    if (this.awaitingAckFor === 0) return false;
+    if (this.awaitingAckFor !== seq) {
+      // RFC 3261 §17.1.1.3: the ACK carries the CSeq number of its INVITE. Compatibility rule
+      // (docs/msrcc.md §14): in a dialog awaiting the ACK of our 2xx, an ACK of the dialog is that
+      // ACK whatever its CSeq — pidgin-sipe resets its CSeq to 0 before it ACKs, so the ACK of a
+      // refresh re-INVITE with CSeq 5 says 1 — and the peer's numbering restarts from it.
+      if (!this.port.tolerateCSeqReset) return false;
+      this.port.logger.debug(
+        { dialog: this.callId, cseq: seq, invite: this.awaitingAckFor },
+        'ACK with a restarted CSeq taken as the ACK of our 2xx; numbering re-baselined',
+      );
+      this.remoteSeq = seq;
+      this.cseqMayRestart = false; // restarted here: the requests that follow are checked as usual
+    }
     this.awaitingAckFor = 0;
     this.port.watchAck(this, false);
     return true;
+  }
+
+  /**
+   * Whether a request of the dialog that arrived on `connection` came from the dialog's next hop,
+   * so that our requests may travel back on that connection (RFC 3261 §12.2.1.1: they go to the
+   * first hop of the route set, or to the remote target when it is empty). Without a route set the
+   * peer is the client itself, whatever connection it uses now. With one, the INVITE's connection
+   * came from the first hop (the proxy that added the top Record-Route); a request arriving on
+   * another connection is taken as the first hop's only when its top Via names that hop — a
+   * request that reached us some other way (another member of a pool, a client bypassing its
+   * proxy) must not divert the dialog's requests off its route.
+   */
+  private fromNextHop(request: SipRequest): boolean {
+    if (this.routeSet.length === 0) return true;
+    const via = request.topVia();
+    if (!via.ok) return false;
+    const first = parseNameAddrList(this.routeSet[0]!, { requireBrackets: true })[0];
+    if (first === undefined || first.uri.kind !== 'sip') return false;
+    const hop = nextHopOf(first.uri);
+    if (!hop.ok) return false;
+    const host = via.value.host.startsWith('[') ? via.value.host.slice(1, -1) : via.value.host;
+    // RFC 3261 §18.2.2 / §19.1.2: a sent-by without a port means the transport's default.
+    const secure = via.value.transport === 'TLS' || via.value.transport === 'WSS';
+    const port = via.value.port ?? (secure ? 5061 : 5060);
+    return host.toLowerCase() === hop.value.host.toLowerCase() && port === hop.value.port;
   }
 
   /** A CANCEL ended a pending re-INVITE (RFC 3261 §9.2: the core answered it 487). */
@@ -468,6 +558,11 @@ export class ServerDialog {
     }
     const bytes = buildResponse(request.headers, true, status, {
       reason: checkReason(init.reason),
+      // A re-INVITE's Record-Route goes into its answer (RFC 3261 §12.1.1 says so of the 2xx that
+      // creates a dialog). A client that keeps its route set ignores it; pidgin-sipe rebuilds its
+      // route set from every final answer to its re-INVITE, and without it would lose the proxies
+      // at its first refresh (docs/msrcc.md §13).
+      copyRecordRoute: method === 'INVITE',
       headers: fields,
       body: init.body,
       contentType: init.contentType ?? CSTA_CONTENT_TYPE,
@@ -485,6 +580,7 @@ export class ServerDialog {
   /** @internal Our 2xx to the INVITE of CSeq `seq` waits for its ACK (RFC 3261 §13.3.1.4). */
   awaitAck(seq: number): void {
     this.awaitingAckFor = seq;
+    this.cseqMayRestart = true;
     this.port.watchAck(this, true);
   }
 

@@ -38,3 +38,16 @@ export function initialCSeq(): number {
   offset += 4;
   return value + 1;
 }
+
+/**
+ * The first local CSeq of a dialog taken over from another node (docs/msrcc.md §8): that node's
+ * requests in the dialog were numbered from initialCSeq() (at most 2^16) upwards, and the client
+ * may check that ours keep rising (RFC 3261 §12.2.2), so ours start in the upper half of the
+ * CSeq space (RFC 3261 §8.1.1.5: below 2^31), at a point that grows with time — four steps a
+ * second, wrapping after about eight years, 2^24 below the top so that a dialog has room to count
+ * — so that a second take-over starts above the first unless the first sent more than four
+ * requests a second on average.
+ */
+export function takeoverCSeq(nowMs: number): number {
+  return 2 ** 30 + (Math.floor(nowMs / 250) % (2 ** 30 - 2 ** 24));
+}

@@ -64,6 +64,13 @@ import type { NextHop } from './uri.js';
 export interface SipUserAgentCoreDelegate {
   /** A new INVITE outside any dialog passed every check: answer it with accept() or reject(). */
   onInvite(invite: IncomingInvite): void;
+  /**
+   * An INVITE inside a dialog this core does not know (a re-INVITE after a restart, or re-dispatched
+   * by a balancer from a node that died), after the same checks as a new INVITE. accept() creates
+   * the dialog with the request's dialog ID (its To tag kept); reject() answers it (481 when it is
+   * not taken over). Without this method such a re-INVITE gets 481 (RFC 3261 §12.2.2).
+   */
+  onDialogTakeover?(invite: IncomingInvite): void;
   /** INFO, UPDATE or re-INVITE inside a dialog: answer with request.respond(). */
   onRequest(dialog: ServerDialog, request: IncomingDialogRequest): void;
   /** The dialog is over; release everything attached to it. Called exactly once per dialog. */
@@ -94,7 +101,16 @@ export interface SipUserAgentCoreOptions {
    * INVITE beyond it gets 503 with Retry-After, so that a balancer or a pool tries another node.
    */
   readonly maxDialogsPerConnection?: number | undefined;
+  /**
+   * Compatibility rule (default true; docs/msrcc.md §14): in a dialog awaiting the ACK of our 2xx,
+   * an ACK of the dialog is that ACK whatever its CSeq, and a peer whose CSeq numbering restarts
+   * after our 2xx to its INVITE or re-INVITE is re-baselined instead of refused with 500.
+   */
+  readonly tolerateCSeqReset?: boolean | undefined;
 }
+
+/** Take-over re-INVITEs remembered before those no longer being decided are swept. */
+const TAKEOVERS_SWEEP_AT = 1024;
 
 /** Retry-After (RFC 3261 §20.33) of the 503 to an INVITE over `maxDialogsPerConnection`. */
 const DIALOG_LIMIT_RETRY_AFTER_S = 30;
@@ -129,6 +145,9 @@ export class IncomingInvite {
     /** @internal */ readonly toTag: string,
     /** @internal */ readonly sessionTimer: SessionTimerDecision,
     private readonly connection: SipConnection,
+    /** An in-dialog re-INVITE for a dialog this core did not know (onDialogTakeover): accept()
+     *  creates the dialog under the request's own dialog ID. */
+    readonly takeover = false,
   ) {}
 
   get transport(): ConnectionInfo {
@@ -232,6 +251,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   private readonly contactHost: string | undefined;
   private readonly serverHeader: string | undefined;
   private readonly maxDialogsPerConnection: number;
+  /** DialogPort: the CSeq compatibility rule (docs/msrcc.md §14). */
+  readonly tolerateCSeqReset: boolean;
+  /** Dialog IDs of take-over re-INVITEs being decided, so that a second one for the same dialog
+   *  waits (491) instead of creating the dialog twice. */
+  private readonly takeoversPending = new Map<string, ServerTransaction>();
   /** INVITEs refused at `maxDialogsPerConnection`, since start. */
   private dialogLimitRefusals = 0;
   private disposedValue = false;
@@ -253,6 +277,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.contactHost = options.contactHost;
     this.serverHeader = options.serverHeader;
     this.maxDialogsPerConnection = options.maxDialogsPerConnection ?? DEFAULT_MAX_DIALOGS_PER_CONNECTION;
+    this.tolerateCSeqReset = options.tolerateCSeqReset ?? true;
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
     this.transactions = new TransactionLayer(this.clock, this.logger, this, options.timers);
     const t1 = options.timers?.t1Ms ?? T1_MS;
@@ -521,6 +546,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     transaction: ServerTransaction,
     request: SipRequest,
     connection: SipConnection,
+    takeover?: { readonly toTag: string; readonly dialogId: string },
   ): void {
     // A cap on the sessions one connection carries, counting the INVITEs still being decided
     // (docs/robustness.md, "SIP transport limits"). RFC 3261 §21.5.4: 503 with Retry-After, which a
@@ -567,15 +593,32 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     }
     const sessionTimer = this.negotiate(transaction, request);
     if (sessionTimer === undefined) return;
-    const toTag = newTag();
+    const toTag = takeover?.toTag ?? newTag();
     transaction.toTag = toTag;
-    const invite = new IncomingInvite(this, transaction, request, toTag, sessionTimer, connection);
+    const invite = new IncomingInvite(
+      this,
+      transaction,
+      request,
+      toTag,
+      sessionTimer,
+      connection,
+      takeover !== undefined,
+    );
     transaction.owner = invite;
     // Counted until its final response (ServerTransaction → requestFinished).
     transaction.opensDialog = true;
     connection.dialogsOpening++;
+    if (takeover !== undefined) {
+      // Answered ones are forgotten as they are answered; one that ended without an answer (its
+      // connection closed) is swept here, so the map stays as small as the take-overs in progress.
+      if (this.takeoversPending.size >= TAKEOVERS_SWEEP_AT)
+        for (const [id, pending] of this.takeoversPending)
+          if (!pending.awaitingFinalResponse) this.takeoversPending.delete(id);
+      this.takeoversPending.set(takeover.dialogId, transaction);
+    }
     try {
-      this.delegate.onInvite(invite);
+      if (takeover !== undefined) this.delegate.onDialogTakeover?.(invite);
+      else this.delegate.onInvite(invite);
     } catch (error) {
       this.logger.error({ error: wrapError(error).message }, 'onInvite failed');
       if (transaction.awaitingFinalResponse)
@@ -645,14 +688,42 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const callId = request.callId();
     const cseq = request.cseq();
     if (!from.ok || !callId.ok || !cseq.ok) return;
-    const dialog = this.dialogs.get(dialogId(callId.value, toTag, tagOf(from.value.params.get('tag'))));
+    const id = dialogId(callId.value, toTag, tagOf(from.value.params.get('tag')));
+    const dialog = this.dialogs.get(id);
     if (dialog === undefined) {
+      if (
+        request.method === 'INVITE' &&
+        this.delegate.onDialogTakeover !== undefined &&
+        this.mayOpenSession(request)
+      ) {
+        // A re-INVITE in a dialog we do not know: the layer above may take the dialog over
+        // (docs/msrcc.md §8), checked exactly as a new INVITE. One at a time per dialog.
+        const pending = this.takeoversPending.get(id);
+        if (pending !== undefined && pending.awaitingFinalResponse) {
+          this.respond(transaction, request, 491, { copyRecordRoute: true });
+          return;
+        }
+        this.processInvite(transaction, request, connection, { toTag, dialogId: id });
+        return;
+      }
       // RFC 3261 §12.2.2: "If the UAS receives a request with a To tag that doesn't match any
       // existing dialog ... [it] SHOULD respond with a 481".
       this.respond(transaction, request, 481);
       return;
     }
     dialog.receiveRequest(transaction, request, cseq.value.seq, connection);
+  }
+
+  /** A re-INVITE in an unknown dialog is a take-over candidate only with a body we take
+   *  (application/csta+xml): anything else — SDP, no body — gets 481 as it always did. */
+  private mayOpenSession(request: SipRequest): boolean {
+    if (request.body.length === 0) return false;
+    const contentType = request.contentType();
+    return (
+      contentType.ok &&
+      contentType.value !== undefined &&
+      this.acceptedTypes.includes(contentType.value.essence)
+    );
   }
 
   /** DialogPort: INFO, UPDATE or re-INVITE for the delegate. */
@@ -795,7 +866,20 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
         `INVITE already answered with ${transaction.finalStatus}`,
       );
     }
-    this.respond(transaction, invite.message, status, { ...init, toTag: invite.toTag });
+    if (invite.takeover) this.forgetTakeover(invite);
+    this.respond(transaction, invite.message, status, {
+      ...init,
+      toTag: invite.toTag,
+      // A client that rebuilds its route set from every answer to its re-INVITE (docs/msrcc.md
+      // §13) keeps its proxies.
+      copyRecordRoute: invite.takeover,
+    });
+  }
+
+  /** The take-over re-INVITE `invite` is answered: the next one for its dialog may come. */
+  private forgetTakeover(invite: IncomingInvite): void {
+    for (const [id, transaction] of this.takeoversPending)
+      if (transaction === invite.transaction) this.takeoversPending.delete(id);
   }
 
   /** @internal RFC 3261 §13.3.1.4: the 2xx creates the dialog (§12.1.1). */
@@ -814,6 +898,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       throw new DesklineError(ErrorCode.SipTransport, 'the connection closed before the INVITE was answered');
     }
     const request = invite.message;
+    if (invite.takeover) this.forgetTakeover(invite);
     const from = request.from();
     const to = request.to();
     const callId = request.callId();
@@ -844,7 +929,14 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       if (decision.requireTimer) fields.push(['Require', 'timer']);
     }
     fields.push(...this.serverFields(), ...extra);
-    const bytes = buildResponse(request.headers, false, 200, {
+    const remoteTag = tagOf(from.value.params.get('tag'));
+    const id = dialogId(callId.value, invite.toTag, remoteTag);
+    if (this.dialogs.has(id)) {
+      // Only a take-over can meet its own dialog ID, and only if another request created it meanwhile.
+      throw new DesklineError(ErrorCode.InvalidState, `dialog ${callId.value} exists already`);
+    }
+    // A take-over's To carries its tag already (the dialog's local tag, kept: RFC 3261 §12.1.1).
+    const bytes = buildResponse(request.headers, invite.takeover, 200, {
       reason: checkReason(init.reason),
       toTag: invite.toTag,
       copyRecordRoute: true,
@@ -852,12 +944,11 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       body: init.body,
       contentType: init.contentType ?? CSTA_CONTENT_TYPE,
     });
-    const remoteTag = tagOf(from.value.params.get('tag'));
     const dialog = new ServerDialog(this, {
       callId: callId.value,
       localTag: invite.toTag,
       remoteTag,
-      localUri: headerValue(request.headers, 'to'),
+      localUri: withoutTag(headerValue(request.headers, 'to')),
       remoteUri: headerValue(request.headers, 'from'),
       remoteTarget: contact.value[0]!.uri.text,
       // RFC 3261 §12.1.1: "The route set MUST be set to the list of URIs in the Record-Route
@@ -870,6 +961,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
         connection.protocol !== 'TCP' &&
         connection.protocol !== 'WS',
       connection,
+      takenOver: invite.takeover,
     });
     this.dialogs.set(dialog.id, dialog);
     this.bind(dialog, connection);
@@ -990,6 +1082,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       owner.dialog.answer(owner, 500, { headers: [warning('application did not answer in time')] });
       return;
     }
+    if (owner instanceof IncomingInvite && owner.takeover) this.forgetTakeover(owner);
     this.respond(transaction, request, 500, {
       toTag: owner instanceof IncomingInvite ? owner.toTag : undefined,
       headers: [warning('application did not answer in time')],
@@ -1014,6 +1107,8 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       headers?: HeaderFields;
       body?: Body;
       contentType?: string | undefined;
+      /** Copy the request's Record-Route (answers to a re-INVITE, docs/msrcc.md §13). */
+      copyRecordRoute?: boolean;
     } = {},
   ): void {
     const to = request.to();
@@ -1023,6 +1118,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const bytes = buildResponse(request.headers, hasTag, status, {
       reason: checkReason(options.reason),
       toTag,
+      copyRecordRoute: options.copyRecordRoute,
       headers: [...(options.headers ?? []), ...this.serverFields()],
       body: options.body,
       contentType: options.contentType ?? CSTA_CONTENT_TYPE,
@@ -1091,6 +1187,16 @@ function headerValue(headers: SipHeaderList, name: string): string {
   const value = headers.get(name);
   if (value === undefined) throw new Error(`assertion failed: ${name} missing from a validated request`);
   return value;
+}
+
+/** A To or From header value without its tag parameter (RFC 3261 §19.3): a taken-over dialog's
+ *  local URI is its re-INVITE's To, which carries the dialog's tag already. */
+function withoutTag(value: string): string {
+  // Header parameters follow the name-addr's closing ">" (or the addr-spec, which cannot hold ";tag").
+  const close = value.lastIndexOf('>');
+  const head = close >= 0 ? value.slice(0, close + 1) : '';
+  const tail = close >= 0 ? value.slice(close + 1) : value;
+  return `${head}${tail.replace(/;\s*tag\s*=\s*[^;\s]*/gi, '')}`.trim();
 }
 
 function toHasTag(headers: SipHeaderList): boolean {

@@ -12,7 +12,7 @@
 //     delivered) in its original dialog; the restarted node is probed back in and takes sessions
 //     again;
 //   - SIP over WebSocket to Kamailio, TCP to the gateways, events included; a client that vanishes
-//     is released by its node at the next event it cannot deliver;
+//     is released by its node at the next event Kamailio cannot deliver (480);
 //   - mutual TLS client → Kamailio → node (the balancer's certificate in the node's trustedPeers);
 //   - a node stopped with SIGTERM drains (BYE), and its clients sign in again on the others.
 // Tests run in order on one cluster (each leaves no session behind); the last one stops gw3.
@@ -259,8 +259,10 @@ describe('gateway nodes behind Kamailio', () => {
     expect(await node.sessions()).toBe(1);
 
     // The client disappears without BYE. The next event for it (an inbound call ringing its line)
-    // cannot be delivered: Kamailio answers the gateway's INFO with 408, and the node ends the
-    // session and releases its monitor instead of keeping it until the session timer expires.
+    // cannot be delivered: Kamailio answers the gateway's INFO with 480 (the client's connection is
+    // gone, deploy/kamailio/kamailio.cfg), and the node ends the session and releases its monitor
+    // instead of keeping it until the session timer expires. (A 408 would not: a proxy answers 408
+    // for a client that is alive and never answers event INFOs, docs/msrcc.md §5.)
     await u.close();
     const call = c.simulator.placeInboundCall('+14155550123', generatedDn(13));
     if (!call.ok) throw call.error;

@@ -100,6 +100,35 @@ describe('gateway configuration', () => {
   });
 });
 
+describe('compatibility and recovery (docs/msrcc.md §5, §8, §14)', () => {
+  const base = { cti: { addresses: ['a:1'] } };
+  it('default to what real clients need: CSeq resets tolerated, transparent recovery, bounded events', () => {
+    const result = parseGatewayConfig(base);
+    if (!result.ok) throw result.error;
+    expect(result.value.sip).toMatchObject({
+      tolerateCSeqReset: true,
+      maxEventsInFlightPerSession: 64,
+      maxQueuedEventsPerSession: 256,
+    });
+    expect(result.value.cti.sessionRecovery).toBe('transparent');
+    const cisco = parseGatewayConfig({ cti: { ...base.cti, sessionRecovery: 'reinvite' } });
+    expect(cisco.ok && cisco.value.cti.sessionRecovery).toBe('reinvite');
+  });
+
+  it('name the field when wrong', () => {
+    expect(error({ cti: { ...base.cti, sessionRecovery: 'sometimes' } })).toMatch(
+      /^invalid configuration: cti\.sessionRecovery: /,
+    );
+    expect(error({ ...base, sip: { tolerateCSeqReset: 'yes' } })).toMatch(
+      /^invalid configuration: sip\.tolerateCSeqReset: /,
+    );
+    for (const field of ['maxEventsInFlightPerSession', 'maxQueuedEventsPerSession'])
+      expect(error({ ...base, sip: { [field]: 0 } }), field).toMatch(
+        new RegExp(`^invalid configuration: sip\\.${field}: `),
+      );
+  });
+});
+
 describe('SIP transport limits (docs/robustness.md, "SIP transport limits")', () => {
   const base = { cti: { addresses: ['a:1'] } };
   it('have their documented defaults', () => {

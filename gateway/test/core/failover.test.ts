@@ -1,7 +1,7 @@
 // The CTI connection pool and the session core under CTI Manager failures, against the real
 // simulator over TCP: round-robin, fail-fast while a node is down, a new connection ID after
-// reconnection (stale session, restored by rebind), freeze detection, and the optional
-// transparent move to a healthy connection.
+// reconnection (the session restores itself by default; with cti.sessionRecovery: reinvite it
+// stays stale until rebound), freeze detection, and the optional move to a healthy connection.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostedGateway } from '../../../host/src/demo.js';
 import type { CstaEvent } from '../../src/csta/index.js';
@@ -62,8 +62,38 @@ describe('CTI pool and sessions under failure', () => {
     expect(gateway.pool.health().nodes.map((n) => n.sessions)).toEqual([2, 2, 2]);
   });
 
-  it('fails requests fast while the node is down, refuses the stale session after reconnect, and restores it by rebind', async () => {
+  it('fails requests fast while the node is down; after reconnect the session restores its monitors by itself, under the same IDs (default: transparent recovery)', async () => {
     gateway = await demoGateway();
+    const sim = gateway.simulator;
+    if (sim === undefined) throw new Error('no simulator');
+    const { session, face } = open(gateway, 'alice', ALICE);
+    const monitor = await session.monitorStart(ALICE);
+    const node = session.connection.index;
+    const firstId = session.boundConnectionId;
+
+    unwrap(await sim.stopNode(node));
+    await until(() => session.state === 'ctiDown', 'ctiDown');
+    await expect(session.request({ type: 'SnapshotDevice', snapshotObject: ALICE })).rejects.toMatchObject({
+      code: 'CTI_NOT_CONNECTED',
+    });
+    unwrap(await sim.startNode(node));
+    await until(() => session.state === 'active', 'restored after reconnect');
+    expect(session.connection.index).toBe(node);
+    expect(session.boundConnectionId).not.toBe(firstId);
+    expect(face.states).toEqual(['ctiDown', 'stale', 'rebinding', 'active']);
+    // The monitor was re-created on the CTI side: its events carry the ID the face knows.
+    await session.request({
+      type: 'MakeCall',
+      callingDevice: ALICE,
+      calledDirectoryNumber: '1200',
+      autoOriginate: 'doNotPrompt',
+    });
+    await until(() => face.events.some((e) => e.type === 'EstablishedEvent'), 'events after the restore');
+    expect(face.events.every((e) => 'monitorCrossRefID' in e && e.monitorCrossRefID === monitor)).toBe(true);
+  });
+
+  it('with sessionRecovery reinvite (Cisco): the stale session is refused after reconnect until rebound', async () => {
+    gateway = await demoGateway({ cti: { sessionRecovery: 'reinvite' } });
     const sim = gateway.simulator;
     if (sim === undefined) throw new Error('no simulator');
     const { session, face } = open(gateway, 'alice', ALICE);

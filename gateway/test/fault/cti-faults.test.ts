@@ -2,8 +2,9 @@
 // flapping (stop/start every few hundred ms). Four RCC clients — two over TCP, two over
 // WebSocket — loop MakeCall / ClearConnection / SnapshotDevice throughout. While a node is down its
 // sessions get CSTAErrorCode systemResourceAvailibility at once; after it returns with a new
-// connection ID their INFOs get 481 and the clients re-INVITE; the sessions on the healthy node
-// never notice. Afterwards every client is still making progress, and nothing is left behind:
+// connection ID their sessions restore their monitors by themselves and the clients go on in the
+// same dialogs (the default), or — Cisco's way, cti.sessionRecovery: reinvite — their INFOs get
+// 481 and the clients re-INVITE; the sessions on the healthy node never notice. Afterwards every client is still making progress, and nothing is left behind:
 // no session, dialog or monitor, no call in the simulator that the load did not place and clear,
 // no socket and no timer.
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -48,9 +49,34 @@ const clientsOn = (r: Rig, load: readonly LoadClient[], node: number): LoadClien
 };
 
 describe('CTI Manager faults under SIP load', () => {
-  it('a node stopped and restarted: fail fast, 481, re-INVITE, and the other node never notices', async () => {
-    // Clients that never refresh: their sessions wait for their own node (Cisco's behaviour).
+  it('a node stopped and restarted: fail fast, then the same dialogs go on (transparent recovery, the default), and the other node never notices', async () => {
+    // Clients that never refresh: their sessions wait for their own node.
     const { rig: r, clients: load } = await load4({}, { refreshAfterOutages: 0 });
+    const victims = clientsOn(r, load, 0);
+    expect(victims.length).toBeGreaterThan(0);
+    unwrap(await r.sim.stopNode(0));
+    await until(() => r.gateway.pool.upCount === 1, 'node 0 seen down');
+    unwrap(await r.sim.startNode(0));
+    await until(() => r.gateway.pool.upCount === 2, 'node 0 back');
+    await finish(r, load);
+    for (const victim of victims) {
+      expect(
+        victim.count('CSTAErrorCode:systemResourceAvailibility/resourceOutOfService'),
+        victim.name,
+      ).toBeGreaterThan(0);
+      // No 481 and no new INVITE: the session that came back is the one that was there.
+      expect(victim.count('INFO 481'), victim.name).toBe(0);
+      expect(victim.count('INVITE 200'), victim.name).toBe(1);
+    }
+    expect(load.reduce((n, c) => n + c.count('INFO 481'), 0)).toBe(0);
+  });
+
+  it('Cisco mode (cti.sessionRecovery: reinvite): a node stopped and restarted: fail fast, 481, re-INVITE, and the other node never notices', async () => {
+    // Clients that never refresh: their sessions wait for their own node (Cisco's behaviour).
+    const { rig: r, clients: load } = await load4(
+      { cti: { sessionRecovery: 'reinvite' } },
+      { refreshAfterOutages: 0 },
+    );
     const victims = clientsOn(r, load, 0);
     expect(sessionsOn(r, 0)).toBeGreaterThan(0);
     expect(sessionsOn(r, 1)).toBeGreaterThan(0);
@@ -94,7 +120,7 @@ describe('CTI Manager faults under SIP load', () => {
     await finish(r, load);
   });
 
-  it('both nodes down at once: everything refused at once; when one returns, 481 or a re-INVITE brings every session back', async () => {
+  it('both nodes down at once: everything refused at once; when one returns, its sessions restore themselves and a re-INVITE brings the others back', async () => {
     const { rig: r, clients: load } = await load4();
     unwrap(await r.sim.stopNode(0));
     unwrap(await r.sim.stopNode(1));
@@ -114,8 +140,10 @@ describe('CTI Manager faults under SIP load', () => {
     expect(load.map((c) => c.iterations)).toEqual(during);
     unwrap(await r.sim.startNode(1));
     await finish(r, load);
-    // Sessions of node 1 came back stale (481, new INVITE); those of node 0, still down, by re-INVITE.
-    expect(load.reduce((n, c) => n + c.count('re-INVITE 200') + c.count('INFO 481'), 0)).toBeGreaterThan(0);
+    // Sessions of node 1 restored themselves (no 481); those of node 0, still down, came back by
+    // their clients' re-INVITE, which rebinds them to node 1.
+    expect(load.reduce((n, c) => n + c.count('INFO 481'), 0)).toBe(0);
+    expect(load.reduce((n, c) => n + c.count('re-INVITE 200'), 0)).toBeGreaterThan(0);
   });
 
   it('a flapping node (stop/start every few hundred ms for seconds) leaves nothing stuck', async () => {

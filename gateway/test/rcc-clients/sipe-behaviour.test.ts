@@ -9,7 +9,9 @@
 //   - the 2xx to a re-INVITE carries its Record-Route (sipe rebuilds its route set from it);
 //   - after a gateway restart, sipe's in-dialog refresh re-INVITE opens the session again (sipe
 //     never re-INVITEs out of dialog), and its monitor is restored under its monitorCrossRefID;
-//   - after a CTI reconnect, the session's requests are served and events keep that ID.
+//   - after a CTI reconnect, the session's requests are served and events keep that ID;
+//   - events of a client that never answers stay in order and bounded (sip.maxEventsInFlightPerSession,
+//     sip.maxQueuedEventsPerSession), and the CSeq rule switched off breaks sipe as RFC 3261 would.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/src/index.js';
@@ -18,6 +20,7 @@ import { MemoryLogger } from '../../src/util/logger.js';
 import { listener } from '../faces/msrcc/helpers.js';
 import { SIPE, sipeClusterConfig } from './sipe-cluster.js';
 import { SipeLikeClient } from './sipe-like-client.js';
+import type { SipRequest } from '../../src/sip/index.js';
 
 const FAR_END = 'tel:+3222220220';
 const SERVER_URI = 'sip:73124@gw.deskline.test';
@@ -45,9 +48,19 @@ afterEach(async () => {
   site = undefined;
 });
 
-function gatewayConfig(simulator: Simulator, port: number): Parameters<typeof createGateway>[0]['config'] {
+type SipOptions = Partial<{
+  tolerateCSeqReset: boolean;
+  maxEventsInFlightPerSession: number;
+  maxQueuedEventsPerSession: number;
+}>;
+
+function gatewayConfig(
+  simulator: Simulator,
+  port: number,
+  sip: SipOptions = {},
+): Parameters<typeof createGateway>[0]['config'] {
   return {
-    sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port }] },
+    sip: { domain: 'gw.deskline.test', tcp: [{ host: '127.0.0.1', port }], ...sip },
     cti: {
       addresses: simulator.nodes.map((n) => n.address),
       applicationUser: CTI_USER,
@@ -64,7 +77,7 @@ function gatewayConfig(simulator: Simulator, port: number): Parameters<typeof cr
 }
 
 /** sipe's example site (sipe-cluster.ts) with simulator and gateway on one FakeClock. */
-async function startSite(): Promise<Site> {
+async function startSite(sip: SipOptions = {}): Promise<Site> {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
   const simulator = await startSimulator({
@@ -78,7 +91,7 @@ async function startSite(): Promise<Site> {
     clock,
     logger,
   });
-  const gateway = await createGateway({ clock, logger, config: gatewayConfig(simulator, 0) });
+  const gateway = await createGateway({ clock, logger, config: gatewayConfig(simulator, 0, sip) });
   const { port } = listener(gateway, 'TCP');
   site = { clock, logger, simulator, gateway, port };
   return site;
@@ -177,6 +190,62 @@ describe('what the gateway owes a client like sipe (issue 10)', () => {
     );
     expect(after.status).toBe(200);
     expect(c.requests.filter((r) => r.method === 'BYE')).toEqual([]);
+  });
+
+  it("with sip.tolerateCSeqReset off, sipe's refresh breaks the session as RFC 3261 says: the ACK with CSeq 1 is stray, MakeCall gets 500, 64·T1 later BYE", async () => {
+    const s = await startSite({ tolerateCSeqReset: false });
+    const c = await signedIn(s);
+    expect((await c.refresh()).status).toBe(200);
+    const made = await c.makeCall(FAR_END);
+    expect(`${made.status} ${made.header('warning') ?? ''}`).toMatch(/^500 .*CSeq 2 is not above 4/);
+    s.clock.advance(PAST_TIMER_F_MS);
+    await c.nextRequest('BYE');
+    expect(s.gateway.core.sessionCount).toBe(0);
+  });
+
+  it('events of a client that never answers: at most sip.maxEventsInFlightPerSession unanswered, the rest wait in order; each Timer F frees the window; the session lives on', async () => {
+    const s = await startSite({ maxEventsInFlightPerSession: 2, maxQueuedEventsPerSession: 64 });
+    const c = await signedIn(s);
+    const infos = (): SipRequest[] => c.requests.filter((r) => r.method === 'INFO');
+    const made = await c.makeCall(FAR_END);
+    expect(made.status).toBe(200);
+    s.clock.advance(300); // the far end answers: ServiceInitiated?, Originated, Delivered, Established
+    await until(() => infos().length === 2, 'the first two events');
+    // Two unanswered INFOs in flight: the others wait.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(infos()).toHaveLength(2);
+    s.clock.advance(PAST_TIMER_F_MS);
+    await until(() => infos().length >= 3, 'the next events after Timer F');
+    for (let i = 0; i < 4 && c.events.filter((e) => e.type === 'EstablishedEvent').length === 0; i++)
+      s.clock.advance(PAST_TIMER_F_MS);
+    await c.acceptedEvents(3);
+    // In order, one CSeq after the other, as the CTI Manager sent them.
+    const seqs = infos().map((r) => Number(/^(\d+)/.exec(r.header('cseq') ?? '')?.[1]));
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(c.events.filter((e) => e.accepted).map((e) => e.type)).toEqual([
+      'OriginatedEvent',
+      'DeliveredEvent',
+      'EstablishedEvent',
+    ]);
+    expect(s.gateway.core.sessionCount).toBe(1);
+    const failures = await s.gateway.metrics.registry.getSingleMetricAsString(
+      'deskline_csta_event_failures_total',
+    );
+    expect(failures).toMatch(/outcome="timeout"[^\n]* [1-9]/);
+  });
+
+  it('past sip.maxQueuedEventsPerSession waiting events the session ends with BYE (its client is not taking events), counted by its config field', async () => {
+    const s = await startSite({ maxEventsInFlightPerSession: 1, maxQueuedEventsPerSession: 2 });
+    const c = await signedIn(s);
+    expect((await c.makeCall(FAR_END)).status).toBe(200);
+    s.clock.advance(300);
+    await c.nextRequest('BYE');
+    await until(() => s.gateway.core.sessionCount === 0, 'the session released');
+    const limits = await s.gateway.metrics.registry.getSingleMetricAsString('deskline_limit_refusals_total');
+    expect(limits).toMatch(/limit="sip\.maxQueuedEventsPerSession"[^\n]* 1/);
+    expect(s.logger.records.some((r) => /its client leaves its events unanswered/.test(r.message))).toBe(
+      true,
+    );
   });
 
   it('the 2xx to a re-INVITE carries the Record-Route of that re-INVITE (sipe rebuilds its route set from it)', async () => {

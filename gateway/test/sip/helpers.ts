@@ -53,6 +53,8 @@ export class RecordingDelegate implements SipUserAgentCoreDelegate {
     this.invites.push(invite);
     this.inviteHandler(invite);
   }
+  /** Set to take over re-INVITEs in dialogs the core does not know (absent: they get 481). */
+  onDialogTakeover?: (invite: IncomingInvite) => void;
   onRequest(dialog: ServerDialog, request: IncomingDialogRequest): void {
     this.requests.push({ dialog, request });
     this.requestHandler(dialog, request);

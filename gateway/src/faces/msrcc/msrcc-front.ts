@@ -6,15 +6,21 @@
 //   INFO + a CSTA request                   → the CSTA response in the body of the 200 OK
 //   events                                  → new INFO requests in the dialog, with the monitorCrossRefID
 //   UPDATE / re-INVITE                      → session refresh (RFC 4028); a re-INVITE also restores a
-//                                             session whose CTI connection came back with a new ID
+//                                             session whose CTI connection is down or stale, and
+//                                             re-opens a dialog this node does not know
 //   BYE / session expiry                    → the monitors and the session are released
 //
 // SIP status decisions (ours to choose; docs/msrcc.md §3–4 records them):
 //   - A CSTA-level refusal of an INFO request is a 200 OK whose body is CSTAErrorCode: the SIP
 //     transaction succeeded, the CSTA service did not (ECMA TR/87 carries CSTA responses, positive or
 //     negative, in the 200 OK). This includes "CTI Manager unavailable" (systemResourceAvailibility, sic).
-//   - An INFO on a session whose CTI connection came back with a new connection ID gets 481: the client
-//     drops the dialog and re-INVITEs (Cisco's behaviour), without the user signing in again.
+//   - A session whose CTI connection came back with a new connection ID restores its monitors itself
+//     (cti.sessionRecovery: transparent, the default); with `reinvite` its next INFO gets 481 and the
+//     client re-INVITEs (Cisco's behaviour), without the user signing in again (docs/msrcc.md §8).
+//   - A re-INVITE carrying RequestSystemStatus in a dialog this node does not know re-opens the session
+//     for that dialog, authorized as an INVITE; an INFO in such a dialog gets 481 (docs/msrcc.md §8.1).
+//   - An event INFO the client leaves unanswered (or a proxy answers 408) fails alone; events are
+//     windowed and bounded per session (docs/msrcc.md §5).
 //   - A refused INVITE gets a SIP status that says why (403 not licensed / not your line / CTI control
 //     disallowed, 404 unknown user or line, 503 + Retry-After when no CTI Manager is available), the
 //     reason in the reason phrase and a Warning header, and a CSTAErrorCode body.
@@ -59,6 +65,7 @@ import { DesklineError, ErrorCode, wrapError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { err, ok, type Result } from '../../util/result.js';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DeviceTranslator } from './translate.js';
 
@@ -94,14 +101,6 @@ function inviteStatus(error: DesklineError): { status: number; phrase: string; r
 
 /** How long SIGTERM's drain waits for the clients' answers to its BYEs. */
 const DRAIN_BYE_WAIT_MS = 3000;
-
-/** RFC 5057 §5.1: responses to a request inside a dialog that end the dialog itself. */
-const DIALOG_TERMINATING: ReadonlySet<number> = new Set([
-  404, 408, 410, 416, 480, 481, 482, 483, 484, 485, 502, 604,
-]);
-
-/** Events held behind a pending response, at most (beyond, they go out without waiting for it). */
-const HELD_EVENTS_LIMIT = 256;
 
 /**
  * A body from a Microsoft RCC client: ECMA-323 only, under the configured parser caps. A root in
@@ -169,21 +168,68 @@ function connectionOf(
   };
 }
 
+/** The element of each call event that holds the connection the event is about. */
+const EVENT_CONNECTION: Readonly<Partial<Record<string, string>>> = {
+  ServiceInitiatedEvent: 'initiatedConnection',
+  OriginatedEvent: 'originatedConnection',
+  DeliveredEvent: 'connection',
+  EstablishedEvent: 'establishedConnection',
+  ConnectionClearedEvent: 'droppedConnection',
+  HeldEvent: 'heldConnection',
+  RetrievedEvent: 'retrievedConnection',
+  FailedEvent: 'failedConnection',
+  DivertedEvent: 'connection',
+};
+
+/** Connections (as the client sees them, per monitor) whose CTI devices a session keeps track of, at most. */
+const TRACKED_CONNECTIONS_LIMIT = 256;
+
+/**
+ * The monitorCrossRefID of the `index`-th monitor of an RCC dialog (docs/msrcc.md §8): derived
+ * from the dialog (its Call-ID and the client's tag) and the session's line, so that any node —
+ * this one after a restart, another after this one died — gives the same ID to the monitor it
+ * restores for a client that never sends MonitorStart again (pidgin-sipe). A one-way hash: the ID
+ * reveals nothing of the dialog or the line, and without the dialog's Call-ID and tag (both chosen
+ * at random by the client) it cannot be guessed. 64 bits, in hex.
+ */
+export function monitorCrossRefIdOf(
+  dialog: { readonly callId: string; readonly remoteTag: string },
+  line: { readonly dn: string; readonly partition: string },
+  index: number,
+): string {
+  return createHash('sha256')
+    .update(
+      `deskline/msrcc/monitor\n${dialog.callId}\n${dialog.remoteTag}\n${line.dn}\n${line.partition}\n${index}`,
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
 class RccSession implements SessionFace {
   readonly translator: DeviceTranslator;
   /** The edition the client spoke in its INVITE: events go out in it (docs/msrcc.md). */
   edition: CstaXmlEdition;
   closed = false;
+  /** MonitorStarts in this dialog so far: the index of the next monitorCrossRefID. */
+  monitorsStarted = 0;
   /**
-   * INFO requests being served, and the events that arrived meanwhile. The CTI Manager sends a
-   * response before the events its request causes, but our answer takes more asynchronous steps
-   * than an event does: without holding them, OriginatedEvent would reach the client before the
-   * MakeCallResponse carrying its callID — and clients match events by that callID (pidgin-sipe's
-   * sip_csta_update_id_and_status() drops events of an unknown callID), and by the
-   * monitorCrossRefID of MonitorStartResponse. Allocated only while needed (100,000 sessions).
+   * INFO requests being served. The CTI Manager sends a response before the events its request
+   * causes, but our answer takes more asynchronous steps than an event does: without holding
+   * them, OriginatedEvent would reach the client before the MakeCallResponse carrying its callID
+   * — and clients match events by that callID (pidgin-sipe's sip_csta_update_id_and_status()
+   * drops events of an unknown callID), and by the monitorCrossRefID of MonitorStartResponse.
    */
   private serving = 0;
-  private held: CstaEvent[] | undefined;
+  /** A response so slow that `sip.maxQueuedEventsPerSession` events piled up behind it: the
+   *  events go out without waiting for it any more (order among them still holds). */
+  private holdGivenUp = false;
+  /** Events waiting, in order: behind a response, or behind the in-flight window. Allocated
+   *  only while needed (100,000 sessions). */
+  private queue: CstaEvent[] | undefined;
+  /** Event INFOs sent and not yet answered (or timed out): at most `sip.maxEventsInFlightPerSession`. */
+  private inFlight = 0;
+  /** Client connection (monitor, callID, its deviceID) → the CTI devices behind it (docs/msrcc.md §5). */
+  private tracked: Map<string, Set<string>> | undefined;
 
   constructor(
     readonly front: MsRccFront,
@@ -203,16 +249,91 @@ class RccSession implements SessionFace {
     );
   }
 
+  /**
+   * MonitorStart of `deviceId` (CTI form) under the dialog's next monitorCrossRefID. The index
+   * counts the monitors started in this dialog: one that failed gives its index back, so that a
+   * client's first monitor is always index 1 — the one a take-over restores.
+   */
+  async startMonitor(deviceId: string): Promise<string> {
+    const index = ++this.monitorsStarted;
+    try {
+      return await this.core.monitorStart(
+        deviceId,
+        monitorCrossRefIdOf(this.dialog, this.core.appearance.line, index),
+      );
+    } catch (cause) {
+      if (this.monitorsStarted === index) this.monitorsStarted--;
+      throw cause;
+    }
+  }
+
   onCtiEvent(_session: CoreSession, event: CstaEvent): void {
     if (this.closed || this.dialog.isTerminated) return;
-    if (this.serving > 0) {
-      if ((this.held?.length ?? 0) < HELD_EVENTS_LIMIT) {
-        (this.held ??= []).push(event);
+    if (!this.distinguishable(event)) return;
+    const queue = (this.queue ??= []);
+    queue.push(event);
+    if (queue.length > this.front.eventLimits.maxQueued) {
+      if (this.inFlight < this.front.eventLimits.maxInFlight) {
+        // Only a slow response holds them: it no longer gets to go first.
+        this.holdGivenUp = true;
+      } else {
+        this.front.eventBacklogExceeded(this);
         return;
       }
-      this.sendHeld(); // a response that slow no longer gets to go first; event order still holds
     }
-    this.sendEvent(event);
+    this.pump();
+  }
+
+  /**
+   * One DeliveredEvent per connection the client can tell apart (docs/msrcc.md §5). Several CTI
+   * connections may look the same to the client: a call alerting on two appearances of a shared
+   * line (two phones, one number) is two connections on the CTI link and one in the client's terms
+   * (same callID, same deviceID). Per monitor, the client sees that connection alert once, and
+   * cleared when the last CTI connection behind it clears — when the call is answered on one phone
+   * the other stops ringing, which must not read as "the party you called hung up". Except when
+   * the phone that stops is the monitored one: its monitor sees nothing more of that call, so the
+   * client is told (and forgets the others behind it).
+   */
+  private distinguishable(event: CstaEvent): boolean {
+    const xref = 'monitorCrossRefID' in event ? String(event.monitorCrossRefID) : '';
+    if (event.type === 'CallClearedEvent') {
+      const callId = event.clearedCall.callID;
+      if (callId !== undefined && this.tracked !== undefined) {
+        const prefix = `${xref}\n${callId}\n`;
+        for (const key of this.tracked.keys()) if (key.startsWith(prefix)) this.tracked.delete(key);
+      }
+      return true;
+    }
+    const element = EVENT_CONNECTION[event.type];
+    if (element === undefined) return true;
+    const connection = (
+      event as unknown as Record<string, { callID?: string; deviceID?: string } | undefined>
+    )[element];
+    const callId = connection?.callID;
+    const device = connection?.deviceID;
+    if (callId === undefined || device === undefined) return true;
+    const key = `${xref}\n${callId}\n${this.translator.toNorth(device)}`;
+    const tracked = (this.tracked ??= new Map());
+    const devices = tracked.get(key);
+    if (event.type === 'DivertedEvent') {
+      // The diverted connection is gone (ECMA-269: no ConnectionCleared follows for it); shown.
+      devices?.delete(device);
+      if (devices?.size === 0) tracked.delete(key);
+      return true;
+    }
+    if (event.type === 'ConnectionClearedEvent') {
+      if (devices === undefined) return true;
+      devices.delete(device);
+      if (devices.size > 0 && device !== this.core.monitoredDevice(xref)) return false;
+      tracked.delete(key);
+      return true;
+    }
+    const alreadyShown = devices !== undefined && [...devices].some((d) => d !== device);
+    if (devices === undefined) {
+      tracked.set(key, new Set([device]));
+      if (tracked.size > TRACKED_CONNECTIONS_LIMIT) tracked.delete(tracked.keys().next().value as string);
+    } else devices.add(device);
+    return !(event.type === 'DeliveredEvent' && alreadyShown);
   }
 
   /** An INFO request of this client is being served: its events wait for its response. */
@@ -223,42 +344,57 @@ class RccSession implements SessionFace {
   /** The response went out: the events held meanwhile follow it, in order. */
   endRequest(): void {
     this.serving--;
-    if (this.serving === 0) this.sendHeld();
+    if (this.serving === 0) {
+      this.holdGivenUp = false;
+      this.pump();
+    }
   }
 
-  private sendHeld(): void {
-    const held = this.held;
-    if (held === undefined) return;
-    this.held = undefined;
-    for (const event of held) {
-      if (this.closed || this.dialog.isTerminated) return;
-      this.sendEvent(event);
+  /** Sends waiting events, in order, while the window allows and no response holds them. */
+  private pump(): void {
+    const queue = this.queue;
+    if (queue === undefined) return;
+    const window = this.front.eventLimits.maxInFlight;
+    while (queue.length > 0 && this.inFlight < window && (this.serving === 0 || this.holdGivenUp)) {
+      if (this.closed || this.dialog.isTerminated) {
+        this.queue = undefined;
+        return;
+      }
+      this.sendEvent(queue.shift() as CstaEvent);
     }
+    if (queue.length === 0) this.queue = undefined;
   }
 
   private sendEvent(event: CstaEvent): void {
     const north = this.translator.messageToNorth(event);
     const body = encodeCsta(north, { edition: this.edition, declaration: true });
     this.front.metrics.cstaEventSent(event.type);
+    this.inFlight++;
     this.dialog
       .sendRequest('INFO', { body, contentType: 'application/csta+xml', headers: CSTA_HEADERS })
       .then(
         (response) => {
-          // The client no longer knows the dialog: release everything (RFC 5057 §5.1).
-          if (DIALOG_TERMINATING.has(response.status))
-            this.front.endSession(
-              this,
-              `client answered ${response.status} to an event`,
-              response.status !== 481,
-            );
+          this.inFlight--;
+          // A status that ends the dialog (RFC 5057 §5.1: 481, 404, 480, ...) has ended it in the
+          // SIP layer already, and the session with it (onDialogTerminated). Any other failure —
+          // a 408 from a proxy for a client that never answers (pidgin-sipe) — fails this event's
+          // transaction only (docs/msrcc.md §5).
+          if (response.status >= 300) this.front.metrics.cstaEventFailed(String(response.status));
+          this.pump();
         },
         (cause: unknown) => {
-          this.front.log.debug(
-            { error: wrapError(cause).message, dialog: this.dialog.id },
-            'event INFO not delivered',
-          );
-          // BYE too: a TCP dialog outlives its connection (RFC 3261 §18.1.1), so without it the SIP
-          // dialog would stay until its session timer (if any) ran out, with no session behind it.
+          this.inFlight--;
+          const error = wrapError(cause);
+          if (error.code === ErrorCode.SipTimeout) {
+            // Timer F: no answer at all — transaction only, as a 408.
+            this.front.metrics.cstaEventFailed('timeout');
+            this.pump();
+            return;
+          }
+          this.front.log.debug({ error: error.message, dialog: this.dialog.id }, 'event INFO not delivered');
+          // No way to the client (a new connection to its route or Contact failed, RFC 3261
+          // §18.1.1): the SIP layer ended the dialog. BYE otherwise: a TCP dialog outlives its
+          // connection, and without it the dialog would stay with no session behind it.
           this.front.endSession(this, 'event INFO not delivered', true);
         },
       );
@@ -294,6 +430,8 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
   readonly log: Logger;
   private readonly sessions = new Map<string, RccSession>();
   private readonly xmlLimits: Partial<XmlLimits>;
+  /** `sip.maxEventsInFlightPerSession`, `sip.maxQueuedEventsPerSession` (docs/msrcc.md §5). */
+  readonly eventLimits: { readonly maxInFlight: number; readonly maxQueued: number };
   private sip!: SipUserAgentCore;
   private disposing = false;
 
@@ -305,6 +443,10 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.xmlLimits = {
       maxAttributes: options.config.csta.maxAttributesPerElement,
       maxElements: options.config.csta.maxElements,
+    };
+    this.eventLimits = {
+      maxInFlight: options.config.sip.maxEventsInFlightPerSession,
+      maxQueued: options.config.sip.maxQueuedEventsPerSession,
     };
   }
 
@@ -343,6 +485,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       sessionTimer: { defaultSeconds: sip.sessionExpiresSec, minSeconds: sip.minSessionExpiresSec },
       serverHeader: `Deskline/${options.config.node.id}`,
       maxDialogsPerConnection: sip.maxSessionsPerConnection,
+      tolerateCSeqReset: sip.tolerateCSeqReset,
     });
     const bound = await front.sip.start();
     front.log.info({ listeners: bound.map((b) => `${b.protocol} ${b.host}:${b.port}`) }, 'SIP listeners up');
@@ -393,6 +536,34 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       const error = wrapError(cause);
       this.log.error({ error: error.message }, 'INVITE handling failed');
       if (!invite.answered) this.refuse(invite, error, 'ed3');
+    });
+  }
+
+  /**
+   * An in-dialog re-INVITE for a dialog this node does not know (docs/msrcc.md §8): this node
+   * restarted, or a balancer re-dispatched it from a node that died. pidgin-sipe never re-INVITEs
+   * out of dialog and would be stranded by a 481; a re-INVITE carrying RequestSystemStatus is what
+   * opens a session, so it opens one here for that dialog — authorized exactly as an INVITE (From
+   * user, licence, line, every limit) — and the session restores the client's monitor itself,
+   * under the monitorCrossRefID the client already has (the ID is derived from the dialog).
+   */
+  onDialogTakeover(invite: IncomingInvite): void {
+    void this.openSession(invite).catch((cause: unknown) => {
+      const error = wrapError(cause);
+      this.log.error({ error: error.message }, 'take-over re-INVITE handling failed');
+      if (!invite.answered) this.refuse(invite, error, 'ed3');
+    });
+  }
+
+  /** A re-INVITE for an unknown dialog that is not a session-opening request: there is no such
+   *  dialog here (RFC 3261 §12.2.2), as before take-overs existed. */
+  private noSuchDialog(invite: IncomingInvite, why: string): void {
+    if (invite.answered) return;
+    this.metrics.sipRequest('INVITE', 481);
+    this.log.info({ reason: why }, 're-INVITE for an unknown dialog not taken over');
+    invite.reject(481, {
+      reason: 'Call/Transaction Does Not Exist',
+      headers: [['Warning', warning(why)]],
     });
   }
 
@@ -459,6 +630,13 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     if (!identified.ok) return this.refuse(invite, identified.error, 'ed3');
     const user = identified.value;
     const decoded = decodeNorthbound(invite.message.body, this.xmlLimits);
+    if (invite.takeover && (!decoded.ok || decoded.value.message.type !== 'RequestSystemStatus'))
+      return this.noSuchDialog(
+        invite,
+        decoded.ok
+          ? `this node knows no such dialog, and a re-INVITE carrying ${decoded.value.message.type} opens none`
+          : `this node knows no such dialog, and the re-INVITE carries no readable RequestSystemStatus`,
+      );
     if (!decoded.ok) return this.refuse(invite, decoded.error, 'ed3');
     const edition = editionOf(decoded.value.edition);
     const request = decoded.value.message;
@@ -511,9 +689,54 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
     this.sessions.set(dialog.id, rcc);
     this.metrics.sipRequest('INVITE', 200);
     this.log.info(
-      { dialog: dialog.id, user: user.id, line: appearance.id, transport: invite.transport.protocol },
-      'RCC session open',
+      {
+        dialog: dialog.id,
+        user: user.id,
+        line: appearance.id,
+        transport: invite.transport.protocol,
+        ...(invite.takeover ? { takeover: true } : {}),
+      },
+      invite.takeover ? 'RCC session re-opened for a dialog this node did not know' : 'RCC session open',
     );
+    if (invite.takeover) await this.restoreMonitor(rcc);
+  }
+
+  /**
+   * A taken-over session restores the client's monitor of its line under the monitorCrossRefID
+   * the client has (its dialog's first, docs/msrcc.md §8): clients that keep their dialog never
+   * send MonitorStart again (pidgin-sipe). Best effort: without it the session still serves
+   * requests, and a MonitorStart from the client gets the next ID.
+   */
+  private async restoreMonitor(rcc: RccSession): Promise<void> {
+    try {
+      const id = await rcc.startMonitor(rcc.core.appearance.id);
+      this.metrics.sessionRestored('takeover');
+      this.log.info(
+        { dialog: rcc.dialog.id, user: rcc.core.user.id, monitorCrossRefID: id },
+        'monitor restored for the taken-over dialog',
+      );
+    } catch (cause) {
+      this.log.warn(
+        { dialog: rcc.dialog.id, user: rcc.core.user.id, error: wrapError(cause).message },
+        'monitor of the taken-over dialog not restored',
+      );
+    }
+  }
+
+  /** A session whose client lets `sip.maxQueuedEventsPerSession` events pile up behind
+   *  `sip.maxEventsInFlightPerSession` unanswered ones is not taking events: it ends (BYE). */
+  eventBacklogExceeded(rcc: RccSession): void {
+    this.metrics.limitRefused('sip.maxQueuedEventsPerSession');
+    this.log.warn(
+      {
+        dialog: rcc.dialog.id,
+        user: rcc.core.user.id,
+        inFlight: this.eventLimits.maxInFlight,
+        queued: this.eventLimits.maxQueued,
+      },
+      'RCC session ended: its client leaves its events unanswered (sip.maxQueuedEventsPerSession)',
+    );
+    this.endSession(rcc, 'events not taken (sip.maxQueuedEventsPerSession)', true);
   }
 
   /** From user → licensed directory user. */
@@ -574,7 +797,9 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         return;
       case 'UPDATE':
         // RFC 3311 / RFC 4028: Communicator 2007 R2 refreshes every 25 minutes with UPDATE.
-        if (rcc.core.state === CoreSessionState.Stale) return this.refuseStale(rcc, request);
+        if (this.mustReinvite(rcc)) return this.refuseStale(rcc, request);
+        // Transparent recovery: a session whose restore failed so far tries again.
+        if (rcc.core.state === CoreSessionState.Stale) void rcc.core.rebind().catch(() => undefined);
         request.respond(200);
         this.metrics.sipRequest('UPDATE', 200);
         return;
@@ -584,6 +809,11 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       default:
         request.respond(405, { headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE']] });
     }
+  }
+
+  /** Cisco's recovery (`cti.sessionRecovery: reinvite`): a stale session is told to re-INVITE. */
+  private mustReinvite(rcc: RccSession): boolean {
+    return rcc.core.state === CoreSessionState.Stale && this.core.recovery === 'reinvite';
   }
 
   private refuseStale(rcc: RccSession, request: IncomingDialogRequest): void {
@@ -609,7 +839,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       return;
     }
     const edition = editionOf(decoded.value.edition);
-    if (rcc.core.state === CoreSessionState.Stale) return this.refuseStale(rcc, request);
+    if (this.mustReinvite(rcc)) return this.refuseStale(rcc, request);
     rcc.beginRequest();
     try {
       const response = await this.serve(rcc, decoded.value.message);
@@ -679,7 +909,7 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
             'MonitorStart of a call is not supported: monitor your line',
             { detail: { cstaError: { errorClass: 'operation', value: 'invalidMonitorObject' } } },
           );
-        const id = await session.monitorStart(ownDevice(t, device));
+        const id = await rcc.startMonitor(ownDevice(t, device));
         return { type: 'MonitorStartResponse', monitorCrossRefID: id };
       }
       case 'MonitorStop':
@@ -804,6 +1034,22 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
         );
       } catch (cause) {
         const error = wrapError(cause);
+        if (this.core.recovery === 'transparent' && session.state !== CoreSessionState.Closed) {
+          // The SIP session is fine, only the CTI Manager is not there yet: keep it, say so in the
+          // answer (systemStatus disabled), and let transparent recovery restore it when the CTI
+          // Manager is back. A refresh refused with a status ≥ 400 would be pidgin-sipe's last one:
+          // it schedules a refresh only after a 200 (docs/msrcc.md §13).
+          this.log.info(
+            { dialog: rcc.dialog.id, user: session.user.id, reason: error.message },
+            're-INVITE kept the session; its CTI Manager is not available yet',
+          );
+          request.respond(200, {
+            ...this.body({ type: 'RequestSystemStatusResponse', systemStatus: 'disabled' }, edition),
+            headers: [...CSTA_HEADERS, ['Warning', warning(error.message)]],
+          });
+          this.metrics.sipRequest('INVITE', 200);
+          return;
+        }
         const { status, phrase, retryAfter } = inviteStatus(error);
         const headers: [string, string][] = [['Warning', warning(error.message)]];
         if (retryAfter !== undefined) headers.push(['Retry-After', String(retryAfter)]);

@@ -1,7 +1,9 @@
-// A CTI Manager stopped and frozen under live RCC sessions (docs/architecture.md §6, issue "gateway engine"
-// item 3): requests fail fast with a CSTA error, after reconnection in-session INFO gets 481,
-// a new INVITE (or an in-dialog re-INVITE) restores the session without signing in again,
-// round-robin skips the dead node, and with no CTI Manager at all the INVITE gets 503.
+// A CTI Manager stopped and frozen under live RCC sessions (docs/architecture.md §6, docs/msrcc.md
+// §8): requests fail fast with a CSTA error; after reconnection the session restores its monitor
+// by itself and the client sees nothing (the default, cti.sessionRecovery: transparent) — or, in
+// Cisco's way (reinvite), in-session INFO gets 481 and a new INVITE (or an in-dialog re-INVITE)
+// restores the session without signing in again; round-robin skips the dead node, and with no CTI
+// Manager at all the INVITE gets 503.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostedGateway } from '../../../../host/src/demo.js';
 import type { SipRawClient } from '../../support/sip-raw-client.js';
@@ -26,8 +28,59 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 }
 
 describe('RCC sessions when a CTI Manager fails', () => {
-  it('fails fast while down, 481 after reconnection, and a new INVITE restores the session', async () => {
+  it('fails fast while down; after reconnection the same dialog goes on, its monitor restored under its monitorCrossRefID (default: transparent recovery)', async () => {
     gateway = await sipGateway();
+    const sim = gateway.simulator;
+    if (sim === undefined) throw new Error('no simulator');
+    client = await rawClient(gateway);
+    const session = await openRcc(client, 'alice', ALICE_LINE);
+    const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
+    if (monitor.type !== 'MonitorStartResponse') throw new Error('no monitor');
+    const core = [...gateway.core.allSessions()][0];
+    if (core === undefined) throw new Error('no core session');
+    const node = core.connection.index;
+    unwrap(await sim.stopNode(node));
+    await until(() => core.state === 'ctiDown', 'ctiDown');
+    const down = await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring'));
+    expect(csta(down)).toMatchObject({ type: 'CSTAErrorCode', value: 'resourceOutOfService' });
+    unwrap(await sim.startNode(node));
+    await until(() => core.state === 'active' && sim.nodes[node]!.monitors === 1, 'restored');
+    const made = await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring'));
+    expect(made.status).toBe(200);
+    expect(csta(made).type).toBe('MakeCallResponse');
+    expect(await nextEvent(client, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: monitor.monitorCrossRefID,
+    });
+    // Same dialog, same core session: nothing to re-INVITE.
+    expect([...gateway.core.allSessions()]).toEqual([core]);
+  });
+
+  it('a refresh re-INVITE while no CTI Manager is up keeps the session (200, systemStatus disabled); it restores itself when the node is back', async () => {
+    gateway = await sipGateway({ demo: { enabled: true, nodes: 1 } });
+    const sim = gateway.simulator;
+    if (sim === undefined) throw new Error('no simulator');
+    client = await rawClient(gateway);
+    const session = await openRcc(client, 'alice', ALICE_LINE);
+    const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
+    if (monitor.type !== 'MonitorStartResponse') throw new Error('no monitor');
+    const core = [...gateway.core.allSessions()][0];
+    unwrap(await sim.stopNode(0));
+    await until(() => core?.state === 'ctiDown', 'ctiDown');
+    // pidgin-sipe refreshes only after a 200: a 503 here would be its last refresh.
+    const refresh = await session.reInvite(body.requestSystemStatus(ALICE_LINE));
+    expect(refresh.status).toBe(200);
+    expect(csta(refresh)).toEqual({ type: 'RequestSystemStatusResponse', systemStatus: 'disabled' });
+    expect(refresh.header('warning')).toMatch(/no CTI Manager is available/);
+    unwrap(await sim.startNode(0));
+    await until(() => core?.state === 'active' && sim.nodes[0]!.monitors === 1, 'restored');
+    csta(await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring')));
+    expect(await nextEvent(client, 'OriginatedEvent')).toMatchObject({
+      monitorCrossRefID: monitor.monitorCrossRefID,
+    });
+  });
+
+  it('Cisco mode (cti.sessionRecovery: reinvite): fails fast while down, 481 after reconnection, and a new INVITE restores the session', async () => {
+    gateway = await sipGateway({ cti: { sessionRecovery: 'reinvite' } });
     const sim = gateway.simulator;
     if (sim === undefined) throw new Error('no simulator');
     client = await rawClient(gateway);
@@ -70,8 +123,8 @@ describe('RCC sessions when a CTI Manager fails', () => {
     await nextEvent(client, 'EstablishedEvent');
   });
 
-  it('an in-dialog re-INVITE restores a stale session and its monitor', async () => {
-    gateway = await sipGateway({ demo: { enabled: true, nodes: 1 } });
+  it('Cisco mode: an in-dialog re-INVITE restores a stale session and its monitor', async () => {
+    gateway = await sipGateway({ demo: { enabled: true, nodes: 1 }, cti: { sessionRecovery: 'reinvite' } });
     const sim = gateway.simulator;
     if (sim === undefined) throw new Error('no simulator');
     client = await rawClient(gateway);
