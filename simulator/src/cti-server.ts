@@ -27,6 +27,7 @@ import {
   type CstaRequest,
   switchingFunctionDevicesMessage,
   segmentDirectory,
+  clusterDirectory,
   type DirectorySegment,
   encodeFrame,
   FrameDecoder,
@@ -178,40 +179,11 @@ export class CtiService {
     return `sfd${++this.serviceCrossRefCounter}`;
   }
 
-  /** The directory in frame-sized segments, built on first use (the cluster never changes). */
+  /** The directory in frame-sized segments, built on first use (the cluster never changes). The
+   *  records are the cluster file's (clusterDirectory), as the `file` directory provider reads them. */
   directory(): DirectorySegment[] {
-    if (this.directoryCache === undefined) {
-      const segment: DirectorySegment = { users: [], devices: [] };
-      for (const u of this.cluster.users) {
-        segment.users.push({
-          id: u.id,
-          displayName: u.displayName,
-          licence: u.licence,
-          sipUri: u.sipUri,
-          controlledDevices: u.controlledDevices.map((d) => d.name),
-        });
-      }
-      for (const d of this.cluster.devices) {
-        segment.devices.push({
-          name: d.name,
-          model: d.model,
-          description: d.description,
-          ctiAllowed: d.ctiAllowed,
-          lines: d.appearances.map((a) =>
-            a.line.e164 === undefined
-              ? { index: a.index, dn: a.line.dn, partition: a.line.partition, label: a.label }
-              : {
-                  index: a.index,
-                  dn: a.line.dn,
-                  partition: a.line.partition,
-                  label: a.label,
-                  e164: a.line.e164,
-                },
-          ),
-        });
-      }
-      this.directoryCache = segmentDirectory(segment);
-    }
+    if (this.directoryCache === undefined)
+      this.directoryCache = segmentDirectory(clusterDirectory(this.cluster.validated));
     return this.directoryCache;
   }
 
