@@ -401,31 +401,29 @@ export function parseClusterYaml(source: string): Result<ClusterConfig> {
   return parseClusterConfig(data);
 }
 
-/** Reads and parses a cluster file from disk: shape and formats (step 1). Errors name the file. */
+/** Reads and parses a cluster file from disk: shape and formats (step 1). Errors name the file;
+ *  a file that cannot be read at all says so in `detail.unreadable`. */
 export async function readClusterFile(path: string): Promise<Result<ClusterConfig>> {
+  const unreadable = (message: string, cause?: unknown): Result<ClusterConfig> =>
+    err(new DesklineError(ErrorCode.ConfigInvalid, message, { cause, detail: { unreadable: true } }));
+  let source: string;
   try {
     const info = await stat(path);
-    if (!info.isFile())
-      return err(new DesklineError(ErrorCode.ConfigInvalid, `cluster file ${path} is not a regular file`));
+    if (!info.isFile()) return unreadable(`cluster file ${path} is not a regular file`);
     if (info.size > MAX_CLUSTER_FILE_BYTES)
-      return err(
-        new DesklineError(
-          ErrorCode.ConfigInvalid,
-          `cluster file ${path} is larger than ${MAX_CLUSTER_FILE_BYTES} bytes`,
-        ),
-      );
-    const source = await readFile(path, 'utf8');
-    const config = parseClusterYaml(source);
-    if (config.ok) return config;
-    return err(
-      new DesklineError(ErrorCode.ConfigInvalid, `${path}: ${config.error.message}`, {
-        cause: config.error,
-        detail: config.error.detail === undefined ? undefined : { ...config.error.detail },
-      }),
-    );
+      return unreadable(`cluster file ${path} is larger than ${MAX_CLUSTER_FILE_BYTES} bytes`);
+    source = await readFile(path, 'utf8');
   } catch (cause) {
-    return err(wrapError(cause, ErrorCode.ConfigInvalid, `cannot read cluster file ${path}`));
+    return unreadable(`cannot read cluster file ${path}: ${wrapError(cause).message}`, cause);
   }
+  const config = parseClusterYaml(source);
+  if (config.ok) return config;
+  return err(
+    new DesklineError(ErrorCode.ConfigInvalid, `${path}: ${config.error.message}`, {
+      cause: config.error,
+      detail: config.error.detail === undefined ? undefined : { ...config.error.detail },
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- step 2: what spans records

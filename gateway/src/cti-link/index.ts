@@ -5,3 +5,4 @@ export * from './invoke-id.js';
 export * from './directory-codec.js';
 export * from './limits.js';
 export * from './cluster-file.js';
+export * from './profile.js';
