@@ -5,10 +5,12 @@
 // (host/src/demo.ts).
 import type { XmlLimits } from './csta/index.js';
 import { CtiPool, type CtiPoolHealth } from './cti/cti-pool.js';
+import { DESKLINE_LINK_PROFILE, type CtiLinkProfile } from './cti/link-profile.js';
 import { SessionCore } from './core/session-core.js';
 import {
   CtiDirectoryProvider,
   createDirectoryProvider,
+  SnapshotDeviceIds,
   type DirectoryAlarm,
   type DirectoryLookup,
   type DirectoryProvider,
@@ -144,6 +146,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const password = unwrap(readCtiPassword(config));
 
   const metrics = createGatewayMetrics({ nodeId: config.node.id });
+  const deviceIds =
+    config.cti.profile === 'standard'
+      ? new SnapshotDeviceIds({
+          from: config.cti.deviceIds.from === 'e164' ? 'e164' : 'dn',
+          map: config.cti.deviceIds.map,
+        })
+      : undefined;
+  const profile = linkProfileOf(config, deviceIds);
   // The pool's delegate needs the core and the directory, they need the pool: tie the knot through
   // a holder.
   const late: { core?: SessionCore; directory?: DirectoryProvider } = {};
@@ -165,6 +175,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       reconnectMaxMs: config.cti.reconnectMaxMs,
       maxFrameBytes: config.cti.maxFrameBytes,
       xmlLimits: xmlLimitsOf(config),
+      profile,
       clock,
       logger,
     },
@@ -183,6 +194,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   );
   const directory = createDirectoryProvider(config, { pool, rules, clock, logger, metrics });
   late.directory = directory;
+  // The server's device IDs follow the directory: updated before the core sees a new snapshot.
+  if (deviceIds !== undefined) directory.onSnapshot((snapshot) => deviceIds.update(snapshot));
   metrics.bindDirectory(directory);
   const sessionCore = new SessionCore({
     pool,
@@ -273,6 +286,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     health(): GatewayHealth {
       const cti = pool.health();
+      if (deviceIds !== undefined) {
+        // docs/cti-link.md §7: lines of the directory the call server did not list.
+        const expected = deviceIds.expected();
+        for (const node of cti.nodes) {
+          const listed = pool.connections[node.index]?.listedDevices;
+          if (listed === undefined || node.deviceCheck === undefined || 'error' in node.deviceCheck) continue;
+          const missing = [...expected].filter((id) => !listed.has(id));
+          node.deviceCheck = {
+            ...node.deviceCheck,
+            missing: missing.length,
+            missingExamples: missing.slice(0, 20),
+          };
+        }
+      }
       const index = sessionCore.directory;
       const refused = directory instanceof CtiDirectoryProvider ? [...directory.refusals] : [];
       const provider = directoryHealth(directory);
@@ -313,6 +340,28 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
   };
   return gateway;
+}
+
+/** The CTI link's dialect from `cti.*` (docs/cti-link.md §7). */
+function linkProfileOf(config: GatewayConfig, deviceIds: SnapshotDeviceIds | undefined): CtiLinkProfile {
+  const cti = config.cti;
+  if (cti.profile === 'deskline')
+    return {
+      ...DESKLINE_LINK_PROFILE,
+      edition: cti.edition,
+      heartbeat: cti.heartbeat,
+      systemRegister: cti.systemRegister,
+    };
+  return {
+    name: 'standard',
+    edition: cti.edition,
+    session: cti.session,
+    login: cti.login,
+    heartbeat: cti.heartbeat,
+    systemRegister: cti.systemRegister,
+    checkDevices: cti.checkDevices,
+    deviceIds,
+  };
 }
 
 function directoryHealth(provider: DirectoryProvider): DirectoryProviderHealth {

@@ -30,3 +30,4 @@ export {
 } from './file-provider.js';
 export { RecordFindings } from './record-findings.js';
 export { createDirectoryProvider, type DirectoryProviderPorts } from './factory.js';
+export { SnapshotDeviceIds, type DeviceIdSettings } from './device-ids.js';
