@@ -61,7 +61,6 @@ const SETTING_PROBLEMS: ReadonlySet<DirectoryProblem> = new Set([
   DirectoryProblem.Empty,
   DirectoryProblem.Shrunk,
   DirectoryProblem.FileInvalid,
-  DirectoryProblem.FileUnreadable,
 ]);
 
 export class DirectoryError extends DesklineError {
