@@ -149,7 +149,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const deviceIds =
     config.cti.profile === 'standard'
       ? new SnapshotDeviceIds({
-          from: config.cti.deviceIds.from === 'e164' ? 'e164' : 'dn',
+          from:
+            config.cti.deviceIds.from === undefined || config.cti.deviceIds.from === 'appearance'
+              ? 'dn'
+              : config.cti.deviceIds.from,
           map: config.cti.deviceIds.map,
         })
       : undefined;

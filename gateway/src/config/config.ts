@@ -177,9 +177,10 @@ export const GatewayConfigSchema = z.strictObject({
       /** Line appearance → the call server's device ID (standard profile). */
       deviceIds: z
         .strictObject({
-          /** `dn` (default for standard), `e164` (the line's E.164 number, else its DN), or
+          /** `dn` (default for standard), `e164` (the line's E.164 number, else its DN),
+           *  `e164Digits` (the same without "+", as OpenScape Voice numbers devices), or
            *  `appearance` (`<device>/<dn>/<partition>`, the deskline profile's). */
-          from: z.enum(['appearance', 'dn', 'e164']).optional(),
+          from: z.enum(['appearance', 'dn', 'e164', 'e164Digits']).optional(),
           /** Explicit IDs by appearance ID (`LDAP-alice/1001/`), line (`1001/INTERNAL`) or DN. */
           map: z.record(z.string().min(1).max(256), z.string().min(1).max(128)).default({}),
         })

@@ -28,7 +28,7 @@ import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
 import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
 import { standardStartApplicationSession } from '../cti-link/profile.js';
 import { PeerDeadline, type DeadlineExpiry } from './deadline.js';
-import { DESKLINE_LINK_PROFILE, type CtiLinkProfile } from './link-profile.js';
+import { DESKLINE_LINK_PROFILE, serverDeviceNumber, type CtiLinkProfile } from './link-profile.js';
 
 /** A connection's health as operators and UIs read it (mapped to the UI's CtiNodeView by the
  *  faces, docs/architecture.md "Layers"). */
@@ -1026,7 +1026,8 @@ export class CtiConnection {
   private fromWire<M extends CstaMessage>(message: M, context: ReadonlyMap<string, string> | undefined): M {
     const ids = this.profile.deviceIds;
     if (ids === undefined) return message;
-    return mapDeviceIds(message, (wire) => {
+    return mapDeviceIds(message, (id) => {
+      const wire = serverDeviceNumber(id);
       const named = context?.get(wire);
       if (named !== undefined) return named;
       const ours = ids.fromWire(wire);

@@ -60,3 +60,15 @@ export const DESKLINE_LINK_PROFILE: CtiLinkProfile = Object.freeze({
   checkDevices: false,
   deviceIds: undefined,
 });
+
+/**
+ * The number in a server's device identifier. OpenScape Voice writes a device it reports as
+ * `N<302118840100>;noa=nk` (the number, then its attributes) while naming the same device
+ * `302118840100` in connection IDs (skarcos/pyssimist, an OpenScape Voice test tool, shows both):
+ * read as the number, so that both name one device. Anything else is returned as it is.
+ */
+export function serverDeviceNumber(id: string): string {
+  if (!id.startsWith('N<')) return id;
+  const end = id.indexOf('>', 2);
+  return end < 0 ? id : id.slice(2, end);
+}

@@ -7,8 +7,9 @@ import type { WireDeviceIds } from '../cti/link-profile.js';
 import type { DirectorySnapshot } from './provider.js';
 
 export interface DeviceIdSettings {
-  /** `dn`: the line's directory number; `e164`: its E.164 number when it has one, else the DN. */
-  readonly from: 'dn' | 'e164';
+  /** `dn`: the line's directory number; `e164`: its E.164 number when it has one, else the DN;
+   *  `e164Digits`: the same without "+" (OpenScape Voice names devices `302118840100`). */
+  readonly from: 'dn' | 'e164' | 'e164Digits';
   /** Explicit IDs, looked up by appearance ID, then line (`dn/partition`), then DN. */
   readonly map: Readonly<Record<string, string>>;
 }
@@ -46,7 +47,11 @@ export class SnapshotDeviceIds implements WireDeviceIds {
       map[appearanceId] ??
       map[`${dn}/${partition}`] ??
       map[dn] ??
-      (this.settings.from === 'e164' && e164 !== undefined ? e164 : dn)
+      (e164 === undefined || this.settings.from === 'dn'
+        ? dn
+        : this.settings.from === 'e164'
+          ? e164
+          : e164.replace(/^\+/, ''))
     );
   }
 
