@@ -139,6 +139,27 @@ describe('SIP transport limits (docs/robustness.md, "SIP transport limits")', ()
 });
 
 describe('directory.source and cti.profile (docs/directory.md, docs/cti-link.md §7)', () => {
+  it("accepts docs/real-deployments.md's complete configuration", () => {
+    const text = readFileSync(new URL('../../../docs/real-deployments.md', import.meta.url), 'utf8');
+    const start = text.indexOf("```yaml\n# gateway.yaml — docs/real-deployments.md's complete config");
+    expect(start, 'the complete config block').toBeGreaterThan(0);
+    const block = text.slice(text.indexOf('\n', start) + 1);
+    const result = parseGatewayConfig(parse(block.slice(0, block.indexOf('```'))), '/etc/deskline');
+    if (!result.ok) throw result.error;
+    expect(result.value.cti).toMatchObject({
+      profile: 'standard',
+      edition: 'ed4',
+      heartbeat: 'server',
+      deviceIds: { from: 'e164Digits' },
+      passwordFile: '/etc/deskline/secrets/cti-password',
+    });
+    expect(result.value.directory.ldap).toMatchObject({
+      caFile: '/etc/deskline/pki/ad-ca.pem',
+      passwordFile: '/etc/deskline/secrets/ldap-password',
+    });
+    expect(NumberingRules.compile(result.value.numbering).ok).toBe(true);
+  });
+
   const ldap = {
     urls: ['ldaps://dc1.example.com'],
     users: { baseDn: 'OU=People,DC=example,DC=com' },
