@@ -114,7 +114,7 @@ export interface Gateway {
   readonly directory: DirectoryProvider;
   /** Names for numbers and people search, when the directory source offers them (LDAP does); the
    *  desk face's own snapshot-based lookup serves the other sources. */
-  readonly directoryLookup: DirectoryLookup | undefined;
+  readonly directoryLookup?: DirectoryLookup;
   /** The desk API of one user (one session per user, created on first use). */
   desk(userId: string): DeskSession;
   health(): GatewayHealth;
@@ -273,7 +273,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     metrics,
     sip,
     directory,
-    directoryLookup: directory.lookup,
+    ...(directory.lookup === undefined ? {} : { directoryLookup: directory.lookup }),
     desk(userId: string): DeskSession {
       if (disposed) throw new DesklineError(ErrorCode.Disposed, 'gateway disposed');
       const key = userId.toLowerCase();

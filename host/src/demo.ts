@@ -127,7 +127,7 @@ export async function startGateway(options: CreateGatewayOptions): Promise<Hoste
     metrics: gateway.metrics,
     sip: gateway.sip,
     directory: gateway.directory,
-    directoryLookup: gateway.directoryLookup,
+    ...(gateway.directoryLookup === undefined ? {} : { directoryLookup: gateway.directoryLookup }),
     simulator: running,
     desk: (userId) => gateway.desk(userId),
     health: () => ({
