@@ -5,7 +5,20 @@
 // (host/src/demo.ts).
 import type { XmlLimits } from './csta/index.js';
 import { CtiPool, type CtiPoolHealth } from './cti/cti-pool.js';
-import { SessionCore, type DirectoryRefusal } from './core/session-core.js';
+import { DESKLINE_LINK_PROFILE, type CtiLinkProfile } from './cti/link-profile.js';
+import { SessionCore } from './core/session-core.js';
+import {
+  CtiDirectoryProvider,
+  createDirectoryProvider,
+  SnapshotDeviceIds,
+  type DirectoryAlarm,
+  type DirectoryLookup,
+  type DirectoryProvider,
+  type DirectoryProviderState,
+  type DirectoryRefusal,
+  type DirectorySourceKind,
+  type DirectoryCounts,
+} from './directory/index.js';
 import { DeskSession } from './faces/desk/desk-session.js';
 import { NumberingRules } from './numbering/index.js';
 import {
@@ -33,8 +46,26 @@ export interface CreateGatewayOptions {
   config: GatewayConfig | GatewayConfigInput;
   clock?: Clock;
   logger?: Logger;
-  /** Wait until a CTI connection is up and the directory is loaded (default true; bounded). */
+  /** Wait until a CTI connection is up and the directory is loaded (default 10 s; 0: do not wait). */
   waitForDirectoryMs?: number;
+}
+
+/** The directory provider's status in /health (docs/directory.md §2). */
+export interface DirectoryProviderHealth {
+  /** Which source answered: `cti`, `file` or `ldap`. */
+  kind: DirectorySourceKind;
+  state: DirectoryProviderState;
+  /** The configured source: CTI Managers, the file's path, the LDAP URLs. */
+  configured: string;
+  counts: DirectoryCounts | null;
+  /** How long the load of the directory in force took. */
+  loadDurationMs: number | null;
+  lastAttemptAt: number | null;
+  nextRefreshAt: number | null;
+  consecutiveFailures: number;
+  lastError: { problem: string; message: string; setting?: string } | null;
+  /** Why the last load was not taken (the last good directory stays in force). */
+  alarms: DirectoryAlarm[];
 }
 
 export interface GatewayHealth {
@@ -49,11 +80,13 @@ export interface GatewayHealth {
     lines: number;
     appearances: number;
     loadedAt: number | null;
-    /** The CTI Manager (`host:port`) the directory in use came from. */
+    /** Where the directory in use came from: the CTI Manager (`host:port`), the file, the LDAP
+     *  server's URL. */
     source: string | null;
-    /** Alarms: directories refused in the latest load (empty, shrunk, failed); the one in use
-     *  was kept or taken from a lower-priority node (docs/cti-link.md §4). */
+    /** `cti` source: CTI Managers whose directory was refused in the latest load (empty, shrunk,
+     *  failed); the one in use was kept or taken from a lower-priority node (docs/cti-link.md §4). */
     refused: DirectoryRefusal[];
+    provider: DirectoryProviderHealth;
   };
   cti: CtiPoolHealth;
   sip: {
@@ -77,6 +110,11 @@ export interface Gateway {
   readonly rules: NumberingRules;
   readonly metrics: GatewayMetrics;
   readonly sip: MsRccFront | undefined;
+  /** Where users, licences and lines come from (`directory.source`). */
+  readonly directory: DirectoryProvider;
+  /** Names for numbers and people search, when the directory source offers them (LDAP does); the
+   *  desk face's own snapshot-based lookup serves the other sources. */
+  readonly directoryLookup?: DirectoryLookup;
   /** The desk API of one user (one session per user, created on first use). */
   desk(userId: string): DeskSession;
   health(): GatewayHealth;
@@ -108,8 +146,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const password = unwrap(readCtiPassword(config));
 
   const metrics = createGatewayMetrics({ nodeId: config.node.id });
-  // The pool's delegate needs the core, the core needs the pool: tie the knot through a holder.
-  const late: { core?: SessionCore } = {};
+  const deviceIds =
+    config.cti.profile === 'standard'
+      ? new SnapshotDeviceIds({
+          from:
+            config.cti.deviceIds.from === undefined || config.cti.deviceIds.from === 'appearance'
+              ? 'dn'
+              : config.cti.deviceIds.from,
+          map: config.cti.deviceIds.map,
+        })
+      : undefined;
+  const profile = linkProfileOf(config, deviceIds);
+  // The pool's delegate needs the core and the directory, they need the pool: tie the knot through
+  // a holder.
+  const late: { core?: SessionCore; directory?: DirectoryProvider } = {};
   const pool = new CtiPool(
     {
       addresses,
@@ -128,11 +178,15 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       reconnectMaxMs: config.cti.reconnectMaxMs,
       maxFrameBytes: config.cti.maxFrameBytes,
       xmlLimits: xmlLimitsOf(config),
+      profile,
       clock,
       logger,
     },
     {
-      onConnectionUp: (connection, id) => late.core?.connectionUp(connection, id),
+      onConnectionUp: (connection, id) => {
+        late.core?.connectionUp(connection, id);
+        if (late.directory instanceof CtiDirectoryProvider) late.directory.connectionUp();
+      },
       onConnectionDown: (connection) => late.core?.connectionDown(connection),
       onConnectionDegraded: (connection) => late.core?.connectionDegraded(connection),
       onConnectionRestored: (connection) => late.core?.connectionRestored(connection),
@@ -141,6 +195,11 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       },
     },
   );
+  const directory = createDirectoryProvider(config, { pool, rules, clock, logger, metrics });
+  late.directory = directory;
+  // The server's device IDs follow the directory: updated before the core sees a new snapshot.
+  if (deviceIds !== undefined) directory.onSnapshot((snapshot) => deviceIds.update(snapshot));
+  metrics.bindDirectory(directory);
   const sessionCore = new SessionCore({
     pool,
     clock,
@@ -148,8 +207,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     identity: config.users.identity,
     moveSessionsOnFailure: config.cti.moveSessionsOnFailure,
     sessionRecovery: config.cti.sessionRecovery,
-    directoryRefreshMs: config.cti.directoryRefreshSec * 1000,
-    directoryMaxShrinkPercent: config.cti.directoryMaxShrinkPercent,
+    directory,
     metrics,
     limits: {
       maxSessionsPerUser: config.users.maxSessionsPerUser,
@@ -160,17 +218,22 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   metrics.bindPool(pool, () => sessionCore.sessionCount);
   const desks = new Map<string, DeskSession>();
   pool.start();
+  // The `cti` source starts with the first CTI connection up (the pool's delegate above); the
+  // others start at once, beside the CTI connections.
+  if (!(directory instanceof CtiDirectoryProvider)) directory.start();
 
   const waitMs = options.waitForDirectoryMs ?? 10_000;
   if (waitMs > 0) {
+    const deadline = clock.monotonic() + waitMs;
     await pool.whenAnyUp(waitMs);
-    if (pool.upCount > 0) {
-      await sessionCore.loadDirectory();
-      if (!(await sessionCore.whenDirectoryReady(Math.max(1, waitMs))))
-        logger.warn({}, 'directory not loaded yet; sessions will be refused until it is');
-    } else {
-      logger.warn({ addresses }, 'no CTI Manager reachable at start; will keep trying');
-    }
+    if (pool.upCount === 0) logger.warn({ addresses }, 'no CTI Manager reachable at start; will keep trying');
+    if (directory instanceof CtiDirectoryProvider && pool.upCount > 0) directory.start();
+    const left = Math.max(1, deadline - clock.monotonic());
+    if (!(await sessionCore.whenDirectoryReady(left)))
+      logger.warn(
+        { source: config.directory.source, status: directory.status().lastError?.message },
+        'directory not loaded yet; sessions will be refused until it is',
+      );
   }
 
   let sip: MsRccFront | undefined;
@@ -178,6 +241,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     try {
       sip = await MsRccFront.start({ config, core: sessionCore, rules, clock, logger, metrics });
     } catch (cause) {
+      await sessionCore.dispose();
+      await directory.dispose();
       await pool.dispose();
       throw wrapError(cause, ErrorCode.ConfigInvalid, 'cannot start the SIP listeners');
     }
@@ -208,6 +273,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     rules,
     metrics,
     sip,
+    directory,
+    ...(directory.lookup === undefined ? {} : { directoryLookup: directory.lookup }),
     desk(userId: string): DeskSession {
       if (disposed) throw new DesklineError(ErrorCode.Disposed, 'gateway disposed');
       const key = userId.toLowerCase();
@@ -223,20 +290,38 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     health(): GatewayHealth {
       const cti = pool.health();
-      const directory = sessionCore.directory;
-      const refused = [...sessionCore.directoryRefusals];
+      if (deviceIds !== undefined) {
+        // docs/cti-link.md §7: lines of the directory the call server did not list.
+        const expected = deviceIds.expected();
+        for (const node of cti.nodes) {
+          const listed = pool.connections[node.index]?.listedDevices;
+          if (listed === undefined || node.deviceCheck === undefined || 'error' in node.deviceCheck) continue;
+          const missing = [...expected].filter((id) => !listed.has(id));
+          node.deviceCheck = {
+            ...node.deviceCheck,
+            missing: missing.length,
+            missingExamples: missing.slice(0, 20),
+          };
+        }
+      }
+      const index = sessionCore.directory;
+      const refused = directory instanceof CtiDirectoryProvider ? [...directory.refusals] : [];
+      const provider = directoryHealth(directory);
+      const alarmed = refused.length > 0 || provider.alarms.length > 0 || provider.state !== 'ready';
       return {
-        // A refused directory is an alarm: degraded (still 200 for a load balancer), never down.
-        status: cti.overall === 'up' ? (refused.length === 0 ? 'ok' : 'degraded') : cti.overall,
+        // A directory alarm (a refused or failed load, the last good directory in force) is
+        // degraded — still 200 for a load balancer — never down.
+        status: cti.overall === 'up' ? (alarmed ? 'degraded' : 'ok') : cti.overall,
         node: config.node.id,
         version: DESKLINE_VERSION,
         uptimeSec: Math.round((clock.now() - started) / 1000),
         sessions: sessionCore.sessionCount,
         directory: {
-          ...directory.size,
-          loadedAt: directory.loadedAt === 0 ? null : directory.loadedAt,
-          source: sessionCore.directorySource ?? null,
+          ...index.size,
+          loadedAt: index.loadedAt === 0 ? null : index.loadedAt,
+          source: index.loadedAt === 0 ? null : index.source,
           refused,
+          provider,
         },
         cti,
         sip: {
@@ -254,8 +339,47 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       await Promise.all([...desks.values()].map((d) => d.dispose()));
       desks.clear();
       await sessionCore.dispose();
+      await directory.dispose();
       await pool.dispose();
     },
   };
   return gateway;
+}
+
+/** The CTI link's dialect from `cti.*` (docs/cti-link.md §7). */
+function linkProfileOf(config: GatewayConfig, deviceIds: SnapshotDeviceIds | undefined): CtiLinkProfile {
+  const cti = config.cti;
+  if (cti.profile === 'deskline')
+    return {
+      ...DESKLINE_LINK_PROFILE,
+      edition: cti.edition,
+      heartbeat: cti.heartbeat,
+      systemRegister: cti.systemRegister,
+    };
+  return {
+    name: 'standard',
+    edition: cti.edition,
+    session: cti.session,
+    login: cti.login,
+    heartbeat: cti.heartbeat,
+    systemRegister: cti.systemRegister,
+    checkDevices: cti.checkDevices,
+    deviceIds,
+  };
+}
+
+function directoryHealth(provider: DirectoryProvider): DirectoryProviderHealth {
+  const status = provider.status();
+  return {
+    kind: status.kind,
+    state: status.state,
+    configured: status.source,
+    counts: status.current?.counts ?? null,
+    loadDurationMs: status.current?.durationMs ?? null,
+    lastAttemptAt: status.lastAttemptAt ?? null,
+    nextRefreshAt: status.nextRefreshAt ?? null,
+    consecutiveFailures: status.consecutiveFailures,
+    lastError: status.lastError ?? null,
+    alarms: [...status.alarms],
+  };
 }

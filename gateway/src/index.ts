@@ -6,6 +6,7 @@ export {
   type Gateway,
   type GatewayHealth,
   type CreateGatewayOptions,
+  type DirectoryProviderHealth,
 } from './gateway.js';
 export {
   DeskSession,
@@ -21,7 +22,20 @@ export {
   type GatewayConfigInput,
 } from './config/config.js';
 export { NumberingRulesConfig, type NumberingRulesConfigInput } from './numbering/index.js';
-export { troubleshoot, type TroubleshootReport, type TroubleshootInput } from './core/troubleshoot.js';
+export {
+  troubleshoot,
+  formatTroubleshootReport,
+  type TroubleshootReport,
+  type TroubleshootInput,
+} from './core/troubleshoot.js';
+export type {
+  DirectoryLookup,
+  DirectoryPerson,
+  DirectoryProvider,
+  DirectorySnapshot,
+  DirectoryStatus,
+  PeopleSearchResult,
+} from './directory/index.js';
 export type { CtiPoolHealth, CtiNodeHealth, CtiNodeState } from './cti/index.js';
 // The util base, the CSTA codec and the CTI link protocol (the simulator's narrow entry).
 export * from './protocol.js';

@@ -126,6 +126,8 @@ export async function startGateway(options: CreateGatewayOptions): Promise<Hoste
     rules: gateway.rules,
     metrics: gateway.metrics,
     sip: gateway.sip,
+    directory: gateway.directory,
+    ...(gateway.directoryLookup === undefined ? {} : { directoryLookup: gateway.directoryLookup }),
     simulator: running,
     desk: (userId) => gateway.desk(userId),
     health: () => ({

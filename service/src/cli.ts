@@ -8,7 +8,8 @@
 //   --user ID            the CUCM user the browser shell controls the phone of (demo: alice)
 //   --data-dir DIR       where the browser shell keeps settings and history
 //   --check              validate the configuration and exit
-//   --troubleshoot USER  print the per-user troubleshooter report (with --line-uri, --number) and exit
+//   --troubleshoot USER  print the per-user troubleshooter report (with --line-uri, --number; --json for
+//                        the JSON of /troubleshoot) and exit: 0 when the user may control the line
 //   --log-level LEVEL    trace | debug | info | warn | error
 // SIGTERM / SIGINT drain: every SIP session gets a BYE, then the process exits 0.
 import { existsSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
   parseGatewayConfig,
   systemClock,
   troubleshoot,
+  formatTroubleshootReport,
   wrapError,
   type GatewayConfig,
   type LogLevel,
@@ -41,7 +43,7 @@ function fail(message: string): never {
 }
 
 const USAGE = `usage: npm run gateway -- (--config FILE | --demo) [--shell] [--user ID] [--data-dir DIR]
-                           [--check] [--troubleshoot USER [--line-uri URI] [--number N]] [--log-level LEVEL]`;
+                           [--check] [--troubleshoot USER [--line-uri URI] [--number N] [--json]] [--log-level LEVEL]`;
 
 async function main(): Promise<void> {
   let args;
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
         troubleshoot: { type: 'string' },
         'line-uri': { type: 'string' },
         number: { type: 'string' },
+        json: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -124,7 +127,9 @@ async function main(): Promise<void> {
         ...(args.number === undefined ? {} : { number: args.number }),
       },
     );
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      `${args.json ? JSON.stringify(report, null, 2) : formatTroubleshootReport(report)}\n`,
+    );
     await gateway.dispose();
     process.exit(report.verdict === 'ok' ? 0 : 1);
   }

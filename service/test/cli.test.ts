@@ -127,4 +127,33 @@ describe('npm run gateway', () => {
     expect(await none.exited).toBe(2);
     expect(none.output()).toMatch(/give --config FILE or --demo/);
   });
+
+  it('--troubleshoot prints which directory source answered and why a user may or may not control the line', async () => {
+    const frank = run(['--demo', '--troubleshoot', 'frank', '--log-level', 'warn']);
+    expect(await frank.exited).toBe(1);
+    const out = frank.output();
+    expect(out).toMatch(
+      /^directory: cti \(CTI Managers in priority order\), answered by 127\.0\.0\.1:\d+, ready$/m,
+    );
+    // The source's own finding, then the gateway's check that refuses.
+    expect(out).toMatch(/^\[warn\] cti entry: licence +no IM and Presence licence/m);
+    expect(out).toMatch(/^\[FAIL\] licence +no IM and Presence licence/m);
+    expect(out).toMatch(/^verdict: FAIL/m);
+    const alice = run([
+      '--demo',
+      '--troubleshoot',
+      'sip:alice@deskline.example',
+      '--line-uri',
+      'tel:1001;phone-context=dialstring;partition=INTERNAL',
+      '--json',
+      '--log-level',
+      'warn',
+    ]);
+    expect(await alice.exited).toBe(0);
+    const report = JSON.parse(alice.output().slice(alice.output().indexOf('{'))) as {
+      verdict: string;
+      directory: { source: string };
+    };
+    expect(report).toMatchObject({ verdict: 'ok', directory: { source: 'cti' } });
+  });
 });

@@ -1,5 +1,6 @@
 // The CTI Manager simulator as a command:
 //   npm run cucm-sim -- --nodes 3 --cluster FILE --port P --host H --admin-port A --app-user U --app-password-file F
+//   npm run cucm-sim -- --profile standard --login sessionLoginInfo --system-status-interval-ms 30000
 // Prints where it listens; SIGINT/SIGTERM stop it cleanly.
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,9 @@ import {
   err,
   ok,
   type Result,
+  LOGIN_FORMS,
+  type LoginForm,
+  type LoginSpec,
 } from '../../gateway/src/protocol.js';
 import { loadClusterFile } from './cluster-file.js';
 import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER } from './demo-cluster.js';
@@ -37,6 +41,15 @@ Options:
   --admin-port A           admin HTTP API port on 127.0.0.1 (default ${DEFAULT_ADMIN_PORT}; 0 = any; "none" = off)
   --app-user U             CTI application user (default "${DEMO_APPLICATION_USER}" with the demo cluster)
   --app-password-file F    file holding the CTI application password (required with --cluster)
+  --profile P              deskline (default: private directory and login, devices <device>/<dn>/<partition>)
+                           or standard (nothing private: devices by DN, login as --login says,
+                           SystemStatus requests of its own; docs/simulator.md §7)
+  --login FORM             standard profile: none (default: the address is trusted), applicationId,
+                           sessionLoginInfo (Avaya AE Services' block) or custom
+  --login-element NAME     custom login: the credential block's element (e.g. SessionLoginInfo)
+  --login-namespace URI    custom login: its namespace
+  --system-status-interval-ms N
+                           standard profile: a SystemStatus request every N ms (default 30000; 0 = none)
   --log-level L            trace, debug, info, warn, error (default info; logs go to stderr)
   -h, --help               this text
 
@@ -50,6 +63,9 @@ export interface CliOptions {
   adminPort: number | null;
   appUser: string;
   appPasswordFile: string | undefined;
+  profile: 'deskline' | 'standard';
+  login: LoginSpec;
+  systemStatusIntervalMs: number | undefined;
   logLevel: LogLevel;
   help: boolean;
 }
@@ -61,7 +77,7 @@ function usage(message: string): DesklineError {
 }
 
 function integer(text: string, name: string, min: number, max: number): Result<number> {
-  if (!/^[0-9]{1,6}$/.test(text)) return err(usage(`${name} must be a number, got "${text}"`));
+  if (!/^[0-9]{1,7}$/.test(text)) return err(usage(`${name} must be a number, got "${text}"`));
   const n = Number(text);
   if (n < min || n > max) return err(usage(`${name} must be ${min} to ${max}, got ${n}`));
   return ok(n);
@@ -82,6 +98,11 @@ export function parseCliArgs(argv: readonly string[]): Result<CliOptions> {
         'admin-port': { type: 'string' },
         'app-user': { type: 'string' },
         'app-password-file': { type: 'string' },
+        profile: { type: 'string' },
+        login: { type: 'string' },
+        'login-element': { type: 'string' },
+        'login-namespace': { type: 'string' },
+        'system-status-interval-ms': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,6 +135,21 @@ export function parseCliArgs(argv: readonly string[]): Result<CliOptions> {
     );
   const host = values.host ?? '127.0.0.1';
   if (host === '') return err(usage('--host must not be empty'));
+  const profile = values.profile ?? 'deskline';
+  if (profile !== 'deskline' && profile !== 'standard')
+    return err(usage(`--profile must be deskline or standard, got "${profile}"`));
+  const form = (values.login ?? 'none') as LoginForm;
+  if (!LOGIN_FORMS.includes(form)) return err(usage(`--login must be one of ${LOGIN_FORMS.join(', ')}`));
+  if (values.login !== undefined && profile !== 'standard')
+    return err(usage('--login needs --profile standard (the deskline profile has its own login)'));
+  if (form === 'custom' && (values['login-element'] === undefined || values['login-namespace'] === undefined))
+    return err(usage('--login custom needs --login-element and --login-namespace'));
+  let systemStatusIntervalMs: number | undefined;
+  if (values['system-status-interval-ms'] !== undefined) {
+    const n = integer(values['system-status-interval-ms'], '--system-status-interval-ms', 0, 3_600_000);
+    if (!n.ok) return n;
+    systemStatusIntervalMs = n.value;
+  }
   return ok({
     nodes: nodes.value,
     port: port.value,
@@ -122,6 +158,16 @@ export function parseCliArgs(argv: readonly string[]): Result<CliOptions> {
     adminPort,
     appUser: values['app-user'] ?? DEMO_APPLICATION_USER,
     appPasswordFile,
+    profile,
+    login: {
+      form,
+      element: values['login-element'],
+      namespace: values['login-namespace'],
+      userElement: 'userName',
+      passwordElement: 'password',
+      extra: {},
+    },
+    systemStatusIntervalMs,
     logLevel,
     help: values.help === true,
   });
@@ -183,6 +229,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<Simula
       adminPort: options.adminPort,
       applicationUser: options.appUser,
       applicationPassword: password,
+      profile: options.profile,
+      ...(options.profile === 'standard' ? { login: options.login } : {}),
+      ...(options.systemStatusIntervalMs === undefined
+        ? {}
+        : { systemStatusIntervalMs: options.systemStatusIntervalMs }),
       logger,
     });
     const s = sim.cluster.summary();
@@ -190,6 +241,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<Simula
       `CTI Manager simulator: ${s.name} (${s.users} users, ${s.devices} devices, ${s.appearances} line appearances)`,
     );
     for (const node of sim.nodes) io.out(`  node ${node.index}: ${node.address}`);
+    io.out(
+      options.profile === 'standard'
+        ? `  profile: standard (devices by DN, login: ${options.login.form}, nothing private on the wire)`
+        : '  profile: deskline',
+    );
     if (sim.adminUrl !== undefined) io.out(`  admin API: ${sim.adminUrl}`);
     io.out(
       `  application user: ${options.appUser}${options.appPasswordFile === undefined ? ` / password ${DEMO_APPLICATION_PASSWORD} (demo only)` : ''}`,

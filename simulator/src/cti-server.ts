@@ -27,6 +27,12 @@ import {
   type CstaRequest,
   switchingFunctionDevicesMessage,
   segmentDirectory,
+  clusterDirectory,
+  mapDeviceIds,
+  presentedLogin,
+  CSTA_EDITIONS,
+  type CstaXmlEdition,
+  type LoginSpec,
   type DirectorySegment,
   encodeFrame,
   FrameDecoder,
@@ -72,6 +78,36 @@ export const MAX_PENDING_OUTPUT_BYTES = 64 * 1024 * 1024;
 const DIRECTORY_HIGH_WATER_BYTES = 1024 * 1024;
 
 const ED3 = cstaNamespace('ed3');
+/** Devices listed per SwitchingFunctionDevices segment in the standard profile (well under the
+ *  frame limit with DN-sized IDs). */
+const DEVICE_LIST_SEGMENT = 500;
+
+/**
+ * The dialect the nodes speak (docs/simulator.md §7, docs/cti-link.md §7):
+ * - `deskline`: `dl:credentials`, `dl:directory`, devices named `<device>/<dn>/<partition>`;
+ * - `standard`: nothing private — devices named by DN (a DN names its line's first appearance),
+ *   the login in the configured form, the directory as `deviceList/device` only, and SystemStatus
+ *   requests of the node's own every `systemStatusIntervalMs`, as OpenScape Voice and the Alcatel
+ *   servers send them: a session that answers `systemStatusMissLimit` of them in a row with
+ *   silence is closed.
+ */
+export interface SimulatorLinkProfile {
+  readonly name: 'deskline' | 'standard';
+  readonly login: LoginSpec;
+  /** 0: the node sends no SystemStatus. */
+  readonly systemStatusIntervalMs: number;
+  readonly systemStatusMissLimit: number;
+}
+
+export const DESKLINE_SIMULATOR_PROFILE: SimulatorLinkProfile = Object.freeze({
+  name: 'deskline',
+  login: Object.freeze({ form: 'none', userElement: 'userName', passwordElement: 'password', extra: {} }),
+  systemStatusIntervalMs: 0,
+  systemStatusMissLimit: 2,
+});
+
+/** Alcatel-Lucent's servers ask every 30 s when the link is idle (docs/real-deployments.md §4). */
+export const DEFAULT_SYSTEM_STATUS_INTERVAL_MS = 30_000;
 
 // ---------------------------------------------------------------- monitors
 
@@ -127,6 +163,8 @@ export interface CtiServiceOptions {
   applicationUser: string;
   applicationPassword: string;
   logger: Logger;
+  /** Default: the deskline profile. */
+  profile?: SimulatorLinkProfile;
 }
 
 function digest(value: string): Buffer {
@@ -148,9 +186,13 @@ export class CtiService {
   private holdDepth = 0;
   private held: CallModelEvent[] = [];
   private directoryCache: DirectorySegment[] | undefined;
+  private deviceListCache: string[] | undefined;
+  private registerCounter = 0;
   private readonly unsubscribe: () => void;
+  readonly profile: SimulatorLinkProfile;
 
   constructor(options: CtiServiceOptions) {
+    this.profile = options.profile ?? DESKLINE_SIMULATOR_PROFILE;
     this.cluster = options.cluster;
     this.model = options.model;
     this.logger = options.logger;
@@ -166,6 +208,72 @@ export class CtiService {
     return userOk && passwordOk;
   }
 
+  /**
+   * The login a StartApplicationSession presents, checked as the profile says: the deskline
+   * profile's `dl:credentials`; in the standard profile, nothing (`none`: the address is
+   * trusted), the applicationID, or the configured credential block. Constant time on what is
+   * compared. Returns the user name shown, for the log (never the password).
+   */
+  checkLogin(request: Extract<CstaRequest, { type: 'StartApplicationSession' }>): {
+    ok: boolean;
+    userName: string | undefined;
+  } {
+    if (this.profile.name === 'deskline') {
+      const credentials = request.applicationInfo.applicationSpecificInfo?.credentials;
+      return {
+        ok: credentials !== undefined && this.checkCredentials(credentials.userName, credentials.password),
+        userName: credentials?.userName,
+      };
+    }
+    const presented = presentedLogin(request, this.profile.login);
+    switch (this.profile.login.form) {
+      case 'none':
+        return { ok: true, userName: undefined };
+      case 'applicationId': {
+        const userName = presented?.userName ?? '';
+        return { ok: timingSafeEqual(digest(userName), this.userDigest), userName };
+      }
+      case 'sessionLoginInfo':
+      case 'custom':
+        return {
+          ok:
+            presented !== undefined &&
+            this.checkCredentials(presented.userName ?? '', presented.password ?? ''),
+          userName: presented?.userName,
+        };
+      default:
+        return assertNever(this.profile.login.form, 'login form');
+    }
+  }
+
+  /** Standard profile: the cluster's device for a server device ID — a DN names the first
+   *  appearance of its line; an appearance ID is taken as it is. Anything else passes unchanged
+   *  (the model refuses an unknown device). */
+  deviceForWire(id: string): string {
+    if (this.profile.name === 'deskline') return id;
+    if (this.cluster.appearance(id) !== undefined) return id;
+    const destination = this.cluster.resolve(id);
+    return destination.kind === 'line' ? (destination.line.appearances[0]?.id ?? id) : id;
+  }
+
+  /** Standard profile: the server's device ID of a cluster device — its line's DN. */
+  wireForDevice(id: string): string {
+    return this.cluster.appearance(id)?.line.dn ?? id;
+  }
+
+  /** Standard profile: every device the server lists (the lines' DNs, once each, in file order). */
+  deviceList(): string[] {
+    if (this.deviceListCache === undefined)
+      this.deviceListCache = [
+        ...new Set(this.cluster.lines.filter((l) => l.appearances.length > 0).map((l) => l.dn)),
+      ];
+    return this.deviceListCache;
+  }
+
+  newSysStatRegisterId(): string {
+    return `ssr${++this.registerCounter}`;
+  }
+
   newSessionId(): string {
     return `${this.idPrefix}-${(++this.sessionCounter).toString().padStart(6, '0')}`;
   }
@@ -178,40 +286,11 @@ export class CtiService {
     return `sfd${++this.serviceCrossRefCounter}`;
   }
 
-  /** The directory in frame-sized segments, built on first use (the cluster never changes). */
+  /** The directory in frame-sized segments, built on first use (the cluster never changes). The
+   *  records are the cluster file's (clusterDirectory), as the `file` directory provider reads them. */
   directory(): DirectorySegment[] {
-    if (this.directoryCache === undefined) {
-      const segment: DirectorySegment = { users: [], devices: [] };
-      for (const u of this.cluster.users) {
-        segment.users.push({
-          id: u.id,
-          displayName: u.displayName,
-          licence: u.licence,
-          sipUri: u.sipUri,
-          controlledDevices: u.controlledDevices.map((d) => d.name),
-        });
-      }
-      for (const d of this.cluster.devices) {
-        segment.devices.push({
-          name: d.name,
-          model: d.model,
-          description: d.description,
-          ctiAllowed: d.ctiAllowed,
-          lines: d.appearances.map((a) =>
-            a.line.e164 === undefined
-              ? { index: a.index, dn: a.line.dn, partition: a.line.partition, label: a.label }
-              : {
-                  index: a.index,
-                  dn: a.line.dn,
-                  partition: a.line.partition,
-                  label: a.label,
-                  e164: a.line.e164,
-                },
-          ),
-        });
-      }
-      this.directoryCache = segmentDirectory(segment);
-    }
+    if (this.directoryCache === undefined)
+      this.directoryCache = segmentDirectory(clusterDirectory(this.cluster.validated));
     return this.directoryCache;
   }
 
@@ -558,6 +637,12 @@ class ApplicationSession implements MonitorOwner {
   private muted = false;
   private corked = false;
   private failedLogins = 0;
+  /** The ECMA-323 edition written (standard profile: the one the client asked for or spoke). */
+  private edition: CstaXmlEdition = 'ed3';
+  /** Standard profile: the node's own SystemStatus requests (invoke ID awaiting its answer). */
+  private statusTimer: TimerHandle | undefined;
+  private statusPending: number | undefined;
+  private statusMisses = 0;
   private readonly decoder = new FrameDecoder();
   private readonly invokeIds = new InvokeIdAllocator();
   private readonly monitors = new Set<Monitor>();
@@ -603,13 +688,17 @@ class ApplicationSession implements MonitorOwner {
     this.socket.pause();
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.clock.clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
   }
 
   thaw(): void {
     if (this.state === SessionState.Closed) return;
     this.frozen = false;
-    if (this.state === SessionState.Active) this.armSessionTimer();
-    else
+    if (this.state === SessionState.Active) {
+      this.armSessionTimer();
+      this.armStatusTimer();
+    } else
       this.armTimer(SESSION_START_TIMEOUT_MS, () =>
         this.close('no application session started in time', true),
       );
@@ -644,10 +733,13 @@ class ApplicationSession implements MonitorOwner {
     switch (to) {
       case SessionState.Active:
         this.armSessionTimer();
+        this.armStatusTimer();
         break;
       case SessionState.Closed:
         this.clock.clearTimeout(this.timer);
         this.timer = undefined;
+        this.clock.clearTimeout(this.statusTimer);
+        this.statusTimer = undefined;
         for (const m of this.monitors) this.service.monitors.remove(m);
         this.monitors.clear();
         this.decoder.dispose();
@@ -671,6 +763,47 @@ class ApplicationSession implements MonitorOwner {
   /** ECMA-354 session timer: reset by every request; on expiry the server ends the session. */
   private armSessionTimer(): void {
     this.armTimer(this.sessionDurationS * 1000, () => this.expire());
+  }
+
+  /** Standard profile: the node's SystemStatus every interval, as a real server's heartbeat. The
+   *  previous one still unanswered is a miss; at the limit the peer is taken for gone. */
+  private armStatusTimer(): void {
+    const profile = this.service.profile;
+    if (profile.name !== 'standard' || profile.systemStatusIntervalMs <= 0) return;
+    this.clock.clearTimeout(this.statusTimer);
+    this.statusTimer = this.clock.setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.state !== SessionState.Active || this.frozen) return;
+      if (this.statusPending !== undefined) {
+        this.invokeIds.release(this.statusPending);
+        this.statusPending = undefined;
+        this.statusMisses++;
+        this.logger.info({ misses: this.statusMisses }, 'sim: SystemStatus unanswered');
+        if (this.statusMisses >= profile.systemStatusMissLimit) {
+          this.uncork();
+          this.close('the application answered no SystemStatus', true);
+          return;
+        }
+      }
+      const id = this.invokeIds.tryNext();
+      if (id.ok) {
+        this.statusPending = id.value;
+        this.send(id.value, { type: 'SystemStatus', systemStatus: 'normal' });
+      }
+      this.armStatusTimer();
+    }, profile.systemStatusIntervalMs);
+  }
+
+  /** An answer from the client to one of the node's requests. */
+  private receiveAnswer(invokeId: number, type: string): void {
+    this.invokeIds.release(invokeId);
+    if (invokeId === this.statusPending) {
+      // Any answer, a CSTAErrorCode included, shows the application is there.
+      this.statusPending = undefined;
+      this.statusMisses = 0;
+      if (type !== 'SystemStatusResponse')
+        this.logger.debug({ type }, 'sim: SystemStatus answered with something else');
+    }
   }
 
   private expire(): void {
@@ -734,8 +867,10 @@ class ApplicationSession implements MonitorOwner {
     const role = roleOf(message.type);
     switch (role) {
       case 'response':
-        // Only StopApplicationSession is ever sent by the server; its answer needs no action.
-        this.invokeIds.release(frame.invokeId);
+        // Answers to StopApplicationSession (no action) and, in the standard profile, to the
+        // node's SystemStatus. Any message from the client keeps its session alive.
+        if (this.state === SessionState.Active && !this.frozen) this.armSessionTimer();
+        this.receiveAnswer(frame.invokeId, message.type);
         return;
       case 'event':
         this.logger.debug({ type: message.type }, 'sim: ignoring an event sent by the client');
@@ -745,14 +880,29 @@ class ApplicationSession implements MonitorOwner {
           this.logger.warn({ type: message.type }, 'sim: request on the event invoke ID 9999 ignored');
           return;
         }
-        this.receiveRequest(frame.invokeId, message);
+        this.receiveRequest(frame.invokeId, message, decoded.value.edition);
         return;
       default:
         assertNever(role, 'message role');
     }
   }
 
-  private receiveRequest(invokeId: number, request: CstaRequest): void {
+  private receiveRequest(invokeId: number, request: CstaRequest, edition: string): void {
+    const profile = this.service.profile;
+    if (
+      this.state === SessionState.AwaitingSession &&
+      request.type !== 'StartApplicationSession' &&
+      profile.name === 'standard' &&
+      profile.login.form === 'none'
+    ) {
+      // A server that trusts the address needs no application session: the link is served at
+      // once (docs/cti-link.md §7), answering in the edition the client speaks.
+      if (isCstaXmlEdition(edition)) this.edition = edition;
+      this.sessionId = this.service.newSessionId();
+      this.logger = this.logger.child({ sessionId: this.sessionId });
+      this.transition(SessionState.Active);
+      this.logger.info({}, 'sim: link served without an application session (trusted address)');
+    }
     if (this.state === SessionState.AwaitingSession) {
       if (request.type === 'StartApplicationSession') return this.startSession(invokeId, request);
       this.logger.warn({ type: request.type }, 'sim: request before an application session, refused');
@@ -768,6 +918,7 @@ class ApplicationSession implements MonitorOwner {
         });
       return this.send(invokeId, cstaError('security', 'generic'));
     }
+    if (this.isClosed()) return;
     // docs/cti-link.md §3: any request resets the session timer.
     this.armSessionTimer();
     if (this.muted && !HEARTBEAT_AND_SESSION_REQUESTS.has(request.type)) {
@@ -782,15 +933,12 @@ class ApplicationSession implements MonitorOwner {
     invokeId: number,
     request: Extract<CstaRequest, { type: 'StartApplicationSession' }>,
   ): void {
-    const credentials = request.applicationInfo.applicationSpecificInfo?.credentials;
-    if (
-      credentials === undefined ||
-      !this.service.checkCredentials(credentials.userName, credentials.password)
-    ) {
+    const login = this.service.checkLogin(request);
+    if (!login.ok) {
       this.failedLogins++;
       // Never the password; the user name helps whoever configures the gateway.
       this.logger.warn(
-        { userName: credentials?.userName, attempt: this.failedLogins },
+        { userName: login.userName, attempt: this.failedLogins, form: this.service.profile.login.form },
         'sim: application session refused: bad credentials',
       );
       this.send(invokeId, {
@@ -816,6 +964,16 @@ class ApplicationSession implements MonitorOwner {
       });
       return;
     }
+    // The deskline profile writes ed3 (what its gateway asks for); the standard profile writes the
+    // edition the client asked for first.
+    const first = editionOfNamespace(csta[0] as string);
+    const chosen =
+      this.service.profile.name === 'standard' && isCstaXmlEdition(first)
+        ? (csta[0] as string)
+        : csta.includes(ED3)
+          ? ED3
+          : (csta[0] as string);
+    if (this.service.profile.name === 'standard' && isCstaXmlEdition(first)) this.edition = first;
     const requested = request.requestedSessionDuration ?? DEFAULT_SESSION_DURATION_S;
     this.sessionDurationS = Math.min(MAX_SESSION_DURATION_S, Math.max(MIN_SESSION_DURATION_S, requested));
     this.sessionId = this.service.newSessionId();
@@ -828,7 +986,7 @@ class ApplicationSession implements MonitorOwner {
     this.send(invokeId, {
       type: 'StartApplicationSessionPosResponse',
       sessionID: this.sessionId,
-      actualProtocolVersion: csta.includes(ED3) ? ED3 : (csta[0] as string),
+      actualProtocolVersion: chosen,
       actualSessionDuration: this.sessionDurationS,
     });
   }
@@ -836,6 +994,13 @@ class ApplicationSession implements MonitorOwner {
   /** Every request once a session exists. */
   private serveRequest(invokeId: number, request: CstaRequest): void {
     const model = this.service.model;
+    // Standard profile: the devices a request acts on are named by DN on the wire; the numbers it
+    // dials (calledDirectoryNumber, consultedDevice, transferredTo, …) are numbers either way.
+    const dev = (id: string): string => this.service.deviceForWire(id);
+    const ref = (c: ConnectionID): ConnectionRef => ({
+      callId: c.callID ?? '',
+      deviceId: dev(c.deviceID ?? ''),
+    });
     switch (request.type) {
       case 'StartApplicationSession':
         return this.send(invokeId, {
@@ -873,6 +1038,11 @@ class ApplicationSession implements MonitorOwner {
         return this.send(invokeId, { type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
       case 'SystemStatus':
         return this.send(invokeId, { type: 'SystemStatusResponse' });
+      case 'SystemRegister':
+        return this.send(invokeId, {
+          type: 'SystemRegisterResponse',
+          sysStatRegisterID: this.service.newSysStatRegisterId(),
+        });
       case 'GetCSTAFeatures':
         return this.send(invokeId, FEATURES);
       case 'GetSwitchingFunctionDevices':
@@ -890,7 +1060,7 @@ class ApplicationSession implements MonitorOwner {
       case 'SnapshotDevice':
         return this.call(
           invokeId,
-          () => model.snapshotDevice(request.snapshotObject),
+          () => model.snapshotDevice(dev(request.snapshotObject)),
           (items) => ({
             type: 'SnapshotDeviceResponse',
             crossRefIDorSnapshotData: {
@@ -904,7 +1074,7 @@ class ApplicationSession implements MonitorOwner {
       case 'MakeCall':
         return this.call(
           invokeId,
-          () => model.makeCall(request.callingDevice, request.calledDirectoryNumber),
+          () => model.makeCall(dev(request.callingDevice), request.calledDirectoryNumber),
           (r) => ({
             type: 'MakeCallResponse',
             callingDevice: cid(r.callingDevice),
@@ -1007,7 +1177,14 @@ class ApplicationSession implements MonitorOwner {
         const ringMs = request.ringCount === undefined ? undefined : request.ringCount * RING_CYCLE_MS;
         return this.call(
           invokeId,
-          () => model.setForwarding(request.device, type, request.activateForward, request.forwardDN, ringMs),
+          () =>
+            model.setForwarding(
+              dev(request.device),
+              type,
+              request.activateForward,
+              request.forwardDN,
+              ringMs,
+            ),
           () => ({
             type: 'SetForwardingResponse',
           }),
@@ -1016,7 +1193,7 @@ class ApplicationSession implements MonitorOwner {
       case 'GetForwarding':
         return this.call(
           invokeId,
-          () => model.getForwarding(request.device),
+          () => model.getForwarding(dev(request.device)),
           (settings) => ({
             type: 'GetForwardingResponse',
             forwardingList: settings.map((s) => {
@@ -1035,13 +1212,13 @@ class ApplicationSession implements MonitorOwner {
       case 'SetDoNotDisturb':
         return this.call(
           invokeId,
-          () => model.setDoNotDisturb(request.device, request.doNotDisturbOn),
+          () => model.setDoNotDisturb(dev(request.device), request.doNotDisturbOn),
           () => ({ type: 'SetDoNotDisturbResponse' }),
         );
       case 'GetDoNotDisturb':
         return this.call(
           invokeId,
-          () => model.getDoNotDisturb(request.device),
+          () => model.getDoNotDisturb(dev(request.device)),
           (on) => ({ type: 'GetDoNotDisturbResponse', doNotDisturbOn: on }),
         );
       default:
@@ -1057,7 +1234,8 @@ class ApplicationSession implements MonitorOwner {
   }
 
   private monitorStart(invokeId: number, request: Extract<CstaRequest, { type: 'MonitorStart' }>): void {
-    const deviceId = request.monitorObject.deviceObject;
+    const wire = request.monitorObject.deviceObject;
+    const deviceId = wire === undefined ? undefined : this.service.deviceForWire(wire);
     // Call-type monitors are not offered: Deskline monitors line appearances (docs/cti-link.md §6).
     if (deviceId === undefined || request.monitorType === 'call')
       return this.send(invokeId, cstaError('operation', 'invalidObjectType'));
@@ -1079,6 +1257,8 @@ class ApplicationSession implements MonitorOwner {
     requestedDeviceID: string | undefined,
     category: string | undefined,
   ): void {
+    if (this.service.profile.name === 'standard')
+      return this.sendDeviceList(invokeId, requestedDeviceID, category);
     let segments: DirectorySegment[];
     if (category !== undefined && category !== 'station') segments = [{ users: [], devices: [] }];
     else if (requestedDeviceID !== undefined) {
@@ -1099,15 +1279,55 @@ class ApplicationSession implements MonitorOwner {
     );
   }
 
-  private async writeSegments(segments: DirectorySegment[], serviceCrossRefID: string): Promise<void> {
+  /** Standard profile (ECMA-269 GetSwitchingFunctionDevices): the devices by DN, `deviceList/device`
+   *  only — no users, no licences, nothing private. */
+  private sendDeviceList(
+    invokeId: number,
+    requestedDeviceID: string | undefined,
+    category: string | undefined,
+  ): void {
+    let devices = this.service.deviceList();
+    if (category !== undefined && category !== 'station') devices = [];
+    else if (requestedDeviceID !== undefined) {
+      if (!devices.includes(requestedDeviceID))
+        return this.send(invokeId, cstaError('operation', 'invalidDeviceID'));
+      devices = [requestedDeviceID];
+    }
+    const messages: CstaMessage[] = [];
+    const serviceCrossRefID = this.service.newServiceCrossRefId();
+    const count = Math.max(1, Math.ceil(devices.length / DEVICE_LIST_SEGMENT));
+    for (let i = 0; i < count; i++)
+      messages.push({
+        type: 'SwitchingFunctionDevices',
+        serviceCrossRefID,
+        segmentID: i + 1,
+        lastSegment: i === count - 1,
+        deviceList: devices
+          .slice(i * DEVICE_LIST_SEGMENT, (i + 1) * DEVICE_LIST_SEGMENT)
+          .map((deviceID) => ({ deviceID, deviceCategory: 'station' })),
+      });
+    this.send(invokeId, { type: 'GetSwitchingFunctionDevicesResponse', serviceCrossRefID });
+    this.writeSegments(messages, serviceCrossRefID).catch((cause: unknown) =>
+      this.logger.error({ err: wrapError(cause).message }, 'sim: device list segments failed'),
+    );
+  }
+
+  private async writeSegments(
+    segments: readonly (DirectorySegment | CstaMessage)[],
+    serviceCrossRefID: string,
+  ): Promise<void> {
     for (let i = 0; i < segments.length; i++) {
       // A frozen or muted node sends nothing, a closed connection nothing more: the client re-requests.
       if (this.state !== SessionState.Active || this.frozen || this.muted) return;
-      const message = switchingFunctionDevicesMessage(segments[i] as DirectorySegment, {
-        serviceCrossRefID,
-        segmentID: i + 1,
-        lastSegment: i === segments.length - 1,
-      });
+      const segment = segments[i] as DirectorySegment | CstaMessage;
+      const message =
+        'type' in segment
+          ? segment
+          : switchingFunctionDevicesMessage(segment, {
+              serviceCrossRefID,
+              segmentID: i + 1,
+              lastSegment: i === segments.length - 1,
+            });
       this.send(EVENT_INVOKE_ID, message);
       if (this.socket.writableLength > DIRECTORY_HIGH_WATER_BYTES) {
         this.uncork();
@@ -1130,7 +1350,10 @@ class ApplicationSession implements MonitorOwner {
     if (this.state === SessionState.Closed || this.socket.destroyed) return;
     let frame: Buffer;
     try {
-      frame = encodeFrame(invokeId, encodeCsta(message));
+      const standard = this.service.profile.name === 'standard';
+      // Standard profile: cluster devices go out by DN, in the edition of the session.
+      const wire = standard ? mapDeviceIds(message, (id) => this.service.wireForDevice(id)) : message;
+      frame = encodeFrame(invokeId, encodeCsta(wire, standard ? { edition: this.edition } : undefined));
     } catch (cause) {
       // Only a bug can get here (a message over 64 KiB, a malformed value): skip it, keep serving.
       this.logger.error(
@@ -1167,6 +1390,7 @@ class ApplicationSession implements MonitorOwner {
 const HEARTBEAT_AND_SESSION_REQUESTS: ReadonlySet<string> = new Set([
   'ResetApplicationSessionTimer',
   'SystemStatus',
+  'SystemRegister',
   'StartApplicationSession',
   'StopApplicationSession',
 ]);
@@ -1182,7 +1406,12 @@ const FEATURES: CstaMessage = {
       'getSwitchingFunctionDevices',
       'switchingFunctionDevices',
     ],
-    systemStatServList: [...(CALL_CONTROL_SERVICES['systemStatServList'] ?? []), 'systemStatus'],
+    // ECMA-323's order: systemRegister before requestSystemStatus and systemStatus.
+    systemStatServList: [
+      'systemRegister',
+      ...(CALL_CONTROL_SERVICES['systemStatServList'] ?? []),
+      'systemStatus',
+    ],
   },
   supportedEvents: CALL_CONTROL_EVENTS,
 };
@@ -1195,14 +1424,13 @@ function cid(ref: ConnectionRef): { callID: string; deviceID: string } {
   return { callID: ref.callId, deviceID: ref.deviceId };
 }
 
-/** A ConnectionID missing a part names no connection: the model answers invalidConnectionID. */
-function ref(c: ConnectionID): ConnectionRef {
-  return { callId: c.callID ?? '', deviceId: c.deviceID ?? '' };
-}
-
 function errorFor(error: DesklineError): CstaMessage {
   if (error instanceof CallModelError) return cstaError(error.csta.errorClass, error.csta.value);
   if (error.code === ErrorCode.Disposed)
     return cstaError('systemResourceAvailibility', 'resourceOutOfService');
   return cstaError('unspecified', '');
+}
+
+function isCstaXmlEdition(edition: string): edition is CstaXmlEdition {
+  return (CSTA_EDITIONS as readonly string[]).includes(edition);
 }

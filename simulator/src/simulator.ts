@@ -12,10 +12,17 @@ import {
   ok,
   unwrap,
   type Result,
+  type LoginSpec,
 } from '../../gateway/src/protocol.js';
 import { startAdminApi, type AdminApi, type AdminTarget } from './admin-api.js';
 import { CallModel, type CallSnapshot } from './call-model.js';
-import { CtiNode, CtiService, type NodeView } from './cti-server.js';
+import {
+  CtiNode,
+  CtiService,
+  DEFAULT_SYSTEM_STATUS_INTERVAL_MS,
+  type NodeView,
+  type SimulatorLinkProfile,
+} from './cti-server.js';
 import { DEMO_APPLICATION_PASSWORD, DEMO_APPLICATION_USER, demoCluster } from './demo-cluster.js';
 import { buildClusterModel, ClusterModel, type ClusterConfig } from './model.js';
 
@@ -38,6 +45,15 @@ export interface SimulatorOptions {
   /** CTI application credentials. Default: the demo-only deskline/deskline. */
   applicationUser?: string;
   applicationPassword?: string;
+  /** The dialect of the nodes (docs/simulator.md §7): `deskline` (default: private directory and
+   *  login, devices `<device>/<dn>/<partition>`) or `standard` (nothing private, devices by DN). */
+  profile?: 'deskline' | 'standard';
+  /** Standard profile: where the login is expected (default `none`: the address is trusted). */
+  login?: LoginSpec;
+  /** Standard profile: the node's own SystemStatus every this many ms (default 30 000; 0: none). */
+  systemStatusIntervalMs?: number;
+  /** Standard profile: SystemStatus requests unanswered in a row before a session is closed (default 2). */
+  systemStatusMissLimit?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -186,8 +202,40 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? nullLogger).child({ component: 'cucm-sim' });
   const cluster = unwrap(resolveCluster(options.cluster));
+  const interval = options.systemStatusIntervalMs ?? DEFAULT_SYSTEM_STATUS_INTERVAL_MS;
+  if (!Number.isInteger(interval) || interval < 0 || interval > 3_600_000)
+    throw invalid(`systemStatusIntervalMs must be 0 to 3600000, got ${interval}`);
+  const missLimit = options.systemStatusMissLimit ?? 2;
+  if (!Number.isInteger(missLimit) || missLimit < 1 || missLimit > 10)
+    throw invalid(`systemStatusMissLimit must be 1 to 10, got ${missLimit}`);
+  const profile: SimulatorLinkProfile | undefined =
+    options.profile === 'standard'
+      ? {
+          name: 'standard',
+          login: options.login ?? {
+            form: 'none',
+            userElement: 'userName',
+            passwordElement: 'password',
+            extra: {},
+          },
+          systemStatusIntervalMs: interval,
+          systemStatusMissLimit: missLimit,
+        }
+      : undefined;
+  if (
+    profile?.login.form === 'custom' &&
+    (profile.login.element === undefined || profile.login.namespace === undefined)
+  )
+    throw invalid('a custom login needs its element and namespace');
   const model = new CallModel({ cluster, clock, logger });
-  const service = new CtiService({ cluster, model, applicationUser, applicationPassword, logger });
+  const service = new CtiService({
+    cluster,
+    model,
+    applicationUser,
+    applicationPassword,
+    logger,
+    ...(profile === undefined ? {} : { profile }),
+  });
   const nodeList: CtiNode[] = [];
   for (let i = 0; i < nodes; i++)
     nodeList.push(new CtiNode({ index: i, host, port: port === 0 ? 0 : port + i, service, clock, logger }));
@@ -208,7 +256,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw cause;
   }
   logger.info(
-    { cluster: cluster.name, nodes: simulator.nodes.map((n) => n.address), admin: simulator.adminUrl },
+    {
+      cluster: cluster.name,
+      nodes: simulator.nodes.map((n) => n.address),
+      admin: simulator.adminUrl,
+      profile: options.profile ?? 'deskline',
+    },
     'sim: CTI Manager simulator started',
   );
   return simulator;

@@ -27,9 +27,49 @@ describe('cucm-sim arguments', () => {
       adminPort: 8748,
       appUser: 'deskline',
       appPasswordFile: undefined,
+      profile: 'deskline',
+      login: {
+        form: 'none',
+        element: undefined,
+        namespace: undefined,
+        userElement: 'userName',
+        passwordElement: 'password',
+        extra: {},
+      },
+      systemStatusIntervalMs: undefined,
       logLevel: 'info',
       help: false,
     });
+  });
+
+  it('reads the standard profile and its login, and refuses what does not fit', () => {
+    const parsed = parseCliArgs([
+      '--profile',
+      'standard',
+      '--login',
+      'custom',
+      '--login-element',
+      'Login',
+      '--login-namespace',
+      'http://pbx.example/csta',
+      '--system-status-interval-ms',
+      '2500',
+    ]);
+    expect(parsed.ok && parsed.value).toMatchObject({
+      profile: 'standard',
+      login: { form: 'custom', element: 'Login', namespace: 'http://pbx.example/csta' },
+      systemStatusIntervalMs: 2500,
+    });
+    const refused = (args: string[]): string => {
+      const r = parseCliArgs(args);
+      return r.ok ? '' : r.error.message;
+    };
+    expect(refused(['--profile', 'cisco'])).toMatch(/--profile must be deskline or standard/);
+    expect(refused(['--login', 'sessionLoginInfo'])).toMatch(/--login needs --profile standard/);
+    expect(refused(['--profile', 'standard', '--login', 'custom'])).toMatch(
+      /--login-element and --login-namespace/,
+    );
+    expect(refused(['--profile', 'standard', '--login', 'kerberos'])).toMatch(/--login must be one of/);
   });
 
   it('reads every option', () => {

@@ -8,6 +8,8 @@ import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import { NumberingRulesConfig } from '../numbering/rule-schema.js';
 import { MAX_CTI_NODES } from '../cti-link/limits.js';
+import { CTI_OUTPUT_EDITIONS, LOGIN_FORMS, isPrivateNamespace } from '../cti-link/profile.js';
+import { LdapDirectoryConfigSchema } from './ldap-config.js';
 
 const HostPort = z
   .string()
@@ -31,6 +33,46 @@ const TlsListen = Listen.extend({
   /** Subject CN or DNS SAN of the peers allowed to connect (the Lync/Skype pool, the load
    *  balancer). Non-empty ⇒ a client certificate is required and checked. */
   trustedPeers: z.array(z.string().min(1)).default([]),
+});
+
+/** An XML local name (NCName, ASCII subset) for the elements of a vendor credential block. */
+const XmlName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9._-]*$/, 'an XML element name (letters, digits, ".", "_", "-")');
+
+/** How the application session logs in (docs/real-deployments.md §4, docs/cti-link.md §7). */
+const CtiLogin = z.strictObject({
+  /** `none`: the applicationID only (the server trusts the gateway's address); `applicationId`:
+   *  the application user as the applicationID; `sessionLoginInfo`: Avaya AE Services' block;
+   *  `custom`: a block of your own naming in applicationSpecificInfo. */
+  form: z.enum(LOGIN_FORMS).default('none'),
+  /** For `custom`: the block's element and namespace, and its two child elements. */
+  element: XmlName.optional(),
+  namespace: z.string().min(1).max(256).optional(),
+  userElement: XmlName.default('userName'),
+  passwordElement: XmlName.default('password'),
+  /** For `custom` and `sessionLoginInfo`: more child elements with fixed text, after the password
+   *  (`sessionCleanupDelay: "60"`). */
+  extra: z.record(XmlName, z.string().max(256)).default({}),
+});
+
+/** Directory settings of the `file` source (docs/directory.md "The file source"). */
+const DirectoryFile = z.strictObject({
+  /** A cluster file (examples/cluster.example.yaml); relative to the config file. */
+  path: z.string().min(1),
+  /** Changes seen by the file watch are loaded this long after the last one (an editor saves in
+   *  several writes). */
+  debounceMs: z.number().int().min(10).max(60_000).default(500),
+  /** Read again this often even without a change seen (a watch can miss a network file system). */
+  refreshSec: z.number().int().min(10).max(86_400).default(300),
+  /** After a failed or refused load. */
+  retrySec: z.number().int().min(1).max(3_600).default(30),
+  /** Refuse a load with this share (percent) fewer users, licensed users or appearances than the
+   *  last good one; 100 turns the check off. */
+  maxShrinkPercent: z.number().min(0).max(100).default(20),
+  allowEmpty: z.boolean().default(false),
 });
 
 export const GatewayConfigSchema = z.strictObject({
@@ -130,6 +172,48 @@ export const GatewayConfigSchema = z.strictObject({
        *  each): a node that never ends its directory cannot grow memory without bound. */
       directoryMaxSegments: z.number().int().min(1).max(100_000).default(2000),
       maxFrameBytes: z.number().int().min(1024).max(65_535).default(65_535),
+      /** The CTI link's dialect (docs/cti-link.md §7): `deskline` (the simulator's, with the
+       *  directory and the login as private data) or `standard` (nothing private: a CSTA-over-TCP
+       *  call server such as Unify OpenScape Voice or Mitel MX-ONE). */
+      profile: z.enum(['deskline', 'standard']).default('deskline'),
+      /** The ECMA-323 edition written on the link; any edition is read. */
+      edition: z.enum(CTI_OUTPUT_EDITIONS).default('ed3'),
+      /** `ecma354`: StartApplicationSession first; `none`: no application session (the server
+       *  trusts the address and serves requests at once). */
+      session: z.enum(['ecma354', 'none']).default('ecma354'),
+      login: CtiLogin.prefault({}),
+      /** `resetApplicationSessionTimer` (ECMA-354), `systemStatus` (the gateway sends SystemStatus),
+       *  or `server`: the server's own SystemStatus requests, answered, are the heartbeat. */
+      heartbeat: z
+        .enum(['resetApplicationSessionTimer', 'systemStatus', 'server'])
+        .default('resetApplicationSessionTimer'),
+      /** Send SystemRegister once the link is up (servers that send SystemStatus only to
+       *  registered applications). */
+      systemRegister: z.boolean().default(false),
+      /** Line appearance → the call server's device ID (standard profile). */
+      deviceIds: z
+        .strictObject({
+          /** `dn` (default for standard), `e164` (the line's E.164 number, else its DN),
+           *  `e164Digits` (the same without "+", as OpenScape Voice numbers devices), or
+           *  `appearance` (`<device>/<dn>/<partition>`, the deskline profile's). */
+          from: z.enum(['appearance', 'dn', 'e164', 'e164Digits']).optional(),
+          /** Explicit IDs by appearance ID (`LDAP-alice/1001/`), line (`1001/INTERNAL`) or DN. */
+          map: z.record(z.string().min(1).max(256), z.string().min(1).max(128)).default({}),
+        })
+        .prefault({}),
+      /** Standard profile: list the server's devices (GetSwitchingFunctionDevices) at each
+       *  connection and report configured lines it does not know. */
+      checkDevices: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Where users, licences, lines and line appearances come from (docs/directory.md). */
+  directory: z
+    .strictObject({
+      /** `cti`: the simulator's private directory (deskline profile only); `file`: a cluster file;
+       *  `ldap`: Active Directory or any LDAP server. */
+      source: z.enum(['cti', 'file', 'ldap']).default('cti'),
+      file: DirectoryFile.optional(),
+      ldap: LdapDirectoryConfigSchema.optional(),
     })
     .prefault({}),
   users: z
@@ -243,6 +327,9 @@ export function parseGatewayConfig(input: unknown, baseDir?: string): Result<Gat
         'invalid configuration: sip.maxMessagesPerTurnPerConnection: must not exceed sip.maxMessagesPerTurn',
       ),
     );
+  const directoryProblem = checkDirectoryAndProfile(config);
+  if (directoryProblem !== undefined)
+    return err(new DesklineError(ErrorCode.ConfigInvalid, `invalid configuration: ${directoryProblem}`));
   if (baseDir !== undefined) {
     const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
     for (const tls of config.sip.tls) {
@@ -251,8 +338,59 @@ export function parseGatewayConfig(input: unknown, baseDir?: string): Result<Gat
       if (tls.ca !== undefined) tls.ca = abs(tls.ca);
     }
     if (config.cti.passwordFile !== undefined) config.cti.passwordFile = abs(config.cti.passwordFile);
+    const file = config.directory.file;
+    if (file !== undefined) file.path = abs(file.path);
+    const ldap = config.directory.ldap;
+    if (ldap !== undefined) {
+      if (ldap.caFile !== undefined) ldap.caFile = abs(ldap.caFile);
+      if (ldap.passwordFile !== undefined) ldap.passwordFile = abs(ldap.passwordFile);
+    }
   }
   return ok(config);
+}
+
+/** What spans `directory` and `cti.profile`; the first problem, naming its field. */
+function checkDirectoryAndProfile(config: GatewayConfig): string | undefined {
+  const { directory, cti } = config;
+  const source = directory.source;
+  if (source === 'file' && directory.file === undefined)
+    return 'directory.file.path: required with directory.source: file (a cluster file of users, licences, lines and devices)';
+  if (source === 'ldap' && directory.ldap === undefined)
+    return 'directory.ldap: required with directory.source: ldap (at least urls, users.baseDn and licence.groupDn)';
+  if (source !== 'file' && directory.file !== undefined)
+    return `directory.file: given, but directory.source is ${source} (set directory.source: file, or remove it)`;
+  if (source !== 'ldap' && directory.ldap !== undefined)
+    return `directory.ldap: given, but directory.source is ${source} (set directory.source: ldap, or remove it)`;
+  const from = cti.deviceIds.from;
+  const login = cti.login;
+  if (cti.profile === 'standard') {
+    if (source === 'cti')
+      return "cti.profile: standard needs directory.source: ldap or file — a standard CSTA server sends no directory (directory.source: cti is the simulator profile's private data)";
+    if (from === 'appearance')
+      return "cti.deviceIds.from: appearance IDs are the deskline profile's; a standard call server knows devices by DN (dn) or E.164 number (e164)";
+    if (login.form === 'custom' && (login.element === undefined || login.namespace === undefined))
+      return 'cti.login.element and cti.login.namespace: required with cti.login.form: custom';
+    if (login.namespace !== undefined && isPrivateNamespace(login.namespace))
+      return `cti.login.namespace: ${login.namespace} is Deskline's private namespace; the standard profile sends nothing private`;
+    if (config.demo.enabled && cti.addresses.length === 0)
+      return 'cti.profile: standard: demo mode runs the simulator with its deskline profile; give cti.addresses of a standard-profile simulator (npm run cucm-sim -- --profile standard) or a call server';
+  } else {
+    if (from !== undefined && from !== 'appearance')
+      return `cti.deviceIds.from: ${from} needs cti.profile: standard (the deskline profile names devices <device>/<dn>/<partition>)`;
+    if (Object.keys(cti.deviceIds.map).length > 0)
+      return 'cti.deviceIds.map: needs cti.profile: standard (the deskline profile names devices <device>/<dn>/<partition>)';
+    if (cti.session !== 'ecma354')
+      return "cti.session: none needs cti.profile: standard (the simulator's deskline profile always opens an application session)";
+    if (login.form !== 'none' || login.element !== undefined || login.namespace !== undefined)
+      return 'cti.login: the deskline profile logs in with its own credentials block (cti.applicationUser, cti.password/passwordFile); cti.login is for cti.profile: standard';
+    if (cti.heartbeat === 'server')
+      return "cti.heartbeat: server needs cti.profile: standard (the simulator's deskline profile sends no SystemStatus of its own)";
+  }
+  if (cti.session === 'none' && cti.heartbeat === 'resetApplicationSessionTimer')
+    return 'cti.heartbeat: resetApplicationSessionTimer needs an application session; with cti.session: none use systemStatus or server';
+  if (cti.session === 'none' && login.form !== 'none')
+    return `cti.login.form: ${login.form} is sent in StartApplicationSession; with cti.session: none there is none (use cti.login.form: none)`;
+  return undefined;
 }
 
 /** Reads and validates a YAML config file. */

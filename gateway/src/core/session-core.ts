@@ -19,8 +19,9 @@ import {
 import type { CtiConnection } from '../cti/cti-connection.js';
 import type { CtiPool } from '../cti/cti-pool.js';
 import type { DirectoryUser } from '../cti-link/directory-codec.js';
+import type { DirectoryProvider, DirectorySnapshot } from '../directory/provider.js';
 import { DesklineError, ErrorCode, wrapError } from '../util/errors.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { err, ok, type Result } from '../util/result.js';
 import { Directory, type AppearanceRecord, type UserIdentityMode } from './directory.js';
@@ -630,8 +631,6 @@ export interface CoreMetrics {
   sessionClosed(): void;
   /** A request refused at a configured limit, named by its config field. */
   limitRefused(limit: string): void;
-  /** A directory load from one node was not taken (docs/cti-link.md §4). */
-  directoryRefused(reason: DirectoryRefusalReason): void;
   /** A session restored its monitors by itself (docs/msrcc.md §8). */
   sessionRestored?(how: SessionRestoreKind): void;
 }
@@ -639,20 +638,6 @@ export interface CoreMetrics {
 /** How a session came back: its CTI connection returned with a new ID (transparent recovery), or a
  *  client's in-dialog re-INVITE re-opened a dialog this node did not know (take-over). */
 export type SessionRestoreKind = 'cti-reconnect' | 'takeover';
-
-/** Why a node's directory was not taken: empty, shrunk beyond `cti.directoryMaxShrinkPercent`, or
- *  the load failed (timeout, undecodable, over `cti.directoryMaxSegments`, connection lost). */
-export type DirectoryRefusalReason = 'empty' | 'shrink' | 'error';
-
-/** An alarm for /health: one node's directory refused in the latest load. */
-export interface DirectoryRefusal {
-  /** The node's `host:port`. */
-  cti: string;
-  reason: DirectoryRefusalReason;
-  message: string;
-  /** Epoch ms. */
-  at: number;
-}
 
 export interface SessionLimits {
   /** users.maxSessionsPerUser */
@@ -674,10 +659,9 @@ export interface SessionCoreOptions {
   moveSessionsOnFailure: boolean;
   /** `cti.sessionRecovery` (docs/msrcc.md §8); default transparent. */
   sessionRecovery?: SessionRecovery;
-  directoryRefreshMs: number;
-  /** A new directory with this share (percent) fewer users or line appearances than the one in
-   *  use is refused (`cti.directoryMaxShrinkPercent`); an empty one always is. */
-  directoryMaxShrinkPercent: number;
+  /** Where users, licences and line appearances come from (docs/directory.md): the core takes
+   *  every snapshot it accepts, and revalidates the sessions against it. */
+  directory: DirectoryProvider;
   metrics?: CoreMetrics;
   limits?: SessionLimits;
 }
@@ -704,11 +688,8 @@ export class SessionCore {
   private readonly byUser = new Map<string, Set<CoreSession>>();
   private readonly byConnection = new Map<CtiConnection, Set<CoreSession>>();
   private sequence = 0;
-  private directoryTimer: TimerHandle | undefined;
-  private directoryLoading: Promise<void> | undefined;
   private directoryWaiters: (() => void)[] = [];
-  private directoryRefusalsValue: readonly DirectoryRefusal[] = [];
-  private directorySourceValue: string | undefined;
+  private readonly unsubscribeDirectory: () => void;
   private readonly upListeners = new Set<(connection: CtiConnection) => void>();
   private disposed = false;
 
@@ -719,18 +700,17 @@ export class SessionCore {
     this.metrics = options.metrics;
     this.limits = options.limits ?? DEFAULT_SESSION_LIMITS;
     this.recovery = options.sessionRecovery ?? 'transparent';
+    this.unsubscribeDirectory = options.directory.onSnapshot((snapshot) => this.receiveDirectory(snapshot));
+    const current = options.directory.current();
+    if (current !== undefined) this.receiveDirectory(current);
   }
 
   get directory(): Directory {
     return this.directoryValue;
   }
-  /** Directories refused in the latest load (empty when the latest load had no refusal). */
-  get directoryRefusals(): readonly DirectoryRefusal[] {
-    return this.directoryRefusalsValue;
-  }
-  /** The `host:port` of the node the directory in use came from. */
-  get directorySource(): string | undefined {
-    return this.directorySourceValue;
+  /** The provider the directory comes from. */
+  get directoryProvider(): DirectoryProvider {
+    return this.options.directory;
   }
   get sessionCount(): number {
     return this.sessions.size;
@@ -782,117 +762,27 @@ export class SessionCore {
 
   // ------------------------------------------------------------------ directory
 
-  /**
-   * Loads the directory in node priority order (docs/cti-link.md §4): from the highest-priority
-   * node that is usable; if that load fails or its directory is refused (empty, or shrunk by more
-   * than `directoryMaxShrinkPercent`), from the next. When no node gives an acceptable one the
-   * previous directory is kept — and with it every session: a refused directory never closes one.
-   */
-  loadDirectory(): Promise<void> {
-    if (this.directoryLoading !== undefined) return this.directoryLoading;
-    const candidates = this.pool.usableByPriority();
-    if (candidates.length === 0) return Promise.resolve();
-    this.directoryLoading = (async () => {
-      const refusals: DirectoryRefusal[] = [];
-      let accepted = false;
-      try {
-        for (const connection of candidates) {
-          if (this.disposed) return;
-          if (!connection.isUsable) continue; // changed while an earlier node was tried
-          const refusal = await this.loadDirectoryFrom(connection);
-          if (refusal === undefined) {
-            accepted = true;
-            break;
-          }
-          refusals.push(refusal);
-        }
-        if (!accepted && refusals.length > 0)
-          this.log.error(
-            {
-              refusals: refusals.map((r) => `${r.cti}: ${r.message}`),
-              kept: this.directoryValue.loadedAt === 0 ? 'none' : this.directoryValue.size,
-            },
-            'no CTI Manager gave an acceptable directory; keeping the previous one',
-          );
-      } catch (cause) {
-        this.log.warn({ error: wrapError(cause).message }, 'directory load failed; keeping the previous one');
-      } finally {
-        this.directoryRefusalsValue = refusals;
-        this.directoryLoading = undefined;
-        this.scheduleDirectoryRefresh();
-      }
-      if (accepted) await this.revalidateSessions();
-    })();
-    return this.directoryLoading;
+  /** Loads the directory from its provider now (a refresh on demand; concurrent calls share one
+   *  load). The provider keeps the last good directory when a load fails or is refused, and the
+   *  core takes only what it accepts (docs/directory.md §2). */
+  async loadDirectory(): Promise<void> {
+    if (this.disposed) return;
+    await this.options.directory.load();
   }
 
-  /** One node's directory: taken (undefined) or refused (why). */
-  private async loadDirectoryFrom(connection: CtiConnection): Promise<DirectoryRefusal | undefined> {
-    const started = this.clock.monotonic();
-    const refuse = (reason: DirectoryRefusalReason, message: string): DirectoryRefusal => {
-      this.metrics?.directoryRefused(reason);
-      this.log.warn({ cti: connection.addressText, reason, message }, 'directory refused');
-      return { cti: connection.addressText, reason, message, at: this.clock.now() };
-    };
-    let candidate: Directory;
-    let segments: number;
-    try {
-      const loaded = await connection.loadDirectory();
-      segments = loaded.length;
-      candidate = new Directory(
-        loaded.flatMap((s) => s.users),
-        loaded.flatMap((s) => s.devices),
-        this.clock.now(),
-        connection.connectionId ?? connection.addressText,
-      );
-    } catch (cause) {
-      return refuse('error', `load failed: ${wrapError(cause).message}`);
-    }
-    const size = candidate.size;
-    if (size.users === 0)
-      return refuse('empty', `empty directory (0 users, ${size.appearances} line appearances)`);
-    const previous = this.directoryValue;
-    if (previous.loadedAt !== 0) {
-      const max = this.options.directoryMaxShrinkPercent;
-      const shrink = (before: number, after: number): number =>
-        before === 0 ? 0 : ((before - after) / before) * 100;
-      const users = shrink(previous.size.users, size.users);
-      const appearances = shrink(previous.size.appearances, size.appearances);
-      if (users > max || appearances > max)
-        return refuse(
-          'shrink',
-          `directory shrank from ${previous.size.users} to ${size.users} users and from ${previous.size.appearances} to ${size.appearances} line appearances, more than cti.directoryMaxShrinkPercent (${max} %)`,
-        );
-    }
-    if (this.disposed) return undefined;
-    this.directoryValue = candidate;
-    this.directorySourceValue = connection.addressText;
-    this.log.info(
-      {
-        ...size,
-        segments,
-        ms: Math.round(this.clock.monotonic() - started),
-        cti: connection.addressText,
-      },
-      'directory loaded',
+  /** A snapshot the provider accepted: the new indexes, then the sessions checked against them. */
+  private receiveDirectory(snapshot: DirectorySnapshot): void {
+    if (this.disposed) return;
+    const first = this.directoryValue.loadedAt === 0;
+    this.directoryValue = new Directory(
+      snapshot.users,
+      snapshot.devices,
+      snapshot.meta.loadedAt,
+      snapshot.meta.source,
     );
     for (const waiter of this.directoryWaiters) waiter();
     this.directoryWaiters = [];
-    return undefined;
-  }
-
-  private scheduleDirectoryRefresh(): void {
-    if (this.disposed) return;
-    this.clock.clearTimeout(this.directoryTimer);
-    // Retry soon after a failure (empty directory), else at the configured refresh interval.
-    const delay =
-      this.directoryValue.loadedAt === 0
-        ? Math.min(5000, this.options.directoryRefreshMs)
-        : this.options.directoryRefreshMs;
-    this.directoryTimer = this.clock.setTimeout(() => {
-      this.directoryTimer = undefined;
-      void this.loadDirectory();
-    }, delay);
+    if (!first) void this.revalidateSessions();
   }
 
   /** Resolves once a directory has been loaded, or after `timeoutMs`. */
@@ -1097,16 +987,6 @@ export class SessionCore {
   connectionUp(connection: CtiConnection, connectionId: string): void {
     const bound = this.byConnection.get(connection);
     if (bound !== undefined) for (const session of [...bound]) session.connectionRestored(connectionId);
-    if (this.directoryValue.loadedAt === 0) {
-      // No directory yet: this node may have one where the nodes tried so far had none (or
-      // refused theirs); try again once a load in progress is over.
-      const loading = this.directoryLoading;
-      if (loading === undefined) void this.loadDirectory();
-      else
-        void loading.then(() => {
-          if (this.directoryValue.loadedAt === 0) void this.loadDirectory();
-        });
-    }
     if (this.options.moveSessionsOnFailure) this.moveOrphans();
     for (const listener of this.upListeners) listener(connection);
   }
@@ -1163,8 +1043,7 @@ export class SessionCore {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.clock.clearTimeout(this.directoryTimer);
-    this.directoryTimer = undefined;
+    this.unsubscribeDirectory();
     for (const waiter of this.directoryWaiters) waiter();
     this.directoryWaiters = [];
     await Promise.all([...this.sessions].map((s) => s.close('gateway shutting down')));

@@ -69,4 +69,5 @@ export {
   type FieldKind,
   type MessageRole,
 } from './dsl.js';
+export { mapDeviceIds } from './device-ids.js';
 export { DEFAULT_XML_LIMITS, encodeXmlNode, type XmlLimits, type XmlNode } from './xml.js';

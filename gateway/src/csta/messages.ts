@@ -279,17 +279,41 @@ const empty = {} as const;
 
 export const DESCRIPTORS = [
   // -- system status and capability exchange (ECMA-269 §22, §21) --
-  message('RequestSystemStatus', 'request', empty, { response: 'RequestSystemStatusResponse' }),
+  message(
+    'RequestSystemStatus',
+    'request',
+    { sysStatRegisterID: opt(text()) },
+    { response: 'RequestSystemStatusResponse' },
+  ),
   message('RequestSystemStatusResponse', 'response', { systemStatus: req(enumOf(SYSTEM_STATUSES)) }),
   // systemStatus is mandatory in ECMA-269 §22.1.6, but OpenScape-style switches send an empty
   // <SystemStatus/> as a keep-alive: accept it.
   message(
     'SystemStatus',
     'request',
-    { systemStatus: opt(enumOf(SYSTEM_STATUSES)) },
+    { sysStatRegisterID: opt(text()), systemStatus: opt(enumOf(SYSTEM_STATUSES)) },
     { response: 'SystemStatusResponse' },
   ),
   message('SystemStatusResponse', 'response', empty),
+  // ECMA-269 system status services, SystemRegister: an application asks to be told the switching function's
+  // status (OpenScape Voice sends SystemStatus to registered applications). requestTypes is a bit
+  // string in ECMA-285, one boolean element per bit in ECMA-323.
+  message(
+    'SystemRegister',
+    'request',
+    {
+      requestTypes: opt(
+        struct({
+          systemStatus: opt(bool()),
+          requestSystemStatus: opt(bool()),
+          switchingFunctionCapsChanged: opt(bool()),
+          switchingFunctionDevicesChanged: opt(bool()),
+        }),
+      ),
+    },
+    { response: 'SystemRegisterResponse' },
+  ),
+  message('SystemRegisterResponse', 'response', { sysStatRegisterID: req(text()) }),
   message('GetCSTAFeatures', 'request', empty, { response: 'GetCSTAFeaturesResponse' }),
   message('GetCSTAFeaturesResponse', 'response', {
     // `systemStatServList` is the ed3 schema's name; Deskline sent `systemServList` before.

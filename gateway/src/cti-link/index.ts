@@ -4,3 +4,5 @@ export * from './framing.js';
 export * from './invoke-id.js';
 export * from './directory-codec.js';
 export * from './limits.js';
+export * from './cluster-file.js';
+export * from './profile.js';

@@ -4,11 +4,14 @@
 // The protocol is docs/cti-link.md; the state machine follows docs/architecture.md §5.
 import { connect as netConnect, type Socket } from 'node:net';
 import {
+  cstaError,
   decodeCsta,
   encodeCsta,
   ECMA354_NAMESPACE,
   cstaNamespace,
   isCstaEvent,
+  isCstaRequest,
+  mapDeviceIds,
   type CstaEvent,
   type CstaMessage,
   type CstaMessageOf,
@@ -23,7 +26,9 @@ import type { Logger } from '../util/logger.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../cti-link/framing.js';
 import { EVENT_INVOKE_ID, InvokeIdAllocator } from '../cti-link/invoke-id.js';
 import { directoryFromPrivateData, type DirectorySegment } from '../cti-link/directory-codec.js';
+import { standardStartApplicationSession } from '../cti-link/profile.js';
 import { PeerDeadline, type DeadlineExpiry } from './deadline.js';
+import { DESKLINE_LINK_PROFILE, serverDeviceNumber, type CtiLinkProfile } from './link-profile.js';
 
 /** A connection's health as operators and UIs read it (mapped to the UI's CtiNodeView by the
  *  faces, docs/architecture.md "Layers"). */
@@ -47,6 +52,17 @@ export interface CtiNodeHealth {
   lastError?: string;
   /** Why the node is degraded (missed heartbeats, or requests unanswered), when it is. */
   degradedReason?: string;
+  /** Standard profile: the devices the call server listed (GetSwitchingFunctionDevices) when this
+   *  connection came up, or why it could not say. */
+  deviceCheck?:
+    | {
+        at: number;
+        listed: number;
+        /** Lines of the directory whose device ID the server did not list (filled by the gateway). */
+        missing?: number;
+        missingExamples?: string[];
+      }
+    | { at: number; error: string };
 }
 
 export const CtiConnectionState = {
@@ -116,6 +132,8 @@ export interface CtiConnectionOptions {
   connect?: (address: CtiAddress) => Socket;
   /** For backoff jitter; default Math.random. */
   random?: () => number;
+  /** The link's dialect (docs/cti-link.md §7); default the deskline profile. */
+  profile?: CtiLinkProfile;
 }
 
 /** The narrow upward interface (SIP.js-core style: docs/architecture.md §4). */
@@ -159,12 +177,19 @@ interface PendingRequest {
    *  happens only after the whole TCP chunk is parsed). */
   readonly onAnswer: ((message: CstaMessage) => void) | undefined;
   deadline: PeerDeadline | undefined;
+  /** Standard profile: the server's device IDs this request named, and ours they stand for (the
+   *  answer names them back). */
+  readonly context: Map<string, string> | undefined;
 }
 
-interface DirectoryCollector {
-  readonly segments: DirectorySegment[];
-  readonly resolve: (segments: DirectorySegment[]) => void;
+/** A load of SwitchingFunctionDevices segments for one serviceCrossRefID (the directory, or the
+ *  device check's list). */
+interface SegmentCollector {
+  /** Takes one segment; returns an error to stop the load. */
+  readonly take: (message: CstaMessageOf<'SwitchingFunctionDevices'>) => DesklineError | undefined;
+  readonly finish: () => void;
   readonly reject: (error: DesklineError) => void;
+  segments: number;
   timer: TimerHandle | undefined;
 }
 
@@ -203,7 +228,14 @@ export class CtiConnection {
   /** Directory loads in flight by serviceCrossRefID. A collector is created while the
    *  GetSwitchingFunctionDevicesResponse frame is processed, so segments that arrive in the same
    *  TCP chunk find it; segments for no collector are dropped (docs/cti-link.md §4). */
-  private readonly directoryCollectors = new Map<string, DirectoryCollector>();
+  private readonly directoryCollectors = new Map<string, SegmentCollector>();
+  /** Standard profile: per monitor, the server's ID of its device and ours (its events name it). */
+  private readonly monitorDevices = new Map<string, ReadonlyMap<string, string>>();
+  private readonly profile: CtiLinkProfile;
+  /** Connection IDs of our own for links without an application session. */
+  private localSessions = 0;
+  private deviceCheckValue: CtiNodeHealth['deviceCheck'];
+  private listedDevicesValue: ReadonlySet<string> | undefined;
   private unrequestedSegmentsValue = 0;
   private unrequestedSegmentBytesValue = 0;
   private readonly rateLimitedLogs = new Map<string, { at: number; suppressed: number }>();
@@ -229,6 +261,9 @@ export class CtiConnection {
   private heartbeatDeadline: PeerDeadline | undefined;
   private heartbeatInvokeId: number | undefined;
   private heartbeatSentAt = 0;
+  /** An ECMA-354 session whose heartbeat is not ResetApplicationSessionTimer still needs its
+   *  session timer reset (docs/cti-link.md §7). */
+  private sessionTimer: TimerHandle | undefined;
   private sessionDurationSec = 0;
   // health
   private missed = 0;
@@ -254,6 +289,17 @@ export class CtiConnection {
       options.heartbeatTimeoutMs ?? defaultHeartbeatTimeoutMs(options.heartbeatIntervalMs);
     this.requestTimeoutLimit = options.requestTimeoutLimit ?? DEFAULT_REQUEST_TIMEOUT_LIMIT;
     this.directoryMaxSegments = options.directoryMaxSegments ?? DEFAULT_DIRECTORY_MAX_SEGMENTS;
+    this.profile = options.profile ?? DESKLINE_LINK_PROFILE;
+  }
+
+  /** The link's dialect. */
+  get linkProfile(): CtiLinkProfile {
+    return this.profile;
+  }
+  /** Standard profile: the server's device IDs listed when this connection came up (undefined
+   *  before, or when the server could not list them). */
+  get listedDevices(): ReadonlySet<string> | undefined {
+    return this.listedDevicesValue;
   }
 
   get state(): CtiConnectionState {
@@ -332,6 +378,9 @@ export class CtiConnection {
       this.heartbeatInvokeId = undefined;
       this.options.clock.clearTimeout(this.probeTimer);
       this.probeTimer = undefined;
+      this.options.clock.clearTimeout(this.sessionTimer);
+      this.sessionTimer = undefined;
+      this.deviceCheckValue = undefined;
     }
     if (from === S.Backoff) {
       this.options.clock.clearTimeout(this.reconnectTimer);
@@ -351,6 +400,8 @@ export class CtiConnection {
         this.requestsDegradedValue = false;
         this.upSinceMs = this.options.clock.now();
         this.scheduleHeartbeat(this.options.heartbeatIntervalMs);
+        if (this.profile.session === 'ecma354' && this.profile.heartbeat !== 'resetApplicationSessionTimer')
+          this.scheduleSessionReset();
         break;
       case S.Backoff: {
         this.attempt++;
@@ -423,17 +474,33 @@ export class CtiConnection {
       5,
       Math.ceil((this.options.heartbeatIntervalMs * (this.options.heartbeatMissLimit + 2)) / 1000),
     );
-    const request: CstaMessageOf<'StartApplicationSession'> = {
-      type: 'StartApplicationSession',
-      applicationInfo: {
-        applicationID: this.options.applicationId,
-        applicationSpecificInfo: {
-          credentials: { userName: this.options.applicationUser, password: this.options.password },
-        },
-      },
-      requestedProtocolVersions: [ECMA323_ED3],
-      requestedSessionDuration: this.sessionDurationSec,
-    };
+    if (this.profile.session === 'none') {
+      // docs/cti-link.md §7: a server that trusts the address has no application session; the
+      // link is up once connected, under a connection ID of our own (new after every reconnect).
+      this.sessionUp(socket, `${this.addressText}#${++this.localSessions}`);
+      return;
+    }
+    const request: CstaMessageOf<'StartApplicationSession'> =
+      this.profile.name === 'deskline'
+        ? {
+            type: 'StartApplicationSession',
+            applicationInfo: {
+              applicationID: this.options.applicationId,
+              applicationSpecificInfo: {
+                credentials: { userName: this.options.applicationUser, password: this.options.password },
+              },
+            },
+            requestedProtocolVersions: [ECMA323_ED3],
+            requestedSessionDuration: this.sessionDurationSec,
+          }
+        : standardStartApplicationSession({
+            applicationId: this.options.applicationId,
+            applicationUser: this.options.applicationUser,
+            password: this.options.password,
+            login: this.profile.login,
+            edition: this.profile.edition,
+            requestedSessionDuration: this.sessionDurationSec,
+          });
     this.sendRequestRaw(request, 'StartApplicationSessionPosResponse', {
       kind: 'session',
       timeoutMs: this.options.requestTimeoutMs,
@@ -441,25 +508,94 @@ export class CtiConnection {
       (response) => {
         if (this.socket !== socket || this.stateValue !== S.Opening) return;
         if (response.type !== 'StartApplicationSessionPosResponse') return;
-        this.connectionIdValue = response.sessionID;
         this.sessionDurationSec = response.actualSessionDuration || this.sessionDurationSec;
-        this.log.info(
-          { connectionId: response.sessionID, sessionDurationSec: this.sessionDurationSec },
-          'CTI application session open',
-        );
-        this.transition(S.Up);
-        this.delegate.onUp(this, response.sessionID);
+        this.sessionUp(socket, response.sessionID);
       },
       (error: DesklineError) => {
         const refused =
           error.code === ErrorCode.CtiError
             ? new DesklineError(
                 ErrorCode.CtiSessionRefused,
-                `CTI Manager ${this.addressText} refused the application session: ${error.message}`,
+                `CTI Manager ${this.addressText} refused the application session: ${error.message}${
+                  this.profile.name === 'standard'
+                    ? ` (check cti.login: form ${this.profile.login.form})`
+                    : ''
+                }`,
                 { cause: error },
               )
             : error;
         this.fail(socket, refused);
+      },
+    );
+  }
+
+  private sessionUp(socket: Socket, connectionId: string): void {
+    this.connectionIdValue = connectionId;
+    this.log.info(
+      {
+        connectionId,
+        sessionDurationSec: this.profile.session === 'none' ? undefined : this.sessionDurationSec,
+        profile: this.profile.name,
+      },
+      this.profile.session === 'none'
+        ? 'CTI link up (no application session)'
+        : 'CTI application session open',
+    );
+    this.transition(S.Up);
+    this.delegate.onUp(this, connectionId);
+    if (this.socket !== socket || this.stateValue !== S.Up) return;
+    if (this.profile.systemRegister) this.systemRegister();
+    if (this.profile.checkDevices) this.checkDevices();
+  }
+
+  /** ECMA-269 SystemRegister: ask for the server's SystemStatus (a refusal is logged: with
+   *  `heartbeat: server` the missing SystemStatus is then seen as missed heartbeats). */
+  private systemRegister(): void {
+    this.sendRequestRaw(
+      { type: 'SystemRegister', requestTypes: { systemStatus: true, requestSystemStatus: false } },
+      'SystemRegisterResponse',
+      { kind: 'session', timeoutMs: this.options.requestTimeoutMs },
+    ).then(
+      (response) => {
+        if (response.type === 'SystemRegisterResponse')
+          this.log.info(
+            { sysStatRegisterID: response.sysStatRegisterID },
+            "registered for the CTI Manager's SystemStatus",
+          );
+      },
+      (error: DesklineError) =>
+        this.log.warn({ reason: error.message }, 'SystemRegister refused (cti.systemRegister)'),
+    );
+  }
+
+  /** docs/cti-link.md §7: the server's own list of devices (ECMA-269 GetSwitchingFunctionDevices,
+   *  deviceList/device), to report configured lines it does not know. Optional in CSTA: a server
+   *  that refuses it is noted, nothing more. */
+  private checkDevices(): void {
+    const connectionId = this.connectionIdValue;
+    this.listDevices().then(
+      (listed) => {
+        if (this.connectionIdValue !== connectionId) return;
+        this.listedDevicesValue = listed;
+        this.deviceCheckValue = { at: this.options.clock.now(), listed: listed.size };
+        const expected = this.profile.deviceIds?.expected();
+        const missing = expected === undefined ? [] : [...expected].filter((id) => !listed.has(id));
+        if (missing.length > 0)
+          this.log.warn(
+            { listed: listed.size, missing: missing.length, examples: missing.slice(0, 10) },
+            'the CTI Manager does not list devices the directory has lines for (check cti.deviceIds)',
+          );
+        else this.log.info({ listed: listed.size }, 'CTI Manager device list checked');
+        this.delegate.onHealth?.(this);
+      },
+      (error: DesklineError) => {
+        if (this.connectionIdValue !== connectionId) return;
+        this.listedDevicesValue = undefined;
+        this.deviceCheckValue = { at: this.options.clock.now(), error: error.message };
+        this.log.info(
+          { reason: error.message },
+          'the CTI Manager did not list its devices (cti.checkDevices)',
+        );
       },
     );
   }
@@ -481,6 +617,8 @@ export class CtiConnection {
     this.lastErrorValue = reason.message;
     this.rejectAllPending(reason);
     this.monitors.clear();
+    this.monitorDevices.clear();
+    this.listedDevicesValue = undefined;
     if (wasUp)
       this.log.warn(
         { connectionId: previous, reason: reason.message, code: reason.code },
@@ -518,6 +656,10 @@ export class CtiConnection {
   // ------------------------------------------------------------------ heartbeats (docs/cti-link.md §3)
 
   private scheduleHeartbeat(delayMs: number): void {
+    if (this.profile.heartbeat === 'server') {
+      this.armServerWatch();
+      return;
+    }
     this.options.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = this.options.clock.setTimeout(() => {
       this.heartbeatTimer = undefined;
@@ -529,17 +671,25 @@ export class CtiConnection {
     if (this.stateValue !== S.Up || this.connectionIdValue === undefined) return;
     const sentAt = this.options.clock.monotonic();
     this.heartbeatSentAt = sentAt;
-    const request: CstaMessageOf<'ResetApplicationSessionTimer'> = {
-      type: 'ResetApplicationSessionTimer',
-      sessionID: this.connectionIdValue,
-      requestedSessionDuration: this.sessionDurationSec,
-    };
+    // docs/cti-link.md §3, §7: ECMA-354's timer reset, or a SystemStatus of our own.
+    const bySystemStatus = this.profile.heartbeat === 'systemStatus';
+    const request: CstaRequest = bySystemStatus
+      ? { type: 'SystemStatus', systemStatus: 'normal' }
+      : {
+          type: 'ResetApplicationSessionTimer',
+          sessionID: this.connectionIdValue,
+          requestedSessionDuration: this.sessionDurationSec,
+        };
     let invokeId: number | undefined;
-    const promise = this.sendRequestRaw(request, 'ResetApplicationSessionTimerPosResponse', {
-      kind: 'heartbeat',
-      timeoutMs: undefined,
-      onInvokeId: (id) => (invokeId = id),
-    });
+    const promise = this.sendRequestRaw(
+      request,
+      bySystemStatus ? 'SystemStatusResponse' : 'ResetApplicationSessionTimerPosResponse',
+      {
+        kind: 'heartbeat',
+        timeoutMs: undefined,
+        onInvokeId: (id) => (invokeId = id),
+      },
+    );
     this.heartbeatInvokeId = invokeId;
     this.heartbeatDeadline?.cancel();
     // A PeerDeadline, not a plain timer: a stall of this process is not the node's miss
@@ -550,34 +700,130 @@ export class CtiConnection {
       (expiry) => this.heartbeatMissed(invokeId, expiry),
       this.deadlineStalled,
     );
-    promise.then(
+    const answered = (): void => {
+      if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
+      this.heartbeatDeadline?.cancel();
+      this.heartbeatDeadline = undefined;
+      const rtt = Math.max(0, this.options.clock.monotonic() - sentAt);
+      this.rttMs = Math.round(rtt * 100) / 100;
+      this.rttHistory.push(this.rttMs);
+      if (this.rttHistory.length > RTT_HISTORY) this.rttHistory.shift();
+      const hadMisses = this.missed > 0;
+      this.missed = 0;
+      if (hadMisses) this.log.info({ rttMs: this.rttMs }, 'CTI heartbeat answered again');
+      this.delegate.onHealth?.(this);
+      this.scheduleHeartbeat(Math.max(0, this.options.heartbeatIntervalMs - rtt));
+    };
+    promise.then(answered, (error: DesklineError) => {
+      if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
+      // Any answer to a SystemStatus, a CSTAErrorCode included, shows the server is alive.
+      if (bySystemStatus && error.code === ErrorCode.CtiError) return answered();
+      // A negative response (invalidSessionID) means the server no longer knows our session.
+      if (error.code === ErrorCode.CtiError && this.socket !== undefined)
+        this.fail(
+          this.socket,
+          new DesklineError(
+            ErrorCode.CtiSessionRefused,
+            `CTI Manager ${this.addressText} rejected the heartbeat: ${error.message}`,
+          ),
+        );
+    });
+  }
+
+  /** ECMA-354 §8.3: reset the session timer at a third of its duration when the heartbeat is
+   *  something else (an unanswered reset is the heartbeat's business, not this one's). */
+  private scheduleSessionReset(): void {
+    this.options.clock.clearTimeout(this.sessionTimer);
+    this.sessionTimer = this.options.clock.setTimeout(
       () => {
-        if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
-        this.heartbeatDeadline?.cancel();
-        this.heartbeatDeadline = undefined;
-        const rtt = Math.max(0, this.options.clock.monotonic() - sentAt);
-        this.rttMs = Math.round(rtt * 100) / 100;
-        this.rttHistory.push(this.rttMs);
-        if (this.rttHistory.length > RTT_HISTORY) this.rttHistory.shift();
-        const hadMisses = this.missed > 0;
-        this.missed = 0;
-        if (hadMisses) this.log.info({ rttMs: this.rttMs }, 'CTI heartbeat answered again');
-        this.delegate.onHealth?.(this);
-        this.scheduleHeartbeat(Math.max(0, this.options.heartbeatIntervalMs - rtt));
+        this.sessionTimer = undefined;
+        const id = this.connectionIdValue;
+        if (this.stateValue !== S.Up || id === undefined) return;
+        this.sendRequestRaw(
+          {
+            type: 'ResetApplicationSessionTimer',
+            sessionID: id,
+            requestedSessionDuration: this.sessionDurationSec,
+          },
+          'ResetApplicationSessionTimerPosResponse',
+          { kind: 'session', timeoutMs: this.options.requestTimeoutMs },
+        ).then(
+          () => undefined,
+          (error: DesklineError) => {
+            if (
+              error.code === ErrorCode.CtiError &&
+              this.socket !== undefined &&
+              this.connectionIdValue === id
+            )
+              this.fail(
+                this.socket,
+                new DesklineError(
+                  ErrorCode.CtiSessionRefused,
+                  `CTI Manager ${this.addressText} no longer knows the application session: ${error.message}`,
+                ),
+              );
+          },
+        );
+        this.scheduleSessionReset();
       },
-      (error: DesklineError) => {
-        if (this.heartbeatInvokeId !== invokeId || this.stateValue !== S.Up) return;
-        // A negative response (invalidSessionID) means the server no longer knows our session.
-        if (error.code === ErrorCode.CtiError && this.socket !== undefined)
-          this.fail(
-            this.socket,
-            new DesklineError(
-              ErrorCode.CtiSessionRefused,
-              `CTI Manager ${this.addressText} rejected the heartbeat: ${error.message}`,
-            ),
-          );
-      },
+      Math.max(1_000, Math.floor((this.sessionDurationSec * 1000) / 3)),
     );
+  }
+
+  /** `heartbeat: server`: the next SystemStatus of the server's is due within one interval (its
+   *  own schedule, as configured) plus the timeout. */
+  private armServerWatch(): void {
+    this.heartbeatDeadline?.cancel();
+    this.heartbeatDeadline = new PeerDeadline(
+      this.options.clock,
+      this.options.heartbeatIntervalMs + this.heartbeatTimeoutMs,
+      (expiry) => this.serverHeartbeatMissed(expiry),
+      this.deadlineStalled,
+    );
+  }
+
+  /** A SystemStatus (or RequestSystemStatus) of the server's: with `heartbeat: server`, the proof
+   *  the node lives. */
+  private serverHeartbeat(status: string | undefined): void {
+    if (status !== undefined && status !== 'normal' && status !== 'enabled')
+      this.warnRateLimited(
+        `system-status-${status}`,
+        { systemStatus: status },
+        'CTI Manager reports its status',
+      );
+    if (this.profile.heartbeat !== 'server' || this.stateValue !== S.Up) return;
+    if (this.missed > 0) this.log.info({}, 'CTI Manager heartbeat (SystemStatus) received again');
+    this.missed = 0;
+    this.armServerWatch();
+    this.delegate.onHealth?.(this);
+  }
+
+  private serverHeartbeatMissed(expiry: DeadlineExpiry): void {
+    this.heartbeatDeadline = undefined;
+    if (this.stateValue !== S.Up) return;
+    this.missed++;
+    this.log.warn(
+      {
+        missed: this.missed,
+        limit: this.options.heartbeatMissLimit,
+        windowMs: this.options.heartbeatIntervalMs + this.heartbeatTimeoutMs,
+        stallExtensions: expiry.extensions,
+      },
+      'CTI heartbeat missed (no SystemStatus from the CTI Manager)',
+    );
+    this.delegate.onHealth?.(this);
+    if (this.missed >= this.options.heartbeatMissLimit) {
+      if (this.socket !== undefined)
+        this.fail(
+          this.socket,
+          new DesklineError(
+            ErrorCode.CtiTimeout,
+            `CTI Manager ${this.addressText} sent no SystemStatus in ${this.missed} heartbeat windows (cti.heartbeat: server, cti.heartbeatIntervalMs)`,
+          ),
+        );
+      return;
+    }
+    this.armServerWatch();
   }
 
   private heartbeatMissed(invokeId: number | undefined, expiry: DeadlineExpiry): void {
@@ -708,9 +954,14 @@ export class CtiConnection {
     if (!idResult.ok) return Promise.reject(idResult.error);
     const invokeId = idResult.value;
     send.onInvokeId?.(invokeId);
+    const context = this.profile.deviceIds === undefined ? undefined : new Map<string, string>();
     let frame: Buffer;
     try {
-      frame = encodeFrame(invokeId, encodeCsta(message), this.options.maxFrameBytes ?? 65_535);
+      frame = encodeFrame(
+        invokeId,
+        this.encode(this.toWire(message, context)),
+        this.options.maxFrameBytes ?? 65_535,
+      );
     } catch (cause) {
       this.invokeIds.release(invokeId);
       return Promise.reject(wrapError(cause, ErrorCode.CtiError, `cannot encode ${message.type}`));
@@ -724,6 +975,7 @@ export class CtiConnection {
         reject,
         onAnswer: send.onAnswer,
         deadline: undefined,
+        context,
       };
       const timeoutMs = send.timeoutMs;
       if (timeoutMs !== undefined) {
@@ -748,6 +1000,38 @@ export class CtiConnection {
       }
       this.pending.set(invokeId, pending);
       this.writeFrame(socket, frame);
+    });
+  }
+
+  /** One document in the link's edition (ECMA-354 messages keep their own namespace). */
+  private encode(message: CstaMessage): string {
+    return encodeCsta(message, { edition: this.profile.edition });
+  }
+
+  /** Standard profile: our device IDs → the server's, remembering which stand for which. */
+  private toWire<M extends CstaMessage>(message: M, context: Map<string, string> | undefined): M {
+    const ids = this.profile.deviceIds;
+    if (ids === undefined) return message;
+    return mapDeviceIds(message, (id) => {
+      const wire = ids.toWire(id);
+      if (wire === undefined) return id;
+      context?.set(wire, id);
+      return wire;
+    });
+  }
+
+  /** Standard profile: the server's device IDs → ours. A device the request (or the monitor)
+   *  named is ours again; another is ours when exactly one of our appearances stands for it (a
+   *  shared line's DN stays a number); anything else is a party by number. */
+  private fromWire<M extends CstaMessage>(message: M, context: ReadonlyMap<string, string> | undefined): M {
+    const ids = this.profile.deviceIds;
+    if (ids === undefined) return message;
+    return mapDeviceIds(message, (id) => {
+      const wire = serverDeviceNumber(id);
+      const named = context?.get(wire);
+      if (named !== undefined) return named;
+      const ours = ids.fromWire(wire);
+      return ours.length === 1 ? (ours[0] as string) : wire;
     });
   }
 
@@ -779,6 +1063,7 @@ export class CtiConnection {
 
   unregisterMonitor(monitorCrossRefId: string): void {
     this.monitors.delete(monitorCrossRefId);
+    this.monitorDevices.delete(monitorCrossRefId);
   }
 
   /** Loads the directory: GetSwitchingFunctionDevices, then every SwitchingFunctionDevices
@@ -786,44 +1071,79 @@ export class CtiConnection {
   loadDirectory(
     timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000),
   ): Promise<DirectorySegment[]> {
-    if (this.stateValue !== S.Up)
-      return Promise.reject(
+    return new Promise<DirectorySegment[]>((resolve, reject) => {
+      const segments: DirectorySegment[] = [];
+      this.collectSegments(timeoutMs, 'directory', reject, {
+        take: (message) => {
+          const segment = directoryFromPrivateData(message.extensions?.privateData);
+          if (!segment.ok) return segment.error;
+          segments.push(segment.value);
+          return undefined;
+        },
+        finish: () => resolve(segments),
+      });
+    });
+  }
+
+  /** The call server's devices (standard GetSwitchingFunctionDevices: `deviceList/device`), as
+   *  the server names them. */
+  listDevices(timeoutMs = Math.max(this.options.requestTimeoutMs * 6, 30_000)): Promise<ReadonlySet<string>> {
+    return new Promise<ReadonlySet<string>>((resolve, reject) => {
+      const listed = new Set<string>();
+      this.collectSegments(timeoutMs, 'device list', reject, {
+        take: (message) => {
+          for (const device of message.deviceList ?? []) listed.add(device.deviceID);
+          return undefined;
+        },
+        finish: () => resolve(listed),
+      });
+    });
+  }
+
+  private collectSegments(
+    timeoutMs: number,
+    what: string,
+    reject: (error: DesklineError) => void,
+    handlers: Pick<SegmentCollector, 'take' | 'finish'>,
+  ): void {
+    if (this.stateValue !== S.Up) {
+      reject(
         new DesklineError(ErrorCode.CtiNotConnected, `CTI Manager ${this.addressText} is not connected`),
       );
-    return new Promise<DirectorySegment[]>((resolve, reject) => {
-      // The collector is made while the response frame is processed, not when its promise
-      // resolves: the first segments often arrive in the same TCP chunk as the response, and a
-      // segment that finds no collector is dropped.
-      const onAnswer = (message: CstaMessage): void => {
-        if (message.type !== 'GetSwitchingFunctionDevicesResponse') return;
-        const crossRef = message.serviceCrossRefID;
-        if (this.directoryCollectors.has(crossRef)) {
-          reject(
-            new DesklineError(
-              ErrorCode.CtiError,
-              `CTI Manager ${this.addressText} reused serviceCrossRefID ${crossRef} of a directory load in progress`,
-            ),
-          );
-          return;
-        }
-        const collector: DirectoryCollector = { segments: [], resolve, reject, timer: undefined };
-        collector.timer = this.options.clock.setTimeout(() => {
-          this.directoryCollectors.delete(crossRef);
-          reject(
-            new DesklineError(
-              ErrorCode.CtiTimeout,
-              `directory from ${this.addressText} incomplete after ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-        this.directoryCollectors.set(crossRef, collector);
-      };
-      this.sendRequestRaw({ type: 'GetSwitchingFunctionDevices' }, 'GetSwitchingFunctionDevicesResponse', {
-        kind: 'request',
-        timeoutMs: this.options.requestTimeoutMs,
-        onAnswer,
-      }).catch(reject);
-    });
+      return;
+    }
+    // The collector is made while the response frame is processed, not when its promise
+    // resolves: the first segments often arrive in the same TCP chunk as the response, and a
+    // segment that finds no collector is dropped.
+    const onAnswer = (message: CstaMessage): void => {
+      if (message.type !== 'GetSwitchingFunctionDevicesResponse') return;
+      const crossRef = message.serviceCrossRefID;
+      if (this.directoryCollectors.has(crossRef)) {
+        reject(
+          new DesklineError(
+            ErrorCode.CtiError,
+            `CTI Manager ${this.addressText} reused serviceCrossRefID ${crossRef} of a ${what} load in progress`,
+          ),
+        );
+        return;
+      }
+      const collector: SegmentCollector = { ...handlers, reject, segments: 0, timer: undefined };
+      collector.timer = this.options.clock.setTimeout(() => {
+        this.directoryCollectors.delete(crossRef);
+        reject(
+          new DesklineError(
+            ErrorCode.CtiTimeout,
+            `${what} from ${this.addressText} incomplete after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.directoryCollectors.set(crossRef, collector);
+    };
+    this.sendRequestRaw({ type: 'GetSwitchingFunctionDevices' }, 'GetSwitchingFunctionDevicesResponse', {
+      kind: 'request',
+      timeoutMs: this.options.requestTimeoutMs,
+      onAnswer,
+    }).catch(reject);
   }
 
   // ------------------------------------------------------------------ receiving
@@ -852,12 +1172,21 @@ export class CtiConnection {
       return;
     }
     const decoded = decodeCsta(frame.payload, this.options.xmlLimits);
-    const pending = this.pending.get(frame.invokeId);
-    if (pending === undefined) {
-      if (decoded.ok && decoded.value.message.type === 'StopApplicationSession') {
-        this.receiveServerRequest(frame.invokeId, decoded.value.message);
+    // A request of the server's own has an invoke ID of its own, which may equal one of ours: what
+    // the document is, not its invoke ID, tells a request from an answer (docs/cti-link.md §7).
+    if (decoded.ok && isCstaRequest(decoded.value.message)) {
+      this.receiveServerRequest(frame.invokeId, decoded.value.message);
+      return;
+    }
+    if (!decoded.ok) {
+      const root = peekRootLocalName(frame.payload);
+      if (root !== undefined && !isAnswerName(root)) {
+        this.refuseServerRequest(frame.invokeId, root, decoded.error);
         return;
       }
+    }
+    const pending = this.pending.get(frame.invokeId);
+    if (pending === undefined) {
       this.log.debug(
         { invokeId: frame.invokeId },
         'response to no pending request (late or unknown) dropped',
@@ -879,8 +1208,14 @@ export class CtiConnection {
       );
       return;
     }
-    const message = decoded.value.message;
+    const message = this.fromWire(decoded.value.message, pending.context);
     if (message.type === pending.expected) {
+      if (
+        message.type === 'MonitorStartResponse' &&
+        pending.context !== undefined &&
+        pending.context.size > 0
+      )
+        this.monitorDevices.set(message.monitorCrossRefID, pending.context);
       pending.onAnswer?.(message);
       pending.resolve(message);
       return;
@@ -915,15 +1250,77 @@ export class CtiConnection {
     );
   }
 
-  private receiveServerRequest(invokeId: number, message: CstaMessage): void {
-    if (message.type !== 'StopApplicationSession') return;
+  /**
+   * A request the server sent us. Every one gets an answer, never silence (docs/cti-link.md §7):
+   * StopApplicationSession ends the session; SystemStatus and RequestSystemStatus are answered
+   * (and are the heartbeat with `cti.heartbeat: server`); anything else — a service the gateway
+   * does not offer the server — gets CSTAErrorCode `operation/serviceNotSupported`.
+   */
+  private receiveServerRequest(invokeId: number, message: CstaRequest): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    switch (message.type) {
+      case 'StopApplicationSession':
+        this.receiveStopApplicationSession(socket, invokeId, message);
+        return;
+      case 'SystemStatus':
+        this.answerServer(socket, invokeId, { type: 'SystemStatusResponse' });
+        this.serverHeartbeat(message.systemStatus);
+        return;
+      case 'RequestSystemStatus':
+        // The server asks how we are: the application is working normally.
+        this.answerServer(socket, invokeId, { type: 'RequestSystemStatusResponse', systemStatus: 'normal' });
+        this.serverHeartbeat(undefined);
+        return;
+      default:
+        this.warnRateLimited(
+          `server-request-${message.type}`,
+          { type: message.type, invokeId },
+          'CTI Manager sent a request the gateway does not serve: answered serviceNotSupported',
+        );
+        this.answerServer(socket, invokeId, cstaError('operation', 'serviceNotSupported'));
+    }
+  }
+
+  /** A request we could not read: answered all the same (an unknown service, or a malformed one). */
+  private refuseServerRequest(invokeId: number, root: string, error: DesklineError): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    const unknown = error.code === ErrorCode.CstaUnknownMessage;
+    this.warnRateLimited(
+      `server-request-undecodable`,
+      { root: root.slice(0, 64), invokeId, reason: error.message },
+      unknown
+        ? 'CTI Manager sent a request the gateway does not know: answered serviceNotSupported'
+        : 'CTI Manager sent a request the gateway cannot read: answered with a CSTA error',
+    );
+    this.answerServer(socket, invokeId, cstaError('operation', unknown ? 'serviceNotSupported' : 'generic'));
+  }
+
+  private answerServer(socket: Socket, invokeId: number, message: CstaMessage): void {
+    try {
+      this.writeFrame(
+        socket,
+        encodeFrame(invokeId, this.encode(message), this.options.maxFrameBytes ?? 65_535),
+      );
+    } catch (cause) {
+      this.log.error(
+        { error: wrapError(cause).message, type: message.type },
+        'cannot answer the CTI Manager',
+      );
+    }
+  }
+
+  private receiveStopApplicationSession(
+    socket: Socket,
+    invokeId: number,
+    message: CstaMessageOf<'StopApplicationSession'>,
+  ): void {
     // ECMA-354: the server ends our session (its session timer expired, or it is shutting down).
     this.log.warn(
       { reason: message.sessionEndReason.definedEndReason ?? message.sessionEndReason.appEndReason },
       'CTI Manager ended the application session',
     );
-    const socket = this.socket;
-    if (socket === undefined) return;
     try {
       socket.write(encodeFrame(invokeId, encodeCsta({ type: 'StopApplicationSessionPosResponse' })));
     } catch {
@@ -993,30 +1390,26 @@ export class CtiConnection {
         this.dropUnrequestedSegment(bytes, message.serviceCrossRefID);
         return;
       }
-      const segment = directoryFromPrivateData(message.extensions?.privateData);
-      if (!segment.ok) {
+      const stop = (error: DesklineError): void => {
         this.directoryCollectors.delete(message.serviceCrossRefID);
         this.options.clock.clearTimeout(collector.timer);
-        collector.reject(segment.error);
-        return;
-      }
-      collector.segments.push(segment.value);
-      if (!message.lastSegment && collector.segments.length >= this.directoryMaxSegments) {
+        collector.reject(error);
+      };
+      const refused = collector.take(message);
+      if (refused !== undefined) return stop(refused);
+      collector.segments++;
+      if (!message.lastSegment && collector.segments >= this.directoryMaxSegments)
         // A node that never ends its directory must not grow it without bound.
-        this.directoryCollectors.delete(message.serviceCrossRefID);
-        this.options.clock.clearTimeout(collector.timer);
-        collector.reject(
+        return stop(
           new DesklineError(
             ErrorCode.CtiError,
             `directory from ${this.addressText} has more than ${this.directoryMaxSegments} segments (cti.directoryMaxSegments)`,
           ),
         );
-        return;
-      }
       if (message.lastSegment) {
         this.directoryCollectors.delete(message.serviceCrossRefID);
         this.options.clock.clearTimeout(collector.timer);
-        collector.resolve(collector.segments);
+        collector.finish();
       }
       return;
     }
@@ -1030,7 +1423,7 @@ export class CtiConnection {
       return;
     }
     try {
-      sink(message);
+      sink(this.fromWire(message, this.monitorDevices.get(message.monitorCrossRefID)));
     } catch (cause) {
       this.log.error({ error: wrapError(cause).message, type: message.type }, 'monitor sink threw');
     }
@@ -1071,6 +1464,8 @@ export class CtiConnection {
     if (this.rttMs !== undefined && this.stateValue === S.Up) view.rttMs = this.rttMs;
     if (this.upSinceMs !== undefined) view.upSince = this.upSinceMs;
     if (this.lastErrorValue !== undefined) view.lastError = this.lastErrorValue;
+    if (this.deviceCheckValue !== undefined && this.stateValue === S.Up)
+      view.deviceCheck = this.deviceCheckValue;
     if (this.requestsDegraded)
       view.degradedReason = `${this.consecutiveRequestTimeouts} requests in a row unanswered (cti.requestTimeoutLimit ${this.requestTimeoutLimit}); new sessions avoid this node`;
     else if (this.stateValue === S.Up && this.missed > 0)
@@ -1158,4 +1553,10 @@ const MAX_PEEKED_NAME_BYTES = 256;
 
 function isXmlSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** A root element name that is an answer, not a request: `…Response` (ECMA-323, and ECMA-354's
+ *  `…PosResponse` / `…NegResponse`) or CSTAErrorCode. Events never come here (invoke ID 9999). */
+function isAnswerName(local: string): boolean {
+  return local.endsWith('Response') || local === 'CSTAErrorCode';
 }

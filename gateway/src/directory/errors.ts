@@ -38,6 +38,14 @@ export const DirectoryProblem = {
   Busy: 'busy',
   /** The provider was disposed. */
   Disposed: 'disposed',
+  /** The directory file does not follow the cluster-file schema (the message names row and field). */
+  FileInvalid: 'fileInvalid',
+  /** The directory file cannot be read (missing, not a file, unreadable). */
+  FileUnreadable: 'fileUnreadable',
+  /** No CTI Manager is up to load the directory from (`cti` source). */
+  NoCtiManager: 'noCtiManager',
+  /** A CTI Manager's directory could not be loaded (timeout, undecodable, too many segments). */
+  CtiLoadFailed: 'ctiLoadFailed',
 } as const;
 export type DirectoryProblem = (typeof DirectoryProblem)[keyof typeof DirectoryProblem];
 
@@ -52,6 +60,7 @@ const SETTING_PROBLEMS: ReadonlySet<DirectoryProblem> = new Set([
   DirectoryProblem.RangedMembers,
   DirectoryProblem.Empty,
   DirectoryProblem.Shrunk,
+  DirectoryProblem.FileInvalid,
 ]);
 
 export class DirectoryError extends DesklineError {
@@ -66,10 +75,9 @@ export class DirectoryError extends DesklineError {
     message: string,
     options: { setting?: string; cause?: unknown; detail?: Record<string, unknown> } = {},
   ) {
-    // ErrorCode has no directory-specific code yet (docs/directory.md §6): a setting the server
-    // refuses is a configuration error; availability problems are reported as Internal only
-    // where nothing better exists — callers switch on `problem`, which is stable.
-    const code = SETTING_PROBLEMS.has(problem) ? ErrorCode.ConfigInvalid : ErrorCode.Internal;
+    // docs/directory.md §6: a setting the source refuses is a configuration error; a source that
+    // cannot be read now is DIRECTORY_UNAVAILABLE. Callers switch on `problem`, which is finer.
+    const code = SETTING_PROBLEMS.has(problem) ? ErrorCode.ConfigInvalid : ErrorCode.DirectoryUnavailable;
     const detail: Record<string, unknown> = { problem, ...options.detail };
     if (options.setting !== undefined) detail['setting'] = options.setting;
     super(code, options.setting === undefined ? message : `${message} (check ${options.setting})`, {

@@ -16,3 +16,18 @@ export {
 } from './ldap-config.js';
 export { LdapDirectoryProvider, type LdapDirectoryProviderOptions } from './ldap-provider.js';
 export { deviceNameFor, numberKey, numbersMatch } from './ldap-mapping.js';
+export {
+  CtiDirectoryProvider,
+  type CtiDirectoryMetrics,
+  type CtiDirectoryProviderOptions,
+  type DirectoryRefusal,
+  type DirectoryRefusalReason,
+} from './cti-provider.js';
+export {
+  FileDirectoryProvider,
+  type FileDirectoryConfig,
+  type FileDirectoryProviderOptions,
+} from './file-provider.js';
+export { RecordFindings } from './record-findings.js';
+export { createDirectoryProvider, type DirectoryProviderPorts } from './factory.js';
+export { SnapshotDeviceIds, type DeviceIdSettings } from './device-ids.js';

@@ -41,7 +41,15 @@ export interface SnapshotMeta {
 
 /** One check the provider made on an entry: what the troubleshooter shows. */
 export interface FindingCheck {
-  readonly check: 'userId' | 'sipUri' | 'lineServer' | 'licence' | 'remoteCallControl' | 'lineUri';
+  readonly check:
+    | 'userId'
+    | 'sipUri'
+    | 'lineServer'
+    | 'licence'
+    | 'remoteCallControl'
+    | 'lineUri'
+    /** Records sources (file, cti): the devices the user controls and their lines. */
+    | 'devices';
   readonly ok: boolean;
   /** In plain words, with the value seen. */
   readonly detail: string;

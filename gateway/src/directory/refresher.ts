@@ -30,6 +30,9 @@ export interface DirectoryContent {
   readonly findings: ReadonlyMap<string, UserFinding>;
   /** Where this load came from, when it differs from the configured source (a failover URL). */
   readonly source?: string;
+  /** Entries that did not become users, when the source knows it without reading every finding
+   *  (records sources: 0). Default: counted from `findings`. */
+  readonly skipped?: number;
 }
 
 export interface RefresherOptions {
@@ -40,6 +43,9 @@ export interface RefresherOptions {
   readonly intervalMs: number;
   /** Delay before the next attempt after a failed or refused load. */
   readonly retryMs: number;
+  /** The same while a good snapshot is in force (default retryMs): a source whose refusals are
+   *  its own business (the CTI source's per-node checks) need not be asked again at once. */
+  readonly retryWhileServingMs?: number;
   /** Refuse a load with fewer users, licensed users or appearances than this share (percent)
    *  below the last good snapshot's. 100 disables the check. */
   readonly maxShrinkPercent: number;
@@ -61,7 +67,9 @@ const TRANSITIONS: Readonly<Record<DirectoryProviderState, readonly DirectoryPro
   [S.Disposed]: [],
 };
 
-export function countsOf(content: Pick<DirectoryContent, 'users' | 'devices' | 'findings'>): DirectoryCounts {
+export function countsOf(
+  content: Pick<DirectoryContent, 'users' | 'devices' | 'findings' | 'skipped'>,
+): DirectoryCounts {
   const lines = new Set<string>();
   let appearances = 0;
   for (const device of content.devices) {
@@ -70,8 +78,9 @@ export function countsOf(content: Pick<DirectoryContent, 'users' | 'devices' | '
       appearances++;
     }
   }
-  let skipped = 0;
-  for (const finding of content.findings.values()) if (!finding.included) skipped++;
+  let skipped = content.skipped ?? 0;
+  if (content.skipped === undefined)
+    for (const finding of content.findings.values()) if (!finding.included) skipped++;
   return {
     users: content.users.length,
     licensedUsers: content.users.filter((u) => u.licence !== null).length,
@@ -110,6 +119,11 @@ export class DirectoryRefresher {
 
   get state(): DirectoryProviderState {
     return this.stateValue;
+  }
+
+  /** A load is in progress. */
+  get loading(): boolean {
+    return this.inFlight !== undefined;
   }
 
   current(): DirectorySnapshot | undefined {
@@ -194,7 +208,12 @@ export class DirectoryRefresher {
   private schedule(): void {
     if (!this.started || this.stateValue === S.Disposed) return;
     // After a failed or refused load, try again sooner: the alarm clears as soon as it can.
-    const delay = this.stateValue === S.Ready ? this.options.intervalMs : this.options.retryMs;
+    const delay =
+      this.stateValue === S.Ready
+        ? this.options.intervalMs
+        : this.snapshot !== undefined
+          ? (this.options.retryWhileServingMs ?? this.options.retryMs)
+          : this.options.retryMs;
     this.nextRefreshAt = this.options.clock.now() + delay;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = undefined;
@@ -349,7 +368,13 @@ export class DirectoryRefresher {
         : { problem: error.problem, message: error.message, setting: error.setting };
     if (this.stateValue !== S.Disposed) {
       this.raise({
-        kind: DirectoryAlarmKind.Unavailable,
+        // A source that refused its own content (the CTI source checks each node) says so.
+        kind:
+          error.problem === DirectoryProblem.Empty
+            ? DirectoryAlarmKind.EmptyRefused
+            : error.problem === DirectoryProblem.Shrunk
+              ? DirectoryAlarmKind.ShrinkRefused
+              : DirectoryAlarmKind.Unavailable,
         problem: error.problem,
         ...(error.setting === undefined ? {} : { setting: error.setting }),
         message:

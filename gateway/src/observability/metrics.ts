@@ -11,8 +11,6 @@ export interface SessionMetrics {
   sessionClosed(): void;
   /** A request refused at a configured limit, named by its config field. */
   limitRefused(limit: string): void;
-  /** A directory load from one node was not taken (docs/cti-link.md §4). */
-  directoryRefused(reason: string): void;
   /** A session restored itself: after a CTI reconnect, or by taking over a dialog (docs/msrcc.md §8). */
   sessionRestored(how: string): void;
 }
@@ -68,12 +66,36 @@ export interface CtiSampler {
   };
 }
 
+/** The directory provider's status, sampled before a scrape (docs/directory.md §2). */
+export interface DirectorySampler {
+  status(): {
+    readonly kind: string;
+    readonly state: string;
+    readonly current:
+      | {
+          readonly loadedAt: number;
+          readonly durationMs: number;
+          readonly counts: object;
+        }
+      | undefined;
+    readonly consecutiveFailures: number;
+    readonly alarms: readonly { readonly kind: string }[];
+  };
+}
+
+const DIRECTORY_STATES = ['starting', 'ready', 'degraded', 'failed', 'disposed'] as const;
+const DIRECTORY_ALARMS = ['unavailable', 'emptyRefused', 'shrinkRefused'] as const;
+
 export interface GatewayMetrics extends SessionMetrics, SipFaceMetrics {
+  /** A directory load from one CTI node was not taken (docs/cti-link.md §4). */
+  directoryRefused(reason: string): void;
   readonly registry: Registry;
   /** Samples CTI state just before a scrape. */
   bindPool(pool: CtiSampler, sessionCount: () => number): void;
   /** Samples the SIP transport just before a scrape. */
   bindSip(counters: () => SipTransportCounters): void;
+  /** Samples the directory provider just before a scrape. */
+  bindDirectory(directory: DirectorySampler): void;
 }
 
 const NODE_STATES = ['connecting', 'up', 'degraded', 'down', 'disabled'] as const;
@@ -243,6 +265,76 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     (c) => c.deadlineStallExtensions,
   );
 
+  // The directory provider's status (docs/directory.md §2), sampled at each scrape.
+  let directory: DirectorySampler | undefined;
+  new Gauge({
+    name: 'deskline_directory_entries',
+    help: 'The directory in force, by what is counted (users, licensedUsers, devices, lines, appearances, skipped)',
+    labelNames: ['source', 'what'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      const counts = status?.current?.counts;
+      if (status === undefined || counts === undefined) return;
+      for (const [what, value] of Object.entries(counts))
+        if (typeof value === 'number') this.set({ source: status.kind, what }, value);
+    },
+  });
+  new Gauge({
+    name: 'deskline_directory_state',
+    help: '1 for the directory provider state (starting, ready, degraded, failed)',
+    labelNames: ['source', 'state'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      if (status === undefined) return;
+      for (const state of DIRECTORY_STATES)
+        this.set({ source: status.kind, state }, status.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'deskline_directory_alarms',
+    help: 'Active directory alarms by kind (unavailable, emptyRefused, shrinkRefused): the last good directory is in force',
+    labelNames: ['source', 'alarm'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      if (status === undefined) return;
+      for (const alarm of DIRECTORY_ALARMS)
+        this.set({ source: status.kind, alarm }, status.alarms.filter((a) => a.kind === alarm).length);
+    },
+  });
+  new Gauge({
+    name: 'deskline_directory_consecutive_failures',
+    help: 'Directory loads failed or refused in a row',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      if (status !== undefined) this.set({ source: status.kind }, status.consecutiveFailures);
+    },
+  });
+  new Gauge({
+    name: 'deskline_directory_load_seconds',
+    help: 'How long the load of the directory in force took',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      if (status?.current !== undefined) this.set({ source: status.kind }, status.current.durationMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'deskline_directory_loaded_timestamp_seconds',
+    help: 'When the directory in force was loaded (Unix time)',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      const status = directory?.status();
+      if (status?.current !== undefined) this.set({ source: status.kind }, status.current.loadedAt / 1000);
+    },
+  });
+
   let sipCounters: (() => SipTransportCounters) | undefined;
   // The transport keeps its own monotonic counts; these counters follow them at each scrape.
   const follow = (read: (c: SipTransportCounters) => number): ((inc: (by: number) => void) => void) => {
@@ -305,6 +397,9 @@ export function createGatewayMetrics(options: { nodeId: string; defaultMetrics?:
     registry,
     bindSip(counters) {
       sipCounters = counters;
+    },
+    bindDirectory(provider) {
+      directory = provider;
     },
     requestCompleted(type, outcome, durationMs) {
       requests.inc({ type, outcome });

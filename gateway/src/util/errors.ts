@@ -47,6 +47,8 @@ export const ErrorCode = {
   Internal: 'INTERNAL',
   // resource limits (docs/robustness.md §6)
   LimitExceeded: 'LIMIT_EXCEEDED',
+  // directory providers (docs/directory.md §6): the source could not be read
+  DirectoryUnavailable: 'DIRECTORY_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -166,3 +166,167 @@ describe('SIP transport limits (docs/robustness.md, "SIP transport limits")', ()
     );
   });
 });
+
+describe('directory.source and cti.profile (docs/directory.md, docs/cti-link.md §7)', () => {
+  it("accepts docs/real-deployments.md's complete configuration", () => {
+    const text = readFileSync(new URL('../../../docs/real-deployments.md', import.meta.url), 'utf8');
+    const start = text.indexOf("```yaml\n# gateway.yaml — docs/real-deployments.md's complete config");
+    expect(start, 'the complete config block').toBeGreaterThan(0);
+    const block = text.slice(text.indexOf('\n', start) + 1);
+    const result = parseGatewayConfig(parse(block.slice(0, block.indexOf('```'))), '/etc/deskline');
+    if (!result.ok) throw result.error;
+    expect(result.value.cti).toMatchObject({
+      profile: 'standard',
+      edition: 'ed4',
+      heartbeat: 'server',
+      deviceIds: { from: 'e164Digits' },
+      passwordFile: '/etc/deskline/secrets/cti-password',
+    });
+    expect(result.value.directory.ldap).toMatchObject({
+      caFile: '/etc/deskline/pki/ad-ca.pem',
+      passwordFile: '/etc/deskline/secrets/ldap-password',
+    });
+    expect(NumberingRules.compile(result.value.numbering).ok).toBe(true);
+  });
+
+  const ldap = {
+    urls: ['ldaps://dc1.example.com'],
+    users: { baseDn: 'OU=People,DC=example,DC=com' },
+    licence: { groupDn: 'CN=RCC,OU=Groups,DC=example,DC=com' },
+    lineServers: ['gateway.example.com'],
+  };
+  const standard = { addresses: ['pbx:1040'], profile: 'standard' as const };
+
+  it('defaults to the CTI source and the deskline profile', () => {
+    const result = parseGatewayConfig({ cti: { addresses: ['a:1'] } });
+    if (!result.ok) throw result.error;
+    expect(result.value.directory.source).toBe('cti');
+    expect(result.value.cti).toMatchObject({
+      profile: 'deskline',
+      edition: 'ed3',
+      session: 'ecma354',
+      heartbeat: 'resetApplicationSessionTimer',
+      checkDevices: true,
+      login: { form: 'none' },
+    });
+  });
+
+  it('takes an LDAP source with the LDAP schema, its errors named under directory.ldap', () => {
+    const result = parseGatewayConfig({ cti: standard, directory: { source: 'ldap', ldap } });
+    if (!result.ok) throw result.error;
+    expect(result.value.directory.ldap?.attributes.lineUri).toBe('msRTCSIP-Line');
+    expect(
+      error({
+        cti: standard,
+        directory: { source: 'ldap', ldap: { ...ldap, users: { baseDn: 'x', filter: '(uid=a' } } },
+      }),
+    ).toMatch(/directory\.ldap\.users\.filter: not an LDAP filter/);
+    expect(
+      error({ cti: standard, directory: { source: 'ldap', ldap: { ...ldap, lineServers: [] } } }),
+    ).toMatch(/directory\.ldap\.lineServers: list this gateway/);
+    expect(error({ cti: standard, directory: { source: 'ldap' } })).toMatch(
+      /directory\.ldap: required with directory\.source: ldap/,
+    );
+    expect(error({ cti: standard, directory: { source: 'file', ldap } })).toMatch(
+      /directory\.file\.path: required/,
+    );
+    expect(error({ cti: { addresses: ['a:1'] }, directory: { ldap } })).toMatch(
+      /directory\.ldap: given, but directory\.source is cti/,
+    );
+  });
+
+  it('resolves the file source, the CA file and the password file against the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskline-config-'));
+    try {
+      const path = join(dir, 'gateway.yaml');
+      writeFileSync(
+        path,
+        [
+          'cti: { addresses: ["pbx:1040"], profile: standard }',
+          'directory:',
+          '  source: file',
+          '  file: { path: users.yaml }',
+        ].join('\n'),
+      );
+      const loaded = loadGatewayConfigFile(path);
+      if (!loaded.ok) throw loaded.error;
+      expect(loaded.value.directory.file?.path).toBe(join(dir, 'users.yaml'));
+      writeFileSync(
+        path,
+        [
+          'cti: { addresses: ["pbx:1040"], profile: standard }',
+          'directory:',
+          '  source: ldap',
+          '  ldap:',
+          '    urls: [ldaps://dc1.example.com]',
+          '    caFile: pki/ca.pem',
+          '    bindDn: CN=svc,DC=example,DC=com',
+          '    passwordFile: ldap.pw',
+          '    users: { baseDn: "DC=example,DC=com" }',
+          '    licence: { groupDn: "CN=RCC,DC=example,DC=com" }',
+          '    lineServers: [gw.example.com]',
+        ].join('\n'),
+      );
+      const ldapLoaded = loadGatewayConfigFile(path);
+      if (!ldapLoaded.ok) throw ldapLoaded.error;
+      expect(ldapLoaded.value.directory.ldap).toMatchObject({
+        caFile: join(dir, 'pki/ca.pem'),
+        passwordFile: join(dir, 'ldap.pw'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what does not fit the profile, naming the field', () => {
+    expect(error({ cti: standard })).toMatch(/cti\.profile: standard needs directory\.source: ldap or file/);
+    const withFile = { source: 'file', file: { path: '/etc/deskline/users.yaml' } } as const;
+    expect(error({ cti: { ...standard, deviceIds: { from: 'appearance' } }, directory: withFile })).toMatch(
+      /cti\.deviceIds\.from: appearance IDs are the deskline profile's/,
+    );
+    expect(error({ cti: { ...standard, login: { form: 'custom' } }, directory: withFile })).toMatch(
+      /cti\.login\.element and cti\.login\.namespace: required with cti\.login\.form: custom/,
+    );
+    expect(
+      error({
+        cti: {
+          ...standard,
+          login: { form: 'custom', element: 'credentials', namespace: 'urn:deskline:cti:1' },
+        },
+        directory: withFile,
+      }),
+    ).toMatch(/cti\.login\.namespace: urn:deskline:cti:1 is Deskline's private namespace/);
+    expect(error({ cti: { ...standard, session: 'none' }, directory: withFile })).toMatch(
+      /cti\.heartbeat: resetApplicationSessionTimer needs an application session/,
+    );
+    expect(
+      error({
+        cti: { ...standard, session: 'none', heartbeat: 'server', login: { form: 'sessionLoginInfo' } },
+        directory: withFile,
+      }),
+    ).toMatch(/cti\.login\.form: sessionLoginInfo is sent in StartApplicationSession/);
+    expect(error({ cti: { addresses: ['a:1'], heartbeat: 'server' } })).toMatch(
+      /cti\.heartbeat: server needs cti\.profile: standard/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], deviceIds: { from: 'dn' } } })).toMatch(
+      /cti\.deviceIds\.from: dn needs cti\.profile: standard/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], login: { form: 'sessionLoginInfo' } } })).toMatch(
+      /cti\.login: the deskline profile logs in/,
+    );
+    expect(error({ cti: { addresses: ['a:1'], edition: 'ed6' } })).toMatch(/cti\.edition/);
+    expect(error({ cti: { profile: 'standard' }, demo: { enabled: true }, directory: withFile })).toMatch(
+      /cti\.profile: standard: demo mode runs the simulator with its deskline profile/,
+    );
+    const ok = parseGatewayConfig({
+      cti: {
+        ...standard,
+        session: 'none',
+        heartbeat: 'server',
+        deviceIds: { from: 'e164', map: { '1001/INTERNAL': 'N1001' } },
+      },
+      directory: withFile,
+    });
+    if (!ok.ok) throw ok.error;
+  });
+});

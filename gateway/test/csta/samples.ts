@@ -17,6 +17,8 @@ export const SAMPLES: CstaMessage[] = [
   { type: 'RequestSystemStatusResponse', systemStatus: 'normal' },
   { type: 'SystemStatus', systemStatus: 'overloadImminent' },
   { type: 'SystemStatusResponse' },
+  { type: 'SystemRegister', requestTypes: { systemStatus: true, requestSystemStatus: false } },
+  { type: 'SystemRegisterResponse', sysStatRegisterID: '27ss' },
   { type: 'GetCSTAFeatures', extensions: { privateData: [lcsLine(LINE)] } },
   {
     type: 'GetCSTAFeaturesResponse',

@@ -207,6 +207,14 @@ callFailed callFailedHeld callBlocked`),
 const EXT = 'extensions?:CSTACommonArguments';
 
 export const TYPES: Readonly<Record<string, ContentModel>> = {
+  /** SystemRegister's requestTypes: ECMA-285's bit string, one boolean element per bit (the two
+   *  first as OpenScape Voice traffic shows them; the last two by the ASN.1 bit names). */
+  RequestTypes: [
+    'systemStatus?:boolean',
+    'requestSystemStatus?:boolean',
+    'switchingFunctionCapsChanged?:boolean',
+    'switchingFunctionDevicesChanged?:boolean',
+  ],
   /** ECMA-269 §12.3.8 ConnectionID: a call, a device, or both (callID first). */
   ConnectionID: [choice(['callID:text', 'deviceID?:text'], ['deviceID:text'])],
   SubjectDeviceID: [choice(['deviceIdentifier:text'], ['notKnown:empty'], ['restricted:empty'])],
@@ -355,6 +363,8 @@ export const ED3_MESSAGES: Readonly<Record<string, ContentModel>> = {
   RequestSystemStatusResponse: ['systemStatus:SystemStatus', EXT],
   SystemStatus: ['sysStatRegisterID?:text', 'systemStatus:SystemStatus', EXT],
   SystemStatusResponse: [EXT],
+  SystemRegister: ['requestTypes?:RequestTypes', EXT],
+  SystemRegisterResponse: ['sysStatRegisterID:text', EXT],
   GetCSTAFeatures: [EXT],
   GetCSTAFeaturesResponse: ['supportedServices:SupportedServices', 'supportedEvents?:SupportedEvents', EXT],
   GetSwitchingFunctionDevices: ['requestedDeviceID?:text', 'requestedDeviceCategory?:ReqDeviceCategory', EXT],
