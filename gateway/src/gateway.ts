@@ -25,6 +25,8 @@ import { systemClock, type Clock } from './util/clock.js';
 import { nullLogger, type Logger } from './util/logger.js';
 import { unwrap } from './util/result.js';
 import { MsRccFront } from './faces/msrcc/msrcc-front.js';
+import type { DirectoryLookup } from './directory/provider.js';
+import { SnapshotDirectoryLookup } from './directory/snapshot-lookup.js';
 
 export const DESKLINE_VERSION = '0.1.0';
 
@@ -77,6 +79,9 @@ export interface Gateway {
   readonly rules: NumberingRules;
   readonly metrics: GatewayMetrics;
   readonly sip: MsRccFront | undefined;
+  /** Names for numbers and people search from the configured directory provider (LDAP), when
+   *  it offers them; the desk falls back to the session core's own directory (cti/file). */
+  readonly directoryLookup?: DirectoryLookup | undefined;
   /** The desk API of one user (one session per user, created on first use). */
   desk(userId: string): DeskSession;
   health(): GatewayHealth;
@@ -158,6 +163,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   late.core = sessionCore;
   metrics.bindPool(pool, () => sessionCore.sessionCount);
   const desks = new Map<string, DeskSession>();
+  // cti/file sources: names and search over the directory the core holds (docs/directory.md §7).
+  const snapshotLookup = new SnapshotDirectoryLookup(() => sessionCore.directory);
   pool.start();
 
   const waitMs = options.waitForDirectoryMs ?? 10_000;
@@ -207,13 +214,22 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     rules,
     metrics,
     sip,
+    directoryLookup: undefined,
     desk(userId: string): DeskSession {
       if (disposed) throw new DesklineError(ErrorCode.Disposed, 'gateway disposed');
       const key = userId.toLowerCase();
       let desk = desks.get(key);
       if (desk === undefined) {
         desk = new DeskSession(
-          { core: sessionCore, rules, lineUriStyle: config.users.lineUriStyle, clock, logger },
+          {
+            core: sessionCore,
+            rules,
+            lineUriStyle: config.users.lineUriStyle,
+            lookup: gateway.directoryLookup ?? snapshotLookup,
+            identity: config.users.identity,
+            clock,
+            logger,
+          },
           userId,
         );
         desks.set(key, desk);

@@ -126,6 +126,7 @@ export async function startGateway(options: CreateGatewayOptions): Promise<Hoste
     rules: gateway.rules,
     metrics: gateway.metrics,
     sip: gateway.sip,
+    directoryLookup: gateway.directoryLookup,
     simulator: running,
     desk: (userId) => gateway.desk(userId),
     health: () => ({

@@ -16,3 +16,11 @@ export {
 } from './ldap-config.js';
 export { LdapDirectoryProvider, type LdapDirectoryProviderOptions } from './ldap-provider.js';
 export { deviceNameFor, numberKey, numbersMatch } from './ldap-mapping.js';
+export {
+  SnapshotDirectoryLookup,
+  peopleOf,
+  checkSearchQuery,
+  DEFAULT_SNAPSHOT_LOOKUP_LIMITS,
+  type DirectoryContentView,
+  type SnapshotLookupLimits,
+} from './snapshot-lookup.js';

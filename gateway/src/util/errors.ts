@@ -47,6 +47,9 @@ export const ErrorCode = {
   Internal: 'INTERNAL',
   // resource limits (docs/robustness.md §6)
   LimitExceeded: 'LIMIT_EXCEEDED',
+  // the line already has as many calls as the phone system allows on it (CSTA
+  // systemResourceAvailibility/resourceLimitExceeded), not a busy phone system
+  LineCallLimit: 'LINE_CALL_LIMIT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
