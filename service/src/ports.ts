@@ -18,4 +18,3 @@ export function portInUse(error: unknown): number | undefined {
 export function inUseHint(port: number, flag: string, what: string): string {
   return `${port > 0 ? `port ${port}` : 'a port'} is already in use (${what}): choose another with --${flag} <port>, or stop what holds it`;
 }
-

@@ -91,7 +91,10 @@ export async function startShellHost(options: ShellHostOptions): Promise<ShellHo
               throw new DesklineError(ErrorCode.InvalidState, 'Choose a line first, then ring it');
             const placed = simulator.placeInboundCall(DEMO_CALLER, line.dn);
             if (!placed.ok)
-              throw new DesklineError(ErrorCode.InvalidState, `Cannot ring the line: ${placed.error.message}`);
+              throw new DesklineError(
+                ErrorCode.InvalidState,
+                `Cannot ring the line: ${placed.error.message}`,
+              );
           },
         }),
   });

@@ -43,7 +43,8 @@ export async function openShellState(dataDir: string, logger: Logger): Promise<S
   let state: ShellState = loaded.value ?? { version: 1, token: randomBytes(32).toString('base64url') };
   if (loaded.value === undefined) {
     const saved = await file.save(state);
-    if (!saved.ok) logger.warn({ error: saved.error.message }, 'shell: token not saved (a restart makes a new one)');
+    if (!saved.ok)
+      logger.warn({ error: saved.error.message }, 'shell: token not saved (a restart makes a new one)');
   }
   return {
     token: state.token,

@@ -246,7 +246,11 @@ export class SettingsStore {
     }
 
     if (fieldsChanged) {
-      const saved = await this.file.save({ version: 1, settings: next, lines: this.lines });
+      const saved = await this.file.save({
+        version: 1,
+        settings: next,
+        ...(Object.keys(this.lines).length === 0 ? {} : { lines: this.lines }),
+      });
       if (!saved.ok) {
         if (password !== undefined) await this.restorePassword(previousPassword);
         return err(saved.error);

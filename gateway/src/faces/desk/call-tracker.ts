@@ -2,12 +2,7 @@
 // §15 call control events). Pure: events in, state and notable changes out; the desk API and
 // the tests drive it the same way.
 import type { CstaEvent, ConnectionID, DeviceRef } from '../../csta/index.js';
-import type {
-  ActionAvailability,
-  CallState,
-  CallView,
-  PartyView,
-} from '../../../../common/src/api/views.js';
+import type { ActionAvailability, CallState, CallView, PartyView } from '../../../../common/src/api/views.js';
 
 export interface PartyInfo {
   number: string;
@@ -212,6 +207,12 @@ export class CallTracker {
               callerId === undefined ? UNKNOWN : this.describe(callerId),
               now,
             );
+          // Our phone rings: the call comes to us, whatever an earlier event of another phone
+          // (another appearance of a shared line ringing first) made of it.
+          if (!call.everConnected) {
+            call.direction = 'inbound';
+            if (callerId !== undefined) call.remote = this.describe(callerId);
+          }
           this.setState(call, 'ringing', event.cause, now);
           if (callerId !== undefined) this.party(call, callerId, 'connected');
           changes.push({ kind: 'ringing', call });
@@ -226,9 +227,14 @@ export class CallTracker {
               alerting === undefined ? UNKNOWN : this.describe(alerting),
               now,
             );
-          if (call.state !== 'connected' && call.state !== 'held')
-            this.setState(call, 'alerting', event.cause, now);
-          if (alerting !== undefined && (call.remote.number === '' || call.conference === false))
+          // Another phone ringing: the far end of our call (we are dialling), or another
+          // appearance of a shared line ringing beside ours — which changes nothing of ours.
+          if (call.state === 'initiated') this.setState(call, 'alerting', event.cause, now);
+          if (
+            alerting !== undefined &&
+            call.direction === 'outbound' &&
+            (call.remote.number === '' || call.conference === false)
+          )
             call.remote = this.describe(alerting);
           this.party(call, alerting, 'alerting');
           touch(call);

@@ -299,7 +299,8 @@ export class DeskSession implements SessionFace {
     const line = directory.findLine(deviceId, undefined);
     if (line !== undefined) return { number: deviceId, display: line.label };
     const known = this.names.get(deviceId);
-    if (known !== undefined) return known === null ? { number: deviceId } : { number: deviceId, display: known };
+    if (known !== undefined)
+      return known === null ? { number: deviceId } : { number: deviceId, display: known };
     this.lookUpName(deviceId);
     return { number: deviceId };
   };
@@ -320,7 +321,8 @@ export class DeskSession implements SessionFace {
         this.names.set(number, name);
         if (name === null) return;
         let changed = false;
-        for (const watched of this.watched.values()) changed = watched.tracker.applyName(number, name) || changed;
+        for (const watched of this.watched.values())
+          changed = watched.tracker.applyName(number, name) || changed;
         if (changed) this.queueEmit();
       },
       (cause: unknown) => {

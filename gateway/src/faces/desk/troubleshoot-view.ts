@@ -98,7 +98,8 @@ export function troubleshootView(
   const controllable = desk.lines.filter((l) => l.controllable);
   if (controllable.length > 0) {
     const left = controllable.filter((l) => l.watched === false);
-    const watchedStatus: Status = desk.selectedLineId === null ? 'skipped' : left.length > 0 ? 'warning' : 'ok';
+    const watchedStatus: Status =
+      desk.selectedLineId === null ? 'skipped' : left.length > 0 ? 'warning' : 'ok';
     checks.push({
       id: 'watching',
       status: watchedStatus,
@@ -147,9 +148,7 @@ export function troubleshootView(
     userId,
     verdict,
     summary:
-      problem === undefined
-        ? 'Everything needed to control your phone from here is in place.'
-        : problem.text,
+      problem === undefined ? 'Everything needed to control your phone from here is in place.' : problem.text,
     checks,
     at,
   };
