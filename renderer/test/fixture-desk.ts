@@ -577,8 +577,7 @@ export function createFixtureDesk(
       if (!normalized.valid) throw new FixtureError('NUMBER_INVALID', normalized.reason ?? 'Invalid number');
       if (lineId !== undefined && !desk.lines.some((l) => l.id === lineId && l.controllable))
         throw new FixtureError('LINE_NOT_OWNED', 'That line is not one of yours');
-      const named = DIRECTORY.find((p) => p.numbers.some((n) => n.number === normalized.dialString));
-      const call = newCall('outbound', normalized.dialString, 'alerting', named?.name, lineId);
+      const call = newCall('outbound', normalized.dialString, 'alerting', undefined, lineId);
       desk = { ...desk, calls: [...desk.calls, call] };
       publish();
       return desk.calls.find((c) => c.callId === call.callId) ?? call;

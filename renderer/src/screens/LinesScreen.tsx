@@ -43,7 +43,9 @@ function LineOption({
         ? 'Shared line'
         : undefined;
   const choose = async (): Promise<void> => {
-    if (unavailable || selected) return;
+    if (unavailable) return;
+    // The line already chosen: back to the calls.
+    if (selected) return nav.go('calls', { focus: 'heading' });
     const result = await run((a) => a.desk.selectLine({ lineId: line.id }), 'choose this line');
     if (result.ok) nav.go('calls', { focus: 'heading' });
   };
