@@ -53,7 +53,9 @@ test('with several lines the first start asks; the line chosen is remembered acr
   const first = await services.start('carol', dataDir);
   await openShell(page, first);
   await expect(session(page)).toHaveAttribute('data-session', 'noLine');
-  await expect(page.getByText('Choose the line you dial from: calls on all your lines then show here.')).toBeVisible();
+  await expect(
+    page.getByText('Choose the line you dial from: calls on all your lines then show here.'),
+  ).toBeVisible();
   await goTo(page, 'Lines');
   await expect(page.getByText(/^Calls on all your lines show on Calls\./)).toBeVisible();
   await shot(page, 'lines-several');
@@ -175,7 +177,9 @@ test('merge two calls into a conference, then drop a party from the roster', asy
   await shot(page, 'merge');
   await merge.click();
 
-  const conference = page.locator('.call-card').filter({ has: page.getByRole('list', { name: 'Conference parties' }) });
+  const conference = page
+    .locator('.call-card')
+    .filter({ has: page.getByRole('list', { name: 'Conference parties' }) });
   await expect(conference).toHaveCount(1);
   await expect(conference).toBeFocused();
   const roster = conference.getByRole('list', { name: 'Conference parties' });
@@ -193,10 +197,9 @@ test('merge two calls into a conference, then drop a party from the roster', asy
   const after = callCard(page, 'Help Desk');
   await expect(after).toBeFocused();
   await expect(after.getByRole('list', { name: 'Conference parties' })).toHaveCount(0);
-  await expect.poll(async () => Object.keys((await simCalls(service))[0] ?? {}).sort()).toEqual([
-    'SEP00AABB000001/1001/INTERNAL',
-    'SEP00AABB000005/1200/INTERNAL',
-  ]);
+  await expect
+    .poll(async () => Object.keys((await simCalls(service))[0] ?? {}).sort())
+    .toEqual(['SEP00AABB000001/1001/INTERNAL', 'SEP00AABB000005/1200/INTERNAL']);
   await shot(page, 'after-drop');
   await after.getByRole('button', { name: 'Hang up' }).click();
   await expect.poll(() => service.admin.calls()).toEqual([]);
@@ -268,7 +271,9 @@ test('the troubleshooter on Health, for the signed-in user, in plain words', asy
   await openShell(page, service);
   await goTo(page, 'Health');
   const setup = page.getByRole('region', { name: 'Your setup' });
-  await expect(setup.getByText('Everything needed to control your phone from here is in place.')).toBeVisible();
+  await expect(
+    setup.getByText('Everything needed to control your phone from here is in place.'),
+  ).toBeVisible();
   const checks = setup.getByRole('list', { name: 'Checks' });
   await expect(checks.getByRole('listitem')).toHaveCount(8);
   await expect(checks.locator('[data-check="licence"]')).toHaveAttribute('data-status', 'ok');
@@ -287,7 +292,9 @@ test.describe('frank', () => {
     await openShell(page, service);
     await expect(page.getByRole('heading', { name: 'No licence to control your phone' })).toBeVisible();
     await expect(
-      page.getByText('Ask your administrator to assign you a licence that includes phone control from a computer.'),
+      page.getByText(
+        'Ask your administrator to assign you a licence that includes phone control from a computer.',
+      ),
     ).toBeVisible();
     await expect(session(page)).toHaveAttribute('data-session', 'noLine');
     await shot(page, 'no-access');
