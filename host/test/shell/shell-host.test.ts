@@ -122,8 +122,8 @@ describe('browser shell host', () => {
     )) as { calls: Array<{ callId: string; remote: { number: string } }> };
     expect(ringing.calls[0]?.remote.number).toBe('+14085550123');
     // Nobody answers: the caller gives up (the simulator clears it): a missed call, pushed.
-    const [simCall] = gw.simulator?.calls() ?? [];
-    expect(gw.simulator?.clearCall(simCall?.callId ?? '').ok).toBe(true);
+    const [simCall] = gw.simulator?.model.snapshot() ?? [];
+    expect(gw.simulator?.model.clearCallById(simCall?.callId ?? '').ok).toBe(true);
     expect(await event(client, 'app.missedCalls', (m: { unseen: number }) => m.unseen === 1)).toMatchObject({
       unseen: 1,
     });
