@@ -254,8 +254,8 @@ const SCENES: Scene[] = [
     name: 'dial-suggestions',
     async setup(page) {
       await goTo(page, 'Dial');
-      await page.getByRole('combobox').fill('serv');
-      await page.getByRole('combobox').press('ArrowDown');
+      await page.getByRole('combobox', { name: 'Number or name' }).fill('serv');
+      await page.getByRole('combobox', { name: 'Number or name' }).press('ArrowDown');
       await expect(page.getByRole('option', { selected: true })).toBeVisible();
     },
   },
@@ -263,16 +263,21 @@ const SCENES: Scene[] = [
     name: 'dial-invalid',
     async setup(page) {
       await goTo(page, 'Dial');
-      await page.getByRole('combobox').fill('abc');
-      await expect(page.getByRole('combobox')).toHaveAttribute('aria-invalid', 'true');
+      await page.getByRole('combobox', { name: 'Number or name' }).fill('abc');
+      await expect(page.getByRole('combobox', { name: 'Number or name' })).toHaveAttribute(
+        'aria-invalid',
+        'true',
+      );
     },
   },
   {
     name: 'dial-new-favourite',
     async setup(page) {
       await goTo(page, 'Dial');
-      await page.getByRole('combobox').fill('7007');
-      await expect(page.getByRole('combobox')).toHaveAccessibleDescription(/^Dials/);
+      await page.getByRole('combobox', { name: 'Number or name' }).fill('7007');
+      await expect(page.getByRole('combobox', { name: 'Number or name' })).toHaveAccessibleDescription(
+        /^Dials/,
+      );
       await page.getByRole('button', { name: 'Add to favourites' }).click();
       await expect(page.getByRole('textbox', { name: /^Name for/ })).toBeFocused();
     },
@@ -282,7 +287,7 @@ const SCENES: Scene[] = [
     scenario: 'empty',
     async setup(page) {
       await goTo(page, 'Dial');
-      await page.getByRole('combobox').fill('1234');
+      await page.getByRole('combobox', { name: 'Number or name' }).fill('1234');
     },
   },
   {
@@ -306,6 +311,148 @@ const SCENES: Scene[] = [
         );
       });
       await goTo(page, 'Lines');
+    },
+  },
+  // ------------------------------------------------------------ issue 13: every line, a working day
+  {
+    name: 'calls-two-lines',
+    async setup(page) {
+      const id = await connectedCall(page, '2002');
+      await page.evaluate(() =>
+        window.__deskFixture?.ringIn('+14085550111', 'Bob Martin', 'SEP00AABBCC0101:1050'),
+      );
+      await expect(cardOf(page, id).locator('.call-line')).toHaveText('On 1001 · Alice');
+      await expect(page.getByRole('region', { name: 'Incoming call from Bob Martin' })).toContainText(
+        'On 1050 · Sales hunt',
+      );
+    },
+  },
+  {
+    name: 'calls-merge',
+    async setup(page) {
+      const first = await connectedCall(page, '2002');
+      await page.evaluate((callId) => window.__deskFixture?.handlers['desk.hold']({ callId }), first);
+      const second = await connectedCall(page, '3003');
+      await expect(cardOf(page, second).getByRole('button', { name: 'Merge with 2002' })).toBeVisible();
+    },
+  },
+  {
+    name: 'calls-conference-not-controller',
+    async setup(page) {
+      await connectedCall(page, '2002');
+      await page.evaluate(async () => {
+        const desk = window.__deskFixture;
+        if (desk === undefined) throw new Error('no fixture');
+        const first = desk.state().calls[0]?.callId ?? '';
+        const second = await desk.handlers['desk.consult']({ callId: first, to: '+14085550111' });
+        await desk.handlers['desk.conference']({ heldCallId: first, activeCallId: second.callId });
+        desk.setController(first, false);
+      });
+      const remove = page.getByRole('button', { name: /^Remove / }).first();
+      await expect(remove).toHaveAttribute('aria-disabled', 'true');
+      await expect(remove).toHaveAccessibleDescription(
+        'Only the person who set up the conference can remove someone from it',
+      );
+    },
+  },
+  {
+    name: 'calls-no-access',
+    async setup(page) {
+      await page.evaluate(() => {
+        const desk = window.__deskFixture;
+        if (desk === undefined) return;
+        desk.setUser(
+          { userId: 'frank', displayName: 'Frank Foster', licence: null },
+          desk.state().lines.map((l) => ({
+            ...l,
+            controllable: false,
+            notControllableReason:
+              'You have no licence to control phones from Deskline: ask your administrator',
+            unavailable: {
+              code: 'notLicensed' as const,
+              detail: 'user frank has no IM and Presence licence',
+            },
+          })),
+        );
+        desk.setAccess({
+          code: 'notLicensed',
+          detail: 'user frank has no IM and Presence licence (UCL or CUWL)',
+        });
+        desk.setSession('noLine');
+      });
+      await expect(page.getByRole('heading', { name: 'No licence to control your phone' })).toBeVisible();
+    },
+  },
+  {
+    name: 'lines-no-access',
+    scenario: 'empty',
+    async setup(page) {
+      await page.evaluate(() =>
+        window.__deskFixture?.setAccess({ code: 'unknownUser', detail: 'no user "zed" in the directory' }),
+      );
+      await goTo(page, 'Lines');
+      await expect(page.getByRole('heading', { name: 'The phone system does not know you' })).toBeVisible();
+    },
+  },
+  {
+    name: 'lines-not-watched',
+    async setup(page) {
+      await page.evaluate(() => {
+        const desk = window.__deskFixture;
+        if (desk === undefined) return;
+        desk.setUser(
+          desk.state().user,
+          desk.state().lines.map((l, i) => (i === 1 ? { ...l, watched: false } : l)),
+        );
+      });
+      await goTo(page, 'Lines');
+      await expect(page.getByText(/Its calls are not shown/)).toBeVisible();
+    },
+  },
+  {
+    name: 'dial-directory',
+    async setup(page) {
+      await goTo(page, 'Dial');
+      await page.getByRole('combobox', { name: 'Number or name' }).fill('dana');
+      await expect(page.getByRole('option', { name: /^Dana Whitfield, / }).first()).toBeVisible();
+      await expect(page.getByRole('combobox', { name: 'Dial from' })).toBeVisible();
+    },
+  },
+  {
+    name: 'health-troubleshooter-problem',
+    async setup(page) {
+      await page.evaluate(() => {
+        const desk = window.__deskFixture;
+        desk?.setUser({ userId: 'frank', displayName: 'Frank Foster', licence: null });
+      });
+      await goTo(page, 'Health');
+      await expect(page.locator('.check[data-check="licence"]')).toHaveAttribute('data-status', 'fail');
+    },
+  },
+  {
+    name: 'calls-ring-my-phone',
+    scenario: 'shell',
+    async setup(page) {
+      await page.getByRole('button', { name: 'Ring my phone' }).click();
+      await expect(page.getByRole('region', { name: /^Incoming call from / })).toBeVisible();
+    },
+  },
+  {
+    name: 'settings-shell',
+    scenario: 'shell',
+    async setup(page) {
+      await goTo(page, 'Settings');
+      await expect(page.getByRole('group', { name: 'Favourites' }).first()).toBeVisible();
+      await expect(page.getByRole('group', { name: 'CTI Managers' })).toHaveCount(0);
+    },
+  },
+  {
+    name: 'history-declined',
+    async setup(page) {
+      const id = (await ringIn(page, '3003')) ?? '';
+      await page.evaluate((callId) => window.__deskFixture?.handlers['desk.hangup']({ callId }), id);
+      await goTo(page, 'History');
+      await expect(page.locator('.history-item[data-outcome="declined"]')).toBeVisible();
     },
   },
   {
@@ -411,6 +558,12 @@ async function expectNoSidewaysScroll(page: Page, where: string): Promise<void> 
 
 /** The states with the widest content. */
 const REFLOW_SCENES = [
+  'calls-two-lines',
+  'calls-merge',
+  'calls-conference-not-controller',
+  'calls-no-access',
+  'dial-directory',
+  'health-troubleshooter-problem',
   'calls-connected-and-ringing',
   'calls-ringing-send-to',
   'calls-transfer-panel',

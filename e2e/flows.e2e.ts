@@ -56,35 +56,35 @@ const duration = (page: Page, name: string) => callCard(page, name).getByLabel(/
 
 // ---------------------------------------------------------------- lines
 
-test('pick a line: Alice takes her 1001 appearance', async ({ page, service, consoleErrors: _ }) => {
+test("first start at the user's line: Alice's only line is chosen by itself", async ({
+  page,
+  service,
+  consoleErrors: _,
+}) => {
   await openShell(page, service);
-  await expect(page.locator('.app')).toHaveAttribute('data-session', 'noLine');
-  await expect(page.getByRole('button', { name: 'No line chosen. Choose a line' })).toBeVisible();
-  await expect(page.getByText('Choose the phone line you want to control.')).toBeVisible();
+  // One line she may control: nothing to pick (docs/ui.md §2 Lines).
+  await expect(page.locator('.app')).toHaveAttribute('data-session', 'active');
+  await expect(
+    page.getByRole('button', { name: 'Alice Archer · 1001, Alice Archer - desk. Change line', exact: true }),
+  ).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Session: Ready' })).toBeVisible();
+  await expect(page.getByText('No calls.')).toBeVisible();
 
   await goTo(page, 'Lines');
   const list = page.getByRole('list', { name: 'Your lines' });
   const line = list.getByRole('button', { name: ALICE_LINE, exact: true });
-  await expect(line).toHaveAttribute('aria-pressed', 'false');
-  await expect(line).toHaveAttribute('data-state', 'available');
+  await expect(line).toHaveAttribute('aria-pressed', 'true');
+  await expect(line).toHaveAttribute('data-state', 'selected');
   await expect(line).toContainText('Cisco 8865');
   await expect(page.getByText('Alice Archer (alice)')).toBeVisible();
-  await line.click();
-
-  await expect(tab(page, 'Calls')).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
-  await expect(
-    page.getByRole('button', { name: 'Alice Archer · 1001, Alice Archer - desk. Change line', exact: true }),
-  ).toBeVisible();
   // Words for people: no device name, no partition anywhere on screen.
   await expect(page.locator('body')).not.toContainText('SEP00AABB');
   await expect(page.locator('body')).not.toContainText('INTERNAL');
-  await expect(page.getByRole('status', { name: 'Session: Ready' })).toBeVisible();
-  await expect(page.getByText('No calls.')).toBeVisible();
-  await goTo(page, 'Lines');
-  await expect(line).toHaveAttribute('aria-pressed', 'true');
-  await expect(line).toHaveAttribute('data-state', 'selected');
   await shot(page, 'lines');
+  // The chosen line, chosen again: back to the calls.
+  await line.click();
+  await expect(tab(page, 'Calls')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeFocused();
   // The simulator sees the monitor the desk started on the line.
   expect((await service.admin.nodes()).reduce((n, node) => n + node.monitors, 0)).toBeGreaterThan(0);
 });
@@ -285,15 +285,16 @@ test.describe('a refused action shows why', () => {
       await expect(list.getByText(reason)).toBeVisible();
       await expect(list.getByText(reason)).toHaveAttribute(
         'title',
-        'CTI control is not allowed on SEP00AABB000017 (ask your administrator to enable "Allow Control of Device from CTI")',
+        '"Allow Control of Device from CTI" is off on SEP00AABB000017',
       );
+      // Her desk line is the only one she may control: chosen by itself at start.
+      const desk = list.getByRole('button', { name: 'Grace Green · 1007, Grace Green - desk · Cisco 8865' });
+      await expect(desk).toHaveAttribute('aria-pressed', 'true');
       // force: Playwright would wait for an aria-disabled button to enable. Nothing happens.
       await lab.click({ force: true });
       await expect(lab).toHaveAttribute('aria-pressed', 'false');
-      await expect(page.locator('.app')).toHaveAttribute('data-session', 'noLine');
+      await expect(desk).toHaveAttribute('aria-pressed', 'true');
       await shot(page, 'lines-refused');
-
-      // Her desk line works.
       await chooseLine(page, 'Grace Green · 1007, Grace Green - desk · Cisco 8865');
     });
   });

@@ -38,6 +38,7 @@ import { systemClock, type Clock } from './util/clock.js';
 import { nullLogger, type Logger } from './util/logger.js';
 import { unwrap } from './util/result.js';
 import { MsRccFront } from './faces/msrcc/msrcc-front.js';
+import { SnapshotDirectoryLookup } from './directory/snapshot-lookup.js';
 
 export const DESKLINE_VERSION = '0.1.0';
 
@@ -217,6 +218,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   late.core = sessionCore;
   metrics.bindPool(pool, () => sessionCore.sessionCount);
   const desks = new Map<string, DeskSession>();
+  // cti/file sources: names and search over the directory the core holds (docs/directory.md §7).
+  const snapshotLookup = new SnapshotDirectoryLookup(() => sessionCore.directory);
   pool.start();
   // The `cti` source starts with the first CTI connection up (the pool's delegate above); the
   // others start at once, beside the CTI connections.
@@ -281,7 +284,15 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       let desk = desks.get(key);
       if (desk === undefined) {
         desk = new DeskSession(
-          { core: sessionCore, rules, lineUriStyle: config.users.lineUriStyle, clock, logger },
+          {
+            core: sessionCore,
+            rules,
+            lineUriStyle: config.users.lineUriStyle,
+            lookup: gateway.directoryLookup ?? snapshotLookup,
+            identity: config.users.identity,
+            clock,
+            logger,
+          },
           userId,
         );
         desks.set(key, desk);

@@ -43,6 +43,9 @@ describe('app.* handlers', () => {
       ],
       ['app.recentNumbers', await handlers['app.recentNumbers']({})],
       ['app.hideWindow', await handlers['app.hideWindow']({})],
+      ['app.getMissedCalls', await handlers['app.getMissedCalls']({})],
+      ['app.markMissedSeen', await handlers['app.markMissedSeen']({ upTo: 0 })],
+      ['app.getHostInfo', await handlers['app.getHostInfo']({})],
     ];
     for (const [method, answer] of answers)
       expect(methods[method].response.safeParse(answer).success, method).toBe(true);
@@ -58,5 +61,22 @@ describe('app.* handlers', () => {
       (error: unknown) => error,
     );
     expect(isDesklineError(failure, 'INVALID_ARGUMENT')).toBe(true);
+  });
+
+  it('says the desktop applies every setting, and refuses to ring a phone outside demo mode', async () => {
+    expect(await handlers['app.getHostInfo']({})).toMatchObject({ kind: 'desktop', demo: false });
+    expect((await handlers['app.getHostInfo']({})).settings).toContain('ctiAddresses');
+    const refused = await Promise.resolve(handlers['app.ringMyPhone']({})).catch((e: unknown) => e);
+    expect(isDesklineError(refused, 'INVALID_STATE')).toBe(true);
+    const rung: Array<string | undefined> = [];
+    const demo = createAppHandlers({
+      settings,
+      history,
+      hideWindow: () => undefined,
+      hostInfo: () => ({ kind: 'browserShell', settings: ['theme'], demo: true }),
+      ringMyPhone: async (lineId) => void rung.push(lineId),
+    });
+    expect(await demo['app.ringMyPhone']({ lineId: 'L1' })).toEqual({ ok: true });
+    expect(rung).toEqual(['L1']);
   });
 });

@@ -126,6 +126,9 @@ export class DeskProxy {
       'desk.setForwarding': (request) => current()['desk.setForwarding'](request),
       'desk.setDoNotDisturb': (request) => current()['desk.setDoNotDisturb'](request),
       'desk.normalizeNumber': (request) => current()['desk.normalizeNumber'](request),
+      'desk.dropParty': (request) => current()['desk.dropParty'](request),
+      'desk.searchDirectory': (request) => current()['desk.searchDirectory'](request),
+      'desk.troubleshoot': (request) => current()['desk.troubleshoot'](request),
     };
   }
 

@@ -33,6 +33,7 @@ import {
 import type { EventName, EventPayload } from '../../common/src/api/contract.js';
 import type { NoticeView, SettingsView } from '../../common/src/api/views.js';
 import { createAppHandlers } from '../../host/src/app-handlers.js';
+import { LineKeeper } from '../../host/src/line-keeper.js';
 import { HistoryStore } from '../../host/src/stores/history-store.js';
 import { FileSecretStore, plainCipher, type SecretCipher } from '../../host/src/stores/secret-store.js';
 import { SettingsStore, type SettingsField } from '../../host/src/stores/settings-store.js';
@@ -482,6 +483,11 @@ function wireFlows(
     ui.emit('app.history', [...entries]);
     trayParts.refreshTray();
   });
+  // The missed-call badge is the history store's (host-owned "seen"): every window agrees.
+  history.onMissedChange((missed) => {
+    ui.emit('app.missedCalls', missed);
+    trayParts.refreshTray();
+  });
 }
 
 interface Shortcuts {
@@ -539,12 +545,16 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings
   const { logger } = parts;
   let engine: Engine | undefined;
   let engineQueue: Promise<void> = Promise.resolve();
+  /** The first start at the user's line (host/src/line-keeper.ts), per attached engine. */
+  let offLineKeeper: (() => void) | undefined;
   const restartEngine = (why: string): Promise<void> => {
     if (parts.shuttingDown) return engineQueue;
     engineQueue = engineQueue
       .then(async () => {
         const previous = engine;
         engine = undefined;
+        offLineKeeper?.();
+        offLineKeeper = undefined;
         desk.detach(why);
         await previous?.dispose();
         const started = await startEngine({
@@ -562,6 +572,16 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings
         }
         engine = started.value;
         desk.attach(engine.desk);
+        const attached = engine.desk;
+        const keeper = new LineKeeper({
+          userId: engine.userId,
+          settings,
+          selectLine: (lineId) => Promise.resolve(attached['desk.selectLine']({ lineId })),
+          logger,
+        });
+        offLineKeeper = desk.onEvent((event) => {
+          if (event.name === 'desk.state' && desk.attached === attached) keeper.observe(event.payload);
+        });
         await desk.refresh();
         events.emit('engine.started', {
           mode: engine.mode,

@@ -55,6 +55,10 @@ function handlers(overrides: Partial<MethodHandlers> = {}): {
     'app.setFavourites': () => settings,
     'app.recentNumbers': () => [],
     'app.hideWindow': () => ({ ok: true }),
+    'app.getMissedCalls': () => ({ seenAt: 0, unseen: 0 }),
+    'app.markMissedSeen': ({ upTo }) => ({ seenAt: upTo, unseen: 0 }),
+    'app.getHostInfo': () => ({ kind: 'desktop', settings: [], demo: false }),
+    'app.ringMyPhone': () => ({ ok: true }),
     ...overrides,
   };
   // The same handlers, each recording its call first (the map keeps every key of `all`).

@@ -114,6 +114,10 @@ function mainSide(
     'app.setFavourites': () => SETTINGS,
     'app.recentNumbers': () => ['2002'],
     'app.hideWindow': () => ({ ok: true }),
+    'app.getMissedCalls': () => ({ seenAt: 0, unseen: 0 }),
+    'app.markMissedSeen': ({ upTo }) => ({ seenAt: upTo, unseen: 0 }),
+    'app.getHostInfo': () => ({ kind: 'desktop', settings: [], demo: false }),
+    'app.ringMyPhone': () => ({ ok: true }),
     ...overrides,
   };
   registerIpc(ipcMain, {

@@ -19,9 +19,13 @@ import type {
   CtiNodeView,
   DeskStateView,
   HistoryEntryView,
+  HostInfoView,
   LineAppearanceView,
+  MissedCallsView,
   NumberView,
+  PersonView,
   SettingsView,
+  TroubleshootView,
 } from '../../common/src/api/views.js';
 
 export class FixtureError extends Error {
@@ -41,7 +45,7 @@ export interface FixtureInvocation {
   request: unknown;
 }
 
-export type FixtureScenario = 'empty' | 'demo';
+export type FixtureScenario = 'empty' | 'demo' | 'shell';
 
 export interface FixtureDesk {
   handlers: MethodHandlers;
@@ -52,8 +56,8 @@ export interface FixtureDesk {
   state(): DeskStateView;
   settings(): SettingsView;
   setSession(state: DeskStateView['session']['state'], reason?: string): void;
-  /** A call from `number` starts ringing at the chosen line. */
-  ringIn(number: string, display?: string): CallView;
+  /** A call from `number` starts ringing at the chosen line (or `lineId`). */
+  ringIn(number: string, display?: string, lineId?: string): CallView;
   /** The far end of an outbound call answers. */
   farEndAnswers(callId?: string): void;
   /** The far end hangs up. */
@@ -63,6 +67,12 @@ export interface FixtureDesk {
   /** Replaces the user (e.g. one without a licence: every line not controllable). */
   setUser(user: DeskStateView['user'], lines?: LineAppearanceView[]): void;
   setCallAction(callId: string, action: CallAction, availability: ActionAvailability): void;
+  /** Whether the user set up the conference `callId` (only the controller may drop a party). */
+  setController(callId: string, controller: boolean): void;
+  /** Why the user has no line at all (DeskStateView.access), or undefined. */
+  setAccess(access: DeskStateView['access']): void;
+  /** What the host is and applies (the browser shell applies fewer settings). */
+  setHostInfo(info: HostInfoView): void;
   setCti(cti: CtiHealthView): void;
   setNodeState(index: number, state: CtiNodeView['state'], lastError?: string): void;
   /** The next call of `method` fails with this code and message. */
@@ -105,6 +115,7 @@ export const DEMO_LINES: LineAppearanceView[] = [
     shared: false,
     sharedWith: [],
     controllable: true,
+    watched: true,
   },
   {
     id: 'SEP00AABBCC0101:1050',
@@ -118,6 +129,7 @@ export const DEMO_LINES: LineAppearanceView[] = [
     shared: true,
     sharedWith: ['SEP00AABBCC0202', 'SEP00AABBCC0303'],
     controllable: true,
+    watched: true,
   },
   {
     id: 'SEP00AABBCC0909:1001',
@@ -131,9 +143,46 @@ export const DEMO_LINES: LineAppearanceView[] = [
     shared: false,
     sharedWith: [],
     controllable: false,
-    notControllableReason: 'Control from CTI is not allowed on this device (ask your administrator)',
+    notControllableReason: 'Your administrator has not allowed this phone to be controlled from a computer',
+    unavailable: {
+      code: 'ctiControlDisallowed',
+      detail: '"Allow Control of Device from CTI" is off on SEP00AABBCC0909',
+    },
+    watched: false,
   },
 ];
+
+/** The fixture's directory (desk.searchDirectory). */
+const DIRECTORY: PersonView[] = [
+  { name: 'Bob Martin', numbers: [{ kind: 'work', number: '+14085550111' }] },
+  { name: 'Carol Diaz', numbers: [{ kind: 'line', number: '2002' }] },
+  {
+    name: 'Dana Whitfield',
+    numbers: [
+      { kind: 'line', number: '2044' },
+      { kind: 'mobile', number: '+14085550144' },
+    ],
+  },
+  { name: 'Service desk', numbers: [{ kind: 'line', number: '4000' }] },
+];
+
+const DESKTOP_INFO: HostInfoView = {
+  kind: 'desktop',
+  settings: [
+    'ctiAddresses',
+    'applicationUser',
+    'hasPassword',
+    'heartbeatIntervalSec',
+    'userId',
+    'favourites',
+    'sipListenerEnabled',
+    'startAtLogin',
+    'theme',
+    'globalShortcut',
+  ],
+  demo: false,
+};
+const SHELL_INFO: HostInfoView = { kind: 'browserShell', settings: ['favourites', 'theme'], demo: true };
 
 function demoCti(now: number): CtiHealthView {
   const history = (base: number): number[] =>
@@ -297,15 +346,18 @@ export function createFixtureDesk(
   const overrides = new Map<string, Partial<Record<CallAction, ActionAvailability>>>();
   let callSeq = 0;
   let historySeq = 100;
+  let missedSeenAt = 0;
+  let hostInfo: HostInfoView = scenario === 'shell' ? SHELL_INFO : DESKTOP_INFO;
+  const controllers = new Map<string, boolean>();
 
   const t0 = now();
   let settings: SettingsView = {
     ...DEFAULT_SETTINGS,
     favourites: DEFAULT_SETTINGS.favourites.map((f) => ({ ...f })),
   };
-  let history: HistoryEntryView[] = scenario === 'demo' ? demoHistory(t0) : [];
+  let history: HistoryEntryView[] = scenario !== 'empty' ? demoHistory(t0) : [];
   let desk: DeskStateView =
-    scenario === 'demo'
+    scenario !== 'empty'
       ? {
           user: { userId: 'alice', displayName: 'Alice Example', licence: 'CUWL' },
           lines: DEMO_LINES.map((l) => ({ ...l, sharedWith: [...l.sharedWith] })),
@@ -347,10 +399,20 @@ export function createFixtureDesk(
       (c) => c.callId !== call.callId && c.state !== 'cleared' && c.state !== 'failed',
     );
     const otherConnected = others.some((c) => c.state === 'connected');
-    const pairPartner =
+    const consultPartner =
       call.consultationOf !== undefined
         ? calls.find((c) => c.callId === call.consultationOf)
         : calls.find((c) => c.consultationOf === call.callId);
+    // Two calls on one line, one held and one connected, pair too (merge, swap).
+    const samePair =
+      (call.state === 'held' || call.state === 'connected') &&
+      others.length === 1 &&
+      others[0]?.lineId === call.lineId &&
+      (others[0]?.state === 'held' || others[0]?.state === 'connected') &&
+      others[0]?.state !== call.state
+        ? others[0]
+        : undefined;
+    const pairPartner = consultPartner ?? samePair;
     const ringing = call.direction === 'inbound' && call.state === 'ringing';
     const connected = call.state === 'connected';
     const ended = call.state === 'cleared' || call.state === 'failed';
@@ -384,8 +446,44 @@ export function createFixtureDesk(
     return { ...base, ...overrides.get(call.callId) };
   };
 
+  /** What the engine adds to a call: its partner, and for a conference who may drop whom. */
+  const decorate = (c: CallView, calls: readonly CallView[]): CallView => {
+    const actions = computeActions(c, calls);
+    const partner =
+      c.consultationOf ??
+      calls.find((o) => o.consultationOf === c.callId)?.callId ??
+      (actions.conference.enabled || actions.alternate.enabled
+        ? calls.find((o) => o.callId !== c.callId && o.state !== 'cleared' && o.state !== 'failed')?.callId
+        : undefined);
+    const { pairedWith: _old, controller: _c, ...rest } = c;
+    const controller = controllers.get(c.callId) ?? true;
+    return {
+      ...rest,
+      actions,
+      ...(partner === undefined ? {} : { pairedWith: partner }),
+      ...(c.conference ? { controller } : {}),
+      parties: c.parties.map((p) => {
+        const { drop: _d, ...party } = p;
+        return c.conference
+          ? {
+              ...party,
+              id: p.id ?? `party-${p.number}`,
+              drop: controller
+                ? on()
+                : off('Only the person who set up the conference can remove someone from it'),
+            }
+          : { ...party, id: p.id ?? `party-${p.number}` };
+      }),
+    };
+  };
+
+  const missed = (): MissedCallsView => ({
+    seenAt: missedSeenAt,
+    unseen: history.filter((h) => h.outcome === 'missed' && h.startedAt > missedSeenAt).length,
+  });
+
   const publish = (): void => {
-    desk = { ...desk, calls: desk.calls.map((c) => ({ ...c, actions: computeActions(c, desk.calls) })) };
+    desk = { ...desk, calls: desk.calls.map((c) => decorate(c, desk.calls)) };
     emit('desk.state', desk);
   };
 
@@ -416,6 +514,7 @@ export function createFixtureDesk(
     };
     history = [entry, ...history];
     emit('app.history', history);
+    if (outcome === 'missed') emit('app.missedCalls', missed());
   };
 
   const newCall = (
@@ -423,12 +522,15 @@ export function createFixtureDesk(
     number: string,
     state: CallView['state'],
     display?: string,
+    lineId?: string,
   ): CallView => {
     callSeq += 1;
+    const line = lineId ?? desk.selectedLineId ?? undefined;
     const call: CallView = {
       callId: `call-${callSeq}`,
       direction,
       state,
+      ...(line === undefined ? {} : { lineId: line }),
       remote: display === undefined ? { number } : { number, display },
       parties: [],
       conference: false,
@@ -469,11 +571,13 @@ export function createFixtureDesk(
       publish();
       return desk;
     },
-    'desk.makeCall': ({ number }) => {
+    'desk.makeCall': ({ number, lineId }) => {
       requireActive();
       const normalized = fixtureNormalize(number);
       if (!normalized.valid) throw new FixtureError('NUMBER_INVALID', normalized.reason ?? 'Invalid number');
-      const call = newCall('outbound', normalized.dialString, 'alerting');
+      if (lineId !== undefined && !desk.lines.some((l) => l.id === lineId && l.controllable))
+        throw new FixtureError('LINE_NOT_OWNED', 'That line is not one of yours');
+      const call = newCall('outbound', normalized.dialString, 'alerting', undefined, lineId);
       desk = { ...desk, calls: [...desk.calls, call] };
       publish();
       return desk.calls.find((c) => c.callId === call.callId) ?? call;
@@ -493,7 +597,7 @@ export function createFixtureDesk(
       requireAction(call, 'hangup');
       removeCall(
         callId,
-        call.state === 'ringing' ? 'missed' : call.connectedAt === undefined ? 'cancelled' : 'answered',
+        call.state === 'ringing' ? 'declined' : call.connectedAt === undefined ? 'cancelled' : 'answered',
       );
       publish();
       return ok;
@@ -606,6 +710,99 @@ export function createFixtureDesk(
     },
     'desk.normalizeNumber': ({ input }) => fixtureNormalize(input),
     'desk.getCtiHealth': () => desk.cti,
+    'desk.dropParty': ({ callId, partyId }) => {
+      const call = findCall(callId);
+      const party = call.parties.find((p) => (p.id ?? `party-${p.number}`) === partyId);
+      if (!call.conference || party === undefined)
+        throw new FixtureError('INVALID_ARGUMENT', 'That person is not in this conference');
+      if (controllers.get(callId) === false)
+        throw new FixtureError(
+          'LINE_NOT_OWNED',
+          'Cannot remove them: only the person who set up the conference can remove someone from it',
+        );
+      const parties = call.parties.filter((p) => p !== party);
+      const remaining = parties[0];
+      updateCall(callId, {
+        parties,
+        ...(parties.length <= 1 && remaining !== undefined
+          ? {
+              conference: false,
+              remote: {
+                number: remaining.number,
+                ...(remaining.display === undefined ? {} : { display: remaining.display }),
+              },
+            }
+          : {}),
+      });
+      publish();
+      return ok;
+    },
+    'desk.searchDirectory': ({ query, limit }) => {
+      const text = query.trim().toLowerCase();
+      if (text.length < 2)
+        throw new FixtureError('INVALID_ARGUMENT', 'type at least 2 characters to search the directory');
+      const digits = text.replace(/[\s().+-]/g, '');
+      const byNumber = /^[+\d\s().-]+$/.test(text);
+      const words = text.split(/\s+/);
+      const people = DIRECTORY.filter((p) =>
+        byNumber
+          ? p.numbers.some((n) => n.number.replace(/\D/g, '').includes(digits))
+          : words.every((w) => p.name.toLowerCase().includes(w)),
+      );
+      const max = limit ?? 25;
+      return { people: people.slice(0, max), truncated: people.length > max };
+    },
+    'desk.troubleshoot': (): TroubleshootView => {
+      const licensed = desk.user?.licence !== null && desk.user !== null;
+      const checks: TroubleshootView['checks'] = [
+        {
+          id: 'directory',
+          status: 'ok',
+          title: "The phone system's list of users",
+          text: 'Deskline has the list of users and phones.',
+          detail: '8 users, 12 line appearances, loaded 2026-01-01T09:00:00.000Z',
+        },
+        {
+          id: 'licence',
+          status: licensed ? 'ok' : 'fail',
+          title: 'Your licence',
+          text: licensed
+            ? 'You have a licence to control your phone from a computer.'
+            : 'You have no licence to control your phone from a computer. Ask your administrator to assign one.',
+          detail: licensed
+            ? 'CUWL'
+            : 'no IM and Presence licence (UCL or CUWL): remote call control is refused',
+        },
+        {
+          id: 'ctiControl',
+          status: 'warning',
+          title: 'Control from a computer',
+          text: 'Some of your phones do not allow control from a computer: their lines cannot be used here.',
+          detail: '"Allow Control of Device from CTI" is off on SEP00AABBCC0909',
+        },
+        {
+          id: 'link',
+          status: desk.cti.overall === 'up' ? 'ok' : desk.cti.overall === 'down' ? 'fail' : 'warning',
+          title: 'Link to the phone system',
+          text:
+            desk.cti.overall === 'up'
+              ? 'Every connection to the phone system is up.'
+              : 'No connection to the phone system is up: calls cannot be controlled from here.',
+          detail: desk.cti.nodes.map((n) => `${n.address} ${n.state}`).join(', '),
+        },
+      ];
+      const problem = checks.find((c) => c.status === 'fail');
+      return {
+        userId: desk.user?.userId ?? 'alice',
+        verdict: problem === undefined ? 'ok' : 'problem',
+        summary:
+          problem?.text ??
+          checks.find((c) => c.status === 'warning')?.text ??
+          'Everything needed to control your phone from here is in place.',
+        checks,
+        at: now(),
+      };
+    },
     'app.getSettings': () => settings,
     'app.updateSettings': (patch) => {
       const { password, ...rest } = patch;
@@ -621,6 +818,7 @@ export function createFixtureDesk(
     'app.clearHistory': () => {
       history = [];
       emit('app.history', history);
+      emit('app.missedCalls', missed());
       return ok;
     },
     'app.setFavourites': ({ favourites }) => {
@@ -631,6 +829,23 @@ export function createFixtureDesk(
     'app.recentNumbers': () =>
       [...new Set(history.filter((h) => h.direction === 'outbound').map((h) => h.number))].slice(0, 10),
     'app.hideWindow': () => ok,
+    'app.getMissedCalls': () => missed(),
+    'app.markMissedSeen': ({ upTo }) => {
+      missedSeenAt = Math.max(missedSeenAt, Math.min(upTo, now()));
+      emit('app.missedCalls', missed());
+      return missed();
+    },
+    'app.getHostInfo': () => hostInfo,
+    'app.ringMyPhone': () => {
+      if (!hostInfo.demo)
+        throw new FixtureError('INVALID_STATE', 'Ringing your phone works only in demo mode');
+      requireActive();
+      const call = newCall('inbound', '+14085550123', 'ringing');
+      desk = { ...desk, calls: [...desk.calls, call] };
+      publish();
+      emit('desk.incomingCall', desk.calls.find((c) => c.callId === call.callId) ?? call);
+      return ok;
+    },
   };
 
   // Log every call and apply failNext before the real handler runs.
@@ -651,7 +866,7 @@ export function createFixtureDesk(
   ) as unknown as MethodHandlers; // same keys and signatures as `handlers`, each wrapped
 
   // Demo: give the calls their computed actions from the start.
-  desk = { ...desk, calls: desk.calls.map((c) => ({ ...c, actions: computeActions(c, desk.calls) })) };
+  desk = { ...desk, calls: desk.calls.map((c) => decorate(c, desk.calls)) };
 
   return {
     handlers: wrapped,
@@ -668,8 +883,8 @@ export function createFixtureDesk(
       desk = { ...desk, session: reason === undefined ? { state } : { state, reason } };
       publish();
     },
-    ringIn(number, display) {
-      const call = newCall('inbound', number, 'ringing', display);
+    ringIn(number, display, lineId) {
+      const call = newCall('inbound', number, 'ringing', display, lineId);
       desk = { ...desk, calls: [...desk.calls, call] };
       publish();
       const withActions = desk.calls.find((c) => c.callId === call.callId) ?? call;
@@ -706,6 +921,18 @@ export function createFixtureDesk(
     setCallAction(callId, action, availability) {
       overrides.set(callId, { ...overrides.get(callId), [action]: availability });
       publish();
+    },
+    setController(callId, controller) {
+      controllers.set(callId, controller);
+      publish();
+    },
+    setAccess(access) {
+      const { access: _a, ...rest } = desk;
+      desk = access === undefined ? rest : { ...rest, access };
+      publish();
+    },
+    setHostInfo(info) {
+      hostInfo = info;
     },
     setCti(cti) {
       desk = { ...desk, cti };

@@ -20,14 +20,7 @@ import {
   neighbourOf,
   partyName,
 } from '../src/lib/call-model.js';
-import {
-  lastDialled,
-  newestMissedAt,
-  readSeenAt,
-  SEEN_KEY,
-  unseenMissed,
-  writeSeenAt,
-} from '../src/lib/history.js';
+import { lastDialled, newestMissedAt, unseenMissed } from '../src/lib/history.js';
 import { formatDay, formatDuration, formatRtt, formatUptime, sparklinePoints } from '../src/lib/format.js';
 import { shortcutFor, type KeyLike } from '../src/lib/keyboard.js';
 import { addNotice, MAX_NOTICES, removeNotice } from '../src/lib/notices.js';
@@ -436,27 +429,8 @@ describe('missed calls and redial', () => {
     expect(unseenMissed(null, 0)).toBe(0);
   });
 
-  it('keeps "seen" in storage, and survives storage that refuses', () => {
-    const store = new Map<string, string>();
-    const storage = {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-    };
-    expect(readSeenAt(storage)).toBe(0);
-    writeSeenAt(storage, 300);
-    expect(store.get(SEEN_KEY)).toBe('300');
-    expect(readSeenAt(storage)).toBe(300);
-    const broken = {
-      getItem: (): string => {
-        throw new Error('SecurityError');
-      },
-      setItem: (): void => {
-        throw new Error('QuotaExceededError');
-      },
-    };
-    expect(readSeenAt(broken)).toBe(0);
-    expect(() => writeSeenAt(broken, 1)).not.toThrow();
-    expect(readSeenAt({ getItem: () => 'garbage' })).toBe(0);
+  it('a declined call is not a missed one', () => {
+    expect(unseenMissed([...history, entry('6', { outcome: 'declined', startedAt: 900 })], 0)).toBe(2);
   });
 
   it('redials the newest outbound call', () => {

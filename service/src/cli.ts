@@ -3,10 +3,15 @@
 //
 //   --config FILE        YAML configuration (README "Configuration"); errors name the field
 //   --demo               start the CTI Manager simulator in-process with the demo cluster and use it;
-//                        without --config also listens for SIP on TCP 127.0.0.1:5060 and WS :5062
+//                        without --config also listens for SIP on TCP 127.0.0.1:5060 and WS :5062,
+//                        and serves the simulator's admin API on loopback (port in /health)
 //   --shell              serve the desktop UI (browser shell) on loopback and print its URL
 //   --user ID            the CUCM user the browser shell controls the phone of (demo: alice)
-//   --data-dir DIR       where the browser shell keeps settings and history
+//   --data-dir DIR       where the browser shell keeps settings, history, its token and port
+//   --shell-port P       the browser shell's port (default: the last one in --data-dir, else any)
+//   --sip-port S         SIP over TCP on S and over WebSocket on S+2 (0: any free ports)
+//   --http-port H        /health and /metrics (default 9090)
+//   --admin-port A       the demo simulator's admin API (default: any free port)
 //   --check              validate the configuration and exit
 //   --troubleshoot USER  print the per-user troubleshooter report (with --line-uri, --number; --json for
 //                        the JSON of /troubleshoot) and exit: 0 when the user may control the line
@@ -31,6 +36,7 @@ import {
 import { DEMO_USER_ID, startGateway, type HostedGateway } from '../../host/src/demo.js';
 import { startShellHost, type ShellHost } from '../../host/src/shell/shell-host.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
+import { inUseHint, portInUse } from './ports.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The built UI: next to the sources (service/src → dist/renderer) or next to the
@@ -43,7 +49,16 @@ function fail(message: string): never {
 }
 
 const USAGE = `usage: npm run gateway -- (--config FILE | --demo) [--shell] [--user ID] [--data-dir DIR]
+                           [--shell-port P] [--sip-port S] [--http-port H] [--admin-port A]
                            [--check] [--troubleshoot USER [--line-uri URI] [--number N] [--json]] [--log-level LEVEL]`;
+
+/** A port flag's value: 0-65535. */
+function portOf(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) fail(`--${flag}: expected a port 0-65535, got ${value}`);
+  return port;
+}
 
 async function main(): Promise<void> {
   let args;
@@ -55,6 +70,10 @@ async function main(): Promise<void> {
         shell: { type: 'boolean', default: false },
         user: { type: 'string' },
         'data-dir': { type: 'string' },
+        'shell-port': { type: 'string' },
+        'sip-port': { type: 'string' },
+        'http-port': { type: 'string' },
+        'admin-port': { type: 'string' },
         check: { type: 'boolean', default: false },
         troubleshoot: { type: 'string' },
         'line-uri': { type: 'string' },
@@ -73,6 +92,10 @@ async function main(): Promise<void> {
     return;
   }
   if (args.config === undefined && !args.demo) fail(`give --config FILE or --demo\n${USAGE}`);
+  const shellPort = portOf('shell-port', args['shell-port']);
+  const sipPort = portOf('sip-port', args['sip-port']);
+  const httpPort = portOf('http-port', args['http-port']);
+  const adminPort = portOf('admin-port', args['admin-port']);
 
   let config: GatewayConfig;
   if (args.config !== undefined) {
@@ -82,7 +105,8 @@ async function main(): Promise<void> {
     if (args.demo) config.demo.enabled = true;
   } else {
     const demo = parseGatewayConfig({
-      demo: { enabled: true, nodes: 2 },
+      // The admin API lets a newcomer make their own phone ring (and the shell's "Ring my phone").
+      demo: { enabled: true, nodes: 2, adminPort: 0 },
       sip: { tcp: [{ host: '127.0.0.1', port: 5060 }], ws: [{ host: '127.0.0.1', port: 5062 }] },
       http: { host: '127.0.0.1', port: 9090 },
     });
@@ -90,6 +114,20 @@ async function main(): Promise<void> {
     config = demo.value;
   }
   if (args.shell) config.shell.enabled = true;
+  if (shellPort !== undefined) config.shell.port = shellPort;
+  if (httpPort !== undefined) config.http.port = httpPort;
+  if (adminPort !== undefined) config.demo.adminPort = adminPort;
+  if (sipPort !== undefined) {
+    // TCP on S, WebSocket on S+2 (5060/5062 by default); 0 lets the system pick both.
+    const wsPort = sipPort === 0 ? 0 : sipPort + 2;
+    if (wsPort > 65535) fail(`--sip-port: ${sipPort} leaves no room for WebSocket on ${wsPort}`);
+    config.sip.tcp =
+      config.sip.tcp.length === 0
+        ? [{ host: '127.0.0.1', port: sipPort }]
+        : config.sip.tcp.map((l, i) => (i === 0 ? { ...l, port: sipPort } : l));
+    if (config.sip.ws.length > 0)
+      config.sip.ws = config.sip.ws.map((l, i) => (i === 0 ? { ...l, port: wsPort } : l));
+  }
   if (args['log-level'] !== undefined) {
     const level = args['log-level'];
     if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level))
@@ -113,6 +151,13 @@ async function main(): Promise<void> {
   try {
     gateway = await startGateway({ config, clock: systemClock, logger });
   } catch (cause) {
+    const port = portInUse(cause);
+    if (port !== undefined)
+      fail(
+        port === config.demo.adminPort
+          ? inUseHint(port, 'admin-port', "the demo simulator's admin API")
+          : inUseHint(port, 'sip-port', 'SIP listener'),
+      );
     fail(wrapError(cause).message);
   }
 
@@ -136,9 +181,11 @@ async function main(): Promise<void> {
 
   let http: HttpServer | undefined;
   let shell: ShellHost | undefined;
+  let phase: { flag: string; what: string } = { flag: 'http-port', what: 'health and metrics' };
   try {
     if (config.http.port !== null)
       http = await startHttpServer(gateway, { host: config.http.host, port: config.http.port, logger });
+    phase = { flag: 'shell-port', what: 'browser shell' };
     if (config.shell.enabled) {
       const userId = args.user ?? config.shell.userId ?? (config.demo.enabled ? DEMO_USER_ID : undefined);
       if (userId === undefined)
@@ -153,12 +200,16 @@ async function main(): Promise<void> {
         dataDir,
         host: config.shell.host,
         port: config.shell.port,
+        // Port 0 (any) by default: the one of the last start then, so an open tab reconnects.
+        rememberPort: config.shell.port === 0,
         clock: systemClock,
         logger,
       });
     }
   } catch (cause) {
     await gateway.dispose();
+    const port = portInUse(cause);
+    if (port !== undefined) fail(inUseHint(port, phase.flag, phase.what));
     fail(wrapError(cause).message);
   }
 
@@ -172,6 +223,11 @@ async function main(): Promise<void> {
       ? []
       : [
           `  demo cluster on ${health.demo.nodes.join(', ')}: users alice, bob, carol, dave, emma, frank (unlicensed), grace, henry`,
+          ...(health.demo.adminUrl === null
+            ? []
+            : [
+                `  simulator admin API: ${health.demo.adminUrl} (POST /calls rings a line: docs/simulator.md)`,
+              ]),
         ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipRawClient } from '../../gateway/test/support/sip-raw-client.js';
 import { buildService } from '../../scripts/build.mjs';
@@ -155,5 +156,45 @@ describe('npm run gateway', () => {
       directory: { source: string };
     };
     expect(report).toMatchObject({ verdict: 'ok', directory: { source: 'cti' } });
+  });
+
+  it('moves each listener with its flag, serves the admin API in demo mode, and names the flag when a port is taken', async () => {
+    // --demo alone: the admin API on loopback, its URL printed; every port moved to a free one.
+    const service = run([
+      '--demo',
+      '--sip-port',
+      '0',
+      '--http-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--log-level',
+      'warn',
+    ]);
+    const [, adminUrl] = await service.line(/simulator admin API: (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, healthUrl] = await service.line(/health (http:\/\/\S+)\/health/);
+    expect(((await (await fetch(`${adminUrl}/nodes`)).json()) as unknown[]).length).toBe(2);
+    const health = (await (await fetch(`${healthUrl}/health`)).json()) as { demo: { adminUrl: string } };
+    expect(health.demo.adminUrl).toBe(adminUrl);
+    expect(service.output()).toMatch(/SIP TCP 127\.0\.0\.1:\d+/);
+    expect(service.output()).not.toMatch(/:5060\b/);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      const clash = run(['--demo', '--sip-port', '0', '--admin-port', '0', '--http-port', String(taken)]);
+      expect(await clash.exited).toBe(2);
+      expect(clash.output().split('\n')).toContain(
+        `deskline-gateway: port ${taken} is already in use (health and metrics): choose another with --http-port <port>, or stop what holds it`,
+      );
+      const bad = run(['--demo', '--shell-port', 'ninety']);
+      expect(await bad.exited).toBe(2);
+      expect(bad.output()).toMatch(/--shell-port: expected a port 0-65535, got ninety/);
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -1470,9 +1470,11 @@ export class CallModel {
 
   private appearanceFull(appearance: AppearanceRecord): { ok: false; error: CallModelError } | undefined {
     if ((this.atAppearance.get(appearance.id)?.size ?? 0) < MAX_CALLS_PER_APPEARANCE) return undefined;
+    // ECMA-269 §12.2.12: a limit of the resource (the line's maximum number of calls), not a
+    // busy one: a client tells "end a call first" from "try again".
     return refused(
       'systemResourceAvailibility',
-      'resourceBusy',
+      'resourceLimitExceeded',
       `${appearance.id} already has ${MAX_CALLS_PER_APPEARANCE} calls`,
     );
   }

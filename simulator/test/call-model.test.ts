@@ -180,7 +180,7 @@ describe('MakeCall and AnswerCall', () => {
     const h = harness();
     for (let i = 0; i < MAX_CALLS_PER_APPEARANCE; i++) unwrap(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer));
     expect(refusal(h.model.makeCall(ALICE, DEMO_NUMBERS.noAnswer))).toBe(
-      'systemResourceAvailibility/resourceBusy',
+      'systemResourceAvailibility/resourceLimitExceeded',
     );
   });
 

@@ -7,6 +7,10 @@ import { z } from 'zod';
 import {
   CallView,
   DeskStateView,
+  DirectorySearchView,
+  HostInfoView,
+  MissedCallsView,
+  TroubleshootView,
   FavouriteView,
   ForwardingType,
   HistoryEntryView,
@@ -27,6 +31,7 @@ export const READY_CHANNEL = `${CHANNEL_PREFIX}ready`;
 
 const Number = z.string().trim().min(1, 'a number is required').max(64, 'number too long');
 const CallId = z.string().min(1).max(128);
+const LineId = z.string().min(1).max(256);
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 
@@ -37,11 +42,16 @@ export const methods = {
   // ------------------------------------------------------------ desk (the engine's desk API)
   'desk.getState': { request: Empty, response: DeskStateView },
   'desk.listLines': { request: Empty, response: z.array(LineAppearanceView) },
+  /** Chooses the line to dial from (the default); every line of the user's phones is watched. */
   'desk.selectLine': {
-    request: z.object({ lineId: z.string().min(1).max(256) }).strict(),
+    request: z.object({ lineId: LineId }).strict(),
     response: DeskStateView,
   },
-  'desk.makeCall': { request: z.object({ number: Number }).strict(), response: CallView },
+  /** Dials from `lineId`, else from the chosen line. */
+  'desk.makeCall': {
+    request: z.object({ number: Number, lineId: LineId.optional() }).strict(),
+    response: CallView,
+  },
   'desk.answer': { request: z.object({ callId: CallId }).strict(), response: Ok },
   'desk.hangup': { request: z.object({ callId: CallId }).strict(), response: Ok },
   'desk.hold': { request: z.object({ callId: CallId }).strict(), response: Ok },
@@ -63,6 +73,11 @@ export const methods = {
   },
   'desk.deflect': { request: z.object({ callId: CallId, to: Number }).strict(), response: Ok },
   'desk.digits': { request: z.object({ callId: CallId, digits: Digits }).strict(), response: Ok },
+  /** Drops one party from a conference the user set up (PartyView.id, PartyView.drop). */
+  'desk.dropParty': {
+    request: z.object({ callId: CallId, partyId: z.string().min(1).max(256) }).strict(),
+    response: Ok,
+  },
   'desk.setForwarding': {
     request: z.object({ type: ForwardingType, on: z.boolean(), to: Number.optional() }).strict(),
     response: Ok,
@@ -73,6 +88,15 @@ export const methods = {
     response: NumberView,
   },
   'desk.getCtiHealth': { request: Empty, response: CtiHealthView },
+  /** People in the directory by name (every word) or number. */
+  'desk.searchDirectory': {
+    request: z
+      .object({ query: z.string().max(128), limit: z.number().int().min(1).max(50).optional() })
+      .strict(),
+    response: DirectorySearchView,
+  },
+  /** The troubleshooter for the signed-in user, in plain words (Health screen). */
+  'desk.troubleshoot': { request: Empty, response: TroubleshootView },
 
   // ------------------------------------------------------------ app (settings, history, favourites)
   'app.getSettings': { request: Empty, response: SettingsView },
@@ -88,6 +112,17 @@ export const methods = {
   },
   'app.recentNumbers': { request: Empty, response: z.array(z.string()) },
   'app.hideWindow': { request: Empty, response: Ok },
+  /** The missed-call badge (the host owns "seen", so the tray and every window agree). */
+  'app.getMissedCalls': { request: Empty, response: MissedCallsView },
+  /** Missed calls that started at or before `upTo` (epoch ms) have been seen. */
+  'app.markMissedSeen': {
+    request: z.object({ upTo: z.number().int().min(0) }).strict(),
+    response: MissedCallsView,
+  },
+  /** What this host is and applies (Settings fields, demo controls). */
+  'app.getHostInfo': { request: Empty, response: HostInfoView },
+  /** Demo mode only: the simulator rings the chosen line (or `lineId`) from an outside number. */
+  'app.ringMyPhone': { request: z.object({ lineId: LineId.optional() }).strict(), response: Ok },
 } as const;
 
 export const events = {
@@ -98,6 +133,7 @@ export const events = {
   'app.notice': NoticeView,
   'app.settings': SettingsView,
   'app.history': z.array(HistoryEntryView),
+  'app.missedCalls': MissedCallsView,
   /** Ask the UI to open a screen (from the tray menu, a tel: link, a shortcut). */
   'app.navigate': z.object({
     screen: z.enum(['dial', 'calls', 'lines', 'health', 'settings', 'history']),

@@ -17,6 +17,18 @@ export const UserView = z.object({
 });
 export type UserView = z.infer<typeof UserView>;
 
+/**
+ * Why a line appearance cannot be controlled, as a stable code (the UI words it) and a detail
+ * for an administrator (device name, setting): never shown as the line's text.
+ *   notLicensed           the user has no IM and Presence licence (UCL or CUWL)
+ *   ctiControlDisallowed  the phone's "Allow Control of Device from CTI" is off
+ */
+export const LineUnavailableCode = z.enum(['notLicensed', 'ctiControlDisallowed']);
+export type LineUnavailableCode = z.infer<typeof LineUnavailableCode>;
+
+export const LineUnavailableView = z.object({ code: LineUnavailableCode, detail: z.string() });
+export type LineUnavailableView = z.infer<typeof LineUnavailableView>;
+
 export const LineAppearanceView = z.object({
   /** Stable identifier of the appearance (device × line); also its CTI device ID. */
   id: z.string(),
@@ -34,6 +46,11 @@ export const LineAppearanceView = z.object({
   controllable: z.boolean(),
   /** Why it cannot be controlled, in words a user understands; absent when controllable. */
   notControllableReason: z.string().optional(),
+  /** Why it cannot be controlled, as a code and an administrator's detail; absent when controllable. */
+  unavailable: LineUnavailableView.optional(),
+  /** Its calls are shown (monitored). False for a line left out by the per-user monitor limit
+   *  (`users.maxMonitorsPerUser`); absent before the desk watches any line. */
+  watched: z.boolean().optional(),
 });
 export type LineAppearanceView = z.infer<typeof LineAppearanceView>;
 
@@ -78,6 +95,10 @@ export const PartyView = z.object({
   number: z.string(),
   display: z.string().optional(),
   state: CallState,
+  /** Names the party in desk.dropParty (opaque to the UI). */
+  id: z.string().optional(),
+  /** Whether this party can be dropped from the conference, and why not. */
+  drop: ActionAvailability.optional(),
 });
 export type PartyView = z.infer<typeof PartyView>;
 
@@ -97,6 +118,14 @@ export const CallView = z.object({
   /** Cause of the last state change, in CSTA words (normal, busy, transfer, ...). */
   cause: z.string().optional(),
   actions: z.record(CallAction, ActionAvailability),
+  /** The line appearance the call is on (a LineAppearanceView id). */
+  lineId: z.string().optional(),
+  /** The other call that transfer, conference, swap and "back to" pair this one with (same line). */
+  pairedWith: z.string().optional(),
+  /** The user set up this conference (only its controller may drop parties). */
+  controller: z.boolean().optional(),
+  /** The user declined this ringing call (history records it as declined, not missed). */
+  declined: z.boolean().optional(),
 });
 export type CallView = z.infer<typeof CallView>;
 
@@ -157,6 +186,26 @@ export type CtiHealthView = z.infer<typeof CtiHealthView>;
 export const DeskSessionState = z.enum(['noLine', 'starting', 'active', 'recovering', 'failed']);
 export type DeskSessionState = z.infer<typeof DeskSessionState>;
 
+/**
+ * Why the user has no line to control at all (the UI's one "no access" screen):
+ *   directoryNotLoaded    the phone system's user list has not arrived yet
+ *   unknownUser           no such user in the directory
+ *   notLicensed           no IM and Presence licence
+ *   noLines               no line appearance on the devices the user may control
+ *   ctiControlDisallowed  every one of the user's phones refuses control from a computer
+ */
+export const DeskAccessCode = z.enum([
+  'directoryNotLoaded',
+  'unknownUser',
+  'notLicensed',
+  'noLines',
+  'ctiControlDisallowed',
+]);
+export type DeskAccessCode = z.infer<typeof DeskAccessCode>;
+
+export const DeskAccessView = z.object({ code: DeskAccessCode, detail: z.string() });
+export type DeskAccessView = z.infer<typeof DeskAccessView>;
+
 export const DeskStateView = z.object({
   user: UserView.nullable(),
   lines: z.array(LineAppearanceView),
@@ -165,6 +214,8 @@ export const DeskStateView = z.object({
   calls: z.array(CallView),
   features: FeaturesView,
   cti: CtiHealthView,
+  /** Present when the user has no line that can be controlled, saying why. */
+  access: DeskAccessView.optional(),
 });
 export type DeskStateView = z.infer<typeof DeskStateView>;
 
@@ -190,9 +241,76 @@ export const HistoryEntryView = z.object({
   display: z.string().optional(),
   startedAt: z.number(),
   durationMs: z.number(),
-  outcome: z.enum(['answered', 'missed', 'failed', 'cancelled']),
+  outcome: z.enum(['answered', 'missed', 'failed', 'cancelled', 'declined']),
 });
 export type HistoryEntryView = z.infer<typeof HistoryEntryView>;
+
+/** The missed-call badge, owned by the host (the tray and every window read the same). */
+export const MissedCallsView = z.object({
+  /** Epoch ms: missed calls that started at or before this have been seen. */
+  seenAt: z.number(),
+  /** Missed calls not seen yet. */
+  unseen: z.number().int().min(0),
+});
+export type MissedCallsView = z.infer<typeof MissedCallsView>;
+
+// ---------------------------------------------------------------- directory (names, search)
+
+export const PersonNumberView = z.object({
+  kind: z.enum(['work', 'mobile', 'line']),
+  number: z.string(),
+});
+export type PersonNumberView = z.infer<typeof PersonNumberView>;
+
+export const PersonView = z.object({
+  name: z.string(),
+  numbers: z.array(PersonNumberView),
+});
+export type PersonView = z.infer<typeof PersonView>;
+
+export const DirectorySearchView = z.object({
+  people: z.array(PersonView),
+  /** More matched than were returned: type more. */
+  truncated: z.boolean(),
+});
+export type DirectorySearchView = z.infer<typeof DirectorySearchView>;
+
+// ---------------------------------------------------------------- troubleshooter (Health)
+
+export const TroubleshootCheckView = z.object({
+  /** Stable id of the check (`licence`, `ctiControl`, ...). */
+  id: z.string(),
+  status: z.enum(['ok', 'warning', 'fail', 'skipped']),
+  /** What was checked, in plain words ("Your licence"). */
+  title: z.string(),
+  /** What was found, in plain words. */
+  text: z.string(),
+  /** The technical finding, for an administrator (device names, addresses). */
+  detail: z.string(),
+});
+export type TroubleshootCheckView = z.infer<typeof TroubleshootCheckView>;
+
+export const TroubleshootView = z.object({
+  userId: z.string(),
+  verdict: z.enum(['ok', 'problem']),
+  /** One sentence: what is wrong and what to ask, or that all is well. */
+  summary: z.string(),
+  checks: z.array(TroubleshootCheckView),
+  at: z.number(),
+});
+export type TroubleshootView = z.infer<typeof TroubleshootView>;
+
+// ---------------------------------------------------------------- the host
+
+export const HostInfoView = z.object({
+  /** The Electron app, or the browser shell of the headless gateway. */
+  kind: z.enum(['desktop', 'browserShell']),
+  /** The settings this host applies (Settings shows only these). */
+  settings: z.array(z.string()),
+  /** Demo mode with the simulator: "Ring my phone" is offered. */
+  demo: z.boolean(),
+});
+export type HostInfoView = z.infer<typeof HostInfoView>;
 
 export const FavouriteView = z.object({ name: z.string().min(1).max(80), number: z.string().min(1).max(64) });
 export type FavouriteView = z.infer<typeof FavouriteView>;

@@ -31,3 +31,11 @@ export {
 export { RecordFindings } from './record-findings.js';
 export { createDirectoryProvider, type DirectoryProviderPorts } from './factory.js';
 export { SnapshotDeviceIds, type DeviceIdSettings } from './device-ids.js';
+export {
+  SnapshotDirectoryLookup,
+  peopleOf,
+  checkSearchQuery,
+  DEFAULT_SNAPSHOT_LOOKUP_LIMITS,
+  type DirectoryContentView,
+  type SnapshotLookupLimits,
+} from './snapshot-lookup.js';

@@ -49,6 +49,9 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   // directory providers (docs/directory.md §6): the source could not be read
   DirectoryUnavailable: 'DIRECTORY_UNAVAILABLE',
+  // the line already has as many calls as the phone system allows on it (CSTA
+  // systemResourceAvailibility/resourceLimitExceeded), not a busy phone system
+  LineCallLimit: 'LINE_CALL_LIMIT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,16 +4,26 @@
 // A call becomes one entry when it ends: when a snapshot shows it `cleared` or `failed`, or
 // when it disappears from the snapshot. Its outcome, from what was seen of it:
 //   answered   it was ever connected (or held), whatever ended it;
-//   missed     inbound, never connected (rang out, declined, answered elsewhere, deflected);
+//   declined   inbound, never connected, and the user declined it (CallView.declined);
+//   missed     inbound, never connected otherwise (rang out, answered elsewhere, deflected);
 //   failed     outbound, ended by the far end or the network before answer (ECMA-269 §12.2.13
 //              event causes such as busy, callNotAnswered, destNotObtainable), or `failed`;
 //   cancelled  outbound, we cleared it before it was answered.
 // Duration is connected time (0 when never connected).
 //
-// File format (`history.json`): { "version": 1, "entries": [HistoryEntryView, ...] }, oldest first.
+// The missed-call badge is kept here too, so that the tray and every window agree on it: missed
+// calls that started after `missedSeenAt` are not seen yet (docs/desktop.md).
+//
+// File format (`history.json`): { "version": 1, "entries": [HistoryEntryView, ...],
+// "missedSeenAt": <epoch ms> }, entries oldest first; `missedSeenAt` absent = 0 (older files).
 import { join } from 'node:path';
 import { z } from 'zod';
-import { HistoryEntryView, type CallView, type DeskStateView } from '../../../common/src/api/views.js';
+import {
+  HistoryEntryView,
+  type CallView,
+  type DeskStateView,
+  type MissedCallsView,
+} from '../../../common/src/api/views.js';
 import {
   type Clock,
   DesklineError,
@@ -53,11 +63,13 @@ const FAILURE_CAUSES = new Set([
 interface HistoryDocument {
   version: 1;
   entries: HistoryEntryView[];
+  missedSeenAt?: number | undefined;
 }
 
 const HistoryDocumentSchema: z.ZodType<HistoryDocument> = z.object({
   version: z.literal(1),
   entries: z.array(HistoryEntryView),
+  missedSeenAt: z.number().min(0).optional(),
 });
 
 /** What is remembered of a live call between snapshots. */
@@ -70,6 +82,7 @@ interface TrackedCall {
 }
 
 export type HistoryChangeListener = (entries: readonly HistoryEntryView[]) => void;
+export type MissedCallsListener = (missed: MissedCallsView) => void;
 
 export interface HistoryStoreOptions {
   dir: string;
@@ -86,6 +99,8 @@ export class HistoryStore {
   /** Calls already turned into an entry while they linger in snapshots as cleared/failed. */
   private readonly recorded = new Set<string>();
   private readonly listeners = new Set<HistoryChangeListener>();
+  private readonly missedListeners = new Set<MissedCallsListener>();
+  private missedSeenAt: number;
   private lastSave: Promise<Result<void>> = Promise.resolve(ok(undefined));
   private disposed = false;
 
@@ -95,9 +110,11 @@ export class HistoryStore {
     private readonly logger: Logger,
     private readonly limit: number,
     entries: HistoryEntryView[],
+    missedSeenAt: number,
     readonly loadedFrom: LoadSource,
   ) {
     this.entries = entries.slice(-limit);
+    this.missedSeenAt = missedSeenAt;
   }
 
   static async open(options: HistoryStoreOptions): Promise<HistoryStore> {
@@ -116,6 +133,7 @@ export class HistoryStore {
       logger,
       options.limit ?? HISTORY_LIMIT,
       loaded.value?.entries ?? [],
+      loaded.value?.missedSeenAt ?? 0,
       loaded.source,
     );
   }
@@ -176,6 +194,36 @@ export class HistoryStore {
     return out;
   }
 
+  /** The missed-call badge: how many missed calls started after the last one seen. */
+  missedCalls(): MissedCallsView {
+    let unseen = 0;
+    for (const entry of this.entries)
+      if (entry.outcome === 'missed' && entry.startedAt > this.missedSeenAt) unseen++;
+    return { seenAt: this.missedSeenAt, unseen };
+  }
+
+  /** Missed calls that started at or before `upTo` have been seen (never later than now; never
+   *  moves back). Saved with the history. */
+  async markMissedSeen(upTo: number): Promise<Result<MissedCallsView>> {
+    if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'history store disposed'));
+    const next = Math.min(Math.max(0, Math.floor(upTo)), this.clock.now());
+    if (next <= this.missedSeenAt) return ok(this.missedCalls());
+    const previous = this.missedSeenAt;
+    this.missedSeenAt = next;
+    const saved = await this.persist();
+    if (!saved.ok) {
+      this.missedSeenAt = previous;
+      return saved;
+    }
+    this.emitMissed();
+    return ok(this.missedCalls());
+  }
+
+  onMissedChange(listener: MissedCallsListener): () => void {
+    this.missedListeners.add(listener);
+    return () => this.missedListeners.delete(listener);
+  }
+
   async clear(): Promise<Result<void>> {
     if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'history store disposed'));
     const previous = this.entries;
@@ -187,6 +235,7 @@ export class HistoryStore {
       return saved;
     }
     this.emit();
+    this.emitMissed();
     return ok(undefined);
   }
 
@@ -207,6 +256,7 @@ export class HistoryStore {
     this.live.clear();
     this.recorded.clear();
     this.listeners.clear();
+    this.missedListeners.clear();
   }
 
   private entryFor(tracked: TrackedCall, endedAt: number): HistoryEntryView {
@@ -215,7 +265,7 @@ export class HistoryStore {
     const answered = connectedAt !== undefined;
     let outcome: HistoryEntryView['outcome'];
     if (answered) outcome = 'answered';
-    else if (call.direction === 'inbound') outcome = 'missed';
+    else if (call.direction === 'inbound') outcome = call.declined === true ? 'declined' : 'missed';
     else if (call.state === 'failed' || (call.cause !== undefined && FAILURE_CAUSES.has(call.cause)))
       outcome = 'failed';
     else outcome = 'cancelled';
@@ -238,10 +288,30 @@ export class HistoryStore {
     if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
     this.lastSave = this.persist();
     this.emit();
+    if (added.some((e) => e.outcome === 'missed')) this.emitMissed();
   }
 
   private persist(): Promise<Result<void>> {
-    return this.file.save({ version: 1, entries: this.entries.slice() });
+    return this.file.save({
+      version: 1,
+      entries: this.entries.slice(),
+      ...(this.missedSeenAt === 0 ? {} : { missedSeenAt: this.missedSeenAt }),
+    });
+  }
+
+  private emitMissed(): void {
+    if (this.missedListeners.size === 0) return;
+    const view = this.missedCalls();
+    for (const listener of this.missedListeners) {
+      try {
+        listener(view);
+      } catch (error) {
+        this.logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'history: missed-calls listener threw',
+        );
+      }
+    }
   }
 
   private emit(): void {

@@ -4,7 +4,10 @@
 // JSON: it goes to the SecretStore port, and the view only says whether one is stored.
 //
 // File format (`settings.json`):
-//   { "version": 1, "settings": { "ctiAddresses": [...], "applicationUser": "...", ... } }
+//   { "version": 1, "settings": { "ctiAddresses": [...], "applicationUser": "...", ... },
+//     "lines": { "<user id, lower case>": "<line appearance id>" } }
+// `lines` is the line each user last chose to dial from (docs/ui.md §2 Lines): app state beside
+// the settings, not a setting the Settings screen shows; absent in older files.
 // Fields missing from the file take their defaults (a file written by an older version);
 // a field present with a bad value makes the file invalid (fall back to `settings.json.bak`).
 import { join } from 'node:path';
@@ -53,16 +56,27 @@ function checkStoredSettings(settings: StoredSettings, ctx: z.RefinementCtx): vo
 
 const StoredSettingsSchema = SettingsView.omit({ hasPassword: true }).superRefine(checkStoredSettings);
 
+/** Users whose chosen line is remembered, at most (the oldest is forgotten first). */
+export const REMEMBERED_LINES_LIMIT = 32;
+
 interface SettingsDocument {
   version: 1;
   settings: StoredSettings;
+  lines?: Record<string, string> | undefined;
 }
+
+const RememberedLines = z
+  .record(z.string().min(1).max(128), z.string().min(1).max(256))
+  .refine((lines) => Object.keys(lines).length <= REMEMBERED_LINES_LIMIT, {
+    message: `at most ${REMEMBERED_LINES_LIMIT} users`,
+  });
 
 const SettingsDocumentSchema = z
   .object({
     version: z.literal(1),
     // Partial: a field added by a later version is absent from an older file and takes its default.
     settings: SettingsView.omit({ hasPassword: true }).partial(),
+    lines: RememberedLines.optional(),
   })
   .transform((file, ctx): SettingsDocument => {
     const checked = StoredSettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...file.settings });
@@ -71,7 +85,7 @@ const SettingsDocumentSchema = z
         ctx.addIssue({ code: 'custom', path: ['settings', ...issue.path], message: issue.message });
       return z.NEVER;
     }
-    return { version: 1, settings: checked.data };
+    return { version: 1, settings: checked.data, ...(file.lines === undefined ? {} : { lines: file.lines }) };
   });
 
 const PatchSchema = SettingsPatch.strict();
@@ -90,6 +104,8 @@ export interface SettingsStoreOptions {
 export class SettingsStore {
   private current: StoredSettings;
   private hasPassword: boolean;
+  /** User ID (lower case) → the line appearance last chosen to dial from. */
+  private lines: Record<string, string>;
   private readonly listeners = new Set<SettingsChangeListener>();
   /** Updates run one at a time, so a failed save can restore exactly what was there. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -100,12 +116,14 @@ export class SettingsStore {
     private readonly secrets: SecretStore,
     private readonly logger: Logger,
     initial: StoredSettings,
+    lines: Record<string, string>,
     hasPassword: boolean,
     /** Where the settings came from at open (for the UI's notice on a fallback). */
     readonly loadedFrom: LoadSource,
     readonly loadProblems: readonly string[],
   ) {
     this.current = initial;
+    this.lines = lines;
     this.hasPassword = hasPassword;
   }
 
@@ -125,6 +143,7 @@ export class SettingsStore {
       options.secrets,
       logger,
       loaded.value?.settings ?? { ...DEFAULT_SETTINGS },
+      { ...loaded.value?.lines },
       hasPassword,
       loaded.source,
       loaded.problems,
@@ -144,6 +163,31 @@ export class SettingsStore {
    *  (naming the field) or a failed save changes nothing. */
   update(patch: unknown): Promise<Result<SettingsView>> {
     const run = this.queue.then(() => this.applyUpdate(patch));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The line `userId` last chose to dial from, if any. */
+  rememberedLine(userId: string): string | undefined {
+    const key = userId.toLowerCase();
+    return Object.prototype.hasOwnProperty.call(this.lines, key) ? this.lines[key] : undefined;
+  }
+
+  /** Remembers the line `userId` chose (saved; a failed save changes nothing). */
+  rememberLine(userId: string, lineId: string): Promise<Result<void>> {
+    const run = this.queue.then(async (): Promise<Result<void>> => {
+      if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'settings store disposed'));
+      const key = userId.toLowerCase();
+      if (this.lines[key] === lineId) return ok(undefined);
+      const { [key]: _previous, ...others } = this.lines;
+      const kept = Object.entries(others).slice(-(REMEMBERED_LINES_LIMIT - 1));
+      const next = { ...Object.fromEntries(kept), [key]: lineId };
+      const saved = await this.file.save({ version: 1, settings: this.current, lines: next });
+      if (!saved.ok) return saved;
+      this.lines = next;
+      this.logger.info({}, 'settings: chosen line remembered');
+      return ok(undefined);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -202,7 +246,11 @@ export class SettingsStore {
     }
 
     if (fieldsChanged) {
-      const saved = await this.file.save({ version: 1, settings: next });
+      const saved = await this.file.save({
+        version: 1,
+        settings: next,
+        ...(Object.keys(this.lines).length === 0 ? {} : { lines: this.lines }),
+      });
       if (!saved.ok) {
         if (password !== undefined) await this.restorePassword(previousPassword);
         return err(saved.error);

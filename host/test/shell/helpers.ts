@@ -84,6 +84,9 @@ export function testHandlers(overrides: Partial<MethodHandlers> = {}): MethodHan
     'desk.setDoNotDisturb': () => ok,
     'desk.normalizeNumber': ({ input }) => ({ input, dialString: input, display: input, valid: true }),
     'desk.getCtiHealth': () => DESK_STATE.cti,
+    'desk.dropParty': () => ok,
+    'desk.searchDirectory': () => ({ people: [], truncated: false }),
+    'desk.troubleshoot': () => ({ userId: 'alice', verdict: 'ok', summary: 'fine', checks: [], at: 0 }),
     'app.getSettings': () => SETTINGS,
     'app.updateSettings': () => SETTINGS,
     'app.listHistory': () => [],
@@ -91,6 +94,10 @@ export function testHandlers(overrides: Partial<MethodHandlers> = {}): MethodHan
     'app.setFavourites': () => SETTINGS,
     'app.recentNumbers': () => [],
     'app.hideWindow': () => ok,
+    'app.getMissedCalls': () => ({ seenAt: 0, unseen: 0 }),
+    'app.markMissedSeen': ({ upTo }) => ({ seenAt: upTo, unseen: 0 }),
+    'app.getHostInfo': () => ({ kind: 'browserShell', settings: [], demo: false }),
+    'app.ringMyPhone': () => ok,
   };
   return { ...base, ...overrides };
 }

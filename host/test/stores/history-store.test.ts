@@ -196,4 +196,59 @@ describe('HistoryStore: entries from desk.state transitions', () => {
     expect(store.list()).toHaveLength(1);
     await store.dispose();
   });
+
+  it('a call the user declined is Declined, not Missed, and does not count as missed', async () => {
+    const store = await open();
+    play(store, [
+      [call('declined', 'inbound', 'ringing'), call('rang-out', 'inbound', 'ringing')],
+      [call('declined', 'inbound', 'ringing', { declined: true }), call('rang-out', 'inbound', 'ringing')],
+      [],
+    ]);
+    const byCall = Object.fromEntries(store.list().map((e) => [e.callId, e.outcome]));
+    expect(byCall).toEqual({ declined: 'declined', 'rang-out': 'missed' });
+    expect(store.missedCalls()).toEqual({ seenAt: 0, unseen: 1 });
+    await store.dispose();
+  });
+});
+
+describe('HistoryStore: the missed-call badge', () => {
+  it('counts missed calls after the last seen, marks them seen, keeps it across restarts', async () => {
+    const store = await open();
+    const seen: Array<{ seenAt: number; unseen: number }> = [];
+    store.onMissedChange((m) => seen.push(m));
+    const t0 = clock.now();
+    play(store, [
+      [call('m1', 'inbound', 'ringing', { startedAt: t0 })],
+      [],
+      [call('m2', 'inbound', 'ringing', { startedAt: t0 + 2_000 })],
+      [],
+    ]);
+    expect(store.missedCalls()).toEqual({ seenAt: 0, unseen: 2 });
+    expect(seen.map((m) => m.unseen)).toEqual([1, 2]);
+    // Seen up to the first: the second is still new.
+    expect(await store.markMissedSeen(t0)).toEqual({ ok: true, value: { seenAt: t0, unseen: 1 } });
+    // Never moves back, never past now.
+    expect((await store.markMissedSeen(t0 - 1)).ok).toBe(true);
+    expect(store.missedCalls().seenAt).toBe(t0);
+    expect(await store.markMissedSeen(clock.now() + 3_600_000)).toEqual({
+      ok: true,
+      value: { seenAt: clock.now(), unseen: 0 },
+    });
+    expect(seen.map((m) => m.unseen)).toEqual([1, 2, 1, 0]);
+    await store.dispose();
+    const again = await open();
+    expect(again.missedCalls()).toEqual({ seenAt: clock.now(), unseen: 0 });
+    await again.dispose();
+  });
+
+  it('a seen mark that cannot be saved changes nothing', async () => {
+    const fs = new FaultyFs();
+    const store = await open({ fs });
+    play(store, [[call('m', 'inbound', 'ringing')], []]);
+    await store.flush();
+    fs.failAt('writeFileSynced');
+    expect((await store.markMissedSeen(clock.now())).ok).toBe(false);
+    expect(store.missedCalls()).toEqual({ seenAt: 0, unseen: 1 });
+    await store.dispose();
+  });
 });

@@ -189,6 +189,36 @@ describe('SettingsStore', () => {
     const result = await store.update({ userId: 'late' });
     expect(!result.ok && result.error.code).toBe('DISPOSED');
   });
+
+  it("remembers each user's chosen line beside the settings, across restarts, bounded", async () => {
+    const store = await openStore();
+    expect(store.rememberedLine('carol')).toBeUndefined();
+    expect((await store.rememberLine('Carol', 'SEP00AABB000003/1004/INTERNAL')).ok).toBe(true);
+    expect((await store.update({ theme: 'dark' })).ok).toBe(true);
+    await store.dispose();
+    expect(await fileJson()).toMatchObject({
+      settings: { theme: 'dark' },
+      lines: { carol: 'SEP00AABB000003/1004/INTERNAL' },
+    });
+    const again = await openStore();
+    expect(again.rememberedLine('CAROL')).toBe('SEP00AABB000003/1004/INTERNAL');
+    // The settings view does not carry it: it is not a setting.
+    expect(Object.keys(again.get())).not.toContain('lines');
+    for (let i = 0; i < 40; i++) await again.rememberLine(`user${i}`, `SEP0/${i}/INTERNAL`);
+    expect(again.rememberedLine('user39')).toBe('SEP0/39/INTERNAL');
+    expect(again.rememberedLine('carol')).toBeUndefined(); // the oldest went first
+    await again.dispose();
+    expect(Object.keys((await fileJson()) as { lines: object })).toContain('lines');
+  });
+
+  it('a remembered line that cannot be saved is not remembered', async () => {
+    const fs = new FaultyFs();
+    const store = await openStore({ fs });
+    fs.failAt('writeFileSynced');
+    expect((await store.rememberLine('alice', 'SEP00AABB000001/1001/INTERNAL')).ok).toBe(false);
+    expect(store.rememberedLine('alice')).toBeUndefined();
+    await store.dispose();
+  });
 });
 
 describe('a process killed in the middle of a save loses nothing', () => {

@@ -14,7 +14,7 @@ import {
   partyName,
 } from '../lib/call-model.js';
 import { shortcutFor, type Screen } from '../lib/keyboard.js';
-import { newestMissedAt, readSeenAt, unseenMissed, writeSeenAt } from '../lib/history.js';
+import { newestMissedAt, unseenMissed } from '../lib/history.js';
 import { CallsScreen } from '../screens/CallsScreen.js';
 import { DialScreen } from '../screens/DialScreen.js';
 import { HealthScreen } from '../screens/HealthScreen.js';
@@ -49,15 +49,6 @@ function CurrentScreen({ screen }: { screen: Screen }) {
       const never: never = screen;
       throw new Error(`unknown screen ${String(never)}`);
     }
-  }
-}
-
-/** localStorage, where the page may use it (a sandboxed or opaque origin may refuse). */
-function pageStorage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined;
   }
 }
 
@@ -155,15 +146,20 @@ export function App({ host }: { host: HostBridge }) {
     [layout, focus],
   );
 
-  // Missed calls are "seen" once the History screen is on screen (docs/ui.md §2).
+  // Missed calls are "seen" once the History screen is on screen (docs/ui.md §2); the host
+  // keeps it (app.markMissedSeen), so the tray's badge and every window agree.
   const visible = useSyncExternalStore(subscribeVisibility, pageVisible);
-  const [seenAt, setSeenAt] = useState(() => readSeenAt(pageStorage()));
+  const { markMissedSeen } = desk;
+  const hostSeenAt = desk.missed?.seenAt ?? 0;
+  const [askedSeenAt, setAskedSeenAt] = useState(0);
+  const seenAt = Math.max(hostSeenAt, askedSeenAt);
   const newestMissed = newestMissedAt(history);
-  if (screen === 'history' && visible && history !== null && newestMissed > seenAt) setSeenAt(newestMissed);
+  const seeing = screen === 'history' && visible && history !== null && newestMissed > seenAt;
+  if (seeing) setAskedSeenAt(newestMissed);
   useEffect(() => {
-    if (seenAt > 0) writeSeenAt(pageStorage(), seenAt);
-  }, [seenAt]);
-  const missedCount = unseenMissed(history, seenAt);
+    if (askedSeenAt > hostSeenAt) markMissedSeen(askedSeenAt);
+  }, [askedSeenAt, hostSeenAt, markMissedSeen]);
+  const missedCount = desk.missed === null && history === null ? 0 : unseenMissed(history, seenAt);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent): void => {
@@ -246,7 +242,10 @@ export function App({ host }: { host: HostBridge }) {
         <main className="main">
           <h1 className="visually-hidden">Deskline</h1>
           <p className="loading" role="status">
-            {desk.loadError ?? 'Connecting to Deskline…'}
+            {desk.loadError ??
+              (desk.link === 'reconnecting'
+                ? 'Cannot reach Deskline yet. This page keeps trying; if Deskline was started again with a new link, open that link.'
+                : 'Connecting to Deskline…')}
           </p>
           <Notices notices={desk.notices} onDismiss={desk.dismiss} />
         </main>

@@ -6,6 +6,8 @@ import { errorViewOf, type DomainApi, type ErrorView } from '../../../common/src
 import type {
   DeskStateView,
   HistoryEntryView,
+  HostInfoView,
+  MissedCallsView,
   NoticeView,
   SettingsView,
 } from '../../../common/src/api/views.js';
@@ -23,6 +25,12 @@ export interface DeskData {
   state: DeskStateView | null;
   settings: SettingsView | null;
   history: HistoryEntryView[] | null;
+  /** The missed-call badge as the host keeps it (null until known). */
+  missed: MissedCallsView | null;
+  /** What the host is and applies (null until known). */
+  hostInfo: HostInfoView | null;
+  /** Tells the host the missed calls up to `upTo` were seen (the badge is the host's). */
+  markMissedSeen: (upTo: number) => void;
   recent: string[];
   notices: UiNotice[];
   /** 'ipc' in Electron: there is no link that can drop. */
@@ -44,6 +52,8 @@ export function useDesk(host: HostBridge): DeskData {
   const [state, setState] = useState<DeskStateView | null>(null);
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [history, setHistory] = useState<HistoryEntryView[] | null>(null);
+  const [missed, setMissed] = useState<MissedCallsView | null>(null);
+  const [hostInfo, setHostInfo] = useState<HostInfoView | null>(null);
   const [recent, setRecent] = useState<string[]>([]);
   const [notices, setNotices] = useState<UiNotice[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -102,7 +112,7 @@ export function useDesk(host: HostBridge): DeskData {
   useEffect(() => {
     let alive = true;
     // A snapshot pushed after we asked is newer than our answer: never regress to the answer.
-    const seen = { state: false, settings: false, history: false };
+    const seen = { state: false, settings: false, history: false, missed: false };
     const refreshRecent = (): void => {
       bridge.api.app.recentNumbers({}).then(
         (numbers) => alive && setRecent(numbers),
@@ -124,6 +134,10 @@ export function useDesk(host: HostBridge): DeskData {
         setHistory(entries);
         refreshRecent();
       }),
+      bridge.on('app.missedCalls', (view) => {
+        seen.missed = true;
+        setMissed(view);
+      }),
       bridge.on('app.notice', pushHostNotice),
     ];
     bridge.ready();
@@ -141,12 +155,27 @@ export function useDesk(host: HostBridge): DeskData {
     bridge.api.app.listHistory({ limit: HISTORY_LIMIT }).then((entries) => {
       if (alive && !seen.history) setHistory(entries);
     }, failed('Cannot load history'));
+    bridge.api.app.getMissedCalls({}).then(
+      (view) => alive && !seen.missed && setMissed(view),
+      () => undefined,
+    );
+    bridge.api.app.getHostInfo({}).then(
+      (view) => alive && setHostInfo(view),
+      () => undefined,
+    );
     refreshRecent();
     return () => {
       alive = false;
       for (const off of offs) off();
     };
   }, [bridge, pushHostNotice]);
+
+  const markMissedSeen = useCallback(
+    (upTo: number) => {
+      bridge.api.app.markMissedSeen({ upTo: Math.floor(upTo) }).then(setMissed, () => undefined);
+    },
+    [bridge],
+  );
 
   const link = useSyncExternalStore(
     useCallback(
@@ -156,11 +185,41 @@ export function useDesk(host: HostBridge): DeskData {
     () => host.link?.current() ?? 'ipc',
   );
 
+  // A page that never got its first snapshot (the shell was down when it loaded, so the first
+  // requests timed out) asks again as soon as the link opens: no "Connecting…" for ever.
+  const loaded = state !== null;
+  useEffect(() => {
+    if (link !== 'open' || loaded) return;
+    bridge.api.desk.getState({}).then(
+      (view) => {
+        setState((current) => current ?? view);
+        setLoadError(null);
+      },
+      () => undefined,
+    );
+    bridge.api.app.getSettings({}).then(
+      (view) => setSettings((current) => current ?? view),
+      () => undefined,
+    );
+    bridge.api.app.listHistory({ limit: HISTORY_LIMIT }).then(
+      (entries) => setHistory((current) => current ?? entries),
+      () => undefined,
+    );
+    bridge.api.app.getHostInfo({}).then(setHostInfo, () => undefined);
+    bridge.api.app.getMissedCalls({}).then(
+      (view) => setMissed((current) => current ?? view),
+      () => undefined,
+    );
+  }, [bridge, link, loaded]);
+
   return {
     api: bridge.api,
     state,
     settings,
     history,
+    missed,
+    hostInfo,
+    markMissedSeen,
     recent,
     notices,
     link,

@@ -89,6 +89,7 @@ const SNAPSHOT_METHOD: Partial<Record<EventName, MethodName>> = {
   'desk.state': 'desk.getState',
   'app.settings': 'app.getSettings',
   'app.history': 'app.listHistory',
+  'app.missedCalls': 'app.getMissedCalls',
 };
 
 const OPEN = 1;

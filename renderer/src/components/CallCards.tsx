@@ -14,6 +14,8 @@ import {
   availability,
   conferenceSize,
   failureReason,
+  lineCaption,
+  mergePartner,
   nameOf,
   partyName,
   STATE_LABEL,
@@ -62,6 +64,17 @@ function CallTimer({ call, now }: { call: CallView; now: number }) {
   );
 }
 
+/** Which of the user's lines the call is on (shown when there are several). */
+function LineCaption({ call }: { call: CallView }) {
+  const { state } = useDeskContext();
+  const caption = lineCaption(state.lines, call.lineId);
+  return caption === undefined ? null : (
+    <span className="call-line" data-line-id={call.lineId}>
+      {caption}
+    </span>
+  );
+}
+
 function CallHeading({ call, now }: { call: CallView; now: number }) {
   const name = partyName(call);
   const conference = call.conference && call.parties.length >= 2;
@@ -90,6 +103,7 @@ function CallHeading({ call, now }: { call: CallView; now: number }) {
           </span>
         ) : null}
         {reason === undefined ? null : <span className="call-reason">{reason}</span>}
+        <LineCaption call={call} />
       </div>
       <div className="call-status">
         <span className="call-state" data-state={call.state}>
@@ -267,8 +281,57 @@ function SendToPanel({ call, id, onClose }: { call: CallView; id: string; onClos
   );
 }
 
+/** Who is on a conference call, each with Remove (ClearConnection of that party: only the
+ *  person who set the conference up may, docs/robustness.md §5). */
+function Roster({ call }: { call: CallView }) {
+  const { run, notify, nav, controlBlocked } = useDeskContext();
+  return (
+    <ul className="parties" aria-label="Conference parties">
+      {call.parties.map((party, index) => {
+        const name = nameOf(party);
+        const partyId = party.id;
+        return (
+          <li key={partyId ?? `${party.number}:${index}`} data-state={party.state}>
+            <span
+              className="party-name"
+              title={party.display === undefined ? numberTitle(party.number) : formatNumber(party.number)}
+            >
+              {name}
+            </span>
+            <span className="party-state">{STATE_LABEL[party.state]}</span>
+            {party.drop === undefined || partyId === undefined ? null : (
+              <ActionButton
+                label="Remove"
+                hiddenSuffix={name}
+                action="drop-party"
+                variant="quiet"
+                icon="close"
+                className="party-drop"
+                availability={
+                  controlBlocked === undefined ? party.drop : { enabled: false, reason: controlBlocked }
+                }
+                onPress={async () => {
+                  const result = await run(
+                    (a) => a.desk.dropParty({ callId: call.callId, partyId }),
+                    `remove ${name} from the conference`,
+                  );
+                  if (!result.ok) return;
+                  notify('info', `Removed ${name} from the conference.`);
+                  // The row leaves with the party: focus stays on the call.
+                  nav.focus({ calls: [call.callId] });
+                }}
+              />
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function CallCard({ call, now }: { call: CallView; now: number }) {
-  const { run, nav, controlBlocked } = useDeskContext();
+  const { run, nav, controlBlocked, state } = useDeskContext();
+  const partner = mergePartner(call, state.calls);
   const [panel, setPanel] = useState<Panel>('none');
   const panelId = useId();
   const cardRef = useRef<HTMLElement>(null);
@@ -297,20 +360,7 @@ export function CallCard({ call, now }: { call: CallView; now: number }) {
       aria-label={`Call with ${name}`}
     >
       <CallHeading call={call} now={now} />
-      {call.conference && call.parties.length > 0 ? (
-        <ul className="parties" aria-label="Conference parties">
-          {call.parties.map((party) => (
-            <li key={party.number} data-state={party.state}>
-              <span
-                title={party.display === undefined ? numberTitle(party.number) : formatNumber(party.number)}
-              >
-                {nameOf(party)}
-              </span>
-              <span className="party-state">{STATE_LABEL[party.state]}</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {call.conference && call.parties.length > 0 ? <Roster call={call} /> : null}
       {ended ? null : <BlockedNote reason={controlBlocked} />}
       <ActionGroup
         label={`Actions for call with ${name}`}
@@ -352,6 +402,24 @@ export function CallCard({ call, now }: { call: CallView; now: number }) {
               controls={panel === 'keypad' ? panelId : undefined}
               onPress={toggle('keypad')}
             />
+            {partner !== undefined && call.state === 'connected' ? (
+              <ActionButton
+                label="Merge"
+                hiddenSuffix={`with ${partyName(partner)}`}
+                action="merge"
+                icon="merge"
+                title={`Join ${name} and ${partyName(partner)} in one conference`}
+                availability={can('conference')}
+                onPress={async () => {
+                  // ECMA-269 §17.1.4 ConferenceCall: the held call joins the active one.
+                  const result = await run(
+                    (a) => a.desk.conference({ heldCallId: partner.callId, activeCallId: call.callId }),
+                    'merge the calls',
+                  );
+                  if (result.ok) nav.focus({ calls: [call.callId, partner.callId] });
+                }}
+              />
+            ) : null}
           </>
         )}
         <ActionButton
@@ -514,6 +582,7 @@ export function RingingCard({ call }: { call: CallView }) {
               {formatNumber(call.remote.number)}
             </span>
           ) : null}
+          <LineCaption call={call} />
         </div>
       </div>
       <BlockedNote reason={controlBlocked} />

@@ -6,8 +6,10 @@ import type {
   CallState,
   CallView,
   DeskStateView,
+  LineAppearanceView,
 } from '../../../common/src/api/views.js';
 import { formatNumber } from './phone.js';
+import { phoneName } from './plain.js';
 
 export type CallGroup =
   | { kind: 'single'; call: CallView }
@@ -213,4 +215,31 @@ export function focusCall(calls: readonly CallView[]): CallView | undefined {
     calls.find((c) => c.state === 'alerting' || c.state === 'initiated') ??
     calls.find((c) => c.state === 'held')
   );
+}
+
+/**
+ * Which line a call is on, as its card says it ("On 1004 · Dave (shared)"), when the user has
+ * more than one line watched — with one line there is nothing to tell apart. The phone is named
+ * too when the same number is on two of the user's phones (a desk phone and a softphone).
+ */
+export function lineCaption(
+  lines: readonly LineAppearanceView[],
+  lineId: string | undefined,
+): string | undefined {
+  const watched = lines.filter((l) => l.watched === true);
+  if (lineId === undefined || watched.length < 2) return undefined;
+  const line = lines.find((l) => l.id === lineId);
+  if (line === undefined) return undefined;
+  const label = line.label.trim();
+  const twice = lines.filter((l) => l.dn === line.dn).length > 1;
+  return `On ${line.dn}${label === '' ? '' : ` · ${label}`}${twice ? `, ${phoneName(line)}` : ''}`;
+}
+
+/** The other call of an independent pair on one line (one held, one connected: merge them),
+ *  or undefined. A consultation pair is shown as one card and joined from there. */
+export function mergePartner(call: CallView, calls: readonly CallView[]): CallView | undefined {
+  if (call.pairedWith === undefined || call.consultationOf !== undefined) return undefined;
+  const partner = calls.find((c) => c.callId === call.pairedWith);
+  if (partner === undefined || partner.consultationOf === call.callId) return undefined;
+  return partner;
 }

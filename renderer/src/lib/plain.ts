@@ -5,7 +5,13 @@
 // the error's stable code; the original stays available as `detail` (a tooltip, or the
 // Health screen). Pure, so it is unit-tested without a browser.
 import type { ErrorView } from '../../../common/src/api/contract.js';
-import type { DeskStateView, LineAppearanceView } from '../../../common/src/api/views.js';
+import type {
+  DeskAccessCode,
+  DeskAccessView,
+  DeskStateView,
+  LineAppearanceView,
+  LineUnavailableCode,
+} from '../../../common/src/api/views.js';
 
 export interface Plain {
   text: string;
@@ -55,6 +61,8 @@ const CODE_WORDS: Readonly<Record<string, string>> = {
   STORAGE_FAILED: 'Deskline could not save it',
   SENDER_REFUSED: 'this window is not allowed to do that',
   CTI_ERROR: 'the phone system refused it',
+  LINE_CALL_LIMIT: 'this line already has as many calls as it can take; end or transfer one first',
+  LIMIT_EXCEEDED: 'Deskline has reached a limit your administrator set',
   NUMBER_INVALID: 'that number cannot be dialled',
   URI_INVALID: 'that number cannot be dialled',
   INVALID_STATE: 'that is not possible right now',
@@ -83,17 +91,63 @@ export function plainError(error: ErrorView, action?: string): Plain {
   return text === original ? { text } : { text, detail: `${error.code}: ${original}` };
 }
 
-/** Why a line cannot be controlled, in plain words. */
+/** What each code of LineAppearanceView.unavailable means to a person. */
+const LINE_UNAVAILABLE_WORDS: Readonly<Record<LineUnavailableCode, string>> = {
+  notLicensed: 'You have no licence to control phones from Deskline. Ask your administrator to assign one.',
+  ctiControlDisallowed: 'Your administrator has not allowed this phone to be controlled from a computer.',
+};
+
+/** Why a line cannot be controlled, in plain words: from its code when the engine gives one
+ *  (the administrator's detail goes to the tooltip), else from its text. */
 export function plainLineReason(line: LineAppearanceView, user: DeskStateView['user']): Plain {
+  if (line.unavailable !== undefined)
+    return { text: LINE_UNAVAILABLE_WORDS[line.unavailable.code], detail: line.unavailable.detail };
   const original = line.notControllableReason ?? 'This line cannot be controlled';
   let text: string;
-  if (user !== null && user.licence === null)
-    text = 'You have no licence to control phones from Deskline. Ask your administrator to assign one.';
+  if (user !== null && user.licence === null) text = LINE_UNAVAILABLE_WORDS.notLicensed;
   else if (isJargon(original) || original.includes(line.deviceName))
-    text = 'Your administrator has not allowed this phone to be controlled from a computer.';
+    text = LINE_UNAVAILABLE_WORDS.ctiControlDisallowed;
   else text = original;
   return text === original ? { text } : { text, detail: original };
 }
+
+/** The one "no access" screen (docs/ui.md §2): why the user has no line to control, and what
+ *  to ask the administrator. */
+export interface AccessWords {
+  title: string;
+  why: string;
+  ask: string;
+}
+
+const ACCESS_WORDS: Readonly<Record<DeskAccessCode, AccessWords>> = {
+  directoryNotLoaded: {
+    title: 'Waiting for the phone system',
+    why: 'Deskline has not received the list of users and phones from the phone system yet.',
+    ask: 'This usually takes a few seconds. If it lasts, ask your administrator to check the link to the phone system (Health shows it).',
+  },
+  unknownUser: {
+    title: 'The phone system does not know you',
+    why: 'There is no user with your user ID on the phone system.',
+    ask: 'Ask your administrator which user ID to use, and set it in Settings.',
+  },
+  notLicensed: {
+    title: 'No licence to control your phone',
+    why: 'You have no licence to control your phone from a computer.',
+    ask: 'Ask your administrator to assign you a licence that includes phone control from a computer.',
+  },
+  noLines: {
+    title: 'No phone line for you',
+    why: 'No phone line is set up on a phone you may control.',
+    ask: 'Ask your administrator to associate your desk phone with your user.',
+  },
+  ctiControlDisallowed: {
+    title: 'Your phone cannot be controlled from a computer',
+    why: 'None of your phones allows control from a computer.',
+    ask: 'Ask your administrator to allow your phone to be controlled from a computer.',
+  },
+};
+
+export const accessWords = (access: DeskAccessView): AccessWords => ACCESS_WORDS[access.code];
 
 /** The line session's reason (a callout on the Calls screen), in plain words. */
 export function plainSessionReason(state: DeskStateView['session']): Plain | undefined {

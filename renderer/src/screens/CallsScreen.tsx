@@ -5,13 +5,16 @@ import { useDeskContext } from '../app/desk-context.js';
 import { useNow } from '../app/use-desk.js';
 import { dialable, useNormalizedNumber } from '../app/use-number.js';
 import { CallCard, ConsultationCard } from '../components/CallCards.js';
+import { ActionButton, ActionGroup } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
+import { NoAccess } from '../components/NoAccess.js';
 import { NumberField } from '../components/NumberField.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { Switch } from '../components/Switch.js';
 import { layoutCalls } from '../lib/call-model.js';
 import { formatNumber } from '../lib/phone.js';
 import { plainSessionReason } from '../lib/plain.js';
+import { dialBlocked } from '../lib/call-model.js';
 
 const FORWARDING_LABEL: Readonly<Record<ForwardingType, string>> = {
   forwardImmediate: 'Forward all calls',
@@ -104,6 +107,31 @@ function FeaturesPanel() {
   );
 }
 
+/** Demo mode: the built-in phone system rings the line, so a newcomer sees a call come in. */
+function RingMyPhone() {
+  const { state, hostInfo, run, notify } = useDeskContext();
+  if (hostInfo?.demo !== true) return null;
+  const blocked = dialBlocked(state);
+  return (
+    <section className="demo-panel" aria-labelledby="demo-heading">
+      <h2 id="demo-heading">Try it</h2>
+      <p className="hint">Demo mode: the built-in phone system can call you.</p>
+      <ActionGroup label="Demo" className="demo-actions">
+        <ActionButton
+          label="Ring my phone"
+          action="ring-my-phone"
+          icon="phoneIn"
+          availability={blocked === undefined ? undefined : { enabled: false, reason: blocked }}
+          onPress={async () => {
+            const result = await run((a) => a.app.ringMyPhone({}), 'ring your phone');
+            if (result.ok) notify('info', 'Your phone is ringing: a call from outside.');
+          }}
+        />
+      </ActionGroup>
+    </section>
+  );
+}
+
 export function CallsScreen() {
   const { state, nav } = useDeskContext();
   const { groups, ringing } = layoutCalls(state.calls);
@@ -114,9 +142,10 @@ export function CallsScreen() {
   return (
     <section className="screen" aria-labelledby="screen-heading">
       <ScreenHeading>Calls</ScreenHeading>
-      {session.state === 'noLine' ? (
+      {state.access !== undefined ? <NoAccess access={state.access} /> : null}
+      {session.state === 'noLine' && state.access === undefined ? (
         <div className="callout">
-          <p>Choose the phone line you want to control.</p>
+          <p>Choose the line you dial from: calls on all your lines then show here.</p>
           <button
             type="button"
             className="btn btn-primary"
@@ -164,7 +193,8 @@ export function CallsScreen() {
           )}
         </div>
       )}
-      <FeaturesPanel />
+      {state.access === undefined ? <FeaturesPanel /> : null}
+      <RingMyPhone />
     </section>
   );
 }

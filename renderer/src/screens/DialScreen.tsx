@@ -1,15 +1,18 @@
 // Dial: one box for numbers and names (WAI-ARIA APG combobox with a listbox popup), live
-// normalisation, a keypad, Redial, favourites and recent numbers. Enter dials; Enter when
-// the number cannot be called says why. After dialling, focus is on the new call's card.
+// normalisation, suggestions from favourites, history and the directory, a keypad, Redial,
+// favourites and recent numbers, and — with several lines — the line to dial from. Enter dials;
+// Enter when the number cannot be called says why. After dialling, focus is on the new call's
+// card.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ActionAvailability } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
-import { dialable, useNormalizedNumber } from '../app/use-number.js';
+import { dialable, useDirectorySearch, useNormalizedNumber } from '../app/use-number.js';
 import { ActionButton, ActionGroup } from '../components/ActionButton.js';
 import { Icon } from '../components/Icon.js';
 import { Keypad } from '../components/Keypad.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatNumber, numberTitle } from '../lib/phone.js';
+import { phoneName } from '../lib/plain.js';
 import { dialBlocked } from '../lib/call-model.js';
 import { lastDialled } from '../lib/history.js';
 import { suggest, type Suggestion } from '../lib/suggest.js';
@@ -26,11 +29,18 @@ export function DialScreen() {
   const listId = useId();
   const hintId = useId();
   const view = useNormalizedNumber(api, input);
+  const people = useDirectorySearch(api, input);
   const favourites = useMemo(() => settings?.favourites ?? [], [settings]);
   const suggestions = useMemo(
-    () => suggest(input, favourites, recent, history ?? []),
-    [input, favourites, recent, history],
+    () => suggest(input, favourites, recent, history ?? [], undefined, people),
+    [input, favourites, recent, history, people],
   );
+  // The line to dial from: the chosen one (Lines), or another for this call.
+  const dialLines = state.lines.filter((l) => l.controllable && l.watched === true);
+  const [fromChoice, setFromChoice] = useState<string | null>(null);
+  const fromLine =
+    fromChoice !== null && dialLines.some((l) => l.id === fromChoice) ? fromChoice : state.selectedLineId;
+  const fromRequest = fromLine !== null && fromLine !== state.selectedLineId ? { lineId: fromLine } : {};
 
   // A prefill (app.navigate with a number, "Call back") replaces what is in the box.
   if (nav.dialPrefill !== null && nav.dialPrefill.seq !== prefillSeq) {
@@ -59,7 +69,7 @@ export function DialScreen() {
   const redialName = redial === undefined ? undefined : redial.display?.trim() || formatNumber(redial.number);
 
   const placeCall = async (number: string): Promise<void> => {
-    const result = await run((a) => a.desk.makeCall({ number }), 'make the call');
+    const result = await run((a) => a.desk.makeCall({ number, ...fromRequest }), 'make the call');
     if (result.ok) {
       setInput('');
       setActive(-1);
@@ -200,17 +210,37 @@ export function DialScreen() {
               onMouseDown={(event) => event.preventDefault()}
               onClick={() => void placeCall(s.number)}
             >
-              <Icon name={s.source === 'favourite' ? 'star' : 'history'} />
+              <Icon
+                name={s.source === 'favourite' ? 'star' : s.source === 'directory' ? 'lines' : 'history'}
+              />
               <span className="suggestion-name">
                 {s.name ?? formatNumber(s.number)}
                 {s.name === undefined ? null : <span className="name-only">, </span>}
               </span>
               {s.name === undefined ? null : (
-                <span className="suggestion-number">{formatNumber(s.number)}</span>
+                <span className="suggestion-number">
+                  {formatNumber(s.number)}
+                  {s.kind === 'mobile' ? ' (mobile)' : ''}
+                </span>
               )}
             </li>
           ))}
         </ul>
+        {dialLines.length > 1 && fromLine !== null ? (
+          <div className="field dial-from">
+            <label htmlFor="dial-from">Dial from</label>
+            <select id="dial-from" value={fromLine} onChange={(event) => setFromChoice(event.target.value)}>
+              {dialLines.map((line) => (
+                <option key={line.id} value={line.id}>
+                  {line.dn}
+                  {line.label.trim() === '' ? '' : ` · ${line.label}`}
+                  {dialLines.filter((l) => l.dn === line.dn).length > 1 ? `, ${phoneName(line)}` : ''}
+                  {line.id === state.selectedLineId ? ' (usual)' : ''}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <ActionGroup label="Call" className="dial-actions" announce={why}>
           <ActionButton
             label="Call"

@@ -1,7 +1,16 @@
-// Health: each CTI Manager address with its state, connection ID, heartbeat RTT, uptime,
-// failures and sessions; a banner when the link as a whole is degraded or down.
-import type { CtiNodeState, CtiNodeView } from '../../../common/src/api/views.js';
+// Health: the troubleshooter for the signed-in user (desk.troubleshoot: each check in plain
+// words, the technical finding beside it), then each CTI Manager address with its state,
+// connection ID, heartbeat RTT, uptime, failures and sessions; a banner when the link as a
+// whole is degraded or down.
+import { useEffect, useState } from 'react';
+import type {
+  CtiNodeState,
+  CtiNodeView,
+  TroubleshootCheckView,
+  TroubleshootView,
+} from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
+import { ActionButton, ActionGroup } from '../components/ActionButton.js';
 import { useNow } from '../app/use-desk.js';
 import { Icon } from '../components/Icon.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
@@ -67,6 +76,66 @@ function NodeCard({ node, now }: { node: CtiNodeView; now: number }) {
   );
 }
 
+const CHECK_WORD: Readonly<Record<TroubleshootCheckView['status'], string>> = {
+  ok: 'OK',
+  warning: 'Warning',
+  fail: 'Problem',
+  skipped: 'Not checked',
+};
+
+function Troubleshooter() {
+  const { api, run, state } = useDeskContext();
+  const [report, setReport] = useState<TroubleshootView | null>(null);
+  const check = async (): Promise<void> => {
+    const result = await run((a) => a.desk.troubleshoot({}), 'check your setup');
+    if (result.ok) setReport(result.value);
+  };
+  // Checked when the screen opens, and again when the line's session changes.
+  const session = state.session.state;
+  useEffect(() => {
+    let alive = true;
+    api.desk.troubleshoot({}).then(
+      (view) => alive && setReport(view),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, [api, session]);
+  return (
+    <section className="troubleshooter" aria-labelledby="troubleshoot-heading">
+      <h2 id="troubleshoot-heading">Your setup</h2>
+      {report === null ? (
+        <p className="muted">Checking…</p>
+      ) : (
+        <>
+          <p className="troubleshoot-summary" data-verdict={report.verdict}>
+            <Icon name={report.verdict === 'ok' ? 'check' : 'alert'} /> {report.summary}
+          </p>
+          <ul className="checks" aria-label="Checks">
+            {report.checks.map((c) => (
+              <li key={c.id} className="check" data-status={c.status} data-check={c.id}>
+                <Icon name={c.status === 'ok' ? 'check' : c.status === 'skipped' ? 'close' : 'alert'} />
+                <div className="check-body">
+                  <p className="check-title">
+                    <span className="visually-hidden">{CHECK_WORD[c.status]}: </span>
+                    {c.title}
+                  </p>
+                  <p className="check-text">{c.text}</p>
+                  <p className="check-detail mono">{c.detail}</p>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <ActionGroup label="Troubleshooter" className="list-actions">
+        <ActionButton label="Check again" action="troubleshoot" variant="quiet" icon="undo" onPress={check} />
+      </ActionGroup>
+    </section>
+  );
+}
+
 export function HealthScreen() {
   const { state } = useDeskContext();
   const { cti } = state;
@@ -93,6 +162,8 @@ export function HealthScreen() {
         <strong>{cti.overall === 'up' ? 'Up' : cti.overall === 'degraded' ? 'Degraded' : 'Down'}</strong> ·{' '}
         {cti.nodes.length} {cti.nodes.length === 1 ? 'address' : 'addresses'}
       </p>
+      <Troubleshooter />
+      <h2 className="section-heading">Links to the phone system</h2>
       <div className="node-list">
         {cti.nodes.map((node) => (
           <NodeCard key={`${node.index}:${node.address}`} node={node} now={now} />

@@ -17,6 +17,7 @@ const OUTCOME_LABEL: Readonly<Record<HistoryEntryView['outcome'], string>> = {
   missed: 'Missed',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  declined: 'Declined',
 };
 
 type Filter = 'all' | 'missed';

@@ -1,11 +1,13 @@
-// Lines: pick the line appearance (a line on one of your phones) to control. Choosing one
-// calls desk.selectLine; one that cannot be controlled says why, in plain words. Phones are
-// named as their owner knows them (description, model), never by device name; partitions and
-// device names stay in a tooltip (docs/ui.md §8).
+// Lines: the user's line appearances (a line on one of their phones). Calls on every line are
+// shown; this screen chooses the line to dial from — the default, remembered by the host.
+// Choosing one calls desk.selectLine; one that cannot be controlled says why, in plain words.
+// Phones are named as their owner knows them (description, model), never by device name;
+// partitions and device names stay in a tooltip (docs/ui.md §8).
 import { useId } from 'react';
 import type { DeskStateView, LineAppearanceView } from '../../../common/src/api/views.js';
 import { useDeskContext } from '../app/desk-context.js';
 import { Icon } from '../components/Icon.js';
+import { NoAccess } from '../components/NoAccess.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { phoneName, plainLineReason } from '../lib/plain.js';
 
@@ -32,6 +34,8 @@ function LineOption({
   const detailsId = useId();
   const unavailable = !line.controllable;
   const reason = unavailable ? plainLineReason(line, user) : undefined;
+  // Left out by the gateway's limit of watched lines (users.maxMonitorsPerUser).
+  const unwatched = !unavailable && line.watched === false;
   const shared =
     line.shared && line.sharedWith.length > 0
       ? `Shared line: also on ${line.sharedWith.length === 1 ? 'another phone' : `${line.sharedWith.length} other phones`}`
@@ -39,11 +43,13 @@ function LineOption({
         ? 'Shared line'
         : undefined;
   const choose = async (): Promise<void> => {
-    if (unavailable || selected) return;
+    if (unavailable) return;
+    // The line already chosen: back to the calls.
+    if (selected) return nav.go('calls', { focus: 'heading' });
     const result = await run((a) => a.desk.selectLine({ lineId: line.id }), 'choose this line');
     if (result.ok) nav.go('calls', { focus: 'heading' });
   };
-  const hasDetails = shared !== undefined || reason !== undefined;
+  const hasDetails = shared !== undefined || reason !== undefined || unwatched;
   return (
     <li
       className="line-item"
@@ -73,7 +79,7 @@ function LineOption({
           {selected ? (
             <span className="line-selected" aria-hidden="true">
               <Icon name="check" />
-              Controlling
+              Dial from here
             </span>
           ) : null}
         </span>
@@ -92,6 +98,13 @@ function LineOption({
               {reason.text}
             </span>
           )}
+          {unwatched ? (
+            <span className="line-reason">
+              {shared !== undefined ? <span className="visually-hidden">. </span> : null}
+              Its calls are not shown: you have more lines than this gateway watches. Choose it to dial from
+              to see them.
+            </span>
+          ) : null}
         </p>
       ) : null}
     </li>
@@ -100,27 +113,33 @@ function LineOption({
 
 export function LinesScreen() {
   const { state } = useDeskContext();
-  const { user } = state;
+  const { user, access } = state;
+  const usable = state.lines.filter((l) => l.controllable).length;
   return (
     <section className="screen" aria-labelledby="screen-heading">
       <ScreenHeading>Lines</ScreenHeading>
-      {user === null ? (
-        <p className="muted">No user is set yet: enter your user ID in Settings.</p>
-      ) : (
+      {user === null ? null : (
         <p className="muted">
           {user.displayName} ({user.userId})
         </p>
       )}
-      {user !== null && user.licence === null ? (
-        <div className="callout callout-warn" role="note">
-          <p>
-            You have no licence to control phones from Deskline, so none of your lines can be chosen. Ask your
-            administrator to assign one.
-          </p>
-        </div>
-      ) : null}
+      {access !== undefined ? (
+        <NoAccess access={access} />
+      ) : user === null ? (
+        <p className="muted">No user is set yet: enter your user ID in Settings.</p>
+      ) : (
+        <p className="hint lines-intro">
+          {usable > 1
+            ? 'Calls on all your lines show on Calls. Choose the line you dial from: Deskline remembers it.'
+            : 'Calls on your line show on Calls, and you dial from it.'}
+        </p>
+      )}
       {state.lines.length === 0 ? (
-        <p className="empty">No lines found for you. Ask your administrator which phones you may control.</p>
+        access === undefined ? (
+          <p className="empty">
+            No lines found for you. Ask your administrator which phones you may control.
+          </p>
+        ) : null
       ) : (
         <ul className="line-list" aria-label="Your lines">
           {state.lines.map((line) => (

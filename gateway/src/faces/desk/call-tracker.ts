@@ -2,7 +2,7 @@
 // §15 call control events). Pure: events in, state and notable changes out; the desk API and
 // the tests drive it the same way.
 import type { CstaEvent, ConnectionID, DeviceRef } from '../../csta/index.js';
-import type { CallState, CallView, PartyView } from '../../../../common/src/api/views.js';
+import type { ActionAvailability, CallState, CallView, PartyView } from '../../../../common/src/api/views.js';
 
 export interface PartyInfo {
   number: string;
@@ -33,6 +33,11 @@ export interface TrackedCall {
   heldByRemote: boolean;
   /** Was it ever connected (for history: answered vs missed/cancelled). */
   everConnected: boolean;
+  /** Our device set up the conference (ECMA-269 §17.2.4 conferencingDevice): only the controller
+   *  may drop other parties (docs/robustness.md §5). */
+  controller: boolean;
+  /** The user declined it while it rang (ClearConnection of our alerting connection). */
+  declined: boolean;
 }
 
 export type CallChange =
@@ -122,6 +127,8 @@ export class CallTracker {
       cause: undefined,
       heldByRemote: false,
       everConnected: false,
+      controller: false,
+      declined: false,
     };
     this.calls.set(callId, call);
     return call;
@@ -200,6 +207,12 @@ export class CallTracker {
               callerId === undefined ? UNKNOWN : this.describe(callerId),
               now,
             );
+          // Our phone rings: the call comes to us, whatever an earlier event of another phone
+          // (another appearance of a shared line ringing first) made of it.
+          if (!call.everConnected) {
+            call.direction = 'inbound';
+            if (callerId !== undefined) call.remote = this.describe(callerId);
+          }
           this.setState(call, 'ringing', event.cause, now);
           if (callerId !== undefined) this.party(call, callerId, 'connected');
           changes.push({ kind: 'ringing', call });
@@ -214,9 +227,14 @@ export class CallTracker {
               alerting === undefined ? UNKNOWN : this.describe(alerting),
               now,
             );
-          if (call.state !== 'connected' && call.state !== 'held')
-            this.setState(call, 'alerting', event.cause, now);
-          if (alerting !== undefined && (call.remote.number === '' || call.conference === false))
+          // Another phone ringing: the far end of our call (we are dialling), or another
+          // appearance of a shared line ringing beside ours — which changes nothing of ours.
+          if (call.state === 'initiated') this.setState(call, 'alerting', event.cause, now);
+          if (
+            alerting !== undefined &&
+            call.direction === 'outbound' &&
+            (call.remote.number === '' || call.conference === false)
+          )
             call.remote = this.describe(alerting);
           this.party(call, alerting, 'alerting');
           touch(call);
@@ -368,6 +386,8 @@ export class CallTracker {
         );
         const keep = primary ?? secondary;
         if (keep === undefined) break;
+        if (refId(event.conferencingDevice) === this.ownDevice || secondary?.controller === true)
+          keep.controller = true;
         if (secondary !== undefined && secondary !== keep) {
           this.calls.delete(secondary.callId);
           if (secondary.everConnected && keep.connectedAt === undefined)
@@ -394,6 +414,24 @@ export class CallTracker {
     return changes;
   }
 
+  /** A name found for `number` after the call was first seen (a directory lookup): shown
+   *  wherever the number has none yet. Returns whether anything changed. */
+  applyName(number: string, display: string): boolean {
+    let changed = false;
+    for (const call of this.calls.values()) {
+      if (call.remote.number === number && call.remote.display === undefined) {
+        call.remote = { number, display };
+        changed = true;
+      }
+      for (const party of call.parties.values())
+        if (party.number === number && party.display === undefined) {
+          party.display = display;
+          changed = true;
+        }
+    }
+    return changed;
+  }
+
   private rename(call: TrackedCall, newId: string): void {
     this.calls.delete(call.callId);
     for (const other of this.calls.values())
@@ -403,12 +441,39 @@ export class CallTracker {
   }
 }
 
+/** What the desk adds to a call's view beyond the tracker's facts. */
+export interface CallViewExtras {
+  /** The line appearance it is on. */
+  lineId?: string;
+  /** The call two-call actions pair it with. */
+  pairedWith?: string;
+}
+
+const DROP_NOT_CONTROLLER = 'Only the person who set up the conference can remove someone from it';
+
+/** Whether one party of a conference can be dropped (ClearConnection of its connection, allowed
+ *  only to the conference controller: docs/robustness.md §5). */
+function dropAvailability(call: TrackedCall): ActionAvailability | undefined {
+  if (!call.conference) return undefined;
+  if (!call.controller) return { enabled: false, reason: DROP_NOT_CONTROLLER };
+  if (call.state !== 'connected' && call.state !== 'held')
+    return { enabled: false, reason: 'Only a connected conference can have someone removed' };
+  return { enabled: true };
+}
+
 /** The view of one call; `actions` are filled by call-actions.ts. */
-export function callViewOf(call: TrackedCall, actions: CallView['actions']): CallView {
+export function callViewOf(
+  call: TrackedCall,
+  actions: CallView['actions'],
+  extras: CallViewExtras = {},
+): CallView {
+  const drop = dropAvailability(call);
   const parties: PartyView[] = [...call.parties.values()].map((p) => ({
     number: p.number,
     ...(p.display === undefined ? {} : { display: p.display }),
     state: p.state,
+    id: p.deviceId,
+    ...(drop === undefined ? {} : { drop: p.state === 'connected' || p.state === 'held' ? drop : noDrop(p) }),
   }));
   const view: CallView = {
     callId: call.callId,
@@ -427,5 +492,14 @@ export function callViewOf(call: TrackedCall, actions: CallView['actions']): Cal
   if (call.connectedAt !== undefined) view.connectedAt = call.connectedAt;
   if (call.endedAt !== undefined) view.endedAt = call.endedAt;
   if (call.cause !== undefined) view.cause = call.cause;
+  if (extras.lineId !== undefined) view.lineId = extras.lineId;
+  if (extras.pairedWith !== undefined) view.pairedWith = extras.pairedWith;
+  if (call.conference) view.controller = call.controller;
+  if (call.declined) view.declined = true;
   return view;
 }
+
+const noDrop = (party: TrackedParty): ActionAvailability => ({
+  enabled: false,
+  reason: party.state === 'alerting' ? 'They have not answered yet' : 'They are no longer in the call',
+});

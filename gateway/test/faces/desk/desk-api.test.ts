@@ -33,7 +33,19 @@ describe('desk API on the demo cluster', () => {
     const grace = gateway.desk('grace').getState();
     const lab = grace.lines.find((l) => l.deviceName === 'SEP00AABB000017');
     expect(lab?.controllable).toBe(false);
-    expect(lab?.notControllableReason).toMatch(/CTI control is not allowed/);
+    // Plain words for the user; the device and the setting only in the administrator's detail.
+    expect(lab?.notControllableReason).toBe(
+      'Your administrator has not allowed this phone to be controlled from a computer',
+    );
+    expect(lab?.unavailable).toEqual({
+      code: 'ctiControlDisallowed',
+      detail: '"Allow Control of Device from CTI" is off on SEP00AABB000017',
+    });
+    expect(grace.access).toBeUndefined();
+    const frank = gateway.desk('frank').getState();
+    expect(frank.access?.code).toBe('notLicensed');
+    expect(frank.lines.every((l) => l.unavailable?.code === 'notLicensed' && !l.controllable)).toBe(true);
+    expect(gateway.desk('nobody').getState().access?.code).toBe('unknownUser');
     expect(gateway.health().cti.nodes.every((n) => n.state === 'up')).toBe(true);
   });
 
