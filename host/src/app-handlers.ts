@@ -26,6 +26,10 @@ export function createAppHandlers({ settings, history, hideWindow }: AppHandlerD
       unwrap(await history.clear());
       return { ok: true } as const;
     },
+    'app.historySeen': async () => {
+      unwrap(await history.markSeen());
+      return { unseenMissed: history.unseenMissed() };
+    },
     'app.setFavourites': async ({ favourites }) => unwrap(await settings.update({ favourites })),
     'app.recentNumbers': () => history.recentNumbers(),
     'app.hideWindow': () => {

@@ -33,7 +33,10 @@ export interface AppLog {
 }
 
 /** The app's logger writing to rotated files in `dir` (created 0700). */
-export function openAppLog(dir: string, options: { level?: LogLevel; rotateSize?: string } = {}): AppLog {
+export function openAppLog(
+  dir: string,
+  options: { level?: LogLevel; rotateSize?: string; /** Also to stdout (development). */ tee?: boolean } = {},
+): AppLog {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // In logrotate mode the generator's only argument is the rotation index (null: current file).
   const stream: RotatingFileStream = createStream(

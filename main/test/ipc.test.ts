@@ -52,6 +52,7 @@ function handlers(overrides: Partial<MethodHandlers> = {}): {
     'app.updateSettings': () => settings,
     'app.listHistory': () => [],
     'app.clearHistory': () => ({ ok: true }),
+    'app.historySeen': () => ({ unseenMissed: 0 }),
     'app.setFavourites': () => settings,
     'app.recentNumbers': () => [],
     'app.hideWindow': () => ({ ok: true }),

@@ -111,6 +111,7 @@ function mainSide(
     'app.updateSettings': () => SETTINGS,
     'app.listHistory': () => [],
     'app.clearHistory': () => ({ ok: true }),
+    'app.historySeen': () => ({ unseenMissed: 0 }),
     'app.setFavourites': () => SETTINGS,
     'app.recentNumbers': () => ['2002'],
     'app.hideWindow': () => ({ ok: true }),

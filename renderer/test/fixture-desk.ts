@@ -623,6 +623,9 @@ export function createFixtureDesk(
       emit('app.history', history);
       return ok;
     },
+    // The fixture keeps no "seen" state of its own (the renderer's badge logic is tested
+    // against the history it is given).
+    'app.historySeen': () => ({ unseenMissed: 0 }),
     'app.setFavourites': ({ favourites }) => {
       settings = { ...settings, favourites };
       emit('app.settings', settings);

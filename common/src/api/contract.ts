@@ -82,6 +82,12 @@ export const methods = {
     response: z.array(HistoryEntryView),
   },
   'app.clearHistory': { request: Empty, response: Ok },
+  /** The user has seen the history: missed calls until now are no longer "new" (the badge on
+   *  the tray and the History tab clears). Answers how many stay unseen (0 unless one arrived). */
+  'app.historySeen': {
+    request: Empty,
+    response: z.object({ unseenMissed: z.number().int().min(0) }),
+  },
   'app.setFavourites': {
     request: z.object({ favourites: z.array(FavouriteView).max(50) }).strict(),
     response: SettingsView,
@@ -102,6 +108,8 @@ export const events = {
   'app.navigate': z.object({
     screen: z.enum(['dial', 'calls', 'lines', 'health', 'settings', 'history']),
     number: z.string().optional(),
+    /** The call to bring into view (a click on a ringing call's notification). */
+    callId: z.string().max(128).optional(),
   }),
 } as const;
 

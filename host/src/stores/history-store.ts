@@ -53,11 +53,15 @@ const FAILURE_CAUSES = new Set([
 interface HistoryDocument {
   version: 1;
   entries: HistoryEntryView[];
+  /** When the user last saw the history (epoch ms): missed calls after it are "not yet seen"
+   *  (the tray's and the History tab's badge). Absent from files written before it existed. */
+  seenAt?: number;
 }
 
 const HistoryDocumentSchema: z.ZodType<HistoryDocument> = z.object({
   version: z.literal(1),
   entries: z.array(HistoryEntryView),
+  seenAt: z.number().int().min(0).optional(),
 });
 
 /** What is remembered of a live call between snapshots. */
@@ -88,6 +92,7 @@ export class HistoryStore {
   private readonly listeners = new Set<HistoryChangeListener>();
   private lastSave: Promise<Result<void>> = Promise.resolve(ok(undefined));
   private disposed = false;
+  private seenAt: number;
 
   private constructor(
     private readonly file: AtomicJsonFile<HistoryDocument>,
@@ -96,8 +101,10 @@ export class HistoryStore {
     private readonly limit: number,
     entries: HistoryEntryView[],
     readonly loadedFrom: LoadSource,
+    seenAt: number,
   ) {
     this.entries = entries.slice(-limit);
+    this.seenAt = seenAt;
   }
 
   static async open(options: HistoryStoreOptions): Promise<HistoryStore> {
@@ -117,6 +124,7 @@ export class HistoryStore {
       options.limit ?? HISTORY_LIMIT,
       loaded.value?.entries ?? [],
       loaded.source,
+      loaded.value?.seenAt ?? 0,
     );
   }
 
@@ -190,6 +198,29 @@ export class HistoryStore {
     return ok(undefined);
   }
 
+  /** Missed calls that started after the user last saw the history. */
+  unseenMissed(): number {
+    let count = 0;
+    for (const entry of this.entries) if (entry.outcome === 'missed' && entry.startedAt > this.seenAt) count += 1;
+    return count;
+  }
+
+  /** The user has seen the history (the app.historySeen method): the missed-call badge clears.
+   *  Saved with the entries; listeners hear it like any change. */
+  async markSeen(at = this.clock.now()): Promise<Result<void>> {
+    if (this.disposed) return err(new DesklineError(ErrorCode.Disposed, 'history store disposed'));
+    if (at <= this.seenAt) return ok(undefined);
+    const previous = this.seenAt;
+    this.seenAt = at;
+    const saved = await this.persist();
+    if (!saved.ok) {
+      this.seenAt = previous;
+      return saved;
+    }
+    this.emit();
+    return ok(undefined);
+  }
+
   onChange(listener: HistoryChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -241,7 +272,7 @@ export class HistoryStore {
   }
 
   private persist(): Promise<Result<void>> {
-    return this.file.save({ version: 1, entries: this.entries.slice() });
+    return this.file.save({ version: 1, entries: this.entries.slice(), seenAt: this.seenAt });
   }
 
   private emit(): void {

@@ -88,6 +88,7 @@ export function testHandlers(overrides: Partial<MethodHandlers> = {}): MethodHan
     'app.updateSettings': () => SETTINGS,
     'app.listHistory': () => [],
     'app.clearHistory': () => ok,
+    'app.historySeen': () => ({ unseenMissed: 0 }),
     'app.setFavourites': () => SETTINGS,
     'app.recentNumbers': () => [],
     'app.hideWindow': () => ok,
