@@ -706,6 +706,7 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, stores: St
           userId: engine.userId,
           nodes: engine.addresses.length,
           addresses: [...engine.addresses],
+          ...(engine.adminUrl === undefined ? {} : { adminUrl: engine.adminUrl }),
         });
       })
       .catch((error: unknown) => {
@@ -919,7 +920,7 @@ function createUpdates(parts: Parts, ui: Popup, desk: DeskProxy, trayParts: Tray
     port = electronUpdaterPort(autoUpdater, logger.child({ component: 'updates' }));
   }
   let announced: string | undefined;
-  return new UpdateController({
+  const controller = new UpdateController({
     port,
     policy,
     clock,
@@ -940,6 +941,8 @@ function createUpdates(parts: Parts, ui: Popup, desk: DeskProxy, trayParts: Tray
       }
     },
   });
+  events.emit('update.status', { state: controller.status.state });
+  return controller;
 }
 
 /** The password's cipher: the OS keychain through safeStorage when it is available. */

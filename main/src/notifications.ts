@@ -56,14 +56,16 @@ export function parseToastArguments(args: string): ToastActivation | undefined {
 /** XML 1.0 §2.4 (character data) and §3.3.3 (attribute values): &, <, > and quotes escaped;
  *  characters XML cannot carry at all are dropped (a caller's name is not ours to trust). */
 export function escapeXml(text: string): string {
-  return text
-    // XML 1.0 §2.2 Char: tab, LF, CR and U+0020 upwards (surrogates and U+FFFE/F excluded).
-    .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    text
+      // XML 1.0 §2.2 Char: tab, LF, CR and U+0020 upwards (surrogates and U+FFFE/F excluded).
+      .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 /** The Windows toast of a ringing call (Toast XML schema: toast scenario="incomingCall",
