@@ -125,7 +125,7 @@ describe('incomingCallNotification', () => {
     const all = (element: XmlElement): XmlElement[] => [element, ...(element.children ?? []).flatMap(all)];
     expect(all(parsed.value).filter((element) => element.name === 'action')).toHaveLength(2);
     const title = all(parsed.value).find((element) => element.name === 'text')?.text;
-    expect(title).toBe(`Call from ${hostile.replace(/[\u0000\u0007]/g, '')} (2002)`);
+    expect(title).toBe(`Call from ${hostile.replaceAll('\u0000', '').replaceAll('\u0007', '')} (2002)`);
     expect(escapeXml('a\u0001b<')).toBe('ab&lt;');
   });
 
