@@ -75,7 +75,13 @@ import {
   secureWebPreferences,
   senderPolicy,
 } from './security.js';
-import { buildTrayMenu, toMenuTemplate, type Screen } from './tray-menu.js';
+import {
+  buildTrayMenu,
+  toMenuTemplate,
+  type MenuItemModel,
+  type Screen,
+  type TrayAction,
+} from './tray-menu.js';
 import { isLive, trayIconFor } from './tray-icon.js';
 
 /** Link schemes Deskline handles (also declared in electron-builder.yml `protocols`). */
@@ -95,9 +101,20 @@ const events = new AppEventLog(() => clock.now());
 const e2e = process.env['DESKLINE_E2E'] === '1';
 /** `--demo` (npm start, the e2e tests): the embedded simulator whatever addresses the settings hold. */
 const forceDemo = process.argv.includes(DEMO_ARG);
+/** What the end-to-end tests reach in this process (DESKLINE_E2E=1 only): the OS's side of the
+ *  tray menu, notifications and global shortcuts, which Playwright cannot click or press. Each
+ *  does exactly what the OS's click or key press does (e2e/app.electron.ts). */
+interface E2eHooks {
+  trayMenu?: () => MenuItemModel[];
+  clickTrayItem?: (id: string) => boolean;
+  notifications: Notification[];
+  pressShortcut?: (which: 'show' | 'dial') => boolean;
+}
+const e2eHooks: E2eHooks = { notifications: [] };
 if (e2e) {
   // Playwright's electronApp.evaluate() runs in this process and waits on these (e2e/app.electron.ts).
   (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents = events;
+  (globalThis as { desklineE2E?: E2eHooks }).desklineE2E = e2eHooks;
 }
 
 // ------------------------------------------------------------------ before ready
@@ -483,21 +500,31 @@ function createTray(
   tray.setToolTip(initialIcon.tooltip);
   let trayTimer: TimerHandle | undefined;
   let lastIconFile = initialIcon.file;
-  const buildMenu = (): Menu =>
-    Menu.buildFromTemplate(
-      toMenuTemplate(
-        buildTrayMenu({
-          desk: desk.state,
-          favourites: settings.get().favourites,
-          recentNumbers: history.recentNumbers(),
-          missed: history.unseenMissed(),
-          ...trayUpdate(updateStatus(), desk),
-        }),
-        (action) => {
-          void actions.dispatch(action);
-        },
-      ),
-    );
+  const model = (): MenuItemModel[] =>
+    buildTrayMenu({
+      desk: desk.state,
+      favourites: settings.get().favourites,
+      recentNumbers: history.recentNumbers(),
+      missed: history.unseenMissed(),
+      ...trayUpdate(updateStatus(), desk),
+    });
+  const dispatch = (action: TrayAction): void => {
+    void actions.dispatch(action);
+  };
+  const buildMenu = (): Menu => Menu.buildFromTemplate(toMenuTemplate(model(), dispatch));
+  if (e2e) {
+    e2eHooks.trayMenu = model;
+    e2eHooks.clickTrayItem = (id) => {
+      const walk = (items: readonly MenuItemModel[]): MenuItemModel | undefined =>
+        items
+          .map((entry) => (entry.id === id ? entry : walk(entry.submenu ?? [])))
+          .find((entry) => entry !== undefined);
+      const entry = walk(model());
+      if (entry?.action === undefined || !entry.enabled) return false;
+      dispatch(entry.action);
+      return true;
+    };
+  }
   const refreshTray = (): void => {
     if (trayTimer !== undefined) return;
     trayTimer = clock.setTimeout(() => {
@@ -553,6 +580,7 @@ function createNotifier({ logger }: Parts, ui: Popup, actions: Actions): Incomin
       if (model.toastXml === undefined) notification.on('click', handlers.onClick);
       notification.on('failed', (_event, error) => logger.warn({ err: error }, 'notification failed'));
       notification.show();
+      if (e2e) e2eHooks.notifications.push(notification);
       events.emit('notification.shown', {
         callId: model.callId,
         title: model.title,
@@ -623,16 +651,27 @@ function createShortcutAndLoginItem({ paths }: Parts, ui: Popup, actions: Action
         `The shortcut ${accelerator} is taken by another application: choose another in Settings`,
       );
   };
-  const applyShortcuts = (view: Pick<SettingsView, 'globalShortcut' | 'dialShortcut'>): void => {
-    apply('show', view.globalShortcut, () => {
+  const run = {
+    show: (): void => {
       events.emit('shortcut.pressed', { which: 'show' });
       ui.popup.show();
-    });
-    apply('dial', view.dialShortcut ?? '', () => {
+    },
+    dial: (): void => {
       events.emit('shortcut.pressed', { which: 'dial' });
       void actions.dialSelectionOrClipboard();
-    });
+    },
   };
+  const applyShortcuts = (view: Pick<SettingsView, 'globalShortcut' | 'dialShortcut'>): void => {
+    apply('show', view.globalShortcut, run.show);
+    apply('dial', view.dialShortcut ?? '', run.dial);
+  };
+  if (e2e)
+    e2eHooks.pressShortcut = (which) => {
+      // Only a shortcut the OS accepted can be pressed.
+      if (!registered.has(which)) return false;
+      run[which]();
+      return true;
+    };
   const applyLoginItem = async (enabled: boolean): Promise<void> => {
     if (process.platform === 'linux') {
       const path = autostartPath(process.env, homedir());
