@@ -201,7 +201,8 @@ export class HistoryStore {
   /** Missed calls that started after the user last saw the history. */
   unseenMissed(): number {
     let count = 0;
-    for (const entry of this.entries) if (entry.outcome === 'missed' && entry.startedAt > this.seenAt) count += 1;
+    for (const entry of this.entries)
+      if (entry.outcome === 'missed' && entry.startedAt > this.seenAt) count += 1;
     return count;
   }
 
