@@ -185,6 +185,32 @@ describe('HistoryStore: entries from desk.state transitions', () => {
     expect(changes).toEqual([1, 2]);
   });
 
+  it('missed calls stay "not yet seen" until markSeen, across a restart', async () => {
+    const store = await open();
+    const changes: number[] = [];
+    store.onChange(() => changes.push(store.unseenMissed()));
+    play(store, [[call('m1', 'inbound', 'ringing', { startedAt: clock.now() })], []]);
+    play(store, [
+      [call('a1', 'inbound', 'connected', { startedAt: clock.now(), connectedAt: clock.now() })],
+      [],
+    ]);
+    expect(store.unseenMissed()).toBe(1);
+    expect((await store.markSeen()).ok).toBe(true);
+    expect(store.unseenMissed()).toBe(0);
+    // A later missed call is new again; seeing an older moment changes nothing.
+    clock.advance(1_000);
+    play(store, [[call('m2', 'inbound', 'ringing', { startedAt: clock.now() })], []]);
+    expect(store.unseenMissed()).toBe(1);
+    expect((await store.markSeen(Date.UTC(2020, 0, 1))).ok).toBe(true);
+    expect(store.unseenMissed()).toBe(1);
+    expect(changes).toEqual([1, 1, 0, 1]);
+    await store.flush();
+    await store.dispose();
+    const again = await open();
+    expect(again.unseenMissed()).toBe(1);
+    await again.dispose();
+  });
+
   it('a clear that cannot be saved keeps the history', async () => {
     const fs = new FaultyFs();
     const store = await open({ fs });
