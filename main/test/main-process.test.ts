@@ -5,18 +5,16 @@
 // tray, quit. This covers main.ts's wiring, which the pure-module tests cannot.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInThisContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READY_CHANNEL, channelOf, type Envelope } from '../../common/src/api/contract.js';
 import type { DeskStateView, LineAppearanceView, SettingsView } from '../../common/src/api/views.js';
-import { buildMain } from '../../scripts/build.mjs';
 import type { AppEvent, AppEventLog } from '../src/app-events.js';
-import { FakeWebContents, createFakeElectron, type FakeMenu } from './support/fake-electron.js';
+import { FakeWebContents, type FakeMenu, type createFakeElectron } from './support/fake-electron.js';
+import { forgetMain, runMain } from './support/run-main.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,38 +65,12 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'deskline-main-bundle-'));
   userData = await mkdtemp(join(tmpdir(), 'deskline-main-userdata-'));
   configHome = await mkdtemp(join(tmpdir(), 'deskline-main-xdg-'));
-  process.env['DESKLINE_BUILD_QUIET'] = '1';
-  await buildMain({ outDir });
-  process.env['DESKLINE_E2E'] = '1';
   process.env['DESKLINE_USER_DATA'] = userData;
   process.env['XDG_CONFIG_HOME'] = configHome;
-  fake = createFakeElectron({ appPath: root, isPackaged: true });
   // Packaged, main loads tray icons from resources/tray; the sources stand in for resources/.
-  // (Electron defines it read-only on its process; plain Node has none, so it is defined here.)
-  Object.defineProperty(process, 'resourcesPath', { value: join(root, 'build'), configurable: true });
-  const bundlePath = join(outDir, 'main.cjs');
-  const source = await readFile(bundlePath, 'utf8');
-  const realRequire = createRequire(bundlePath);
-  const wrapped = runInThisContext(
-    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-    { filename: bundlePath },
-  ) as (
-    exports: unknown,
-    require: (name: string) => unknown,
-    module: { exports: unknown },
-    filename: string,
-    dirname: string,
-  ) => void;
-  const module = { exports: {} };
-  wrapped(
-    module.exports,
-    (name) => (name === 'electron' ? fake.electron : realRequire(name)),
-    module,
-    bundlePath,
-    outDir,
-  );
-  events = (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents as AppEventLog;
-  expect(events).toBeDefined();
+  const running = await runMain({ root, outDir, isPackaged: true, resourcesPath: join(root, 'build') });
+  fake = running.fake;
+  events = running.events;
   fake.app.becomeReady();
   await waitFor('engine.started');
 }, 60_000);
@@ -108,8 +80,7 @@ afterAll(async () => {
     fake.app.quit();
     await until(() => fake.app.exitCode !== undefined, 'exit').catch(() => undefined);
   }
-  delete (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents;
-  Reflect.deleteProperty(process, 'resourcesPath');
+  forgetMain();
   process.env = savedEnv;
   await rm(outDir, { recursive: true, force: true });
   await rm(userData, { recursive: true, force: true });
