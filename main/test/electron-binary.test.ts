@@ -1,10 +1,15 @@
 // First run (docs/desktop.md "First run"): locating the Electron binary, and getting it with
-// Electron's own installer when it is missing. The offline path runs the REAL installer
-// (node_modules/electron/install.js → @electron/get) in a copy of the electron package,
-// pointed at a mirror on a loopback port where nothing listens: the same failure as a machine
-// without network, on any machine. The success path uses an injected installer port.
+// Electron's own installer when it is missing. Both outcomes run the REAL installer
+// (node_modules/electron/install.js → @electron/get → @electron-internal/extract-zip) in a copy of
+// the electron package: ONLINE against a mirror on 127.0.0.1 serving a zip and its
+// SHASUMS256.txt, OFFLINE against a mirror on a loopback port where nothing listens — the same
+// failure as a machine without network, on any machine. The decisions around it (Node floor,
+// override, an installer that lies) use an injected installer port.
 import { spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { crc32 } from 'node:zlib';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,6 +78,40 @@ async function offlineEnv(cache: string): Promise<ElectronEnv> {
     electron_config_cache: cache,
     ELECTRON_GET_NO_PROGRESS: '1',
   };
+}
+
+/** A zip (PKWARE APPNOTE 6.3.10 §4.3: local header, data, central directory, end record) holding
+ *  one stored file, marked executable (Unix mode in the external attributes, made-by = Unix). */
+function zipOne(name: string, data: Buffer): Buffer {
+  const file = Buffer.from(name);
+  const crc = crc32(data);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(0x21, 12); // 1980-01-01
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(file.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE((3 << 8) | 20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(0x21, 14);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(file.length, 28);
+  central.writeUInt32LE((0o100755 << 16) >>> 0, 38);
+  central.writeUInt32LE(0, 42);
+  const centralOffset = local.length + file.length + data.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + file.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
 }
 
 describe('locateElectron (never downloads)', () => {
@@ -208,6 +247,50 @@ describe('ensureElectron (first run: Electron’s own installer)', () => {
     });
     expect(result).toMatchObject({ ok: false, installerRan: false });
   });
+
+  it('ONLINE: the real installer downloads from a mirror, checks the checksum, extracts, and the binary is found', async () => {
+    const electronDir = await electronPackageCopy(dir);
+    const { version } = JSON.parse(await readFile(join(electronDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const zipName = `electron-v${version}-${process.platform}-${process.arch}.zip`;
+    const binary = process.platform === 'win32' ? 'electron.exe' : 'electron';
+    const zip = zipOne(binary, Buffer.from('#!/bin/sh\necho "a stand-in for Electron"\n'));
+    const sha256 = createHash('sha256').update(zip).digest('hex');
+    const requests: string[] = [];
+    // Electron's mirror layout: <mirror>v<version>/<file>, SHASUMS256.txt beside the zips.
+    const mirror = createHttpServer((request, response) => {
+      requests.push(request.url ?? '');
+      if (request.url === `/v${version}/${zipName}`) response.end(zip);
+      else if (request.url === `/v${version}/SHASUMS256.txt`) response.end(`${sha256} *${zipName}\n`);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = mirror.address() as { port: number };
+      const env = {
+        ...(await offlineEnv(join(dir, 'cache'))),
+        ELECTRON_MIRROR: `http://127.0.0.1:${address.port}/`,
+        // The package's checksums.json knows only the real zips: take the mirror's SHASUMS256.txt.
+        electron_use_remote_checksums: '1',
+      };
+      const result = await ensureElectron({ electronDir, env, nodeVersion: DESKTOP_NODE_MIN });
+      expect(result).toEqual({ ok: true, installed: true, path: join(electronDir, 'dist', binary) });
+      expect(requests).toEqual(
+        expect.arrayContaining([`/v${version}/${zipName}`, `/v${version}/SHASUMS256.txt`]),
+      );
+      expect(await readFile(join(electronDir, 'path.txt'), 'utf8')).toBe(binary);
+      // A second start finds it without asking the mirror.
+      const count = requests.length;
+      expect(await ensureElectron({ electronDir, env, nodeVersion: DESKTOP_NODE_MIN })).toMatchObject({
+        ok: true,
+        installed: false,
+      });
+      expect(requests).toHaveLength(count);
+    } finally {
+      await new Promise((resolve) => mirror.close(resolve));
+    }
+  }, 60_000);
 
   it('OFFLINE: the real installer runs, fails, and the outcome is one line pointing at npm run shell', async () => {
     const electronDir = await electronPackageCopy(dir);
