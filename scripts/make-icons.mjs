@@ -4,6 +4,7 @@
 //   build/icon.png                 1024×1024 app icon (electron-builder makes .icns/.ico from it)
 //   build/icons/<N>x<N>.png        16, 32, 48, 64, 128, 256, 512 (Linux hicolor icon set)
 //   build/tray/tray-<state>.png    16×16 tray icons, with @2x (32×32) beside each
+//   build/tray/tray-<state>-missed.png  the same with the red dot of missed calls not yet seen
 // Run: node scripts/make-icons.mjs   (only when the artwork changes; the output is committed)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -46,12 +47,16 @@ function badge(kind) {
   }
 }
 
+/** The missed-call dot: top right, red with a white ring so it reads on the disc and the panel. */
+const MISSED_DOT = '<circle cx="19" cy="5" r="4.6" fill="#dc2626" stroke="#fff" stroke-width="1.4"/>';
+
 /** A tray icon: a filled disc (legible on dark and light panels) with the white handset. */
-function traySvg({ fill, badge: kind }) {
+function traySvg({ fill, badge: kind }, missed = false) {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">
   <circle cx="12" cy="12" r="11.5" fill="${fill}"/>
   <g transform="translate(12 12) scale(0.78) translate(-12 -11.5)"><path d="${HANDSET}" fill="#fff"/></g>
   ${badge(kind)}
+  ${missed ? MISSED_DOT : ''}
 </svg>`;
 }
 
@@ -89,8 +94,20 @@ async function main() {
       await writeFile(join(buildDir, 'icons', `${size}x${size}.png`), await render(page, appSvg(), size));
     }
     for (const [state, style] of Object.entries(STATES)) {
-      await writeFile(join(buildDir, 'tray', `tray-${state}.png`), await render(page, traySvg(style), 16));
-      await writeFile(join(buildDir, 'tray', `tray-${state}@2x.png`), await render(page, traySvg(style), 32));
+      for (const [suffix, missed] of [
+        ['', false],
+        ['-missed', true],
+      ]) {
+        const name = `tray-${state}${suffix}`;
+        await writeFile(
+          join(buildDir, 'tray', `${name}.png`),
+          await render(page, traySvg(style, missed), 16),
+        );
+        await writeFile(
+          join(buildDir, 'tray', `${name}@2x.png`),
+          await render(page, traySvg(style, missed), 32),
+        );
+      }
     }
     console.log('icons written to build/');
   } finally {

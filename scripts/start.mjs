@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-// npm start: build, then run the desktop app on the demo cluster (the embedded CTI Manager
-// simulator). Where the Electron binary is missing (it cannot be downloaded on every
-// machine), says so in ONE line, points at the browser shell, and exits non-zero — before
-// building, and without ever triggering Electron's download (scripts/electron-binary.mjs).
+// npm start: get the Electron binary if it is missing (Electron's own installer,
+// scripts/electron-binary.mjs), build, then run the desktop app on the demo cluster (the
+// embedded CTI Manager simulator). When the binary cannot be had — no network, or a Node older
+// than Electron's installer supports — it says so in ONE line that points at the browser
+// shell, and exits 1 before building (docs/desktop.md "First run").
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { locateElectron } from './electron-binary.mjs';
+import { cannotStartLine, ensureElectron } from './electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const electron = locateElectron();
+// On a terminal the "downloading" note is rewritten in place by the outcome, so a failure
+// still leaves exactly one line; elsewhere (CI, a pipe) nothing is printed before it.
+const tty = process.stderr.isTTY === true;
+let noteShown = false;
+const electron = await ensureElectron({
+  onInstalling: () => {
+    if (!tty) return;
+    process.stderr.write("deskline: downloading Electron with Electron's installer (first run)…");
+    noteShown = true;
+  },
+});
+if (noteShown) process.stderr.write('\r\x1b[2K');
 if (!electron.ok) {
-  console.error(
-    `deskline: cannot start the desktop app: ${electron.reason}; open the browser shell instead with: npm run shell`,
-  );
+  console.error(cannotStartLine(electron.reason));
   process.exit(1);
 }
 

@@ -41,6 +41,8 @@ export interface DemoSimulatorOptions {
 /** What a host needs of the running simulator: its nodes' addresses, and a way to stop it. */
 export interface DemoSimulator {
   readonly nodes: ReadonlyArray<{ readonly address: string }>;
+  /** The admin API's base URL, when it was asked for. */
+  readonly adminUrl?: string | undefined;
   dispose(): void | Promise<void>;
 }
 

@@ -31,6 +31,13 @@ export interface ActionDeps {
   /** The text selected in any app (the Linux primary selection); '' where there is none. */
   readSelection(): Promise<string>;
   quit(): void;
+  /** The updater (main's UpdateController); absent where updates are not wired. */
+  updates?: {
+    check(): void;
+    download(): void;
+    /** Why the restart cannot happen now, or undefined when it is under way. */
+    install(): string | undefined;
+  };
   logger: Logger;
 }
 
@@ -39,7 +46,7 @@ export interface Actions {
   /** Dials a parsed link or text; `show` opens the popup on the calls screen once dialled.
    *  True when the call was placed (else the user was told why). */
   dial(target: DialTarget, options?: { show?: boolean }): Promise<boolean>;
-  /** The global shortcut: dial the selected number, else the copied one. */
+  /** The optional dial shortcut: dial the selected number, else the copied one. */
   dialSelectionOrClipboard(): Promise<void>;
 }
 
@@ -158,6 +165,17 @@ export function createActions(deps: ActionDeps): Actions {
           desk['desk.conference']({ heldCallId: action.heldCallId, activeCallId: action.activeCallId }),
         );
         return;
+      case 'checkForUpdates':
+        deps.updates?.check();
+        return;
+      case 'downloadUpdate':
+        deps.updates?.download();
+        return;
+      case 'installUpdate': {
+        const blocker = deps.updates?.install();
+        if (blocker !== undefined) deps.notice('warning', `Not restarted: ${blocker}`);
+        return;
+      }
       case 'quit':
         deps.quit();
         return;

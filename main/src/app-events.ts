@@ -6,6 +6,10 @@
 export type AppEventName =
   | 'app.storesOpened'
   | 'app.trayCreated'
+  | 'app.trayUpdated'
+  | 'notification.shown'
+  | 'shortcut.pressed'
+  | 'update.status'
   | 'app.windowReady'
   | 'engine.started'
   | 'engine.failed'

@@ -126,6 +126,8 @@ export interface Engine {
   userId: string;
   /** The CTI Manager addresses in use (the simulator's in demo mode). */
   addresses: readonly string[];
+  /** Demo mode: the simulator's admin API on 127.0.0.1 (inbound calls on demand). */
+  adminUrl?: string;
   gateway: Gateway;
   desk: DeskApi;
   dispose(): Promise<void>;
@@ -184,7 +186,8 @@ export async function startEngine(options: StartEngineOptions): Promise<Result<E
         nodes: DEMO_NODES,
         host: '127.0.0.1',
         port: 0,
-        adminPort: null,
+        // Loopback, any free port: what makes the demo phone ring (docs/simulator.md §5).
+        adminPort: 0,
       });
       addresses = simulator.nodes.map((node) => node.address);
       logger.info({ addresses }, 'engine: CTI Manager simulator started (demo cluster)');
@@ -219,10 +222,12 @@ export async function startEngine(options: StartEngineOptions): Promise<Result<E
     const desk = gateway.desk(userId);
     const started = { gateway, simulator };
     logger.info({ mode, userId, nodes: addresses.length }, 'engine: started');
+    const adminUrl = simulator?.adminUrl;
     return ok({
       mode,
       userId,
       addresses,
+      ...(adminUrl === undefined ? {} : { adminUrl }),
       gateway,
       desk,
       async dispose() {

@@ -5,10 +5,11 @@
 //
 // Life of the process:
 //   before ready   single-instance lock; privileged app scheme; open-url queue (macOS)
-//   ready          stores → session hardening → app protocol → popup window → IPC → tray
-//                  → notifications → shortcut, login item → engine (simulator in demo mode)
-//                  → pending dial links
+//   ready          log files, fault handler → administrator file → stores → session hardening
+//                  → app protocol → popup window → IPC → tray → notifications → shortcuts,
+//                  login item → updates → engine (simulator in demo mode) → pending dial links
 //   quit           dispose in reverse, flush the stores, with a deadline
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   Tray,
   app,
   clipboard,
+  crashReporter,
   globalShortcut,
   ipcMain,
   nativeImage,
@@ -37,19 +39,32 @@ import { LineKeeper } from '../../host/src/line-keeper.js';
 import { HistoryStore } from '../../host/src/stores/history-store.js';
 import { FileSecretStore, plainCipher, type SecretCipher } from '../../host/src/stores/secret-store.js';
 import { SettingsStore, type SettingsField } from '../../host/src/stores/settings-store.js';
-import { systemClock, type TimerHandle, createPinoLogger, type Logger } from '../../gateway/src/index.js';
+import { systemClock, type TimerHandle, type Logger } from '../../gateway/src/index.js';
 import { createActions, type Actions } from './actions.js';
+import {
+  effectivePassword,
+  effectiveSettings,
+  loadAdminFile,
+  lockedFieldsProblem,
+  resolveAdminFilePath,
+  updatePolicyFor,
+  type AdminLoad,
+} from './admin-settings.js';
 import { AppEventLog } from './app-events.js';
 import { DEMO_ARG, HIDDEN_ARG } from './args.js';
 import { serveAppRequest } from './app-protocol.js';
 import { DeskProxy } from './desk-proxy.js';
 import { ENGINE_FIELDS, engineModules, startEngine, type Engine } from './engine.js';
 import { RendererEventQueue } from './event-queue.js';
+import { FaultHandler } from './fault-handler.js';
+import { CrashLog, openAppLog, type AppLog } from './log-files.js';
 import { registerIpc } from './ipc.js';
 import { findDialRequest, parseDialLink, type DialTarget } from './links.js';
 import { autostartDesktopEntry, autostartPath } from './login-item.js';
 import { LaunchInbox } from './launch-inbox.js';
 import { IncomingCallNotifier, type NotifierPort } from './notifications.js';
+import { autoUpdater } from 'electron-updater';
+import { UpdateController, electronUpdaterPort, type UpdaterPort, type UpdateStatus } from './updates.js';
 import { PopupController } from './popup.js';
 import {
   APP_ENTRY_URL,
@@ -61,8 +76,14 @@ import {
   secureWebPreferences,
   senderPolicy,
 } from './security.js';
-import { buildTrayMenu, toMenuTemplate, type Screen } from './tray-menu.js';
-import { trayIconFor } from './tray-icon.js';
+import {
+  buildTrayMenu,
+  toMenuTemplate,
+  type MenuItemModel,
+  type Screen,
+  type TrayAction,
+} from './tray-menu.js';
+import { isLive, trayIconFor } from './tray-icon.js';
 
 /** Link schemes Deskline handles (also declared in electron-builder.yml `protocols`). */
 const DIAL_SCHEMES = ['tel', 'callto', 'sip'] as const;
@@ -81,15 +102,34 @@ const events = new AppEventLog(() => clock.now());
 const e2e = process.env['DESKLINE_E2E'] === '1';
 /** `--demo` (npm start, the e2e tests): the embedded simulator whatever addresses the settings hold. */
 const forceDemo = process.argv.includes(DEMO_ARG);
+/** What the end-to-end tests reach in this process (DESKLINE_E2E=1 only): the OS's side of the
+ *  tray menu, notifications and global shortcuts, which Playwright cannot click or press. Each
+ *  does exactly what the OS's click or key press does (e2e/app.electron.ts). */
+interface E2eHooks {
+  trayMenu?: () => MenuItemModel[];
+  clickTrayItem?: (id: string) => boolean;
+  notifications: Notification[];
+  pressShortcut?: (which: 'show' | 'dial') => boolean;
+}
+const e2eHooks: E2eHooks = { notifications: [] };
 if (e2e) {
   // Playwright's electronApp.evaluate() runs in this process and waits on these (e2e/app.electron.ts).
   (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents = events;
+  (globalThis as { desklineE2E?: E2eHooks }).desklineE2E = e2eHooks;
 }
 
 // ------------------------------------------------------------------ before ready
 
 const userDataOverride = process.env['DESKLINE_USER_DATA'];
-if (userDataOverride !== undefined && userDataOverride !== '') app.setPath('userData', userDataOverride);
+if (userDataOverride !== undefined && userDataOverride !== '') {
+  app.setPath('userData', userDataOverride);
+  // The logs (and crash dumps) of a test's app stay with its data.
+  app.setAppLogsPath(join(userDataOverride, 'logs'));
+  app.setPath('crashDumps', join(userDataOverride, 'crash-dumps'));
+}
+// Native crashes of any process: minidumps kept in app.getPath('crashDumps'), never uploaded
+// (docs/desktop.md "Logs and crashes"). As early as possible, so the child processes get it too.
+crashReporter.start({ uploadToServer: false, compress: true });
 
 // One instance: a second launch (a tel: link clicked while we run, or the user starting the
 // app again) hands its argv to the first and exits.
@@ -127,6 +167,10 @@ if (!app.requestSingleInstanceLock()) {
 /** What the steps of start() share: filled in as they run, in this order. */
 interface Parts {
   readonly logger: Logger;
+  readonly appLog: AppLog;
+  readonly faults: FaultHandler;
+  /** The administrator file as read at start (a change takes effect at the next start). */
+  readonly admin: AdminLoad;
   readonly paths: AppPaths;
   readonly policy: ReturnType<typeof senderPolicy>;
   /** Set by createTray(); the popup asks for its bounds. */
@@ -146,15 +190,42 @@ interface AppPaths {
 /** Ready: each step below, in order (the life of the process in the header comment). */
 async function start(inbox: LaunchInbox): Promise<void> {
   const userData = app.getPath('userData');
-  const logger = await createLogger(userData);
+  const appLog = openAppLog(app.getPath('logs'), { tee: !app.isPackaged });
+  const { logger } = appLog;
+  // From here on, an exception nobody caught is logged and recorded, and the tray stays.
+  const late: { notice?: (message: string) => void; links?: LinkHandlers } = {};
+  const faults = new FaultHandler({
+    logger,
+    crashLog: new CrashLog(appLog.dir),
+    clock,
+    version: app.getVersion(),
+    notify: (message) => late.notice?.(message),
+  });
+  faults.install(process);
+  app.on('child-process-gone', (_event, details) =>
+    faults.record('childProcessGone', new Error(`${details.type} process gone: ${details.reason}`), {
+      type: details.type,
+      reason: details.reason,
+      exitCode: details.exitCode,
+      ...(details.name === undefined ? {} : { name: details.name }),
+    }),
+  );
   logger.info(
-    { version: app.getVersion(), packaged: app.isPackaged, platform: process.platform },
+    { version: app.getVersion(), packaged: app.isPackaged, platform: process.platform, logs: appLog.dir },
     'deskline starting',
   );
   app.dock?.hide(); // a tray app: no dock icon on macOS
   const paths = appPaths(userData);
+  const admin = await loadAdminFile(
+    resolveAdminFilePath({ platform: process.platform, env: process.env, packaged: app.isPackaged }),
+  );
+  if (admin.state === 'invalid') logger.error({ problem: admin.problem }, 'administrator file: invalid');
+  else logger.info({ file: admin.file, state: admin.state }, 'administrator file');
   const parts: Parts = {
     logger,
+    appLog,
+    faults,
+    admin,
     paths,
     policy: senderPolicy(paths.devServer),
     tray: undefined,
@@ -164,22 +235,26 @@ async function start(inbox: LaunchInbox): Promise<void> {
   const stores = await openStores(parts);
   // A dial link from window.open is handled by the link handlers made below (late binding:
   // no page is loaded before they exist).
-  const late: { links?: LinkHandlers } = {};
   hardenSession(parts, (url, source) => late.links?.handleLink(url, source));
   const ui = createPopup(parts);
+  late.notice = (message) => ui.notice('error', message, 'INTERNAL');
   const desk = new DeskProxy(logger);
-  const actions = createDeskActions(parts, ui, desk);
+  const late2: { updates?: UpdateController } = {};
+  const actions = createDeskActions(parts, ui, desk, () => late2.updates);
   const unregisterIpc = registerIpcHandlers(parts, ui, desk, stores);
-  const trayParts = createTray(parts, ui, desk, actions, stores);
+  const trayParts = createTray(parts, ui, desk, actions, stores, () => late2.updates?.status);
   const notifier = createNotifier(parts, ui, actions);
   wireFlows(desk, ui, stores, notifier, trayParts);
   const shortcuts = createShortcutAndLoginItem(parts, ui, actions);
+  const updates = createUpdates(parts, ui, desk, trayParts);
+  late2.updates = updates;
   const engine = createEngineRunner(parts, ui, desk, stores);
-  watchSettings(stores, ui, trayParts, shortcuts, engine);
+  watchSettings(parts, stores, ui, trayParts, shortcuts, engine);
   const links = createLinkHandlers(ui, desk, actions);
   late.links = links;
   await go(parts, ui, stores, shortcuts, engine, links, inbox);
-  onQuit(parts, { stores, ui, unregisterIpc, trayParts, notifier, desk, engine });
+  updates.start();
+  onQuit(parts, { stores, ui, unregisterIpc, trayParts, notifier, desk, engine, updates });
 }
 
 function appPaths(userData: string): AppPaths {
@@ -199,9 +274,12 @@ interface Stores {
   secrets: FileSecretStore;
   settings: SettingsStore;
   history: HistoryStore;
+  /** The settings as the app runs with them: the user's, with the administrator file's part. */
+  view(): SettingsView;
 }
 
-async function openStores({ paths, logger }: Parts): Promise<Stores> {
+async function openStores(parts: Parts): Promise<Stores> {
+  const { paths, logger } = parts;
   const secrets = new FileSecretStore({
     path: join(paths.userData, 'secrets.json'),
     logger,
@@ -209,9 +287,9 @@ async function openStores({ paths, logger }: Parts): Promise<Stores> {
   });
   const settings = await SettingsStore.open({ dir: paths.userData, secrets, logger });
   const history = await HistoryStore.open({ dir: paths.userData, clock, logger });
-  events.emit('app.storesOpened', { settingsFrom: settings.loadedFrom });
+  events.emit('app.storesOpened', { settingsFrom: settings.loadedFrom, administrator: parts.admin.state });
   nativeTheme.themeSource = settings.get().theme;
-  return { secrets, settings, history };
+  return { secrets, settings, history, view: () => effectiveSettings(settings.get(), parts.admin) };
 }
 
 /** Session hardening (checklist §5, §7, §13–§15) and the app protocol. */
@@ -263,7 +341,7 @@ interface Popup {
   popup: PopupController;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
   notice(level: NoticeView['level'], message: string, code?: string): void;
-  navigate(screenName: Screen, number?: string): void;
+  navigate(screenName: Screen, number?: string, callId?: string): void;
 }
 
 /** The popup window: created hidden, shown next to the tray icon (menubar's habit). */
@@ -322,21 +400,39 @@ function createPopup(parts: Parts): Popup {
     while (crashes.length > 0 && now - (crashes[0] as number) > 60_000) crashes.shift();
     crashes.push(now);
     const reload = crashes.length <= RENDERER_RELOADS && !window.isDestroyed();
-    logger.error({ reason: details.reason, exitCode: details.exitCode, reload }, 'renderer gone');
+    parts.faults.record('rendererGone', new Error(`renderer gone: ${details.reason}`), {
+      reason: details.reason,
+      exitCode: details.exitCode,
+      reload,
+    });
     if (reload) void window.webContents.reload();
   });
 
-  const navigate = (screenName: Screen, number?: string): void => {
+  const navigate = (screenName: Screen, number?: string, callId?: string): void => {
     popup.show();
-    emit('app.navigate', number === undefined ? { screen: screenName } : { screen: screenName, number });
+    emit('app.navigate', {
+      screen: screenName,
+      ...(number === undefined ? {} : { number }),
+      ...(callId === undefined ? {} : { callId }),
+    });
   };
   return { window, queue, popup, emit, notice, navigate };
 }
 
 /** The desk's actions (tray menu, shortcuts, links, notifications): the proxy stands in front of
  *  an engine that comes and goes. */
-function createDeskActions({ logger }: Parts, ui: Popup, desk: DeskProxy): Actions {
+function createDeskActions(
+  { logger }: Parts,
+  ui: Popup,
+  desk: DeskProxy,
+  updates: () => UpdateController | undefined,
+): Actions {
   return createActions({
+    updates: {
+      check: () => void updates()?.checkNow({ download: true }),
+      download: () => void updates()?.downloadNow(),
+      install: () => updates()?.restartToUpdate() ?? 'updates are not available',
+    },
     desk: () => desk.attached,
     state: () => desk.state,
     show: () => ui.popup.show(),
@@ -351,12 +447,28 @@ function createDeskActions({ logger }: Parts, ui: Popup, desk: DeskProxy): Actio
 
 /** IPC: the desk's and the app's handlers, behind the sender policy. Returns the unregister. */
 function registerIpcHandlers(
-  { policy, logger }: Parts,
+  { policy, logger, admin }: Parts,
   ui: Popup,
   desk: DeskProxy,
-  { settings, history }: Stores,
+  stores: Stores,
 ): () => void {
-  const appHandlers = createAppHandlers({ settings, history, hideWindow: () => ui.popup.hide() });
+  const { settings, history } = stores;
+  const shared = createAppHandlers({ settings, history, hideWindow: () => ui.popup.hide() });
+  // The settings the renderer sees and changes carry the administrator file's part, locked.
+  const appHandlers: typeof shared = {
+    ...shared,
+    'app.getSettings': () => stores.view(),
+    'app.updateSettings': async (patch) => {
+      const locked = lockedFieldsProblem(patch, admin);
+      if (locked !== undefined) throw locked;
+      await shared['app.updateSettings'](patch);
+      return stores.view();
+    },
+    'app.setFavourites': async (request) => {
+      await shared['app.setFavourites'](request);
+      return stores.view();
+    },
+  };
   return registerIpc(ipcMain, {
     handlers: { ...desk.handlers(), ...appHandlers },
     policy,
@@ -380,39 +492,56 @@ function createTray(
   desk: DeskProxy,
   actions: Actions,
   { settings, history }: Stores,
+  updateStatus: () => UpdateStatus | undefined,
 ): TrayParts {
   const iconFile = (file: string): string => join(parts.paths.trayIconDir, file);
-  const initialIcon = trayIconFor(null);
+  const initialIcon = trayIconFor(null, history.missedCalls().unseen);
   const tray = new Tray(nativeImage.createFromPath(iconFile(initialIcon.file)));
   parts.tray = tray;
   tray.setToolTip(initialIcon.tooltip);
   let trayTimer: TimerHandle | undefined;
   let lastIconFile = initialIcon.file;
-  const buildMenu = (): Menu =>
-    Menu.buildFromTemplate(
-      toMenuTemplate(
-        buildTrayMenu({
-          desk: desk.state,
-          favourites: settings.get().favourites,
-          recentNumbers: history.recentNumbers(),
-        }),
-        (action) => {
-          void actions.dispatch(action);
-        },
-      ),
-    );
+  const model = (): MenuItemModel[] =>
+    buildTrayMenu({
+      desk: desk.state,
+      favourites: settings.get().favourites,
+      recentNumbers: history.recentNumbers(),
+      missed: history.missedCalls().unseen,
+      ...trayUpdate(updateStatus(), desk),
+    });
+  const dispatch = (action: TrayAction): void => {
+    void actions.dispatch(action);
+  };
+  const buildMenu = (): Menu => Menu.buildFromTemplate(toMenuTemplate(model(), dispatch));
+  if (e2e) {
+    e2eHooks.trayMenu = model;
+    e2eHooks.clickTrayItem = (id) => {
+      const walk = (items: readonly MenuItemModel[]): MenuItemModel | undefined =>
+        items
+          .map((entry) => (entry.id === id ? entry : walk(entry.submenu ?? [])))
+          .find((entry) => entry !== undefined);
+      const entry = walk(model());
+      if (entry?.action === undefined || !entry.enabled) return false;
+      dispatch(entry.action);
+      return true;
+    };
+  }
   const refreshTray = (): void => {
     if (trayTimer !== undefined) return;
     trayTimer = clock.setTimeout(() => {
       trayTimer = undefined;
       const current = parts.tray;
       if (current === undefined || current.isDestroyed()) return;
-      const icon = trayIconFor(desk.state);
+      const missed = history.missedCalls().unseen;
+      const icon = trayIconFor(desk.state, missed);
       if (icon.file !== lastIconFile) {
         current.setImage(nativeImage.createFromPath(iconFile(icon.file)));
         lastIconFile = icon.file;
       }
       current.setToolTip(icon.tooltip);
+      // macOS shows the count beside the menu bar icon (the dot alone is easy to miss there).
+      if (process.platform === 'darwin') current.setTitle(missed > 0 ? String(missed) : '');
+      events.emit('app.trayUpdated', { state: icon.state, file: icon.file, missed, tooltip: icon.tooltip });
       // Linux (AppIndicator) shows only a menu set in advance; elsewhere it is built on right-click.
       if (process.platform === 'linux') current.setContextMenu(buildMenu());
     }, TRAY_REFRESH_MS);
@@ -420,6 +549,7 @@ function createTray(
   tray.on('click', () => ui.popup.toggle());
   tray.on('right-click', () => parts.tray?.popUpContextMenu(buildMenu()));
   if (process.platform === 'linux') tray.setContextMenu(buildMenu());
+  refreshTray();
   events.emit('app.trayCreated', { platform: process.platform });
   return {
     refreshTray,
@@ -440,23 +570,38 @@ function createNotifier({ logger }: Parts, ui: Popup, actions: Actions): Incomin
         urgency: model.urgency,
         timeoutType: model.timeoutType,
         actions: model.actions.map((action) => ({ type: 'button' as const, text: action.text })),
+        ...(model.toastXml === undefined ? {} : { toastXml: model.toastXml }),
       });
       notification.on('action', (details) => {
         const action = model.actions[details.actionIndex];
         if (action !== undefined) handlers.onAction(action.id);
       });
-      notification.on('click', handlers.onClick);
+      // A toast's buttons also come back as a 'click' (its arguments are ours, not Electron's):
+      // on Windows every activation goes through handleActivation below instead.
+      if (model.toastXml === undefined) notification.on('click', handlers.onClick);
+      notification.on('failed', (_event, error) => logger.warn({ err: error }, 'notification failed'));
       notification.show();
+      if (e2e) e2eHooks.notifications.push(notification);
+      events.emit('notification.shown', {
+        callId: model.callId,
+        title: model.title,
+        actions: model.actions.length,
+      });
       return { close: () => notification.close() };
     },
   };
-  return new IncomingCallNotifier({
+  const notifier = new IncomingCallNotifier({
     port: notifierPort,
+    platform: process.platform,
     answer: (callId) => void actions.dispatch({ type: 'answer', callId }),
     decline: (callId) => void actions.dispatch({ type: 'decline', callId }),
-    open: () => ui.navigate('calls'),
+    open: (callId) => ui.navigate('calls', undefined, callId),
     logger,
   });
+  // Windows: every toast activation (a button, the body; also one that started the app).
+  if (process.platform === 'win32')
+    Notification.handleActivation((details) => notifier.activate(details.arguments));
+  return notifier;
 }
 
 /** The flows between the parts: desk state to the renderer, history, notifications and tray. */
@@ -491,25 +636,48 @@ function wireFlows(
 }
 
 interface Shortcuts {
-  applyShortcut(accelerator: string): void;
+  /** The shortcut that shows Deskline, and the optional one that dials the selection. */
+  applyShortcuts(view: Pick<SettingsView, 'globalShortcut' | 'dialShortcut'>): void;
   applyLoginItem(enabled: boolean): Promise<void>;
 }
 
-/** The global shortcut and the login item, from the settings. */
+/** The global shortcuts and the login item, from the settings. */
 function createShortcutAndLoginItem({ paths }: Parts, ui: Popup, actions: Actions): Shortcuts {
-  let registeredShortcut = '';
-  const applyShortcut = (accelerator: string): void => {
-    if (registeredShortcut !== '') globalShortcut.unregister(registeredShortcut);
-    registeredShortcut = '';
+  const registered = new Map<'show' | 'dial', string>();
+  const apply = (which: 'show' | 'dial', accelerator: string, run: () => void): void => {
+    const previous = registered.get(which);
+    if (previous === accelerator) return;
+    if (previous !== undefined) globalShortcut.unregister(previous);
+    registered.delete(which);
     if (accelerator === '') return;
-    if (globalShortcut.register(accelerator, () => void actions.dialSelectionOrClipboard()))
-      registeredShortcut = accelerator;
+    if (globalShortcut.register(accelerator, run)) registered.set(which, accelerator);
     else
       ui.notice(
         'warning',
         `The shortcut ${accelerator} is taken by another application: choose another in Settings`,
       );
   };
+  const run = {
+    show: (): void => {
+      events.emit('shortcut.pressed', { which: 'show' });
+      ui.popup.show();
+    },
+    dial: (): void => {
+      events.emit('shortcut.pressed', { which: 'dial' });
+      void actions.dialSelectionOrClipboard();
+    },
+  };
+  const applyShortcuts = (view: Pick<SettingsView, 'globalShortcut' | 'dialShortcut'>): void => {
+    apply('show', view.globalShortcut, run.show);
+    apply('dial', view.dialShortcut ?? '', run.dial);
+  };
+  if (e2e)
+    e2eHooks.pressShortcut = (which) => {
+      // Only a shortcut the OS accepted can be pressed.
+      if (!registered.has(which)) return false;
+      run[which]();
+      return true;
+    };
   const applyLoginItem = async (enabled: boolean): Promise<void> => {
     if (process.platform === 'linux') {
       const path = autostartPath(process.env, homedir());
@@ -530,7 +698,7 @@ function createShortcutAndLoginItem({ paths }: Parts, ui: Popup, actions: Action
       app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] });
     }
   };
-  return { applyShortcut, applyLoginItem };
+  return { applyShortcuts, applyLoginItem };
 }
 
 interface EngineRunner {
@@ -541,8 +709,9 @@ interface EngineRunner {
 }
 
 /** The engine: (re)started from the settings, one start at a time. */
-function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings }: Stores): EngineRunner {
-  const { logger } = parts;
+function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, stores: Stores): EngineRunner {
+  const { logger, admin } = parts;
+  const { settings } = stores;
   let engine: Engine | undefined;
   let engineQueue: Promise<void> = Promise.resolve();
   /** The first start at the user's line (host/src/line-keeper.ts), per attached engine. */
@@ -557,9 +726,17 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings
         offLineKeeper = undefined;
         desk.detach(why);
         await previous?.dispose();
+        if (admin.state === 'invalid') {
+          // The administrator chose this machine's phone system: never a guess instead.
+          const message = `The administrator settings file has an error, so Deskline cannot connect: ${admin.problem}`;
+          desk.detach(message);
+          ui.notice('error', message, 'CONFIG_INVALID');
+          events.emit('engine.failed', { code: 'CONFIG_INVALID', message });
+          return;
+        }
         const started = await startEngine({
-          settings: engineSettings(settings.get()),
-          password: await settings.password(),
+          settings: engineSettings(stores.view()),
+          password: effectivePassword(await settings.password(), admin),
           modules: engineModules,
           logger,
           clock,
@@ -588,6 +765,7 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings
           userId: engine.userId,
           nodes: engine.addresses.length,
           addresses: [...engine.addresses],
+          ...(engine.adminUrl === undefined ? {} : { adminUrl: engine.adminUrl }),
         });
       })
       .catch((error: unknown) => {
@@ -612,16 +790,18 @@ function createEngineRunner(parts: Parts, ui: Popup, desk: DeskProxy, { settings
 
 /** What a settings change sets off. */
 function watchSettings(
-  { settings }: Stores,
+  { admin }: Parts,
+  stores: Stores,
   ui: Popup,
   trayParts: TrayParts,
   shortcuts: Shortcuts,
   engine: EngineRunner,
 ): void {
-  settings.onChange((view: SettingsView, changed: ReadonlySet<SettingsField>) => {
+  stores.settings.onChange((_user: SettingsView, changed: ReadonlySet<SettingsField>) => {
+    const view = stores.view();
     ui.emit('app.settings', view);
     if (changed.has('theme')) nativeTheme.themeSource = view.theme;
-    if (changed.has('globalShortcut')) shortcuts.applyShortcut(view.globalShortcut);
+    if (changed.has('globalShortcut') || changed.has('dialShortcut')) shortcuts.applyShortcuts(view);
     if (changed.has('startAtLogin'))
       shortcuts
         .applyLoginItem(view.startAtLogin)
@@ -629,7 +809,12 @@ function watchSettings(
           ui.notice('error', `Start at login could not be changed: ${String(error)}`),
         );
     if (changed.has('favourites')) trayParts.refreshTray();
-    if ([...changed].some((field) => ENGINE_FIELDS.has(field))) void engine.restartEngine('settings changed');
+    // Fields the administrator file holds cannot change here; the rest restart the engine.
+    const managed = admin.state !== 'absent';
+    const engineChanged = [...changed].some(
+      (field) => ENGINE_FIELDS.has(field) && !(managed && field !== 'userId'),
+    );
+    if (engineChanged) void engine.restartEngine('settings changed');
   });
 }
 
@@ -684,7 +869,7 @@ async function go(
     .loadURL(paths.devServer ?? APP_ENTRY_URL)
     .catch((error: unknown) => logger.error({ err: String(error) }, 'window: page failed to load'));
   if (!process.argv.includes(HIDDEN_ARG)) ui.popup.show();
-  shortcuts.applyShortcut(settings.get().globalShortcut);
+  shortcuts.applyShortcuts(settings.get());
   if (settings.loadedFrom === 'backup')
     ui.notice('warning', 'Your settings file was damaged; the last good copy was restored');
   void engine.restartEngine('starting');
@@ -712,6 +897,7 @@ function onQuit(
     notifier: IncomingCallNotifier;
     desk: DeskProxy;
     engine: EngineRunner;
+    updates: UpdateController;
   },
 ): void {
   const { logger } = parts;
@@ -724,6 +910,7 @@ function onQuit(
     events.emit('app.shutdown', {});
     const cleanup = async (): Promise<void> => {
       globalShortcut.unregisterAll();
+      p.updates.dispose();
       p.trayParts.dispose();
       p.notifier.dispose();
       p.ui.queue.dispose();
@@ -749,22 +936,72 @@ function onQuit(
         logger.info({}, 'deskline stopped');
       })
       .catch((error: unknown) => logger.error({ err: String(error) }, 'shutdown failed'))
+      // The log file last: everything above may still write to it.
+      .then(() =>
+        Promise.race([
+          parts.appLog.dispose(),
+          new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 1_000)),
+        ]),
+      )
       .finally(() => app.exit(0));
   });
 }
 
 // ------------------------------------------------------------------ helpers
 
-/** Logs go to a file in the data directory when packaged (nobody reads a GUI app's stdout). */
-async function createLogger(userData: string): Promise<Logger> {
-  if (!app.isPackaged) return createPinoLogger({ name: 'deskline' });
-  const dir = join(userData, 'logs');
-  await mkdir(dir, { recursive: true });
-  const { pino } = await import('pino');
-  return createPinoLogger({
-    name: 'deskline',
-    destination: pino.destination({ dest: join(dir, 'deskline.log'), sync: false }),
+/** Why the app must not restart to update now: a call on any line. */
+function restartBlocker(desk: DeskProxy): string | undefined {
+  return desk.state?.calls.some(isLive) === true
+    ? "Finish your calls first: restarting would end Deskline's control of them"
+    : undefined;
+}
+
+/** What the tray shows of the updater. */
+function trayUpdate(
+  status: UpdateStatus | undefined,
+  desk: DeskProxy,
+): { update?: UpdateStatus & { restartBlocker?: string } } {
+  if (status === undefined) return {};
+  const blocker = restartBlocker(desk);
+  return { update: blocker === undefined ? status : { ...status, restartBlocker: blocker } };
+}
+
+/** Auto-update (updates.ts): electron-updater against the administrator's feed or the packaged
+ *  app-update.yml (electron-builder.yml `publish`); off without either. */
+function createUpdates(parts: Parts, ui: Popup, desk: DeskProxy, trayParts: TrayParts): UpdateController {
+  const { logger, admin } = parts;
+  const policy = updatePolicyFor(admin);
+  const packagedFeed = app.isPackaged && existsSync(join(process.resourcesPath, 'app-update.yml'));
+  let port: UpdaterPort | undefined;
+  if (policy.enabled && (policy.feed !== undefined || packagedFeed)) {
+    // electron-updater creates its updater on first access (it reads the app's version and
+    // paths): only here, where a feed exists.
+    port = electronUpdaterPort(autoUpdater, logger.child({ component: 'updates' }));
+  }
+  let announced: string | undefined;
+  const controller = new UpdateController({
+    port,
+    policy,
+    clock,
+    logger: logger.child({ component: 'updates' }),
+    restartBlocker: () => restartBlocker(desk),
+    onStatus: (status) => {
+      trayParts.refreshTray();
+      events.emit('update.status', {
+        state: status.state,
+        ...(status.version ? { version: status.version } : {}),
+      });
+      if (status.state === 'downloaded' && announced !== status.version) {
+        announced = status.version;
+        ui.notice(
+          'info',
+          `Deskline ${status.version ?? ''} is ready. It installs when you quit Deskline, or choose “Restart to update” in the tray menu.`,
+        );
+      }
+    },
   });
+  events.emit('update.status', { state: controller.status.state });
+  return controller;
 }
 
 /** The password's cipher: the OS keychain through safeStorage when it is available. */

@@ -1,7 +1,9 @@
 // The tray icon as a pure function of the desk state: which image, and what the tooltip says.
 // One icon says the most urgent thing: CTI down (nothing works) before a ringing call (act
 // now) before a call in progress, a held call, no line chosen (act to use the app), CTI
-// degraded (works, with fewer nodes), idle.
+// degraded (works, with fewer nodes), idle. Calls on any of the user's lines count, each named
+// with its own line. Missed calls not yet seen add a red dot to whichever image is shown
+// (`-missed` variants) and a count to the tooltip.
 import type { CallView, DeskStateView, LineAppearanceView } from '../../common/src/api/views.js';
 
 export const TrayIconState = {
@@ -25,6 +27,12 @@ export const TRAY_ICON_FILES: Readonly<Record<TrayIconState, string>> = {
   ctiDegraded: 'tray-cti-degraded.png',
   ctiDown: 'tray-cti-down.png',
 };
+
+/** The image with the missed-call dot. */
+export function trayIconFile(state: TrayIconState, missed: number): string {
+  const file = TRAY_ICON_FILES[state];
+  return missed > 0 ? file.replace(/\.png$/, '-missed.png') : file;
+}
 
 /** Windows truncates tray tooltips at 127 characters (NOTIFYICONDATA.szTip is 128 WCHARs). */
 export const TOOLTIP_MAX = 127;
@@ -51,23 +59,39 @@ function truncate(text: string): string {
   return text.length <= TOOLTIP_MAX ? text : `${text.slice(0, TOOLTIP_MAX - 1)}…`;
 }
 
-const isLive = (call: CallView): boolean => call.state !== 'cleared' && call.state !== 'failed';
+export const isLive = (call: CallView): boolean => call.state !== 'cleared' && call.state !== 'failed';
 
-/** `desk` is null before the engine has given its first state. */
-export function trayIconFor(desk: DeskStateView | null): TrayIconView {
+/** The line a call is on: its own `lineId` where the desk state carries one (every line of the
+ *  user's phones watched at once), else the chosen line. */
+export function callLine(desk: DeskStateView, call: CallView): LineAppearanceView | undefined {
+  const own = 'lineId' in call && typeof call.lineId === 'string' ? call.lineId : undefined;
+  return desk.lines.find((line) => line.id === (own ?? desk.selectedLineId));
+}
+
+function missedText(missed: number): string {
+  return missed === 1 ? '1 missed call' : `${missed} missed calls`;
+}
+
+/** `desk` is null before the engine has given its first state; `missed` counts missed calls
+ *  not yet seen in History. */
+export function trayIconFor(desk: DeskStateView | null, missed = 0): TrayIconView {
   const view = (state: TrayIconState, text: string): TrayIconView => ({
     state,
-    file: TRAY_ICON_FILES[state],
-    tooltip: truncate(`Deskline — ${text}`),
+    file: trayIconFile(state, missed),
+    tooltip: truncate(`Deskline — ${text}${missed > 0 ? ` · ${missedText(missed)}` : ''}`),
   });
   if (desk === null) return view('ctiDown', 'starting…');
   if (desk.cti.overall === 'down') return view('ctiDown', 'CTI is down: calls cannot be controlled');
 
   const line = desk.lines.find((candidate) => candidate.id === desk.selectedLineId);
   const prefix = line === undefined ? '' : `${lineName(line)}: `;
+  const on = (call: CallView): string => {
+    const own = callLine(desk, call);
+    return own === undefined ? '' : `${lineName(own)}: `;
+  };
   const calls = desk.calls.filter(isLive);
   const ringing = calls.find((call) => call.state === 'ringing');
-  if (ringing !== undefined) return view('ringing', `${prefix}call from ${partyName(ringing)}`);
+  if (ringing !== undefined) return view('ringing', `${on(ringing)}call from ${partyName(ringing)}`);
   const active = calls.find(
     (call) => call.state === 'connected' || call.state === 'alerting' || call.state === 'initiated',
   );
@@ -75,10 +99,10 @@ export function trayIconFor(desk: DeskStateView | null): TrayIconView {
     const verb =
       active.state === 'connected' ? (active.conference ? 'conference with' : 'on a call with') : 'calling';
     const more = calls.length > 1 ? ` (+${calls.length - 1} more)` : '';
-    return view('onCall', `${prefix}${verb} ${partyName(active)}${more}`);
+    return view('onCall', `${on(active)}${verb} ${partyName(active)}${more}`);
   }
   const held = calls.find((call) => call.state === 'held');
-  if (held !== undefined) return view('onHold', `${prefix}${partyName(held)} on hold`);
+  if (held !== undefined) return view('onHold', `${on(held)}${partyName(held)} on hold`);
 
   if (desk.selectedLineId === null || line === undefined || desk.session.state === 'noLine')
     return view('noLine', 'no line chosen');

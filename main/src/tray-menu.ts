@@ -4,7 +4,8 @@
 // matters).
 import type { MenuItemConstructorOptions } from 'electron';
 import type { CallView, DeskStateView, FavouriteView } from '../../common/src/api/views.js';
-import { lineName, partyName } from './tray-icon.js';
+import { callLine, isLive, lineName, partyName } from './tray-icon.js';
+import type { UpdateStatus } from './updates.js';
 
 export type Screen = 'dial' | 'calls' | 'lines' | 'health' | 'settings' | 'history';
 
@@ -21,6 +22,9 @@ export type TrayAction =
   | { type: 'hangup'; callId: string }
   | { type: 'transfer'; callId: string; to: string }
   | { type: 'conference'; heldCallId: string; activeCallId: string }
+  | { type: 'checkForUpdates' }
+  | { type: 'downloadUpdate' }
+  | { type: 'installUpdate' }
   | { type: 'quit' };
 
 export interface MenuItemModel {
@@ -39,6 +43,10 @@ export interface TrayMenuInput {
   desk: DeskStateView | null;
   favourites: readonly FavouriteView[];
   recentNumbers: readonly string[];
+  /** Missed calls not yet seen in History. */
+  missed?: number;
+  /** The updater's state, and why a restart to update must wait (a call in progress). */
+  update?: UpdateStatus & { restartBlocker?: string };
 }
 
 const separator = (id: string): MenuItemModel => ({ id, kind: 'separator', label: '', enabled: true });
@@ -89,14 +97,15 @@ export function dialBlocker(desk: DeskStateView | null): string | undefined {
   }
 }
 
-const isLive = (call: CallView): boolean => call.state !== 'cleared' && call.state !== 'failed';
-
 function callSection(
+  desk: DeskStateView,
   call: CallView,
   calls: readonly CallView[],
   favourites: readonly FavouriteView[],
 ): MenuItemModel[] {
-  const who = partyName(call);
+  // With several lines, each call says which one it is on.
+  const line = desk.lines.length > 1 ? callLine(desk, call) : undefined;
+  const who = `${partyName(call)}${line === undefined ? '' : ` on ${line.dn}`}`;
   if (call.state === 'ringing') {
     return [
       header(`call:${call.callId}:header`, `Incoming call from ${who}`),
@@ -204,7 +213,7 @@ export function buildTrayMenu(input: TrayMenuInput): MenuItemModel[] {
     ...calls.filter((call) => call.state !== 'ringing'),
   ];
   for (const call of ordered) {
-    menu.push(...callSection(call, calls, input.favourites));
+    if (desk !== null) menu.push(...callSection(desk, call, calls, input.favourites));
     menu.push(separator(`sep:call:${call.callId}`));
   }
 
@@ -256,11 +265,56 @@ export function buildTrayMenu(input: TrayMenuInput): MenuItemModel[] {
       screen: 'health',
     }),
   );
-  menu.push(item('history', 'Call history…', { type: 'navigate', screen: 'history' }));
+  const missed = input.missed ?? 0;
+  menu.push(
+    item(
+      'history',
+      missed === 0
+        ? 'Call history…'
+        : `Call history — ${missed === 1 ? '1 missed call' : `${missed} missed calls`}…`,
+      { type: 'navigate', screen: 'history' },
+    ),
+  );
   menu.push(item('settings', 'Settings…', { type: 'navigate', screen: 'settings' }));
+  const update = updateItem(input.update);
+  if (update !== undefined) menu.push(update);
   menu.push(separator('sep:quit'));
   menu.push(item('quit', 'Quit Deskline', { type: 'quit' }));
   return menu;
+}
+
+/** The update entry: what the updater is doing, and the one thing the user can do about it. */
+function updateItem(update: TrayMenuInput['update']): MenuItemModel | undefined {
+  if (update === undefined) return undefined;
+  switch (update.state) {
+    case 'disabled':
+      return undefined;
+    case 'idle':
+    case 'failed':
+      return item('update', 'Check for updates', { type: 'checkForUpdates' });
+    case 'checking':
+      return item('update', 'Checking for updates…', { type: 'checkForUpdates' }, 'Checking now');
+    case 'available':
+      return item('update', `Download Deskline ${update.version ?? ''}`.trim(), { type: 'downloadUpdate' });
+    case 'downloading':
+      return item(
+        'update',
+        `Downloading Deskline ${update.version ?? ''}… ${update.percent ?? 0} %`,
+        { type: 'installUpdate' },
+        'It installs when the download is complete',
+      );
+    case 'downloaded':
+      return item(
+        'update',
+        `Restart to update to ${update.version ?? 'the new version'}`,
+        { type: 'installUpdate' },
+        update.restartBlocker,
+      );
+    default: {
+      const never: never = update.state;
+      throw new Error(`unexpected update state ${String(never)}`);
+    }
+  }
 }
 
 /** The Electron Menu template of a model; clicks dispatch the item's action. */

@@ -58,7 +58,7 @@ describe('electron-builder.yml', () => {
     const config = await load();
     expect(config.linux?.target).toEqual(['AppImage', 'deb']);
     expect(config.win?.target).toEqual(['nsis']);
-    expect(config.mac?.target).toEqual(['dmg']);
+    expect(config.mac?.target).toEqual(['dmg', 'zip']);
     expect(config.mac?.extendInfo).toMatchObject({ LSUIElement: true });
   });
 
@@ -90,5 +90,28 @@ describe('electron-builder.yml', () => {
     const nsh = readFileSync(resolve('build/installer.nsh'), 'utf8');
     for (const scheme of ['tel', 'callto', 'sip'])
       expect(nsh).toContain(`Capabilities\\URLAssociations" "${scheme}" "Deskline.DialLink"`);
+  });
+});
+
+describe('the update feed (publish)', () => {
+  it('publishes to a generic feed on the latest channel, and builds the zip the macOS updater needs', async () => {
+    const config = await load();
+    const publish = (Array.isArray(config.publish) ? config.publish : [config.publish]) as Array<{
+      provider: string;
+      url?: string;
+      channel?: string;
+    }>;
+    expect(publish).toEqual([
+      { provider: 'generic', url: expect.stringMatching(/^https:\/\//), channel: 'latest' },
+    ]);
+    expect(config.mac?.target).toEqual(['dmg', 'zip']);
+  });
+
+  it('the validation covers publish: a provider without its url is refused', async () => {
+    const config = await load();
+    const broken = { ...config, publish: [{ provider: 'generic', channel: 'latest' }] } as unknown as Config;
+    await expect(validateConfiguration(broken, new DebugLogger(false))).rejects.toThrow(
+      /configuration\.publish/,
+    );
   });
 });

@@ -117,7 +117,7 @@ describe('startEngine', () => {
       nodes: 2,
       host: '127.0.0.1',
       port: 0,
-      adminPort: null,
+      adminPort: 0,
     });
     expect(fake.gatewayConfig()).toMatchObject({
       cti: {

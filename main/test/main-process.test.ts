@@ -5,18 +5,16 @@
 // tray, quit. This covers main.ts's wiring, which the pure-module tests cannot.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInThisContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READY_CHANNEL, channelOf, type Envelope } from '../../common/src/api/contract.js';
 import type { DeskStateView, LineAppearanceView, SettingsView } from '../../common/src/api/views.js';
-import { buildMain } from '../../scripts/build.mjs';
 import type { AppEvent, AppEventLog } from '../src/app-events.js';
-import { FakeWebContents, createFakeElectron, type FakeMenu } from './support/fake-electron.js';
+import { FakeWebContents, type FakeMenu, type createFakeElectron } from './support/fake-electron.js';
+import { forgetMain, runMain } from './support/run-main.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,38 +65,12 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'deskline-main-bundle-'));
   userData = await mkdtemp(join(tmpdir(), 'deskline-main-userdata-'));
   configHome = await mkdtemp(join(tmpdir(), 'deskline-main-xdg-'));
-  process.env['DESKLINE_BUILD_QUIET'] = '1';
-  await buildMain({ outDir });
-  process.env['DESKLINE_E2E'] = '1';
   process.env['DESKLINE_USER_DATA'] = userData;
   process.env['XDG_CONFIG_HOME'] = configHome;
-  fake = createFakeElectron({ appPath: root, isPackaged: true });
   // Packaged, main loads tray icons from resources/tray; the sources stand in for resources/.
-  // (Electron defines it read-only on its process; plain Node has none, so it is defined here.)
-  Object.defineProperty(process, 'resourcesPath', { value: join(root, 'build'), configurable: true });
-  const bundlePath = join(outDir, 'main.cjs');
-  const source = await readFile(bundlePath, 'utf8');
-  const realRequire = createRequire(bundlePath);
-  const wrapped = runInThisContext(
-    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-    { filename: bundlePath },
-  ) as (
-    exports: unknown,
-    require: (name: string) => unknown,
-    module: { exports: unknown },
-    filename: string,
-    dirname: string,
-  ) => void;
-  const module = { exports: {} };
-  wrapped(
-    module.exports,
-    (name) => (name === 'electron' ? fake.electron : realRequire(name)),
-    module,
-    bundlePath,
-    outDir,
-  );
-  events = (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents as AppEventLog;
-  expect(events).toBeDefined();
+  const running = await runMain({ root, outDir, isPackaged: true, resourcesPath: join(root, 'build') });
+  fake = running.fake;
+  events = running.events;
   fake.app.becomeReady();
   await waitFor('engine.started');
 }, 60_000);
@@ -108,8 +80,7 @@ afterAll(async () => {
     fake.app.quit();
     await until(() => fake.app.exitCode !== undefined, 'exit').catch(() => undefined);
   }
-  delete (globalThis as { desklineAppEvents?: AppEventLog }).desklineAppEvents;
-  Reflect.deleteProperty(process, 'resourcesPath');
+  forgetMain();
   process.env = savedEnv;
   await rm(outDir, { recursive: true, force: true });
   await rm(userData, { recursive: true, force: true });
@@ -141,7 +112,15 @@ describe('the main process, wired', () => {
     expect(icon !== undefined && existsSync(icon.path)).toBe(true);
     expect(fake.app.protocolClients.sort()).toEqual(['callto', 'sip', 'tel']);
     expect(fake.app.dock.hidden).toBe(true);
+    // The shortcut that shows Deskline; the dial shortcut is off until chosen.
     expect([...fake.shortcuts.keys()]).toEqual(['CommandOrControl+Shift+D']);
+    expect(fake.crashReporter.started).toEqual([expect.objectContaining({ uploadToServer: false })]);
+    await until(() => existsSync(join(userData, 'logs', 'deskline.log')), 'the log file');
+    expect(await readFile(join(userData, 'logs', 'deskline.log'), 'utf8')).toContain('deskline starting');
+    // No administrator file on this machine: nothing locked, updates off (no feed in this build).
+    const settings = await call<SettingsView>('app.getSettings');
+    expect(settings.administrator).toMatchObject({ state: 'absent', locked: [] });
+    expect((await waitFor('update.status')).detail).toMatchObject({ state: 'disabled' });
     // Every method of the contract has a handler.
     expect(fake.ipcMain.handlers.has(channelOf('desk.makeCall'))).toBe(true);
     expect(fake.ipcMain.handlers.has(channelOf('app.updateSettings'))).toBe(true);
@@ -210,6 +189,114 @@ describe('the main process, wired', () => {
     const state = await call<DeskStateView>('desk.getState');
     const placed = state.calls.find((c) => c.remote.number.includes('1002'));
     if (placed !== undefined) await call('desk.hangup', { callId: placed.callId });
+  });
+
+  it('a call ringing: a notification (Linux: a click opens the call), Answer from the tray, then hang up', async () => {
+    const { adminUrl } = (await waitFor('engine.started')).detail as { adminUrl: string };
+    const response = await fetch(`${adminUrl}/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+14155550123', to: '1001' }),
+    });
+    expect(response.status).toBe(201);
+    await until(() => fake.notifications().length > 0, 'a notification');
+    const notification = fake.notifications()[0]!;
+    expect(notification.options).toMatchObject({
+      title: expect.stringMatching(/^Call from .*4155550123/),
+      actions: [],
+    });
+    const window = fake.window()!;
+    window.visible = false;
+    notification.emit('click');
+    expect(window.visible).toBe(true);
+    const navigate = window.webContents.sent.filter((s) => s.message.name === 'app.navigate').at(-1);
+    expect(navigate?.message.payload).toMatchObject({ screen: 'calls', callId: expect.any(String) });
+    const callId = (navigate?.message.payload as { callId: string }).callId;
+    // The tray (the ringing icon; the menu's Answer).
+    await waitFor('app.trayUpdated', (event) => event.detail['state'] === 'ringing');
+    const tray = fake.tray()!;
+    tray.emit('right-click');
+    const answer = (tray.poppedUp.at(-1) as FakeMenu).find(`call:${callId}:answer`);
+    expect(answer?.enabled).toBe(true);
+    answer?.click?.();
+    await until(
+      () =>
+        window.webContents.sent.some(
+          (s) =>
+            s.message.name === 'desk.state' &&
+            (s.message.payload as DeskStateView).calls.some(
+              (c) => c.callId === callId && c.state === 'connected',
+            ),
+        ),
+      'the call answered',
+    );
+    expect(notification.closed).toBe(true);
+    await waitFor('app.trayUpdated', (event) => event.detail['state'] === 'onCall');
+    await call('desk.hangup', { callId });
+  });
+
+  it('a missed call puts the dot on the tray until the history is seen', async () => {
+    const { adminUrl } = (await waitFor('engine.started')).detail as { adminUrl: string };
+    const placed = (await (
+      await fetch(`${adminUrl}/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+14155550124', to: '1001' }),
+      })
+    ).json()) as { callId: string };
+    await waitFor('app.trayUpdated', (event) => event.detail['state'] === 'ringing');
+    // The caller gives up.
+    expect(
+      (await fetch(`${adminUrl}/calls/${encodeURIComponent(placed.callId)}`, { method: 'DELETE' })).status,
+    ).toBe(204);
+    const missed = await waitFor('app.trayUpdated', (event) => event.detail['missed'] === 1);
+    expect(missed.detail).toMatchObject({
+      file: expect.stringMatching(/-missed\.png$/),
+      tooltip: /1 missed call/,
+    });
+    expect(await call('app.markMissedSeen', { upTo: Date.now() })).toMatchObject({ unseen: 0 });
+    await waitFor('app.trayUpdated', (event) => event.detail['missed'] === 0 && event.at > missed.at);
+    expect((fake.tray()!.image as { path: string }).path).not.toMatch(/-missed/);
+  });
+
+  it('the show shortcut opens the popup; the optional dial shortcut dials the copied number', async () => {
+    await call('app.updateSettings', { dialShortcut: 'Alt+Shift+C' });
+    expect([...fake.shortcuts.keys()].sort()).toEqual(['Alt+Shift+C', 'CommandOrControl+Shift+D']);
+    const window = fake.window()!;
+    window.visible = false;
+    fake.shortcuts.get('CommandOrControl+Shift+D')?.();
+    expect(window.visible).toBe(true);
+    fake.setClipboard('1002');
+    fake.shortcuts.get('Alt+Shift+C')?.();
+    await waitFor('shortcut.pressed', (event) => event.detail['which'] === 'dial');
+    await until(
+      () =>
+        window.webContents.sent.some(
+          (s) =>
+            s.message.name === 'desk.state' &&
+            (s.message.payload as DeskStateView).calls.some(
+              (c) => c.remote.number.includes('1002') && c.state !== 'cleared',
+            ),
+        ),
+      'the call to 1002',
+    );
+    const state = await call<DeskStateView>('desk.getState');
+    for (const placed of state.calls)
+      await call('desk.hangup', { callId: placed.callId }).catch(() => undefined);
+    await call('app.updateSettings', { dialShortcut: '' });
+    expect([...fake.shortcuts.keys()]).toEqual(['CommandOrControl+Shift+D']);
+  });
+
+  it('a renderer that died is recorded in the crash log and reloaded', async () => {
+    const contents = fake.window()!.webContents;
+    contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+    const crash = (await readFile(join(userData, 'logs', 'crash.log'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(crash.at(-1)!)).toMatchObject({
+      kind: 'rendererGone',
+      detail: { reason: 'crashed', exitCode: 139, reload: true },
+    });
+    // The page says READY again after the reload.
+    fake.ipcMain.sendFrom(contents, READY_CHANNEL);
   });
 
   it('a garbage link is refused with a notice, never dialled', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TOOLTIP_MAX, TRAY_ICON_FILES, TrayIconState, trayIconFor } from '../src/tray-icon.js';
+import { TOOLTIP_MAX, TRAY_ICON_FILES, TrayIconState, trayIconFile, trayIconFor } from '../src/tray-icon.js';
 import { actions, call, desk, health, line } from './support/views.js';
 
 describe('trayIconFor', () => {
@@ -69,9 +69,31 @@ describe('trayIconFor', () => {
     expect(view.tooltip.endsWith('…')).toBe(true);
   });
 
-  it('every state has its image (and @2x) in build/tray', () => {
-    for (const state of Object.values(TrayIconState)) {
-      const file = TRAY_ICON_FILES[state];
+  it('missed calls not yet seen: the same state with the dot, and a count in the tooltip', () => {
+    const idle = trayIconFor(desk(), 2);
+    expect(idle).toMatchObject({ state: 'idle', file: 'tray-idle-missed.png' });
+    expect(idle.tooltip).toMatch(/ready · 2 missed calls$/);
+    expect(trayIconFor(desk(), 1).tooltip).toMatch(/· 1 missed call$/);
+    expect(trayIconFor(desk(), 0).file).toBe('tray-idle.png');
+    expect(trayIconFor(null, 3).file).toBe('tray-cti-down-missed.png');
+  });
+
+  it('a call on another of the user’s lines is named with that line, not the chosen one', () => {
+    const shared = line({ id: 'SEP00AABB000003:1004', dn: '1004', label: 'Support' });
+    const ringing = { ...call({ callId: 'c', direction: 'inbound', state: 'ringing' }), lineId: shared.id };
+    const view = trayIconFor(desk({ lines: [line(), shared], calls: [ringing as never] }));
+    expect(view).toMatchObject({
+      state: 'ringing',
+      tooltip: 'Deskline — 1004 Support: call from Bob Baker (2002)',
+    });
+  });
+
+  it('every state has its image (and @2x) in build/tray, with and without the missed dot', () => {
+    for (const state of [
+      ...Object.values(TrayIconState).map((s) => trayIconFile(s, 0)),
+      ...Object.values(TrayIconState).map((s) => trayIconFile(s, 1)),
+    ]) {
+      const file = state;
       expect(existsSync(fileURLToPath(new URL(`../../build/tray/${file}`, import.meta.url))), file).toBe(
         true,
       );

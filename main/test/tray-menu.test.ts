@@ -188,6 +188,64 @@ describe('buildTrayMenu', () => {
     expect(menu.some((e) => e.id.startsWith('call:'))).toBe(false);
   });
 
+  it('missed calls are counted on Call history; calls say their line when the user has several', () => {
+    const shared = line({ id: 'SEP00AABB000003:1004', dn: '1004', label: 'Support' });
+    const ringing = {
+      ...call({ callId: 'c', direction: 'inbound', state: 'ringing', actions: actions('answer', 'decline') }),
+      lineId: shared.id,
+    };
+    const menu = buildTrayMenu({
+      desk: desk({ lines: [line(), shared], calls: [ringing as never] }),
+      favourites: [],
+      recentNumbers: [],
+      missed: 3,
+    });
+    expect(find(menu, 'history').label).toBe('Call history — 3 missed calls…');
+    expect(find(menu, 'call:c:header').label).toBe('Incoming call from Bob Baker (2002) on 1004');
+    const one = buildTrayMenu({ desk: desk(), favourites: [], recentNumbers: [], missed: 0 });
+    expect(find(one, 'history').label).toBe('Call history…');
+  });
+
+  it('updates: check, download, restart — the restart disabled during a call, saying why', () => {
+    const base = { desk: desk(), favourites: [], recentNumbers: [] };
+    const at = (update: Parameters<typeof buildTrayMenu>[0]['update']) =>
+      find(buildTrayMenu({ ...base, update }), 'update');
+    expect(find(buildTrayMenu(base), 'update').id).toBe('(missing)');
+    expect(at({ state: 'disabled', currentVersion: '0.1.0' }).id).toBe('(missing)');
+    expect(at({ state: 'idle', currentVersion: '0.1.0' })).toMatchObject({
+      label: 'Check for updates',
+      enabled: true,
+      action: { type: 'checkForUpdates' },
+    });
+    expect(at({ state: 'checking', currentVersion: '0.1.0' })).toMatchObject({
+      enabled: false,
+      reason: 'Checking now',
+    });
+    expect(at({ state: 'available', currentVersion: '0.1.0', version: '0.2.0' })).toMatchObject({
+      label: 'Download Deskline 0.2.0',
+      action: { type: 'downloadUpdate' },
+    });
+    expect(
+      at({ state: 'downloading', currentVersion: '0.1.0', version: '0.2.0', percent: 40 }),
+    ).toMatchObject({
+      label: 'Downloading Deskline 0.2.0… 40 %',
+      enabled: false,
+    });
+    expect(at({ state: 'downloaded', currentVersion: '0.1.0', version: '0.2.0' })).toMatchObject({
+      label: 'Restart to update to 0.2.0',
+      enabled: true,
+      action: { type: 'installUpdate' },
+    });
+    expect(
+      at({
+        state: 'downloaded',
+        currentVersion: '0.1.0',
+        version: '0.2.0',
+        restartBlocker: 'Finish your calls first',
+      }),
+    ).toMatchObject({ enabled: false, reason: 'Finish your calls first' });
+  });
+
   it('item ids are unique', () => {
     const calls = [
       call({ callId: 'r', direction: 'inbound', state: 'ringing', actions: actions('answer') }),

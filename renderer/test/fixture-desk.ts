@@ -821,6 +821,8 @@ export function createFixtureDesk(
       emit('app.missedCalls', missed());
       return ok;
     },
+    // The fixture keeps no "seen" state of its own (the renderer's badge logic is tested
+    // against the history it is given).
     'app.setFavourites': ({ favourites }) => {
       settings = { ...settings, favourites };
       emit('app.settings', settings);

@@ -138,6 +138,8 @@ export const events = {
   'app.navigate': z.object({
     screen: z.enum(['dial', 'calls', 'lines', 'health', 'settings', 'history']),
     number: z.string().optional(),
+    /** The call to bring into view (a click on a ringing call's notification). */
+    callId: z.string().max(128).optional(),
   }),
 } as const;
 

@@ -319,6 +319,21 @@ export const CtiAddress = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port');
 
+/** Where the Administrator part of the settings comes from (docs/desktop.md "Settings: You and
+ *  Administrator"). Hosts without an administrator file (the browser shell) leave it out. */
+export const AdministratorView = z.object({
+  /** The administrator file the app reads on this machine. */
+  file: z.string(),
+  /** absent: no file, the Administrator settings can be changed here; managed: set by the file
+   *  and locked; invalid: the file has an error (`problem`), the settings are locked and the
+   *  phone system is not used until it is fixed. */
+  state: z.enum(['absent', 'managed', 'invalid']),
+  /** The SettingsView fields that cannot be changed here. */
+  locked: z.array(z.string()),
+  problem: z.string().optional(),
+});
+export type AdministratorView = z.infer<typeof AdministratorView>;
+
 export const SettingsView = z.object({
   /** Empty = the embedded CTI Manager simulator (demo cluster). */
   ctiAddresses: z.array(CtiAddress).max(8),
@@ -331,11 +346,16 @@ export const SettingsView = z.object({
   sipListenerEnabled: z.boolean(),
   startAtLogin: z.boolean(),
   theme: z.enum(['system', 'light', 'dark']),
+  /** Shows Deskline from anywhere ('' = none). */
   globalShortcut: z.string().max(64),
+  /** Dials the selected (else the copied) number from anywhere; '' or absent = none. */
+  dialShortcut: z.string().max(64).optional(),
+  /** Set by the desktop app: whether an administrator file manages part of these settings. */
+  administrator: AdministratorView.optional(),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
-export const SettingsPatch = SettingsView.omit({ hasPassword: true })
+export const SettingsPatch = SettingsView.omit({ hasPassword: true, administrator: true })
   .partial()
   .extend({ password: z.string().max(256).optional() });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;

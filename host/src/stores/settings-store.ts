@@ -21,8 +21,9 @@ import { CTI_PASSWORD_SECRET, type SecretStore } from './secret-store.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
-/** What the file holds: the view without `hasPassword` (derived from the SecretStore). */
-export type StoredSettings = Omit<SettingsView, 'hasPassword'>;
+/** What the file holds: the view without `hasPassword` (derived from the SecretStore) and
+ *  `administrator` (the desktop app's administrator file, never stored here). */
+export type StoredSettings = Omit<SettingsView, 'hasPassword' | 'administrator'>;
 export type SettingsField = keyof SettingsView;
 
 export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
@@ -35,6 +36,7 @@ export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
   startAtLogin: false,
   theme: 'system',
   globalShortcut: 'CommandOrControl+Shift+D',
+  dialShortcut: '',
 });
 
 /** Rules beyond the view's field schemas, shared by the file and by updates. */
@@ -52,9 +54,20 @@ function checkStoredSettings(settings: StoredSettings, ctx: z.RefinementCtx): vo
   });
   const problem = acceleratorProblem(settings.globalShortcut);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['globalShortcut'], message: problem });
+  const dial = settings.dialShortcut ?? '';
+  const dialProblem = acceleratorProblem(dial);
+  if (dialProblem !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['dialShortcut'], message: dialProblem });
+  else if (dial !== '' && dial.toLowerCase() === settings.globalShortcut.toLowerCase())
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dialShortcut'],
+      message: 'is already the shortcut that shows Deskline',
+    });
 }
 
-const StoredSettingsSchema = SettingsView.omit({ hasPassword: true }).superRefine(checkStoredSettings);
+const StoredView = SettingsView.omit({ hasPassword: true, administrator: true });
+const StoredSettingsSchema = StoredView.superRefine(checkStoredSettings);
 
 /** Users whose chosen line is remembered, at most (the oldest is forgotten first). */
 export const REMEMBERED_LINES_LIMIT = 32;
@@ -75,7 +88,7 @@ const SettingsDocumentSchema = z
   .object({
     version: z.literal(1),
     // Partial: a field added by a later version is absent from an older file and takes its default.
-    settings: SettingsView.omit({ hasPassword: true }).partial(),
+    settings: StoredView.partial(),
     lines: RememberedLines.optional(),
   })
   .transform((file, ctx): SettingsDocument => {

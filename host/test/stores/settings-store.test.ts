@@ -77,7 +77,13 @@ describe('SettingsStore', () => {
       [{ theme: 'neon' }, /theme/],
       [{ globalShortcut: 'D' }, /globalShortcut: needs at least one modifier/],
       [{ globalShortcut: 'Ctrl+Hyper+D' }, /globalShortcut: "Hyper" is not a modifier/],
+      [{ dialShortcut: 'X' }, /dialShortcut: needs at least one modifier/],
+      [
+        { dialShortcut: 'commandorcontrol+shift+d' },
+        /dialShortcut: is already the shortcut that shows Deskline/,
+      ],
       [{ hasPassword: true }, /Unrecognized key|hasPassword/],
+      [{ administrator: { file: 'x', state: 'absent', locked: [] } }, /Unrecognized key|administrator/],
       [{ surprise: 1 }, /surprise/],
       ['not an object', /settings: /],
     ];

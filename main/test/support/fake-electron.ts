@@ -114,6 +114,10 @@ export class FakeTray extends Emitter {
   setImage(image: unknown): void {
     this.image = image;
   }
+  title = '';
+  setTitle(title: string): void {
+    this.title = title;
+  }
   setContextMenu(menu: FakeMenu | null): void {
     this.contextMenu = menu;
   }
@@ -160,11 +164,15 @@ export class FakeMenu {
 
 export class FakeNotification extends Emitter {
   static shown: FakeNotification[] = [];
+  static activationHandler: ((details: { type: string; arguments: string }) => void) | undefined;
   static isSupported(): boolean {
     return true;
   }
+  static handleActivation(handler: (details: { type: string; arguments: string }) => void): void {
+    FakeNotification.activationHandler = handler;
+  }
   closed = false;
-  constructor(readonly options: { title?: string; body?: string; actions?: unknown[] }) {
+  constructor(readonly options: { title?: string; body?: string; actions?: unknown[]; toastXml?: string }) {
     super();
   }
   show(): void {
@@ -208,6 +216,10 @@ export class FakeApp extends Emitter {
   }
   setPath(name: string, value: string): void {
     this.paths.set(name, value);
+  }
+  /** Like Electron: without an argument, `<userData>/logs`. */
+  setAppLogsPath(path?: string): void {
+    this.paths.set('logs', path ?? `${this.getPath('userData')}/logs`);
   }
   getPath(name: string): string {
     const path = this.paths.get(name);
@@ -276,7 +288,12 @@ export function createFakeElectron(options: {
   FakeBrowserWindow.all = [];
   FakeTray.all = [];
   FakeNotification.shown = [];
+  FakeNotification.activationHandler = undefined;
   const app = new FakeApp(options.appPath, options.isPackaged);
+  const crashReporter = {
+    started: [] as unknown[],
+    start: (options: unknown) => void crashReporter.started.push(options),
+  };
   FakeBrowserWindow.app = app;
   const ipcMain = new FakeIpcMain();
   const protocolHandlers = new Map<string, (request: { method: string; url: string }) => Promise<Response>>();
@@ -292,6 +309,7 @@ export function createFakeElectron(options: {
     Tray: FakeTray,
     Menu: FakeMenu,
     Notification: FakeNotification,
+    crashReporter,
     nativeImage: { createFromPath: (path: string) => ({ path }) },
     nativeTheme: { themeSource: 'system', shouldUseDarkColors: false },
     protocol: {
@@ -347,6 +365,7 @@ export function createFakeElectron(options: {
     protocolHandlers,
     privileged,
     shortcuts,
+    crashReporter,
     opened,
     permission,
     setClipboard: (text: string) => void (clipboardText = text),
