@@ -231,6 +231,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   private readonly acceptHeader: string;
   private readonly contactHost: string | undefined;
   private readonly serverHeader: string | undefined;
+  private readonly serverFieldList: [string, string][];
   private readonly maxDialogsPerConnection: number;
   /** INVITEs refused at `maxDialogsPerConnection`, since start. */
   private dialogLimitRefusals = 0;
@@ -252,6 +253,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.acceptHeader = this.acceptedTypes.join(', ');
     this.contactHost = options.contactHost;
     this.serverHeader = options.serverHeader;
+    this.serverFieldList = this.serverHeader === undefined ? [] : [['Server', this.serverHeader]];
     this.maxDialogsPerConnection = options.maxDialogsPerConnection ?? DEFAULT_MAX_DIALOGS_PER_CONNECTION;
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
     this.transactions = new TransactionLayer(this.clock, this.logger, this, options.timers);
@@ -1023,7 +1025,12 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     const bytes = buildResponse(request.headers, hasTag, status, {
       reason: checkReason(options.reason),
       toTag,
-      headers: [...(options.headers ?? []), ...this.serverFields()],
+      headers:
+        options.headers === undefined
+          ? this.serverFieldList
+          : this.serverFieldList.length === 0
+            ? options.headers
+            : [...options.headers, ...this.serverFieldList],
       body: options.body,
       contentType: options.contentType ?? CSTA_CONTENT_TYPE,
     });
@@ -1038,8 +1045,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     ];
   }
 
+  /** The Server header field, if any (one array for every response: callers only spread it). */
   serverFields(): [string, string][] {
-    return this.serverHeader === undefined ? [] : [['Server', this.serverHeader]];
+    return this.serverFieldList;
   }
 
   hostPort(connection: SipConnection): string {
