@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeCsta, encodeCsta, type CstaMessage } from '../../src/csta/index.js';
+import { decodeCstaTree } from '../../src/csta/codec.js';
 import { FrameDecoder, encodeFrame } from '../../src/cti-link/framing.js';
 import { StreamFramer } from '../../src/sip/framing.js';
 import { SipRequest } from '../../src/sip/message.js';
@@ -123,6 +124,9 @@ const SNAPSHOT_REQUEST =
 interface Op {
   name: string;
   run: () => number;
+  /** The same work done the reference way: timed interleaved with `run` (batches alternate),
+   *  so that the ratio holds on a busy machine where the absolute times wander. */
+  reference?: () => number;
 }
 
 function sipCoreOp(): Op {
@@ -235,6 +239,10 @@ function ops(): Op[] {
         const r = decodeCsta(bytes);
         return r.ok ? 1 : 0;
       },
+      reference: () => {
+        const r = decodeCstaTree(bytes);
+        return r.ok ? 1 : 0;
+      },
     });
   }
   for (const [label, xml] of shapes) {
@@ -265,6 +273,26 @@ function cpuNs(): number {
 }
 
 let sink = 0;
+/** ns per op of `run` and of `reference`, in alternating batches. */
+function timePair(run: () => number, reference: () => number): [number, number] {
+  for (let i = 0; i < 20_000; i++) sink += run() + reference();
+  let a = 0;
+  let b = 0;
+  let n = 0;
+  while (a + b < 2 * DURATION_MS * 1e6) {
+    let start = cpuNs();
+    for (let i = 0; i < 500; i++) sink += run();
+    let now = cpuNs();
+    a += now - start;
+    start = now;
+    for (let i = 0; i < 500; i++) sink += reference();
+    now = cpuNs();
+    b += now - start;
+    n += 500;
+  }
+  return [a / n, b / n];
+}
+
 function timeOp(op: Op): number {
   for (let i = 0; i < 20_000; i++) sink += op.run();
   let n = 0;
@@ -322,10 +350,18 @@ async function allocOp(op: Op): Promise<{ bytes: number; top: [string, number][]
 
 console.log(`node ${process.version}; ${DURATION_MS} ms CPU per timing`);
 for (const op of ops()) {
-  const ns = timeOp(op);
+  let ns: number;
+  let versus = '';
+  if (op.reference === undefined) ns = timeOp(op);
+  else {
+    const [a, b] = timePair(op.run, op.reference);
+    ns = a;
+    const ref = await allocOp({ name: '', run: op.reference });
+    versus = `  (reference ${b.toFixed(0)} ns, ${ref.bytes.toFixed(0)} B: ×${(a / b).toFixed(2)} time)`;
+  }
   const alloc = await allocOp(op);
   console.log(
-    `${op.name.padEnd(86)} ${ns.toFixed(0).padStart(7)} ns/op ${alloc.bytes.toFixed(0).padStart(7)} B/op`,
+    `${op.name.padEnd(86)} ${ns.toFixed(0).padStart(7)} ns/op ${alloc.bytes.toFixed(0).padStart(7)} B/op${versus}`,
   );
   for (const [where, bytes] of alloc.top)
     if (bytes >= 8) console.log(`    ${bytes.toFixed(0).padStart(6)} B  ${where}`);
