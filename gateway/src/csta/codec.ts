@@ -926,10 +926,46 @@ export function encodeCsta(message: CstaMessage, options?: EncodeOptions): strin
       ? ECMA354_NAMESPACE
       : (NAMESPACE_OF_EDITION.get(options?.edition ?? 'ed3') ?? ED3_NAMESPACE);
   const body = encodeStructBody(message, descriptor.body, '', descriptor.type);
-  const head = options?.declaration === false ? '' : DECLARATION;
-  return body === ''
-    ? head + '<' + descriptor.type + ' xmlns="' + namespace + '"/>'
-    : head + '<' + descriptor.type + ' xmlns="' + namespace + '">' + body + '</' + descriptor.type + '>';
+  const root = rootTags(descriptor.type, namespace, options?.declaration !== false);
+  return body === '' ? root.empty : root.open + body + root.close;
+}
+
+/** Start, end and empty-element tags of one name, written once and reused: an encoded message is
+ *  mostly these, and building each from pieces every time made most of encodeCsta's garbage
+ *  (docs/benchmarks.md, "Profile findings and engine changes"). */
+interface Tags {
+  readonly open: string;
+  readonly close: string;
+  readonly empty: string;
+}
+/** Bounded: names come from the descriptors, feature lists and generic nodes' prefixes. */
+const TAG_CACHE_LIMIT = 4096;
+const tagCache = new Map<string, Tags>();
+const rootTagCache = new Map<string, Tags>();
+
+function tagsOf(name: string): Tags {
+  let tags = tagCache.get(name);
+  if (tags === undefined) {
+    tags = { open: '<' + name + '>', close: '</' + name + '>', empty: '<' + name + '/>' };
+    if (tagCache.size < TAG_CACHE_LIMIT) tagCache.set(name, tags);
+  }
+  return tags;
+}
+
+/** The root's tags with its namespace declaration (and the XML declaration before it). */
+function rootTags(type: string, namespace: string, declaration: boolean): Tags {
+  const key = (declaration ? 'd ' : '  ') + type + ' ' + namespace;
+  let tags = rootTagCache.get(key);
+  if (tags === undefined) {
+    const head = declaration ? DECLARATION : '';
+    tags = {
+      open: head + '<' + type + ' xmlns="' + namespace + '">',
+      close: '</' + type + '>',
+      empty: head + '<' + type + ' xmlns="' + namespace + '"/>',
+    };
+    if (rootTagCache.size < TAG_CACHE_LIMIT) rootTagCache.set(key, tags);
+  }
+  return tags;
 }
 
 function wrongType(path: string, expected: string): never {
@@ -968,7 +1004,8 @@ function encodeStructBody(
       fieldKind,
       prefix === '' ? entry.element : prefix + ':' + entry.element,
       prefix,
-      path + '/' + entry.element,
+      path,
+      entry.element,
     );
   }
   if (!unknownDone) out += encodeUnknown(value['unknown'], path);
@@ -983,43 +1020,64 @@ function encodeUnknown(nodes: unknown, path: string): string {
   return out;
 }
 
-function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, path: string): string {
+/** `parent` + '/' + `element` is the value's path, for assertion messages only: joined only for a
+ *  container (the path of its children) or an error, not for every leaf. */
+function encodeKind(
+  v: unknown,
+  kind: FieldKind,
+  name: string,
+  prefix: string,
+  parent: string,
+  element: string,
+): string {
   switch (kind.k) {
     case 'text':
-    case 'enum':
-      if (typeof v !== 'string') wrongType(path, 'a string');
-      return v === '' ? '<' + name + '/>' : '<' + name + '>' + escapeText(v) + '</' + name + '>';
-    case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) wrongType(path, 'an integer');
-      return '<' + name + '>' + String(v) + '</' + name + '>';
-    case 'bool':
-      if (typeof v !== 'boolean') wrongType(path, 'a boolean');
-      return '<' + name + '>' + (v ? 'true' : 'false') + '</' + name + '>';
+    case 'enum': {
+      if (typeof v !== 'string') wrongType(parent + '/' + element, 'a string');
+      const tags = tagsOf(name);
+      return v === '' ? tags.empty : tags.open + escapeText(v) + tags.close;
+    }
+    case 'int': {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) wrongType(parent + '/' + element, 'an integer');
+      const tags = tagsOf(name);
+      return tags.open + String(v) + tags.close;
+    }
+    case 'bool': {
+      if (typeof v !== 'boolean') wrongType(parent + '/' + element, 'a boolean');
+      const tags = tagsOf(name);
+      return tags.open + (v ? 'true' : 'false') + tags.close;
+    }
     case 'flag':
-      return v === true ? '<' + name + '/>' : '';
+      return v === true ? tagsOf(name).empty : '';
     case 'device':
-      return encodeDevice(v, kind, name, prefix, path);
+      return encodeDevice(v, kind, name, prefix, parent, element);
     case 'list': {
+      const path = parent + '/' + element;
       if (!Array.isArray(v)) wrongType(path, 'an array');
       const item = prefix === '' ? kind.item : prefix + ':' + kind.item;
       let inner = '';
-      for (const element of v as readonly unknown[])
-        inner += encodeKind(element, kind.of, item, prefix, path + '/' + kind.item);
-      return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
+      for (const each of v as readonly unknown[])
+        inner += encodeKind(each, kind.of, item, prefix, path, kind.item);
+      const tags = tagsOf(name);
+      return inner === '' ? tags.empty : tags.open + inner + tags.close;
     }
     case 'struct': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
-      const ownPrefix = kind.ns === undefined ? prefix : kind.ns.prefix;
-      const tagName = kind.ns === undefined ? name : kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
-      const open =
-        kind.ns === undefined
-          ? '<' + tagName
-          : '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
       // Every descriptor-derived value is a plain object keyed by field names.
+      if (kind.ns === undefined) {
+        const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, prefix, path);
+        const tags = tagsOf(name);
+        return inner === '' ? tags.empty : tags.open + inner + tags.close;
+      }
+      const ownPrefix = kind.ns.prefix;
+      const tagName = kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
+      const open = '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
       const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, ownPrefix, path);
       return inner === '' ? open + '/>' : open + '>' + inner + '</' + tagName + '>';
     }
     case 'features': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
       let inner = '';
       for (const [listName, names] of Object.entries(v)) {
@@ -1036,6 +1094,7 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
       return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
     }
     case 'extensions': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
       const ext = v as CstaExtensions;
       let inner = encodeUnknown(ext.unknown, path);
@@ -1056,17 +1115,48 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
   }
 }
 
-function encodeDevice(v: unknown, kind: DeviceRefKind, name: string, prefix: string, path: string): string {
-  if (typeof v !== 'object' || v === null) wrongType(path, 'a DeviceRef');
+function encodeDevice(
+  v: unknown,
+  kind: DeviceRefKind,
+  name: string,
+  prefix: string,
+  parent: string,
+  element: string,
+): string {
+  if (typeof v !== 'object' || v === null) wrongType(parent + '/' + element, 'a DeviceRef');
   const ref = v as Partial<{ id: unknown; absent: unknown }>;
   const p = prefix === '' ? '' : prefix + ':';
   if (typeof ref.id === 'string') {
+    if (prefix === '') {
+      const tags = deviceTagsOf(name, kind.idElement);
+      return tags.open + escapeText(ref.id) + tags.close;
+    }
     const idEl = p + kind.idElement;
     return '<' + name + '><' + idEl + '>' + escapeText(ref.id) + '</' + idEl + '></' + name + '>';
   }
   if (typeof ref.absent === 'string' && DEVICE_ABSENT_SET.has(ref.absent))
     return '<' + name + '><' + p + ref.absent + '/></' + name + '>';
-  return wrongType(path, 'a DeviceRef');
+  return wrongType(parent + '/' + element, 'a DeviceRef');
+}
+
+/** `<name><deviceIdentifier>` and its end, per device element name (descriptor names only). */
+const DEVICE_TAGS = {
+  deviceIdentifier: new Map<string, Tags>(),
+  numberDialed: new Map<string, Tags>(),
+};
+
+function deviceTagsOf(name: string, idElement: DeviceRefKind['idElement']): Tags {
+  const cache = DEVICE_TAGS[idElement];
+  let tags = cache.get(name);
+  if (tags === undefined) {
+    tags = {
+      open: '<' + name + '><' + idElement + '>',
+      close: '</' + idElement + '></' + name + '>',
+      empty: '',
+    };
+    if (cache.size < TAG_CACHE_LIMIT) cache.set(name, tags);
+  }
+  return tags;
 }
 
 // ---- helpers for callers ----------------------------------------------------------------------
