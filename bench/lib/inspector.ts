@@ -80,7 +80,14 @@ export class InspectorSession {
     });
   }
 
-  /** Stops the sampling started above; the profile as the inspector returns it. */
+  /** Starts V8's sampling heap profiler for what stays alive (objects collected before the stop
+   *  are dropped from the profile: bench/tools/session-memory.ts). */
+  async startRetentionSampling(samplingIntervalBytes = 1024): Promise<void> {
+    await this.call('HeapProfiler.enable');
+    await this.call('HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes });
+  }
+
+  /** Stops either sampling above; the profile as the inspector returns it. */
   async stopAllocationSampling(): Promise<SamplingHeapProfile> {
     const result = (await this.call('HeapProfiler.stopSampling')) as { profile: SamplingHeapProfile };
     return result.profile;

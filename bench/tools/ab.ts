@@ -8,15 +8,17 @@
 // bench/results and its figures are never published.
 //
 //   npx tsx bench/tools/ab.ts --variant base=HEAD~3 --variant new=. [--rounds 4] [--rate 4000]
-//       [--seconds 8] [--max] [--users 20000] [--json FILE] [--alloc NAME]
+//       [--seconds 8] [--max] [--users 20000] [--json FILE] [--alloc NAME,NAME|all] [--alloc-top N]
 //
 // A variant is NAME=SOURCE[,NODE-FLAG...]: SOURCE is `.` (this working tree), a git ref (its
 // gateway, service, host, common and simulator folders are exported with `git archive` and
 // bundled as `npm run build:service` does), or an existing bundle (a path ending in .mjs).
-// `--variant gc=.,--max-semi-space-size=32` runs this tree with a V8 flag. `--alloc NAME` samples
-// where variant NAME allocates (V8's sampling heap profiler, short-lived objects included) during
-// its fixed-rate steps and prints bytes per request by function (the profile goes to
-// NAME.heapprofile beside --json, or into the working directory).
+// `--variant gc=.,--max-semi-space-size=32` runs this tree with a V8 flag. `--alloc` samples where
+// the named variants (or all) allocate during their fixed-rate steps (V8's sampling heap profiler
+// through the inspector, short-lived objects included, one sample per 16 KiB: light enough to
+// leave on for every variant) and reports bytes allocated per request — a figure a busy machine
+// does not blur, and what sets the young-generation GC's rate — with the allocating functions of
+// each sampled variant (`--alloc-top`; the profiles go to NAME.heapprofile beside --json).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '20000' },
     json: { type: 'string' },
     alloc: { type: 'string' },
+    'alloc-top': { type: 'string', default: '30' },
   },
 });
 
@@ -88,6 +91,8 @@ const perCall = requestsPerCall(LOOPS);
 const PROBE_SESSIONS = 4;
 const PROBE_RATE = 50;
 const log = (m: string): void => void process.stdout.write(`${m}\n`);
+const allocNames = values.alloc === undefined ? [] : values.alloc.split(',');
+const sampled = (name: string): boolean => allocNames.includes('all') || allocNames.includes(name);
 
 /** Bundles one variant's gateway into dist/ab/NAME (inside the checkout: npm imports resolve). */
 async function bundleOf(v: Variant): Promise<string> {
@@ -157,7 +162,7 @@ try {
   monitor = new ProcessMonitor({ simulator: sim.child.pid }).start();
   const users = new UserCursor(userCount);
   for (const [i, v] of variants.entries()) {
-    const inspect = values.alloc === v.name ? ['--inspect=127.0.0.1:0'] : [];
+    const inspect = sampled(v.name) ? ['--inspect=127.0.0.1:0'] : [];
     const gw = await startGatewayProcess(ctx, sim, {
       id: `ab-${v.name}`,
       bundle: v.bundle!,
@@ -198,22 +203,32 @@ try {
       variables,
     });
   }
-  const allocVariant = variants.find((v) => v.name === values.alloc);
-  if (values.alloc !== undefined && allocVariant?.gateway?.inspectorUrl == null)
-    throw new Error(`--alloc ${values.alloc}: no such variant, or its inspector did not start`);
-  const inspector =
-    allocVariant === undefined
-      ? undefined
-      : await InspectorSession.connect(allocVariant.gateway!.inspectorUrl!);
-  let allocRequests = 0;
-  const allocProfiles: SamplingHeapProfile[] = [];
+  /** Per sampled variant: its inspector, the profiles of its fixed steps, the requests they served. */
+  const allocOf = new Map<
+    Variant,
+    { inspector: InspectorSession; profiles: SamplingHeapProfile[]; requests: number; perRound: number[] }
+  >();
+  for (const v of variants) {
+    if (!sampled(v.name)) continue;
+    const url = v.gateway?.inspectorUrl;
+    if (url == null) throw new Error(`--alloc: the inspector of ${v.name} did not start`);
+    allocOf.set(v, {
+      inspector: await InspectorSession.connect(url),
+      profiles: [],
+      requests: 0,
+      perRound: [],
+    });
+  }
+  for (const name of allocNames)
+    if (name !== 'all' && !variants.some((v) => v.name === name))
+      throw new Error(`--alloc: no variant ${name}`);
   for (let r = 0; r < rounds; r++) {
     const k = r % variants.length;
     const order = [...variants.slice(k), ...variants.slice(0, k)];
     log(`ab: round ${r + 1}/${rounds}: ${order.map((v) => v.name).join(', ')}`);
     for (const v of order) {
-      const sampling = inspector !== undefined && v === allocVariant;
-      if (sampling) await inspector.startAllocationSampling();
+      const alloc = allocOf.get(v);
+      if (alloc !== undefined) await alloc.inspector.startAllocationSampling();
       const fixed = await v.runner!.step(`round ${r + 1} ${rate}/s`, SCENARIO_FLOW, {
         rate: callRate,
         limit: 10_000,
@@ -223,9 +238,12 @@ try {
         variables,
         probeRate: PROBE_RATE,
       });
-      if (sampling) {
-        allocProfiles.push(await inspector.stopAllocationSampling());
-        allocRequests += fixed.cstaRequests + (fixed.probe?.succeeded ?? 0);
+      if (alloc !== undefined) {
+        const profile = await alloc.inspector.stopAllocationSampling();
+        const requests = fixed.cstaRequests + (fixed.probe?.succeeded ?? 0);
+        alloc.profiles.push(profile);
+        alloc.requests += requests;
+        alloc.perRound.push(summarizeAllocations(profile, 1).totalBytes / Math.max(1, requests));
       }
       const max = values.max
         ? await v.runner!.step(`round ${r + 1} maximum`, SCENARIO_FLOW, {
@@ -241,31 +259,33 @@ try {
     }
   }
   monitor.stop();
-  inspector?.close();
-  if (allocProfiles.length > 0) {
+  const top = Number(values['alloc-top']);
+  for (const [v, alloc] of allocOf) {
+    alloc.inspector.close();
     const out = join(
       values.json === undefined ? process.cwd() : dirname(values.json),
-      `${values.alloc}.heapprofile`,
+      `${v.name}.heapprofile`,
     );
-    await writeFile(out, JSON.stringify(allocProfiles[allocProfiles.length - 1]));
+    await writeFile(out, JSON.stringify(alloc.profiles[alloc.profiles.length - 1]));
+    if (top <= 0) continue;
     let total = 0;
     const self = new Map<string, number>();
     const inclusive = new Map<string, number>();
-    for (const p of allocProfiles) {
-      const s = summarizeAllocations(p, 10_000);
-      total += s.totalBytes;
-      for (const [k, b] of s.self) self.set(k, (self.get(k) ?? 0) + b);
-      for (const [k, b] of s.inclusive) inclusive.set(k, (inclusive.get(k) ?? 0) + b);
+    for (const p of alloc.profiles) {
+      const sum = summarizeAllocations(p, 10_000);
+      total += sum.totalBytes;
+      for (const [k, b] of sum.self) self.set(k, (self.get(k) ?? 0) + b);
+      for (const [k, b] of sum.inclusive) inclusive.set(k, (inclusive.get(k) ?? 0) + b);
     }
-    const perReq = (b: number): string => `${(b / Math.max(1, allocRequests)).toFixed(0)} B/req`;
+    const perReq = (b: number): string => `${(b / Math.max(1, alloc.requests)).toFixed(0)} B/req`;
     const table = (m: Map<string, number>): string =>
       [...m.entries()]
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 45)
+        .slice(0, top)
         .map(([k, b]) => `  ${perReq(b).padStart(12)} ${((b / total) * 100).toFixed(1).padStart(5)} %  ${k}`)
         .join('\n');
     log(
-      `\nab: ${values.alloc} allocated ${perReq(total)} (sampled, ${allocRequests} requests; last profile in ${out})\n` +
+      `\nab: ${v.name} allocated ${perReq(total)} (sampled, ${alloc.requests} requests; last profile in ${out})\n` +
         `self:\n${table(self)}\ninclusive:\n${table(inclusive)}`,
     );
   }
@@ -286,8 +306,11 @@ try {
     });
   const lines = [
     `| variant | µs CPU/request at ${formatRate(rate)}/s | ratio to ${first} | GC share | main-thread GC | probe p99 | failed |` +
-      (values.max ? ' maximum req/s | ratio to first |' : ''),
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |' + (values.max ? ' ---: | ---: |' : ''),
+      (values.max ? ' maximum req/s | ratio to first |' : '') +
+      (allocOf.size > 0 ? ' bytes allocated/request |' : ''),
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |' +
+      (values.max ? ' ---: | ---: |' : '') +
+      (allocOf.size > 0 ? ' ---: |' : ''),
   ];
   for (const v of variants) {
     const rs = of(v.name);
@@ -300,6 +323,9 @@ try {
         `${formatSpread(spreadOf(rs.map((row) => row.fixed.probe?.latency.p99Ms)), formatMs)} | ${failed} |` +
         (values.max
           ? ` ${formatSpread(spreadOf(rs.map((row) => row.max?.cstaRequestsPerSec)), formatRate)} | ${formatSpread(spreadOf(perRoundRatio(v.name, (row) => row.max?.cstaRequestsPerSec)), ratio)} |`
+          : '') +
+        (allocOf.size > 0
+          ? ` ${formatSpread(spreadOf(allocOf.get(v)?.perRound ?? []), (b) => `${Math.round(b).toLocaleString('en-US')} B`)} |`
           : ''),
     );
   }
