@@ -171,8 +171,7 @@ function decode(
   direct: boolean,
 ): Result<DecodedCsta> {
   try {
-    const effective: XmlLimits =
-      limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
+    const effective: XmlLimits = limits === undefined ? DEFAULT_XML_LIMITS : effectiveLimits(limits);
     const text = decodeXmlInput(input, effective);
     if (!text.ok) return text;
     // The direct decoder fills the typed message as the document is read, without the element
@@ -225,6 +224,27 @@ function decode(
       ),
     );
   }
+}
+
+/** The limits with the defaults filled in, once per limits object (callers pass the same one for
+ *  every document: the gateway's configured caps). */
+const mergedLimits = new WeakMap<Partial<XmlLimits>, XmlLimits>();
+function effectiveLimits(limits: Partial<XmlLimits>): XmlLimits {
+  let merged = mergedLimits.get(limits);
+  if (merged === undefined || !sameLimits(merged, limits)) {
+    merged = { ...DEFAULT_XML_LIMITS, ...limits };
+    mergedLimits.set(limits, merged);
+  }
+  return merged;
+}
+/** A caller may change its limits object between calls: the cached merge must still agree. */
+function sameLimits(merged: XmlLimits, limits: Partial<XmlLimits>): boolean {
+  return (
+    (limits.maxBytes === undefined || limits.maxBytes === merged.maxBytes) &&
+    (limits.maxDepth === undefined || limits.maxDepth === merged.maxDepth) &&
+    (limits.maxAttributes === undefined || limits.maxAttributes === merged.maxAttributes) &&
+    (limits.maxElements === undefined || limits.maxElements === merged.maxElements)
+  );
 }
 
 function clip(value: string, max = 80): string {
@@ -941,7 +961,6 @@ interface Tags {
 /** Bounded: names come from the descriptors, feature lists and generic nodes' prefixes. */
 const TAG_CACHE_LIMIT = 4096;
 const tagCache = new Map<string, Tags>();
-const rootTagCache = new Map<string, Tags>();
 
 function tagsOf(name: string): Tags {
   let tags = tagCache.get(name);
@@ -952,10 +971,16 @@ function tagsOf(name: string): Tags {
   return tags;
 }
 
-/** The root's tags with its namespace declaration (and the XML declaration before it). */
+/** The root's tags with its namespace declaration (and the XML declaration before it), by
+ *  namespace then type: both are constant strings, so the lookups hash nothing. */
 function rootTags(type: string, namespace: string, declaration: boolean): Tags {
-  const key = (declaration ? 'd ' : '  ') + type + ' ' + namespace;
-  let tags = rootTagCache.get(key);
+  const byNamespace = declaration ? rootTagsWithDeclaration : rootTagsBare;
+  let byType = byNamespace.get(namespace);
+  if (byType === undefined) {
+    byType = new Map();
+    if (byNamespace.size < TAG_CACHE_LIMIT) byNamespace.set(namespace, byType);
+  }
+  let tags = byType.get(type);
   if (tags === undefined) {
     const head = declaration ? DECLARATION : '';
     tags = {
@@ -963,10 +988,12 @@ function rootTags(type: string, namespace: string, declaration: boolean): Tags {
       close: '</' + type + '>',
       empty: head + '<' + type + ' xmlns="' + namespace + '"/>',
     };
-    if (rootTagCache.size < TAG_CACHE_LIMIT) rootTagCache.set(key, tags);
+    if (byType.size < TAG_CACHE_LIMIT) byType.set(type, tags);
   }
   return tags;
 }
+const rootTagsWithDeclaration = new Map<string, Map<string, Tags>>();
+const rootTagsBare = new Map<string, Map<string, Tags>>();
 
 function wrongType(path: string, expected: string): never {
   throw new Error(`assertion failed: ${path} is not ${expected}`);

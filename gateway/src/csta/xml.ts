@@ -344,12 +344,20 @@ const USUAL_DECLARATIONS = [
 
 // Element and attribute names recur from one document to the next (the same few hundred CSTA
 // names): each is read as the string seen before instead of being cut out of the document again,
-// which also lets the codec's lookups by name use the hash the string already has. A small
-// direct-mapped cache of 1,024 names by a hash of their characters: a hostile document's made-up
-// names only replace entries, so it stays that size (docs/benchmarks.md, "Profile findings and
-// engine changes").
-const NAME_CACHE_SIZE = 1024;
+// which also lets the codec's lookups by name use the hash the string already has. A cache of
+// 4,096 names by a hash of their characters, two places per hash (the newest first): a hostile
+// document's made-up names only replace entries, so it stays that size (docs/benchmarks.md,
+// "Profile findings and engine changes").
+const NAME_CACHE_SIZE = 4096;
 const nameCache: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SIZE).fill(undefined);
+
+function sameName(cached: string | undefined, s: string, start: number, length: number): boolean {
+  if (cached === undefined || cached.length !== length) return false;
+  // Compared character by character: startsWith(x, position) costs more than the whole loop.
+  let k = 0;
+  while (k < length && cached.charCodeAt(k) === s.charCodeAt(start + k)) k++;
+  return k === length;
+}
 
 /** The name `s[start, end)`, as a cached string when the same name was read before. */
 function internedName(s: string, start: number, end: number): string {
@@ -357,18 +365,18 @@ function internedName(s: string, start: number, end: number): string {
   if (length > 64) return s.slice(start, end);
   let h = length;
   for (let i = start; i < end; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  const slot = (h ^ (h >>> 10)) & (NAME_CACHE_SIZE - 1);
-  const cached = nameCache[slot];
-  if (cached !== undefined && cached.length === length) {
-    // Compared character by character: startsWith(x, position) costs more than the whole loop.
-    let k = 0;
-    while (k < length && cached.charCodeAt(k) === s.charCodeAt(start + k)) k++;
-    if (k === length) return cached;
-  }
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  const first = (h ^ (h >>> 12)) & (NAME_CACHE_SIZE - 1);
+  const second = first ^ 1;
+  const a = nameCache[first];
+  if (sameName(a, s, start, length)) return a as string;
+  const b = nameCache[second];
+  if (sameName(b, s, start, length)) return b as string;
   // A cached name must not keep its document alive: V8 cuts a substring of 13 characters or more
   // as a view into the whole string, so those are copied out.
   const name = length < 13 ? s.slice(start, end) : Buffer.from(s.slice(start, end), 'utf8').toString('utf8');
-  nameCache[slot] = name;
+  nameCache[second] = a;
+  nameCache[first] = name;
   return name;
 }
 
