@@ -69,7 +69,70 @@ export class InspectorSession {
     return usage.usedSize;
   }
 
+  /** Starts V8's sampling heap profiler, counting objects that die young too (an allocation
+   *  profile, not a retention one: bench/tools/ab.ts --alloc). */
+  async startAllocationSampling(samplingIntervalBytes = 16_384): Promise<void> {
+    await this.call('HeapProfiler.enable');
+    await this.call('HeapProfiler.startSampling', {
+      samplingInterval: samplingIntervalBytes,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
+
+  /** Starts V8's sampling heap profiler for what stays alive (objects collected before the stop
+   *  are dropped from the profile: bench/tools/session-memory.ts). */
+  async startRetentionSampling(samplingIntervalBytes = 1024): Promise<void> {
+    await this.call('HeapProfiler.enable');
+    await this.call('HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes });
+  }
+
+  /** Stops either sampling above; the profile as the inspector returns it. */
+  async stopAllocationSampling(): Promise<SamplingHeapProfile> {
+    const result = (await this.call('HeapProfiler.stopSampling')) as { profile: SamplingHeapProfile };
+    return result.profile;
+  }
+
   close(): void {
     this.socket.close();
   }
+}
+
+/** HeapProfiler.SamplingHeapProfile (Chrome DevTools Protocol). */
+export interface SamplingHeapProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  id: number;
+  children: SamplingHeapProfileNode[];
+}
+export interface SamplingHeapProfile {
+  head: SamplingHeapProfileNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
+
+/** Bytes allocated per function (self) and per function with its callees (inclusive, each
+ *  function counted once per stack), largest first. */
+export function summarizeAllocations(
+  profile: SamplingHeapProfile,
+  top = 40,
+): { totalBytes: number; self: [string, number][]; inclusive: [string, number][] } {
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  const walk = (node: SamplingHeapProfileNode, stack: string[]): number => {
+    const f = node.callFrame;
+    const file = f.url.replace(/^.*\/(gateway|bench-service|ab\/[^/]+)\//, '').replace(/^file:\/\//, '');
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    let sum = node.selfSize;
+    self.set(key, (self.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    const inner = stack.includes(key) ? stack : [...stack, key];
+    for (const c of node.children) sum += walk(c, inner);
+    if (!stack.includes(key)) inclusive.set(key, (inclusive.get(key) ?? 0) + sum);
+    return sum;
+  };
+  walk(profile.head, []);
+  const sorted = (m: Map<string, number>): [string, number][] =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  return { totalBytes: total, self: sorted(self), inclusive: sorted(inclusive) };
 }

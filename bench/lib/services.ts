@@ -98,6 +98,8 @@ export interface GatewayConfigOverrides {
   log?: { level: string };
   /** Extra Node flags for this gateway (after BENCH_GATEWAY_NODE_FLAGS). */
   nodeFlags?: string[];
+  /** Another build of the gateway to run instead of this checkout's (bench/tools/ab.ts). */
+  bundle?: string;
 }
 
 export async function startGatewayProcess(
@@ -122,9 +124,11 @@ export async function startGatewayProcess(
   const configFile = join(ctx.workDir, `${overrides.id ?? 'gateway'}.yaml`);
   await writeFile(configFile, stringify(config));
   const entry =
-    process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1'
-      ? ['--import', 'tsx', join(REPO_ROOT, 'service/src/cli.ts')]
-      : [await gatewayBundle()];
+    overrides.bundle !== undefined
+      ? [overrides.bundle]
+      : process.env['BENCH_GATEWAY_FROM_SOURCES'] === '1'
+        ? ['--import', 'tsx', join(REPO_ROOT, 'service/src/cli.ts')]
+        : [await gatewayBundle()];
   const child = startChild(
     overrides.id ?? 'gateway',
     process.execPath,

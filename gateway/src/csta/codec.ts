@@ -13,8 +13,15 @@ import {
   type CstaExtensions,
   type DeviceAbsent,
   type DeviceRef,
+  type FieldEntry,
+  type BoolKind,
   type DeviceRefKind,
+  type EnumKind,
   type FeaturesKind,
+  type IntKind,
+  type ListKind,
+  type TagKind,
+  type TextKind,
   type FieldKind,
   type MessageDescriptor,
   type MessageRole,
@@ -41,8 +48,12 @@ import {
   escapeText,
   isNCName,
   parseXml,
+  parseXmlInto,
   toXmlNode,
+  XmlTreeBuilder,
+  type NsScope,
   type XmlElement,
+  type XmlSink,
   type XmlLimits,
   type XmlNode,
 } from './xml.js';
@@ -141,11 +152,36 @@ interface DecodeContext {
 
 /** Decodes one CSTA XML document. Never throws: every failure is a typed DesklineError. */
 export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimits>): Result<DecodedCsta> {
+  return decode(input, limits, true);
+}
+
+/**
+ * The reference decoder: decodeCsta through the element tree alone. decodeCsta answers with it
+ * whenever its direct decoder (below) does not finish a valid message, which makes the errors
+ * exact; gateway/test/csta/direct-decode.test.ts holds the two to the same answers on vectors,
+ * generated messages and mutated ones.
+ */
+export function decodeCstaTree(input: Uint8Array | string, limits?: Partial<XmlLimits>): Result<DecodedCsta> {
+  return decode(input, limits, false);
+}
+
+function decode(
+  input: Uint8Array | string,
+  limits: Partial<XmlLimits> | undefined,
+  direct: boolean,
+): Result<DecodedCsta> {
   try {
-    const effective: XmlLimits =
-      limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
+    const effective: XmlLimits = limits === undefined ? DEFAULT_XML_LIMITS : effectiveLimits(limits);
     const text = decodeXmlInput(input, effective);
     if (!text.ok) return text;
+    // The direct decoder fills the typed message as the document is read, without the element
+    // tree. It gives up on anything but a valid message; the tree below then says exactly what is
+    // wrong, as it always has (the same parser and checks, so a well-formedness error is the
+    // same either way and is returned at once).
+    if (direct) {
+      const decoded = decodeDirect(text.value, effective);
+      if (decoded !== undefined) return decoded;
+    }
     const parsed = parseXml(text.value, effective);
     if (!parsed.ok) return parsed;
     const root = parsed.value;
@@ -188,6 +224,27 @@ export function decodeCsta(input: Uint8Array | string, limits?: Partial<XmlLimit
       ),
     );
   }
+}
+
+/** The limits with the defaults filled in, once per limits object (callers pass the same one for
+ *  every document: the gateway's configured caps). */
+const mergedLimits = new WeakMap<Partial<XmlLimits>, XmlLimits>();
+function effectiveLimits(limits: Partial<XmlLimits>): XmlLimits {
+  let merged = mergedLimits.get(limits);
+  if (merged === undefined || !sameLimits(merged, limits)) {
+    merged = { ...DEFAULT_XML_LIMITS, ...limits };
+    mergedLimits.set(limits, merged);
+  }
+  return merged;
+}
+/** A caller may change its limits object between calls: the cached merge must still agree. */
+function sameLimits(merged: XmlLimits, limits: Partial<XmlLimits>): boolean {
+  return (
+    (limits.maxBytes === undefined || limits.maxBytes === merged.maxBytes) &&
+    (limits.maxDepth === undefined || limits.maxDepth === merged.maxDepth) &&
+    (limits.maxAttributes === undefined || limits.maxAttributes === merged.maxAttributes) &&
+    (limits.maxElements === undefined || limits.maxElements === merged.maxElements)
+  );
 }
 
 function clip(value: string, max = 80): string {
@@ -281,12 +338,18 @@ function leafText(el: XmlElement, context: DecodeContext, secret: boolean): stri
 
 const INT_RE = /^[+-]?[0-9]{1,16}$/;
 
-function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: DecodeContext): unknown {
+/** The value of a text, int, bool or enum element from its text. */
+function leafValue(
+  text: string,
+  kind: TextKind | IntKind | BoolKind | EnumKind,
+  secret: boolean,
+  context: DecodeContext,
+): unknown {
   switch (kind.k) {
     case 'text':
-      return leafText(el, context, secret);
+      return text;
     case 'int': {
-      const t = leafText(el, context, secret).trim();
+      const t = text.trim();
       if (!INT_RE.test(t)) invalid(context, 'not an integer', t, secret);
       const n = Number(t);
       if (n < kind.min || n > kind.max)
@@ -295,19 +358,33 @@ function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: D
     }
     case 'bool': {
       // XML Schema §3.2.2 boolean: true, false, 1, 0 (whitespace collapsed).
-      const t = leafText(el, context, secret).trim();
+      const t = text.trim();
       if (t === 'true' || t === '1') return true;
       if (t === 'false' || t === '0') return false;
       return invalid(context, 'not a boolean', t, secret);
     }
-    case 'flag':
-      return true;
     case 'enum': {
-      const t = leafText(el, context, secret).trim();
+      const t = text.trim();
       if (kind.open ? t === '' : !kind.valueSet.has(t))
         invalid(context, kind.open ? 'empty value' : `not one of ${kind.values.join('|')}`, t, secret);
       return t;
     }
+    default: {
+      const never: never = kind;
+      throw new Error(`assertion failed: not a leaf kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function decodeKind(el: XmlElement, kind: FieldKind, secret: boolean, context: DecodeContext): unknown {
+  switch (kind.k) {
+    case 'text':
+    case 'int':
+    case 'bool':
+    case 'enum':
+      return leafValue(leafText(el, context, secret), kind, secret, context);
+    case 'flag':
+      return true;
     case 'device':
       return decodeDevice(el, context);
     case 'list': {
@@ -438,6 +515,408 @@ function onlyDeclarations(attrs: readonly string[] | undefined): boolean {
   return true;
 }
 
+// ---- decode without a tree ----------------------------------------------------------------------
+//
+// The element tree costs an object, a name and usually a children array per element, all garbage
+// a moment later: on the gateway's hot path (a CTI response and the client's request per CSTA
+// request, the events in between) that was most of what decoding allocated (docs/benchmarks.md,
+// "Profile findings and engine changes"). The direct decoder is an XmlSink: the parser's checks
+// and limits are unchanged, and each element's value is built as its end tag is read, into the
+// same objects, in the same key order, as decodeStruct would build them. Rare or small shapes
+// (unknown elements, private data and other extensions, feature lists) are captured as a subtree
+// and handed to the tree decoder's own functions. Anything the tree decoder would refuse makes
+// the direct decoder give up (GIVE_UP), and decodeCsta asks the tree decoder for the exact error.
+
+const enum Mode {
+  /** A struct: children by descriptor entry, `target` the object being filled. */
+  Struct,
+  /** text, int, bool or enum: the element's text. */
+  Leaf,
+  /** CSTAErrorCode's chosen element: its name and text fill two fields. */
+  Tag,
+  /** A list wrapper: items pushed onto `target`, other children skipped. */
+  List,
+  /** A device reference (DeviceRefKind): one child or a bare identifier. */
+  Device,
+  /** The identifier element inside a device reference. */
+  DeviceId,
+  /** An element whose content does not matter (a flag, a list's foreign child, `<notKnown/>`). */
+  Skip,
+  /** A subtree kept as elements for the tree decoder (`kind`) or as a generic node (no kind). */
+  Capture,
+}
+
+/** The state of one open element. Frames are reused from one document to the next. */
+interface Frame {
+  mode: Mode;
+  kind: FieldKind | undefined;
+  /** Struct: the object filled; List: the array. */
+  target: Record<string, unknown> | unknown[] | undefined;
+  /** The field of the parent struct this element fills ('' under a list or a device). */
+  key: string;
+  secret: boolean;
+  text: string;
+  /** Struct: unknown children, as generic nodes. */
+  unknown: XmlNode[] | undefined;
+  /** Device: children seen; Device/Tag: the value so far. */
+  count: number;
+  value: unknown;
+  /** Tag: the schema's name of the chosen element, and the field its text goes to. */
+  tagName: string;
+  tagTextKey: string;
+}
+
+/** Thrown by the direct decoder to give up; never leaves decodeDirect. */
+const GIVE_UP = Symbol('give up');
+
+class DirectDecoder implements XmlSink {
+  private readonly frames: Frame[] = [];
+  private depth = 0;
+  private capture: XmlTreeBuilder | undefined;
+  private captureDepth = 0;
+  result: Record<string, unknown> | undefined;
+  namespace = '';
+  edition: CstaEdition = 'unknown';
+  /** For the tree decoder's functions on captured subtrees (their errors only make us give up). */
+  private readonly context: { homeNs: string; path: string[] } = { homeNs: '', path: [] };
+
+  reset(): void {
+    // Drop what the previous document left in the frames (its values are the caller's now).
+    for (let i = 0; i < this.depth; i++) this.clear(this.frames[i] as Frame);
+    this.depth = 0;
+    this.capture = undefined;
+    this.captureDepth = 0;
+    this.result = undefined;
+    this.context.path.length = 0;
+  }
+
+  private clear(frame: Frame): void {
+    frame.kind = undefined;
+    frame.target = undefined;
+    frame.unknown = undefined;
+    frame.value = undefined;
+    frame.text = '';
+  }
+
+  private push(mode: Mode, kind: FieldKind | undefined, key: string, secret: boolean): Frame {
+    let frame = this.frames[this.depth];
+    if (frame === undefined) {
+      frame = {
+        mode,
+        kind,
+        target: undefined,
+        key,
+        secret,
+        text: '',
+        unknown: undefined,
+        count: 0,
+        value: undefined,
+        tagName: '',
+        tagTextKey: '',
+      };
+      this.frames.push(frame);
+    } else {
+      frame.mode = mode;
+      frame.kind = kind;
+      frame.target = undefined;
+      frame.key = key;
+      frame.secret = secret;
+      frame.text = '';
+      frame.unknown = undefined;
+      frame.count = 0;
+      frame.value = undefined;
+    }
+    this.depth++;
+    return frame;
+  }
+
+  startElement(
+    name: string,
+    prefix: string,
+    local: string,
+    ns: string,
+    attrs: string[] | undefined,
+    scope: NsScope,
+    offset: number,
+  ): void {
+    const capture = this.capture;
+    if (capture !== undefined) {
+      this.captureDepth++;
+      capture.startElement(name, prefix, local, ns, attrs, scope, offset);
+      return;
+    }
+    if (this.depth === 0) {
+      const descriptor = BY_TYPE.get(local);
+      if (descriptor === undefined) throw GIVE_UP;
+      const edition = editionOfNamespace(ns);
+      if (edition === 'unknown' && ns !== '') throw GIVE_UP;
+      this.namespace = ns;
+      this.edition = edition;
+      this.context.homeNs = ns;
+      this.push(Mode.Struct, descriptor.body, '', false).target = { type: descriptor.type };
+      return;
+    }
+    const parent = this.frames[this.depth - 1] as Frame;
+    switch (parent.mode) {
+      case Mode.Struct: {
+        const kind = parent.kind as StructKind;
+        const target = parent.target as Record<string, unknown>;
+        const entry = kind.byLocal.get(local);
+        if (entry === undefined) {
+          const tagEntry = kind.tag;
+          const tagKind = tagEntry?.field.kind.k === 'tag' ? tagEntry.field.kind : undefined;
+          const tagName = tagKind?.aliases?.get(local) ?? local;
+          if (
+            tagEntry !== undefined &&
+            tagKind?.valueSet.has(tagName) === true &&
+            target[tagEntry.key] === undefined
+          ) {
+            const frame = this.push(Mode.Tag, tagKind, tagEntry.key, false);
+            frame.tagName = tagName;
+            frame.tagTextKey = (kind.tagText as FieldEntry).key;
+            return;
+          }
+          this.startCapture(undefined, '', false, name, prefix, local, ns, attrs, scope, offset);
+          return;
+        }
+        if (target[entry.key] !== undefined) throw GIVE_UP;
+        this.startField(
+          entry.field.kind,
+          entry.key,
+          entry.field.secret,
+          name,
+          prefix,
+          local,
+          ns,
+          attrs,
+          scope,
+          offset,
+        );
+        return;
+      }
+      case Mode.List: {
+        const kind = parent.kind as ListKind;
+        // A list wrapper holds only its items (ECMA-323 SEQUENCE OF); anything else is skipped.
+        if (local !== kind.item && kind.aliases?.has(local) !== true)
+          this.push(Mode.Skip, undefined, '', false);
+        else this.startField(kind.of, '', parent.secret, name, prefix, local, ns, attrs, scope, offset);
+        return;
+      }
+      case Mode.Device: {
+        if (parent.count++ > 0) throw GIVE_UP;
+        if (DEVICE_ID_ELEMENTS.has(local)) this.push(Mode.DeviceId, undefined, '', false);
+        else if (DEVICE_ABSENT_SET.has(local)) {
+          parent.value = { absent: local as DeviceAbsent };
+          this.push(Mode.Skip, undefined, '', false);
+        } else throw GIVE_UP;
+        return;
+      }
+      case Mode.Skip:
+        this.push(Mode.Skip, undefined, '', false);
+        return;
+      case Mode.Leaf:
+      case Mode.Tag:
+      case Mode.DeviceId:
+        // Text was expected, an element came.
+        throw GIVE_UP;
+      case Mode.Capture:
+        throw new Error('assertion failed: capture frames receive no events');
+      default: {
+        const never: never = parent.mode;
+        throw new Error(`assertion failed: frame mode ${String(never)}`);
+      }
+    }
+  }
+
+  private startField(
+    kind: FieldKind,
+    key: string,
+    secret: boolean,
+    name: string,
+    prefix: string,
+    local: string,
+    ns: string,
+    attrs: string[] | undefined,
+    scope: NsScope,
+    offset: number,
+  ): void {
+    switch (kind.k) {
+      case 'text':
+      case 'int':
+      case 'bool':
+      case 'enum':
+        this.push(Mode.Leaf, kind, key, secret);
+        return;
+      case 'flag':
+        this.push(Mode.Skip, kind, key, secret).value = true;
+        return;
+      case 'struct':
+        this.push(Mode.Struct, kind, key, secret).target = {};
+        return;
+      case 'list':
+        this.push(Mode.List, kind, key, secret).target = [];
+        return;
+      case 'device':
+        this.push(Mode.Device, kind, key, secret);
+        return;
+      case 'features':
+      case 'extensions':
+      case 'tag':
+      case 'tagText':
+        this.startCapture(kind, key, secret, name, prefix, local, ns, attrs, scope, offset);
+        return;
+      default: {
+        const never: never = kind;
+        throw new Error(`assertion failed: unknown field kind ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private startCapture(
+    kind: FieldKind | undefined,
+    key: string,
+    secret: boolean,
+    name: string,
+    prefix: string,
+    local: string,
+    ns: string,
+    attrs: string[] | undefined,
+    scope: NsScope,
+    offset: number,
+  ): void {
+    this.push(Mode.Capture, kind, key, secret);
+    const capture = new XmlTreeBuilder();
+    capture.startElement(name, prefix, local, ns, attrs, scope, offset);
+    this.capture = capture;
+    this.captureDepth = 1;
+  }
+
+  characters(text: string): void {
+    if (this.capture !== undefined) {
+      this.capture.characters(text);
+      return;
+    }
+    const frame = this.frames[this.depth - 1] as Frame;
+    if (frame.mode !== Mode.Skip) frame.text += text;
+  }
+
+  endElement(): void {
+    const capture = this.capture;
+    if (capture !== undefined) {
+      capture.endElement();
+      if (--this.captureDepth > 0) return;
+      this.capture = undefined;
+    }
+    const frame = this.frames[--this.depth] as Frame;
+    let value: unknown;
+    switch (frame.mode) {
+      case Mode.Struct: {
+        // ECMA-323 types are element-only: text beside child elements is not data.
+        if (frame.text !== '' && !isBlank(frame.text)) throw GIVE_UP;
+        const kind = frame.kind as StructKind;
+        const target = frame.target as Record<string, unknown>;
+        const entries = kind.entries;
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as FieldEntry;
+          if (!entry.field.optional && target[entry.key] === undefined) throw GIVE_UP;
+        }
+        if (frame.unknown !== undefined) target['unknown'] = frame.unknown;
+        value = target;
+        break;
+      }
+      case Mode.Leaf:
+        value = leafValue(
+          frame.text,
+          frame.kind as TextKind | IntKind | BoolKind | EnumKind,
+          frame.secret,
+          this.context,
+        );
+        break;
+      case Mode.Tag: {
+        const parent = this.frames[this.depth - 1] as Frame;
+        const target = parent.target as Record<string, unknown>;
+        const tagKind = frame.kind as TagKind;
+        target[frame.key] = frame.tagName;
+        target[frame.tagTextKey] = tagKind.textAliases?.get(frame.tagName)?.get(frame.text) ?? frame.text;
+        this.clear(frame);
+        return;
+      }
+      case Mode.List:
+        if (frame.text !== '' && !isBlank(frame.text)) throw GIVE_UP;
+        value = frame.target;
+        break;
+      case Mode.Device:
+        if (frame.count === 0) {
+          // Some servers write the identifier directly (`<callingDevice>1002</callingDevice>`).
+          if (isBlank(frame.text)) throw GIVE_UP;
+          value = { id: frame.text };
+        } else value = frame.value;
+        break;
+      case Mode.DeviceId:
+        (this.frames[this.depth - 1] as Frame).value = { id: frame.text };
+        this.clear(frame);
+        return;
+      case Mode.Skip:
+        if (frame.kind === undefined) {
+          this.clear(frame);
+          return;
+        }
+        value = frame.value; // a flag
+        break;
+      case Mode.Capture: {
+        const el = capture?.root as XmlElement;
+        const kind = frame.kind;
+        if (kind === undefined) {
+          const parent = this.frames[this.depth - 1] as Frame;
+          (parent.unknown ??= []).push(toXmlNode(el, this.context.homeNs));
+          this.clear(frame);
+          return;
+        }
+        // The path is only for messages of errors that make us give up.
+        this.context.path.length = 0;
+        value = decodeKind(el, kind, frame.secret, this.context);
+        break;
+      }
+      default: {
+        const never: never = frame.mode;
+        throw new Error(`assertion failed: frame mode ${String(never)}`);
+      }
+    }
+    this.clear(frame);
+    if (this.depth === 0) {
+      this.result = value as Record<string, unknown>;
+      return;
+    }
+    const parent = this.frames[this.depth - 1] as Frame;
+    if (parent.mode === Mode.Struct) (parent.target as Record<string, unknown>)[frame.key] = value;
+    else if (parent.mode === Mode.List) (parent.target as unknown[]).push(value);
+    else throw new Error('assertion failed: a value for a frame that takes none');
+  }
+}
+
+/** One decoder, reused: decoding is synchronous and never re-entered. */
+const directDecoder = new DirectDecoder();
+
+/** decodeCsta's fast path: the decoded message, a well-formedness error, or undefined when the
+ *  tree decoder must decide (any other failure). */
+function decodeDirect(text: string, limits: XmlLimits): Result<DecodedCsta> | undefined {
+  const decoder = directDecoder;
+  decoder.reset();
+  try {
+    const error = parseXmlInto(text, limits, decoder);
+    if (error !== undefined) return err(error);
+    const message = decoder.result;
+    if (message === undefined) return undefined;
+    // Filled exactly as decodeStruct fills it (see above).
+    return ok({ message: message as CstaMessage, namespace: decoder.namespace, edition: decoder.edition });
+  } catch {
+    // GIVE_UP, a DecodeFailure from a captured subtree, or a bug: the tree decoder decides.
+    return undefined;
+  } finally {
+    decoder.reset();
+  }
+}
+
 // ---- encode -----------------------------------------------------------------------------------
 
 export interface EncodeOptions {
@@ -467,11 +946,54 @@ export function encodeCsta(message: CstaMessage, options?: EncodeOptions): strin
       ? ECMA354_NAMESPACE
       : (NAMESPACE_OF_EDITION.get(options?.edition ?? 'ed3') ?? ED3_NAMESPACE);
   const body = encodeStructBody(message, descriptor.body, '', descriptor.type);
-  const head = options?.declaration === false ? '' : DECLARATION;
-  return body === ''
-    ? head + '<' + descriptor.type + ' xmlns="' + namespace + '"/>'
-    : head + '<' + descriptor.type + ' xmlns="' + namespace + '">' + body + '</' + descriptor.type + '>';
+  const root = rootTags(descriptor.type, namespace, options?.declaration !== false);
+  return body === '' ? root.empty : root.open + body + root.close;
 }
+
+/** Start, end and empty-element tags of one name, written once and reused: an encoded message is
+ *  mostly these, and building each from pieces every time made most of encodeCsta's garbage
+ *  (docs/benchmarks.md, "Profile findings and engine changes"). */
+interface Tags {
+  readonly open: string;
+  readonly close: string;
+  readonly empty: string;
+}
+/** Bounded: names come from the descriptors, feature lists and generic nodes' prefixes. */
+const TAG_CACHE_LIMIT = 4096;
+const tagCache = new Map<string, Tags>();
+
+function tagsOf(name: string): Tags {
+  let tags = tagCache.get(name);
+  if (tags === undefined) {
+    tags = { open: '<' + name + '>', close: '</' + name + '>', empty: '<' + name + '/>' };
+    if (tagCache.size < TAG_CACHE_LIMIT) tagCache.set(name, tags);
+  }
+  return tags;
+}
+
+/** The root's tags with its namespace declaration (and the XML declaration before it), by
+ *  namespace then type: both are constant strings, so the lookups hash nothing. */
+function rootTags(type: string, namespace: string, declaration: boolean): Tags {
+  const byNamespace = declaration ? rootTagsWithDeclaration : rootTagsBare;
+  let byType = byNamespace.get(namespace);
+  if (byType === undefined) {
+    byType = new Map();
+    if (byNamespace.size < TAG_CACHE_LIMIT) byNamespace.set(namespace, byType);
+  }
+  let tags = byType.get(type);
+  if (tags === undefined) {
+    const head = declaration ? DECLARATION : '';
+    tags = {
+      open: head + '<' + type + ' xmlns="' + namespace + '">',
+      close: '</' + type + '>',
+      empty: head + '<' + type + ' xmlns="' + namespace + '"/>',
+    };
+    if (byType.size < TAG_CACHE_LIMIT) byType.set(type, tags);
+  }
+  return tags;
+}
+const rootTagsWithDeclaration = new Map<string, Map<string, Tags>>();
+const rootTagsBare = new Map<string, Map<string, Tags>>();
 
 function wrongType(path: string, expected: string): never {
   throw new Error(`assertion failed: ${path} is not ${expected}`);
@@ -509,7 +1031,8 @@ function encodeStructBody(
       fieldKind,
       prefix === '' ? entry.element : prefix + ':' + entry.element,
       prefix,
-      path + '/' + entry.element,
+      path,
+      entry.element,
     );
   }
   if (!unknownDone) out += encodeUnknown(value['unknown'], path);
@@ -524,43 +1047,64 @@ function encodeUnknown(nodes: unknown, path: string): string {
   return out;
 }
 
-function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, path: string): string {
+/** `parent` + '/' + `element` is the value's path, for assertion messages only: joined only for a
+ *  container (the path of its children) or an error, not for every leaf. */
+function encodeKind(
+  v: unknown,
+  kind: FieldKind,
+  name: string,
+  prefix: string,
+  parent: string,
+  element: string,
+): string {
   switch (kind.k) {
     case 'text':
-    case 'enum':
-      if (typeof v !== 'string') wrongType(path, 'a string');
-      return v === '' ? '<' + name + '/>' : '<' + name + '>' + escapeText(v) + '</' + name + '>';
-    case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) wrongType(path, 'an integer');
-      return '<' + name + '>' + String(v) + '</' + name + '>';
-    case 'bool':
-      if (typeof v !== 'boolean') wrongType(path, 'a boolean');
-      return '<' + name + '>' + (v ? 'true' : 'false') + '</' + name + '>';
+    case 'enum': {
+      if (typeof v !== 'string') wrongType(parent + '/' + element, 'a string');
+      const tags = tagsOf(name);
+      return v === '' ? tags.empty : tags.open + escapeText(v) + tags.close;
+    }
+    case 'int': {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) wrongType(parent + '/' + element, 'an integer');
+      const tags = tagsOf(name);
+      return tags.open + String(v) + tags.close;
+    }
+    case 'bool': {
+      if (typeof v !== 'boolean') wrongType(parent + '/' + element, 'a boolean');
+      const tags = tagsOf(name);
+      return tags.open + (v ? 'true' : 'false') + tags.close;
+    }
     case 'flag':
-      return v === true ? '<' + name + '/>' : '';
+      return v === true ? tagsOf(name).empty : '';
     case 'device':
-      return encodeDevice(v, kind, name, prefix, path);
+      return encodeDevice(v, kind, name, prefix, parent, element);
     case 'list': {
+      const path = parent + '/' + element;
       if (!Array.isArray(v)) wrongType(path, 'an array');
       const item = prefix === '' ? kind.item : prefix + ':' + kind.item;
       let inner = '';
-      for (const element of v as readonly unknown[])
-        inner += encodeKind(element, kind.of, item, prefix, path + '/' + kind.item);
-      return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
+      for (const each of v as readonly unknown[])
+        inner += encodeKind(each, kind.of, item, prefix, path, kind.item);
+      const tags = tagsOf(name);
+      return inner === '' ? tags.empty : tags.open + inner + tags.close;
     }
     case 'struct': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
-      const ownPrefix = kind.ns === undefined ? prefix : kind.ns.prefix;
-      const tagName = kind.ns === undefined ? name : kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
-      const open =
-        kind.ns === undefined
-          ? '<' + tagName
-          : '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
       // Every descriptor-derived value is a plain object keyed by field names.
+      if (kind.ns === undefined) {
+        const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, prefix, path);
+        const tags = tagsOf(name);
+        return inner === '' ? tags.empty : tags.open + inner + tags.close;
+      }
+      const ownPrefix = kind.ns.prefix;
+      const tagName = kind.ns.prefix + ':' + name.slice(name.indexOf(':') + 1);
+      const open = '<' + tagName + ' xmlns:' + kind.ns.prefix + '="' + escapeAttribute(kind.ns.uri) + '"';
       const inner = encodeStructBody(v as Readonly<Record<string, unknown>>, kind, ownPrefix, path);
       return inner === '' ? open + '/>' : open + '>' + inner + '</' + tagName + '>';
     }
     case 'features': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
       let inner = '';
       for (const [listName, names] of Object.entries(v)) {
@@ -577,6 +1121,7 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
       return inner === '' ? '<' + name + '/>' : '<' + name + '>' + inner + '</' + name + '>';
     }
     case 'extensions': {
+      const path = parent + '/' + element;
       if (typeof v !== 'object' || v === null) wrongType(path, 'an object');
       const ext = v as CstaExtensions;
       let inner = encodeUnknown(ext.unknown, path);
@@ -597,17 +1142,48 @@ function encodeKind(v: unknown, kind: FieldKind, name: string, prefix: string, p
   }
 }
 
-function encodeDevice(v: unknown, kind: DeviceRefKind, name: string, prefix: string, path: string): string {
-  if (typeof v !== 'object' || v === null) wrongType(path, 'a DeviceRef');
+function encodeDevice(
+  v: unknown,
+  kind: DeviceRefKind,
+  name: string,
+  prefix: string,
+  parent: string,
+  element: string,
+): string {
+  if (typeof v !== 'object' || v === null) wrongType(parent + '/' + element, 'a DeviceRef');
   const ref = v as Partial<{ id: unknown; absent: unknown }>;
   const p = prefix === '' ? '' : prefix + ':';
   if (typeof ref.id === 'string') {
+    if (prefix === '') {
+      const tags = deviceTagsOf(name, kind.idElement);
+      return tags.open + escapeText(ref.id) + tags.close;
+    }
     const idEl = p + kind.idElement;
     return '<' + name + '><' + idEl + '>' + escapeText(ref.id) + '</' + idEl + '></' + name + '>';
   }
   if (typeof ref.absent === 'string' && DEVICE_ABSENT_SET.has(ref.absent))
     return '<' + name + '><' + p + ref.absent + '/></' + name + '>';
-  return wrongType(path, 'a DeviceRef');
+  return wrongType(parent + '/' + element, 'a DeviceRef');
+}
+
+/** `<name><deviceIdentifier>` and its end, per device element name (descriptor names only). */
+const DEVICE_TAGS = {
+  deviceIdentifier: new Map<string, Tags>(),
+  numberDialed: new Map<string, Tags>(),
+};
+
+function deviceTagsOf(name: string, idElement: DeviceRefKind['idElement']): Tags {
+  const cache = DEVICE_TAGS[idElement];
+  let tags = cache.get(name);
+  if (tags === undefined) {
+    tags = {
+      open: '<' + name + '><' + idElement + '>',
+      close: '</' + idElement + '></' + name + '>',
+      empty: '',
+    };
+    if (cache.size < TAG_CACHE_LIMIT) cache.set(name, tags);
+  }
+  return tags;
 }
 
 // ---- helpers for callers ----------------------------------------------------------------------

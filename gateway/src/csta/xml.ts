@@ -158,21 +158,106 @@ const FORBIDDEN_RE = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 
 /** Parses a whole document and returns its root element. Never throws. */
 export function parseXml(text: string, limits: XmlLimits): Result<XmlElement> {
+  const tree = new XmlTreeBuilder();
+  let error: DesklineError | undefined;
+  try {
+    error = parseXmlInto(text, limits, tree);
+  } catch (e) {
+    // Only a bug gets here (the parser throws nothing else); keep the boundary promise anyway.
+    return err(
+      new DesklineError(
+        ErrorCode.XmlMalformed,
+        `XML parser failure: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      ),
+    );
+  }
+  return error === undefined ? ok(tree.root as XmlElement) : err(error);
+}
+
+/**
+ * What the parser reports, in document order, once each construct has passed every check: a start
+ * tag (attributes and namespaces resolved; a self-closing tag is reported as a start and an end),
+ * character data of the innermost open element (references decoded, line ends normalised; one
+ * element's text may come in several pieces), an end tag. The tree builder below implements it;
+ * so does the CSTA codec's direct decoder (codec.ts), which fills the typed message without a
+ * tree. A sink may throw to abandon the document: the parser does not catch that.
+ */
+export interface XmlSink {
+  startElement(
+    name: string,
+    prefix: string,
+    local: string,
+    ns: string,
+    attrs: string[] | undefined,
+    scope: NsScope,
+    offset: number,
+  ): void;
+  characters(text: string): void;
+  endElement(): void;
+}
+
+/**
+ * Parses a whole document into `sink`; returns the first well-formedness, namespace, limit or
+ * forbidden-construct error (the sink has then seen the document up to it), or undefined.
+ * Throws only what the sink throws.
+ */
+export function parseXmlInto(text: string, limits: XmlLimits, sink: XmlSink): DesklineError | undefined {
   if (text.indexOf('<!') !== -1) {
     const m = FORBIDDEN_RE.exec(text);
     if (m !== null) {
-      return err(
-        new DesklineError(
-          ErrorCode.XmlForbiddenConstruct,
-          `XML contains a forbidden <!${(m[1] ?? '').toUpperCase()} declaration: DTDs and entity declarations are never processed`,
-          {
-            detail: { offset: m.index },
-          },
-        ),
+      return new DesklineError(
+        ErrorCode.XmlForbiddenConstruct,
+        `XML contains a forbidden <!${(m[1] ?? '').toUpperCase()} declaration: DTDs and entity declarations are never processed`,
+        {
+          detail: { offset: m.index },
+        },
       );
     }
   }
-  return new Parser(text, limits).parse();
+  return new Parser(text, limits, sink).parse();
+}
+
+/** The sink of parseXml: the element tree (also used for the subtrees the CSTA codec keeps whole). */
+export class XmlTreeBuilder implements XmlSink {
+  root: XmlElement | undefined;
+  private readonly stack: XmlElement[] = [];
+
+  startElement(
+    name: string,
+    prefix: string,
+    local: string,
+    ns: string,
+    attrs: string[] | undefined,
+    scope: NsScope,
+    offset: number,
+  ): void {
+    const el: XmlElement = {
+      name,
+      prefix,
+      local,
+      ns,
+      attrs,
+      children: undefined,
+      text: '',
+      scope,
+      offset,
+    };
+    const parent = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
+    if (parent === undefined) this.root = el;
+    else if (parent.children === undefined) parent.children = [el];
+    else parent.children.push(el);
+    this.stack.push(el);
+  }
+
+  characters(text: string): void {
+    (this.stack[this.stack.length - 1] as XmlElement).text += text;
+  }
+
+  endElement(): void {
+    const top = this.stack.pop() as XmlElement;
+    if (top.children !== undefined && top.text !== '' && isWhitespaceOnly(top.text)) top.text = '';
+  }
 }
 
 /** Thrown inside the parser only; parse() converts it to a Result. */
@@ -250,10 +335,57 @@ function isWhitespaceOnly(s: string): boolean {
   return true;
 }
 
+/** XML declarations as CSTA peers write them: each one valid by the rules of declaration(). */
+const USUAL_DECLARATIONS = [
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  '<?xml version="1.0"?>',
+  '<?xml version="1.0" encoding="utf-8"?>',
+];
+
+// Element and attribute names recur from one document to the next (the same few hundred CSTA
+// names): each is read as the string seen before instead of being cut out of the document again,
+// which also lets the codec's lookups by name use the hash the string already has. A cache of
+// 4,096 names by a hash of their characters, two places per hash (the newest first): a hostile
+// document's made-up names only replace entries, so it stays that size (docs/benchmarks.md,
+// "Profile findings and engine changes").
+const NAME_CACHE_SIZE = 4096;
+const nameCache: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SIZE).fill(undefined);
+
+function sameName(cached: string | undefined, s: string, start: number, length: number): boolean {
+  if (cached === undefined || cached.length !== length) return false;
+  // Compared character by character: startsWith(x, position) costs more than the whole loop.
+  let k = 0;
+  while (k < length && cached.charCodeAt(k) === s.charCodeAt(start + k)) k++;
+  return k === length;
+}
+
+/** The name `s[start, end)`, as a cached string when the same name was read before. */
+function internedName(s: string, start: number, end: number): string {
+  const length = end - start;
+  if (length > 64) return s.slice(start, end);
+  let h = length;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  const first = (h ^ (h >>> 12)) & (NAME_CACHE_SIZE - 1);
+  const second = first ^ 1;
+  const a = nameCache[first];
+  if (sameName(a, s, start, length)) return a as string;
+  const b = nameCache[second];
+  if (sameName(b, s, start, length)) return b as string;
+  // A cached name must not keep its document alive: V8 cuts a substring of 13 characters or more
+  // as a view into the whole string, so those are copied out.
+  const name = length < 13 ? s.slice(start, end) : Buffer.from(s.slice(start, end), 'utf8').toString('utf8');
+  nameCache[second] = a;
+  nameCache[first] = name;
+  return name;
+}
+
 class Parser {
   private pos = 0;
-  private readonly stack: XmlElement[] = [];
-  private root: XmlElement | undefined;
+  /** Names and namespace scopes of the open elements, outermost first. */
+  private readonly openNames: string[] = [];
+  private readonly openScopes: NsScope[] = [];
+  private sawRoot = false;
   private rootClosed = false;
 
   private readonly maxDepth: number;
@@ -264,32 +396,27 @@ class Parser {
   constructor(
     private readonly s: string,
     limits: XmlLimits,
+    private readonly sink: XmlSink,
   ) {
     this.maxDepth = limits.maxDepth;
     this.maxAttributes = limits.maxAttributes;
     this.maxElements = limits.maxElements;
   }
 
-  parse(): Result<XmlElement> {
+  /** The first error, or undefined; throws only what the sink throws. */
+  parse(): DesklineError | undefined {
     try {
       this.declaration();
       this.content();
-      if (this.stack.length > 0) {
-        const open = this.stack[this.stack.length - 1] as XmlElement;
-        this.fail(`unclosed element <${open.name}> at end of document`, this.s.length);
+      if (this.openNames.length > 0) {
+        const open = this.openNames[this.openNames.length - 1] as string;
+        this.fail(`unclosed element <${open}> at end of document`, this.s.length);
       }
-      if (this.root === undefined) this.fail('no root element', this.s.length);
-      return ok(this.root as XmlElement);
+      if (!this.sawRoot) this.fail('no root element', this.s.length);
+      return undefined;
     } catch (e) {
-      if (e instanceof ParseFailure) return err(e.error);
-      // Only a bug gets here (the parser throws nothing else); keep the boundary promise anyway.
-      return err(
-        new DesklineError(
-          ErrorCode.XmlMalformed,
-          `XML parser failure: ${e instanceof Error ? e.message : String(e)}`,
-          { cause: e },
-        ),
-      );
+      if (e instanceof ParseFailure) return e.error;
+      throw e;
     }
   }
 
@@ -306,6 +433,13 @@ class Parser {
   private declaration(): void {
     const s = this.s;
     if (!s.startsWith('<?xml') || !(isSpace(s.charCodeAt(5)) || s.charCodeAt(5) === Ch.Question)) return;
+    // The declarations CSTA peers write (ours among them), accepted without the general reading below.
+    for (const usual of USUAL_DECLARATIONS) {
+      if (s.startsWith(usual)) {
+        this.pos = usual.length;
+        return;
+      }
+    }
     const end = s.indexOf('?>', 5);
     if (end === -1) this.fail('unterminated XML declaration', 0);
     const body = s.slice(5, end);
@@ -366,8 +500,7 @@ class Parser {
   private characterData(start: number, end: number): void {
     const s = this.s;
     let raw = s.slice(start, end);
-    const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
-    if (top === undefined) {
+    if (this.openNames.length === 0) {
       if (!isWhitespaceOnly(raw))
         this.fail(this.rootClosed ? 'text after the root element' : 'text before the root element', start);
       return;
@@ -379,7 +512,7 @@ class Parser {
     if (cdataEnd !== -1) this.fail('"]]>" in character data', start + cdataEnd);
     // XML 1.0 §2.11: line ends are normalised to LF.
     if (raw.indexOf('\r') !== -1) raw = raw.replace(/\r\n?/g, '\n');
-    top.text += raw.indexOf('&') === -1 ? raw : this.decodeReferences(raw, start);
+    this.sink.characters(raw.indexOf('&') === -1 ? raw : this.decodeReferences(raw, start));
   }
 
   /** XML 1.0 §4.1, §4.6: character references and the five predefined entities. Nothing else. */
@@ -457,15 +590,14 @@ class Parser {
       return;
     }
     if (s.startsWith('<![CDATA[', lt)) {
-      const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
-      if (top === undefined) this.fail('CDATA section outside the root element', lt);
+      if (this.openNames.length === 0) this.fail('CDATA section outside the root element', lt);
       const end = s.indexOf(']]>', lt + 9);
       if (end === -1) this.fail('unterminated CDATA section', lt);
       let raw = s.slice(lt + 9, end);
       if (INVALID_CHAR_RE.test(raw))
         this.fail('character not allowed in XML', lt + 9 + raw.search(INVALID_CHAR_RE));
       if (raw.indexOf('\r') !== -1) raw = raw.replace(/\r\n?/g, '\n');
-      top.text += raw;
+      this.sink.characters(raw);
       this.pos = end + 3;
       return;
     }
@@ -499,15 +631,17 @@ class Parser {
   private endTag(lt: number): void {
     const s = this.s;
     const nameEnd = this.readName(lt + 2);
-    const name = s.slice(lt + 2, nameEnd);
     let i = nameEnd;
     while (isSpace(s.charCodeAt(i))) i++;
-    if (s.charCodeAt(i) !== Ch.Gt) this.fail(`malformed end tag </${name}`, lt);
-    const top = this.stack.pop();
-    if (top === undefined) this.fail(`end tag </${name}> without a start tag`, lt);
-    if (top.name !== name) this.fail(`end tag </${name}> does not match <${top.name}>`, lt);
-    if (top.children !== undefined && top.text !== '' && isWhitespaceOnly(top.text)) top.text = '';
-    if (this.stack.length === 0) this.rootClosed = true;
+    if (s.charCodeAt(i) !== Ch.Gt) this.fail(`malformed end tag </${s.slice(lt + 2, nameEnd)}`, lt);
+    const top = this.openNames.pop();
+    if (top === undefined) this.fail(`end tag </${s.slice(lt + 2, nameEnd)}> without a start tag`, lt);
+    // Compared in place: the name is cut out only for the error message.
+    if (top.length !== nameEnd - lt - 2 || !s.startsWith(top, lt + 2))
+      this.fail(`end tag </${s.slice(lt + 2, nameEnd)}> does not match <${top}>`, lt);
+    this.openScopes.pop();
+    this.sink.endElement();
+    if (this.openNames.length === 0) this.rootClosed = true;
     this.pos = i + 1;
   }
 
@@ -517,13 +651,13 @@ class Parser {
     if (++this.elements > this.maxElements)
       this.fail(`more than ${this.maxElements} elements`, lt, ErrorCode.XmlTooLarge);
     const nameEnd = this.readName(lt + 1);
-    const name = s.slice(lt + 1, nameEnd);
+    const name = internedName(s, lt + 1, nameEnd);
     let i = nameEnd;
     let attrs: string[] | undefined;
     let seen: Set<string> | undefined;
     let scope: Record<string, string> | undefined;
-    const parentScope: NsScope =
-      this.stack.length === 0 ? ROOT_SCOPE : (this.stack[this.stack.length - 1] as XmlElement).scope;
+    const openDepth = this.openScopes.length;
+    const parentScope: NsScope = openDepth === 0 ? ROOT_SCOPE : (this.openScopes[openDepth - 1] as NsScope);
     let selfClosing = false;
     for (;;) {
       const before = i;
@@ -542,7 +676,7 @@ class Parser {
       if (Number.isNaN(c)) this.fail(`unterminated start tag <${name}`, lt);
       if (i === before) this.fail('whitespace required between attributes', i);
       const attrNameEnd = this.readName(i);
-      const attrName = s.slice(i, attrNameEnd);
+      const attrName = internedName(s, i, attrNameEnd);
       i = attrNameEnd;
       while (isSpace(s.charCodeAt(i))) i++;
       if (s.charCodeAt(i) !== Ch.Eq) this.fail(`attribute ${attrName} without a value`, i);
@@ -588,7 +722,7 @@ class Parser {
         scope[prefix] = value;
       }
     }
-    const depth = this.stack.length + 1;
+    const depth = openDepth + 1;
     if (depth > this.maxDepth) {
       const { line, column } = lineColumn(s, lt);
       throw new ParseFailure(
@@ -606,8 +740,8 @@ class Parser {
     let prefix = '';
     let local = name;
     if (colon !== -1) {
-      prefix = name.slice(0, colon);
-      local = name.slice(colon + 1);
+      prefix = internedName(name, 0, colon);
+      local = internedName(name, colon + 1, name.length);
       if (prefix === '' || local === '' || local.indexOf(':') !== -1)
         this.fail(`malformed qualified name ${name}`, lt);
       if (prefix === 'xmlns') this.fail('element with the reserved prefix xmlns', lt);
@@ -633,25 +767,14 @@ class Parser {
         expanded.add(key);
       }
     }
-    const el: XmlElement = {
-      name,
-      prefix,
-      local,
-      ns,
-      attrs,
-      children: undefined,
-      text: '',
-      scope: elScope,
-      offset: lt,
-    };
-    const parent = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1];
-    if (parent === undefined) this.root = el;
-    else if (parent.children === undefined) parent.children = [el];
-    else parent.children.push(el);
+    this.sawRoot = true;
+    this.sink.startElement(name, prefix, local, ns, attrs, elScope, lt);
     if (selfClosing) {
-      if (parent === undefined) this.rootClosed = true;
+      this.sink.endElement();
+      if (openDepth === 0) this.rootClosed = true;
     } else {
-      this.stack.push(el);
+      this.openNames.push(name);
+      this.openScopes.push(elScope);
     }
     this.pos = i;
   }

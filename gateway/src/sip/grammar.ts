@@ -104,6 +104,12 @@ export class Scanner {
   expectSeparator(char: number, what: string): void {
     if (!this.eatSeparator(char)) fail(`expected ${what} at offset ${this.pos}`);
   }
+  /** Like token(), without returning it (the caller reads `text` from where it started). */
+  skipToken(what: string): void {
+    const start = this.pos;
+    while (this.pos < this.text.length && isTokenChar(this.text.charCodeAt(this.pos))) this.pos++;
+    if (this.pos === start) fail(`expected ${what} at offset ${start}`);
+  }
   token(what: string): string {
     const start = this.pos;
     while (this.pos < this.text.length && isTokenChar(this.text.charCodeAt(this.pos))) this.pos++;
@@ -191,6 +197,33 @@ export function checkEscapedChars(text: string, allowed: (code: number) => boole
         fail(`invalid escape in ${what}`);
       i += 2;
     } else if (!allowed(code)) {
+      fail(`invalid character ${JSON.stringify(text[i])} in ${what}`);
+    }
+  }
+}
+
+/** Character classes for checkEscapedRange (the sets of isUserChar, isPasswordChar, isParamChar). */
+export const USER_CHARS = ALPHANUM | MARK | USER_UNRESERVED;
+export const PASSWORD_CHARS = ALPHANUM | MARK | PASSWORD_EXTRA;
+export const PARAM_CHARS = ALPHANUM | MARK | PARAM_UNRESERVED;
+
+/** checkEscapedChars over `text[start, end)` against a character class (one of the *_CHARS
+ *  masks: a table lookup the compiler inlines, where a predicate argument is a call per
+ *  character), without cutting the range out; an escape must end by `end`. */
+export function checkEscapedRange(
+  text: string,
+  start: number,
+  end: number,
+  allowed: number,
+  what: string,
+): void {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x25) {
+      if (i + 2 >= end || !isHexDigit(text.charCodeAt(i + 1)) || !isHexDigit(text.charCodeAt(i + 2)))
+        fail(`invalid escape in ${what}`);
+      i += 2;
+    } else if (code >= 128 || (TABLE[code]! & allowed) === 0) {
       fail(`invalid character ${JSON.stringify(text[i])} in ${what}`);
     }
   }

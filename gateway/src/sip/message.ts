@@ -67,23 +67,142 @@ export class SipHeaderList {
   }
 }
 
-function attempt<T>(header: string, parse: () => T): Result<T> {
-  try {
-    return ok(parse());
-  } catch (error) {
-    if (error instanceof SipSyntaxError) {
-      return err(
-        new DesklineError(ErrorCode.SipMalformed, `invalid ${header} header: ${error.message}`, {
-          detail: { header },
-        }),
-      );
-    }
-    throw error;
+// The typed accessors below run on every request (validateRequest reads ten headers), so they
+// allocate nothing but what they return: no array of values, no closure, no Result for an
+// absent header (shared constants; Results are never mutated) — docs/benchmarks.md, "Profile
+// findings and engine changes".
+const OK_NONE: Result<undefined> = Object.freeze({ ok: true as const, value: undefined });
+const OK_EMPTY: Result<readonly never[]> = Object.freeze({
+  ok: true as const,
+  value: Object.freeze([] as never[]),
+});
+
+/** A header's grammar error as the Result the accessors return; anything else is a bug: rethrown. */
+function syntaxError(header: string, error: unknown): Result<never> {
+  if (error instanceof SipSyntaxError) {
+    return err(
+      new DesklineError(ErrorCode.SipMalformed, `invalid ${header} header: ${error.message}`, {
+        detail: { header },
+      }),
+    );
   }
+  throw error;
 }
 
 function missing(header: string): Result<never> {
   return err(new DesklineError(ErrorCode.SipMalformed, `missing ${header} header`, { detail: { header } }));
+}
+
+/** A header that appears at most once (`name` canonical), parsed by `parse`; `missing` when absent
+ *  is an error, else the shared OK_NONE. */
+function singleValue<T>(
+  headers: SipHeaderList,
+  name: string,
+  display: string,
+  parse: (value: string) => T,
+  required: boolean,
+): Result<T | undefined> {
+  const names = headers.names;
+  const index = names.indexOf(name);
+  if (index < 0) return required ? missing(display) : OK_NONE;
+  if (names.indexOf(name, index + 1) >= 0) return multiple(display);
+  try {
+    return ok(parse(headers.values[index]!));
+  } catch (error) {
+    return syntaxError(display, error);
+  }
+}
+
+function viaValues(headers: SipHeaderList): Result<readonly Via[]> {
+  const names = headers.names;
+  const first = names.indexOf('via');
+  if (first < 0) return missing('Via');
+  try {
+    const out: Via[] = [];
+    for (let i = first; i < names.length; i++) if (names[i] === 'via') parseViaList(headers.values[i]!, out);
+    return ok(out);
+  } catch (error) {
+    return syntaxError('Via', error);
+  }
+}
+
+function contactValues(headers: SipHeaderList): Result<readonly NameAddr[] | '*'> {
+  const names = headers.names;
+  const first = names.indexOf('contact');
+  if (first < 0) return OK_EMPTY;
+  try {
+    const several = names.indexOf('contact', first + 1) >= 0;
+    let out: NameAddr[] | undefined;
+    for (let i = first; i < names.length; i++) {
+      if (names[i] !== 'contact') continue;
+      const parsed = parseContactList(headers.values[i]!);
+      if (parsed === '*') {
+        if (several) throw new SipSyntaxError('"*" must be the only Contact value');
+        return ok('*' as const);
+      }
+      if (out === undefined) out = parsed;
+      else for (const entry of parsed) out.push(entry);
+    }
+    return ok(out ?? []);
+  } catch (error) {
+    return syntaxError('Contact', error);
+  }
+}
+
+function nameAddrValues(headers: SipHeaderList, name: string, display: string): Result<readonly NameAddr[]> {
+  const names = headers.names;
+  const first = names.indexOf(name);
+  if (first < 0) return OK_EMPTY;
+  try {
+    const out: NameAddr[] = [];
+    for (let i = first; i < names.length; i++) {
+      if (names[i] !== name) continue;
+      for (const entry of parseNameAddrList(headers.values[i]!, ROUTE_OPTIONS)) out.push(entry);
+    }
+    return ok(out);
+  } catch (error) {
+    return syntaxError(display, error);
+  }
+}
+const ROUTE_OPTIONS = Object.freeze({ requireBrackets: true });
+
+function tokenValues(
+  headers: SipHeaderList,
+  name: string,
+  display: string,
+  what: string,
+): Result<readonly string[]> {
+  const names = headers.names;
+  const first = names.indexOf(name);
+  if (first < 0) return OK_EMPTY;
+  try {
+    const out: string[] = [];
+    for (let i = first; i < names.length; i++)
+      if (names[i] === name) parseTokenList(headers.values[i]!, out, what);
+    return ok(out);
+  } catch (error) {
+    return syntaxError(display, error);
+  }
+}
+
+function acceptValues(headers: SipHeaderList): Result<readonly MediaType[] | undefined> {
+  const names = headers.names;
+  const first = names.indexOf('accept');
+  if (first < 0) return OK_NONE;
+  try {
+    const out: MediaType[] = [];
+    for (let i = first; i < names.length; i++)
+      if (names[i] === 'accept') parseAccept(headers.values[i]!, out);
+    return ok(out);
+  } catch (error) {
+    return syntaxError('Accept', error);
+  }
+}
+
+function hasToken(list: Result<readonly string[]>, lowerTag: string): boolean {
+  if (!list.ok) return false;
+  for (const token of list.value) if (token.toLowerCase() === lowerTag) return true;
+  return false;
 }
 
 export abstract class SipMessage {
@@ -97,6 +216,7 @@ export abstract class SipMessage {
   private cseqCache: Result<CSeq> | undefined;
   private contactCache: Result<readonly NameAddr[] | '*'> | undefined;
   private contentTypeCache: Result<MediaType | undefined> | undefined;
+  private recordRouteCache: Result<readonly NameAddr[]> | undefined;
 
   constructor(headers: SipHeaderList, body: Buffer) {
     this.headers = headers;
@@ -115,15 +235,7 @@ export abstract class SipMessage {
 
   /** All Via values, topmost first (RFC 3261 §20.42). */
   via(): Result<readonly Via[]> {
-    return (this.viaCache ??= (() => {
-      const values = this.headers.getAll('via');
-      if (values.length === 0) return missing('Via');
-      return attempt('Via', () => {
-        const out: Via[] = [];
-        for (const value of values) parseViaList(value, out);
-        return out;
-      });
-    })());
+    return (this.viaCache ??= viaValues(this.headers));
   }
 
   topVia(): Result<Via> {
@@ -132,144 +244,109 @@ export abstract class SipMessage {
   }
 
   from(): Result<NameAddr> {
-    return (this.fromCache ??= this.singleNameAddr('from', 'From'));
+    return (this.fromCache ??= singleValue(
+      this.headers,
+      'from',
+      'From',
+      parseSingleNameAddr,
+      true,
+    ) as Result<NameAddr>);
   }
 
   to(): Result<NameAddr> {
-    return (this.toCache ??= this.singleNameAddr('to', 'To'));
-  }
-
-  private singleNameAddr(name: string, display: string): Result<NameAddr> {
-    const values = this.headers.getAll(name);
-    if (values.length === 0) return missing(display);
-    if (values.length > 1) return multiple(display);
-    return attempt(display, () => parseSingleNameAddr(values[0]!));
+    return (this.toCache ??= singleValue(
+      this.headers,
+      'to',
+      'To',
+      parseSingleNameAddr,
+      true,
+    ) as Result<NameAddr>);
   }
 
   callId(): Result<string> {
-    return (this.callIdCache ??= this.single('call-id', 'Call-ID', parseCallId));
+    return (this.callIdCache ??= singleValue(
+      this.headers,
+      'call-id',
+      'Call-ID',
+      parseCallId,
+      true,
+    ) as Result<string>);
   }
 
   cseq(): Result<CSeq> {
-    return (this.cseqCache ??= this.single('cseq', 'CSeq', parseCSeq));
-  }
-
-  private single<T>(name: string, display: string, parse: (value: string) => T): Result<T> {
-    const values = this.headers.getAll(name);
-    if (values.length === 0) return missing(display);
-    if (values.length > 1) return multiple(display);
-    return attempt(display, () => parse(values[0]!));
-  }
-
-  private optional<T>(name: string, display: string, parse: (value: string) => T): Result<T | undefined> {
-    const values = this.headers.getAll(name);
-    if (values.length === 0) return ok(undefined);
-    if (values.length > 1) return multiple(display);
-    return attempt(display, () => parse(values[0]!));
+    return (this.cseqCache ??= singleValue(this.headers, 'cseq', 'CSeq', parseCSeq, true) as Result<CSeq>);
   }
 
   maxForwards(): Result<number | undefined> {
-    return this.optional('max-forwards', 'Max-Forwards', parseMaxForwards);
+    return singleValue(this.headers, 'max-forwards', 'Max-Forwards', parseMaxForwards, false);
   }
 
   contentLength(): Result<number | undefined> {
-    return this.optional('content-length', 'Content-Length', parseContentLength);
+    return singleValue(this.headers, 'content-length', 'Content-Length', parseContentLength, false);
   }
 
   contentType(): Result<MediaType | undefined> {
-    return (this.contentTypeCache ??= this.optional('content-type', 'Content-Type', parseMediaType));
+    return (this.contentTypeCache ??= singleValue(
+      this.headers,
+      'content-type',
+      'Content-Type',
+      parseMediaType,
+      false,
+    ));
   }
 
   contentDisposition(): Result<ContentDisposition | undefined> {
-    return this.optional('content-disposition', 'Content-Disposition', parseContentDisposition);
+    return singleValue(
+      this.headers,
+      'content-disposition',
+      'Content-Disposition',
+      parseContentDisposition,
+      false,
+    );
   }
 
   /** Contact values, '*' for the REGISTER wildcard (RFC 3261 §20.10); empty when absent. */
   contact(): Result<readonly NameAddr[] | '*'> {
-    return (this.contactCache ??= (() => {
-      const values = this.headers.getAll('contact');
-      if (values.length === 0) return ok([]);
-      return attempt('Contact', () => {
-        const out: NameAddr[] = [];
-        for (const value of values) {
-          const parsed = parseContactList(value);
-          if (parsed === '*') {
-            if (values.length > 1) throw new SipSyntaxError('"*" must be the only Contact value');
-            return '*' as const;
-          }
-          out.push(...parsed);
-        }
-        return out;
-      });
-    })());
+    return (this.contactCache ??= contactValues(this.headers));
   }
 
   recordRoute(): Result<readonly NameAddr[]> {
-    return this.nameAddrList('record-route', 'Record-Route');
+    return (this.recordRouteCache ??= nameAddrValues(this.headers, 'record-route', 'Record-Route'));
   }
 
   route(): Result<readonly NameAddr[]> {
-    return this.nameAddrList('route', 'Route');
-  }
-
-  private nameAddrList(name: string, display: string): Result<readonly NameAddr[]> {
-    const values = this.headers.getAll(name);
-    if (values.length === 0) return ok([]);
-    return attempt(display, () => {
-      const out: NameAddr[] = [];
-      for (const value of values) out.push(...parseNameAddrList(value, { requireBrackets: true }));
-      return out;
-    });
+    return nameAddrValues(this.headers, 'route', 'Route');
   }
 
   require(): Result<readonly string[]> {
-    return this.tokenList('require', 'Require', 'option-tag');
+    return tokenValues(this.headers, 'require', 'Require', 'option-tag');
   }
   proxyRequire(): Result<readonly string[]> {
-    return this.tokenList('proxy-require', 'Proxy-Require', 'option-tag');
+    return tokenValues(this.headers, 'proxy-require', 'Proxy-Require', 'option-tag');
   }
   supported(): Result<readonly string[]> {
-    return this.tokenList('supported', 'Supported', 'option-tag');
+    return tokenValues(this.headers, 'supported', 'Supported', 'option-tag');
   }
   allow(): Result<readonly string[]> {
-    return this.tokenList('allow', 'Allow', 'method');
-  }
-
-  private tokenList(name: string, display: string, what: string): Result<readonly string[]> {
-    const values = this.headers.getAll(name);
-    if (values.length === 0) return ok([]);
-    return attempt(display, () => {
-      const out: string[] = [];
-      for (const value of values) parseTokenList(value, out, what);
-      return out;
-    });
+    return tokenValues(this.headers, 'allow', 'Allow', 'method');
   }
 
   /** True if the option tag is listed in Supported (or Require) (RFC 3261 §20.37). */
   supportsOptionTag(tag: string): boolean {
-    const supported = this.supported();
-    if (supported.ok && supported.value.some((t) => t.toLowerCase() === tag)) return true;
-    const required = this.require();
-    return required.ok && required.value.some((t) => t.toLowerCase() === tag);
+    return hasToken(this.supported(), tag) || hasToken(this.require(), tag);
   }
 
   /** Accept ranges; undefined when the header is absent, [] when present but empty (RFC 3261 §20.1). */
   accept(): Result<readonly MediaType[] | undefined> {
-    const values = this.headers.getAll('accept');
-    if (values.length === 0) return ok(undefined);
-    return attempt('Accept', () => {
-      const out: MediaType[] = [];
-      for (const value of values) parseAccept(value, out);
-      return out;
-    });
+    return acceptValues(this.headers);
   }
 
   sessionExpires(): Result<SessionExpires | undefined> {
-    return this.optional('session-expires', 'Session-Expires', parseSessionExpires);
+    return singleValue(this.headers, 'session-expires', 'Session-Expires', parseSessionExpires, false);
   }
 
   minSE(): Result<number | undefined> {
-    return this.optional('min-se', 'Min-SE', parseMinSE);
+    return singleValue(this.headers, 'min-se', 'Min-SE', parseMinSE, false);
   }
 }
 

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { DesklineError, ErrorCode } from '../util/errors.js';
 import { err, ok, type Result } from '../util/result.js';
 import { SipSyntaxError, isDigit, isToken, isTokenChar } from './grammar.js';
-import { SINGLE_VALUED_HEADERS, canonicalHeaderName } from './headers/names.js';
+import { SINGLE_VALUED_HEADERS, canonicalHeaderName, commonHeaderNameAt } from './headers/names.js';
 import { SipHeaderList, SipRequest, SipResponse } from './message.js';
 import { parseUriOrThrow, type Uri } from './uri.js';
 
@@ -149,13 +149,17 @@ export function parseHead(text: string): ParsedHead {
           (text.charCodeAt(nameEnd - 1) === 0x20 || text.charCodeAt(nameEnd - 1) === 0x09)
         )
           nameEnd--;
-        const name = text.slice(pos, nameEnd);
-        if (!isToken(name)) {
-          if (faultMessage === undefined) {
-            faultStatus = 400;
-            faultMessage = `invalid header name "${name.slice(0, 40)}"`;
-          }
-        } else headers.add(canonicalHeaderName(name), trimWsp(text, colon + 1, end));
+        const common = commonHeaderNameAt(text, pos, nameEnd);
+        if (common !== undefined) headers.add(common, trimWsp(text, colon + 1, end));
+        else {
+          const name = text.slice(pos, nameEnd);
+          if (!isToken(name)) {
+            if (faultMessage === undefined) {
+              faultStatus = 400;
+              faultMessage = `invalid header name "${name.slice(0, 40)}"`;
+            }
+          } else headers.add(canonicalHeaderName(name), trimWsp(text, colon + 1, end));
+        }
       }
     }
     pos = end + 2;
@@ -174,24 +178,25 @@ export function parseHead(text: string): ParsedHead {
     let reason = '';
     if (firstSp < 0 || secondSp < 0) fault ??= { status: undefined, message: 'malformed status line' };
     else {
-      const version = startLineText.slice(0, firstSp);
-      const code = startLineText.slice(firstSp + 1, secondSp);
       reason = startLineText.slice(secondSp + 1);
-      // Status-Code = 3DIGIT, 100..699 (RFC 4475 §3.1.2.19 bigcode: drop).
-      if (
-        code.length !== 3 ||
-        !isDigit(code.charCodeAt(0)) ||
-        !isDigit(code.charCodeAt(1)) ||
-        !isDigit(code.charCodeAt(2))
-      ) {
+      // Status-Code = 3DIGIT, 100..699 (RFC 4475 §3.1.2.19 bigcode: drop). Read in place: no
+      // string is cut for the code or the version of a well-formed line.
+      const c0 = startLineText.charCodeAt(firstSp + 1);
+      const c1 = startLineText.charCodeAt(firstSp + 2);
+      const c2 = startLineText.charCodeAt(firstSp + 3);
+      if (secondSp - firstSp !== 4 || !isDigit(c0) || !isDigit(c1) || !isDigit(c2)) {
+        const code = startLineText.slice(firstSp + 1, secondSp);
         fault ??= { status: undefined, message: `invalid status code "${code.slice(0, 16)}"` };
       } else {
-        status = Number(code);
+        status = (c0 - 0x30) * 100 + (c1 - 0x30) * 10 + (c2 - 0x30);
         if (status < 100 || status > 699)
           fault ??= { status: undefined, message: `status code ${status} out of range` };
       }
-      if (version.toUpperCase() !== 'SIP/2.0')
-        fault ??= { status: undefined, message: `unsupported version in response "${version}"` };
+      if (firstSp !== 7 || !startLineText.startsWith('SIP/2.0')) {
+        const version = startLineText.slice(0, firstSp);
+        if (version.toUpperCase() !== 'SIP/2.0')
+          fault ??= { status: undefined, message: `unsupported version in response "${version}"` };
+      }
       for (let i = 0; i < reason.length; i++) {
         const c = reason.charCodeAt(i);
         if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
@@ -215,7 +220,7 @@ export function parseHead(text: string): ParsedHead {
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1): exactly one SP
   // between elements (RFC 4475 §3.1.2.9 lwsstart, §3.1.2.10 trws, §3.1.2.8 lwsruri).
   const firstSp = startLineText.indexOf(' ');
-  const method = firstSp < 0 ? startLineText : startLineText.slice(0, firstSp);
+  const method = firstSp < 0 ? startLineText : knownMethod(startLineText, firstSp);
   // Request-shaped: a method token, and a SIP version somewhere (so "GET / HTTP/1.1" is not).
   if (firstSp <= 0 || !isToken(method) || !/sip\//i.test(startLineText)) {
     // Not something we can recognise as a request: nothing to answer.
@@ -230,22 +235,27 @@ export function parseHead(text: string): ParsedHead {
       fault: { status: undefined, message: `not a SIP start line: "${startLineText.slice(0, 40)}"` },
     };
   }
-  const parts = startLineText.split(' ');
+  // The three elements, found without splitting the line (what `split(' ')` into exactly three
+  // non-empty parts would accept).
+  const secondSp = startLineText.indexOf(' ', firstSp + 1);
+  const thirdSp = secondSp < 0 ? -1 : startLineText.indexOf(' ', secondSp + 1);
   let uriText = '';
   let requestUri: Uri | undefined;
-  if (parts.length !== 3 || parts[1]!.length === 0 || parts[2]!.length === 0) {
+  if (secondSp < 0 || thirdSp >= 0 || secondSp === firstSp + 1 || secondSp === startLineText.length - 1) {
     fault ??= {
       status: 400,
       message: 'malformed Request-Line (elements must be separated by exactly one SP)',
     };
   } else {
-    uriText = parts[1]!;
-    const version = parts[2]!;
-    const match = SIP_VERSION.exec(version);
-    if (match === null) fault ??= { status: 400, message: `invalid SIP-Version "${version.slice(0, 16)}"` };
-    else if (Number(match[1]) !== 2 || Number(match[2]) !== 0) {
-      // RFC 3261 §8.2.1 / RFC 4475 §3.1.2.16 badvers: 505 Version Not Supported.
-      fault ??= { status: 505, message: `SIP version ${version} not supported` };
+    uriText = startLineText.slice(firstSp + 1, secondSp);
+    if (startLineText.length - secondSp !== 8 || !startLineText.endsWith('SIP/2.0')) {
+      const version = startLineText.slice(secondSp + 1);
+      const match = SIP_VERSION.exec(version);
+      if (match === null) fault ??= { status: 400, message: `invalid SIP-Version "${version.slice(0, 16)}"` };
+      else if (Number(match[1]) !== 2 || Number(match[2]) !== 0) {
+        // RFC 3261 §8.2.1 / RFC 4475 §3.1.2.16 badvers: 505 Version Not Supported.
+        fault ??= { status: 505, message: `SIP version ${version} not supported` };
+      }
     }
     try {
       requestUri = parseUriOrThrow(uriText);
@@ -258,6 +268,33 @@ export function parseHead(text: string): ParsedHead {
     }
   }
   return { startLine: 'request', headers, method, uriText, requestUri, status: 0, reason: '', fault };
+}
+
+/** Methods the gateway meets, as constants: the method of a request line that spells one exactly
+ *  (methods are case-sensitive, RFC 3261 §7.1) is not cut out of the line. */
+const KNOWN_METHOD_NAMES = [
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'INVITE',
+  'MESSAGE',
+  'NOTIFY',
+  'OPTIONS',
+  'PRACK',
+  'PUBLISH',
+  'REFER',
+  'REGISTER',
+  'SUBSCRIBE',
+  'UPDATE',
+];
+
+function knownMethod(line: string, length: number): string {
+  for (let i = 0; i < KNOWN_METHOD_NAMES.length; i++) {
+    const name = KNOWN_METHOD_NAMES[i]!;
+    if (name.length === length && line.startsWith(name)) return name;
+  }
+  return line.slice(0, length);
 }
 
 /** Reads Content-Length for framing (RFC 3261 §18.3, §20.14). */
@@ -479,34 +516,32 @@ export function validateRequest(request: SipRequest): Result<void, SipParseError
       return err(invalid(request, new DesklineError(ErrorCode.SipMalformed, `more than one ${name} header`)));
     }
   }
-  const checks: Result<unknown>[] = [
-    request.via(),
-    request.from(),
-    request.to(),
-    request.callId(),
-    request.cseq(),
-    request.maxForwards(),
-    request.contact(),
-    request.contentType(),
-    request.require(),
-    request.proxyRequire(),
-  ];
-  for (const check of checks) if (!check.ok) return err(invalid(request, check.error));
-  return ok(undefined);
+  // One check after another, in this order (the first failure names the problem); no array of
+  // Results is built for them.
+  let check: Result<unknown> = request.via();
+  if (check.ok) check = request.from();
+  if (check.ok) check = request.to();
+  if (check.ok) check = request.callId();
+  if (check.ok) check = request.cseq();
+  if (check.ok) check = request.maxForwards();
+  if (check.ok) check = request.contact();
+  if (check.ok) check = request.contentType();
+  if (check.ok) check = request.require();
+  if (check.ok) check = request.proxyRequire();
+  return check.ok ? OK_VOID : err(invalid(request, check.error));
 }
 
 /** Responses carry Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2); anything else is dropped (RFC 4475 §3.1.2.5). */
 export function validateResponse(response: SipResponse): Result<void, SipParseError> {
-  const checks: Result<unknown>[] = [
-    response.via(),
-    response.from(),
-    response.to(),
-    response.callId(),
-    response.cseq(),
-  ];
-  for (const check of checks) if (!check.ok) return err(invalid(response, check.error));
-  return ok(undefined);
+  let check: Result<unknown> = response.via();
+  if (check.ok) check = response.from();
+  if (check.ok) check = response.to();
+  if (check.ok) check = response.callId();
+  if (check.ok) check = response.cseq();
+  return check.ok ? OK_VOID : err(invalid(response, check.error));
 }
+
+const OK_VOID: Result<void, SipParseError> = Object.freeze({ ok: true as const, value: undefined });
 
 /** True if `method` is a syntactically valid Method token. */
 export function isMethodToken(method: string): boolean {

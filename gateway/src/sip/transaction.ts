@@ -164,6 +164,17 @@ export class ServerTransaction {
       this.transition(ServerTransactionState.Terminated);
       this.layer.user.transportError(this);
     }
+    if (status >= 200) {
+      // Answered: the TU's object (an IncomingInvite holds the whole INVITE) and the provisional
+      // are no longer needed, and an INVITE answered 2xx absorbs retransmissions without
+      // resending (RFC 6026 §7.1), so it keeps no response either. Otherwise every accepted
+      // INVITE, parsed headers and all, would stay alive for Timer L's 32 s: thousands of them
+      // at a few hundred sessions a second, promoted to V8's old generation for the major GC to
+      // trace (docs/benchmarks.md, "Profile findings and engine changes").
+      this.owner = undefined;
+      this.lastProvisional = undefined;
+      if (this.isInvite && status < 300) this.lastFinal = undefined;
+    }
   }
 
   /** A retransmission of the request arrived (RFC 3261 §17.2.1, §17.2.2). */

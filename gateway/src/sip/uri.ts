@@ -6,17 +6,18 @@ import { err, ok, type Result } from '../util/result.js';
 import {
   SipSyntaxError,
   checkEscapedChars,
+  checkEscapedRange,
   fail,
   isAlpha,
   isAlphanum,
   isDigit,
   isHeaderChar,
   isHost,
-  isParamChar,
-  isPasswordChar,
+  PARAM_CHARS,
+  PASSWORD_CHARS,
   isTokenChar,
   isUricChar,
-  isUserChar,
+  USER_CHARS,
   unescape,
 } from './grammar.js';
 import { SipParams } from './headers/params.js';
@@ -59,6 +60,9 @@ export function parseUriOrThrow(text: string): Uri {
   if (colon <= 0 || !isAlpha(text.charCodeAt(0))) fail(`invalid URI "${text}"`);
   for (let i = 1; i < colon; i++)
     if (!isSchemeChar(text.charCodeAt(i))) fail(`invalid URI scheme in "${text}"`);
+  // The usual spellings need no string cut out and lower-cased.
+  if (colon === 3 && text.startsWith('sip')) return parseSipUriBody(text, 'sip', 4);
+  if (colon === 4 && text.startsWith('sips')) return parseSipUriBody(text, 'sips', 5);
   const scheme = text.slice(0, colon).toLowerCase();
   if (scheme === 'sip' || scheme === 'sips') return parseSipUriBody(text, scheme, colon + 1);
   // absoluteURI = scheme ":" ( hier-part / opaque-part ); both are runs of uric (RFC 2396 §3).
@@ -101,16 +105,16 @@ function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: number): S
   // (RFC 4475 §3.1.1.9 semiuri: "user;par=u%40example.net" is all user part).
   const at = text.indexOf('@', pos);
   if (at >= 0) {
-    const userinfo = text.slice(pos, at);
-    const colon = userinfo.indexOf(':');
-    const userRaw = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    if (userRaw.length === 0) fail('empty user part');
-    checkEscapedChars(userRaw, isUserChar, 'user part');
-    user = unescape(userRaw);
+    // Checked and unescaped in place: no substring unless the part is kept.
+    let colon = text.indexOf(':', pos);
+    if (colon > at) colon = -1;
+    const userEnd = colon >= 0 ? colon : at;
+    if (userEnd === pos) fail('empty user part');
+    checkEscapedRange(text, pos, userEnd, USER_CHARS, 'user part');
+    user = unescape(text.slice(pos, userEnd));
     if (colon >= 0) {
-      const passwordRaw = userinfo.slice(colon + 1);
-      checkEscapedChars(passwordRaw, isPasswordChar, 'password');
-      password = unescape(passwordRaw);
+      checkEscapedRange(text, colon + 1, at, PASSWORD_CHARS, 'password');
+      password = unescape(text.slice(colon + 1, at));
     }
     pos = at + 1;
   }
@@ -147,25 +151,26 @@ function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: number): S
     pos++;
     const paramStart = pos;
     while (pos < text.length && text.charCodeAt(pos) !== 0x3b && text.charCodeAt(pos) !== 0x3f) pos++;
-    const raw = text.slice(paramStart, pos);
-    const eq = raw.indexOf('=');
-    const nameRaw = eq >= 0 ? raw.slice(0, eq) : raw;
-    if (nameRaw.length === 0) fail('empty URI parameter name');
-    checkEscapedChars(nameRaw, isParamChar, 'URI parameter name');
-    const name = unescape(nameRaw).toLowerCase();
+    let eq = text.indexOf('=', paramStart);
+    if (eq >= pos) eq = -1;
+    const nameEnd = eq >= 0 ? eq : pos;
+    if (nameEnd === paramStart) fail('empty URI parameter name');
+    checkEscapedRange(text, paramStart, nameEnd, PARAM_CHARS, 'URI parameter name');
+    const name =
+      knownUriParam(text, paramStart, nameEnd) ?? unescape(text.slice(paramStart, nameEnd)).toLowerCase();
     let value: string | null = null;
     if (eq >= 0) {
-      const valueRaw = raw.slice(eq + 1);
-      if (valueRaw.length === 0) fail(`empty value for URI parameter "${name}"`);
-      checkEscapedChars(valueRaw, isParamChar, 'URI parameter value');
-      value = unescape(valueRaw);
+      if (eq + 1 === pos) fail(`empty value for URI parameter "${name}"`);
+      checkEscapedRange(text, eq + 1, pos, PARAM_CHARS, 'URI parameter value');
+      value = unescape(text.slice(eq + 1, pos));
     }
     checkKnownUriParam(name, value);
-    (params ??= new SipParams()).add(name, value);
+    (params ??= new SipParams()).addLower(name, value);
   }
   // headers = "?" header *( "&" header ); header = hname "=" hvalue
-  const headers: [string, string][] = [];
+  let headers: [string, string][] | undefined;
   if (text.charCodeAt(pos) === 0x3f) {
+    headers = [];
     pos++;
     for (const part of text.slice(pos).split('&')) {
       const eq = part.indexOf('=');
@@ -187,9 +192,23 @@ function parseSipUriBody(text: string, scheme: 'sip' | 'sips', start: number): S
     host,
     port,
     params: params ?? SipParams.EMPTY,
-    headers,
+    headers: headers ?? NO_URI_HEADERS,
     text,
   };
+}
+
+/** The headers of a URI that has none (shared: URIs are read-only). */
+const NO_URI_HEADERS: readonly (readonly [string, string])[] = Object.freeze([]);
+
+/** URI parameter names met on every request, as constants (written in lower case, unescaped). */
+const KNOWN_URI_PARAMS = ['transport', 'lr', 'user', 'maddr', 'ttl', 'method', 'ob', 'gr', 'phone-context'];
+
+function knownUriParam(text: string, start: number, end: number): string | undefined {
+  for (let i = 0; i < KNOWN_URI_PARAMS.length; i++) {
+    const name = KNOWN_URI_PARAMS[i]!;
+    if (name.length === end - start && text.startsWith(name, start)) return name;
+  }
+  return undefined;
 }
 
 // RFC 3261 §25.1: transport-param, user-param, method-param, ttl-param, maddr-param, lr-param.

@@ -250,6 +250,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
   private readonly acceptHeader: string;
   private readonly contactHost: string | undefined;
   private readonly serverHeader: string | undefined;
+  private readonly serverFieldList: [string, string][];
   private readonly maxDialogsPerConnection: number;
   /** DialogPort: the CSeq compatibility rule (docs/msrcc.md §14). */
   readonly tolerateCSeqReset: boolean;
@@ -276,6 +277,7 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     this.acceptHeader = this.acceptedTypes.join(', ');
     this.contactHost = options.contactHost;
     this.serverHeader = options.serverHeader;
+    this.serverFieldList = this.serverHeader === undefined ? [] : [['Server', this.serverHeader]];
     this.maxDialogsPerConnection = options.maxDialogsPerConnection ?? DEFAULT_MAX_DIALOGS_PER_CONNECTION;
     this.tolerateCSeqReset = options.tolerateCSeqReset ?? true;
     this.transport = new SipTransportLayer(options.transports, this.clock, this.logger, this);
@@ -1119,7 +1121,12 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
       reason: checkReason(options.reason),
       toTag,
       copyRecordRoute: options.copyRecordRoute,
-      headers: [...(options.headers ?? []), ...this.serverFields()],
+      headers:
+        options.headers === undefined
+          ? this.serverFieldList
+          : this.serverFieldList.length === 0
+            ? options.headers
+            : [...options.headers, ...this.serverFieldList],
       body: options.body,
       contentType: options.contentType ?? CSTA_CONTENT_TYPE,
     });
@@ -1134,8 +1141,9 @@ export class SipUserAgentCore implements ConnectionSink, ServerTransactionUser, 
     ];
   }
 
+  /** The Server header field, if any (one array for every response: callers only spread it). */
   serverFields(): [string, string][] {
-    return this.serverHeader === undefined ? [] : [['Server', this.serverHeader]];
+    return this.serverFieldList;
   }
 
   hostPort(connection: SipConnection): string {

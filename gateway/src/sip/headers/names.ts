@@ -45,6 +45,72 @@ export function canonicalHeaderName(name: string): string {
   return lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
 }
 
+// The names SIP messages carry most (RFC 3261 §20 and the extensions in use here), lower-case. A
+// header name written in any case that equals one of them is read without cutting a string out of
+// the header section and lower-casing it: two short-lived strings less per header line, twelve
+// lines per request (docs/benchmarks.md, "Profile findings and engine changes"). Only letters and
+// "-" occur in them, so a match is a token.
+const COMMON_NAMES = [
+  'accept',
+  'allow',
+  'call-id',
+  'contact',
+  'content-disposition',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'cseq',
+  'date',
+  'event',
+  'expires',
+  'from',
+  'max-forwards',
+  'min-se',
+  'p-asserted-identity',
+  'proxy-require',
+  'record-route',
+  'require',
+  'route',
+  'server',
+  'session-expires',
+  'supported',
+  'to',
+  'user-agent',
+  'via',
+] as const;
+const COMMON_BY_LENGTH: string[][] = [];
+for (const name of COMMON_NAMES) (COMMON_BY_LENGTH[name.length] ??= []).push(name);
+/** Compact forms by character code (upper and lower case). */
+const COMPACT_BY_CODE: (string | undefined)[] = [];
+for (const [letter, full] of Object.entries(COMPACT)) {
+  COMPACT_BY_CODE[letter.charCodeAt(0)] = full;
+  COMPACT_BY_CODE[letter.toUpperCase().charCodeAt(0)] = full;
+}
+
+/**
+ * The canonical name (as canonicalHeaderName gives it) of the header name `text[start, end)` when
+ * it is a compact form or one of the common names, without allocating; undefined otherwise (the
+ * caller then slices and checks the name itself).
+ */
+export function commonHeaderNameAt(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === 1) return COMPACT_BY_CODE[text.charCodeAt(start)];
+  const candidates = COMMON_BY_LENGTH[length];
+  if (candidates === undefined) return undefined;
+  for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k]!;
+    let i = 0;
+    for (; i < length; i++) {
+      const want = name.charCodeAt(i);
+      const c = text.charCodeAt(start + i);
+      // "-" exactly; a letter in either case (c | 0x20 maps exactly the two cases onto the lower).
+      if (want === 0x2d ? c !== 0x2d : (c | 0x20) !== want) break;
+    }
+    if (i === length) return name;
+  }
+  return undefined;
+}
+
 // Serialising parsed messages meets the same few names again and again.
 const DISPLAY_MEMO_LIMIT = 512;
 const displayMemo = new Map<string, string>();

@@ -26,16 +26,17 @@ export function parseCSeq(value: string): CSeq {
 /** callid = word [ "@" word ] */
 export function parseCallId(value: string): string {
   const text = value.trim();
+  // Checked in place (no halves cut out): word [ "@" word ].
   const at = text.indexOf('@');
-  const left = at >= 0 ? text.slice(0, at) : text;
-  const right = at >= 0 ? text.slice(at + 1) : undefined;
-  if (!isWord(left) || (right !== undefined && !isWord(right))) fail('invalid Call-ID');
+  if (at >= 0 ? !isWord(text, 0, at) || !isWord(text, at + 1, text.length) : !isWord(text, 0, text.length))
+    fail('invalid Call-ID');
   return text;
 }
 
-function isWord(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) if (!isWordChar(text.charCodeAt(i))) return false;
+/** True if text[start, end) is a word (RFC 3261 §25.1). */
+function isWord(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) if (!isWordChar(text.charCodeAt(i))) return false;
   return true;
 }
 

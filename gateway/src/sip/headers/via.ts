@@ -51,24 +51,52 @@ function viaSpecialParam(name: string, scanner: Scanner): string | null | undefi
   }
 }
 
+/** A token, as the constant `usual` when it is spelt exactly so (no string cut out). */
+function knownToken(scanner: Scanner, usual: string, what: string): string {
+  const start = scanner.pos;
+  scanner.skipToken(what);
+  return scanner.pos - start === usual.length && scanner.text.startsWith(usual, start)
+    ? usual
+    : scanner.text.slice(start, scanner.pos);
+}
+
+const TRANSPORTS = ['TCP', 'TLS', 'UDP', 'WS', 'WSS', 'SCTP'];
+
+/** The transport token, upper-cased. */
+function transportToken(scanner: Scanner): string {
+  const start = scanner.pos;
+  scanner.skipToken('transport');
+  const length = scanner.pos - start;
+  const text = scanner.text;
+  for (let k = 0; k < TRANSPORTS.length; k++) {
+    const name = TRANSPORTS[k]!;
+    if (name.length !== length) continue;
+    let i = 0;
+    // Letters only: a character matches in either case (c & ~0x20 maps exactly the two cases onto the upper).
+    while (i < length && (text.charCodeAt(start + i) & ~0x20) === name.charCodeAt(i)) i++;
+    if (i === length) return name;
+  }
+  return text.slice(start, scanner.pos).toUpperCase();
+}
+
 function parseViaParm(scanner: Scanner): Via {
   scanner.skipWs();
   const start = scanner.pos;
-  const protocolName = scanner.token('protocol-name');
+  const protocolName = knownToken(scanner, 'SIP', 'protocol-name');
   scanner.expectSeparator(0x2f, '"/"');
-  const protocolVersion = scanner.token('protocol-version');
+  const protocolVersion = knownToken(scanner, '2.0', 'protocol-version');
   scanner.expectSeparator(0x2f, '"/"');
-  const transport = scanner.token('transport').toUpperCase();
+  const transport = transportToken(scanner);
   if (!scanner.skipWs()) fail('expected LWS before sent-by');
   // sent-by = host [ COLON port ]
   let host: string;
+  const hostStart = scanner.pos;
   if (scanner.peek() === 0x5b) {
     const close = scanner.text.indexOf(']', scanner.pos);
     if (close < 0) fail('unterminated IPv6 reference in sent-by');
     host = scanner.text.slice(scanner.pos, close + 1);
     scanner.pos = close + 1;
   } else {
-    const hostStart = scanner.pos;
     while (!scanner.done) {
       const code = scanner.peek();
       if (code === 0x3a || code === 0x3b || code === 0x2c || isWsp(code)) break;
@@ -78,9 +106,17 @@ function parseViaParm(scanner: Scanner): Via {
   }
   if (!isHost(host)) fail(`invalid sent-by host "${host}"`);
   let port: number | undefined;
+  let sentByEnd = -1;
   if (scanner.eatSeparator(0x3a)) {
     if (!isDigit(scanner.peek())) fail('invalid sent-by port');
+    const portStart = scanner.pos;
     port = scanner.digits('port', 65535);
+    // sent-by exactly as `${host}:${port}` would write it: no space around the colon, no leading zero.
+    sentByEnd =
+      portStart === hostStart + host.length + 1 &&
+      (scanner.text.charCodeAt(portStart) !== 0x30 || scanner.pos === portStart + 1)
+        ? scanner.pos
+        : -1;
   }
   const params = parseParams(scanner, viaSpecialParam);
   const branch = params.get('branch');
@@ -100,7 +136,12 @@ function parseViaParm(scanner: Scanner): Via {
     branch,
     received: received === null ? undefined : received,
     rport,
-    sentBy: (port === undefined ? host : `${host}:${port}`).toLowerCase(),
+    sentBy: (sentByEnd >= 0
+      ? scanner.text.slice(hostStart, sentByEnd)
+      : port === undefined
+        ? host
+        : `${host}:${port}`
+    ).toLowerCase(),
     text: scanner.text.slice(start, end),
   };
 }
