@@ -113,8 +113,39 @@ describe.each<ProfileName>(['deskline', 'standard'])('the %s profile', (profile)
     expectStandardWire(world);
   });
 
-  it('fails fast while its CTI Manager is down, 481 after reconnection, and a new INVITE restores the session', async () => {
+  it('fails fast while its CTI Manager is down, then restores the session by itself: same dialog, same monitor', async () => {
     world = await startWorld(profile);
+    const gateway = world.gateway;
+    client = await rawClient(gateway);
+    const session = await openRcc(client, 'alice', ALICE_LINE);
+    const monitor = csta(await session.info(body.monitorStart(ALICE_LINE)));
+    if (monitor.type !== 'MonitorStartResponse') throw new Error(`unexpected ${monitor.type}`);
+    const core = [...gateway.core.allSessions()][0];
+    if (core === undefined) throw new Error('no core session');
+    const node = core.connection.index;
+
+    await world.stopNode(node);
+    await until(() => core.state === 'ctiDown', 'ctiDown');
+    const down = await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring'));
+    expect(csta(down)).toEqual({
+      type: 'CSTAErrorCode',
+      errorClass: 'systemResourceAvailibility',
+      value: 'resourceOutOfService',
+    });
+    await world.startNode(node);
+    // Transparent recovery (the default, docs/msrcc.md §8): no 481, no new INVITE; the client's
+    // monitorCrossRefID keeps naming its monitor.
+    await until(() => core.state === 'active', 'active again', 15_000);
+    const made = csta(await session.info(body.makeCall(ALICE_LINE, 'tel:1200;phone-context=dialstring')));
+    expect(made.type).toBe('MakeCallResponse');
+    expect(await nextEvent(client, 'EstablishedEvent')).toMatchObject({
+      monitorCrossRefID: monitor.monitorCrossRefID,
+    });
+    expectStandardWire(world);
+  });
+
+  it('with cti.sessionRecovery: reinvite, 481 after reconnection and a new INVITE restores the session', async () => {
+    world = await startWorld(profile, { cti: { sessionRecovery: 'reinvite' } });
     const gateway = world.gateway;
     client = await rawClient(gateway);
     const session = await openRcc(client, 'alice', ALICE_LINE);

@@ -71,6 +71,13 @@ const CHECK_WORDS: Readonly<Record<string, Words & { id: string }>> = {
   },
 };
 
+/** The directory source's findings on the user's entry, and its verdict on the entry. */
+const SOURCE_FINDING = /^(\w+ entry: |directory entry$)/;
+
+const STATUS_ORDER: readonly Status[] = ['fail', 'warning', 'ok', 'skipped'];
+const worstOf = (statuses: readonly Status[]): Status =>
+  STATUS_ORDER.find((s) => statuses.includes(s)) ?? 'ok';
+
 /** Checks of the core that concern Microsoft clients only. */
 const NOT_FOR_THE_DESK = new Set(['line URI', 'TLS peer', 'dial rules']);
 
@@ -84,8 +91,22 @@ export function troubleshootView(
   at: number,
 ): TroubleshootView {
   const checks: TroubleshootCheckView[] = [];
+  // The directory source's own findings on the user's entry ("ldap entry: line server", …) are
+  // the administrator's: one check when one of them is not ok, else kept in the directory's detail.
+  const entry = report.checks.filter((c) => SOURCE_FINDING.test(c.check));
+  const entryStatus = worstOf(entry.map((c) => c.status));
   for (const check of report.checks) {
-    if (NOT_FOR_THE_DESK.has(check.check)) continue;
+    if (NOT_FOR_THE_DESK.has(check.check) || SOURCE_FINDING.test(check.check)) continue;
+    if (check.check === 'directory' && entry.length > 0 && entryStatus === 'ok') {
+      checks.push({
+        id: 'directory',
+        status: check.status,
+        title: CHECK_WORDS['directory']?.title ?? 'Directory',
+        text: CHECK_WORDS['directory']?.text(check.status, check.detail) ?? check.detail,
+        detail: [check.detail, ...entry.map((c) => `${c.check}: ${c.detail}`)].join('; '),
+      });
+      continue;
+    }
     const words = CHECK_WORDS[check.check];
     checks.push({
       id: words?.id ?? check.check.replace(/\s+(\w)/g, (_, c: string) => c.toUpperCase()),
@@ -95,6 +116,17 @@ export function troubleshootView(
       detail: check.detail,
     });
   }
+  if (entry.length > 0 && entryStatus !== 'ok')
+    checks.push({
+      id: 'directoryEntry',
+      status: entryStatus,
+      title: 'Your entry in the directory',
+      text: `Your entry in the company directory is not set up for controlling your phone from here. ${ASK} to check it.`,
+      detail: entry
+        .filter((c) => c.status !== 'ok')
+        .map((c) => `${c.check}: ${c.detail}`)
+        .join('; '),
+    });
   const controllable = desk.lines.filter((l) => l.controllable);
   if (controllable.length > 0) {
     const left = controllable.filter((l) => l.watched === false);

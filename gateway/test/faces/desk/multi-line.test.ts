@@ -288,6 +288,11 @@ describe('a working day', () => {
         'You have no licence to control your phone from a computer. Ask your administrator to assign one.',
     });
     expect(frank.checks.find((c) => c.id === 'licence')?.detail).toMatch(/UCL or CUWL/);
+    // The directory source's own finding on the entry: one check, its detail the administrator's.
+    const entry = frank.checks.find((c) => c.id === 'directoryEntry');
+    expect(entry?.status).not.toBe('ok');
+    expect(entry?.detail).toMatch(/entry: .*licen/i);
+    expect(fine.checks.find((c) => c.id === 'directory')?.detail).toMatch(/entry: /);
     const grace = await gateway.desk('grace').handlers['desk.troubleshoot']({});
     expect(grace.checks.find((c) => c.id === 'ctiControl')).toMatchObject({
       status: 'warning',
