@@ -27,6 +27,7 @@ import {
 } from '../directory/slapd.js';
 import { TcpCapture } from '../support/tcp-capture.js';
 import { body, csta, nextEvent, rawClient } from '../faces/msrcc/helpers.js';
+import { waitForState } from '../faces/desk/helpers.js';
 
 const RCC = 16; // msRTCSIP-OptionFlags: remote call control (docs/directory.md §4)
 const LINE_SERVER = 'sip:rcc@gw.deskline.test';
@@ -50,6 +51,7 @@ const PEOPLE: TestUser[] = [
     lineUri: line('1002'),
     lineServer: LINE_SERVER,
     optionFlags: RCC,
+    telephoneNumber: '+1 408 555 1002',
     licensed: true,
   },
   // Not in the licence group.
@@ -301,5 +303,28 @@ describe('Deskline on a standard CSTA call server with its users in LDAP', () =>
     } finally {
       await http.dispose();
     }
+  });
+
+  it('gives the desktop face its lines and names from LDAP, and finds people by name', async () => {
+    const desk = gateway.desk('alice');
+    const lines = await desk.handlers['desk.listLines']({});
+    expect(lines.map((l) => [l.dn, l.controllable])).toEqual([['1001', true]]);
+    await desk.handlers['desk.selectLine']({ lineId: lines[0]?.id ?? '' });
+    await waitForState(desk, (s) => s.session.state === 'active', 'the line session');
+    // Bob calls from his direct number, presented in national format: named from his LDAP
+    // telephoneNumber.
+    expect(sim.placeInboundCall('4085551002', '1001').ok).toBe(true);
+    const named = await waitForState(
+      desk,
+      (s) => s.calls.some((c) => c.remote.display === 'Bob Baker'),
+      'the caller named from LDAP',
+    );
+    await desk.handlers['desk.hangup']({ callId: named.calls[0]?.callId ?? '' });
+    const found = await desk.handlers['desk.searchDirectory']({ query: 'bob' });
+    expect(found.people.map((p) => p.name)).toEqual(['Bob Baker']);
+    expect(found.people[0]?.numbers).toContainEqual(expect.objectContaining({ number: '+1 408 555 1002' }));
+    const carol = await gateway.desk('carol').handlers['desk.troubleshoot']({});
+    expect(carol.verdict).toBe('problem');
+    expect(carol.checks.find((c) => c.id === 'directoryEntry')?.detail).toMatch(/ldap entry: licence/);
   });
 });
