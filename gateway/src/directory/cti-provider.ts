@@ -12,14 +12,8 @@ import { wrapError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { DirectoryError, DirectoryProblem } from './errors.js';
 import { RecordFindings } from './record-findings.js';
-import { DirectoryRefresher, countsOf, type DirectoryContent } from './refresher.js';
-import type {
-  DirectoryLookup,
-  DirectoryProvider,
-  DirectorySnapshot,
-  DirectoryStatus,
-  RefreshOutcome,
-} from './provider.js';
+import { DirectoryRefresher, RefreshedProvider, countsOf, type DirectoryContent } from './refresher.js';
+import type { DirectoryLookup, DirectoryProvider } from './provider.js';
 
 /** Why a node's directory was not taken: empty, shrunk beyond `cti.directoryMaxShrinkPercent`, or
  *  the load failed (timeout, undecodable, over `cti.directoryMaxSegments`, connection lost). */
@@ -51,18 +45,19 @@ export interface CtiDirectoryProviderOptions {
   readonly metrics?: CtiDirectoryMetrics;
 }
 
-export class CtiDirectoryProvider implements DirectoryProvider {
+export class CtiDirectoryProvider extends RefreshedProvider implements DirectoryProvider {
   readonly kind = 'cti' as const;
   /** The simulator's directory offers no people search: the desk face builds its own from the
    *  snapshot (docs/directory.md §7). */
   readonly lookup: DirectoryLookup | undefined = undefined;
-  private readonly refresher: DirectoryRefresher;
+  protected readonly refresher: DirectoryRefresher;
   private readonly log: Logger;
   private refusalsValue: readonly DirectoryRefusal[] = [];
   private skipChecks = false;
   private started = false;
 
   constructor(private readonly options: CtiDirectoryProviderOptions) {
+    super();
     this.log = options.logger.child({ component: 'directory-cti' });
     this.refresher = new DirectoryRefresher({
       kind: 'cti',
@@ -87,28 +82,13 @@ export class CtiDirectoryProvider implements DirectoryProvider {
     return this.refusalsValue;
   }
 
-  load(): Promise<RefreshOutcome> {
-    return this.refresher.load();
-  }
-  current(): DirectorySnapshot | undefined {
-    return this.refresher.current();
-  }
   start(): void {
     this.started = true;
     this.refresher.start();
   }
-  onSnapshot(listener: (snapshot: DirectorySnapshot) => void): () => void {
-    return this.refresher.onSnapshot(listener);
-  }
-  onStatus(listener: (status: DirectoryStatus) => void): () => void {
-    return this.refresher.onStatus(listener);
-  }
-  status(): DirectoryStatus {
-    return this.refresher.status();
-  }
-  acceptNextLoad(): void {
+  override acceptNextLoad(): void {
     this.skipChecks = true;
-    this.refresher.acceptNextLoad();
+    super.acceptNextLoad();
   }
   dispose(): Promise<void> {
     return this.refresher.dispose();

@@ -16,14 +16,8 @@ import { wrapError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { DirectoryError, DirectoryProblem } from './errors.js';
 import { RecordFindings } from './record-findings.js';
-import { DirectoryRefresher, type DirectoryContent } from './refresher.js';
-import type {
-  DirectoryLookup,
-  DirectoryProvider,
-  DirectorySnapshot,
-  DirectoryStatus,
-  RefreshOutcome,
-} from './provider.js';
+import { DirectoryRefresher, RefreshedProvider, type DirectoryContent } from './refresher.js';
+import type { DirectoryLookup, DirectoryProvider } from './provider.js';
 
 export interface FileDirectoryConfig {
   /** Absolute (the configuration resolves it against the config file's folder). */
@@ -43,12 +37,12 @@ export interface FileDirectoryProviderOptions {
   readonly settingsPath?: string;
 }
 
-export class FileDirectoryProvider implements DirectoryProvider {
+export class FileDirectoryProvider extends RefreshedProvider implements DirectoryProvider {
   readonly kind = 'file' as const;
   /** A cluster file offers no people search of its own: the desk face builds one from the
    *  snapshot (docs/directory.md §7). */
   readonly lookup: DirectoryLookup | undefined = undefined;
-  private readonly refresher: DirectoryRefresher;
+  protected readonly refresher: DirectoryRefresher;
   private readonly prefix: string;
   private readonly log: Logger;
   private watcher: FSWatcher | undefined;
@@ -56,6 +50,7 @@ export class FileDirectoryProvider implements DirectoryProvider {
   private disposed = false;
 
   constructor(private readonly options: FileDirectoryProviderOptions) {
+    super();
     const config = options.config;
     this.prefix = options.settingsPath ?? 'directory.file';
     this.log = options.logger.child({ component: 'directory-file' });
@@ -74,25 +69,6 @@ export class FileDirectoryProvider implements DirectoryProvider {
       },
       fetch: () => this.fetch(),
     });
-  }
-
-  load(): Promise<RefreshOutcome> {
-    return this.refresher.load();
-  }
-  current(): DirectorySnapshot | undefined {
-    return this.refresher.current();
-  }
-  onSnapshot(listener: (snapshot: DirectorySnapshot) => void): () => void {
-    return this.refresher.onSnapshot(listener);
-  }
-  onStatus(listener: (status: DirectoryStatus) => void): () => void {
-    return this.refresher.onStatus(listener);
-  }
-  status(): DirectoryStatus {
-    return this.refresher.status();
-  }
-  acceptNextLoad(): void {
-    this.refresher.acceptNextLoad();
   }
 
   /** Loads now, watches the file, and refreshes periodically. */

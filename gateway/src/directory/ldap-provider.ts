@@ -12,14 +12,8 @@ import { LDAP_SETTINGS_PATH, type LdapDirectoryConfig } from './ldap-config.js';
 import { LdapLookup, PeopleIndex } from './ldap-lookup.js';
 import { attributeValues, mapEntries, normalizeDn, rangedAttributes } from './ldap-mapping.js';
 import { LdapSession } from './ldap-session.js';
-import { DirectoryRefresher, type DirectoryContent } from './refresher.js';
-import type {
-  DirectoryLookup,
-  DirectoryProvider,
-  DirectorySnapshot,
-  DirectoryStatus,
-  RefreshOutcome,
-} from './provider.js';
+import { DirectoryRefresher, RefreshedProvider, type DirectoryContent } from './refresher.js';
+import type { DirectoryLookup, DirectoryProvider } from './provider.js';
 
 export interface LdapDirectoryProviderOptions {
   readonly config: LdapDirectoryConfig;
@@ -31,10 +25,10 @@ export interface LdapDirectoryProviderOptions {
   readonly settingsPath?: string;
 }
 
-export class LdapDirectoryProvider implements DirectoryProvider {
+export class LdapDirectoryProvider extends RefreshedProvider implements DirectoryProvider {
   readonly kind = 'ldap' as const;
   readonly lookup: DirectoryLookup;
-  private readonly refresher: DirectoryRefresher;
+  protected readonly refresher: DirectoryRefresher;
   private readonly lookups: LdapLookup;
   private readonly config: LdapDirectoryConfig;
   private readonly prefix: string;
@@ -45,6 +39,7 @@ export class LdapDirectoryProvider implements DirectoryProvider {
   private pendingIndex: PeopleIndex | undefined;
 
   constructor(private readonly options: LdapDirectoryProviderOptions) {
+    super();
     this.config = options.config;
     this.prefix = options.settingsPath ?? LDAP_SETTINGS_PATH;
     const source = this.config.urls.join(' ');
@@ -79,26 +74,8 @@ export class LdapDirectoryProvider implements DirectoryProvider {
     });
   }
 
-  load(): Promise<RefreshOutcome> {
-    return this.refresher.load();
-  }
-  current(): DirectorySnapshot | undefined {
-    return this.refresher.current();
-  }
   start(): void {
     this.refresher.start();
-  }
-  onSnapshot(listener: (snapshot: DirectorySnapshot) => void): () => void {
-    return this.refresher.onSnapshot(listener);
-  }
-  onStatus(listener: (status: DirectoryStatus) => void): () => void {
-    return this.refresher.onStatus(listener);
-  }
-  status(): DirectoryStatus {
-    return this.refresher.status();
-  }
-  acceptNextLoad(): void {
-    this.refresher.acceptNextLoad();
   }
 
   async dispose(): Promise<void> {

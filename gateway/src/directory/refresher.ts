@@ -416,3 +416,28 @@ export class DirectoryRefresher {
     }
   }
 }
+
+/** What the three providers share: every DirectoryProvider method that is the refresher's own. A
+ *  provider sets `refresher` in its constructor and adds its fetch, start and dispose. */
+export abstract class RefreshedProvider {
+  protected abstract readonly refresher: DirectoryRefresher;
+
+  load(): Promise<RefreshOutcome> {
+    return this.refresher.load();
+  }
+  current(): DirectorySnapshot | undefined {
+    return this.refresher.current();
+  }
+  onSnapshot(listener: (snapshot: DirectorySnapshot) => void): () => void {
+    return this.refresher.onSnapshot(listener);
+  }
+  onStatus(listener: (status: DirectoryStatus) => void): () => void {
+    return this.refresher.onStatus(listener);
+  }
+  status(): DirectoryStatus {
+    return this.refresher.status();
+  }
+  acceptNextLoad(): void {
+    this.refresher.acceptNextLoad();
+  }
+}
