@@ -256,7 +256,9 @@ const SCENES: Scene[] = [
       await goTo(page, 'Dial');
       await page.getByRole('combobox', { name: 'Number or name' }).fill('serv');
       await page.getByRole('combobox', { name: 'Number or name' }).press('ArrowDown');
-      await expect(page.getByRole('option', { selected: true })).toBeVisible();
+      await expect(
+        page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option', { selected: true }),
+      ).toBeVisible();
     },
   },
   {
@@ -321,7 +323,8 @@ const SCENES: Scene[] = [
       await page.evaluate(() =>
         window.__deskFixture?.ringIn('+14085550111', 'Bob Martin', 'SEP00AABBCC0101:1050'),
       );
-      await expect(cardOf(page, id).locator('.call-line')).toHaveText('On 1001 · Alice');
+      // 1001 stands on two of the fixture user's phones: the caption names the phone too.
+      await expect(cardOf(page, id).locator('.call-line')).toHaveText('On 1001 · Alice, Desk phone');
       await expect(page.getByRole('region', { name: 'Incoming call from Bob Martin' })).toContainText(
         'On 1050 · Sales hunt',
       );

@@ -587,7 +587,7 @@ test('lines: shared marker, reason when not controllable, choosing one selects i
   await expect(lab).toHaveAccessibleDescription(why);
   await expect(page.getByText(why)).toBeVisible();
   // The administrator's detail is in the tooltip.
-  await expect(page.getByText(why)).toHaveAttribute('title', /Control from CTI is not allowed/);
+  await expect(page.getByText(why)).toHaveAttribute('title', /Allow Control of Device from CTI/);
   await lab.click({ force: true });
   expect(await callsOf(page, 'desk.selectLine')).toEqual([]);
 
