@@ -150,13 +150,9 @@ interface Row {
   max: StepFigures | null;
 }
 const rows: Row[] = [];
+const loadAtStart = os.loadavg().map((l) => l.toFixed(2));
 try {
-  log(
-    `ab: load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}; building ${variants.map((v) => v.name).join(', ')}`,
-  );
+  log(`ab: load average ${loadAtStart.join(' ')}; building ${variants.map((v) => v.name).join(', ')}`);
   for (const v of variants) v.bundle = await bundleOf(v);
   sim = await startSimulatorProcess(ctx, { users: userCount + PROBE_SESSIONS * variants.length });
   monitor = new ProcessMonitor({ simulator: sim.child.pid }).start();
@@ -329,14 +325,27 @@ try {
           : ''),
     );
   }
+  const loadAtEnd = os.loadavg().map((l) => l.toFixed(2));
   log(
-    `\nab: ${rounds} rounds, load average at start ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n${lines.join('\n')}`,
+    `\nab: ${rounds} rounds, load average at start ${loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')}\n` +
+      lines.join('\n'),
   );
   if (values.json !== undefined)
-    await writeFile(values.json, JSON.stringify({ variants: variants.map((v) => v.name), rows }, null, 1));
+    await writeFile(
+      values.json,
+      JSON.stringify(
+        {
+          variants: variants.map((v) => v.name),
+          loadAverage: { start: loadAtStart.map(Number), end: loadAtEnd.map(Number) },
+          allocBytesPerRequest: Object.fromEntries(
+            [...allocOf].map(([v, alloc]) => [v.name, alloc.perRound.map((b) => Math.round(b))]),
+          ),
+          rows,
+        },
+        null,
+        1,
+      ),
+    );
 } finally {
   monitor?.stop();
   for (const v of variants) {
