@@ -249,23 +249,12 @@ export async function runScaleout(ctx: BenchContext, options: ScaleoutOptions = 
     // ---- warm-up and first estimates
     const estimate: Record<ScaleoutLegId, number> = { 'direct-1': 0, 'lb-1': 0, 'lb-N': 0 };
     for (const id of LEG_ORDER) {
-      await runners[id].step('warm-up', SCENARIO_FLOW, {
-        rate: 1000,
+      estimate[id] = await runners[id].warmUpAndEstimate(SCENARIO_FLOW, {
         limit: plan.concurrency,
-        calls: plan.warmupCalls,
-        offered: null,
+        warmupCalls: plan.warmupCalls,
         requestsPerCall: perCall,
         variables,
       });
-      const calibration = await runners[id].step('calibration', SCENARIO_FLOW, {
-        rate: 100_000,
-        limit: plan.concurrency,
-        calls: plan.concurrency * 3,
-        offered: null,
-        requestsPerCall: perCall,
-        variables,
-      });
-      estimate[id] = Math.max(100, calibration.cstaRequestsPerSec);
     }
 
     const rounds: ScaleoutFigures['rounds'] = [];

@@ -273,23 +273,12 @@ export async function runYardstick(ctx: BenchContext, options: YardstickOptions 
     const estimate: Record<LegId, number> = { gateway: 0, floor: 0, kamailio: 0 };
     for (const id of LEG_IDS) {
       const leg = legs[id];
-      await leg.runner.step('warm-up', leg.scenario, {
-        rate: 1000,
+      estimate[id] = await leg.runner.warmUpAndEstimate(leg.scenario, {
         limit: plan.concurrency,
-        calls: plan.warmupCalls,
-        offered: null,
+        warmupCalls: plan.warmupCalls,
         requestsPerCall: perCall,
         variables,
       });
-      const calibration = await leg.runner.step('calibration', leg.scenario, {
-        rate: 100_000,
-        limit: plan.concurrency,
-        calls: plan.concurrency * 3,
-        offered: null,
-        requestsPerCall: perCall,
-        variables,
-      });
-      estimate[id] = Math.max(100, calibration.cstaRequestsPerSec);
     }
 
     // ---- the rounds

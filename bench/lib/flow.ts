@@ -154,6 +154,24 @@ export class FlowRunner {
     },
   ) {}
 
+  /** A warm-up at 1,000 calls/s, then a short closed-loop run: a first estimate of the maximum
+   *  (CSTA requests/s, at least 100), which sizes each round's steps (not reported). */
+  async warmUpAndEstimate(
+    scenario: string,
+    options: Pick<StepOptions, 'limit' | 'requestsPerCall' | 'variables'> & { warmupCalls: number },
+  ): Promise<number> {
+    const common = { limit: options.limit, offered: null, requestsPerCall: options.requestsPerCall };
+    const variables = options.variables === undefined ? {} : { variables: options.variables };
+    await this.step('warm-up', scenario, { ...common, ...variables, rate: 1000, calls: options.warmupCalls });
+    const calibration = await this.step('calibration', scenario, {
+      ...common,
+      ...variables,
+      rate: 100_000,
+      calls: options.limit * 3,
+    });
+    return Math.max(100, calibration.cstaRequestsPerSec);
+  }
+
   async step(label: string, scenario: string, options: StepOptions): Promise<StepFigures> {
     const ctx = this.ctx;
     const monitor = this.options.monitor;
