@@ -103,8 +103,10 @@ export class CoreSession {
   private boundConnectionIdValue: string;
   private readonly monitors = new Map<string, MonitorEntry>();
   /** The calls the session's own appearances take part in, with their connections (learned from
-   *  events and responses): what authorization by ownership consults (docs/robustness.md §5). */
-  private readonly ledger: CallLedger;
+   *  events and responses): what authorization by ownership consults (docs/robustness.md §5).
+   *  Made when first needed: a held session that sees no call keeps none (docs/benchmarks.md,
+   *  "Memory per session"). */
+  private ledgerValue: CallLedger | undefined;
   private rebinding: Promise<void> | undefined;
   private nextMonitor = 1;
   readonly openedAt: number;
@@ -123,7 +125,6 @@ export class CoreSession {
     this.boundConnectionIdValue = connectionId;
     this.openedAt = core.clock.now();
     connection.boundSessions++;
-    this.ledger = new CallLedger((deviceId) => this.ownsDevice(deviceId));
   }
 
   get state(): CoreSessionState {
@@ -135,6 +136,9 @@ export class CoreSession {
   /** The CTI connection ID the session is bound to (Cisco: changes after a reconnect). */
   get boundConnectionId(): string {
     return this.boundConnectionIdValue;
+  }
+  private get ledger(): CallLedger {
+    return (this.ledgerValue ??= new CallLedger((deviceId) => this.ownsDevice(deviceId)));
   }
   get monitorCount(): number {
     return this.monitors.size;
@@ -618,7 +622,7 @@ export class CoreSession {
         );
     }
     this.monitors.clear();
-    this.ledger.clear();
+    this.ledgerValue?.clear();
     this.transition(CoreSessionState.Closed, reason);
     this.core.forget(this);
     await Promise.all(stops);
