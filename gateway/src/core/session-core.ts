@@ -688,8 +688,10 @@ export class SessionCore {
   readonly recovery: SessionRecovery;
   private directoryValue = Directory.empty();
   private readonly sessions = new Set<CoreSession>();
-  /** Open sessions by user ID (lower case), oldest first. */
-  private readonly byUser = new Map<string, Set<CoreSession>>();
+  /** Open sessions by user ID (lower case), oldest first: the session itself while the user has
+   *  one (the common case, with no Set of its own: docs/benchmarks.md, "Memory per session"), a
+   *  Set from the second on. Read through `sessionsOfUser`. */
+  private readonly byUser = new Map<string, CoreSession | Set<CoreSession>>();
   private readonly byConnection = new Map<CtiConnection, Set<CoreSession>>();
   private sequence = 0;
   private directoryWaiters: (() => void)[] = [];
@@ -726,8 +728,13 @@ export class SessionCore {
   /** CTI monitors held by the user's sessions, all faces together. */
   monitorsOfUser(userId: string): number {
     let n = 0;
-    for (const session of this.byUser.get(userId.toLowerCase()) ?? []) n += session.monitorCount;
+    for (const session of this.sessionsOfUser(userId.toLowerCase())) n += session.monitorCount;
     return n;
+  }
+
+  private sessionsOfUser(userKey: string): ReadonlySet<CoreSession> | readonly CoreSession[] {
+    const mine = this.byUser.get(userKey);
+    return mine === undefined ? [] : mine instanceof Set ? mine : [mine];
   }
 
   /**
@@ -736,9 +743,9 @@ export class SessionCore {
    * otherwise the new session is refused.
    */
   private admit(user: DirectoryUser): Result<void> {
-    const mine = this.byUser.get(user.id.toLowerCase());
+    const mine = this.sessionsOfUser(user.id.toLowerCase());
     const limit = this.limits.maxSessionsPerUser;
-    if (mine === undefined || mine.size < limit) return ok(undefined);
+    if (('size' in mine ? mine.size : mine.length) < limit) return ok(undefined);
     for (const session of mine) {
       if (session.face.isAbandoned?.(session) !== true) continue;
       this.log.info(
@@ -945,9 +952,10 @@ export class SessionCore {
     this.sessions.add(session);
     this.index(session, connection);
     const userKey = authorization.user.id.toLowerCase();
-    let mine = this.byUser.get(userKey);
-    if (mine === undefined) this.byUser.set(userKey, (mine = new Set()));
-    mine.add(session);
+    const mine = this.byUser.get(userKey);
+    if (mine === undefined) this.byUser.set(userKey, session);
+    else if (mine instanceof Set) mine.add(session);
+    else this.byUser.set(userKey, new Set([mine, session]));
     this.metrics?.sessionOpened();
     this.log.info(
       {
@@ -980,8 +988,11 @@ export class SessionCore {
     this.byConnection.get(session.connection)?.delete(session);
     const userKey = session.user.id.toLowerCase();
     const mine = this.byUser.get(userKey);
-    mine?.delete(session);
-    if (mine?.size === 0) this.byUser.delete(userKey);
+    if (mine === session) this.byUser.delete(userKey);
+    else if (mine instanceof Set) {
+      mine.delete(session);
+      if (mine.size === 0) this.byUser.delete(userKey);
+    }
     this.metrics?.sessionClosed();
     this.log.info({ session: session.id, user: session.user.id }, 'session closed');
   }
