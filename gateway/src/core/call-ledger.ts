@@ -38,7 +38,9 @@ interface ConnectionRef {
 }
 
 export class CallLedger {
-  private readonly calls = new Map<string, LedgerCall>();
+  /** Made at the first call: a held session with no call keeps no empty Map (docs/benchmarks.md,
+   *  "Memory per session"). */
+  private calls: Map<string, LedgerCall> | undefined;
 
   constructor(
     /** Whether a device ID (CTI form) is one of the session's own line appearances. */
@@ -47,11 +49,11 @@ export class CallLedger {
   ) {}
 
   get size(): number {
-    return this.calls.size;
+    return this.calls?.size ?? 0;
   }
 
   call(callID: string | undefined): LedgerCall | undefined {
-    return callID === undefined ? undefined : this.calls.get(callID);
+    return callID === undefined ? undefined : this.calls?.get(callID);
   }
 
   /** The session still has a connection of its own in the call. */
@@ -61,15 +63,16 @@ export class CallLedger {
   }
 
   clear(): void {
-    this.calls.clear();
+    this.calls?.clear();
   }
 
   private entry(callID: string): LedgerCall {
-    let call = this.calls.get(callID);
+    const calls = (this.calls ??= new Map());
+    let call = calls.get(callID);
     if (call === undefined) {
       call = { callID, own: new Set(), parties: new Set(), controller: false, conference: false };
-      this.calls.set(callID, call);
-      if (this.calls.size > this.limits.maxCalls) this.calls.delete(this.calls.keys().next().value as string);
+      calls.set(callID, call);
+      if (calls.size > this.limits.maxCalls) calls.delete(calls.keys().next().value as string);
     }
     return call;
   }
@@ -90,18 +93,18 @@ export class CallLedger {
    *  its last own connection in it. */
   private cleared(c: ConnectionRef | undefined): void {
     if (c?.callID === undefined) return;
-    const call = this.calls.get(c.callID);
+    const call = this.calls?.get(c.callID);
     if (call === undefined) return;
     if (c.deviceID === undefined) return;
     if (call.own.delete(c.deviceID)) {
-      if (call.own.size === 0) this.calls.delete(c.callID);
+      if (call.own.size === 0) this.calls?.delete(c.callID);
       return;
     }
     call.parties.delete(c.deviceID);
   }
 
   private forget(callID: string | undefined): void {
-    if (callID !== undefined) this.calls.delete(callID);
+    if (callID !== undefined) this.calls?.delete(callID);
   }
 
   /** Learns from an event of one of the session's monitors (ECMA-269 §17.2). */
@@ -166,7 +169,7 @@ export class CallLedger {
         for (const old of [event.primaryOldCall.callID, event.secondaryOldCall?.callID])
           if (old !== undefined && !newCalls.has(old)) this.forget(old);
         for (const callID of newCalls) {
-          const call = this.calls.get(callID);
+          const call = this.calls?.get(callID);
           if (call === undefined) continue;
           call.conference = true;
           if (controller) call.controller = true;

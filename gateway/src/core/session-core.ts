@@ -103,8 +103,10 @@ export class CoreSession {
   private boundConnectionIdValue: string;
   private readonly monitors = new Map<string, MonitorEntry>();
   /** The calls the session's own appearances take part in, with their connections (learned from
-   *  events and responses): what authorization by ownership consults (docs/robustness.md §5). */
-  private readonly ledger: CallLedger;
+   *  events and responses): what authorization by ownership consults (docs/robustness.md §5).
+   *  Made when first needed: a held session that sees no call keeps none (docs/benchmarks.md,
+   *  "Memory per session"). */
+  private ledgerValue: CallLedger | undefined;
   private rebinding: Promise<void> | undefined;
   private nextMonitor = 1;
   readonly openedAt: number;
@@ -123,7 +125,6 @@ export class CoreSession {
     this.boundConnectionIdValue = connectionId;
     this.openedAt = core.clock.now();
     connection.boundSessions++;
-    this.ledger = new CallLedger((deviceId) => this.ownsDevice(deviceId));
   }
 
   get state(): CoreSessionState {
@@ -135,6 +136,9 @@ export class CoreSession {
   /** The CTI connection ID the session is bound to (Cisco: changes after a reconnect). */
   get boundConnectionId(): string {
     return this.boundConnectionIdValue;
+  }
+  private get ledger(): CallLedger {
+    return (this.ledgerValue ??= new CallLedger((deviceId) => this.ownsDevice(deviceId)));
   }
   get monitorCount(): number {
     return this.monitors.size;
@@ -618,7 +622,7 @@ export class CoreSession {
         );
     }
     this.monitors.clear();
-    this.ledger.clear();
+    this.ledgerValue?.clear();
     this.transition(CoreSessionState.Closed, reason);
     this.core.forget(this);
     await Promise.all(stops);
@@ -684,8 +688,10 @@ export class SessionCore {
   readonly recovery: SessionRecovery;
   private directoryValue = Directory.empty();
   private readonly sessions = new Set<CoreSession>();
-  /** Open sessions by user ID (lower case), oldest first. */
-  private readonly byUser = new Map<string, Set<CoreSession>>();
+  /** Open sessions by user ID (lower case), oldest first: the session itself while the user has
+   *  one (the common case, with no Set of its own: docs/benchmarks.md, "Memory per session"), a
+   *  Set from the second on. Read through `sessionsOfUser`. */
+  private readonly byUser = new Map<string, CoreSession | Set<CoreSession>>();
   private readonly byConnection = new Map<CtiConnection, Set<CoreSession>>();
   private sequence = 0;
   private directoryWaiters: (() => void)[] = [];
@@ -722,8 +728,13 @@ export class SessionCore {
   /** CTI monitors held by the user's sessions, all faces together. */
   monitorsOfUser(userId: string): number {
     let n = 0;
-    for (const session of this.byUser.get(userId.toLowerCase()) ?? []) n += session.monitorCount;
+    for (const session of this.sessionsOfUser(userId.toLowerCase())) n += session.monitorCount;
     return n;
+  }
+
+  private sessionsOfUser(userKey: string): ReadonlySet<CoreSession> | readonly CoreSession[] {
+    const mine = this.byUser.get(userKey);
+    return mine === undefined ? [] : mine instanceof Set ? mine : [mine];
   }
 
   /**
@@ -732,9 +743,9 @@ export class SessionCore {
    * otherwise the new session is refused.
    */
   private admit(user: DirectoryUser): Result<void> {
-    const mine = this.byUser.get(user.id.toLowerCase());
+    const mine = this.sessionsOfUser(user.id.toLowerCase());
     const limit = this.limits.maxSessionsPerUser;
-    if (mine === undefined || mine.size < limit) return ok(undefined);
+    if (('size' in mine ? mine.size : mine.length) < limit) return ok(undefined);
     for (const session of mine) {
       if (session.face.isAbandoned?.(session) !== true) continue;
       this.log.info(
@@ -941,9 +952,10 @@ export class SessionCore {
     this.sessions.add(session);
     this.index(session, connection);
     const userKey = authorization.user.id.toLowerCase();
-    let mine = this.byUser.get(userKey);
-    if (mine === undefined) this.byUser.set(userKey, (mine = new Set()));
-    mine.add(session);
+    const mine = this.byUser.get(userKey);
+    if (mine === undefined) this.byUser.set(userKey, session);
+    else if (mine instanceof Set) mine.add(session);
+    else this.byUser.set(userKey, new Set([mine, session]));
     this.metrics?.sessionOpened();
     this.log.info(
       {
@@ -976,8 +988,11 @@ export class SessionCore {
     this.byConnection.get(session.connection)?.delete(session);
     const userKey = session.user.id.toLowerCase();
     const mine = this.byUser.get(userKey);
-    mine?.delete(session);
-    if (mine?.size === 0) this.byUser.delete(userKey);
+    if (mine === session) this.byUser.delete(userKey);
+    else if (mine instanceof Set) {
+      mine.delete(session);
+      if (mine.size === 0) this.byUser.delete(userKey);
+    }
     this.metrics?.sessionClosed();
     this.log.info({ session: session.id, user: session.user.id }, 'session closed');
   }

@@ -65,6 +65,7 @@ import { DesklineError, ErrorCode, wrapError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { err, ok, type Result } from '../../util/result.js';
+import { detachString } from '../../util/strings.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DeviceTranslator } from './translate.js';
@@ -780,7 +781,9 @@ export class MsRccFront implements SipUserAgentCoreDelegate {
       );
     const resolved = this.core.authorizeLine(user, key.value.dn, key.value.partition);
     if (!resolved.ok) return resolved;
-    return ok({ appearance: resolved.value.appearance, lineUri: lcsLine });
+    // The session keeps the Line URI for its life: a copy, not a slice of the INVITE's decoded
+    // body, which it would otherwise pin (docs/benchmarks.md, "Memory per session").
+    return ok({ appearance: resolved.value.appearance, lineUri: detachString(lcsLine) });
   }
 
   // ------------------------------------------------------------------ in-dialog requests

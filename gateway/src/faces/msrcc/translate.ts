@@ -19,8 +19,9 @@ import { err, ok, type Result } from '../../util/result.js';
 const LEARNED_LIMIT = 256;
 
 export class DeviceTranslator {
-  /** north ID → CTI ID, for IDs this session handed out. */
-  private readonly learned = new Map<string, string>();
+  /** north ID → CTI ID, for IDs this session handed out. Made at the first: a held session that
+   *  saw no call keeps no empty Map (docs/benchmarks.md, "Memory per session"). */
+  private learned: Map<string, string> | undefined;
 
   constructor(
     private readonly directory: () => Directory,
@@ -33,9 +34,10 @@ export class DeviceTranslator {
   ) {}
 
   private remember(north: string, cti: string): string {
-    if (!this.learned.has(north)) {
-      this.learned.set(north, cti);
-      if (this.learned.size > LEARNED_LIMIT) this.learned.delete(this.learned.keys().next().value as string);
+    const learned = (this.learned ??= new Map());
+    if (!learned.has(north)) {
+      learned.set(north, cti);
+      if (learned.size > LEARNED_LIMIT) learned.delete(learned.keys().next().value as string);
     }
     return north;
   }
@@ -56,7 +58,7 @@ export class DeviceTranslator {
    *  one of the user's lines — read as the INVITE's was (numbering/line-uri.ts). */
   ownToCti(north: string): Result<string> {
     if (north === this.lineUri || north === this.appearance.id) return ok(this.appearance.id);
-    const learned = this.learned.get(north);
+    const learned = this.learned?.get(north);
     if (learned !== undefined) return ok(learned);
     const key = lineKeyOf(north, this.rules);
     if (!key.ok) return err(key.error);
@@ -76,7 +78,7 @@ export class DeviceTranslator {
   connectionToCti(north: string): Result<string> {
     const own = this.ownToCti(north);
     if (own.ok) return own;
-    const learned = this.learned.get(north);
+    const learned = this.learned?.get(north);
     if (learned !== undefined) return ok(learned);
     return err(
       new DesklineError(
@@ -88,7 +90,7 @@ export class DeviceTranslator {
 
   /** A destination the user dialled (calledDirectoryNumber, consultedDevice, transferredTo, ...). */
   destinationToCti(north: string): Result<string> {
-    const learned = this.learned.get(north);
+    const learned = this.learned?.get(north);
     if (learned !== undefined && !learned.includes('/')) return ok(learned);
     const party = parsePartyAddress(north);
     if (!party.ok)
