@@ -94,6 +94,9 @@ export interface ClusterOptions {
 
 const STARTUP_MS = 45_000;
 
+/** Starts of one Kamailio tried when its ports were taken between freePort() and its bind. */
+const KAMAILIO_START_ATTEMPTS = 3;
+
 export class TestCluster {
   readonly gateways: GatewayNode[] = [];
   readonly balancers: KamailioInstance[] = [];
@@ -227,65 +230,76 @@ export class TestCluster {
         .map((line) => `1 ${line}`)
         .join('\n')}\n`,
     );
-    const port = await freePort();
-    const ws = defines.includes('WITH_WEBSOCKET') ? await freePort() : undefined;
-    const tls = defines.includes('WITH_TLS') ? await freePort() : undefined;
-    const args = [
-      '-f',
-      KAMAILIO_CFG,
-      '-DD',
-      '-E',
-      '-m',
-      '64',
-      '-M',
-      '8',
-      '-P',
-      join(runDir, 'kamailio.pid'),
-      '-Y',
-      runDir,
-      '-w',
-      runDir,
-      '-A',
-      `LISTEN_TCP=tcp:127.0.0.1:${port}`,
-      '-A',
-      `DISPATCHER_LIST="${list}"`,
-      '-A',
-      `PROBE_INTERVAL=${options.probeIntervalSec ?? 1}`,
-      '-A',
-      'FR_TIMER_MS=2000',
-      '-A',
-      'FR_INV_TIMER_MS=5000',
-      '-A',
-      'CHILDREN=2',
-      ...(ws === undefined ? [] : ['-A', `LISTEN_WS=tcp:127.0.0.1:${ws}`, '-A', `WS_PORT=${ws}`]),
-      ...(tls === undefined
-        ? []
-        : [
-            '-A',
-            `LISTEN_TLS=tls:127.0.0.1:${tls}`,
-            '-A',
-            `TLS_CERT="${TEST_TLS.peerCert}"`,
-            '-A',
-            `TLS_KEY="${TEST_TLS.peerKey}"`,
-            '-A',
-            `TLS_CA="${TEST_TLS.ca}"`,
-          ]),
-      ...defines.flatMap((d) => ['-A', d]),
-    ];
-    const child = Child.start(name, binary, args);
-    await waitForListener('127.0.0.1', port, 15_000, child);
-    if (ws !== undefined) await waitForListener('127.0.0.1', ws, 15_000, child);
-    if (tls !== undefined) await waitForListener('127.0.0.1', tls, 15_000, child);
-    const instance: KamailioInstance = {
-      name,
-      port,
-      wsPort: ws,
-      tlsPort: tls,
-      child,
-      stop: () => child.stop(3_000),
-    };
-    this.balancers.push(instance);
-    return instance;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const ws = defines.includes('WITH_WEBSOCKET') ? await freePort() : undefined;
+      const tls = defines.includes('WITH_TLS') ? await freePort() : undefined;
+      const args = [
+        '-f',
+        KAMAILIO_CFG,
+        '-DD',
+        '-E',
+        '-m',
+        '64',
+        '-M',
+        '8',
+        '-P',
+        join(runDir, 'kamailio.pid'),
+        '-Y',
+        runDir,
+        '-w',
+        runDir,
+        '-A',
+        `LISTEN_TCP=tcp:127.0.0.1:${port}`,
+        '-A',
+        `DISPATCHER_LIST="${list}"`,
+        '-A',
+        `PROBE_INTERVAL=${options.probeIntervalSec ?? 1}`,
+        '-A',
+        'FR_TIMER_MS=2000',
+        '-A',
+        'FR_INV_TIMER_MS=5000',
+        '-A',
+        'CHILDREN=2',
+        ...(ws === undefined ? [] : ['-A', `LISTEN_WS=tcp:127.0.0.1:${ws}`, '-A', `WS_PORT=${ws}`]),
+        ...(tls === undefined
+          ? []
+          : [
+              '-A',
+              `LISTEN_TLS=tls:127.0.0.1:${tls}`,
+              '-A',
+              `TLS_CERT="${TEST_TLS.peerCert}"`,
+              '-A',
+              `TLS_KEY="${TEST_TLS.peerKey}"`,
+              '-A',
+              `TLS_CA="${TEST_TLS.ca}"`,
+            ]),
+        ...defines.flatMap((d) => ['-A', d]),
+      ];
+      const child = Child.start(name, binary, args);
+      try {
+        await waitForListener('127.0.0.1', port, 15_000, child);
+        if (ws !== undefined) await waitForListener('127.0.0.1', ws, 15_000, child);
+        if (tls !== undefined) await waitForListener('127.0.0.1', tls, 15_000, child);
+      } catch (error) {
+        // freePort() releases a port before Kamailio binds it: another test's socket may take it
+        // in between. Kamailio then exits saying so; new ports, a bounded number of times.
+        const taken = !child.running && child.lines.some((l) => l.includes('Address already in use'));
+        if (!taken || attempt >= KAMAILIO_START_ATTEMPTS) throw error;
+        await child.stop(1_000);
+        continue;
+      }
+      const instance: KamailioInstance = {
+        name,
+        port,
+        wsPort: ws,
+        tlsPort: tls,
+        child,
+        stop: () => child.stop(3_000),
+      };
+      this.balancers.push(instance);
+      return instance;
+    }
   }
 
   /** Stops everything this cluster started: Kamailio, gateways, simulator, temp dir. */

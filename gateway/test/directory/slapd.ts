@@ -314,10 +314,28 @@ export class TestSlapd {
           '',
         ].join('\n'),
       );
-      const ldapPort = await freePort();
-      const ldapsPort = await freePort();
-      const server = new TestSlapd(dir, ldapPort, ldapsPort, adminDn, adminPasswordFile, gatewayPasswordFile);
-      await server.launch(slapd);
+      // freePort() releases a port before slapd binds it: another test's socket may take it in
+      // between, and slapd then exits. New ports, a bounded number of times.
+      let server: TestSlapd | undefined;
+      for (let attempt = 1; server === undefined; attempt++) {
+        const candidate = new TestSlapd(
+          dir,
+          await freePort(),
+          await freePort(),
+          adminDn,
+          adminPasswordFile,
+          gatewayPasswordFile,
+        );
+        try {
+          await candidate.launch(slapd);
+          server = candidate;
+        } catch (error) {
+          const taken =
+            candidate.child?.running === false &&
+            candidate.child.lines.some((l) => l.includes('Address already in use'));
+          if (!taken || attempt >= 3) throw error;
+        }
+      }
       await server.add(server.baseLdif(options, gatewayPassword));
       for (const user of options.users) await server.add(userLdif(user));
       await server.setLicensed(
