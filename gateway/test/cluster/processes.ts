@@ -4,6 +4,7 @@
 // whatever happens (docs/architecture.md §4.8: nothing leaks, not even a process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -240,4 +241,26 @@ export function kamailioBinary(): string {
     );
   }
   return found;
+}
+
+/**
+ * Resolves once no TCP connection on this host still talks to 127.0.0.1:port from the other side
+ * (states ESTABLISHED or CLOSE_WAIT in /proc/net/tcp): after a process listening there was killed,
+ * its peers — Kamailio — have noticed the close. Linux only (as the cluster tests are). Bounded.
+ */
+export async function waitForPeersToClose(port: number, timeoutMs: number): Promise<void> {
+  const remote = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const table = await readFile('/proc/net/tcp', 'utf8');
+    const open = table
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[2]?.endsWith(remote) === true && (f[3] === '01' || f[3] === '08'));
+    if (open.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`${open.length} connection(s) to port ${port} still open after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
