@@ -20,7 +20,7 @@ import {
   tab,
   test,
 } from './support/fixtures.js';
-import type { RealService } from './support/real-service.js';
+import { simCalls } from './support/real-service.js';
 
 test.use({ viewport: { width: 380, height: 720 } });
 
@@ -34,13 +34,6 @@ const CALLER_SHOWN = '+1 408 555 0123';
 const WS_RETRY = /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\?token=[^']*' failed/;
 
 const session = (page: Page) => page.locator('.app');
-
-/** Each party's connection state, by device, of the calls the simulator holds. */
-async function simCalls(service: RealService): Promise<Array<Record<string, string>>> {
-  return (await service.admin.calls()).map((call) =>
-    Object.fromEntries(call.connections.map((c) => [c.deviceId, c.state])),
-  );
-}
 
 // ---------------------------------------------------------------- first start at the user's line
 

@@ -8,7 +8,6 @@
 // sleep. Demo cluster (docs/simulator.md): Bob's 1002 answers by itself after 2 s, the help
 // desk 1200 after 1.5 s, the board room 1300 after 1 s. Screenshots: real-*.png.
 import type { Page } from '@playwright/test';
-import type { CallSnapshot } from '../simulator/src/index.js';
 import {
   aliceAtHerDesk,
   ALICE_LINE,
@@ -26,7 +25,7 @@ import {
   tab,
   test,
 } from './support/fixtures.js';
-import type { RealService } from './support/real-service.js';
+import { parties, simCalls } from './support/real-service.js';
 
 /** CTI device IDs of the demo cluster's appearances: `<device>/<dn>/<partition>`. */
 const ALICE = 'SEP00AABB000001/1001/INTERNAL';
@@ -42,14 +41,6 @@ const OUTSIDE_SHOWN = '+1 408 555 0100';
 
 // The Electron tray popup's size (main/src/main.ts POPUP_SIZE), taller for full-page shots.
 test.use({ viewport: { width: 380, height: 720 } });
-
-/** Each party's connection state, by device, of the calls the simulator holds. */
-const parties = (call: CallSnapshot): Record<string, string> =>
-  Object.fromEntries(call.connections.map((c) => [c.deviceId, c.state]));
-
-async function simCalls(service: RealService): Promise<Array<Record<string, string>>> {
-  return (await service.admin.calls()).map(parties);
-}
 
 /** The duration shown on a call card (its accessible name is "Duration m:ss"). */
 const duration = (page: Page, name: string) => callCard(page, name).getByLabel(/^Duration /);

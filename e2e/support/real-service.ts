@@ -101,6 +101,15 @@ function simulatorAdmin(url: string): SimulatorAdmin {
 }
 
 /** A fresh temporary directory (for a data dir that outlives one service). */
+/** Each party's connection state, by device, of one call the simulator holds. */
+export const parties = (call: CallSnapshot): Record<string, string> =>
+  Object.fromEntries(call.connections.map((c) => [c.deviceId, c.state]));
+
+/** The same for every call the service's simulator holds. */
+export async function simCalls(service: RealService): Promise<Array<Record<string, string>>> {
+  return (await service.admin.calls()).map(parties);
+}
+
 export const makeTempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), prefix));
 export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
 

@@ -25,14 +25,10 @@ import { SipRequest } from '../../src/sip/message.js';
 import { validateRequest } from '../../src/sip/parser.js';
 import { SipUserAgentCore, type SipUserAgentCoreDelegate } from '../../src/sip/user-agent-core.js';
 import type { ServerDialog } from '../../src/sip/dialog.js';
-import {
-  SipConnection,
-  type ConnectionLimits,
-  type ConnectionSink,
-} from '../../src/sip/transport/connection.js';
-import type { Clock } from '../../src/util/clock.js';
-import { nullLogger, type Logger } from '../../src/util/logger.js';
+import type { ConnectionLimits } from '../../src/sip/transport/connection.js';
+import { nullLogger } from '../../src/util/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { NullConnection } from '../support/null-connection.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,42 +45,6 @@ const only = values.only === undefined ? undefined : new RegExp(values.only);
 const VECTORS = pathToFileURL(join(process.cwd(), 'gateway/test/vectors/'));
 const cstaVector = (name: string): string =>
   readFileSync(new URL(`csta/${name}.xml`, VECTORS), 'utf8').replace(/\n$/, '');
-
-/** A connection that goes nowhere: what the core writes is counted and dropped. */
-class NullConnection extends SipConnection {
-  readonly protocol = 'TCP' as const;
-  written = 0;
-  constructor(sink: ConnectionSink, clock: Clock, logger: Logger, limits: ConnectionLimits) {
-    super(
-      {
-        id: 1,
-        remoteAddress: '127.0.0.1',
-        remotePort: 5061,
-        localAddress: '127.0.0.1',
-        localPort: 5060,
-        outbound: false,
-      },
-      sink,
-      clock,
-      logger,
-      limits,
-    );
-  }
-  protected pauseReading(): void {}
-  protected resumeReading(): void {}
-  protected write(bytes: Buffer): number {
-    this.written += bytes.length;
-    return 0;
-  }
-  protected end(): void {}
-  protected kill(): void {}
-  protected get hasPartialMessage(): boolean {
-    return false;
-  }
-  get bufferedBytes(): number {
-    return 0;
-  }
-}
 
 // ---- the operations -----------------------------------------------------------------------------
 
@@ -149,7 +109,7 @@ function sipCoreOp(): Op {
     closeGraceMs: 1000,
     maxPendingRequests: 1 << 30,
   };
-  const connection = new NullConnection(core, clock, nullLogger, limits);
+  const connection = new NullConnection(1, core, clock, nullLogger, limits);
   const framer = new StreamFramer({
     onMessage: (result) => core.receiveFromTransport(connection, result),
     onPing: () => undefined,

@@ -3,52 +3,12 @@
 // expire, and reports heap bytes per live dialog. Not a test.
 // Run: npx tsx --expose-gc gateway/test/sip/bench/dialog-memory.ts [N]
 import { FakeClock } from '../../support/fake-clock.js';
-import { nullLogger, type Logger } from '../../../src/util/logger.js';
-import {
-  SipConnection,
-  type ConnectionLimits,
-  type ConnectionSink,
-} from '../../../src/sip/transport/connection.js';
+import { nullLogger } from '../../../src/util/logger.js';
+import type { ConnectionLimits } from '../../../src/sip/transport/connection.js';
 import { SipUserAgentCore, type SipUserAgentCoreDelegate } from '../../../src/sip/user-agent-core.js';
 import { parseMessage } from '../../../src/sip/parser.js';
 import type { ServerDialog } from '../../../src/sip/dialog.js';
-import type { Clock } from '../../../src/util/clock.js';
-
-/** A connection that goes nowhere: what the core writes is counted and dropped. */
-class NullConnection extends SipConnection {
-  readonly protocol = 'TCP' as const;
-  written = 0;
-  constructor(id: number, sink: ConnectionSink, clock: Clock, logger: Logger, limits: ConnectionLimits) {
-    super(
-      {
-        id,
-        remoteAddress: '192.0.2.10',
-        remotePort: 5061,
-        localAddress: '192.0.2.1',
-        localPort: 5060,
-        outbound: false,
-      },
-      sink,
-      clock,
-      logger,
-      limits,
-    );
-  }
-  protected pauseReading(): void {}
-  protected resumeReading(): void {}
-  protected write(bytes: Buffer): number {
-    this.written += bytes.length;
-    return 0;
-  }
-  protected end(): void {}
-  protected kill(): void {}
-  protected get hasPartialMessage(): boolean {
-    return false;
-  }
-  get bufferedBytes(): number {
-    return 0;
-  }
-}
+import { NullConnection } from '../../support/null-connection.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 // --expose-gc installs globalThis.gc; Node's types do not declare it.
